@@ -1,0 +1,24 @@
+"""/api/v1/: one router; each app registers its viewsets in its api.py `register(router)`."""
+
+from django.urls import include, path
+from django.utils.module_loading import import_string
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from tenancy.api import me
+
+API_APPS = []  # e.g. "accounts.api.register"
+
+router = DefaultRouter()
+router.include_root_view = False
+for register in API_APPS:
+    import_string(register)(router)
+
+urlpatterns = [
+    path("me/", me, name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]), name="api-redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tenancy import views as tenancy_views
+
+TENANT_APPS = [
+    # (url prefix inside the tenant, urls module) — each app adds itself here
+]
+
+tenant_patterns = [path("", include("tenancy.urls"))] + [
+    path(prefix, include(module)) for prefix, module in TENANT_APPS
+]
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("login/", tenancy_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(template_name="tenancy/password_change.html"), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(template_name="tenancy/password_change_done.html"), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(template_name="tenancy/password_reset.html",
+         email_template_name="tenancy/password_reset_email.txt", subject_template_name="tenancy/password_reset_subject.txt"), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(template_name="tenancy/password_reset_done.html"), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name="tenancy/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(template_name="tenancy/password_reset_complete.html"), name="password_reset_complete"),
+    path("healthz", tenancy_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("keystone.api_urls")),
+    path("t/<slug:tenant_slug>/", include(tenant_patterns)),
+]
+
+handler404 = "keystone.errors.not_found"

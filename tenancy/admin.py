@@ -1,0 +1,86 @@
+"""Django admin: for platform operators (superusers) only. Tenant admins manage their members in the
+app itself and never see another tenant here."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserCreationForm, UserChangeForm
+
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Tenant, User
+
+
+def _superusers_only(request):
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+admin.site.site_header = "Keystone platform administration"
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
+
+    def get_queryset(self, request):
+        return Membership.objects.all()  # the change view runs inside the tenant's context
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "briefing_lead_hours", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    # Editing one tenant's members happens inside that tenant's context (scope + app.tenant_id);
+    # these are platform places listed in docs/architecture.md.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with tenant_context(object_id):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with tenant_context(object_id):
+            response = super().delete_view(request, object_id, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+
+
+class KeystoneUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name"]
+
+
+class KeystoneUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = KeystoneUserChangeForm
+    add_form = KeystoneUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_superuser", "date_joined", "last_login"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_active", "is_superuser"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name"]}),
+        ("Platform", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+    filter_horizontal = []

@@ -1,0 +1,21 @@
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class IsTenantMember(BasePermission):
+    """Every member reads; only admins and account managers write."""
+
+    message = "Your role in this tenant may read but not change data."
+
+    def has_permission(self, request, view):
+        membership = getattr(request._request, "membership", None)
+        if membership is None or request.user is None:
+            return False
+        return request.method in SAFE_METHODS or membership.can_edit
+
+
+class IsTenantAdmin(BasePermission):
+    message = "Only tenant admins may do this."
+
+    def has_permission(self, request, view):
+        membership = getattr(request._request, "membership", None)
+        return membership is not None and (request.method in SAFE_METHODS or membership.is_admin)

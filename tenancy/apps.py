@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TenancyConfig(AppConfig):
+    name = "tenancy"
+    verbose_name = "Tenancy"
+
+    def ready(self):
+        from tenancy import checks, signals  # noqa: F401  (registers checks and worker hooks)

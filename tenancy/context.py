@@ -1,0 +1,68 @@
+"""The one way into tenant data: `tenant_context(tenant_id)`.
+
+It opens a transaction, sets PostgreSQL's `app.tenant_id` (and `app.user_id`) transaction-locally
+for row-level security, and opens the django-scopes scope. When the transaction ends the setting is
+gone, so a pooled connection or a worker never carries one tenant into the next request or task.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import connection, transaction
+from django_scopes import get_scope, scope
+
+_active: ContextVar[tuple[int, int | None] | None] = ContextVar("keystone_tenant", default=None)
+
+
+class TenantRequired(RuntimeError):
+    """Raised when tenant data is touched without saying which tenant."""
+
+
+def _set_db_context(tenant_id: int | None, user_id: int | None) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true)",
+            [str(tenant_id or ""), str(user_id or "")],
+        )
+
+
+@contextmanager
+def tenant_context(tenant_id, *, user_id: int | None = None):
+    """Run the block as `tenant_id` (inside one transaction), optionally also as `user_id`."""
+    if tenant_id in (None, "") or isinstance(tenant_id, bool):
+        raise TenantRequired("tenant_context() needs a tenant id.")
+    tenant_id = int(getattr(tenant_id, "pk", tenant_id))
+    previous = _active.get()
+    with transaction.atomic():
+        _set_db_context(tenant_id, user_id)
+        token = _active.set((tenant_id, user_id))
+        try:
+            with scope(tenant=tenant_id):
+                yield tenant_id
+        finally:
+            _active.reset(token)
+        # Back in an outer tenant block: give the connection its tenant again. (After an
+        # exception the savepoint rollback already restored it.)
+        if previous is not None:
+            _set_db_context(*previous)
+
+
+@contextmanager
+def user_context(user_id: int):
+    """Run the block with only `app.user_id` set: a user may read their own memberships."""
+    with transaction.atomic():
+        _set_db_context(None, user_id)
+        yield
+
+
+def current_tenant_id() -> int:
+    """The tenant of the open scope; raises TenantRequired outside one."""
+    active = _active.get()
+    if active is not None:
+        return active[0]
+    value = get_scope().get("tenant")
+    if value is None:
+        raise TenantRequired("No tenant scope is active.")
+    return int(getattr(value, "pk", value))

@@ -1,0 +1,43 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from tenancy import throttle
+from tenancy.models import Role
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR", "") if request else ""
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": "Too many failed sign-in attempts. Wait 15 minutes, or reset your password.",
+    }
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        if throttle.is_locked_out(email, ip):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.record_failure(email, ip)
+            raise
+        throttle.clear(email)
+        return cleaned
+
+
+class InviteMemberForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)
+
+
+class ChangeRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="What uses it, e.g. “CRM sync”.")

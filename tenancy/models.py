@@ -1,0 +1,167 @@
+"""Tenants, users, memberships and API tokens; the abstract base every tenant-owned model inherits."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address. Platform-level: belongs to tenants via Membership."""
+
+    email = models.EmailField("e-mail address", max_length=254, unique=True, help_text="Stored lower-case.")
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Platform operator: may use the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").lower()  # one spelling per address: login is case-insensitive
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return (self.full_name.split(" ")[0] if self.full_name else self.email)
+
+
+def validate_timezone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (use an IANA name such as Europe/Berlin).")
+
+
+class Tenant(models.Model):
+    """A vendor company sharing the deployment. Not itself tenant-owned: it is the tenant."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=50, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    briefing_lead_hours = models.PositiveSmallIntegerField(
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="How many hours before a visit its executives receive the briefing.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboard", kwargs={"tenant_slug": self.slug})
+
+
+class TenantModel(models.Model):
+    """Base of every tenant-owned model: tenant FK, timestamps and the fail-closed scoped manager.
+
+    Outside `tenant_context()` (or django-scopes' `scope(tenant=…)`) any query raises ScopeError;
+    on PostgreSQL, row-level security filters the same rows a second time.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Account manager"
+    EXECUTIVE = "executive", "Executive"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(TenantModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_tenant_user_unique")]
+        indexes = [models.Index(fields=["tenant", "role"], name="membership_tenant_role_idx")]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def can_edit(self):
+        """Admins and account managers change data; executives and viewers read."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+    @property
+    def sees_all_financials(self):
+        return self.role in (Role.ADMIN, Role.EXECUTIVE)
+
+
+class ApiToken(TenantModel):
+    """A personal API token bound to one tenant. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=24, help_text="The first characters, to recognise a token.")
+    key_hash = models.CharField(max_length=64)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key_hash"], name="apitoken_tenant_hash_unique")]
+        indexes = [models.Index(fields=["tenant", "user", "revoked_at"], name="apitoken_tenant_user_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

@@ -1,0 +1,66 @@
+"""PostgreSQL row-level security, as one migration operation every tenant-owned table gets.
+
+    migrations.CreateModel(name="Account", ...),
+    EnableRowLevelSecurity("Account"),
+
+ENABLE + FORCE (so even the table owner is filtered) and one policy for reads and writes:
+rows are visible and writable only while `app.tenant_id` names their tenant. `nullif` because a
+pooled connection resets the setting to '' rather than unsetting it. On other databases it does
+nothing (the django-scopes layer still applies there).
+"""
+
+from django.db.migrations.operations.base import Operation
+
+TENANT_MATCH = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::bigint"
+POLICY_NAME = "tenant_isolation"
+
+
+def _user_match(column: str) -> str:
+    return f"{column} = nullif(current_setting('app.user_id', true), '')::bigint"
+
+
+class EnableRowLevelSecurity(Operation):
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, user_column: str | None = None):
+        # user_column: rows are also *readable* (never writable) by the user they belong to, so a
+        # user can list their own memberships across tenants before choosing one.
+        self.model_name = model_name
+        self.user_column = user_column
+
+    def deconstruct(self):
+        kwargs = {"user_column": self.user_column} if self.user_column else {}
+        return (self.__class__.__qualname__, [self.model_name], kwargs)
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _table(self, app_label, state):
+        return state.apps.get_model(app_label, self.model_name)._meta.db_table
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self._table(app_label, to_state))
+        using = TENANT_MATCH if not self.user_column else f"({TENANT_MATCH}) OR ({_user_match(self.user_column)})"
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(
+            f"CREATE POLICY {POLICY_NAME} ON {table} USING ({using}) WITH CHECK ({TENANT_MATCH})"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self._table(app_label, from_state))
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
+        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    def describe(self):
+        return f"Enable row-level security on {self.model_name}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"rls_{self.model_name.lower()}"

@@ -1,0 +1,14 @@
+"""URLs inside a tenant: mounted at /t/<tenant_slug>/."""
+
+from django.urls import path
+
+from tenancy import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("members/", views.members, name="members"),
+    path("members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+]

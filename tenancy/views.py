@@ -1,0 +1,139 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from keystone.celery import app as celery_app
+from tenancy import services
+from tenancy.access import access_api_token_by_id, access_membership_by_id
+from tenancy.decorators import tenant_view
+from tenancy.forms import ApiTokenForm, ChangeRoleForm, InviteMemberForm, ThrottledLoginForm
+from tenancy.models import ApiToken, Membership
+from tenancy.selectors import memberships_of_user
+
+
+class LoginView(auth_views.LoginView):
+    form_class = ThrottledLoginForm
+    template_name = "tenancy/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    """After login: straight into the only tenant, or the picker when there are several."""
+    memberships = memberships_of_user(request.user)
+    if len(memberships) == 1:
+        return redirect("dashboard", tenant_slug=memberships[0].tenant.slug)
+    return render(request, "tenancy/picker.html", {"memberships": memberships})
+
+
+@tenant_view
+def dashboard(request):
+    return render(request, "tenancy/dashboard.html", {"widgets": _dashboard_widgets(request)})
+
+
+def _dashboard_widgets(request):
+    """Each app may contribute a dashboard panel: a template plus its context (see keystone.dashboard)."""
+    from keystone.dashboard import collect_widgets
+
+    return collect_widgets(request)
+
+
+@tenant_view(admin=True)
+def members(request):
+    form = InviteMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_invite(tenant=request.tenant, invited_by=request.user,
+                                   base_url=request.build_absolute_uri("/")[:-1], **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("members", tenant_slug=request.tenant.slug)
+    rows = Membership.objects.select_related("user").order_by("user__email")
+    return render(request, "tenancy/members.html", {"form": form, "rows": rows, "roles": ChangeRoleForm.base_fields["role"].choices})
+
+
+@require_POST
+@tenant_view(admin=True)
+def member_role(request, membership_id):
+    membership = access_membership_by_id(request=request, membership_id=membership_id)
+    form = ChangeRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_change_role(membership=membership, role=form.cleaned_data["role"])
+            messages.success(request, f"{membership.user.email} is now {dict(form.fields['role'].choices)[form.cleaned_data['role']]}.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("members", tenant_slug=request.tenant.slug)
+
+
+@require_POST
+@tenant_view(admin=True)
+def member_remove(request, membership_id):
+    membership = access_membership_by_id(request=request, membership_id=membership_id)
+    try:
+        services.member_remove(membership=membership)
+        messages.success(request, f"{membership.user.email} was removed from {request.tenant.name}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("members", tenant_slug=request.tenant.slug)
+
+
+@never_cache
+@tenant_view
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        _, new_token = services.api_token_create(tenant=request.tenant, user=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "tenancy/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@require_POST
+@tenant_view
+def api_token_revoke(request, token_id):
+    token = access_api_token_by_id(request=request, token_id=token_id)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("api_tokens", tenant_slug=request.tenant.slug)
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def healthz(request):
+    """Liveness for load balancers and docker-compose: the database and the Celery broker answer."""
+    status = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 — any failure is reported, not raised
+        status["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        status["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        status["broker"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **status}, status=200 if healthy else 503)
+
+
+def reverse_tenant(name, tenant, *args):
+    return reverse(name, args=[tenant.slug, *args])
