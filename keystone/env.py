@@ -32,27 +32,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def email_config(url: str) -> dict:
-    """EMAIL_URL → Django e-mail settings: smtp://, smtps://, submission://, file:///dir, console://, locmem://."""
+def mailer_config(url: str) -> dict:
+    """EMAIL_URL → a Django 6.1 MAILERS entry: smtp://, smtps://, submission://, file:///dir, console://, locmem://."""
     parts = urlsplit(url)
     scheme = parts.scheme
+    backends = "django.core.mail.backends."
     if scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": unquote(parts.path),
-        }
+        return {"BACKEND": backends + "filebased.EmailBackend", "OPTIONS": {"file_path": unquote(parts.path)}}
     if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": backends + "console.EmailBackend"}
     if scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {"BACKEND": backends + "locmem.EmailBackend"}
     if scheme in {"smtp", "smtps", "submission"}:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parts.hostname or "localhost",
-            "EMAIL_PORT": parts.port or {"smtp": 25, "smtps": 465, "submission": 587}[scheme],
-            "EMAIL_HOST_USER": unquote(parts.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-            "EMAIL_USE_SSL": scheme == "smtps",
-            "EMAIL_USE_TLS": scheme == "submission",
+            "BACKEND": backends + "smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or {"smtp": 25, "smtps": 465, "submission": 587}[scheme],
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": scheme == "smtps",
+                "use_tls": scheme == "submission",
+                "timeout": 20,
+            },
         }
     raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not supported (smtp, smtps, submission, file, console, locmem).")

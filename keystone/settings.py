@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from keystone.env import env_bool, env_list, env_str, email_config
+from keystone.env import env_bool, env_list, env_str, mailer_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KEYSTONE_VAR_DIR", str(BASE_DIR / "var")))
@@ -147,15 +147,7 @@ STORAGES = {
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
-_email = email_config(env_str("EMAIL_URL", f"file://{VAR_DIR / 'outbox'}"))
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH")
-EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = _email.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+MAILERS = {"default": mailer_config(env_str("EMAIL_URL", f"file://{VAR_DIR / 'outbox'}"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Keystone <keystone@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -252,4 +244,4 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

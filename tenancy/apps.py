@@ -6,4 +6,4 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
-        from tenancy import checks, signals  # noqa: F401  (registers checks and worker hooks)
+        from tenancy import checks, schema, signals  # noqa: F401  (registers checks, OpenAPI auth, worker hooks)

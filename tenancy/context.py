@@ -35,6 +35,7 @@ def tenant_context(tenant_id, *, user_id: int | None = None):
         raise TenantRequired("tenant_context() needs a tenant id.")
     tenant_id = int(getattr(tenant_id, "pk", tenant_id))
     previous = _active.get()
+    inside_outer_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         _set_db_context(tenant_id, user_id)
         token = _active.set((tenant_id, user_id))
@@ -43,10 +44,10 @@ def tenant_context(tenant_id, *, user_id: int | None = None):
                 yield tenant_id
         finally:
             _active.reset(token)
-        # Back in an outer tenant block: give the connection its tenant again. (After an
-        # exception the savepoint rollback already restored it.)
-        if previous is not None:
-            _set_db_context(*previous)
+        # Leaving the block inside a longer transaction: give back the outer tenant, or none.
+        # (After an exception the savepoint rollback has already restored it.)
+        if inside_outer_transaction and not transaction.get_rollback():
+            _set_db_context(*(previous or (None, None)))
 
 
 @contextmanager

@@ -1,0 +1,60 @@
+"""Demo data: two tenants, a user for every role in each, one user in both. Each app adds a step to
+DEMO_STEPS: `step(tenant, users, rng)` runs inside that tenant's context and must be safe to repeat."""
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Role, Tenant, User
+
+DEMO_PASSWORD = "keystone-demo"
+DEMO_STEPS: list[str] = []
+
+TENANTS = [
+    ("northwind", "Northwind Systems", "Europe/London"),
+    ("alpine", "Alpine Analytics", "Europe/Zurich"),
+]
+PEOPLE = {
+    Role.ADMIN: "Alex Admin",
+    Role.MANAGER: "Morgan Manager",
+    Role.EXECUTIVE: "Erin Executive",
+    Role.VIEWER: "Val Viewer",
+}
+SHARED_USER = ("sam@consulting.example", "Sam Shared")
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    tenants: list[str]
+
+
+def _user(email: str, full_name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name)
+    return user
+
+
+@transaction.atomic
+def seed() -> list[DemoLogin]:
+    logins: dict[str, DemoLogin] = {}
+    for slug, name, tz in TENANTS:
+        tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz})
+        users = {}
+        with tenant_context(tenant.pk):
+            for role, full_name in PEOPLE.items():
+                email = f"{role}@{slug}.example"
+                users[role] = _user(email, f"{full_name} ({name.split()[0]})")
+                Membership.objects.get_or_create(tenant=tenant, user=users[role], defaults={"role": role})
+                logins.setdefault(email, DemoLogin(email, [])).tenants.append(f"{name} ({role})")
+            shared = _user(*SHARED_USER)
+            Membership.objects.get_or_create(tenant=tenant, user=shared, defaults={"role": Role.MANAGER})
+            logins.setdefault(shared.email, DemoLogin(shared.email, [])).tenants.append(f"{name} (manager)")
+            rng = random.Random(f"keystone-demo-{slug}")
+            for step in DEMO_STEPS:
+                import_string(step)(tenant, users, rng)
+    return list(logins.values())

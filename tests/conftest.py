@@ -1,0 +1,117 @@
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tenancy.context import tenant_context
+from tenancy.models import Role
+from tests.tenancy.factories import MembershipFactory, TenantFactory, UserFactory
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (row-level security)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_postgres(django_db_setup, django_db_blocker):
+    """`make test` (and so CI) must never quietly fall back to another database."""
+    if os.environ.get("KEYSTONE_REQUIRE_POSTGRES") == "1" and connection.vendor != "postgresql":
+        pytest.exit(f"The suite must run on PostgreSQL, not {connection.vendor}: set DATABASE_URL.", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@dataclass
+class Member:
+    tenant: object
+    user: object
+    membership: object
+    client: Client
+
+    def url(self, path: str) -> str:
+        return f"/t/{self.tenant.slug}/{path.lstrip('/')}"
+
+    def scope(self):
+        return tenant_context(self.tenant.pk)
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(name="Tenant A", slug="tenant-a")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(name="Tenant B", slug="tenant-b")
+
+
+@pytest.fixture
+def make_member(db):
+    def make(tenant, role=Role.MANAGER, **user_fields):
+        user = UserFactory(**user_fields)
+        membership = MembershipFactory(tenant=tenant, user=user, role=role)
+        client = Client()
+        client.force_login(user)
+        return Member(tenant=tenant, user=user, membership=membership, client=client)
+
+    return make
+
+
+@pytest.fixture
+def admin_a(tenant_a, make_member):
+    return make_member(tenant_a, Role.ADMIN)
+
+
+@pytest.fixture
+def manager_a(tenant_a, make_member):
+    return make_member(tenant_a, Role.MANAGER)
+
+
+@pytest.fixture
+def executive_a(tenant_a, make_member):
+    return make_member(tenant_a, Role.EXECUTIVE)
+
+
+@pytest.fixture
+def viewer_a(tenant_a, make_member):
+    return make_member(tenant_a, Role.VIEWER)
+
+
+@pytest.fixture
+def manager_b(tenant_b, make_member):
+    return make_member(tenant_b, Role.MANAGER)
+
+
+@pytest.fixture
+def admin_b(tenant_b, make_member):
+    return make_member(tenant_b, Role.ADMIN)
+
+
+def api_client_for(member, token_name="test"):
+    """A DRF client authenticated with a fresh API token of `member`."""
+    from rest_framework.test import APIClient
+
+    from tenancy.services import api_token_create
+
+    with member.scope():
+        _, raw = api_token_create(tenant=member.tenant, user=member.user, name=token_name)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+_CSRF = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+"')
+
+
+def same_page(first, second) -> bool:
+    """Two responses show the same page, but for the per-request masked CSRF token."""
+    return _CSRF.sub(rb"\1", first.content) == _CSRF.sub(rb"\1", second.content)

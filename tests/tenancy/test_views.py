@@ -1,0 +1,166 @@
+import re
+
+import pytest
+from django.core import mail
+
+from tenancy.models import ApiToken, Membership, Role, User
+from tenancy.tokens import hash_token
+from tests.conftest import same_page
+
+pytestmark = pytest.mark.django_db
+
+
+def test_member_sees_their_dashboard(manager_a):
+    response = manager_a.client.get(manager_a.url(""))
+    assert response.status_code == 200
+    assert b"Tenant A" in response.content
+
+
+def test_other_tenant_is_a_404_with_the_same_body_as_no_tenant(manager_a, tenant_b):
+    other = manager_a.client.get(f"/t/{tenant_b.slug}/")
+    missing = manager_a.client.get("/t/does-not-exist/")
+    assert other.status_code == missing.status_code == 404
+    assert same_page(other, missing)
+
+
+def test_anonymous_is_sent_to_login_for_any_tenant_url(client, tenant_a):
+    for url in (f"/t/{tenant_a.slug}/", "/t/does-not-exist/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_picker_lists_every_tenant_of_the_user(tenant_a, tenant_b, make_member, client):
+    member = make_member(tenant_a, Role.MANAGER)
+    Membership.objects  # noqa: B018
+    from tests.tenancy.factories import MembershipFactory
+
+    MembershipFactory(tenant=tenant_b, user=member.user, role=Role.VIEWER)
+    response = member.client.get("/")
+    assert response.status_code == 200
+    assert b"Tenant A" in response.content and b"Tenant B" in response.content
+
+
+def test_single_tenant_user_goes_straight_to_it(manager_a):
+    response = manager_a.client.get("/")
+    assert response.status_code == 302 and response["Location"] == manager_a.url("")
+
+
+def test_login_with_any_case_of_the_email(client, manager_a):
+    response = client.post("/login/", {"username": manager_a.user.email.upper(), "password": "pass-word-123"})
+    assert response.status_code == 302
+
+
+def test_login_is_throttled_after_repeated_failures(client, manager_a):
+    for _ in range(5):
+        response = client.post("/login/", {"username": manager_a.user.email, "password": "wrong"})
+        assert b"Please enter a correct" in response.content
+    # Now even the right password is refused until the window passes.
+    response = client.post("/login/", {"username": manager_a.user.email, "password": "pass-word-123"})
+    assert response.status_code == 200
+    assert b"Too many failed sign-in attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_invites_a_new_person_who_sets_a_password(admin_a, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_a.client.post(admin_a.url("members/"), {"email": "New.Person@Example.com", "role": "manager"})
+    assert response.status_code == 302
+    with admin_a.scope():
+        membership = Membership.objects.get(user__email="new.person@example.com")
+    assert membership.role == Role.MANAGER
+    assert not membership.user.has_usable_password()
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/password/reset/\S+)", mail.outbox[0].body).group(1)
+    page = client.get(link, follow=True)
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else link
+    done = client.post(form_url, {"new_password1": "a-Long-pass-phrase-9", "new_password2": "a-Long-pass-phrase-9"})
+    assert done.status_code == 302
+    assert client.login(username="new.person@example.com", password="a-Long-pass-phrase-9")
+
+
+def test_inviting_an_existing_member_is_a_clear_error(admin_a, manager_a):
+    response = admin_a.client.post(admin_a.url("members/"), {"email": manager_a.user.email, "role": "viewer"})
+    assert response.status_code == 200
+    assert b"already a member" in response.content
+
+
+def test_admin_changes_a_role_and_removes_a_member(admin_a, manager_a):
+    admin_a.client.post(admin_a.url(f"members/{manager_a.membership.pk}/role/"), {"role": "executive"})
+    with admin_a.scope():
+        assert Membership.objects.get(pk=manager_a.membership.pk).role == Role.EXECUTIVE
+    admin_a.client.post(admin_a.url(f"members/{manager_a.membership.pk}/remove/"))
+    with admin_a.scope():
+        assert not Membership.objects.filter(pk=manager_a.membership.pk).exists()
+    assert User.objects.filter(pk=manager_a.user.pk).exists()  # the person keeps their login
+    assert manager_a.client.get(manager_a.url("")).status_code == 404
+
+
+def test_the_last_admin_cannot_be_demoted_or_removed(admin_a):
+    admin_a.client.post(admin_a.url(f"members/{admin_a.membership.pk}/role/"), {"role": "viewer"})
+    admin_a.client.post(admin_a.url(f"members/{admin_a.membership.pk}/remove/"))
+    with admin_a.scope():
+        assert Membership.objects.get(pk=admin_a.membership.pk).role == Role.ADMIN
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.EXECUTIVE, Role.VIEWER])
+def test_members_page_is_for_admins_only(tenant_a, make_member, role):
+    member = make_member(tenant_a, role)
+    assert member.client.get(member.url("members/")).status_code == 404
+
+
+def test_admin_cannot_touch_members_of_another_tenant(admin_a, manager_b):
+    response = admin_a.client.post(admin_a.url(f"members/{manager_b.membership.pk}/remove/"))
+    assert response.status_code == 404
+    with manager_b.scope():
+        assert Membership.objects.filter(pk=manager_b.membership.pk).exists()
+
+
+def test_api_token_is_shown_once_and_stored_hashed(manager_a):
+    response = manager_a.client.post(manager_a.url("api-tokens/"), {"name": "CRM sync"})
+    raw = re.search(rb'id="new-token">(ks_[^<]+)<', response.content).group(1).decode()
+    with manager_a.scope():
+        token = ApiToken.objects.get()
+    assert token.key_hash == hash_token(raw) and raw not in token.key_hash
+    again = manager_a.client.get(manager_a.url("api-tokens/"))
+    assert raw.encode() not in again.content
+
+
+def test_user_revokes_own_token_but_not_someone_elses(manager_a, make_member):
+    other = make_member(manager_a.tenant, Role.MANAGER)
+    from tests.conftest import api_client_for
+
+    api_client_for(other)
+    with manager_a.scope():
+        token = ApiToken.objects.get(user=other.user)
+    assert manager_a.client.post(manager_a.url(f"api-tokens/{token.pk}/revoke/")).status_code == 404
+    assert other.client.post(other.url(f"api-tokens/{token.pk}/revoke/")).status_code == 302
+    with manager_a.scope():
+        assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+
+
+def test_django_admin_is_for_platform_operators_only(admin_a, db):
+    assert admin_a.client.get("/admin/").status_code == 302  # tenant admins are not platform staff
+    operator = User.objects.create_superuser(email="ops@example.com", password="x-Very-long-1")
+    from django.test import Client
+
+    client = Client()
+    client.force_login(operator)
+    assert client.get("/admin/").status_code == 200
+    assert client.get(f"/admin/tenancy/tenant/{admin_a.tenant.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["fails/", "raises/"])
+def test_failed_request_rolls_back_its_writes(manager_a, settings, path):
+    """The tenant middleware's transaction: an error response or exception changes nothing."""
+    settings.ROOT_URLCONF = "tests.tenancy.rollback_urls"
+    manager_a.client.raise_request_exception = False
+    response = manager_a.client.get(manager_a.url(path))
+    assert response.status_code == 500
+    with manager_a.scope():
+        assert Membership.objects.get(pk=manager_a.membership.pk).role == Role.MANAGER
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.json()["database"] == "ok"
+    assert response.status_code in (200, 503)
