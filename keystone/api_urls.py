@@ -8,10 +8,11 @@ from rest_framework.routers import DefaultRouter
 
 from tenancy.api import me
 
-API_APPS = []  # e.g. "accounts.api.register"
+API_APPS = ["accounts.api.register", "hierarchy.api.register", "keyplayers.api.register", "plans.api.register"]
 
 router = DefaultRouter()
 router.include_root_view = False
+router.include_format_suffixes = False
 for register in API_APPS:
     import_string(register)(router)
 

@@ -5,7 +5,11 @@ from django.urls import include, path
 from tenancy import views as tenancy_views
 
 TENANT_APPS = [
-    # (url prefix inside the tenant, urls module) — each app adds itself here
+    # (url prefix inside the tenant, urls module)
+    ("accounts/", "accounts.urls"),
+    ("hierarchy/", "hierarchy.urls"),
+    ("key-players/", "keyplayers.urls"),
+    ("plans/", "plans.urls"),
 ]
 
 tenant_patterns = [path("", include("tenancy.urls"))] + [

@@ -1,0 +1,18 @@
+"""Objects of this app for the cross-tenant URL walk (tests/test_tenant_walk.py):
+URL keyword → function(member_of_other_tenant) -> primary key of an object in that tenant."""
+
+from tenancy.models import ApiToken
+
+
+def _token(member):
+    from tests.conftest import api_client_for
+
+    api_client_for(member)
+    with member.scope():
+        return ApiToken.objects.filter(user=member.user).values_list("pk", flat=True).first()
+
+
+OBJECTS = {
+    "membership_id": lambda member: member.membership.pk,
+    "token_id": _token,
+}
