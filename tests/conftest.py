@@ -115,3 +115,46 @@ _CSRF = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+
 def same_page(first, second) -> bool:
     """Two responses show the same page, but for the per-request masked CSRF token."""
     return _CSRF.sub(rb"\1", first.content) == _CSRF.sub(rb"\1", second.content)
+
+
+# --- Browser tests: real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright ---------
+
+CHROMIUM = os.environ.get("KEYSTONE_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("KEYSTONE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium is required for browser tests and was not found at {CHROMIUM}.")
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's 'chromium' package)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test body
+    # are still synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page, email, password="pass-word-123"):
+    page.goto("/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
