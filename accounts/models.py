@@ -131,6 +131,8 @@ class Contact(TenantModel):
     phone = models.CharField(max_length=40, blank=True)
     is_active = models.BooleanField("still there", default=True, help_text="Untick when the person leaves; history stays.")
     left_on = models.DateField(null=True, blank=True)
+    # Maintained by plans (call reports).
+    last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

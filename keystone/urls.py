@@ -31,6 +31,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("keystone.api_urls")),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
+    # Public, token-addressed pages (no login): each opens its tenant's context from a signed token.
+    path("survey/", include("hierarchy.public_urls")),
+    path("calendar/", include("plans.public_urls")),
 ]
 
 handler404 = "keystone.errors.not_found"
