@@ -41,3 +41,17 @@ class ChangeRoleForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="What uses it, e.g. “CRM sync”.")
+
+
+class TenantSettingsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    timezone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin. Visits default to it.")
+    briefing_lead_hours = forms.IntegerField(min_value=1, max_value=24 * 14, label="Briefing lead time (hours)",
+                                             help_text="How long before a visit its executives receive the briefing.")
+
+    def clean_timezone(self):
+        from tenancy.models import validate_timezone
+
+        value = self.cleaned_data["timezone"].strip()
+        validate_timezone(value)
+        return value

@@ -107,3 +107,13 @@ def api_token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
+
+
+@transaction.atomic
+def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing_lead_hours: int) -> Tenant:
+    tenant.name = name.strip()
+    tenant.timezone = timezone
+    tenant.briefing_lead_hours = briefing_lead_hours
+    tenant.full_clean()
+    tenant.save(update_fields=["name", "timezone", "briefing_lead_hours"])
+    return tenant

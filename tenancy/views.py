@@ -13,7 +13,7 @@ from keystone.celery import app as celery_app
 from tenancy import services
 from tenancy.access import access_api_token_by_id, access_membership_by_id
 from tenancy.decorators import tenant_view
-from tenancy.forms import ApiTokenForm, ChangeRoleForm, InviteMemberForm, ThrottledLoginForm
+from tenancy.forms import ApiTokenForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
 from tenancy.models import ApiToken, Membership
 from tenancy.selectors import memberships_of_user
 
@@ -85,6 +85,22 @@ def member_remove(request, membership_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("members", tenant_slug=request.tenant.slug)
+
+
+@tenant_view(admin=True)
+def tenant_settings(request):
+    tenant = request.tenant
+    initial = {"name": tenant.name, "timezone": tenant.timezone, "briefing_lead_hours": tenant.briefing_lead_hours}
+    form = TenantSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tenant_update_settings(tenant=tenant, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("tenant_settings", tenant_slug=tenant.slug)
+    return render(request, "tenancy/settings.html", {"form": form})
 
 
 @never_cache

@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"KEYSTONE_TESTING", "DJANGO_SETTINGS_MODULE"}}
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"KEYSTONE_TESTING", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({
         "DJANGO_SETTINGS_MODULE": "keystone.settings",
         "DEBUG": "0",

@@ -164,3 +164,49 @@ def test_healthz_reports_database_and_broker(client):
     response = client.get("/healthz")
     assert response.json()["database"] == "ok"
     assert response.status_code in (200, 503)
+
+
+def test_admin_edits_tenant_settings_with_clear_errors(admin_a, manager_a):
+    bad = admin_a.client.post(admin_a.url("settings/"), {"name": "Tenant A", "timezone": "Mars/Olympus", "briefing_lead_hours": 0})
+    assert bad.status_code == 200
+    assert b"not a known time zone" in bad.content and b"greater than or equal to 1" in bad.content
+    admin_a.tenant.refresh_from_db()
+    assert admin_a.tenant.timezone == "Europe/Berlin"
+    ok = admin_a.client.post(admin_a.url("settings/"), {"name": "Tenant A", "timezone": "America/New_York", "briefing_lead_hours": 24})
+    assert ok.status_code == 302
+    admin_a.tenant.refresh_from_db()
+    assert (admin_a.tenant.timezone, admin_a.tenant.briefing_lead_hours) == ("America/New_York", 24)
+    assert manager_a.client.get(manager_a.url("settings/")).status_code == 404
+
+
+def test_password_reset_by_email(client, manager_a):
+    client.post("/password/reset/", {"email": manager_a.user.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/password/reset/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Brand-new-secret-7", "new_password2": "Brand-new-secret-7"})
+    assert response.status_code == 302
+    assert client.login(username=manager_a.user.email, password="Brand-new-secret-7")
+
+
+def test_password_change(manager_a):
+    response = manager_a.client.post("/password/change/", {
+        "old_password": "pass-word-123", "new_password1": "Another-secret-42", "new_password2": "Another-secret-42"})
+    assert response.status_code == 302
+    manager_a.user.refresh_from_db()
+    assert manager_a.user.check_password("Another-secret-42")
+
+
+def test_htmx_posts_pass_csrf_with_the_header_from_the_page(manager_a):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager_a.user)
+    page = client.get(manager_a.url("api-tokens/"))
+    token = re.search(rb'"X-CSRFToken": "([^"]+)"', page.content).group(1).decode()
+    refused = client.post(manager_a.url("api-tokens/"), {"name": "no header"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 403
+    accepted = client.post(manager_a.url("api-tokens/"), {"name": "with header"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 200
+    with manager_a.scope():
+        assert list(ApiToken.objects.values_list("name", flat=True)) == ["with header"]
