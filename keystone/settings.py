@@ -7,6 +7,7 @@ e-mail outbox folder under var/. Production (DEBUG off) refuses to start without
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from keystone.env import env_bool, env_list, env_str, mailer_config
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "hierarchy",
     "keyplayers",
     "plans",
+    "ratings",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +229,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # One recompute task per tenant, each in its own tenant scope (ratings.tasks).
+    "ratings-nightly": {
+        "task": "ratings.recompute_all_tenants",
+        "schedule": crontab(hour=2, minute=15),
+    },
     "clear-expired-sessions": {
         "task": "tenancy.clear_expired_sessions",
         "schedule": 24 * 60 * 60,

@@ -10,6 +10,7 @@ TENANT_APPS = [
     ("hierarchy/", "hierarchy.urls"),
     ("key-players/", "keyplayers.urls"),
     ("plans/", "plans.urls"),
+    ("ratings/", "ratings.urls"),
 ]
 
 tenant_patterns = [path("", include("tenancy.urls"))] + [
