@@ -50,12 +50,24 @@ def tenant_context(tenant_id, *, user_id: int | None = None):
             _set_db_context(*(previous or (None, None)))
 
 
+def _set_db_user(user_id: int | None) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.user_id', %s, true)", [str(user_id or "")])
+
+
 @contextmanager
 def user_context(user_id: int):
-    """Run the block with only `app.user_id` set: a user may read their own memberships."""
+    """Run the block with `app.user_id` set (a user may read their own memberships). Leaves the
+    tenant setting alone, so it can run in the middle of a tenant request."""
+    previous = _active.get()
+    inside_outer_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        _set_db_context(None, user_id)
+        _set_db_user(user_id)
         yield
+        if inside_outer_transaction and not transaction.get_rollback():
+            _set_db_user(previous[1] if previous else None)
 
 
 def current_tenant_id() -> int:

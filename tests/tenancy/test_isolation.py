@@ -108,3 +108,20 @@ def test_every_many_to_many_between_tenant_models_carries_the_tenant():
 
     errors = [e for e in run_checks() if e.id and e.id.startswith("tenancy.")]
     assert errors == []
+
+
+def test_listing_my_tenants_inside_a_tenant_request_keeps_the_tenant(manager_a, tenant_b):
+    """The tenant switcher runs in the middle of page rendering; tenant rows must stay visible."""
+    from tenancy.selectors import memberships_of_user
+    from tests.tenancy.factories import MembershipFactory
+
+    MembershipFactory(tenant=tenant_b, user=manager_a.user)
+    with tenant_context(manager_a.tenant.pk, user_id=manager_a.user.pk):
+        assert {m.tenant.slug for m in memberships_of_user(manager_a.user)} == {"tenant-a", "tenant-b"}
+        assert Membership.objects.count() == 1
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT DISTINCT tenant_id FROM tenancy_membership WHERE user_id <> %s", [manager_a.user.pk])
+                assert cursor.fetchall() == []
+                cursor.execute("SELECT current_setting('app.tenant_id', true)")
+                assert cursor.fetchone()[0] == str(manager_a.tenant.pk)
