@@ -1,0 +1,393 @@
+"""Every write of the hierarchy app. What happens when an assessment is recorded: assessment_record().
+
+Roll-up stored on accounts.Account.current_level (see account_levels_refresh): the HIGHEST effective
+level among the account's relationships with contacts who are still there. A relationship's effective
+level is the customer's own latest survey answer when there is one, otherwise our latest assessment.
+"""
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+from hierarchy import signals
+from hierarchy.defaults import DEFAULT_ACTIVE_KIND, DEFAULT_MODELS
+from hierarchy.models import (
+    AlertKind,
+    Assessment,
+    HierarchyAlert,
+    HierarchyLevel,
+    HierarchyModel,
+    Relationship,
+    Source,
+    SurveyInvitation,
+)
+from tenancy.context import current_tenant_id
+from tenancy.models import Membership, Tenant
+
+log = logging.getLogger(__name__)
+
+HIGH_LEVEL = 4  # a contact who leaves while holding this level or above raises an alert
+SURVEY_SALT = "keystone.hierarchy.survey-invitation"
+SURVEY_MAX_TOKEN_AGE = dt.timedelta(days=90)  # hard cap on any link, whatever its row says
+
+
+def survey_valid_days() -> int:
+    return int(getattr(settings, "HIERARCHY_SURVEY_VALID_DAYS", 14))
+
+
+# --- Hierarchy models and levels ------------------------------------------------------------------
+
+def hierarchy_defaults_ensure(*, tenant_id: int | None = None) -> HierarchyModel:
+    """The tenant's active model, seeding the shipped models the first time a tenant needs them.
+    Safe to call concurrently and repeatedly: it only adds what is missing."""
+    tenant_id = tenant_id or current_tenant_id()
+    active = HierarchyModel.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    try:
+        with transaction.atomic():
+            existing = {m.kind: m for m in HierarchyModel.objects.all()}
+            for spec in DEFAULT_MODELS:
+                model = existing.get(spec["kind"])
+                if model is None:
+                    model = HierarchyModel(tenant_id=tenant_id, kind=spec["kind"], name=spec["name"],
+                                           description=spec["description"])
+                    model.full_clean(exclude=["tenant"])
+                    model.save()
+                    HierarchyLevel.objects.bulk_create([
+                        HierarchyLevel(tenant_id=tenant_id, model=model, number=number, **level)
+                        for number, level in enumerate(spec["levels"], start=1)
+                    ])
+                existing[spec["kind"]] = model
+            if not HierarchyModel.objects.filter(is_active=True).exists():
+                HierarchyModel.objects.filter(pk=existing[DEFAULT_ACTIVE_KIND].pk).update(is_active=True)
+    except IntegrityError:
+        pass  # another request seeded at the same moment; its rows are as good as ours
+    return HierarchyModel.objects.get(is_active=True)
+
+
+@transaction.atomic
+def hierarchy_model_activate(*, model: HierarchyModel) -> HierarchyModel:
+    """Makes `model` the tenant's active hierarchy. Existing assessments keep the model they were made in."""
+    HierarchyModel.objects.select_for_update().filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+    HierarchyModel.objects.filter(pk=model.pk).update(is_active=True)
+    model.is_active = True
+    return model
+
+
+@transaction.atomic
+def hierarchy_level_update(*, level: HierarchyLevel, name: str, description: str, signals: str = "",
+                           climb_playbook: str = "", survey_statement: str = "") -> HierarchyLevel:
+    level.name = name.strip()
+    level.description = description.strip()
+    level.signals = _clean_lines(signals)
+    level.climb_playbook = _clean_lines(climb_playbook)
+    level.survey_statement = survey_statement.strip()
+    level.full_clean(exclude=["tenant", "model"])
+    level.save(update_fields=["name", "description", "signals", "climb_playbook", "survey_statement", "updated_at"])
+    return level
+
+
+def _clean_lines(text: str) -> str:
+    return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+# --- Relationships --------------------------------------------------------------------------------
+
+def _require_member(user, field: str) -> None:
+    if user is None or not Membership.objects.filter(user=user).exists():
+        raise ValidationError({field: "Choose someone who is a member of this tenant."})
+
+
+@transaction.atomic
+def relationship_create(*, user, contact: Contact, owner=None) -> Relationship:
+    """Our `user` ↔ their `contact`. The owner (accountable for developing it) defaults to the user."""
+    _require_member(user, "user")
+    owner = owner or user
+    _require_member(owner, "owner")
+    if not contact.is_active:
+        raise ValidationError({"contact": f"{contact.full_name} has left {contact.account}; "
+                                          "relationships are for people who are still there."})
+    if Relationship.objects.filter(user=user, contact=contact).exists():
+        raise ValidationError({"contact": f"{user} already has a relationship with {contact.full_name}."})
+    relationship = Relationship(tenant_id=current_tenant_id(), account_id=contact.account_id, user=user,
+                                contact=contact, owner=owner)
+    relationship.full_clean(exclude=["tenant"])
+    try:
+        with transaction.atomic():
+            relationship.save()
+    except IntegrityError:
+        raise ValidationError({"contact": f"{user} already has a relationship with {contact.full_name}."}) from None
+    return relationship
+
+
+@transaction.atomic
+def relationship_set_owner(*, relationship: Relationship, owner) -> Relationship:
+    _require_member(owner, "owner")
+    relationship.owner = owner
+    relationship.save(update_fields=["owner", "updated_at"])
+    return relationship
+
+
+# --- Assessments (append-only) --------------------------------------------------------------------
+
+@transaction.atomic
+def assessment_record(*, relationship: Relationship, level: int, evidence: str, assessed_by=None,
+                      source: str = Source.SELF, assessed_at: dt.datetime | None = None) -> Assessment:
+    """Appends an assessment. It becomes the relationship's current level for its source when it is the
+    latest of that source; a fall raises an alert; the account's stored roll-up level is refreshed.
+    Nothing existing is changed: corrections are new assessments."""
+    model = hierarchy_defaults_ensure()
+    levels = HierarchyLevel.objects.filter(model=model).count()
+    errors = {}
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        level = None
+    if level is None or not 1 <= level <= levels:
+        errors["level"] = f"Choose a level from 1 to {levels} of the {model.name}."
+    evidence = (evidence or "").strip()
+    if not evidence:
+        errors["evidence"] = "Say what you saw or heard that shows this level: evidence is required."
+    if source not in Source.values:
+        errors["source"] = f"Unknown source {source!r}."
+    elif source == Source.SELF and assessed_by is None:
+        errors["assessed_by"] = "An assessment of ours needs the person who made it."
+    now = timezone.now()
+    assessed_at = assessed_at or now
+    if assessed_at > now + dt.timedelta(minutes=5):
+        errors["assessed_at"] = "An assessment cannot be dated in the future."
+    if errors:
+        raise ValidationError(errors)
+
+    # One writer per relationship at a time, so "previous level" and "latest" are decided consistently.
+    locked = Relationship.objects.select_for_update().get(pk=relationship.pk)
+    assessment = Assessment(tenant_id=locked.tenant_id, relationship=locked, account_id=locked.account_id,
+                            hierarchy_model=model, level=level, evidence=evidence, source=source,
+                            assessed_by=assessed_by if source == Source.SELF else None, assessed_at=assessed_at)
+    assessment.full_clean(exclude=["tenant"])
+    assessment.save()
+
+    level_field, at_field = ("self_level", "self_assessed_at") if source == Source.SELF else (
+        "customer_level", "customer_assessed_at")
+    previous_level, previous_at = getattr(locked, level_field), getattr(locked, at_field)
+    if previous_at is None or assessed_at >= previous_at:
+        setattr(locked, level_field, level)
+        setattr(locked, at_field, assessed_at)
+        locked.save(update_fields=[level_field, at_field, "updated_at"])
+        if previous_level is not None and level < previous_level:
+            _alert_level_drop(relationship=locked, assessment=assessment, from_level=previous_level)
+    setattr(relationship, level_field, getattr(locked, level_field))
+    setattr(relationship, at_field, getattr(locked, at_field))
+    account_levels_refresh(account_ids=[locked.account_id])
+    transaction.on_commit(lambda: signals.assessment_recorded.send(
+        sender=Assessment, tenant_id=assessment.tenant_id, assessment_id=assessment.pk, account_id=assessment.account_id))
+    return assessment
+
+
+def _alert_level_drop(*, relationship: Relationship, assessment: Assessment, from_level: int) -> HierarchyAlert:
+    side = "our view" if assessment.source == Source.SELF else "the customer's own view"
+    contact = Contact.objects.only("full_name").get(pk=relationship.contact_id)
+    alert = HierarchyAlert(
+        tenant_id=relationship.tenant_id, account_id=relationship.account_id, relationship=relationship,
+        assessment=assessment, kind=AlertKind.LEVEL_DROP, from_level=from_level, to_level=assessment.level,
+        message=f"{contact.full_name}: level fell from {from_level} to {assessment.level} ({side}).")
+    alert.full_clean(exclude=["tenant"])
+    alert.save()
+    return alert
+
+
+def account_levels_refresh(*, account_ids) -> int:
+    """Stores each account's roll-up level (highest effective level over relationships with contacts who
+    are still there; NULL without any) on Account.current_level. One UPDATE for any number of accounts."""
+    best = (
+        Relationship.objects.filter(account_id=OuterRef("pk"), contact__is_active=True)
+        .annotate(effective=Coalesce("customer_level", "self_level"))
+        .filter(effective__isnull=False)
+        .order_by("-effective")
+        .values("effective")[:1]
+    )
+    return Account.objects.filter(pk__in=list(account_ids)).update(current_level=Subquery(best))
+
+
+# --- Alerts ---------------------------------------------------------------------------------------
+
+def contact_departures_scan(*, contact_ids=None) -> int:
+    """Raises one alert per relationship whose contact has left while it stood at level 4 or higher (in
+    either view), and refreshes those accounts' levels. Set-based and idempotent; returns alerts created."""
+    with transaction.atomic():
+        departed = Relationship.objects.filter(contact__is_active=False).filter(
+            Q(self_level__gte=HIGH_LEVEL) | Q(customer_level__gte=HIGH_LEVEL))
+        if contact_ids is not None:
+            departed = departed.filter(contact_id__in=list(contact_ids))
+        departed = departed.exclude(alerts__kind=AlertKind.CONTACT_LEFT).select_related("contact")
+        rows = list(departed)
+        alerts = [
+            HierarchyAlert(
+                tenant_id=r.tenant_id, account_id=r.account_id, relationship=r, kind=AlertKind.CONTACT_LEFT,
+                from_level=max(x for x in (r.self_level, r.customer_level) if x is not None),
+                message=(f"{r.contact.full_name} has left while holding a level-"
+                         f"{max(x for x in (r.self_level, r.customer_level) if x is not None)} relationship."))
+            for r in rows
+        ]
+        created = HierarchyAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+        if rows:
+            account_levels_refresh(account_ids={r.account_id for r in rows})
+    return len(created)
+
+
+def contact_saved(*, contact: Contact) -> None:
+    """Called when a contact is saved as no longer there (hierarchy.apps connects it to post_save)."""
+    if contact.is_active:
+        return
+    contact_departures_scan(contact_ids=[contact.pk])
+    account_levels_refresh(account_ids=[contact.account_id])
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: HierarchyAlert, by) -> HierarchyAlert:
+    if alert.acknowledged_at is not None:
+        raise ValidationError("This alert has already been acknowledged.")
+    updated = HierarchyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by, updated_at=timezone.now())
+    if not updated:
+        raise ValidationError("This alert has already been acknowledged.")
+    alert.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
+    return alert
+
+
+# --- Customer survey ------------------------------------------------------------------------------
+
+class SurveyLinkError(Exception):
+    """The link cannot be used. `reason` is one of: invalid, expired, used."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SurveyToken:
+    tenant_id: int
+    invitation_id: int
+    nonce: str
+
+
+def survey_token_make(invitation: SurveyInvitation) -> str:
+    return signing.dumps({"t": invitation.tenant_id, "i": invitation.pk, "n": invitation.nonce}, salt=SURVEY_SALT)
+
+
+def survey_token_parse(token: str) -> SurveyToken:
+    """Verifies the signature only; the invitation row decides expiry and use. Raises SurveyLinkError."""
+    try:
+        data = signing.loads(token, salt=SURVEY_SALT, max_age=SURVEY_MAX_TOKEN_AGE)
+    except signing.SignatureExpired:
+        raise SurveyLinkError("expired") from None
+    except signing.BadSignature:
+        raise SurveyLinkError("invalid") from None
+    try:
+        return SurveyToken(tenant_id=int(data["t"]), invitation_id=int(data["i"]), nonce=str(data["n"]))
+    except (KeyError, TypeError, ValueError):
+        raise SurveyLinkError("invalid") from None
+
+
+def survey_invitation_for_token(parsed: SurveyToken) -> SurveyInvitation:
+    """The usable invitation a verified token names (call inside its tenant's context)."""
+    invitation = (SurveyInvitation.objects.select_related("relationship__user", "relationship__contact")
+                  .filter(pk=parsed.invitation_id, nonce=parsed.nonce).first())
+    if invitation is None or invitation.revoked_at is not None:
+        raise SurveyLinkError("invalid")
+    if invitation.used_at is not None:
+        raise SurveyLinkError("used")
+    if invitation.expires_at <= timezone.now():
+        raise SurveyLinkError("expired")
+    return invitation
+
+
+@transaction.atomic
+def survey_invitation_send(*, relationship: Relationship, sent_by, base_url: str, email: str | None = None,
+                           valid_days: int | None = None) -> tuple[SurveyInvitation, str]:
+    """Creates a single-use invitation for the relationship's contact and e-mails the link after commit.
+    Returns the invitation and the link (the link is never stored; only its nonce is)."""
+    contact = relationship.contact
+    email = (email or contact.email or "").strip()
+    if not email:
+        raise ValidationError({"email": f"{contact.full_name} has no e-mail address: add one to the contact or type it here."})
+    if not contact.is_active:
+        raise ValidationError({"email": f"{contact.full_name} has left {contact.account}."})
+    valid_days = survey_valid_days() if valid_days is None else int(valid_days)
+    if not 1 <= valid_days <= 60:
+        raise ValidationError({"valid_days": "A link can be valid for 1 to 60 days."})
+    hierarchy_defaults_ensure()
+    invitation = SurveyInvitation(
+        tenant_id=relationship.tenant_id, relationship=relationship, account_id=relationship.account_id,
+        email=email, nonce=secrets.token_urlsafe(24), sent_by=sent_by,
+        expires_at=timezone.now() + dt.timedelta(days=valid_days))
+    invitation.full_clean(exclude=["tenant"])
+    invitation.save()
+    link = base_url.rstrip("/") + reverse("hierarchy_public:survey", args=[survey_token_make(invitation)])
+    tenant_name = Tenant.objects.only("name").get(pk=relationship.tenant_id).name
+    our_person = relationship.user.get_full_name()
+    transaction.on_commit(lambda: _send_survey_mail(
+        email=email, contact_name=contact.full_name, tenant_name=tenant_name, our_person=our_person,
+        link=link, expires_at=invitation.expires_at))
+    return invitation, link
+
+
+def _send_survey_mail(*, email, contact_name, tenant_name, our_person, link, expires_at):
+    body = (
+        f"Dear {contact_name},\n\n"
+        f"{our_person} of {tenant_name} would like to know how you see working with us. "
+        f"It takes one minute: pick the statement that fits best.\n\n{link}\n\n"
+        f"The link works once and until {expires_at:%d %B %Y}. No login is needed.\n\n"
+        f"Thank you,\n{our_person}"
+    )
+    send_mail(f"{tenant_name}: how do you see working with us?", body, None, [email])
+
+
+def survey_answer(*, parsed: SurveyToken, level: int, comment: str = "") -> Assessment:
+    """Records the contact's answer as a customer_survey assessment, exactly once per invitation.
+    The claim is a conditional UPDATE: of two simultaneous submits, one records and the other gets
+    SurveyLinkError("used"). Call inside the tenant's context (the public view opens it from the token)."""
+    with transaction.atomic():
+        invitation = survey_invitation_for_token(parsed)
+        model = hierarchy_defaults_ensure()
+        chosen = HierarchyLevel.objects.filter(model=model, number=level).first() if str(level).isdigit() else None
+        if chosen is None:
+            raise ValidationError({"level": "Please choose the statement that fits best."})
+        now = timezone.now()
+        claimed = SurveyInvitation.objects.filter(
+            pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now,
+        ).update(used_at=now, updated_at=now)
+        if claimed != 1:
+            raise SurveyLinkError("used")
+        comment = (comment or "").strip()[:2000]
+        evidence = f'Customer survey: "{chosen.survey_statement or chosen.name}"'
+        if comment:
+            evidence += f"\nComment: {comment}"
+        assessment = assessment_record(relationship=invitation.relationship, level=chosen.number, evidence=evidence,
+                                       source=Source.CUSTOMER_SURVEY, assessed_at=now)
+        SurveyInvitation.objects.filter(pk=invitation.pk).update(assessment=assessment)
+    return assessment
+
+
+@transaction.atomic
+def survey_invitation_revoke(*, invitation: SurveyInvitation) -> SurveyInvitation:
+    if invitation.used_at is not None:
+        raise ValidationError("This link has already been answered.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
