@@ -1,2 +1,82 @@
+"""Demo data: relationships on the accounts that exist, each with about 18 months of assessments that
+rise and fall, and customer survey answers that sometimes disagree with our view.
+
+Safe to run twice: relationships are looked up before they are created (the choice of pairs does not
+depend on the random generator), and a relationship that already has assessments gets no more.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+from hierarchy import selectors, services
+from hierarchy.models import Assessment, HierarchyAlert, Relationship, Source
+from tenancy.models import Role
+
+MAX_ACCOUNTS = 15
+CONTACTS_PER_ACCOUNT = 5
+HISTORY_DAYS = 18 * 30
+
+
 def seed(tenant, users, rng):
     """Demo data for one tenant (runs inside its context; must be safe to run twice)."""
+    model = services.hierarchy_defaults_ensure(tenant_id=tenant.pk)
+    levels = selectors.model_levels(model)
+    top = len(levels)
+    ours = [users[Role.MANAGER], users[Role.ADMIN], users[Role.EXECUTIVE]]
+    accounts = list(Account.objects.order_by("pk")[:MAX_ACCOUNTS])
+    contacts = {}
+    for contact in Contact.objects.filter(account__in=accounts, is_active=True).order_by("account_id", "pk"):
+        contacts.setdefault(contact.account_id, [])
+        if len(contacts[contact.account_id]) < CONTACTS_PER_ACCOUNT:
+            contacts[contact.account_id].append(contact)
+    existing = {(r.user_id, r.contact_id): r for r in Relationship.objects.filter(account__in=accounts)}
+    assessed = set(Assessment.objects.filter(account__in=accounts).values_list("relationship_id", flat=True).distinct())
+    now = timezone.now()
+    touched = []
+    for a_index, account in enumerate(accounts):
+        for c_index, contact in enumerate(contacts.get(account.pk, [])):
+            if (a_index + c_index) % 5 == 4:
+                continue  # leave some contacts uncovered: coverage gaps are part of the story
+            pairs = [ours[(a_index + c_index) % len(ours)]]
+            if c_index == 0:
+                pairs.append(ours[(a_index + 1) % len(ours)])  # two of us know the top person
+            for user in pairs:
+                relationship = existing.get((user.pk, contact.pk))
+                if relationship is None:
+                    relationship = services.relationship_create(user=user, contact=contact, owner=ours[0])
+                    existing[(user.pk, contact.pk)] = relationship
+                if relationship.pk in assessed:
+                    continue
+                _history(relationship, rng=rng, levels=levels, top=top, now=now, senior=c_index == 0)
+                assessed.add(relationship.pk)
+                touched.append(relationship.pk)
+    # Old drops were dealt with long ago: only the recent ones stay open on the dashboard.
+    if touched:
+        HierarchyAlert.objects.filter(relationship_id__in=touched, acknowledged_at__isnull=True,
+                                      assessment__assessed_at__lt=now - dt.timedelta(days=60)).update(
+            acknowledged_at=now, acknowledged_by=users[Role.MANAGER])
+
+
+def _history(relationship, *, rng, levels, top, now, senior):
+    by_number = {level.number: level for level in levels}
+    level = rng.randint(1, 3) + (1 if senior else 0)
+    day = HISTORY_DAYS - rng.randint(0, 40)
+    survey_days = sorted({rng.randint(300, 420), rng.randint(120, 240), rng.randint(5, 60)}, reverse=True)
+    while day > 0:
+        at = now - dt.timedelta(days=day, hours=rng.randint(0, 8))
+        level = min(max(level + rng.choice([-1, 0, 0, 1, 1]), 1), top)
+        signal = rng.choice(by_number[level].signal_list or [by_number[level].name])
+        services.assessment_record(relationship=relationship, level=level, assessed_by=relationship.user,
+                                   source=Source.SELF, assessed_at=at,
+                                   evidence=f"{signal} (seen at our {at:%B} meeting with {relationship.contact.full_name}).")
+        next_day = day - rng.randint(40, 75)
+        while survey_days and survey_days[0] > next_day:  # a survey answered before our next assessment
+            survey_day = survey_days.pop(0)
+            theirs = min(max(level + rng.choice([-1, -1, 0, 0, 0, 1]), 1), top)
+            statement = by_number[theirs].survey_statement or by_number[theirs].name
+            services.assessment_record(relationship=relationship, level=theirs, source=Source.CUSTOMER_SURVEY,
+                                       assessed_at=now - dt.timedelta(days=survey_day, hours=rng.randint(0, 8)),
+                                       evidence=f'Customer survey: "{statement}"')
+        day = next_day

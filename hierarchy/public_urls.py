@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Mounted at /survey/: the customer answers without logging in. The view opens the tenant's context
+itself from the verified, signed token (there is no request.tenant here)."""
+
+from django.urls import path
+
+from hierarchy import views
 
 app_name = "hierarchy_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>/", views.survey, name="survey"),
+]

@@ -249,7 +249,7 @@ def uncovered_contacts(*, account: Account) -> list[Contact]:
 class MapRow:
     contact: Contact
     depth: int
-    cells: list  # one per column: Relationship or None
+    cells: list  # one per column: (our user, Relationship or None)
 
 
 @dataclass
@@ -322,7 +322,7 @@ def relationship_map(*, account: Account) -> RelationshipMap:
             seen.add(user.pk)
             columns.append(user)
     cells = {(r.contact_id, r.user_id): r for r in relationships}
-    rows = [MapRow(contact=c, depth=d, cells=[cells.get((c.pk, u.pk)) for u in columns])
+    rows = [MapRow(contact=c, depth=d, cells=[(u, cells.get((c.pk, u.pk))) for u in columns])
             for c, d in _org_chart_order(contacts)]
     model = active_model()
     invitations = dict(

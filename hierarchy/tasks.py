@@ -1,0 +1,32 @@
+"""Celery tasks of the hierarchy app: thin calls into services, taking ids, tenant first."""
+
+from celery import shared_task
+
+from hierarchy import services
+from tenancy.tasks import tenant_task
+
+
+@tenant_task(name="hierarchy.contact_departures_scan")
+def contact_departures_scan_task(tenant_id, contact_ids=None):
+    """Alerts for contacts who left while holding a level-4+ relationship (catches bulk updates and
+    imports that bypass Contact.save()); refreshes those accounts' stored levels."""
+    return services.contact_departures_scan(contact_ids=contact_ids)
+
+
+@tenant_task(name="hierarchy.account_levels_refresh")
+def account_levels_refresh_task(tenant_id, account_ids=None):
+    from accounts.models import Account
+
+    ids = account_ids if account_ids is not None else list(Account.objects.values_list("pk", flat=True))
+    return services.account_levels_refresh(account_ids=ids)
+
+
+@shared_task(name="hierarchy.contact_departures_scan_all")
+def contact_departures_scan_all_task():
+    """Beat entry point: one scan task per tenant (Tenant is platform data, not tenant-owned)."""
+    from tenancy.models import Tenant
+
+    tenant_ids = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        contact_departures_scan_task.delay(tenant_id)
+    return len(tenant_ids)
