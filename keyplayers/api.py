@@ -1,2 +1,238 @@
+"""/api/v1/key-players/ and /api/v1/key-player-guidance/: thin over keyplayers.services and selectors."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accounts.models import Account, Contact
+from keyplayers import selectors, services
+from keyplayers.models import BuyingRole, BuyingStage, Guidance, Influence, KeyPlayer, Stance
+from tenancy.api import TenantModelViewSet, TenantRelatedField
+from tenancy.api_permissions import IsTenantAdmin, IsTenantMember
+
+
+def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+# --- Serializers ----------------------------------------------------------------------------------
+
+class GuidanceCellSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, read_only=True,
+                                  help_text="The tenant's row; null while the cell still uses the shipped default.")
+    buying_role = serializers.ChoiceField(choices=BuyingRole.choices)
+    buying_stage = serializers.ChoiceField(choices=BuyingStage.choices)
+    communication = serializers.CharField(max_length=120, help_text="The kind of communication, e.g. “Value communication”.")
+    message = serializers.CharField(allow_blank=True, required=False, default="", help_text="The next message to get across.")
+    typical_concern = serializers.CharField(allow_blank=True, required=False, default="")
+    is_default = serializers.BooleanField(read_only=True)
+
+
+class GuidanceUpdateSerializer(serializers.Serializer):
+    communication = serializers.CharField(max_length=120, required=False)
+    message = serializers.CharField(allow_blank=True, required=False)
+    typical_concern = serializers.CharField(allow_blank=True, required=False)
+
+
+class CoverageSerializer(serializers.Serializer):
+    relationship_count = serializers.IntegerField(help_text="Relationships any of our people have with the contact.")
+    best_level = serializers.IntegerField(allow_null=True, help_text=(
+        "Highest effective level (the customer's view when given, else ours) over those relationships."))
+    min_level = serializers.IntegerField(help_text="The tenant's minimum level for this buying role.")
+    no_relationship = serializers.BooleanField()
+    below_minimum = serializers.BooleanField()
+    high_blocker = serializers.BooleanField()
+    flagged = serializers.BooleanField()
+
+
+class KeyPlayerSerializer(serializers.ModelSerializer):
+    account = TenantRelatedField(Account, help_text="Set when adding; cannot change afterwards.")
+    contact = TenantRelatedField(Contact, help_text="A contact of the account; set when adding, cannot change afterwards.")
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    contact_name = serializers.CharField(source="contact.full_name", read_only=True)
+    contact_title = serializers.CharField(source="contact.title", read_only=True)
+    last_contact_at = serializers.DateTimeField(required=False, allow_null=True,
+                                                help_text="Last contact set by hand.")
+    effective_last_contact_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=(
+        "The later of last_contact_at and the contact's last call report."))
+    last_contact_source = serializers.CharField(read_only=True, help_text="'call report', 'set by hand' or ''.")
+    recommended = serializers.SerializerMethodField(help_text="The next recommended message for the role at its stage.")
+    coverage = CoverageSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = KeyPlayer
+        fields = ["id", "account", "account_name", "contact", "contact_name", "contact_title", "buying_role",
+                  "buying_stage", "stance", "influence", "concerns", "last_contact_at", "effective_last_contact_at",
+                  "last_contact_source", "recommended", "coverage", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(GuidanceCellSerializer)
+    def get_recommended(self, player):
+        root = self.root
+        if "_matrix" not in root.context:  # one guidance query per request, not per key player
+            root.context["_matrix"] = selectors.guidance_matrix()
+        cell = root.context["_matrix"][(player.buying_role, player.buying_stage)]
+        return GuidanceCellSerializer(cell).data
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for name in ("account", "contact"):
+                if name in attrs and attrs[name].pk != getattr(self.instance, f"{name}_id"):
+                    raise serializers.ValidationError({name: f"The {name} of a key player cannot change; "
+                                                             "remove it and add another instead."})
+                attrs.pop(name, None)
+        elif attrs["contact"].account_id != attrs["account"].pk:
+            raise serializers.ValidationError({"contact": f"{attrs['contact'].full_name} works at another account; "
+                                                          f"pick a contact of {attrs['account']}."})
+        return attrs
+
+
+# --- Filters --------------------------------------------------------------------------------------
+
+class KeyPlayerFilter(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account_id", help_text="Account id.")
+    contact = django_filters.NumberFilter(field_name="contact_id", help_text="Contact id.")
+    buying_role = django_filters.ChoiceFilter(choices=BuyingRole.choices)
+    buying_stage = django_filters.ChoiceFilter(choices=BuyingStage.choices)
+    stance = django_filters.ChoiceFilter(choices=Stance.choices)
+    influence = django_filters.ChoiceFilter(choices=Influence.choices)
+    flag = django_filters.ChoiceFilter(
+        choices=[("any", "Any coverage gap"), *selectors.FLAGS.items()], method="filter_flag",
+        help_text="Only key players with this coverage gap.")
+
+    class Meta:
+        model = KeyPlayer
+        fields = ["account", "contact", "buying_role", "buying_stage", "stance", "influence", "flag"]
+
+    def filter_flag(self, queryset, name, value):
+        return queryset.filter(selectors.flag_filter(value))
+
+
+# --- Viewsets -------------------------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(summary="Key players, with coverage and the next recommended message"),
+    retrieve=extend_schema(summary="One key player"),
+    create=extend_schema(summary="Add a contact of an account to its buying team"),
+    update=extend_schema(summary="Change a key player (not its account or contact)"),
+    partial_update=extend_schema(summary="Change some fields of a key player, e.g. its buying stage or stance"),
+    destroy=extend_schema(summary="Take a key player off the buying team"),
+)
+class KeyPlayerViewSet(TenantModelViewSet):
+    """Every member reads; admins and account managers write. Another tenant's ids are 404 (paths) or
+    "does not exist" (payloads)."""
+
+    model = KeyPlayer
+    serializer_class = KeyPlayerSerializer
+    permission_classes = [IsTenantMember]
+    lookup_url_kwarg = "key_player_id"
+    lookup_value_regex = r"\d+"
+    filterset_class = KeyPlayerFilter
+    search_fields = ["contact__full_name", "contact__title"]
+    ordering_fields = ["contact__full_name", "account__name", "buying_stage", "best_level", "updated_at"]
+    ordering = ["account__name", "contact__full_name", "id"]
+
+    def scoped_queryset(self, queryset):
+        return selectors.key_players_annotated(queryset).select_related("account", "contact")
+
+    def _reload(self, pk):
+        return self.get_queryset().get(pk=pk)
+
+    def perform_create(self, serializer):
+        try:
+            player = services.key_player_create(**serializer.validated_data)
+        except DjangoValidationError as error:
+            raise _as_drf_error(error) from None
+        serializer.instance = self._reload(player.pk)
+
+    def perform_update(self, serializer):
+        try:
+            services.key_player_update(key_player=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise _as_drf_error(error) from None
+        serializer.instance = self._reload(serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        services.key_player_remove(key_player=instance)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="One customised cell of the guidance matrix", responses=GuidanceCellSerializer),
+    partial_update=extend_schema(summary="Change a customised cell (admins)", request=GuidanceUpdateSerializer,
+                                 responses=GuidanceCellSerializer),
+    update=extend_schema(summary="Change a customised cell (admins)", request=GuidanceUpdateSerializer,
+                         responses=GuidanceCellSerializer),
+    destroy=extend_schema(summary="Put a cell back to the shipped default (admins)"),
+)
+class GuidanceViewSet(TenantModelViewSet):
+    """The guidance matrix: for each buying role × stage, the communication it calls for. Every member
+    reads; only tenant admins write. Cells nobody customised carry the shipped default (id null)."""
+
+    model = Guidance
+    serializer_class = GuidanceCellSerializer
+    permission_classes = [IsTenantAdmin]
+    lookup_url_kwarg = "guidance_id"
+    lookup_value_regex = r"\d+"
+    pagination_class = None
+    filter_backends: list = []
+
+    @staticmethod
+    def _cell_data(row: Guidance):
+        return GuidanceCellSerializer(selectors.GuidanceCell(
+            row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk)).data
+
+    @extend_schema(summary="All 20 cells of the guidance matrix (customised or default)",
+                   parameters=[OpenApiParameter("buying_role", OpenApiTypes.STR, enum=BuyingRole.values),
+                               OpenApiParameter("buying_stage", OpenApiTypes.STR, enum=BuyingStage.values)],
+                   responses=GuidanceCellSerializer(many=True))
+    def list(self, request, *args, **kwargs):
+        cells = list(selectors.guidance_matrix().values())
+        for name in ("buying_role", "buying_stage"):
+            value = request.query_params.get(name)
+            if value:
+                cells = [cell for cell in cells if getattr(cell, name) == value]
+        return Response(GuidanceCellSerializer(cells, many=True).data)
+
+    @extend_schema(summary="Set one cell of the matrix (admins); creates the tenant's row or updates it",
+                   request=GuidanceCellSerializer, responses={200: GuidanceCellSerializer, 201: GuidanceCellSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = GuidanceCellSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        existed = Guidance.objects.filter(buying_role=data["buying_role"], buying_stage=data["buying_stage"]).exists()
+        try:
+            row = services.guidance_set(**data)
+        except DjangoValidationError as error:
+            raise _as_drf_error(error) from None
+        return Response(self._cell_data(row), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._cell_data(self.get_object()))
+
+    def update(self, request, *args, **kwargs):
+        row = self.get_object()
+        serializer = GuidanceUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        values = {"communication": row.communication, "message": row.message, "typical_concern": row.typical_concern,
+                  **serializer.validated_data}
+        try:
+            row = services.guidance_set(buying_role=row.buying_role, buying_stage=row.buying_stage, **values)
+        except DjangoValidationError as error:
+            raise _as_drf_error(error) from None
+        return Response(self._cell_data(row))
+
+    def destroy(self, request, *args, **kwargs):
+        row = self.get_object()
+        services.guidance_reset(buying_role=row.buying_role, buying_stage=row.buying_stage)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 def register(router):
     """Adds this app's viewsets to the /api/v1/ router."""
+    router.register("key-players", KeyPlayerViewSet, basename="key-player")
+    router.register("key-player-guidance", GuidanceViewSet, basename="key-player-guidance")

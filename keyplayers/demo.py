@@ -1,2 +1,62 @@
+"""Demo buying teams: the guidance defaults, and key players on every demo account with contacts.
+
+Runs after accounts' and hierarchy's demo steps and works with whatever accounts and contacts exist
+(none at all included). Safe to run twice: a contact already on the buying team is left as it is.
+"""
+
+import re
+
+from accounts.models import Account, Contact
+from keyplayers import services
+from keyplayers.models import BuyingRole, BuyingStage, Influence, KeyPlayer, Stance
+
+ROLE_BY_TITLE = [
+    (BuyingRole.PURCHASING, r"purchas|procure|buyer|sourcing|category manager|vendor manage"),
+    (BuyingRole.EXECUTIVE, r"chief|\bc[eftoi]o\b|president|\bvp\b|vice|managing director|general manager|owner|"
+                           r"founder|board|head of|director"),
+    (BuyingRole.MIDDLE_MANAGEMENT, r"manager|lead|head|supervisor|programme|program|project"),
+]
+CONCERNS = {
+    BuyingRole.EXECUTIVE: ["Return on the investment within the budget year", "Strategic fit with the group's plan",
+                           "Reputation if the roll-out slips"],
+    BuyingRole.MIDDLE_MANAGEMENT: ["Delivering the project on time", "Getting all departments to agree on requirements",
+                                   "Being blamed if the choice goes wrong"],
+    BuyingRole.OPERATIONAL: ["Learning a new tool during the busy season", "Losing data in the migration",
+                             "Support response times"],
+    BuyingRole.PURCHASING: ["Unit price against the incumbent", "Payment terms and penalties", "Supplier risk rating"],
+}
+MAX_PER_ACCOUNT = 6
+
+
+def role_for_title(title: str, rng) -> str:
+    text = (title or "").lower()
+    for role, pattern in ROLE_BY_TITLE:
+        if re.search(pattern, text):
+            return role
+    return BuyingRole.OPERATIONAL if text else rng.choice(BuyingRole.values)
+
+
 def seed(tenant, users, rng):
     """Demo data for one tenant (runs inside its context; must be safe to run twice)."""
+    services.guidance_seed_defaults()
+    taken = set(KeyPlayer.objects.values_list("account_id", "contact_id"))
+    contacts_by_account: dict[int, list[Contact]] = {}
+    for contact in Contact.objects.filter(is_active=True).order_by("account_id", "pk"):
+        contacts_by_account.setdefault(contact.account_id, []).append(contact)
+    accounts = {a.pk: a for a in Account.objects.filter(pk__in=list(contacts_by_account)).order_by("pk")}
+    stages = BuyingStage.values
+    for account_id, contacts in contacts_by_account.items():
+        if any(key[0] == account_id for key in taken):
+            continue  # this account's buying team was seeded already
+        account = accounts[account_id]
+        account_stage = rng.randrange(len(stages))
+        for contact in contacts[:MAX_PER_ACCOUNT]:
+            role = role_for_title(contact.title, rng)
+            # The buying team moves roughly together; some are a stage behind.
+            stage = stages[max(0, account_stage - rng.choice([0, 0, 1]))]
+            stance = rng.choices(Stance.values, weights=[4, 4, 2, 1])[0]
+            influence = Influence.HIGH if role == BuyingRole.EXECUTIVE else rng.choice(Influence.values)
+            services.key_player_create(
+                account=account, contact=contact, buying_role=role, buying_stage=stage, stance=stance,
+                influence=influence, concerns=rng.choice(CONCERNS[role]),
+            )

@@ -1,0 +1,36 @@
+"""Who may see or change key players: the same 404 for "missing", "another tenant's" and "not allowed".
+
+Every member of a tenant reads its key players (executives and viewers included); admins and account
+managers change them (Membership.can_edit)."""
+
+from django.http import Http404
+
+from accounts.models import Account
+from keyplayers.models import KeyPlayer
+
+
+def _require_editor(membership) -> None:
+    if membership is None or not membership.can_edit:
+        raise Http404("No such page.")
+
+
+def access_account_by_id(*, membership, account_id: int, for_edit: bool = False) -> Account:
+    if membership is None:
+        raise Http404("No such page.")
+    if for_edit:
+        _require_editor(membership)
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def access_key_player_by_id(*, membership, key_player_id: int, for_edit: bool = False) -> KeyPlayer:
+    if membership is None:
+        raise Http404("No such page.")
+    if for_edit:
+        _require_editor(membership)
+    player = KeyPlayer.objects.select_related("account", "contact").filter(pk=key_player_id).first()
+    if player is None:
+        raise Http404("No such key player.")
+    return player

@@ -1,0 +1,116 @@
+"""Browser validation for key players, guidance and coverage thresholds; on success views call a service."""
+
+from django import forms
+
+from accounts.models import Account, Contact
+from keyplayers.models import BUYING_ROLE_HELP, BuyingRole, BuyingStage, CoverageSettings, Influence, Stance
+from keyplayers.selectors import FLAGS
+
+
+def _role_help() -> str:
+    return " ".join(f"<b>{BuyingRole(role).label}</b>: {text}" for role, text in BUYING_ROLE_HELP.items())
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            from django.utils import timezone
+
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class KeyPlayerForm(forms.Form):
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), empty_label="Choose a contact…",
+                                     error_messages={"invalid_choice": "Choose a contact of this account who is not "
+                                                                       "a key player yet."})
+    buying_role = forms.ChoiceField(choices=BuyingRole.choices, help_text="")
+    buying_stage = forms.ChoiceField(choices=BuyingStage.choices, initial=BuyingStage.PLANNING)
+    stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.NEUTRAL)
+    influence = forms.ChoiceField(label="Degree of influence", choices=Influence.choices, initial=Influence.MEDIUM)
+    concerns = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                               help_text="What worries this person about buying from us.")
+    last_contact_at = forms.DateTimeField(
+        label="Last contact", required=False, widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text="Set it by hand for contact outside call reports; the later of this and the last call report is shown.")
+
+    def __init__(self, *args, contacts=None, include_contact=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buying_role"].help_text = _role_help()
+        if include_contact:
+            self.fields["contact"].queryset = contacts
+        else:
+            del self.fields["contact"]
+
+
+class StageForm(forms.Form):
+    buying_stage = forms.ChoiceField(choices=BuyingStage.choices, error_messages={
+        "invalid_choice": "%(value)s is not a buying stage; choose planning, determine needs, evaluate "
+                          "alternatives, evaluate risk or decision."})
+
+
+class StanceForm(forms.Form):
+    stance = forms.ChoiceField(choices=Stance.choices, error_messages={
+        "invalid_choice": "%(value)s is not a stance; choose supporter, neutral, skeptic or blocker."})
+
+
+class GuidanceCellForm(forms.Form):
+    buying_role = forms.ChoiceField(choices=BuyingRole.choices, widget=forms.HiddenInput)
+    buying_stage = forms.ChoiceField(choices=BuyingStage.choices, widget=forms.HiddenInput)
+    communication = forms.CharField(max_length=120, help_text="The kind of communication, e.g. “Value communication”.")
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              label="Next message", help_text="What to get across to this role at this stage.")
+    typical_concern = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class CellSelectForm(forms.Form):
+    """Which cell of the matrix (the query string of the edit page, the reset button)."""
+
+    buying_role = forms.ChoiceField(choices=BuyingRole.choices, error_messages={
+        "required": "Say which buying role.", "invalid_choice": "%(value)s is not a buying role."})
+    buying_stage = forms.ChoiceField(choices=BuyingStage.choices, error_messages={
+        "required": "Say which buying stage.", "invalid_choice": "%(value)s is not a buying stage."})
+
+
+class CoverageSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CoverageSettings
+        fields = ["min_level_executive", "min_level_middle_management", "min_level_operational", "min_level_purchasing"]
+        labels = {
+            "min_level_executive": "Executive: minimum level",
+            "min_level_middle_management": "Middle management: minimum level",
+            "min_level_operational": "Operational: minimum level",
+            "min_level_purchasing": "Purchasing: minimum level",
+        }
+
+
+class KeyPlayerFilterForm(forms.Form):
+    q = forms.CharField(label="Name or title", required=False)
+    buying_role = forms.ChoiceField(label="Role", choices=[("", "Any role"), *BuyingRole.choices], required=False)
+    buying_stage = forms.ChoiceField(label="Stage", choices=[("", "Any stage"), *BuyingStage.choices], required=False)
+    stance = forms.ChoiceField(choices=[("", "Any stance"), *Stance.choices], required=False)
+    influence = forms.ChoiceField(choices=[("", "Any influence"), *Influence.choices], required=False)
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account",
+                                     error_messages={"invalid_choice": "There is no such account."})
+    flag = forms.ChoiceField(label="Coverage", required=False,
+                             choices=[("", "Any coverage"), ("any", "Any coverage gap"), *FLAGS.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.order_by("name")
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is reported and ignored)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "search": data.get("q") or None, "buying_role": data.get("buying_role") or None,
+            "buying_stage": data.get("buying_stage") or None, "stance": data.get("stance") or None,
+            "influence": data.get("influence") or None, "account": data.get("account"),
+            "flag": data.get("flag") or None,
+        }

@@ -1,0 +1,413 @@
+"""Reads of the keyplayers app, for its pages, its API and the apps above it (plans, ratings, briefings).
+Every function runs a fixed number of queries, whatever the number of key players.
+
+Definitions (documented once, used everywhere):
+- A relationship's level is its *effective* level, as hierarchy defines it: the customer's own current
+  level (latest survey answer) when there is one, otherwise ours (latest self assessment) —
+  Coalesce(customer_level, self_level) over hierarchy.Relationship's denormalised current levels.
+- A key player's *best relationship level* is the highest effective level over all relationships any
+  of our people have with that contact.
+- Coverage rules (only for key players whose contact is still there):
+  1. no_relationship: none of our people has a relationship with the contact;
+  2. below_minimum: there are relationships, but the best level is below the tenant's minimum for the
+     key player's buying role (CoverageSettings; default executive 3, middle management 3,
+     operational 2, purchasing 2). Relationships that were never assessed count as below;
+  3. single role: on an account, the key players we reach (rule 1 not true) all hold one buying role;
+  4. high_blocker: stance blocker with high influence.
+  An account is flagged when any of its key players is flagged or rule 3 holds.
+- Last contact: the later of KeyPlayer.last_contact_at (set by hand) and Contact.last_contact_at
+  (maintained by plans' call reports).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import Account, Contact
+from hierarchy.models import HierarchyLevel, Relationship
+from keyplayers.defaults import DEFAULT_GUIDANCE
+from keyplayers.models import BuyingRole, BuyingStage, CoverageSettings, Guidance, Influence, KeyPlayer, Stance
+
+FLAGS = {
+    "no_relationship": "No relationship with any of our people",
+    "below_minimum": "Best relationship below the minimum level for the role",
+    "high_blocker": "Blocker with high influence",
+}
+
+
+# --- Guidance -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GuidanceCell:
+    buying_role: str
+    buying_stage: str
+    communication: str
+    message: str
+    typical_concern: str
+    id: int | None = None  # None: the shipped default, not yet customised by the tenant
+
+    @property
+    def is_default(self) -> bool:
+        return self.id is None
+
+    @property
+    def role_label(self) -> str:
+        return BuyingRole(self.buying_role).label
+
+    @property
+    def stage_label(self) -> str:
+        return BuyingStage(self.buying_stage).label
+
+
+def default_cell(role: str, stage: str) -> GuidanceCell:
+    communication, message, concern = DEFAULT_GUIDANCE[(role, stage)]
+    return GuidanceCell(role, stage, communication, message, concern)
+
+
+def guidance_matrix() -> dict[tuple[str, str], GuidanceCell]:
+    """Every role × stage cell: the tenant's own row where there is one, else the default. One query."""
+    matrix = {key: default_cell(*key) for key in DEFAULT_GUIDANCE}
+    for row in Guidance.objects.all():
+        matrix[(row.buying_role, row.buying_stage)] = GuidanceCell(
+            row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk)
+    return matrix
+
+
+def guidance_rows() -> list[list[GuidanceCell]]:
+    """The matrix as table rows (one per stage, one cell per role), for the guidance page."""
+    matrix = guidance_matrix()
+    return [[matrix[(role, stage)] for role in BuyingRole.values] for stage in BuyingStage.values]
+
+
+def guidance_for(*, buying_role: str, buying_stage: str) -> GuidanceCell:
+    row = Guidance.objects.filter(buying_role=buying_role, buying_stage=buying_stage).first()
+    if row is None:
+        return default_cell(buying_role, buying_stage)
+    return GuidanceCell(row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk)
+
+
+def attach_guidance(players, matrix=None):
+    """Sets player.guidance (the next recommended message) on each player; one query for all of them."""
+    matrix = guidance_matrix() if matrix is None else matrix
+    for player in players:
+        player.guidance = matrix[(player.buying_role, player.buying_stage)]
+    return players
+
+
+# --- Coverage -------------------------------------------------------------------------------------
+
+def coverage_settings() -> CoverageSettings:
+    """The tenant's thresholds, or the defaults (unsaved) when an admin never changed them."""
+    return CoverageSettings.objects.first() or CoverageSettings()
+
+
+def effective_level(prefix: str = ""):
+    """hierarchy's effective level of a relationship: the customer's view when given, else ours."""
+    return Coalesce(f"{prefix}customer_level", f"{prefix}self_level")
+
+
+def _bool(condition: Q):
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def key_players_annotated(queryset=None, *, thresholds: CoverageSettings | None = None):
+    """Key players with their coverage, computed in SQL for the whole queryset:
+    relationship_count, best_level, min_level, no_relationship, below_minimum, high_blocker, flagged."""
+    thresholds = thresholds or coverage_settings()
+    queryset = KeyPlayer.objects.all() if queryset is None else queryset
+    of_contact = Relationship.objects.filter(contact_id=OuterRef("contact_id")).order_by().values("contact_id")
+    present = Q(contact__is_active=True)
+    return queryset.annotate(
+        relationship_count=Coalesce(Subquery(of_contact.annotate(n=Count("pk")).values("n")), 0),
+        best_level=Subquery(of_contact.annotate(best=Max(effective_level())).values("best"),
+                            output_field=IntegerField()),
+        min_level=Case(*[When(buying_role=role, then=Value(level)) for role, level in thresholds.by_role.items()],
+                       output_field=IntegerField()),
+    ).annotate(
+        no_relationship=_bool(present & Q(relationship_count=0)),
+        below_minimum=_bool(present & Q(relationship_count__gt=0)
+                            & (Q(best_level__isnull=True) | Q(best_level__lt=F("min_level")))),
+        high_blocker=_bool(present & Q(stance=Stance.BLOCKER, influence=Influence.HIGH)),
+    ).annotate(
+        flagged=_bool(Q(no_relationship=True) | Q(below_minimum=True) | Q(high_blocker=True)),
+    )
+
+
+def flag_filter(flag: str) -> Q:
+    if flag == "any":
+        return Q(flagged=True)
+    if flag in FLAGS:
+        return Q(**{flag: True})
+    raise ValueError(f"Unknown coverage flag {flag!r}.")
+
+
+def single_role_accounts(*, account_ids=None) -> list[dict]:
+    """Rule 3, one query: accounts where the key players we reach all hold one buying role.
+    [{"account_id", "account_name", "role", "role_label", "roles_on_team"}], by account name."""
+    queryset = KeyPlayer.objects.filter(contact__is_active=True)
+    if account_ids is not None:
+        queryset = queryset.filter(account_id__in=list(account_ids))
+    reached = Q(Exists(Relationship.objects.filter(contact_id=OuterRef("contact_id"))))
+    rows = (queryset.values("account_id", "account__name")
+            .annotate(reached_roles=Count("buying_role", distinct=True, filter=reached),
+                      role=Max("buying_role", filter=reached),
+                      roles_on_team=Count("buying_role", distinct=True))
+            .filter(reached_roles=1).order_by("account__name", "account_id"))
+    return [{"account_id": r["account_id"], "account_name": r["account__name"], "role": r["role"],
+             "role_label": BuyingRole(r["role"]).label, "roles_on_team": r["roles_on_team"]} for r in rows]
+
+
+def role_of_contact(*, account_ids=None) -> dict[int, str]:
+    """{contact_id: buying role}, for hierarchy.selectors.account_levels(role_of_contact=…) and the
+    executive_contact_ids its roll-ups accept. One query."""
+    queryset = KeyPlayer.objects.all()
+    if account_ids is not None:
+        queryset = queryset.filter(account_id__in=list(account_ids))
+    return dict(queryset.order_by("pk").values_list("contact_id", "buying_role"))
+
+
+# --- Level by buying role (account roll-up) -------------------------------------------------------
+
+@dataclass
+class RoleLevel:
+    role: str
+    label: str
+    players: int = 0
+    reached: int = 0
+    relationships: int = 0
+    best: int | None = None
+    average: float | None = None
+    minimum: int | None = None
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.players > 0 and self.minimum is not None and (self.best or 0) < self.minimum
+
+
+def levels_by_buying_role(*, account_ids, thresholds: CoverageSettings | None = None) -> dict[int, list[RoleLevel]]:
+    """Per account, per buying role: key players, how many we reach, and the best / average effective
+    level of our relationships with that role's key players (contacts still there). One query
+    (two when the thresholds are not passed in)."""
+    thresholds = thresholds or coverage_settings()
+    ids = list(account_ids)
+    result = {pk: [RoleLevel(role, label, minimum=thresholds.min_level_for(role)) for role, label in BuyingRole.choices]
+              for pk in ids}
+    level = effective_level("contact__relationships__")
+    rows = (KeyPlayer.objects.filter(account_id__in=ids, contact__is_active=True)
+            .values("account_id", "buying_role")
+            .annotate(players=Count("pk", distinct=True),
+                      reached=Count("pk", distinct=True, filter=Q(contact__relationships__isnull=False)),
+                      relationships=Count("contact__relationships"),
+                      best=Max(level), average=Avg(level))
+            .order_by())
+    index = {role: i for i, role in enumerate(BuyingRole.values)}
+    for row in rows:
+        item = result[row["account_id"]][index[row["buying_role"]]]
+        item.players, item.reached, item.relationships = row["players"], row["reached"], row["relationships"]
+        item.best = row["best"]
+        item.average = None if row["average"] is None else round(float(row["average"]), 1)
+    return result
+
+
+def level_names() -> dict[int, str]:
+    """{number: name} of the tenant's active hierarchy model (one query; empty before it is seeded)."""
+    return dict(HierarchyLevel.objects.filter(model__is_active=True).order_by("number").values_list("number", "name"))
+
+
+# --- One account ----------------------------------------------------------------------------------
+
+@dataclass
+class AccountCoverage:
+    account: Account
+    players: list
+    single_role: str | None = None  # label of the one role we reach, when rule 3 holds
+    roles_on_team: int = 0
+
+    @property
+    def no_relationship(self):
+        return [p for p in self.players if p.no_relationship]
+
+    @property
+    def below_minimum(self):
+        return [p for p in self.players if p.below_minimum]
+
+    @property
+    def high_blockers(self):
+        return [p for p in self.players if p.high_blocker]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.single_role) or any(p.flagged for p in self.players)
+
+
+def _single_role(players) -> tuple[str | None, int]:
+    """Rule 3 over already-annotated players (the same rule as single_role_accounts, in Python)."""
+    present = [p for p in players if p.contact.is_active]
+    reached = {p.buying_role for p in present if p.relationship_count > 0}
+    roles = {p.buying_role for p in present}
+    if len(reached) == 1:
+        return BuyingRole(reached.pop()).label, len(roles)
+    return None, len(roles)
+
+
+def account_key_players(*, account: Account, thresholds: CoverageSettings | None = None, matrix=None) -> list[KeyPlayer]:
+    """The account's key players, annotated with coverage and their recommended message. Two queries
+    (plus one each for the thresholds and the guidance when not passed in)."""
+    players = list(key_players_annotated(KeyPlayer.objects.filter(account=account), thresholds=thresholds)
+                   .select_related("contact").order_by("contact__full_name", "pk"))
+    return attach_guidance(players, matrix)
+
+
+def account_coverage(*, account: Account, players=None, thresholds=None) -> AccountCoverage:
+    players = account_key_players(account=account, thresholds=thresholds) if players is None else players
+    single, roles = _single_role(players)
+    return AccountCoverage(account=account, players=players, single_role=single, roles_on_team=roles)
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    players: list = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    account: Account
+    group: str  # "stage" or "role"
+    columns: list
+    coverage: AccountCoverage
+    levels: list  # RoleLevel per buying role
+    level_names: dict
+    thresholds: CoverageSettings
+
+    @property
+    def players(self):
+        return self.coverage.players
+
+
+def key_player_board(*, account: Account, group: str = "stage") -> Board:
+    """The board of one account, grouped by buying stage or by buying role. Five queries, whatever
+    the number of key players: thresholds, guidance, key players (with coverage), level by role,
+    level names."""
+    thresholds = coverage_settings()
+    players = account_key_players(account=account, thresholds=thresholds)
+    if group == "role":
+        columns = [Column(role, label) for role, label in BuyingRole.choices]
+        key = "buying_role"
+    else:
+        group = "stage"
+        columns = [Column(stage, label) for stage, label in BuyingStage.choices]
+        key = "buying_stage"
+    by_key = {column.key: column for column in columns}
+    for player in players:
+        by_key[getattr(player, key)].players.append(player)
+    return Board(
+        account=account, group=group, columns=columns,
+        coverage=account_coverage(account=account, players=players),
+        levels=levels_by_buying_role(account_ids=[account.pk], thresholds=thresholds)[account.pk],
+        level_names=level_names(), thresholds=thresholds,
+    )
+
+
+def contacts_available(*, account: Account) -> list[Contact]:
+    """Contacts of the account who are still there and not yet key players on it (one query)."""
+    return list(Contact.objects.filter(account=account, is_active=True)
+                .exclude(Exists(KeyPlayer.objects.filter(account=account, contact_id=OuterRef("pk"))))
+                .order_by("full_name"))
+
+
+# --- Tenant-wide ----------------------------------------------------------------------------------
+
+def key_player_list(*, buying_role=None, buying_stage=None, stance=None, influence=None, account=None,
+                    flag=None, search=None, thresholds=None):
+    """The tenant's key players, filtered, with coverage annotated (a queryset: paginate it, then
+    attach_guidance() to the page)."""
+    queryset = key_players_annotated(thresholds=thresholds).select_related("contact", "account")
+    for name, value in (("buying_role", buying_role), ("buying_stage", buying_stage), ("stance", stance),
+                        ("influence", influence), ("account", account)):
+        if value:
+            queryset = queryset.filter(**{name: value})
+    if flag:
+        queryset = queryset.filter(flag_filter(flag))
+    if search:
+        queryset = queryset.filter(Q(contact__full_name__icontains=search) | Q(contact__title__icontains=search))
+    return queryset.order_by("account__name", "contact__full_name", "pk")
+
+
+def _gap_counts(thresholds) -> tuple[dict, list[dict]]:
+    """Flagged key players per rule, rule 3's accounts and the number of flagged accounts. Three queries."""
+    flagged = key_players_annotated(thresholds=thresholds).filter(flagged=True)
+    counts = flagged.aggregate(
+        players=Count("pk"),
+        no_relationship=Count("pk", filter=Q(no_relationship=True)),
+        below_minimum=Count("pk", filter=Q(below_minimum=True)),
+        high_blocker=Count("pk", filter=Q(high_blocker=True)),
+    )
+    single = single_role_accounts()
+    accounts = set(flagged.order_by().values_list("account_id", flat=True).distinct())
+    counts["single_role"] = len(single)
+    counts["accounts"] = len(accounts | {row["account_id"] for row in single})
+    return counts, single
+
+
+@dataclass
+class CoverageOverview:
+    thresholds: CoverageSettings
+    players: list  # flagged key players, by account
+    single_role: list  # rule 3 rows
+    counts: dict
+
+
+def coverage_overview(*, limit: int = 500) -> CoverageOverview:
+    """Every coverage gap in the tenant: flagged key players (the first `limit`), accounts where we reach
+    one buying role, and the counts per rule. Five queries, whatever the number of key players."""
+    thresholds = coverage_settings()
+    counts, single = _gap_counts(thresholds)
+    players = list(key_players_annotated(thresholds=thresholds).filter(flagged=True)
+                   .select_related("contact", "account").order_by("account__name", "contact__full_name", "pk")[:limit])
+    return CoverageOverview(thresholds=thresholds, players=players, single_role=single, counts=counts)
+
+
+def coverage_counts() -> dict:
+    """For the dashboard panel: flagged key players per rule and flagged accounts. Four queries."""
+    counts, _ = _gap_counts(coverage_settings())
+    return counts
+
+
+def stage_counts() -> dict[str, int]:
+    """Key players per buying stage, tenant-wide (one query)."""
+    rows = dict(KeyPlayer.objects.values("buying_stage").annotate(n=Count("pk")).values_list("buying_stage", "n").order_by())
+    return {stage: rows.get(stage, 0) for stage in BuyingStage.values}
+
+
+
+def account_panel(*, account: Account) -> dict:
+    """Context of keyplayers/_account_panel.html (the key-player panel of an account page): coverage
+    flags and level by buying role. Five queries. Keys are prefixed kp_ so they never clash with the
+    including page's context."""
+    thresholds = coverage_settings()
+    players = account_key_players(account=account, thresholds=thresholds)
+    return {
+        "kp_account": account,
+        "kp_coverage": account_coverage(account=account, players=players),
+        "kp_levels": levels_by_buying_role(account_ids=[account.pk], thresholds=thresholds)[account.pk],
+        "kp_level_names": level_names(),
+        "kp_thresholds": thresholds,
+    }

@@ -1,0 +1,185 @@
+"""Every write of the keyplayers app: key players, the guidance matrix, the coverage thresholds."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+from keyplayers.defaults import DEFAULT_GUIDANCE
+from keyplayers.models import BuyingRole, BuyingStage, CoverageSettings, Guidance, Influence, KeyPlayer, Stance
+from tenancy.context import current_tenant_id
+
+EDITABLE_FIELDS = ("buying_role", "buying_stage", "concerns", "stance", "influence", "last_contact_at")
+
+
+def _check_choice(errors: dict, name: str, value, choices, what: str) -> None:
+    if value not in choices.values:
+        allowed = ", ".join(f"{label} ({key})" for key, label in choices.choices)
+        errors[name] = f"Unknown {what} {value!r}; choose one of: {allowed}."
+
+
+def _validate(*, buying_role=None, buying_stage=None, stance=None, influence=None, last_contact_at=None,
+              concerns=None, fields=EDITABLE_FIELDS) -> None:
+    errors: dict[str, str] = {}
+    if "buying_role" in fields:
+        _check_choice(errors, "buying_role", buying_role, BuyingRole, "buying role")
+    if "buying_stage" in fields:
+        _check_choice(errors, "buying_stage", buying_stage, BuyingStage, "buying stage")
+    if "stance" in fields:
+        _check_choice(errors, "stance", stance, Stance, "stance")
+    if "influence" in fields:
+        _check_choice(errors, "influence", influence, Influence, "degree of influence")
+    if "last_contact_at" in fields and last_contact_at is not None:
+        if last_contact_at > timezone.now() + dt.timedelta(minutes=5):
+            errors["last_contact_at"] = "The last contact cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- Key players ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def key_player_create(*, account: Account, contact: Contact, buying_role: str,
+                      buying_stage: str = BuyingStage.PLANNING, stance: str = Stance.NEUTRAL,
+                      influence: str = Influence.MEDIUM, concerns: str = "",
+                      last_contact_at: dt.datetime | None = None) -> KeyPlayer:
+    """Adds a contact of `account` to its buying team. One key player per contact and account."""
+    _validate(buying_role=buying_role, buying_stage=buying_stage, stance=stance, influence=influence,
+              last_contact_at=last_contact_at)
+    if contact.account_id != account.pk:
+        raise ValidationError({"contact": f"{contact.full_name} works at another account; pick a contact of {account}."})
+    if KeyPlayer.objects.filter(account=account, contact=contact).exists():
+        raise ValidationError({"contact": f"{contact.full_name} is already a key player on {account}."})
+    player = KeyPlayer(tenant_id=current_tenant_id(), account=account, contact=contact, buying_role=buying_role,
+                       buying_stage=buying_stage, stance=stance, influence=influence,
+                       concerns=(concerns or "").strip(), last_contact_at=last_contact_at)
+    player.full_clean(exclude=["tenant"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            player.save()
+    except IntegrityError:  # the same contact added at the same moment by someone else
+        raise ValidationError({"contact": f"{contact.full_name} is already a key player on {account}."}) from None
+    return player
+
+
+@transaction.atomic
+def key_player_update(*, key_player: KeyPlayer, **changes) -> KeyPlayer:
+    """Changes any of buying_role, buying_stage, concerns, stance, influence, last_contact_at.
+    The contact and account of a key player do not change (remove it and add another instead)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    locked = KeyPlayer.objects.select_for_update().select_related("contact").get(pk=key_player.pk)
+    if "concerns" in changes:
+        changes["concerns"] = (changes["concerns"] or "").strip()
+    values = {name: changes.get(name, getattr(locked, name)) for name in EDITABLE_FIELDS}
+    _validate(**values, fields=tuple(changes))
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["tenant", "account", "contact"], validate_constraints=False)
+    if changes:
+        locked.save(update_fields=[*changes, "updated_at"])
+    for name in (*changes, "updated_at"):
+        setattr(key_player, name, getattr(locked, name))
+    return key_player
+
+
+def key_player_set_stage(*, key_player: KeyPlayer, buying_stage: str) -> KeyPlayer:
+    return key_player_update(key_player=key_player, buying_stage=buying_stage)
+
+
+def key_player_set_stance(*, key_player: KeyPlayer, stance: str) -> KeyPlayer:
+    return key_player_update(key_player=key_player, stance=stance)
+
+
+@transaction.atomic
+def key_player_remove(*, key_player: KeyPlayer) -> None:
+    """Takes the contact off the buying team (the contact itself stays)."""
+    KeyPlayer.objects.filter(pk=key_player.pk).delete()
+
+
+# --- Guidance -------------------------------------------------------------------------------------
+
+def _guidance_errors(*, buying_role, buying_stage, communication) -> dict:
+    errors: dict[str, str] = {}
+    _check_choice(errors, "buying_role", buying_role, BuyingRole, "buying role")
+    _check_choice(errors, "buying_stage", buying_stage, BuyingStage, "buying stage")
+    if not (communication or "").strip():
+        errors["communication"] = "Name the communication this role needs at this stage, e.g. “Value communication”."
+    return errors
+
+
+@transaction.atomic
+def guidance_set(*, buying_role: str, buying_stage: str, communication: str, message: str = "",
+                 typical_concern: str = "") -> Guidance:
+    """Sets one cell of the tenant's guidance matrix (creates the tenant's row the first time)."""
+    errors = _guidance_errors(buying_role=buying_role, buying_stage=buying_stage, communication=communication)
+    if errors:
+        raise ValidationError(errors)
+    row = Guidance.objects.select_for_update().filter(buying_role=buying_role, buying_stage=buying_stage).first()
+    values = {"communication": communication.strip(), "message": (message or "").strip(),
+              "typical_concern": (typical_concern or "").strip()}
+    if row is None:
+        row = Guidance(tenant_id=current_tenant_id(), buying_role=buying_role, buying_stage=buying_stage, **values)
+        row.full_clean(exclude=["tenant"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:  # created concurrently: update that row instead
+            row = Guidance.objects.select_for_update().get(buying_role=buying_role, buying_stage=buying_stage)
+        else:
+            return row
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=["tenant"], validate_constraints=False)
+    row.save(update_fields=[*values, "updated_at"])
+    return row
+
+
+@transaction.atomic
+def guidance_reset(*, buying_role: str, buying_stage: str) -> None:
+    """Back to the shipped default for one cell (the tenant's row is removed)."""
+    errors = _guidance_errors(buying_role=buying_role, buying_stage=buying_stage, communication="-")
+    if errors:
+        raise ValidationError(errors)
+    Guidance.objects.filter(buying_role=buying_role, buying_stage=buying_stage).delete()
+
+
+@transaction.atomic
+def guidance_seed_defaults() -> int:
+    """Stores the shipped default for every cell the tenant has no row for. Safe to repeat; returns
+    how many rows it added."""
+    tenant_id = current_tenant_id()
+    existing = set(Guidance.objects.values_list("buying_role", "buying_stage"))
+    rows = [Guidance(tenant_id=tenant_id, buying_role=role, buying_stage=stage, communication=communication,
+                     message=message, typical_concern=concern)
+            for (role, stage), (communication, message, concern) in DEFAULT_GUIDANCE.items()
+            if (role, stage) not in existing]
+    Guidance.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# --- Coverage thresholds --------------------------------------------------------------------------
+
+@transaction.atomic
+def coverage_settings_update(*, min_level_executive: int, min_level_middle_management: int,
+                             min_level_operational: int, min_level_purchasing: int) -> CoverageSettings:
+    values = {"min_level_executive": min_level_executive, "min_level_middle_management": min_level_middle_management,
+              "min_level_operational": min_level_operational, "min_level_purchasing": min_level_purchasing}
+    row = CoverageSettings.objects.select_for_update().first()
+    if row is None:
+        row = CoverageSettings(tenant_id=current_tenant_id(), **values)
+        row.full_clean(exclude=["tenant"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                row.save()
+            return row
+        except IntegrityError:
+            row = CoverageSettings.objects.select_for_update().get()
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=["tenant"], validate_constraints=False)
+    row.save(update_fields=[*values, "updated_at"])
+    return row
