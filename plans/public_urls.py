@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Public, token-addressed calendar feeds (no login), mounted at /calendar/."""
+
+from django.urls import path
+
+from plans import views
 
 app_name = "plans_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>.ics", views.calendar_feed, name="feed"),
+]

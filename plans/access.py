@@ -1,0 +1,54 @@
+"""Who may see or change what in plans, with the same 404 for "missing", "another tenant's" and "not
+allowed". Every member reads plans, opportunities, calls and visits; admins and account managers
+change them (`edit=True`)."""
+
+from django.http import Http404
+
+from accounts.models import Account
+from plans import selectors
+from plans.models import AccountPlan, CallReport, Opportunity, PlanAction, Visit
+
+
+def _require(request, edit: bool) -> None:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        raise Http404("No such page.")
+    if edit and not membership.can_edit:
+        raise Http404("No such page.")
+
+
+def _found(obj, what: str):
+    if obj is None:
+        raise Http404(f"No such {what}.")
+    return obj
+
+
+def access_account_by_id(*, request, account_id: int, edit: bool = False) -> Account:
+    _require(request, edit)
+    return _found(Account.objects.select_related("owner").filter(pk=account_id).first(), "account")
+
+
+def access_plan_by_id(*, request, plan_id: int, edit: bool = False) -> AccountPlan:
+    _require(request, edit)
+    return _found(AccountPlan.objects.select_related("account", "owner", "created_by").filter(pk=plan_id).first(), "plan")
+
+
+def access_action_by_id(*, request, action_id: int, edit: bool = False) -> PlanAction:
+    _require(request, edit)
+    return _found(PlanAction.objects.select_related("plan__account", "owner").filter(pk=action_id).first(), "action")
+
+
+def access_opportunity_by_id(*, request, opportunity_id: int, edit: bool = False) -> Opportunity:
+    _require(request, edit)
+    opportunity = (selectors.opportunity_list().filter(pk=opportunity_id).first())
+    return _found(opportunity, "opportunity")
+
+
+def access_call_by_id(*, request, call_id: int, edit: bool = False) -> CallReport:
+    _require(request, edit)
+    return _found(selectors.call_detail(call_id), "call report")
+
+
+def access_visit_by_id(*, request, visit_id: int, edit: bool = False) -> Visit:
+    _require(request, edit)
+    return _found(selectors.visit_detail(visit_id), "visit")

@@ -1,0 +1,236 @@
+"""Reads used by more than one caller: pages, the API, the dashboard, the account page, the feeds.
+
+Each selector loads what its callers show (select_related / prefetch_related / annotate), so a page
+costs the same number of queries whatever the number of rows.
+"""
+
+import datetime as dt
+import functools
+import operator
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from accounts.models import Account
+from plans.models import (
+    CLOSED_STAGES,
+    OPEN_ACTION_STATUSES,
+    QUALIFICATION_CRITERIA,
+    AccountPlan,
+    CallAttendee,
+    CallContact,
+    CallReport,
+    Opportunity,
+    PlanAction,
+    PlanStatus,
+    Visit,
+    VisitAttendee,
+    VisitContact,
+    VisitStatus,
+)
+from tenancy.models import Membership, Role, User
+
+# --- people ----------------------------------------------------------------------------------------------
+
+
+def member_users() -> QuerySet[User]:
+    """The tenant's members, each with `.role`, for owner and attendee choices."""
+    role = Membership.objects.filter(user_id=OuterRef("pk")).values("role")[:1]
+    return (User.objects.filter(pk__in=Membership.objects.values("user_id"), is_active=True)
+            .annotate(role=Subquery(role)).order_by("full_name", "email"))
+
+
+def executive_users() -> QuerySet[User]:
+    return member_users().filter(pk__in=Membership.objects.filter(role=Role.EXECUTIVE).values("user_id"))
+
+
+# --- opportunities ---------------------------------------------------------------------------------------
+
+def qualification_score_expression():
+    """The qualification score in SQL: the same sum as Opportunity.qualification_score."""
+    parts = [Case(When(**{name: True}, then=Value(points)), default=Value(0), output_field=IntegerField())
+             for name, _, points in QUALIFICATION_CRITERIA]
+    return functools.reduce(operator.add, parts)
+
+
+def opportunity_list(*, account_id: int | None = None, stage: str | None = None, owner_id: int | None = None,
+                     open_only: bool = False) -> QuerySet[Opportunity]:
+    qs = (Opportunity.objects.select_related("account", "owner")
+          .annotate(score=qualification_score_expression()))
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if stage:
+        qs = qs.filter(stage=stage)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if open_only:
+        qs = qs.exclude(stage__in=CLOSED_STAGES)
+    return qs.order_by("close_date", "pk")
+
+
+# --- plans and actions --------------------------------------------------------------------------------------
+
+def _overdue_q(today: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": OPEN_ACTION_STATUSES, f"{prefix}due_date__lt": today})
+
+
+def plan_list(*, today: dt.date, status: str | None = PlanStatus.ACTIVE, owner_id: int | None = None,
+              account_id: int | None = None) -> QuerySet[AccountPlan]:
+    qs = (AccountPlan.objects.select_related("account", "owner")
+          .annotate(open_actions=Count("actions", filter=Q(actions__status__in=OPEN_ACTION_STATUSES)),
+                    overdue_actions=Count("actions", filter=_overdue_q(today, "actions__"))))
+    if status:
+        qs = qs.filter(status=status)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    return qs.order_by("account__name", "-created_at")
+
+
+def plan_actions(plan: AccountPlan) -> list[PlanAction]:
+    return list(plan.actions.select_related("owner", "source_call").order_by("due_date", "pk"))
+
+
+def action_list(*, today: dt.date, owner_id: int | None = None, account_id: int | None = None,
+                open_only: bool = True, overdue_only: bool = False) -> QuerySet[PlanAction]:
+    """Actions of active plans."""
+    qs = PlanAction.objects.select_related("plan__account", "owner").filter(plan__status=PlanStatus.ACTIVE)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if account_id:
+        qs = qs.filter(plan__account_id=account_id)
+    if overdue_only:
+        qs = qs.filter(_overdue_q(today))
+    elif open_only:
+        qs = qs.filter(status__in=OPEN_ACTION_STATUSES)
+    return qs.order_by("due_date", "pk")
+
+
+def overdue_actions(*, today: dt.date, account: Account | None = None, owner: User | None = None) -> list[PlanAction]:
+    """Open actions of active plans whose due date has passed, oldest first: for the account page
+    (pass `account`) and the owner's dashboard (pass `owner`)."""
+    return list(action_list(today=today, owner_id=owner.pk if owner else None,
+                            account_id=account.pk if account else None, overdue_only=True))
+
+
+# --- call reports ---------------------------------------------------------------------------------------------
+
+def with_call_details(qs: QuerySet[CallReport]) -> QuerySet[CallReport]:
+    return qs.select_related("account", "opportunity", "author").prefetch_related(
+        Prefetch("our_attendees", queryset=CallAttendee.objects.select_related("user").order_by("user__full_name")),
+        Prefetch("their_attendees", queryset=CallContact.objects.select_related("contact").order_by("contact__full_name")),
+        Prefetch("next_steps", queryset=PlanAction.objects.select_related("owner").order_by("due_date", "pk")),
+    )
+
+
+def call_list(*, account_id: int | None = None, opportunity_id: int | None = None,
+              attendee: User | None = None) -> QuerySet[CallReport]:
+    qs = CallReport.objects.all()
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if opportunity_id:
+        qs = qs.filter(opportunity_id=opportunity_id)
+    if attendee is not None:
+        qs = qs.filter(Exists(CallAttendee.objects.filter(call=OuterRef("pk"), user=attendee)))
+    return with_call_details(qs).order_by("-occurred_at", "-pk")
+
+
+def call_detail(call_id: int) -> CallReport | None:
+    return with_call_details(CallReport.objects.filter(pk=call_id)).first()
+
+
+# --- visits and the calendar -----------------------------------------------------------------------------------
+
+def with_visit_details(qs: QuerySet[Visit]) -> QuerySet[Visit]:
+    return qs.select_related("account", "organiser").prefetch_related(
+        Prefetch("our_attendees", queryset=VisitAttendee.objects.select_related("user").order_by("-is_executive", "user__full_name")),
+        Prefetch("their_attendees", queryset=VisitContact.objects.select_related("contact").order_by("contact__full_name")),
+    )
+
+
+def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = None, attendee: User | None = None,
+               account_id: int | None = None, executive_id: int | None = None, any_executive: bool = False,
+               include_cancelled: bool = False) -> QuerySet[Visit]:
+    """Visits overlapping [start, end), with attendees loaded. `attendee`: only visits this user attends
+    ("mine"); `executive_id`: visits that executive attends; `any_executive`: visits with an executive."""
+    qs = Visit.objects.all()
+    if start is not None:
+        qs = qs.filter(ends_at__gt=start)
+    if end is not None:
+        qs = qs.filter(starts_at__lt=end)
+    if attendee is not None:
+        qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), user=attendee)))
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if executive_id:
+        qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), user_id=executive_id, is_executive=True)))
+    elif any_executive:
+        qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), is_executive=True)))
+    if not include_cancelled:
+        qs = qs.filter(status=VisitStatus.PLANNED)
+    return with_visit_details(qs).order_by("starts_at", "pk")
+
+
+def visit_detail(visit_id: int) -> Visit | None:
+    return with_visit_details(Visit.objects.filter(pk=visit_id)).first()
+
+
+# How far back a calendar feed reaches (the future is unbounded).
+FEED_HISTORY = dt.timedelta(days=180)
+
+
+def feed_visits(*, user: User | None, now: dt.datetime) -> list[Visit]:
+    """The visits of one calendar feed: the user's (None: everyone's), recent and future, cancelled
+    ones included so subscribed calendars drop them."""
+    return list(visit_list(start=now - FEED_HISTORY, attendee=user, include_cancelled=True))
+
+
+# --- the account's activity --------------------------------------------------------------------------------------
+
+RECENT_CALLS = 5
+NEXT_VISITS = 5
+
+
+@dataclass
+class AccountActivity:
+    """What the account page shows of plans: the active plan and its open actions, overdue actions,
+    open opportunities, recent calls and the next visits."""
+
+    account: Account
+    active_plan: AccountPlan | None
+    open_actions: list[PlanAction]
+    overdue_actions: list[PlanAction]
+    open_opportunities: list[Opportunity]
+    recent_calls: list[CallReport]
+    next_visits: list[Visit]
+    older_plans: list[AccountPlan] = field(default_factory=list)
+
+
+def account_activity(*, account: Account, today: dt.date | None = None, now: dt.datetime | None = None) -> AccountActivity:
+    """A fixed number of queries (at most eleven), whatever the account holds."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    plans = list(AccountPlan.objects.filter(account=account).select_related("owner").order_by("-created_at", "-pk"))
+    active = next((p for p in plans if p.status == PlanStatus.ACTIVE), None)
+    open_actions = []
+    if active is not None:
+        open_actions = list(active.actions.filter(status__in=OPEN_ACTION_STATUSES)
+                            .select_related("owner").order_by("due_date", "pk"))
+    return AccountActivity(
+        account=account,
+        active_plan=active,
+        open_actions=open_actions,
+        overdue_actions=[a for a in open_actions if a.due_date < today],
+        open_opportunities=list(opportunity_list(account_id=account.pk, open_only=True)),
+        recent_calls=list(call_list(account_id=account.pk)[:RECENT_CALLS]),
+        next_visits=list(visit_list(account_id=account.pk, start=now)[:NEXT_VISITS]),
+        older_plans=[p for p in plans if p is not active],
+    )
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------------
+
+def upcoming_visits_of(user: User, *, now: dt.datetime, days: int = 14) -> list[Visit]:
+    return list(visit_list(start=now, end=now + dt.timedelta(days=days), attendee=user))

@@ -1,0 +1,530 @@
+"""Every write with a business meaning in plans: account plans and actions, opportunities and their
+notes, call reports (which move the last contact), visits, and the secret calendar feeds.
+
+All functions run inside the caller's tenant context (a request or a task) and validate before they
+write: bad input raises django.core.exceptions.ValidationError and nothing is changed.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+from plans.models import (
+    CLOSED_STAGES,
+    AccountPlan,
+    ActionStatus,
+    CalendarFeed,
+    CallAttendee,
+    CallChannel,
+    CallContact,
+    CallReport,
+    FeedKind,
+    Opportunity,
+    OpportunityNote,
+    PlanAction,
+    PlanStatus,
+    Stage,
+    Visit,
+    VisitAttendee,
+    VisitContact,
+    VisitStatus,
+)
+from tenancy.context import current_tenant_id
+from tenancy.models import Membership, Role, User
+
+# A call report records something that happened; allow a little clock skew between devices.
+CALL_FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+MAX_VISIT_LENGTH = dt.timedelta(days=14)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def _tenant_id() -> int:
+    return current_tenant_id()
+
+
+def _member_roles(users: Iterable[User | None]) -> dict[int, str]:
+    ids = {u.pk for u in users if u is not None}
+    if not ids:
+        return {}
+    return dict(Membership.objects.filter(user_id__in=ids).values_list("user_id", "role"))
+
+
+def _require_members(users: Sequence[User | None], field: str) -> dict[int, str]:
+    """Every user must be a member of the current tenant; returns their roles."""
+    roles = _member_roles(users)
+    strangers = [u for u in users if u is not None and u.pk not in roles]
+    if strangers:
+        names = ", ".join(sorted(str(u) for u in strangers))
+        raise ValidationError({field: f"Not a member of this tenant: {names}."})
+    return roles
+
+
+def _require_contacts_of(account: Account, contacts: Sequence[Contact], field: str) -> None:
+    foreign = [c for c in contacts if c.account_id != account.pk]
+    if foreign:
+        names = ", ".join(sorted(c.full_name for c in foreign))
+        raise ValidationError({field: f"Not a contact at {account.name}: {names}."})
+
+
+def _today() -> dt.date:
+    """Today in the active time zone (views and the API activate the tenant's)."""
+    return timezone.localdate()
+
+
+def _clean_and_save(obj, *, update_fields: list[str] | None = None):
+    obj.full_clean(exclude=["tenant"])
+    if update_fields is None:
+        obj.save()
+    else:
+        obj.save(update_fields=[*update_fields, "updated_at"])
+    return obj
+
+
+def _apply(obj, changes: dict, allowed: set[str]) -> list[str]:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"Unknown fields for {obj.__class__.__name__}: {', '.join(sorted(unknown))}")
+    changed = []
+    for name, value in changes.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+def _lock_account(account: Account) -> None:
+    """Serialises writers of one account's plans (two "new plan" clicks cannot both win)."""
+    list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True))
+
+
+# --- account plans ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def plan_create(*, account: Account, title: str, objectives: str, owner: User | None = None,
+                target_level: int | None = None, target_date: dt.date | None = None,
+                review_date: dt.date | None = None, created_by: User | None = None) -> AccountPlan:
+    """Starts the account's active plan. The previous active plan is archived and kept."""
+    _require_members([owner], "owner")
+    if target_date is not None and target_date < _today():
+        raise ValidationError({"target_date": "The target date is in the past: choose a date from today on."})
+    _lock_account(account)
+    plan = AccountPlan(
+        tenant_id=_tenant_id(), account=account, title=title.strip(), objectives=objectives.strip(),
+        owner=owner, target_level=target_level, target_date=target_date, review_date=review_date,
+        created_by=created_by, status=PlanStatus.ACTIVE,
+    )
+    previous = AccountPlan.objects.select_for_update().filter(account=account, status=PlanStatus.ACTIVE).first()
+    if previous is not None:
+        previous.status = PlanStatus.ARCHIVED
+        previous.archived_at = timezone.now()
+        previous.save(update_fields=["status", "archived_at", "updated_at"])
+    return _clean_and_save(plan)
+
+
+PLAN_EDITABLE = {"title", "objectives", "owner", "target_level", "target_date", "review_date"}
+
+
+@transaction.atomic
+def plan_update(*, plan: AccountPlan, **changes) -> AccountPlan:
+    if plan.status != PlanStatus.ACTIVE:
+        raise ValidationError("Archived plans are kept as they were. Start a new plan for the account instead.")
+    for text in ("title", "objectives"):
+        if isinstance(changes.get(text), str):
+            changes[text] = changes[text].strip()
+    if "owner" in changes:
+        _require_members([changes["owner"]], "owner")
+    new_target = changes.get("target_date")
+    if new_target is not None and new_target != plan.target_date and new_target < _today():
+        raise ValidationError({"target_date": "The target date is in the past: choose a date from today on."})
+    changed = _apply(plan, changes, PLAN_EDITABLE)
+    if changed:
+        _clean_and_save(plan, update_fields=changed)
+    return plan
+
+
+@transaction.atomic
+def plan_archive(*, plan: AccountPlan) -> AccountPlan:
+    """Closes a plan without a successor; it stays readable with its actions."""
+    if plan.status == PlanStatus.ARCHIVED:
+        return plan
+    plan.status = PlanStatus.ARCHIVED
+    plan.archived_at = timezone.now()
+    plan.save(update_fields=["status", "archived_at", "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def plan_reactivate(*, plan: AccountPlan) -> AccountPlan:
+    """Makes an archived plan the account's active plan again (archiving the current one)."""
+    if plan.status == PlanStatus.ACTIVE:
+        return plan
+    _lock_account(plan.account)
+    AccountPlan.objects.filter(account_id=plan.account_id, status=PlanStatus.ACTIVE).update(
+        status=PlanStatus.ARCHIVED, archived_at=timezone.now(), updated_at=timezone.now())
+    plan.status = PlanStatus.ACTIVE
+    plan.archived_at = None
+    plan.save(update_fields=["status", "archived_at", "updated_at"])
+    return plan
+
+
+# --- plan actions ------------------------------------------------------------------------------------
+
+def _check_action(*, plan: AccountPlan, title: str, owner: User | None, due_date: dt.date | None,
+                  new_due_date: bool) -> None:
+    errors = {}
+    if plan.status != PlanStatus.ACTIVE:
+        errors["plan"] = "This plan is archived: add actions to the account's active plan."
+    if not (title or "").strip():
+        errors["title"] = "Say what needs doing."
+    if due_date is None:
+        errors["due_date"] = "Give the action a due date."
+    elif new_due_date and due_date < _today():
+        errors["due_date"] = f"The due date {due_date:%d %b %Y} is in the past: choose a date from today on."
+    if errors:
+        raise ValidationError(errors)
+    _require_members([owner], "owner")
+
+
+@transaction.atomic
+def action_create(*, plan: AccountPlan, title: str, due_date: dt.date, owner: User | None = None,
+                  notes: str = "", source_call: CallReport | None = None) -> PlanAction:
+    _check_action(plan=plan, title=title, owner=owner, due_date=due_date, new_due_date=True)
+    action = PlanAction(tenant_id=_tenant_id(), plan=plan, title=title.strip(), notes=notes.strip(),
+                        owner=owner, due_date=due_date, source_call=source_call)
+    return _clean_and_save(action)
+
+
+ACTION_EDITABLE = {"title", "notes", "owner", "due_date", "status"}
+
+
+@transaction.atomic
+def action_update(*, action: PlanAction, **changes) -> PlanAction:
+    for text in ("title", "notes"):
+        if isinstance(changes.get(text), str):
+            changes[text] = changes[text].strip()
+    due_date = changes.get("due_date", action.due_date)
+    _check_action(plan=action.plan, title=changes.get("title", action.title), owner=changes.get("owner", action.owner),
+                  due_date=due_date, new_due_date=due_date != action.due_date)
+    status = changes.pop("status", None)
+    changed = _apply(action, changes, ACTION_EDITABLE)
+    if status is not None and status != action.status:
+        changed += _set_status(action, status)
+    if changed:
+        _clean_and_save(action, update_fields=changed)
+    return action
+
+
+def _set_status(action: PlanAction, status: str) -> list[str]:
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    action.status = status
+    action.completed_at = timezone.now() if status == ActionStatus.DONE else None
+    return ["status", "completed_at"]
+
+
+@transaction.atomic
+def action_set_status(*, action: PlanAction, status: str) -> PlanAction:
+    if action.plan.status != PlanStatus.ACTIVE:
+        raise ValidationError("This plan is archived: its actions are kept as they were.")
+    if status != action.status:
+        action.save(update_fields=[*_set_status(action, status), "updated_at"])
+    return action
+
+
+# --- opportunities -------------------------------------------------------------------------------------
+
+OPPORTUNITY_EDITABLE = {
+    "name", "stage", "value", "currency", "close_date", "owner",
+    "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
+    "competitive_strategy", "strategy_rationale", "must_get", "can_give", "walk_away",
+}
+
+
+def _check_opportunity(opp: Opportunity) -> None:
+    errors = {}
+    if opp.competitive_strategy and not opp.strategy_rationale.strip():
+        errors["strategy_rationale"] = (f"Say why “{opp.get_competitive_strategy_display().split(' (')[0]}” is the "
+                                        "right strategy here: against whom, and what makes it work.")
+    if opp.currency and (len(opp.currency) != 3 or not opp.currency.isalpha()):
+        errors["currency"] = "Use a three-letter currency code such as EUR, GBP or USD."
+    if opp.value is not None and Decimal(opp.value) < 0:
+        errors["value"] = "The value cannot be negative."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _normalise_opportunity(changes: dict) -> dict:
+    for name in ("name", "qualification_notes", "strategy_rationale", "must_get", "can_give", "walk_away"):
+        if isinstance(changes.get(name), str):
+            changes[name] = changes[name].strip()
+    if isinstance(changes.get("currency"), str):
+        changes["currency"] = changes["currency"].strip().upper()
+    return changes
+
+
+@transaction.atomic
+def opportunity_create(*, account: Account, name: str, value: Decimal, close_date: dt.date,
+                       stage: str = Stage.PROSPECTING, owner: User | None = None, **details) -> Opportunity:
+    """`details`: currency, the qualification checklist booleans, competitive strategy and rationale,
+    and the negotiation plan (must_get, can_give, walk_away)."""
+    fields = _normalise_opportunity({"name": name, "value": value, "close_date": close_date, "stage": stage,
+                                     "owner": owner, **details})
+    _require_members([owner], "owner")
+    opp = Opportunity(tenant_id=_tenant_id(), account=account)
+    _apply(opp, fields, OPPORTUNITY_EDITABLE)
+    if opp.stage in CLOSED_STAGES:
+        opp.closed_at = timezone.now()
+    _check_opportunity(opp)
+    return _clean_and_save(opp)
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, **changes) -> Opportunity:
+    changes = _normalise_opportunity(changes)
+    if "owner" in changes:
+        _require_members([changes["owner"]], "owner")
+    was_open = opportunity.is_open
+    changed = _apply(opportunity, changes, OPPORTUNITY_EDITABLE)
+    if "stage" in changed:
+        if was_open and not opportunity.is_open:
+            opportunity.closed_at = timezone.now()
+            changed.append("closed_at")
+        elif opportunity.is_open and opportunity.closed_at is not None:
+            opportunity.closed_at = None
+            changed.append("closed_at")
+    _check_opportunity(opportunity)
+    if changed:
+        _clean_and_save(opportunity, update_fields=changed)
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_note_add(*, opportunity: Opportunity, author: User, body: str) -> OpportunityNote:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the note first."})
+    note = OpportunityNote(tenant_id=_tenant_id(), opportunity=opportunity, author=author, body=body)
+    return _clean_and_save(note)
+
+
+# --- call reports -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NextStep:
+    """A next step agreed on a call; it becomes an action on the account's active plan."""
+
+    title: str
+    due_date: dt.date
+    owner: User | None = None
+
+
+@transaction.atomic
+def call_report_record(*, account: Account, occurred_at: dt.datetime, summary: str, author: User,
+                       outcomes: str = "", channel: str = CallChannel.IN_PERSON,
+                       opportunity: Opportunity | None = None, attendees: Sequence[User] = (),
+                       contacts: Sequence[Contact] = (), next_steps: Sequence[NextStep] = ()) -> CallReport:
+    """Records a call: who was there, what was said, what comes next. Next steps become actions on the
+    account's active plan (a plan is started when the account has none). The account's and the
+    contacts' last contact move forward to the call's time, never back."""
+    errors = {}
+    if occurred_at is None or timezone.is_naive(occurred_at):
+        errors["occurred_at"] = "Give the date and time of the call."
+    elif occurred_at > timezone.now() + CALL_FUTURE_TOLERANCE:
+        errors["occurred_at"] = "A call report records a call that happened: the date is in the future."
+    if not (summary or "").strip():
+        errors["summary"] = "Summarise what was discussed."
+    if opportunity is not None and opportunity.account_id != account.pk:
+        errors["opportunity"] = f"“{opportunity.name}” is an opportunity of another account, not {account.name}."
+    step_errors = []
+    for index, step in enumerate(next_steps, start=1):
+        if not step.title.strip():
+            step_errors.append(f"Next step {index}: say what needs doing.")
+        elif step.due_date is None:
+            step_errors.append(f"Next step {index} (“{step.title}”): give it a due date.")
+        elif step.due_date < _today():
+            step_errors.append(f"Next step {index} (“{step.title}”): the due date {step.due_date:%d %b %Y} is in the past.")
+    if step_errors:
+        errors["next_steps"] = step_errors
+    if errors:
+        raise ValidationError(errors)
+    attendees = list(dict.fromkeys(attendees))
+    contacts = list(dict.fromkeys(contacts))
+    _require_members(attendees, "attendees")
+    _require_members([s.owner for s in next_steps], "next_steps")
+    _require_contacts_of(account, contacts, "contacts")
+
+    tenant_id = _tenant_id()
+    call = CallReport(tenant_id=tenant_id, account=account, occurred_at=occurred_at, channel=channel,
+                      summary=summary.strip(), outcomes=(outcomes or "").strip(), opportunity=opportunity, author=author)
+    _clean_and_save(call)
+    CallAttendee.objects.bulk_create([CallAttendee(tenant_id=tenant_id, call=call, user=u) for u in attendees])
+    CallContact.objects.bulk_create([CallContact(tenant_id=tenant_id, call=call, contact=c) for c in contacts])
+    if next_steps:
+        plan = AccountPlan.objects.filter(account=account, status=PlanStatus.ACTIVE).first()
+        if plan is None:
+            plan = plan_create(
+                account=account, title=f"{account.name} account plan", owner=account.owner or author,
+                objectives=f"Started from the call report of {timezone.localtime(occurred_at):%d %b %Y}. "
+                           "Write down what we want to achieve with this account.",
+                created_by=author,
+            )
+        PlanAction.objects.bulk_create([
+            PlanAction(tenant_id=tenant_id, plan=plan, title=s.title.strip(), owner=s.owner, due_date=s.due_date,
+                       source_call=call)
+            for s in next_steps
+        ])
+    contact_touch(account=account, contacts=contacts, at=occurred_at)
+    return call
+
+
+def contact_touch(*, account: Account, contacts: Sequence[Contact], at: dt.datetime) -> None:
+    """Moves the last contact of the account and of these contacts forward to `at` (never back).
+    One UPDATE each; the condition in the WHERE clause makes it safe against concurrent calls."""
+    later = Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)
+    Account.objects.filter(pk=account.pk).filter(later).update(last_contact_at=at)
+    if contacts:
+        Contact.objects.filter(pk__in=[c.pk for c in contacts]).filter(later).update(last_contact_at=at)
+
+
+# --- visits ---------------------------------------------------------------------------------------------
+
+def _check_visit(*, account: Account, starts_at, ends_at, timezone_name: str, purpose: str,
+                 attendees: Sequence[User], contacts: Sequence[Contact]) -> dict[int, str]:
+    errors = {}
+    if not (purpose or "").strip():
+        errors["purpose"] = "Say what the visit is for."
+    if starts_at is None or timezone.is_naive(starts_at):
+        errors["starts_at"] = "Give the start date and time."
+    if ends_at is None or timezone.is_naive(ends_at):
+        errors["ends_at"] = "Give the end date and time."
+    if not errors.keys() & {"starts_at", "ends_at"}:
+        if ends_at <= starts_at:
+            errors["ends_at"] = "The visit must end after it starts."
+        elif ends_at - starts_at > MAX_VISIT_LENGTH:
+            errors["ends_at"] = "A visit can last at most 14 days: split longer trips into several visits."
+    if not attendees:
+        errors["attendees"] = "Add at least one of our people."
+    if errors:
+        raise ValidationError(errors)
+    roles = _require_members(attendees, "attendees")
+    _require_contacts_of(account, contacts, "contacts")
+    return roles
+
+
+@transaction.atomic
+def visit_schedule(*, account: Account, starts_at: dt.datetime, ends_at: dt.datetime, timezone_name: str,
+                   purpose: str, organiser: User, attendees: Sequence[User], contacts: Sequence[Contact] = (),
+                   location: str = "", agenda: str = "") -> Visit:
+    """Puts a visit on the shared calendar. Attending executives are flagged from their role."""
+    attendees = list(dict.fromkeys(attendees))
+    contacts = list(dict.fromkeys(contacts))
+    roles = _check_visit(account=account, starts_at=starts_at, ends_at=ends_at, timezone_name=timezone_name,
+                         purpose=purpose, attendees=attendees, contacts=contacts)
+    tenant_id = _tenant_id()
+    visit = Visit(tenant_id=tenant_id, account=account, starts_at=starts_at, ends_at=ends_at, timezone=timezone_name,
+                  purpose=purpose.strip(), location=(location or "").strip(), agenda=(agenda or "").strip(),
+                  organiser=organiser)
+    _clean_and_save(visit)
+    VisitAttendee.objects.bulk_create([
+        VisitAttendee(tenant_id=tenant_id, visit=visit, user=u, is_executive=roles[u.pk] == Role.EXECUTIVE)
+        for u in attendees
+    ])
+    VisitContact.objects.bulk_create([VisitContact(tenant_id=tenant_id, visit=visit, contact=c) for c in contacts])
+    return visit
+
+
+@transaction.atomic
+def visit_update(*, visit: Visit, starts_at: dt.datetime, ends_at: dt.datetime, timezone_name: str,
+                 purpose: str, attendees: Sequence[User], contacts: Sequence[Contact] = (),
+                 location: str = "", agenda: str = "") -> Visit:
+    """Changes a visit; calendar clients see a new revision (SEQUENCE) of the same event."""
+    if visit.is_cancelled:
+        raise ValidationError("This visit was cancelled; schedule a new one instead.")
+    attendees = list(dict.fromkeys(attendees))
+    contacts = list(dict.fromkeys(contacts))
+    roles = _check_visit(account=visit.account, starts_at=starts_at, ends_at=ends_at, timezone_name=timezone_name,
+                         purpose=purpose, attendees=attendees, contacts=contacts)
+    tenant_id = _tenant_id()
+    changed = _apply(visit, {"starts_at": starts_at, "ends_at": ends_at, "timezone": timezone_name,
+                             "purpose": purpose.strip(), "location": (location or "").strip(),
+                             "agenda": (agenda or "").strip()},
+                     {"starts_at", "ends_at", "timezone", "purpose", "location", "agenda"})
+
+    current_users = set(VisitAttendee.objects.filter(visit=visit).values_list("user_id", flat=True))
+    wanted_users = {u.pk for u in attendees}
+    current_contacts = set(VisitContact.objects.filter(visit=visit).values_list("contact_id", flat=True))
+    wanted_contacts = {c.pk for c in contacts}
+    people_changed = current_users != wanted_users or current_contacts != wanted_contacts
+    if current_users - wanted_users:
+        VisitAttendee.objects.filter(visit=visit, user_id__in=current_users - wanted_users).delete()
+    VisitAttendee.objects.bulk_create([
+        VisitAttendee(tenant_id=tenant_id, visit=visit, user=u, is_executive=roles[u.pk] == Role.EXECUTIVE)
+        for u in attendees if u.pk not in current_users
+    ])
+    if current_contacts - wanted_contacts:
+        VisitContact.objects.filter(visit=visit, contact_id__in=current_contacts - wanted_contacts).delete()
+    VisitContact.objects.bulk_create([
+        VisitContact(tenant_id=tenant_id, visit=visit, contact=c) for c in contacts if c.pk not in current_contacts
+    ])
+    if changed or people_changed:
+        visit.sequence += 1
+        _clean_and_save(visit, update_fields=[*changed, "sequence"])
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit) -> Visit:
+    """Cancels a visit. It stays in the feeds as CANCELLED so subscribed calendars remove it."""
+    if visit.is_cancelled:
+        return visit
+    visit.status = VisitStatus.CANCELLED
+    visit.sequence += 1
+    visit.save(update_fields=["status", "sequence", "updated_at"])
+    return visit
+
+
+# --- calendar feeds --------------------------------------------------------------------------------------
+
+def feed_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _feed_token(tenant_id: int) -> str:
+    return f"{tenant_id}_{secrets.token_urlsafe(32)}"
+
+
+@transaction.atomic
+def calendar_feed_rotate(*, user: User, kind: str) -> tuple[CalendarFeed, str]:
+    """Issues a new secret feed URL token for `user` (their visits, or all of the tenant's) and revokes
+    the previous one of that kind. Returns the row and the raw token, which is shown only once."""
+    if kind not in FeedKind.values:
+        raise ValidationError({"kind": f"Unknown feed {kind!r}: use “mine” or “tenant”."})
+    _require_members([user], "user")
+    tenant_id = _tenant_id()
+    now = timezone.now()
+    for old in CalendarFeed.objects.select_for_update().filter(user=user, kind=kind, revoked_at__isnull=True):
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at", "updated_at"])
+    raw = _feed_token(tenant_id)
+    feed = CalendarFeed(tenant_id=tenant_id, user=user, kind=kind, prefix=raw[:12], key_hash=feed_hash(raw))
+    _clean_and_save(feed)
+    return feed, raw
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User, kind: str) -> int:
+    """Revokes the user's active feed of that kind; its URL answers 404 from now on."""
+    if kind not in FeedKind.values:
+        raise ValidationError({"kind": f"Unknown feed {kind!r}: use “mine” or “tenant”."})
+    return CalendarFeed.objects.filter(user=user, kind=kind, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), updated_at=timezone.now())
