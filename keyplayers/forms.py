@@ -2,7 +2,7 @@
 
 from django import forms
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from keyplayers.models import BUYING_ROLE_HELP, BuyingRole, BuyingStage, CoverageSettings, Influence, Stance
 from keyplayers.selectors import FLAGS
 
@@ -25,9 +25,8 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class KeyPlayerForm(forms.Form):
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), empty_label="Choose a contact…",
-                                     error_messages={"invalid_choice": "Choose a contact of this account who is not "
-                                                                       "a key player yet."})
+    contact = forms.TypedChoiceField(error_messages={
+        "invalid_choice": "Choose a contact of this account who is not a key player yet."})
     buying_role = forms.ChoiceField(choices=BuyingRole.choices, help_text="")
     buying_stage = forms.ChoiceField(choices=BuyingStage.choices, initial=BuyingStage.PLANNING)
     stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.NEUTRAL)
@@ -43,7 +42,12 @@ class KeyPlayerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["buying_role"].help_text = _role_help()
         if include_contact:
-            self.fields["contact"].queryset = contacts
+            # `contacts` is a list already read (contacts_available): no query to render or to validate.
+            self._contacts = {str(c.pk): c for c in contacts}
+            field = self.fields["contact"]
+            field.choices = [("", "Choose a contact…")] + [
+                (str(c.pk), f"{c.full_name} — {c.title}" if c.title else c.full_name) for c in contacts]
+            field.coerce = self._contacts.get
         else:
             del self.fields["contact"]
 

@@ -149,6 +149,11 @@ def key_players_annotated(queryset=None, *, thresholds: CoverageSettings | None 
     )
 
 
+def _count_true(name: str):
+    """Rows where a boolean annotation holds."""
+    return Count("pk", filter=Q(**{name: True}))
+
+
 def flag_filter(flag: str) -> Q:
     if flag == "any":
         return Q(flagged=True)
@@ -354,12 +359,9 @@ def key_player_list(*, buying_role=None, buying_stage=None, stance=None, influen
 def _gap_counts(thresholds) -> tuple[dict, list[dict]]:
     """Flagged key players per rule, rule 3's accounts and the number of flagged accounts. Three queries."""
     flagged = key_players_annotated(thresholds=thresholds).filter(flagged=True)
-    counts = flagged.aggregate(
-        players=Count("pk"),
-        no_relationship=Count("pk", filter=Q(no_relationship=True)),
-        below_minimum=Count("pk", filter=Q(below_minimum=True)),
-        high_blocker=Count("pk", filter=Q(high_blocker=True)),
-    )
+    # (aggregate aliases must differ from the annotations they count)
+    totals = flagged.aggregate(players_n=Count("pk"), **{f"{name}_n": _count_true(name) for name in FLAGS})
+    counts = {name.removesuffix("_n"): value for name, value in totals.items()}
     single = single_role_accounts()
     accounts = set(flagged.order_by().values_list("account_id", flat=True).distinct())
     counts["single_role"] = len(single)
