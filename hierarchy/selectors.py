@@ -310,8 +310,9 @@ def _org_chart_order(contacts: list[Contact]) -> list[tuple[Contact, int]]:
     return ordered
 
 
-def relationship_map(*, account: Account) -> RelationshipMap:
-    """Our people × their people for one account. Ten queries, whatever the number of relationships."""
+def relationship_map(*, account: Account, model: HierarchyModel | None = None) -> RelationshipMap:
+    """Our people × their people for one account. Eleven queries, whatever the number of relationships
+    (ten when the caller passes the active model)."""
     contacts = list(Contact.objects.filter(account=account).order_by("-is_active", "full_name"))
     relationships = list(Relationship.objects.filter(account=account).select_related("user", "owner", "contact")
                          .order_by("pk"))
@@ -324,7 +325,7 @@ def relationship_map(*, account: Account) -> RelationshipMap:
     cells = {(r.contact_id, r.user_id): r for r in relationships}
     rows = [MapRow(contact=c, depth=d, cells=[(u, cells.get((c.pk, u.pk))) for u in columns])
             for c, d in _org_chart_order(contacts)]
-    model = active_model()
+    model = model or active_model()
     invitations = dict(
         SurveyInvitation.objects.filter(account=account, used_at__isnull=True, revoked_at__isnull=True,
                                         expires_at__gt=timezone.now())

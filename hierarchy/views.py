@@ -94,8 +94,7 @@ def _distribution_chart(distribution, levels):
 
 def account_panel_context(request, account) -> dict:
     """Everything the account panel shows; also used by the {% hierarchy_account_panel %} tag."""
-    services.hierarchy_defaults_ensure()
-    hmap = selectors.relationship_map(account=account)
+    hmap = selectors.relationship_map(account=account, model=services.hierarchy_defaults_ensure())
     history = selectors.account_history(account=account, months=18)
     return {
         "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
@@ -186,6 +185,7 @@ def assess(request, relationship_id):
         else:
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
             if request.htmx:
+                relationship.account.refresh_from_db(fields=["current_level"])
                 context = account_panel_context(request, relationship.account) | {"oob": True, "flash": note}
                 return render(request, "hierarchy/account.html#assessed", context)
             messages.success(request, note)
