@@ -88,7 +88,9 @@ class Account(TenantModel):
                                     name="account_tenant_external_id_unique"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "name"], name="account_tenant_name_idx"),
+            # name + id: the default order, with the id as the tie-break that keeps pages stable; the id
+            # in the index lets deep pages be found by an index-only scan (accounts.selectors).
+            models.Index(fields=["tenant", "name", "id"], name="account_tenant_name_id_idx"),
             models.Index(fields=["tenant", "classification", "name"], name="account_tenant_class_idx"),
             models.Index(fields=["tenant", "revenue_tier", "name"], name="account_tenant_tier_idx"),
             models.Index(fields=["tenant", "owner", "name"], name="account_tenant_owner_idx"),
@@ -102,6 +104,26 @@ class Account(TenantModel):
 
     def get_absolute_url(self):
         return reverse("accounts:detail", args=[self.tenant.slug, self.pk])
+
+
+class AccountSearchToken(TenantModel):
+    """One lower-cased word of an account's name or external id: what the list's search looks up.
+
+    On PostgreSQL a statement trigger keeps these rows in step with every INSERT/UPDATE of
+    accounts_account (migration 0003), and an index on (tenant_id, token COLLATE "C", account_id)
+    serves word-prefix search through leakproof comparisons, which row-level security lets use an
+    index (ILIKE and pg_trgm's operators are not leakproof, so under FORCE ROW LEVEL SECURITY the
+    planner never uses a trigram index for them). Other databases search with icontains instead.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    token = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "account"], name="searchtoken_tenant_acct_idx")]
+
+    def __str__(self):
+        return self.token
 
 
 class ClassificationChange(TenantModel):
@@ -189,3 +211,29 @@ class FinancialPeriod(TenantModel):
 
     def __str__(self):
         return f"{self.account} {self.period_start:%Y-%m}"
+
+
+class ImportKind(models.TextChoices):
+    ACCOUNTS = "accounts", "Accounts"
+    CONTACTS = "contacts", "Contacts"
+
+
+class ImportBatch(TenantModel):
+    """An uploaded CSV between preview and confirm: the parsed rows live here, server-side, under a
+    random key, so the confirm step never trusts anything the browser sends back."""
+
+    key = models.CharField(max_length=64, editable=False)
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list)
+    rows = models.JSONField(default=list, help_text="[[row number, {column: value}], …] as parsed from the file.")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="importbatch_tenant_key_unique")]
+        indexes = [models.Index(fields=["tenant", "created_at"], name="importbatch_tenant_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} import {self.filename or self.key}"

@@ -1,0 +1,101 @@
+"""Who may see what in accounts. "Missing" and "not allowed" answer with the same 404.
+
+The financials rule lives here, once: `can_see_financials()` for one account and
+`financials_visible_filter()` for a queryset of accounts. Other apps (ratings, briefings) call these
+rather than restating the rule.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import Account, AccountTeamMember, Contact, FinancialPeriod, ImportBatch
+from tenancy.models import Membership
+
+NOT_FOUND = "No such page."
+
+
+# --- Financials: tenant admins, executives and the account's team (its owner included) -------------
+
+def can_see_financials(*, membership: Membership, account: Account, team_user_ids=None) -> bool:
+    """Whether this member may see the account's financials (pages, API, exports).
+
+    `team_user_ids`: the account's team as already loaded by the caller, to save the query."""
+    if membership is None:
+        return False
+    if membership.sees_all_financials:
+        return True
+    if account.owner_id is not None and account.owner_id == membership.user_id:
+        return True
+    if team_user_ids is not None:
+        return membership.user_id in team_user_ids
+    return AccountTeamMember.objects.filter(account_id=account.pk, user_id=membership.user_id).exists()
+
+
+def financials_visible_filter(*, membership: Membership, prefix: str = "") -> Q:
+    """The same rule as a filter on Account (or, with prefix="account__", on rows pointing at one)."""
+    if membership is None:
+        return Q(pk__in=[])
+    if membership.sees_all_financials:
+        return Q()
+    team_accounts = AccountTeamMember.objects.filter(user_id=membership.user_id).values("account_id")
+    return Q(**{f"{prefix}owner_id": membership.user_id}) | Q(**{f"{prefix}pk__in": team_accounts})
+
+
+# --- Objects by id ----------------------------------------------------------------------------------
+
+def require_editor(membership: Membership) -> None:
+    if membership is None or not membership.can_edit:
+        raise Http404(NOT_FOUND)
+
+
+def access_account_by_id(*, membership: Membership, account_id: int, edit: bool = False) -> Account:
+    """Every member of the tenant reads every account; admins and managers change them."""
+    if edit:
+        require_editor(membership)
+    account = Account.objects.select_related("owner", "classified_by").filter(pk=account_id).first()
+    if account is None:
+        raise Http404(NOT_FOUND)
+    return account
+
+
+def access_account_financials_by_id(*, membership: Membership, account_id: int, edit: bool = False) -> Account:
+    account = access_account_by_id(membership=membership, account_id=account_id, edit=edit)
+    if not can_see_financials(membership=membership, account=account):
+        raise Http404(NOT_FOUND)
+    return account
+
+
+def access_contact_by_id(*, membership: Membership, contact_id: int, edit: bool = False) -> Contact:
+    if edit:
+        require_editor(membership)
+    contact = Contact.objects.select_related("account", "reports_to").filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404(NOT_FOUND)
+    return contact
+
+
+def access_team_member_by_id(*, membership: Membership, team_member_id: int, edit: bool = False) -> AccountTeamMember:
+    if edit:
+        require_editor(membership)
+    member = AccountTeamMember.objects.select_related("account", "user").filter(pk=team_member_id).first()
+    if member is None:
+        raise Http404(NOT_FOUND)
+    return member
+
+
+def access_financial_period_by_id(*, membership: Membership, financial_period_id: int, edit: bool = False) -> FinancialPeriod:
+    if edit:
+        require_editor(membership)
+    period = FinancialPeriod.objects.select_related("account").filter(pk=financial_period_id).first()
+    if period is None or not can_see_financials(membership=membership, account=period.account):
+        raise Http404(NOT_FOUND)
+    return period
+
+
+def access_import_batch_by_key(*, membership: Membership, batch_key: str) -> ImportBatch:
+    """An upload is visible only to the editor who made it."""
+    require_editor(membership)
+    batch = ImportBatch.objects.filter(key=batch_key, created_by_id=membership.user_id).first()
+    if batch is None:
+        raise Http404(NOT_FOUND)
+    return batch

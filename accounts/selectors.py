@@ -1,0 +1,287 @@
+"""Reads of the accounts app. Each applies its own select_related/prefetch, so callers never N+1.
+
+The account list is built for a tenant with 100,000 accounts:
+- the page's ids come first from an index-only scan (the sort index ends in `id`), then only those
+  rows are fetched with their owner: a deep page skips index entries, not joined rows;
+- the search looks up word prefixes in AccountSearchToken (PostgreSQL; see that model for why not a
+  trigram index: row-level security keeps non-leakproof operators such as ILIKE away from indexes);
+- the count stops at COUNT_CAP ("10,000+"), and is skipped when the page itself shows the end.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Collate, NullIf
+from django.utils import timezone
+
+from accounts.access import can_see_financials, financials_visible_filter
+from accounts.models import (
+    Account,
+    AccountSearchToken,
+    AccountTeamMember,
+    Classification,
+    ClassificationChange,
+    Contact,
+    FinancialPeriod,
+)
+from tenancy.models import Membership, User
+
+COUNT_CAP = 10_000
+PER_PAGE_CHOICES = (25, 50, 100)
+MAX_SEARCH_WORDS = 6
+
+# key → (label, ORDER BY). Each is served by an index on (tenant_id, …, name, id) (accounts.pg).
+SORTS = {
+    "name": ("Name A–Z", (F("name").asc(), F("id").asc())),
+    "-name": ("Name Z–A", (F("name").desc(), F("id").desc())),
+    "rating": ("Rating, A first", (NullIf("rating", Value("")).asc(), F("name").asc(), F("id").asc())),
+    "-rating": ("Rating, unrated and D first", (NullIf("rating", Value("")).desc(nulls_first=True), F("name").desc(), F("id").desc())),
+    "-level": ("Hierarchy level, highest first", (F("current_level").desc(nulls_last=True), F("name").asc(), F("id").asc())),
+    "level": ("Hierarchy level, unassessed and lowest first", (F("current_level").asc(nulls_first=True), F("name").desc(), F("id").desc())),
+    "last_contact": ("Longest without contact first", (F("last_contact_at").asc(nulls_first=True), F("name").asc(), F("id").asc())),
+    "-last_contact": ("Most recent contact first", (F("last_contact_at").desc(nulls_last=True), F("name").desc(), F("id").desc())),
+    "classification": ("Classification", (F("classification").asc(), F("name").asc(), F("id").asc())),
+}
+DEFAULT_SORT = "name"
+LIST_FIELDS = ("name", "external_id", "industry", "segment", "owner", "revenue_tier", "classification", "status",
+               "rating", "current_level", "potential_level", "last_contact_at", "tenant_id", "owner__full_name",
+               "owner__email")
+
+
+@dataclass
+class AccountFilters:
+    q: str = ""
+    classification: str = ""
+    revenue_tier: str = ""
+    owner: str = ""  # a user id, or "none"
+    status: str = ""
+    rating: str = ""  # A–D, or "none"
+    level: str = ""  # 1–6, or "none"
+    mine: bool = False
+
+
+@dataclass
+class AccountPage:
+    rows: list
+    number: int
+    per_page: int
+    has_next: bool
+    total: int  # exact unless capped
+    capped: bool
+    sort: str
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
+
+    @property
+    def last_page(self) -> int | None:
+        if self.capped:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_words(text: str) -> list[str]:
+    """The search box split as the trigger splits names (accounts.pg): lower case, letters and digits."""
+    return [w for w in re.split(r"[\W_]+", (text or "").lower()) if w][:MAX_SEARCH_WORDS]
+
+
+def _search(queryset, text: str):
+    words = search_words(text)
+    if not words:
+        return queryset
+    if connection.vendor == "postgresql":
+        tokens = AccountSearchToken.objects.annotate(c_token=Collate("token", "C"))
+        for word in words:
+            # token >= word AND token < word || U+10FFFF in byte order: "starts with", index-served.
+            matching = tokens.filter(c_token__gte=word, c_token__lt=word + "\U0010ffff").values("account_id")
+            queryset = queryset.filter(pk__in=matching)
+        return queryset
+    for word in words:
+        queryset = queryset.filter(Q(name__icontains=word) | Q(external_id__icontains=word))
+    return queryset
+
+
+def account_filtered(*, filters: AccountFilters, user: User | None = None):
+    """The tenant's accounts narrowed by the filters (no order, no page)."""
+    qs = Account.objects.all()
+    if filters.classification:
+        qs = qs.filter(classification=filters.classification)
+    if filters.revenue_tier:
+        qs = qs.filter(revenue_tier=filters.revenue_tier)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner:
+        qs = qs.filter(owner_id=int(filters.owner))
+    if filters.rating == "none":
+        qs = qs.filter(rating="")
+    elif filters.rating:
+        qs = qs.filter(rating=filters.rating)
+    if filters.level == "none":
+        qs = qs.filter(current_level__isnull=True)
+    elif filters.level:
+        qs = qs.filter(current_level=int(filters.level))
+    if filters.mine and user is not None:
+        qs = qs.filter(Q(owner_id=user.pk) | Q(pk__in=AccountTeamMember.objects.filter(user_id=user.pk).values("account_id")))
+    return _search(qs, filters.q)
+
+
+def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int = 1, per_page: int = 25,
+                 user: User | None = None) -> AccountPage:
+    """One page of the account list: one query for the rows (with owners), at most one capped count."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
+    page = max(1, page)
+    ordering = SORTS[sort][1]
+    base = account_filtered(filters=filters, user=user)
+    offset = (page - 1) * per_page
+    page_ids = base.order_by(*ordering).values("pk")[offset:offset + per_page + 1]
+    rows = list(Account.objects.filter(pk__in=page_ids).select_related("owner").only(*LIST_FIELDS).order_by(*ordering))
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    if not has_next and (rows or page == 1):
+        total, capped = offset + len(rows), False  # this page shows the end: no count needed
+    else:
+        total = base.order_by().values("pk")[:COUNT_CAP + 1].count()
+        capped = total > COUNT_CAP
+        total = min(total, COUNT_CAP)
+    return AccountPage(rows=rows, number=page, per_page=per_page, has_next=has_next, total=total, capped=capped, sort=sort)
+
+
+def account_export_rows(*, filters: AccountFilters, sort: str, membership: Membership):
+    """Every account the filters select, in the list's order, as the CSV export shows them.
+    Revenue of the last four quarters is filled only where the member may see financials."""
+    ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
+    since = timezone.localdate() - dt.timedelta(days=365)
+    revenue = (FinancialPeriod.objects.filter(account=OuterRef("pk"), period_start__gte=since)
+               .order_by().values("account").annotate(total=Sum("revenue")).values("total"))
+    currency = FinancialPeriod.objects.filter(account=OuterRef("pk")).order_by("-period_start").values("currency")[:1]
+    visible = set()
+    if not membership.sees_all_financials:
+        visible = set(Account.objects.filter(financials_visible_filter(membership=membership)).values_list("pk", flat=True))
+    qs = (account_filtered(filters=filters, user=membership.user).order_by(*ordering)
+          .select_related("owner").annotate(revenue_last_year=Subquery(revenue), revenue_currency=Subquery(currency)))
+    for account in qs.iterator(chunk_size=2000):
+        if not (membership.sees_all_financials or account.pk in visible):
+            account.revenue_last_year = account.revenue_currency = None
+        yield account
+
+
+def member_choices() -> list[User]:
+    """People of this tenant, for owner and team pickers."""
+    return [m.user for m in Membership.objects.select_related("user").order_by("user__full_name", "user__email")]
+
+
+# --- One account ----------------------------------------------------------------------------------
+
+@dataclass
+class OrgNode:
+    contact: Contact
+    reports: list = field(default_factory=list)
+
+
+def org_chart(*, account: Account) -> tuple[list[OrgNode], list[Contact]]:
+    """The account's people as a reports-to forest, from one query. People whose manager is at
+    another account (or missing) are roots. Returns (roots, everyone in name order)."""
+    people = list(Contact.objects.filter(account=account).order_by("full_name", "pk"))
+    nodes = {c.pk: OrgNode(c) for c in people}
+    roots = []
+    for contact in people:
+        boss = nodes.get(contact.reports_to_id)
+        if boss is None or _reaches(nodes, boss, contact.pk):
+            roots.append(nodes[contact.pk])
+        else:
+            boss.reports.append(nodes[contact.pk])
+    for contact in people:  # lets templates name the manager without another query
+        if contact.reports_to_id in nodes:
+            contact.reports_to = nodes[contact.reports_to_id].contact
+    return roots, people
+
+
+def _reaches(nodes, start: OrgNode, target: int) -> bool:
+    """Whether walking up from `start` meets `target` (a loop that slipped in through the API)."""
+    seen, current = set(), start
+    while current is not None and current.contact.pk not in seen:
+        if current.contact.pk == target:
+            return True
+        seen.add(current.contact.pk)
+        current = nodes.get(current.contact.reports_to_id)
+    return False
+
+
+def account_team(*, account: Account) -> list[AccountTeamMember]:
+    return list(AccountTeamMember.objects.filter(account=account).select_related("user")
+                .order_by("team_role", "user__full_name"))
+
+
+def classification_history(*, account: Account) -> list[ClassificationChange]:
+    return list(ClassificationChange.objects.filter(account=account).select_related("changed_by").order_by("-created_at", "-pk"))
+
+
+def financial_periods(*, account: Account) -> list[FinancialPeriod]:
+    return list(FinancialPeriod.objects.filter(account=account).order_by("period_start"))
+
+
+@dataclass
+class AccountOverview:
+    account: Account
+    team: list
+    financials_visible: bool
+    history: list
+    contact_count: int
+
+
+def account_overview(*, account: Account, membership: Membership) -> AccountOverview:
+    team = account_team(account=account)
+    visible = can_see_financials(membership=membership, account=account, team_user_ids={t.user_id for t in team})
+    return AccountOverview(account=account, team=team, financials_visible=visible,
+                           history=classification_history(account=account),
+                           contact_count=Contact.objects.filter(account=account, is_active=True).count())
+
+
+def revenue_summary(periods: list[FinancialPeriod]) -> dict:
+    """Last four periods against the four before them."""
+    recent = periods[-4:]
+    before = periods[-8:-4]
+    total = sum((p.revenue for p in recent), Decimal(0))
+    previous = sum((p.revenue for p in before), Decimal(0))
+    growth = ((total - previous) / previous * 100) if previous else None
+    return {"total": total, "previous": previous, "growth": growth,
+            "currency": recent[-1].currency if recent else "",
+            "margin": _avg([p.margin_pct for p in recent]), "discount": _avg([p.discount_pct for p in recent])}
+
+
+def _avg(values):
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+# --- Dashboard ------------------------------------------------------------------------------------
+
+def my_accounts_summary(*, user: User, limit: int = 6) -> dict:
+    """"My accounts": those the user owns or is on the team of — counts by classification and the
+    ones longest without contact. Two queries."""
+    mine = Account.objects.filter(Q(owner_id=user.pk) | Q(pk__in=AccountTeamMember.objects.filter(user_id=user.pk).values("account_id")))
+    counts = mine.aggregate(
+        total=Count("pk"),
+        strategic=Count("pk", filter=Q(classification=Classification.STRATEGIC)),
+        tactical=Count("pk", filter=Q(classification=Classification.TACTICAL)),
+        unqualified=Count("pk", filter=Q(classification=Classification.UNQUALIFIED)),
+    )
+    stale = list(mine.only("name", "classification", "rating", "last_contact_at", "tenant_id")
+                 .order_by(F("last_contact_at").asc(nulls_first=True), "name")[:limit])
+    return {"counts": counts, "stale": stale}
