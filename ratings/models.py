@@ -1,0 +1,227 @@
+"""A/B/C/D priority ratings.
+
+- RatingPolicy: per tenant, versioned. Editing creates a draft (one at a time); activating it makes it
+  the one active version and retires the previous one, which stays readable. Criteria are validated
+  JSON (ratings.criteria), thresholds and cadence are columns.
+- AccountRating: an account's current computed rating (score, rating, per-criterion breakdown and
+  the policy version), one row per account, kept by the recompute.
+- RatingSnapshot: history — a row whenever an account's computed rating or score changed.
+- RatingOverride: a manual rating with a reason and an expiry; at most one in force per account.
+  History is kept: a replaced, cleared or expired override gets cleared_at.
+- DeclassificationReview: an admin's decision on an account the declassification rule flagged.
+
+Account.rating (accounts app) holds the effective rating — the override while one is in force, else
+the computed rating — so the account list filters on an index; only ratings.services writes it.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models import Rating
+from ratings.criteria import criteria_errors
+from tenancy.models import TenantModel
+
+RATINGS = ("A", "B", "C", "D")
+SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+CADENCE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(730)]
+
+
+class PolicyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+
+
+class RatingPolicy(TenantModel):
+    version = models.PositiveIntegerField(editable=False)
+    status = models.CharField(max_length=8, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT, editable=False)
+    note = models.CharField(max_length=300, blank=True, help_text="What this version changes, for the history.")
+    criteria = models.JSONField(default=list)
+    threshold_a = models.DecimalField("A from score", max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS)
+    threshold_b = models.DecimalField("B from score", max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS)
+    threshold_c = models.DecimalField("C from score", max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS,
+                                      help_text="Below the C threshold an account is rated D.")
+    cadence_a_days = models.PositiveSmallIntegerField("A: contact every (days)", validators=CADENCE_VALIDATORS)
+    cadence_b_days = models.PositiveSmallIntegerField("B: contact every (days)", validators=CADENCE_VALIDATORS)
+    cadence_c_days = models.PositiveSmallIntegerField("C: contact every (days)", validators=CADENCE_VALIDATORS)
+    cadence_d_days = models.PositiveSmallIntegerField("D: contact every (days)", validators=CADENCE_VALIDATORS)
+    # Declassification rule: level ≤ max level for the whole window, average discount in the window at
+    # least min discount, and the team still spends time on it (at least min calls logged in the window).
+    declass_max_level = models.PositiveSmallIntegerField(
+        "level at most", validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text="Flag accounts whose hierarchy level stayed at or below this level …")
+    declass_months = models.PositiveSmallIntegerField(
+        "for months", validators=[MinValueValidator(1), MaxValueValidator(60)], help_text="… for this many months …")
+    declass_min_discount_pct = models.DecimalField(
+        "average discount at least (%)", max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="… while their average discount over those months was at least this …")
+    declass_min_calls = models.PositiveSmallIntegerField(
+        "calls at least", validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="… and the team still logged at least this many call reports with them in those months.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "rating policies"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "version"], name="ratingpolicy_tenant_version_unique"),
+            models.UniqueConstraint(fields=["tenant"], condition=Q(status="active"), name="ratingpolicy_one_active",
+                                    violation_error_message="Another version is already active."),
+            models.UniqueConstraint(fields=["tenant"], condition=Q(status="draft"), name="ratingpolicy_one_draft",
+                                    violation_error_message="There is already a draft; edit that one."),
+            models.CheckConstraint(condition=Q(threshold_a__gt=models.F("threshold_b"))
+                                   & Q(threshold_b__gt=models.F("threshold_c")),
+                                   name="ratingpolicy_thresholds_ordered"),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "-version"], name="ratingpolicy_tenant_status_idx")]
+
+    def __str__(self):
+        return f"Rating policy v{self.version} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self):
+        return reverse("ratings:policy", args=[self.tenant.slug, self.pk])
+
+    @property
+    def is_draft(self):
+        return self.status == PolicyStatus.DRAFT
+
+    @property
+    def is_active(self):
+        return self.status == PolicyStatus.ACTIVE
+
+    @property
+    def total_weight(self) -> int:
+        return sum(int(c["weight"]) for c in self.criteria)
+
+    @property
+    def thresholds(self) -> dict:
+        return {"A": self.threshold_a, "B": self.threshold_b, "C": self.threshold_c}
+
+    @property
+    def cadence(self) -> dict[str, int]:
+        return {"A": self.cadence_a_days, "B": self.cadence_b_days, "C": self.cadence_c_days, "D": self.cadence_d_days}
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        problems = criteria_errors(self.criteria)
+        if problems:
+            errors["criteria"] = [message for _, message in problems]
+        a, b, c = self.threshold_a, self.threshold_b, self.threshold_c
+        if None not in (a, b, c):
+            if not a > b:
+                errors.setdefault("threshold_b", []).append(
+                    f"Thresholds must fall from A to C: B ({b}) must be below A ({a}).")
+            if not b > c:
+                errors.setdefault("threshold_c", []).append(
+                    f"Thresholds must fall from A to C: C ({c}) must be below B ({b}).")
+        cadence = [(r, d) for r, d in self.cadence.items() if d is not None]
+        for (higher, slower), (lower, faster) in zip(cadence, cadence[1:]):
+            if faster < slower:
+                errors.setdefault(f"cadence_{lower.lower()}_days", []).append(
+                    f"A {lower} account would be contacted more often (every {faster} days) than a {higher} "
+                    f"account (every {slower} days); the cadence must not get shorter from A to D.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AccountRating(TenantModel):
+    """The account's current computed rating; the recompute rewrites it only when something changed."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rating_states", db_index=False)
+    policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(max_length=1, choices=Rating.choices)
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    breakdown = models.JSONField(default=dict, help_text='{signal: [value, points]} under the policy version.')
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "account"], name="acctrating_tenant_account_unique")]
+        indexes = [models.Index(fields=["tenant", "rating"], name="acctrating_tenant_rating_idx")]
+
+    def __str__(self):
+        return f"{self.account_id}: {self.rating} ({self.score})"
+
+
+class RatingSnapshot(TenantModel):
+    """History: written by the recompute whenever an account's computed rating or score changed."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(max_length=1, choices=Rating.choices)
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    breakdown = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "account", "-computed_at"], name="snapshot_tenant_acct_idx"),
+            models.Index(fields=["tenant", "-computed_at"], name="snapshot_tenant_at_idx"),
+        ]
+        ordering = ["-computed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.account_id}: {self.rating} ({self.score}) at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RatingOverride(TenantModel):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rating_overrides", db_index=False)
+    rating = models.CharField(max_length=1, choices=Rating.choices)
+    reason = models.TextField(help_text="Why the computed rating is not right for this account.")
+    expires_at = models.DateTimeField(help_text="The override ends by itself at this time.")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                               editable=False)
+    cleared_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+    cleared_reason = models.CharField(max_length=16, blank=True, editable=False,
+                                      help_text="removed, replaced or expired")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "account"], condition=Q(cleared_at__isnull=True),
+                                    name="override_one_open_per_account"),
+            models.CheckConstraint(condition=~Q(reason=""), name="override_reason_required"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "account", "-created_at"], name="override_tenant_acct_idx"),
+            models.Index(fields=["tenant", "cleared_at", "expires_at"], name="override_tenant_open_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id}: {self.rating} until {self.expires_at:%Y-%m-%d}"
+
+    def in_force(self, now) -> bool:
+        return self.cleared_at is None and self.expires_at > now
+
+
+class ReviewDecision(models.TextChoices):
+    DECLASSIFY = "declassify", "Declassified"
+    KEEP = "keep", "Kept"
+
+
+class DeclassificationReview(TenantModel):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="declassification_reviews", db_index=False)
+    decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy = models.ForeignKey(RatingPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    review_again_on = models.DateField(null=True, blank=True,
+                                       help_text="A kept account is not flagged again before this date.")
+    evidence = models.JSONField(default=dict, help_text="The evidence as it stood when the decision was made.")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="declass_review_reason_required")]
+        indexes = [models.Index(fields=["tenant", "account", "-created_at"], name="declass_tenant_acct_idx")]
+
+    def __str__(self):
+        return f"{self.account_id}: {self.get_decision_display()}"

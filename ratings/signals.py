@@ -1,0 +1,225 @@
+"""Account signals, set-based: one SQL statement computes every signal for all of a tenant's accounts.
+
+Each source below is an ordinary queryset through the tenant-scoped managers (so it carries the
+tenant filter, and row-level security applies on PostgreSQL), grouped by account. They are compiled
+to SQL and joined to the accounts in one statement (`signals_sql`), which ratings.scoring wraps with
+the points, the score and the rating. Nothing here writes.
+
+Definitions (what the policy editor and the "why" panel describe):
+- exec_level: the best effective level (hierarchy: the customer's own level when given, else ours)
+  among relationships with the account's *executive* key players whose contact is still there; an
+  account with no such key player falls back to Account.current_level. Executive key players without
+  any assessed relationship give no value (the criterion's "missing" points).
+- highest_level: Account.current_level (hierarchy keeps it: the highest effective level among
+  relationships with contacts still there).
+- potential_gap: Account.potential_level − Account.current_level.
+- classification: Account.classification.
+- revenue / revenue_growth: the latest FinancialPeriod's revenue (by period start) and its change
+  against the period before in per cent (none when there is no earlier period or it was 0).
+- pipeline: sum of open opportunities' values (stage not won/lost); 0 without any.
+- days_since_contact: whole days since Account.last_contact_at (plans' call reports keep it).
+- keyplayer_coverage: per cent of the account's key players (contact still there) with whom at least
+  one of our people has a relationship.
+- survey_level: the highest customer-survey level among relationships with contacts still there.
+
+The reads of keyplayers and plans tables are written here because those apps have no set-based
+selector for them yet (see the report); when an app or model is missing the signal is "no data".
+"""
+
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Avg, Count, F, Max, Q, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+from accounts.models import Account, FinancialPeriod
+
+Cte = tuple[str, str, list]  # (name, sql, params)
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def compiled(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _for_accounts(queryset, account_ids, field="account_id"):
+    return queryset if account_ids is None else queryset.filter(**{f"{field}__in": list(account_ids)})
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def db_datetime(value):
+    """A datetime as a parameter of hand-composed SQL (SQLite stores text)."""
+    return value if is_postgres() else connection.ops.adapt_datetimefield_value(value)
+
+
+def days_between(now_placeholder: str, column: str) -> str:
+    """Whole days from `column` to the parameter `now_placeholder`, never negative. The placeholder
+    appears twice in the SQL: pass the value twice."""
+    if is_postgres():
+        days = f"FLOOR(EXTRACT(EPOCH FROM (CAST({now_placeholder} AS TIMESTAMP WITH TIME ZONE) - {column})) / 86400)"
+    else:
+        days = f"(julianday({now_placeholder}) - julianday({column}))"
+    return f"(CASE WHEN {column} IS NULL THEN NULL WHEN {days} < 0 THEN 0 ELSE CAST({days} AS INTEGER) END)"
+
+
+# --- sources (each one a scoped queryset grouped by account) --------------------------------------
+
+def accounts_source(account_ids=None):
+    return _for_accounts(Account.objects.all(), account_ids, "pk").values(
+        "id", "current_level", "potential_level", "classification", "last_contact_at", "rating", "status",
+        "created_at",
+    ).order_by()
+
+
+def survey_levels_source(account_ids=None):
+    from hierarchy.models import Relationship
+
+    return (_for_accounts(Relationship.objects.filter(contact__is_active=True, customer_level__isnull=False),
+                          account_ids)
+            .values("account_id").annotate(survey_level=Max("customer_level")).order_by())
+
+
+def key_players_source(account_ids=None):
+    """Per account: key players (contact still there), how many we have a relationship with, the
+    executive ones and the best effective level among relationships with them."""
+    KeyPlayer = _model("keyplayers.KeyPlayer")
+    if KeyPlayer is None:
+        return None
+    executive = Q(buying_role="executive")
+    return (_for_accounts(KeyPlayer.objects.filter(contact__is_active=True), account_ids)
+            .values("account_id")
+            .annotate(
+                kp_total=Count("contact_id", distinct=True),
+                kp_covered=Count("contact__relationships__contact_id", distinct=True),
+                exec_total=Count("contact_id", distinct=True, filter=executive),
+                exec_best=Max(Coalesce("contact__relationships__customer_level",
+                                       "contact__relationships__self_level"), filter=executive),
+            ).order_by())
+
+
+def financials_source(account_ids=None):
+    """Every period numbered from the latest (rn = 1) per account; signals_sql keeps rn ≤ 2."""
+    return (_for_accounts(FinancialPeriod.objects.all(), account_ids)
+            .annotate(rn=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("period_start").desc()))
+            .values("account_id", "revenue", "rn").order_by())
+
+
+def pipeline_source(account_ids=None):
+    Opportunity = _model("plans.Opportunity")
+    if Opportunity is None:
+        return None
+    from plans.models import CLOSED_STAGES
+
+    return (_for_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)), account_ids)
+            .values("account_id").annotate(pipeline=Sum("value")).order_by())
+
+
+# --- the statement -------------------------------------------------------------------------------
+
+def _sub(name: str, queryset) -> Cte:
+    sql, params = compiled(queryset)
+    return name, sql, params
+
+
+def signal_ctes(*, account_ids=None) -> list[Cte]:
+    """The common table expressions of signals_sql, in order (the last one is `sig`)."""
+    ctes = [_sub("acc", accounts_source(account_ids)), _sub("srv", survey_levels_source(account_ids))]
+    fin_sql, fin_params = compiled(financials_source(account_ids))
+    ctes.append(("fin", "SELECT fw.account_id, MAX(CASE WHEN fw.rn = 1 THEN fw.revenue END) AS revenue, "
+                        "MAX(CASE WHEN fw.rn = 2 THEN fw.revenue END) AS prev_revenue "
+                        f"FROM ({fin_sql}) fw WHERE fw.rn <= 2 GROUP BY fw.account_id", fin_params))
+    key_players = key_players_source(account_ids)
+    if key_players is not None:
+        ctes.append(_sub("kp", key_players))
+    else:
+        ctes.append(("kp", "SELECT NULL AS account_id, 0 AS kp_total, 0 AS kp_covered, 0 AS exec_total, "
+                           "NULL AS exec_best WHERE 1 = 0", []))
+    pipeline = pipeline_source(account_ids)
+    if pipeline is not None:
+        ctes.append(_sub("pipe", pipeline))
+    else:
+        ctes.append(("pipe", "SELECT NULL AS account_id, 0 AS pipeline WHERE 1 = 0", []))
+    return ctes
+
+
+def signals_select(*, now) -> tuple[str, list]:
+    """SELECT of one row per account with every signal (from the CTEs of signal_ctes)."""
+    growth = ("CASE WHEN fin.prev_revenue > 0 THEN "
+              "ROUND((fin.revenue - fin.prev_revenue) * 100.0 / fin.prev_revenue, 2) END")
+    coverage = "CASE WHEN kp.kp_total > 0 THEN ROUND(kp.kp_covered * 100.0 / kp.kp_total, 2) END"
+    sql = (
+        "SELECT acc.id AS account_id, "
+        "CASE WHEN COALESCE(kp.exec_total, 0) > 0 THEN kp.exec_best ELSE acc.current_level END AS exec_level, "
+        "acc.current_level AS highest_level, "
+        "acc.potential_level - acc.current_level AS potential_gap, "
+        "acc.classification AS classification, "
+        "fin.revenue AS revenue, "
+        f"{growth} AS revenue_growth, "
+        "COALESCE(pipe.pipeline, 0) AS pipeline, "
+        f"{days_between('%s', 'acc.last_contact_at')} AS days_since_contact, "
+        f"{coverage} AS keyplayer_coverage, "
+        "srv.survey_level AS survey_level, "
+        "acc.rating AS stored_rating "
+        "FROM acc "
+        "LEFT JOIN srv ON srv.account_id = acc.id "
+        "LEFT JOIN fin ON fin.account_id = acc.id "
+        "LEFT JOIN kp ON kp.account_id = acc.id "
+        "LEFT JOIN pipe ON pipe.account_id = acc.id"
+    )
+    return sql, [db_datetime(now)] * 2
+
+
+def with_clause(ctes: Iterable[Cte]) -> tuple[str, list]:
+    parts, params = [], []
+    for name, sql, cte_params in ctes:
+        parts.append(f"{name} AS ({sql})")
+        params.extend(cte_params)
+    return "WITH " + ", ".join(parts), params
+
+
+def signals_ctes_with_sig(*, now, account_ids=None) -> list[Cte]:
+    ctes = signal_ctes(account_ids=account_ids)
+    sig_sql, sig_params = signals_select(now=now)
+    return [*ctes, ("sig", sig_sql, sig_params)]
+
+
+def account_signals(*, now, account_ids=None) -> dict[int, dict]:
+    """{account_id: {signal: value}} — for tests and diagnostics; the recompute never loads this."""
+    head, params = with_clause(signals_ctes_with_sig(now=now, account_ids=account_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} SELECT * FROM sig", params)
+        names = [c[0] for c in cursor.description]
+        return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+
+
+# --- declassification evidence -------------------------------------------------------------------
+
+def declassification_ctes(*, since, account_ids=None) -> list[Cte]:
+    """Per account, over the window starting at `since`: the highest assessed level (any source), the
+    average discount of financial periods ending in the window, and the call reports logged."""
+    from hierarchy.models import Assessment
+
+    ctes = [_sub("acc", accounts_source(account_ids))]
+    ctes.append(_sub("lvl", _for_accounts(Assessment.objects.filter(assessed_at__gte=since), account_ids)
+                     .values("account_id").annotate(max_level=Max("level"), assessments=Count("pk")).order_by()))
+    ctes.append(_sub("disc", _for_accounts(FinancialPeriod.objects.filter(period_end__gte=since.date(),
+                                                                          discount_pct__isnull=False), account_ids)
+                     .values("account_id").annotate(avg_discount=Avg("discount_pct"), periods=Count("pk")).order_by()))
+    CallReport = _model("plans.CallReport")
+    if CallReport is not None:
+        ctes.append(_sub("calls", _for_accounts(CallReport.objects.filter(occurred_at__gte=since), account_ids)
+                         .values("account_id").annotate(calls=Count("pk"), last_call=Max("occurred_at")).order_by()))
+    else:
+        ctes.append(("calls", "SELECT NULL AS account_id, 0 AS calls, NULL AS last_call WHERE 1 = 0", []))
+    return ctes

@@ -1,0 +1,30 @@
+"""Celery tasks of the ratings app: thin wrappers over ratings.services.
+
+- ratings.recompute_ratings(tenant_id, account_id=None): one tenant (or one of its accounts), inside
+  the tenant's scope (tenant_task). Queued nightly per tenant, on policy activation, and debounced
+  after changes to an account's assessments, call reports, financials, opportunities or key players.
+- ratings.recompute_all_tenants(): platform task run nightly by beat; lists the tenant ids (Tenant is
+  not tenant-owned, so no scope is needed or opened) and queues one recompute per tenant.
+"""
+
+from celery import shared_task
+from django.core.cache import cache
+
+from ratings.services import debounce_key, ratings_recompute
+from tenancy.models import Tenant
+from tenancy.tasks import tenant_task
+
+
+@tenant_task(name="ratings.recompute_ratings")
+def recompute_ratings_task(tenant_id, account_id=None):
+    if account_id is not None:
+        cache.delete(debounce_key(tenant_id, account_id))  # a change from now on queues another run
+    return ratings_recompute(account_id=account_id).as_dict()
+
+
+@shared_task(name="ratings.recompute_all_tenants")
+def recompute_all_tenants_task():
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        recompute_ratings_task.delay(tenant_id)
+    return len(tenant_ids)

@@ -1,0 +1,20 @@
+"""Shared helpers of the ratings tests."""
+
+from ratings import services
+from ratings.models import PolicyStatus, RatingPolicy
+
+SIMPLE_THRESHOLDS = {"threshold_a": 70, "threshold_b": 50, "threshold_c": 30}
+
+
+def activate_policy(member, **fields):
+    """Makes a policy with `fields` (criteria, thresholds, …) the active one of member's tenant.
+    Call inside the member's scope. Returns the active policy."""
+    draft = RatingPolicy.objects.filter(status=PolicyStatus.DRAFT).first()
+    draft = services.policy_draft_save(by=member.user, draft=draft, **fields)
+    return services.policy_activate(policy=draft, by=member.user)
+
+
+def pipeline_only(**extra):
+    """One criterion: open pipeline, 0 points at 0 and 100 at 100 — so the score equals the pipeline."""
+    return {"criteria": [{"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 0, "full_at": 100,
+                          "missing": 0}], **SIMPLE_THRESHOLDS, **extra}
