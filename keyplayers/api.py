@@ -128,6 +128,9 @@ class KeyPlayerViewSet(TenantModelViewSet):
     "does not exist" (payloads)."""
 
     model = KeyPlayer
+    # For the OpenAPI schema only (it reads the model of the filters from here); never evaluated, since
+    # get_queryset() is sealed in TenantModelViewSet and goes through the tenant scope.
+    queryset = KeyPlayer.objects.none()
     serializer_class = KeyPlayerSerializer
     permission_classes = [IsTenantMember]
     lookup_url_kwarg = "key_player_id"
@@ -174,6 +177,7 @@ class GuidanceViewSet(TenantModelViewSet):
     reads; only tenant admins write. Cells nobody customised carry the shipped default (id null)."""
 
     model = Guidance
+    queryset = Guidance.objects.none()  # for the OpenAPI schema only, as above
     serializer_class = GuidanceCellSerializer
     permission_classes = [IsTenantAdmin]
     lookup_url_kwarg = "guidance_id"

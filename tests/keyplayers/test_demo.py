@@ -1,0 +1,32 @@
+import random
+
+import pytest
+
+from keyplayers import demo
+from keyplayers.models import BuyingRole, Guidance, KeyPlayer
+from tests.keyplayers.factories import AccountFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seeds_every_account_with_contacts_and_is_idempotent(manager_a, tenant_a):
+    first = AccountFactory(tenant=tenant_a)
+    second = AccountFactory(tenant=tenant_a)
+    AccountFactory(tenant=tenant_a)  # no contacts: nothing to seed
+    for title in ("Chief Financial Officer", "IT Manager", "Head of Procurement", "Warehouse clerk"):
+        ContactFactory(account=first, tenant=tenant_a, title=title)
+    ContactFactory(account=second, tenant=tenant_a, title="CEO")
+    with manager_a.scope():
+        demo.seed(tenant_a, {}, random.Random(1))
+        demo.seed(tenant_a, {}, random.Random(2))
+        assert Guidance.objects.count() == 20
+        roles = dict(KeyPlayer.objects.filter(account=first).values_list("contact__title", "buying_role"))
+        assert KeyPlayer.objects.filter(account=second).count() == 1
+    assert roles == {"Chief Financial Officer": BuyingRole.EXECUTIVE, "IT Manager": BuyingRole.MIDDLE_MANAGEMENT,
+                     "Head of Procurement": BuyingRole.PURCHASING, "Warehouse clerk": BuyingRole.OPERATIONAL}
+
+
+def test_demo_with_no_accounts_only_seeds_guidance(manager_a, tenant_a):
+    with manager_a.scope():
+        demo.seed(tenant_a, {}, random.Random(1))
+        assert Guidance.objects.count() == 20 and not KeyPlayer.objects.exists()
