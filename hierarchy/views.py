@@ -317,7 +317,7 @@ def _link_problem(request, reason: str):
 
 
 def _public(response):
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    response["Referrer-Policy"] = "same-origin"  # the token is in the URL: never send it to another site
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

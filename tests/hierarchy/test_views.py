@@ -214,7 +214,7 @@ def test_send_survey_then_the_contact_answers_without_logging_in(account, rel, m
     public = Client()
     page = public.get(link)
     html = page.content.decode()
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     assert "How do you see working with Tenant A?" in html
     assert "They help us solve our business problems" in html  # level 4's statement
     assert "Orbit Airlines" not in html and "/t/tenant-a/" not in html  # nothing else of the tenant

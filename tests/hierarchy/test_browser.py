@@ -1,0 +1,96 @@
+"""The issue's "done when", as a new user would try it, in headless Chromium: a manager adds and assesses
+three relationships on one account, sends a survey link, the contact answers it in a private window
+(a separate browser context, not logged in), and the map, the gap and the playbook change."""
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from tenancy.models import Role
+from tests.conftest import browser_login
+from tests.hierarchy.factories import AccountFactory, ContactFactory, TeamMemberFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _cell(page, contact_name):
+    return page.locator("table.hier-map tr", has_text=contact_name).locator("td.hier-cell").first
+
+
+def test_assess_three_relationships_survey_one_and_see_the_map_gap_and_playbook_update(
+        page, browser, live_server, tenant_a, make_member):
+    manager = make_member(tenant_a, Role.MANAGER, full_name="Morgan Manager")
+    account = AccountFactory(tenant=tenant_a, name="Orbit Airlines", potential_level=5)
+    TeamMemberFactory(account=account, user=manager.user)
+    ceo = ContactFactory(account=account, full_name="Carla Chief", title="CEO", email="carla@orbit.example")
+    ContactFactory(account=account, full_name="Frank Finance", title="CFO", reports_to=ceo)
+    ContactFactory(account=account, full_name="Bea Buyer", title="Buyer", reports_to=ceo)
+
+    browser_login(page, manager.user.email)
+    page.goto(f"/t/{tenant_a.slug}/hierarchy/accounts/{account.pk}/")
+    expect(page.locator("h1")).to_have_text("Relationship map · Orbit Airlines")
+
+    # Three relationships, from the empty cells of the map.
+    for name in ("Carla Chief", "Frank Finance", "Bea Buyer"):
+        _cell(page, name).locator("a.add-rel").click()
+        expect(page.locator("h1")).to_have_text("Add a relationship")
+        page.click("button:has-text('Add relationship')")
+        expect(page.locator(".msg-success")).to_contain_text(f"Morgan Manager ↔ {name}")
+
+    # Three assessments through the htmx dialog, which shows every level's description and signals.
+    for name, level in (("Carla Chief", 4), ("Frank Finance", 3), ("Bea Buyer", 2)):
+        _cell(page, name).locator("a.assess-btn").click()
+        dialog = page.locator("dialog.hier-dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("Contributes to business issues")
+        expect(dialog).to_contain_text("They ask our view before writing a requirement")  # a level-4 signal
+        dialog.locator(f"input[name=level][value='{level}']").check()
+        dialog.locator("textarea[name=evidence]").fill(f"Seen at the review with {name}.")
+        dialog.locator("button:has-text('Record assessment')").click()
+        expect(page.locator("dialog.hier-dialog")).to_have_count(0)
+        expect(page.locator("#hier-flash")).to_contain_text(f"Recorded level {level}")
+        expect(_cell(page, name).locator(".lvl-chip").first).to_have_text(str(level))
+
+    expect(page.locator("#hier-summary")).to_contain_text("Account level")
+    expect(page.locator("#hier-summary dd").first).to_contain_text("4")
+    expect(page.locator("#hier-playbook h2")).to_have_text("How to reach level 5")
+    expect(page.locator("td.has-gap")).to_have_count(0)
+
+    # Send Carla the survey link from her relationship page.
+    _cell(page, "Carla Chief").locator("a.lvl-pair").click()
+    page.click("text=Send customer survey")
+    expect(page.locator("input[name=email]")).to_have_value("carla@orbit.example")
+    page.click("button:has-text('Send survey link')")
+    expect(page.locator(".msg-success")).to_contain_text("Survey link sent to carla@orbit.example")
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/survey/\S+/", mail.outbox[0].body).group(0)
+
+    # Carla answers in a private window: no session, no login.
+    private = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        survey = private.new_page()
+        survey.goto(link)
+        expect(survey.locator("h1")).to_have_text(f"How do you see working with {tenant_a.name}?")
+        expect(survey.locator("body")).not_to_contain_text("Orbit Airlines")
+        survey.locator("label.level-option", has_text="good and reliable").click()
+        survey.fill("textarea[name=comment]", "Good products; we have not talked business yet.")
+        survey.click("button:has-text('Send my answer')")
+        expect(survey.locator("h1")).to_have_text("Thank you")
+        survey.goto(link)  # the link works once
+        expect(survey.locator("h1")).to_have_text("This survey has already been answered")
+    finally:
+        private.close()
+
+    # Back on the map: Carla's cell shows her own view beside ours, the gap is marked, the playbook moved.
+    page.goto(f"/t/{tenant_a.slug}/hierarchy/accounts/{account.pk}/")
+    carla = _cell(page, "Carla Chief")
+    expect(carla.locator(".lvl-chip")).to_have_text(["4", "2"])
+    expect(carla).to_have_class(re.compile(r"\bhas-gap\b"))
+    expect(carla.locator(".gap-mark")).to_have_text("Δ+2")
+    expect(page.locator("#hier-summary")).to_contain_text("+2.0")
+    # The customer's own view (2) now decides Carla's level: the account stands at 3 (Frank), so the
+    # playbook is about reaching 4.
+    expect(page.locator("#hier-playbook h2")).to_have_text("How to reach level 4")
+    expect(page.locator("#hier-playbook")).to_contain_text("Problem definition")
