@@ -116,7 +116,7 @@ class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
 
 # --- plans -------------------------------------------------------------------------------------------------------
 
-class PlanSerializer(serializers.ModelSerializer):
+class AccountPlanSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Only on create: a new plan archives the account's active plan.")
     owner = MemberField(allow_null=True, required=False)
 
@@ -146,7 +146,8 @@ class PlanViewSet(ServiceViewSet):
     """Account plans. One active plan per account; creating one archives the previous, which is kept."""
 
     model = AccountPlan
-    serializer_class = PlanSerializer
+    queryset = AccountPlan.objects.none()  # for the schema generator only; get_queryset() is the tenant's
+    serializer_class = AccountPlanSerializer
     filterset_class = PlanFilter
     lookup_url_kwarg = "plan_id"
     ordering_fields = ["created_at", "review_date", "target_date"]
@@ -163,23 +164,23 @@ class PlanViewSet(ServiceViewSet):
         data.pop("account", None)
         return services.plan_update(plan=instance, **data)
 
-    @extend_schema(request=None, responses=PlanSerializer, summary="Archive the plan (kept, read-only)")
+    @extend_schema(request=None, responses=AccountPlanSerializer, summary="Archive the plan (kept, read-only)")
     @action(detail=True, methods=["post"])
     def archive(self, request, plan_id=None):
         plan = services.plan_archive(plan=self.get_object())
-        return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
+        return Response(AccountPlanSerializer(plan, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=None, responses=PlanSerializer,
+    @extend_schema(request=None, responses=AccountPlanSerializer,
                    summary="Make an archived plan the account's active plan again")
     @action(detail=True, methods=["post"])
     def reactivate(self, request, plan_id=None):
         plan = services.plan_reactivate(plan=self.get_object())
-        return Response(PlanSerializer(plan, context=self.get_serializer_context()).data)
+        return Response(AccountPlanSerializer(plan, context=self.get_serializer_context()).data)
 
 
 # --- plan actions ----------------------------------------------------------------------------------------------------
 
-class ActionSerializer(serializers.ModelSerializer):
+class PlanActionSerializer(serializers.ModelSerializer):
     plan = TenantRelatedField(AccountPlan, help_text="Only on create; the plan must be active.")
     account = serializers.IntegerField(source="plan.account_id", read_only=True)
     owner = MemberField(allow_null=True, required=False)
@@ -224,7 +225,8 @@ class ActionViewSet(ServiceViewSet):
     """Actions of account plans (owner, due date, status). Set `status` to done or cancelled to close one."""
 
     model = PlanAction
-    serializer_class = ActionSerializer
+    queryset = PlanAction.objects.none()  # for the schema generator only; get_queryset() is the tenant's
+    serializer_class = PlanActionSerializer
     filterset_class = ActionFilter
     lookup_url_kwarg = "action_id"
     ordering_fields = ["due_date", "created_at"]
@@ -288,7 +290,7 @@ class OpportunityFilter(django_filters.FilterSet):
         return queryset.exclude(**closed) if value else queryset.filter(**closed)
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class OpportunityNoteSerializer(serializers.ModelSerializer):
     author = serializers.PrimaryKeyRelatedField(read_only=True)
     author_name = serializers.SerializerMethodField()
 
@@ -306,6 +308,7 @@ class OpportunityViewSet(ServiceViewSet):
     """Opportunities with their qualification checklist and score, competitive strategy and negotiation plan."""
 
     model = Opportunity
+    queryset = Opportunity.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
     lookup_url_kwarg = "opportunity_id"
@@ -323,47 +326,49 @@ class OpportunityViewSet(ServiceViewSet):
         data.pop("account", None)
         return services.opportunity_update(opportunity=instance, **data)
 
-    @extend_schema(methods=["GET"], responses=NoteSerializer(many=True), summary="The team's notes thread")
-    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer}, summary="Add a note")
+    @extend_schema(methods=["GET"], responses=OpportunityNoteSerializer(many=True), summary="The team's notes thread")
+    @extend_schema(methods=["POST"], request=OpportunityNoteSerializer, responses={201: OpportunityNoteSerializer}, summary="Add a note")
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def notes(self, request, opportunity_id=None):
         opportunity = self.get_object()
         if request.method == "POST":
-            serializer = NoteSerializer(data=request.data)
+            serializer = OpportunityNoteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             try:
                 note = services.opportunity_note_add(opportunity=opportunity, author=request.user,
                                                      body=serializer.validated_data["body"])
             except DjangoValidationError as error:
                 raise _drf_error(error) from None
-            return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+            return Response(OpportunityNoteSerializer(note).data, status=status.HTTP_201_CREATED)
         notes = opportunity.notes.select_related("author").order_by("created_at", "pk")
-        return Response(NoteSerializer(notes, many=True).data)
+        return Response(OpportunityNoteSerializer(notes, many=True).data)
 
 
 # --- call reports ------------------------------------------------------------------------------------------------
 
-class PersonSerializer(serializers.Serializer):
+class CallAttendeeSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
     name = serializers.CharField(source="user.get_full_name")
 
 
-class ContactPersonSerializer(serializers.Serializer):
+class AttendingContactSerializer(serializers.Serializer):
     contact = serializers.IntegerField(source="contact_id")
     name = serializers.CharField(source="contact.full_name")
 
 
-class NextStepSerializer(serializers.Serializer):
+class CallNextStepSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     due_date = serializers.DateField()
     owner = MemberField(allow_null=True, required=False)
 
 
-class NextStepReadSerializer(serializers.ModelSerializer):
+class CallNextStepActionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanAction
         fields = ["id", "plan", "title", "owner", "due_date", "status"]
         read_only_fields = fields
+
+    status = serializers.CharField(read_only=True, help_text="open, in_progress, done or cancelled.")
 
 
 class CallReportSerializer(serializers.ModelSerializer):
@@ -372,9 +377,9 @@ class CallReportSerializer(serializers.ModelSerializer):
     attendees = MemberField(many=True, required=False, write_only=True, help_text="Our people on the call (user ids).")
     contacts = TenantRelatedField(Contact, many=True, required=False, write_only=True,
                                   help_text="Their people on the call (contact ids of the account).")
-    our_attendees = PersonSerializer(many=True, read_only=True)
-    their_attendees = ContactPersonSerializer(many=True, read_only=True)
-    next_steps = NextStepSerializer(many=True, required=False, write_only=True,
+    our_attendees = CallAttendeeSerializer(many=True, read_only=True)
+    their_attendees = AttendingContactSerializer(many=True, read_only=True)
+    next_steps = CallNextStepSerializer(many=True, required=False, write_only=True,
                                     help_text="Each becomes an action on the account's active plan.")
     actions = serializers.SerializerMethodField()
     author = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -385,9 +390,9 @@ class CallReportSerializer(serializers.ModelSerializer):
                   "contacts", "our_attendees", "their_attendees", "next_steps", "actions", "author", "created_at"]
         read_only_fields = ["created_at"]
 
-    @extend_schema_field(NextStepReadSerializer(many=True))
+    @extend_schema_field(CallNextStepActionSerializer(many=True))
     def get_actions(self, obj):
-        return NextStepReadSerializer(obj.next_steps.all(), many=True).data
+        return CallNextStepActionSerializer(obj.next_steps.all(), many=True).data
 
 
 
@@ -410,6 +415,7 @@ class CallReportViewSet(ServiceViewSet):
     steps become plan actions. Reports are records: they are created and read, not changed."""
 
     model = CallReport
+    queryset = CallReport.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = CallReportSerializer
     filterset_class = CallReportFilter
     lookup_url_kwarg = "call_id"
@@ -449,7 +455,7 @@ class VisitSerializer(serializers.ModelSerializer):
     contacts = TenantRelatedField(Contact, many=True, required=False, write_only=True,
                                   help_text="Their people (contact ids of the account).")
     our_attendees = VisitAttendeeSerializer(many=True, read_only=True)
-    their_attendees = ContactPersonSerializer(many=True, read_only=True)
+    their_attendees = AttendingContactSerializer(many=True, read_only=True)
     organiser = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
@@ -509,6 +515,7 @@ class VisitViewSet(ServiceViewSet):
     """Visits on the shared calendar. Cancel with POST …/cancel/ (the feeds then mark the event cancelled)."""
 
     model = Visit
+    queryset = Visit.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
     lookup_url_kwarg = "visit_id"

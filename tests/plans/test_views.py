@@ -1,0 +1,405 @@
+"""Browser pages of plans: roles, forms with their errors, htmx partials, tenant isolation, query counts."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Account, Contact
+from plans.models import AccountPlan, ActionStatus, CalendarFeed, CallReport, Opportunity, PlanAction, Visit
+from plans import services
+from tests.conftest import same_page
+from tests.plans.factories import (
+    AccountFactory,
+    ActionFactory,
+    ContactFactory,
+    OpportunityFactory,
+    PlanFactory,
+    make_call,
+    make_visit,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _count(client, url, **extra):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, response.content[:500]
+    return len(queries)
+
+
+# --- roles ---------------------------------------------------------------------------------------------------
+
+READ_PAGES = ["plans/", "plans/actions/", "plans/opportunities/", "plans/calls/", "plans/calendar/",
+              "plans/calendar/?view=week", "plans/calendar/?view=list"]
+EDIT_PAGES = ["plans/new/", "plans/opportunities/new/", "plans/calls/new/", "plans/visits/new/"]
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "executive", "viewer"])
+def test_every_member_reads_the_pages(tenant_a, make_member, role):
+    member = make_member(tenant_a, role)
+    for path in READ_PAGES:
+        assert member.client.get(member.url(path)).status_code == 200, path
+
+
+@pytest.mark.parametrize("role, status", [("admin", 200), ("manager", 200), ("executive", 404), ("viewer", 404)])
+def test_only_editors_get_the_forms(tenant_a, make_member, role, status):
+    member = make_member(tenant_a, role)
+    for path in EDIT_PAGES:
+        assert member.client.get(member.url(path)).status_code == status, path
+
+
+def test_objects_of_another_tenant_are_404_like_missing_ones(manager_a, manager_b):
+    account = AccountFactory(tenant=manager_b.tenant)
+    plan = PlanFactory(account=account)
+    opp = OpportunityFactory(account=account)
+    visit = make_visit(account=account, organiser=manager_b.user, attendees=[manager_b.user])
+    call = make_call(account=account, author=manager_b.user)
+    for path in (f"plans/{plan.pk}/", f"plans/opportunities/{opp.pk}/", f"plans/visits/{visit.pk}/",
+                 f"plans/calls/{call.pk}/", f"plans/account/{account.pk}/", f"plans/{plan.pk}/edit/"):
+        theirs = manager_a.client.get(manager_a.url(path))
+        missing = manager_a.client.get(manager_a.url(re.sub(r"\d+", "999999999", path)))
+        assert theirs.status_code == missing.status_code == 404, path
+        assert same_page(theirs, missing)
+
+
+def test_an_executive_cannot_post_to_edit_endpoints(executive_a):
+    plan = PlanFactory(account=AccountFactory(tenant=executive_a.tenant))
+    action = ActionFactory(plan=plan)
+    response = executive_a.client.post(executive_a.url(f"plans/actions/{action.pk}/status/"), {"status": "done"})
+    assert response.status_code == 404
+    with executive_a.scope():
+        assert PlanAction.objects.get(pk=action.pk).status == ActionStatus.OPEN
+
+
+# --- plans and actions -----------------------------------------------------------------------------------------
+
+def test_start_a_plan_then_a_second_one_archives_the_first(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    data = {"account": account.pk, "title": "Win the fleet", "objectives": "Be their mobility partner",
+            "owner": manager_a.user.pk, "target_level": 3, "target_date": "", "review_date": ""}
+    response = manager_a.client.post(manager_a.url("plans/new/"), data)
+    assert response.status_code == 302
+    response = manager_a.client.post(manager_a.url("plans/new/"), {**data, "title": "Second plan"})
+    page = manager_a.client.get(response["Location"])
+    assert b"Second plan" in page.content and b"active" in page.content
+    assert b"Win the fleet" in page.content  # listed under the account's other plans
+    with manager_a.scope():
+        assert list(AccountPlan.objects.order_by("pk").values_list("status", flat=True)) == ["archived", "active"]
+
+
+def test_plan_form_errors_are_specific(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    past = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    response = manager_a.client.post(manager_a.url("plans/new/"), {
+        "account": account.pk, "title": "x", "objectives": "y", "target_date": past, "target_level": 9})
+    assert response.status_code == 200
+    assert b"Select a valid choice. 9 is not one of the available choices." in response.content
+    response = manager_a.client.post(manager_a.url("plans/new/"), {
+        "account": account.pk, "title": "x", "objectives": "y", "target_date": past})
+    assert b"The target date is in the past" in response.content
+    with manager_a.scope():
+        assert not AccountPlan.objects.exists()
+
+
+def test_account_of_another_tenant_in_a_form_is_refused(manager_a, manager_b):
+    theirs = AccountFactory(tenant=manager_b.tenant)
+    response = manager_a.client.post(manager_a.url("plans/new/"), {"account": theirs.pk, "title": "x", "objectives": "y"})
+    assert b"Select a valid choice" in response.content
+    with manager_b.scope():
+        assert not AccountPlan.objects.exists()
+
+
+def test_add_an_action_with_htmx_and_change_its_status_inline(manager_a):
+    plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    response = manager_a.client.post(manager_a.url(f"plans/{plan.pk}/actions/"),
+                                     {"title": "Map their buying centre", "owner": manager_a.user.pk, "due_date": due}, **HTMX)
+    assert response.status_code == 200
+    assert b'id="actions"' in response.content and b"<html" not in response.content
+    assert b"Map their buying centre" in response.content
+    with manager_a.scope():
+        action = PlanAction.objects.get()
+    response = manager_a.client.post(manager_a.url(f"plans/actions/{action.pk}/status/"), {"status": "done"}, **HTMX)
+    assert response.status_code == 200 and response.content.strip().startswith(b"<tr")
+    with manager_a.scope():
+        assert PlanAction.objects.get().status == ActionStatus.DONE
+
+
+def test_action_with_a_past_due_date_shows_the_error_in_the_partial(manager_a):
+    plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
+    past = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = manager_a.client.post(manager_a.url(f"plans/{plan.pk}/actions/"),
+                                     {"title": "Too late", "due_date": past}, **HTMX)
+    assert response.status_code == 200 and b"is in the past" in response.content
+    without_js = manager_a.client.post(manager_a.url(f"plans/{plan.pk}/actions/"), {"title": "Too late", "due_date": past})
+    assert without_js.status_code == 400 and b"<html" in without_js.content
+    with manager_a.scope():
+        assert not PlanAction.objects.exists()
+
+
+def test_plan_list_filters_with_htmx(manager_a):
+    PlanFactory(account=AccountFactory(tenant=manager_a.tenant, name="Mine Corp"), owner=manager_a.user)
+    PlanFactory(account=AccountFactory(tenant=manager_a.tenant, name="Other Corp"))
+    response = manager_a.client.get(manager_a.url("plans/?mine=1"), **HTMX)
+    assert b"Mine Corp" in response.content and b"Other Corp" not in response.content
+    assert b"<html" not in response.content
+
+
+# --- opportunities ---------------------------------------------------------------------------------------------
+
+def test_create_an_opportunity_with_qualification_and_strategy(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    data = {"account": account.pk, "name": "Fleet renewal", "stage": "qualifying", "value": "250000", "currency": "EUR",
+            "close_date": (timezone.localdate() + dt.timedelta(days=90)).isoformat(), "owner": manager_a.user.pk,
+            "pain_identified": "on", "access_to_power": "on", "vision_agreed": "on",
+            "competitive_strategy": "head_to_head", "strategy_rationale": ""}
+    response = manager_a.client.post(manager_a.url("plans/opportunities/new/"), data)
+    assert response.status_code == 200 and "Say why “Head-to-head”" in response.content.decode()
+    response = manager_a.client.post(manager_a.url("plans/opportunities/new/"),
+                                     {**data, "strategy_rationale": "We lead on price and service."})
+    assert response.status_code == 302
+    page = manager_a.client.get(response["Location"])
+    assert b"60" in page.content and b"Head-to-head" in page.content
+    with manager_a.scope():
+        assert Opportunity.objects.get().qualification_score == 60
+
+
+def test_notes_thread_with_htmx(manager_a, viewer_a):
+    opp = OpportunityFactory(account=AccountFactory(tenant=manager_a.tenant))
+    response = manager_a.client.post(manager_a.url(f"plans/opportunities/{opp.pk}/notes/"),
+                                     {"body": "Procurement wants three bids."}, **HTMX)
+    assert response.status_code == 200 and b"Procurement wants three bids." in response.content
+    assert b'id="notes"' in response.content and b"<html" not in response.content
+    assert viewer_a.client.post(viewer_a.url(f"plans/opportunities/{opp.pk}/notes/"), {"body": "x"}).status_code == 404
+    page = viewer_a.client.get(viewer_a.url(f"plans/opportunities/{opp.pk}/"))
+    assert b"Procurement wants three bids." in page.content and b"Add note" not in page.content
+
+
+# --- call reports ----------------------------------------------------------------------------------------------
+
+def _call_post(account, **overrides):
+    data = {
+        "account": account.pk, "occurred_at": (timezone.localtime() - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "channel": "in_person", "summary": "Walked through the pilot results.", "outcomes": "They want a proposal.",
+        "steps-TOTAL_FORMS": "3", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "10",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_log_a_call_with_next_steps(manager_a, executive_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    anna = ContactFactory(account=account)
+    due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    data = _call_post(account, attendees=[manager_a.user.pk, executive_a.user.pk], contacts=[anna.pk], **{
+        "steps-0-title": "Send the proposal", "steps-0-owner": manager_a.user.pk, "steps-0-due_date": due,
+        "steps-1-owner": manager_a.user.pk})
+    response = manager_a.client.post(manager_a.url("plans/calls/new/"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with manager_a.scope():
+        call = CallReport.objects.get()
+        assert call.account_id == account.pk
+        assert [a.title for a in call.next_steps.all()] == ["Send the proposal"]
+        assert Account.objects.get(pk=account.pk).last_contact_at == call.occurred_at
+        assert Contact.objects.get(pk=anna.pk).last_contact_at == call.occurred_at
+    detail = manager_a.client.get(response["Location"])
+    assert b"Send the proposal" in detail.content and b"Walked through the pilot results." in detail.content
+
+
+def test_call_in_the_future_and_a_step_without_date_are_refused(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = manager_a.client.post(manager_a.url("plans/calls/new/"),
+                                     _call_post(account, occurred_at=future, **{"steps-0-title": "Undated"}))
+    assert response.status_code == 400
+    assert b"records a call that happened: the date is in the future" in response.content
+    assert b"Give the next step a due date." in response.content
+    with manager_a.scope():
+        assert not CallReport.objects.exists()
+        assert Account.objects.get(pk=account.pk).last_contact_at is None
+
+
+def test_choosing_an_account_refreshes_contacts_and_opportunities(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    ContactFactory(account=account, full_name="Anna Buyer")
+    OpportunityFactory(account=account, name="Data platform")
+    ContactFactory(account=AccountFactory(tenant=manager_a.tenant), full_name="Zed Elsewhere")
+    response = manager_a.client.get(manager_a.url(f"plans/calls/new/?account={account.pk}"),
+                                    HTTP_HX_TRIGGER_NAME="account", **HTMX)
+    assert response.status_code == 200 and response.content.strip().startswith(b'<div id="dependent">')
+    assert b"Anna Buyer" in response.content and b"Data platform" in response.content
+    assert b"Zed Elsewhere" not in response.content
+
+
+# --- visits and the calendar -------------------------------------------------------------------------------------
+
+def test_plan_a_visit_in_another_time_zone(manager_a, executive_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    day = timezone.localdate() + dt.timedelta(days=10)
+    response = manager_a.client.post(manager_a.url("plans/visits/new/"), {
+        "account": account.pk, "purpose": "Executive sponsor meeting", "timezone": "America/New_York",
+        "starts_at": f"{day}T09:00", "ends_at": f"{day}T11:30", "location": "5th Ave",
+        "attendees": [manager_a.user.pk, executive_a.user.pk]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with manager_a.scope():
+        visit = Visit.objects.get()
+    assert visit.starts_at.astimezone(dt.timezone.utc).hour in (13, 14)  # 09:00 in New York
+    page = manager_a.client.get(response["Location"])
+    assert b"America/New_York" in page.content and b"09:00" in page.content and b"executive" in page.content
+
+
+def test_a_time_the_clocks_skip_is_refused(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    response = manager_a.client.post(manager_a.url("plans/visits/new/"), {
+        "account": account.pk, "purpose": "x", "timezone": "Europe/Berlin",
+        "starts_at": "2027-03-28T02:30", "ends_at": "2027-03-28T04:00", "attendees": [manager_a.user.pk]})
+    assert response.status_code == 400
+    assert "02:30 on 28 Mar 2027 does not exist in Europe/Berlin" in response.content.decode()
+    response = manager_a.client.post(manager_a.url("plans/visits/new/"), {
+        "account": account.pk, "purpose": "x", "timezone": "Europe/Berlin",
+        "starts_at": "2027-04-01T12:00", "ends_at": "2027-04-01T11:00", "attendees": [manager_a.user.pk]})
+    assert b"The visit must end after it starts." in response.content
+
+
+def test_calendar_views_show_the_visits(manager_a, executive_a, viewer_a):
+    account = AccountFactory(tenant=manager_a.tenant, name="Globex")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user], start=start,
+               purpose="Board dinner")
+    day = timezone.localtime(start, timezone.zoneinfo.ZoneInfo(manager_a.tenant.timezone)).date().isoformat()
+    for view in ("month", "week", "list"):
+        page = viewer_a.client.get(viewer_a.url(f"plans/calendar/?view={view}&date={day}"))
+        assert b"Globex" in page.content, view
+        assert "★".encode() in page.content
+    partial = viewer_a.client.get(viewer_a.url(f"plans/calendar/?view=week&date={day}"), **HTMX)
+    assert partial.content.strip().startswith(b'<div id="calendar"') and b"Globex" in partial.content
+
+
+def test_calendar_filters(manager_a, executive_a, tenant_a, make_member):
+    other_exec = make_member(tenant_a, "executive")
+    acme, globex = AccountFactory(tenant=tenant_a, name="Acme"), AccountFactory(tenant=tenant_a, name="Globex")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=30)
+    make_visit(account=acme, organiser=manager_a.user, attendees=[manager_a.user], start=start, purpose="Acme alone")
+    make_visit(account=globex, organiser=manager_a.user, attendees=[executive_a.user], start=start, purpose="Globex exec")
+    make_visit(account=globex, organiser=manager_a.user, attendees=[other_exec.user], start=start, purpose="Globex other")
+    day = timezone.localtime(start, timezone.zoneinfo.ZoneInfo(tenant_a.timezone)).date().isoformat()
+
+    def shown(query):
+        content = manager_a.client.get(manager_a.url(f"plans/calendar/?view=list&date={day}&{query}")).content.decode()
+        return {p for p in ("Acme alone", "Globex exec", "Globex other") if p in content}
+
+    assert shown("") == {"Acme alone", "Globex exec", "Globex other"}
+    assert shown("mine=on") == {"Acme alone"}
+    assert shown(f"account={globex.pk}") == {"Globex exec", "Globex other"}
+    assert shown(f"executive={executive_a.user.pk}") == {"Globex exec"}
+    assert shown("executive=any") == {"Globex exec", "Globex other"}
+
+
+def test_feed_links_are_created_rotated_and_revoked_from_the_calendar(executive_a):
+    url = executive_a.url("plans/calendar/feeds/")
+    response = executive_a.client.post(url, {"kind": "mine", "action": "rotate"}, **HTMX)
+    first = re.search(rb"http://testserver/calendar/[^<\s]+\.ics", response.content).group(0).decode()
+    assert executive_a.client.get(first).status_code == 200
+    response = executive_a.client.post(url, {"kind": "mine", "action": "rotate"}, **HTMX)
+    second = re.search(rb"http://testserver/calendar/[^<\s]+\.ics", response.content).group(0).decode()
+    assert first != second
+    assert executive_a.client.get(first).status_code == 404
+    assert executive_a.client.get(second).status_code == 200
+    executive_a.client.post(url, {"kind": "mine", "action": "revoke"})
+    assert executive_a.client.get(second).status_code == 404
+    page = executive_a.client.get(executive_a.url("plans/calendar/"))
+    assert second.encode() not in page.content  # the secret is never shown again
+    with executive_a.scope():
+        assert CalendarFeed.objects.filter(revoked_at__isnull=True).count() == 0
+
+
+def test_feed_link_without_javascript_shows_the_url_once(manager_a):
+    response = manager_a.client.post(manager_a.url("plans/calendar/feeds/"), {"kind": "tenant", "action": "rotate"})
+    assert response.status_code == 200 and b"Copy this link now" in response.content
+    assert re.search(rb"/calendar/\d+_[^<\s]+\.ics", response.content)
+
+
+# --- account page and dashboard ------------------------------------------------------------------------------------
+
+def _fill_account(account, member, n):
+    plan = PlanFactory(account=account, owner=member.user)
+    for i in range(n):
+        ActionFactory(plan=plan, owner=member.user, due_date=timezone.localdate() - dt.timedelta(days=i + 1))
+        OpportunityFactory(account=account, owner=member.user)
+        contact = ContactFactory(account=account)
+        make_call(account=account, author=member.user, contacts=[contact],
+                  at=timezone.now() - dt.timedelta(days=i + 1))
+        make_visit(account=account, organiser=member.user, attendees=[member.user], contacts=[contact],
+                   start=timezone.now().replace(microsecond=0) + dt.timedelta(days=i + 1))
+
+
+def test_account_activity_page_shows_everything_in_constant_queries(manager_a):
+    small, big = AccountFactory(tenant=manager_a.tenant), AccountFactory(tenant=manager_a.tenant)
+    _fill_account(small, manager_a, 1)
+    _fill_account(big, manager_a, 6)
+    few = _count(manager_a.client, manager_a.url(f"plans/account/{small.pk}/"))
+    many = _count(manager_a.client, manager_a.url(f"plans/account/{big.pk}/"))
+    assert few == many, (few, many)
+    page = manager_a.client.get(manager_a.url(f"plans/account/{big.pk}/"))
+    assert b"6 overdue actions" in page.content
+    assert page.content.count(b"/plans/visits/") >= 5 and b"Recent calls" in page.content
+
+
+def test_calendar_query_count_does_not_grow_with_visits(manager_a, executive_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    day = start.date().isoformat()
+    make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user], start=start)
+    counts = {}
+    for view in ("month", "week", "list"):
+        counts[view] = _count(manager_a.client, manager_a.url(f"plans/calendar/?view={view}&date={day}"))
+    for i in range(8):
+        other = AccountFactory(tenant=manager_a.tenant)
+        contact = ContactFactory(account=other)
+        make_visit(account=other, organiser=manager_a.user, attendees=[executive_a.user, manager_a.user],
+                   contacts=[contact], start=start + dt.timedelta(hours=i))
+    for view in ("month", "week", "list"):
+        assert _count(manager_a.client, manager_a.url(f"plans/calendar/?view={view}&date={day}")) == counts[view], view
+
+
+@pytest.mark.parametrize("path", ["plans/", "plans/actions/?show=all", "plans/opportunities/?show=all", "plans/calls/"])
+def test_lists_do_not_grow_queries_with_rows(manager_a, path):
+    account = AccountFactory(tenant=manager_a.tenant)
+    _fill_account(account, manager_a, 1)
+    few = _count(manager_a.client, manager_a.url(path))
+    for _ in range(3):
+        _fill_account(AccountFactory(tenant=manager_a.tenant), manager_a, 2)
+    assert _count(manager_a.client, manager_a.url(path)) == few
+
+
+def test_dashboard_shows_my_overdue_actions_and_visits(manager_a, django_assert_max_num_queries):
+    account = AccountFactory(tenant=manager_a.tenant, name="Initech")
+    plan = PlanFactory(account=account)
+    ActionFactory(plan=plan, owner=manager_a.user, title="Chase the signed NDA",
+                  due_date=timezone.localdate() - dt.timedelta(days=4))
+    ActionFactory(plan=plan, title="Someone else's job", due_date=timezone.localdate() - dt.timedelta(days=4))
+    make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user], purpose="Kick-off")
+    page = manager_a.client.get(manager_a.url(""))
+    assert b"Chase the signed NDA" in page.content and b"Someone else" not in page.content
+    assert b"Kick-off" in page.content
+
+
+def test_overdue_partial_for_the_account_page(manager_a):
+    from django.template.loader import render_to_string
+
+    from plans.selectors import overdue_actions
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    ActionFactory(plan=PlanFactory(account=account), title="Overdue thing",
+                  due_date=timezone.localdate() - dt.timedelta(days=1))
+    with manager_a.scope():
+        html = render_to_string("plans/_account_overdue.html", {
+            "overdue_actions": overdue_actions(today=timezone.localdate(), account=account), "tenant": manager_a.tenant})
+    assert "1 overdue action" in html and "Overdue thing" in html
