@@ -6,15 +6,18 @@ Runs after accounts' and hierarchy's demo steps and works with whatever accounts
 
 import re
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import Account, Contact
+from hierarchy.models import Relationship
 from keyplayers import services
 from keyplayers.models import BuyingRole, BuyingStage, Influence, KeyPlayer, Stance
 
 ROLE_BY_TITLE = [
     (BuyingRole.PURCHASING, r"purchas|procure|buyer|sourcing|category manager|vendor manage"),
     (BuyingRole.EXECUTIVE, r"chief|\bc[eftoi]o\b|president|\bvp\b|vice|managing director|general manager|owner|"
-                           r"founder|board|head of|director"),
-    (BuyingRole.MIDDLE_MANAGEMENT, r"manager|lead|head|supervisor|programme|program|project"),
+                           r"founder|board"),
+    (BuyingRole.MIDDLE_MANAGEMENT, r"manager|lead|head|director|supervisor|programme|program|project"),
 ]
 CONCERNS = {
     BuyingRole.EXECUTIVE: ["Return on the investment within the budget year", "Strategic fit with the group's plan",
@@ -25,7 +28,7 @@ CONCERNS = {
                              "Support response times"],
     BuyingRole.PURCHASING: ["Unit price against the incumbent", "Payment terms and penalties", "Supplier risk rating"],
 }
-MAX_PER_ACCOUNT = 6
+MAX_PER_ACCOUNT = 5
 
 
 def role_for_title(title: str, rng) -> str:
@@ -41,7 +44,9 @@ def seed(tenant, users, rng):
     services.guidance_seed_defaults()
     taken = set(KeyPlayer.objects.values_list("account_id", "contact_id"))
     contacts_by_account: dict[int, list[Contact]] = {}
-    for contact in Contact.objects.filter(is_active=True).order_by("account_id", "pk"):
+    # Contacts our people already have relationships with first, so the demo boards are not all gaps.
+    related = Exists(Relationship.objects.filter(contact_id=OuterRef("pk")))
+    for contact in Contact.objects.filter(is_active=True).annotate(related=related).order_by("account_id", "-related", "pk"):
         contacts_by_account.setdefault(contact.account_id, []).append(contact)
     accounts = {a.pk: a for a in Account.objects.filter(pk__in=list(contacts_by_account)).order_by("pk")}
     stages = BuyingStage.values
