@@ -53,7 +53,10 @@ class HierarchyModelSerializer(serializers.ModelSerializer):
 class HierarchyModelViewSet(TenantReadOnlyViewSet):
     model = HierarchyModel
     serializer_class = HierarchyModelSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = HierarchyModel.objects.none()
     lookup_url_kwarg = "hierarchy_model_id"
+    lookup_value_regex = r"\d+"
     pagination_class = None
 
     def scoped_queryset(self, queryset):
@@ -90,7 +93,10 @@ class RelationshipViewSet(TenantModelViewSet):
 
     model = Relationship
     serializer_class = RelationshipSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = Relationship.objects.none()
     lookup_url_kwarg = "relationship_id"
+    lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["account", "contact", "user", "owner"]
     ordering_fields = ["id", "created_at", "self_level", "customer_level"]
@@ -136,7 +142,10 @@ class AssessmentViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
 
     model = Assessment
     serializer_class = AssessmentSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = Assessment.objects.none()
     lookup_url_kwarg = "assessment_id"
+    lookup_value_regex = r"\d+"
     filterset_fields = ["relationship", "account", "source", "level"]
     ordering_fields = ["assessed_at", "id"]
 
@@ -181,7 +190,10 @@ class SurveyInvitationViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
 
     model = SurveyInvitation
     serializer_class = SurveyInvitationSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = SurveyInvitation.objects.none()
     lookup_url_kwarg = "invitation_id"
+    lookup_value_regex = r"\d+"
     filterset_fields = ["relationship", "account"]
 
     def scoped_queryset(self, queryset):
@@ -229,7 +241,10 @@ class RollupViewSet(TenantReadOnlyViewSet):
 
     model = Account
     serializer_class = RollupSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = Account.objects.none()
     lookup_url_kwarg = "account_id"
+    lookup_value_regex = r"\d+"
     filterset_fields = ["current_level"]
     ordering_fields = ["name", "current_level"]
 
@@ -262,7 +277,10 @@ class AlertSerializer(serializers.ModelSerializer):
 class AlertViewSet(TenantReadOnlyViewSet):
     model = HierarchyAlert
     serializer_class = AlertSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = HierarchyAlert.objects.none()
     lookup_url_kwarg = "alert_id"
+    lookup_value_regex = r"\d+"
     filterset_fields = ["account", "kind"]
 
     def scoped_queryset(self, queryset):
