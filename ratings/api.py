@@ -1,2 +1,390 @@
+"""/api/v1/rating-policies/, ratings/, rating-snapshots/, contact-due/: thin over ratings.services and
+selectors, with the pages' rules: every member reads; admins write, preview and activate policies
+(anyone else gets the same 404 as for a missing object); revenue criteria in breakdowns are
+redacted unless the caller may see the account's financials (accounts.access)."""
+
+import datetime as dt
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import BooleanField, Case, Prefetch, Value, When
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import filters, serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from accounts.access import financials_visible_filter
+from accounts.models import Account, Rating
+from ratings import selectors, services
+from ratings.models import AccountRating, PolicyStatus, RatingOverride, RatingPolicy, RatingSnapshot
+from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet
+from tenancy.api_permissions import IsTenantAdmin
+
+CRITERIA_HELP = (
+    'List of criteria, e.g. [{"signal": "pipeline", "weight": 10, "scoring": "bands", "bands": [[0, 0], '
+    '[50000, 40]], "missing": 0}, {"signal": "exec_level", "weight": 20, "scoring": "linear", "zero_at": 1, '
+    '"full_at": 5, "missing": 0}, {"signal": "classification", "weight": 15, "scoring": "categories", "points": '
+    '{"strategic": 100, "tactical": 50, "unqualified": 0}}]. Signals: exec_level, highest_level, potential_gap, '
+    "classification, revenue, revenue_growth, pipeline, days_since_contact, keyplayer_coverage, survey_level."
+)
+
+
+def _service(fn, **kwargs):
+    """A service's ValidationError becomes a 400 with the same messages."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as error:
+        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        raise serializers.ValidationError(detail) from None
+
+
+def _membership(request):
+    return getattr(request, "_request", request).membership
+
+
+class NotFoundForRefusals:
+    """Role refusals answer like a missing object: 404 with the same body."""
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:
+            return super().permission_denied(request, message=message, code=code)
+        raise NotFound()
+
+
+def _financials_visible(membership, prefix=""):
+    if membership.sees_all_financials:
+        return Value(True, output_field=BooleanField())
+    return Case(When(financials_visible_filter(membership=membership, prefix=prefix), then=Value(True)),
+                default=Value(False), output_field=BooleanField())
+
+
+# --- Policies -----------------------------------------------------------------------------------
+
+class PolicySerializer(serializers.ModelSerializer):
+    criteria = serializers.JSONField(help_text=CRITERIA_HELP)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    activated_by = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = RatingPolicy
+        fields = ["id", "version", "status", "note", "criteria", "threshold_a", "threshold_b", "threshold_c",
+                  "cadence_a_days", "cadence_b_days", "cadence_c_days", "cadence_d_days", "declass_max_level",
+                  "declass_months", "declass_min_discount_pct", "declass_min_calls", "created_by", "activated_at",
+                  "activated_by", "retired_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "version", "status", "created_by", "activated_at", "activated_by", "retired_at",
+                            "created_at", "updated_at"]
+        validators = []
+
+    def create(self, validated_data):
+        return _service(services.policy_draft_save, by=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return _service(services.policy_draft_save, by=self.context["request"].user, draft=instance, **validated_data)
+
+
+class PreviewSerializer(serializers.Serializer):
+    active_version = serializers.IntegerField()
+    draft_version = serializers.IntegerField()
+    accounts = serializers.IntegerField()
+    current = serializers.DictField(child=serializers.IntegerField(), help_text="Accounts per rating under the active policy.")
+    proposed = serializers.DictField(child=serializers.IntegerField(), help_text="Accounts per rating under the draft.")
+    moves = serializers.ListField(child=inline_serializer("Move", fields={
+        "from": serializers.CharField(), "to": serializers.CharField(), "accounts": serializers.IntegerField()}))
+    movers_total = serializers.IntegerField()
+    movers = serializers.ListField(child=inline_serializer("Mover", fields={
+        "account": serializers.IntegerField(), "name": serializers.CharField(),
+        "from_rating": serializers.CharField(), "from_score": serializers.DecimalField(max_digits=5, decimal_places=2),
+        "to_rating": serializers.CharField(), "to_score": serializers.DecimalField(max_digits=5, decimal_places=2)}))
+
+
+class PolicyFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PolicyStatus.choices)
+
+    class Meta:
+        model = RatingPolicy
+        fields = ["status"]
+
+
+class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
+    """Rating policy versions. Every member reads; admins create the draft (POST), change it (PATCH),
+    discard it (DELETE), preview it and activate it. Active and retired versions cannot change."""
+
+    model = RatingPolicy
+    queryset = RatingPolicy.objects.none()  # for the schema generator only; get_queryset() is the tenant's
+    serializer_class = PolicySerializer
+    permission_classes = [IsTenantAdmin]
+    lookup_url_kwarg = "policy_id"
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PolicyFilter
+
+    def scoped_queryset(self, queryset):
+        return queryset.order_by("-version")
+
+    def perform_create(self, serializer):
+        serializer.save()
+
+    def perform_destroy(self, instance):
+        _service(services.policy_discard, policy=instance)
+
+    def _admin(self, request):
+        if not _membership(request).is_admin:
+            raise NotFound()
+
+    @extend_schema(request=None, responses=PolicySerializer,
+                   summary="Activate this draft (the active version is retired; every rating is recomputed)")
+    @action(detail=True, methods=["post"])
+    def activate(self, request, policy_id=None):
+        policy = self.get_object()
+        policy = _service(services.policy_activate, policy=policy, by=request.user)
+        return Response(PolicySerializer(policy, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=PreviewSerializer,
+                   summary="What activating this draft would do: distribution now and under the draft, and who moves")
+    @action(detail=True, methods=["get"])
+    def preview(self, request, policy_id=None):
+        self._admin(request)
+        draft = self.get_object()
+        if draft.status != PolicyStatus.DRAFT:
+            raise serializers.ValidationError({"non_field_errors": [f"Version {draft.version} is not a draft."]})
+        active = services.policy_defaults_ensure()
+        preview = selectors.policy_preview(draft=draft, active=active)
+        return Response(PreviewSerializer({
+            "active_version": active.version, "draft_version": draft.version, "accounts": preview.total,
+            "current": preview.current, "proposed": preview.proposed,
+            "moves": [{"from": a, "to": b, "accounts": n} for a, b, n in preview.moves],
+            "movers_total": preview.movers_total,
+            "movers": [{"account": m.account_id, "name": m.name, "from_rating": m.old_rating, "from_score": m.old_score,
+                        "to_rating": m.new_rating, "to_score": m.new_score} for m in preview.movers],
+        }).data)
+
+
+# --- Ratings ------------------------------------------------------------------------------------
+
+class OverrideSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RatingOverride
+        fields = ["rating", "reason", "expires_at", "set_by", "created_at"]
+
+
+def _redacted(breakdown: dict, visible: bool) -> dict:
+    return selectors.redact_breakdown(breakdown or {}, visible)
+
+
+class AccountRatingSerializer(serializers.ModelSerializer):
+    account = serializers.IntegerField(source="pk", read_only=True)
+    rating = serializers.SerializerMethodField(help_text="Effective rating: the manual one while in force, else computed.")
+    computed_rating = serializers.SerializerMethodField()
+    score = serializers.SerializerMethodField()
+    policy_version = serializers.SerializerMethodField()
+    computed_at = serializers.SerializerMethodField()
+    breakdown = serializers.SerializerMethodField(
+        help_text="{signal: [value, points]}; revenue criteria are \"hidden\" unless you may see the account's financials.")
+    override = serializers.SerializerMethodField()
+    next_contact_due = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = ["account", "name", "rating", "computed_rating", "score", "policy_version", "computed_at", "breakdown",
+                  "override", "last_contact_at", "next_contact_due"]
+
+    def _state(self, obj):
+        states = getattr(obj, "current_states", [])
+        return states[0] if states else None
+
+    def _override(self, obj):
+        overrides = getattr(obj, "open_overrides", [])
+        return overrides[0] if overrides else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Rating.choices, allow_blank=True))
+    def get_rating(self, obj):
+        override = self._override(obj)
+        return override.rating if override else (self._state(obj).rating if self._state(obj) else "")
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="A, B, C or D; null until first computed."))
+    def get_computed_rating(self, obj):
+        state = self._state(obj)
+        return state.rating if state else None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
+    def get_score(self, obj):
+        state = self._state(obj)
+        return None if state is None else f"{state.score:.2f}"
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_policy_version(self, obj):
+        state = self._state(obj)
+        return None if state is None else state.policy.version
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_computed_at(self, obj):
+        state = self._state(obj)
+        return None if state is None else serializers.DateTimeField().to_representation(state.computed_at)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_breakdown(self, obj):
+        state = self._state(obj)
+        return None if state is None else _redacted(state.breakdown, obj.financials_visible)
+
+    @extend_schema_field(OverrideSerializer(allow_null=True))
+    def get_override(self, obj):
+        override = self._override(obj)
+        return None if override is None else OverrideSerializer(override).data
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_next_contact_due(self, obj):
+        days = selectors.cadence_for(self.context["policy"], self.get_rating(obj))
+        if not days or obj.last_contact_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(obj.last_contact_at + dt.timedelta(days=days))
+
+
+class AccountRatingFilter(django_filters.FilterSet):
+    rating = django_filters.ChoiceFilter(choices=Rating.choices, help_text="Effective rating.")
+
+    class Meta:
+        model = Account
+        fields = ["rating"]
+
+
+class AccountRatingViewSet(TenantReadOnlyViewSet):
+    """Each account's current rating: effective, computed, score, breakdown, override and next contact due."""
+
+    model = Account
+    queryset = Account.objects.none()  # for the schema generator only
+    serializer_class = AccountRatingSerializer
+    lookup_url_kwarg = "account_id"
+    lookup_value_regex = r"\d+"
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = AccountRatingFilter
+    ordering_fields = ["name", "rating", "last_contact_at"]
+    ordering = ["name", "id"]
+
+    def scoped_queryset(self, queryset):
+        now = timezone.now()
+        return queryset.annotate(financials_visible=_financials_visible(_membership(self.request))).prefetch_related(
+            Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
+            Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
+                     to_attr="open_overrides"))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "policy": services.policy_defaults_ensure()}
+
+
+# --- Snapshots ----------------------------------------------------------------------------------
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    policy_version = serializers.IntegerField(source="policy.version", read_only=True)
+    breakdown = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RatingSnapshot
+        fields = ["id", "account", "rating", "score", "policy_version", "breakdown", "computed_at"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_breakdown(self, obj):
+        return _redacted(obj.breakdown, obj.financials_visible)
+
+
+class SnapshotFilter(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account_id")
+    rating = django_filters.ChoiceFilter(choices=Rating.choices)
+    computed_after = django_filters.IsoDateTimeFilter(field_name="computed_at", lookup_expr="gte")
+
+    class Meta:
+        model = RatingSnapshot
+        fields = ["account", "rating", "computed_after"]
+
+
+class RatingSnapshotViewSet(TenantReadOnlyViewSet):
+    """Rating history: a snapshot whenever an account's computed rating or score changed."""
+
+    model = RatingSnapshot
+    queryset = RatingSnapshot.objects.none()  # for the schema generator only
+    serializer_class = SnapshotSerializer
+    lookup_url_kwarg = "snapshot_id"
+    lookup_value_regex = r"\d+"
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = SnapshotFilter
+    ordering_fields = ["computed_at", "score"]
+    ordering = ["-computed_at", "-id"]
+
+    def scoped_queryset(self, queryset):
+        return queryset.select_related("policy").annotate(
+            financials_visible=_financials_visible(_membership(self.request), prefix="account__"))
+
+
+# --- Contact cadence ----------------------------------------------------------------------------
+
+class ContactDueSerializer(serializers.ModelSerializer):
+    account = serializers.IntegerField(source="pk", read_only=True)
+    cadence_days = serializers.IntegerField(read_only=True)
+    next_due = serializers.DateTimeField(read_only=True, allow_null=True,
+                                         help_text="Last contact + cadence; null when never contacted (due now).")
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = ["account", "name", "rating", "owner", "last_contact_at", "cadence_days", "next_due", "overdue"]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, obj):
+        return obj.next_due is None or obj.next_due < self.context["now"]
+
+
+DUE_PARAMETERS = [
+    OpenApiParameter("state", str, enum=list(selectors.DUE_STATES), description="overdue, due (within `within` days) or all (default)."),
+    OpenApiParameter("within", int, description="Days ahead that count as due soon (default 14, 1–365)."),
+    OpenApiParameter("mine", bool, description="Only accounts you own or are on the team of."),
+    OpenApiParameter("rating", str, enum=["A", "B", "C", "D"]),
+]
+
+
+@extend_schema(parameters=DUE_PARAMETERS)
+class ContactDueViewSet(TenantReadOnlyViewSet):
+    """Accounts due or overdue for contact: next contact = last contact + the cadence of the rating."""
+
+    model = Account
+    queryset = Account.objects.none()  # for the schema generator only
+    serializer_class = ContactDueSerializer
+    lookup_url_kwarg = "account_id"
+    lookup_value_regex = r"\d+"
+    filter_backends = []
+
+    def _params(self):
+        params = self.request.query_params
+        try:
+            within = max(1, min(int(params.get("within", 14)), 365))
+        except ValueError:
+            raise serializers.ValidationError({"within": ["A whole number of days from 1 to 365."]}) from None
+        state = params.get("state", "all")
+        if state not in selectors.DUE_STATES:
+            raise serializers.ValidationError({"state": [f"Use one of: {', '.join(selectors.DUE_STATES)}."]})
+        mine = params.get("mine", "").lower() in ("1", "true", "yes", "on")
+        return within, state, mine, params.get("rating", "")
+
+    def scoped_queryset(self, queryset):
+        within, state, mine, rating = self._params()
+        return selectors.contact_due(policy=services.policy_defaults_ensure(), queryset=queryset,
+                                     user=self.request.user if mine else None, state=state, within_days=within,
+                                     rating=rating, now=self._now)
+
+    def initial(self, request, *args, **kwargs):
+        self._now = timezone.now()
+        super().initial(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": getattr(self, "_now", timezone.now())}
+
+
 def register(router):
     """Adds this app's viewsets to the /api/v1/ router."""
+    router.register("rating-policies", RatingPolicyViewSet, basename="rating-policy")
+    router.register("ratings", AccountRatingViewSet, basename="rating")
+    router.register("rating-snapshots", RatingSnapshotViewSet, basename="rating-snapshot")
+    router.register("contact-due", ContactDueViewSet, basename="contact-due")

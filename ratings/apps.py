@@ -1,5 +1,63 @@
+"""The ratings app. Its ready() is the ONE place ratings uses Django signals, and only to *queue* work.
+
+Why signals here: the apps ratings reads (accounts, hierarchy, keyplayers, plans) sit below it and must
+never import it, yet a change to an account's assessments, call reports, financials, opportunities or
+key players should refresh that account's rating soon. hierarchy already announces recorded assessments
+(hierarchy.signals.assessment_recorded, sent after commit); for the other models we listen to
+post_save / post_delete. Each receiver only calls services.recompute_account_soon(), which queues one
+debounced recompute of that account after the transaction commits — no business logic runs in a
+receiver, and a rolled-back change queues nothing. Models that do not exist (an app not installed yet)
+are simply not connected.
+"""
+
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+WATCHED = (
+    "accounts.Account",  # classification, potential level
+    "accounts.FinancialPeriod",
+    "plans.CallReport",
+    "plans.Opportunity",
+    "keyplayers.KeyPlayer",
+)
+
+
+def _queue(tenant_id, account_id) -> None:
+    if tenant_id is None or account_id is None:
+        return
+    from ratings.services import recompute_account_soon
+
+    recompute_account_soon(tenant_id=tenant_id, account_id=account_id)
+
+
+def _row_changed(sender, instance, raw=False, **kwargs):
+    if raw:  # fixtures / loaddata
+        return
+    if kwargs.get("signal") is post_delete and sender._meta.label == "accounts.Account":
+        return  # the account is gone, and its ratings rows with it
+    account_id = instance.pk if sender._meta.label == "accounts.Account" else getattr(instance, "account_id", None)
+    _queue(instance.tenant_id, account_id)
+
+
+def _assessment_recorded(sender, tenant_id=None, account_id=None, **kwargs):
+    # Sent after commit already; recompute_account_soon's on_commit then runs at once.
+    _queue(tenant_id, account_id)
 
 
 class RatingsConfig(AppConfig):
     name = "ratings"
+
+    def ready(self):
+        from django.apps import apps
+
+        from hierarchy.signals import assessment_recorded
+
+        assessment_recorded.connect(_assessment_recorded, dispatch_uid="ratings.assessment_recorded")
+        for label in WATCHED:
+            try:
+                model = apps.get_model(label)
+            except LookupError:
+                continue
+            uid = f"ratings.recompute_soon.{label}"
+            post_save.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.save")
+            post_delete.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.delete")

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import Rating
-from ratings.criteria import criteria_errors
+from ratings.criteria import criteria_errors, fmt
 from tenancy.models import TenantModel
 
 RATINGS = ("A", "B", "C", "D")
@@ -120,10 +120,10 @@ class RatingPolicy(TenantModel):
         if None not in (a, b, c):
             if not a > b:
                 errors.setdefault("threshold_b", []).append(
-                    f"Thresholds must fall from A to C: B ({b}) must be below A ({a}).")
+                    f"Thresholds must fall from A to C: B ({fmt(b)}) must be below A ({fmt(a)}).")
             if not b > c:
                 errors.setdefault("threshold_c", []).append(
-                    f"Thresholds must fall from A to C: C ({c}) must be below B ({b}).")
+                    f"Thresholds must fall from A to C: C ({fmt(c)}) must be below B ({fmt(b)}).")
         cadence = [(r, d) for r, d in self.cadence.items() if d is not None]
         for (higher, slower), (lower, faster) in zip(cadence, cadence[1:]):
             if faster < slower:

@@ -51,6 +51,12 @@ LOCK_CLASS = 0x5241  # first key of pg_advisory_xact_lock(int, int): "ratings"; 
 MAX_OVERRIDE_DAYS = 366
 
 
+def _after_commit(enqueue) -> None:
+    """Queue a task once the transaction has committed. A broker that is down must not turn a change
+    that is already saved into an error page: the failure is logged and the nightly run catches up."""
+    transaction.on_commit(enqueue, robust=True)
+
+
 # --- Policies -----------------------------------------------------------------------------------
 
 def policy_defaults_ensure(*, tenant_id: int | None = None) -> RatingPolicy:
@@ -129,7 +135,7 @@ def policy_activate(*, policy: RatingPolicy, by) -> RatingPolicy:
         status=PolicyStatus.RETIRED, retired_at=now, updated_at=now)
     policy.status, policy.activated_at, policy.activated_by = PolicyStatus.ACTIVE, now, by
     policy.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
-    recompute_ratings_task.delay_on_commit(policy.tenant_id)
+    _after_commit(lambda: recompute_ratings_task.delay(policy.tenant_id))
     return policy
 
 
@@ -247,6 +253,13 @@ def debounce_key(tenant_id: int, account_id: int) -> str:
     return f"ratings:recompute:{tenant_id}:{account_id}"
 
 
+def ratings_recompute_soon(*, tenant_id: int) -> None:
+    """Queue a recompute of the whole tenant after commit (the "Recompute now" button)."""
+    from ratings.tasks import recompute_ratings_task
+
+    _after_commit(lambda: recompute_ratings_task.delay(tenant_id))
+
+
 def recompute_account_soon(*, tenant_id: int, account_id: int) -> None:
     """After the current transaction commits, queue one recompute of the account, at most one per
     account per debounce window: changes in the window are picked up by the queued run (the task
@@ -258,7 +271,7 @@ def recompute_account_soon(*, tenant_id: int, account_id: int) -> None:
         if cache.add(debounce_key(tenant_id, account_id), 1, timeout=delay + 60):
             recompute_ratings_task.apply_async(args=[tenant_id, account_id], countdown=delay)
 
-    transaction.on_commit(enqueue)
+    _after_commit(enqueue)
 
 
 # --- Overrides ----------------------------------------------------------------------------------

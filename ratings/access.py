@@ -1,0 +1,63 @@
+"""Who may see and change what in ratings. "Missing" and "not allowed" are the same 404.
+
+- Every member reads ratings, the "why" panel (financial criteria hidden unless accounts' financials
+  rule allows), policies and the contact cadence lists.
+- Admins edit, preview, activate and discard policies.
+- Overrides: admins, and managers who own the account or are on its team.
+- Declassification review: admins and executives see it (it shows discounts); admins decide.
+"""
+
+from django.http import Http404
+
+from accounts.access import access_account_by_id
+from accounts.models import Account, AccountTeamMember
+from ratings.models import RatingPolicy
+from tenancy.models import Membership, Role
+
+NOT_FOUND = "No such page."
+
+
+def access_account_rating_by_id(*, membership: Membership, account_id: int) -> Account:
+    return access_account_by_id(membership=membership, account_id=account_id)
+
+
+def can_override(*, membership: Membership, account: Account) -> bool:
+    if membership is None:
+        return False
+    if membership.is_admin:
+        return True
+    if membership.role != Role.MANAGER:
+        return False
+    if account.owner_id == membership.user_id:
+        return True
+    return AccountTeamMember.objects.filter(account_id=account.pk, user_id=membership.user_id).exists()
+
+
+def access_account_override_by_id(*, membership: Membership, account_id: int) -> Account:
+    account = access_account_by_id(membership=membership, account_id=account_id)
+    if not can_override(membership=membership, account=account):
+        raise Http404(NOT_FOUND)
+    return account
+
+
+def access_policy_by_id(*, membership: Membership, policy_id: int, admin: bool = False) -> RatingPolicy:
+    if membership is None or (admin and not membership.is_admin):
+        raise Http404(NOT_FOUND)
+    policy = RatingPolicy.objects.select_related("created_by", "activated_by").filter(pk=policy_id).first()
+    if policy is None:
+        raise Http404(NOT_FOUND)
+    return policy
+
+
+def can_review_declassification(membership: Membership) -> bool:
+    return membership is not None and membership.sees_all_financials
+
+
+def require_declassification_reader(membership: Membership) -> None:
+    if not can_review_declassification(membership):
+        raise Http404(NOT_FOUND)
+
+
+def access_declassification_account_by_id(*, membership: Membership, account_id: int) -> Account:
+    require_declassification_reader(membership)
+    return access_account_by_id(membership=membership, account_id=account_id)

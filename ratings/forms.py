@@ -1,0 +1,175 @@
+"""Browser forms of the ratings app. On success the view calls a service; the services validate again
+(the API goes straight to them), with the same messages from ratings.criteria and RatingPolicy.clean."""
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, MAX_WEIGHT, SIGNALS, criteria_errors, fmt
+from ratings.models import RATINGS, RatingPolicy, ReviewDecision
+
+POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
+                       "cadence_c_days", "cadence_d_days", "declass_max_level", "declass_months",
+                       "declass_min_discount_pct", "declass_min_calls"]
+POINTS = {"min_value": 0, "max_value": 100, "decimal_places": 2, "max_digits": 5}
+
+
+def parse_bands(text: str, label: str) -> list[list]:
+    """'0: 0, 31: 60, 91: 30' → [[0, 0], [31, 60], [91, 30]]. Raises ValidationError naming the bad part."""
+    bands = []
+    for part in [p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()]:
+        if ":" not in part:
+            raise forms.ValidationError(f"{label}: “{part}” is not a band; write each band as from value: points "
+                                        "(e.g. 31: 60), separated by commas.")
+        start, points = (x.strip().replace(" ", "") for x in part.split(":", 1))
+        bands.append([start, points])
+    if not bands:
+        raise forms.ValidationError(f"{label}: give at least one band (from value: points).")
+    return bands
+
+
+class PolicyForm(forms.ModelForm):
+    """The policy editor: one row per known signal (use it or not, weight, scoring, range or bands,
+    points without a value), then thresholds, cadence and the declassification rule."""
+
+    class Meta:
+        model = RatingPolicy
+        fields = POLICY_MODEL_FIELDS
+        widgets = {"note": forms.TextInput(attrs={"placeholder": "e.g. Pipeline counts more"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        criteria = {c["signal"]: c for c in (self.instance.criteria or [])}
+        for name, signal in SIGNALS.items():
+            item = criteria.get(name, {})
+            prefix = f"{name}__"
+            self.fields[prefix + "use"] = forms.BooleanField(required=False, initial=name in criteria,
+                                                             label=f"Use {signal.label}")
+            self.fields[prefix + "weight"] = forms.IntegerField(
+                required=False, min_value=1, max_value=MAX_WEIGHT, initial=item.get("weight", 10),
+                label=f"{signal.label}: weight", error_messages={
+                    "min_value": f"{signal.label}: weight must be at least 1 (untick the signal to leave it out).",
+                    "max_value": f"{signal.label}: weight must be at most {MAX_WEIGHT}.",
+                    "invalid": f"{signal.label}: weight must be a whole number."})
+            self.fields[prefix + "missing"] = forms.DecimalField(
+                required=False, initial=item.get("missing", 0), label=f"{signal.label}: points without a value",
+                error_messages={"min_value": f"{signal.label}: points without a value must be 0–100.",
+                                "max_value": f"{signal.label}: points without a value must be 0–100."}, **POINTS)
+            if signal.categorical:
+                points = item.get("points", {"strategic": 100, "tactical": 50, "unqualified": 0})
+                for category in CLASSIFICATIONS:
+                    self.fields[prefix + category] = forms.DecimalField(
+                        required=False, initial=points.get(category, 0), label=f"{category.capitalize()}",
+                        error_messages={"min_value": f"{signal.label}: points for {category} must be 0–100.",
+                                        "max_value": f"{signal.label}: points for {category} must be 0–100."},
+                        **POINTS)
+                continue
+            self.fields[prefix + "scoring"] = forms.ChoiceField(
+                choices=[(LINEAR, "Linear range"), (BANDS, "Bands")], initial=item.get("scoring", LINEAR),
+                label=f"{signal.label}: scoring")
+            self.fields[prefix + "zero_at"] = forms.DecimalField(required=False, initial=item.get("zero_at"),
+                                                                 label="0 points at", max_digits=14, decimal_places=2)
+            self.fields[prefix + "full_at"] = forms.DecimalField(required=False, initial=item.get("full_at"),
+                                                                 label="100 points at", max_digits=14, decimal_places=2)
+            self.fields[prefix + "bands"] = forms.CharField(
+                required=False, label="Bands (from value: points)",
+                initial=", ".join(f"{fmt(s).replace(',', '')}: {fmt(p)}" for s, p in item.get("bands", [])),
+                widget=forms.TextInput(attrs={"placeholder": "0: 0, 10: 50, 20: 100"}))
+
+    def rows(self):
+        """The criteria table, one row of bound fields per signal."""
+        for name, signal in SIGNALS.items():
+            prefix = f"{name}__"
+            yield {
+                "signal": signal, "use": self[prefix + "use"], "weight": self[prefix + "weight"],
+                "missing": self[prefix + "missing"],
+                "scoring": self[prefix + "scoring"] if not signal.categorical else None,
+                "zero_at": self[prefix + "zero_at"] if not signal.categorical else None,
+                "full_at": self[prefix + "full_at"] if not signal.categorical else None,
+                "bands": self[prefix + "bands"] if not signal.categorical else None,
+                "categories": [self[prefix + c] for c in CLASSIFICATIONS] if signal.categorical else [],
+                "errors": self.row_errors.get(name, []),
+            }
+
+    @property
+    def row_errors(self) -> dict[str, list[str]]:
+        return getattr(self, "_row_errors", {})
+
+    def _row_error(self, name: str, message: str) -> None:
+        self._row_errors = self.row_errors
+        self._row_errors.setdefault(name, []).append(message)
+        self.add_error(f"{name}__use", message)
+
+    def clean(self):
+        cleaned = super().clean()
+        criteria = []
+        for name, signal in SIGNALS.items():
+            prefix = f"{name}__"
+            if not cleaned.get(prefix + "use"):
+                continue
+            if any(f.startswith(prefix) for f in self.errors):
+                continue  # a field of this row is already wrong; its message says how
+            weight = cleaned.get(prefix + "weight")
+            if weight is None:
+                self._row_error(name, f"{signal.label}: give a weight (1–{MAX_WEIGHT}) or untick the signal.")
+                continue
+            item = {"signal": name, "weight": weight, "missing": cleaned.get(prefix + "missing") or Decimal(0)}
+            if signal.categorical:
+                item["scoring"] = CATEGORIES
+                item["points"] = {c: cleaned.get(prefix + c) for c in CLASSIFICATIONS}
+                missing = [c for c, v in item["points"].items() if v is None]
+                if missing:
+                    self._row_error(name, f"{signal.label}: give the points for {', '.join(missing)}.")
+                    continue
+            elif cleaned.get(prefix + "scoring") == BANDS:
+                item["scoring"] = BANDS
+                try:
+                    item["bands"] = parse_bands(cleaned.get(prefix + "bands") or "", signal.label)
+                except forms.ValidationError as error:
+                    self._row_error(name, error.messages[0])
+                    continue
+            else:
+                item.update(scoring=LINEAR, zero_at=cleaned.get(prefix + "zero_at"), full_at=cleaned.get(prefix + "full_at"))
+            criteria.append(item)
+        for signal_name, message in criteria_errors(criteria):
+            if signal_name:
+                self._row_error(signal_name, message)
+            else:
+                self.add_error(None, message)
+        cleaned["criteria"] = criteria
+        return cleaned
+
+    def policy_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in POLICY_MODEL_FIELDS}
+        data["criteria"] = self.cleaned_data["criteria"]
+        return data
+
+
+class OverrideForm(forms.Form):
+    rating = forms.ChoiceField(choices=[(r, r) for r in RATINGS])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text="Why the computed rating does not fit this account. Shown with the rating.")
+    ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}),
+                              help_text="The computed rating applies again from the start of this day.")
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["ends_on"].initial = timezone.localdate() + dt.timedelta(days=90)
+
+    def expires_at(self) -> dt.datetime:
+        zone = zoneinfo.ZoneInfo(self.tenant.timezone if self.tenant else "UTC")
+        return dt.datetime.combine(self.cleaned_data["ends_on"], dt.time.min, tzinfo=zone)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[(ReviewDecision.DECLASSIFY, "Declassify"),
+                                          (ReviewDecision.KEEP, "Keep, and review again later")],
+                                 widget=forms.RadioSelect)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text="Stays on the account's record with the evidence.")
+    review_again_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                      help_text="When keeping: not flagged again before this date (default in 6 months).")
