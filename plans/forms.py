@@ -61,7 +61,8 @@ class ContactsField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
-        return f"{obj.full_name}, {obj.title}" if obj.title else obj.full_name
+        label = f"{obj.full_name}, {obj.title}" if obj.title else obj.full_name
+        return label if obj.is_active else f"{label} (has left)"
 
 
 def _int_or_none(value):
@@ -99,6 +100,9 @@ class PlanForm(forms.ModelForm):
     def __init__(self, *args, with_account: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.member_users()
+        levels = selectors.hierarchy_levels()
+        if levels:
+            self.fields["target_level"].choices = [("", "—")] + [(n, f"{n}. {name}") for n, name in sorted(levels.items())]
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")
         else:
@@ -182,7 +186,7 @@ class CallReportForm(AccountBoundForm, forms.Form):
     attendees = MembersField(queryset=User.objects.none(), required=False, label="Our attendees")
     contacts = ContactsField(queryset=Contact.objects.none(), required=False, label="Their contacts")
     opportunity = forms.ModelChoiceField(queryset=Opportunity.objects.none(), required=False,
-                                         label="Linked opportunity")
+                                         label="Linked opportunity", empty_label="— none —")
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What was discussed.")
     outcomes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                help_text="What was agreed or learnt.")

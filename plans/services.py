@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -109,6 +110,17 @@ def _lock_account(account: Account) -> None:
 
 # --- account plans ----------------------------------------------------------------------------------
 
+def _check_target_level(level: int | None) -> None:
+    if level is None:
+        return
+    from plans.selectors import hierarchy_levels
+
+    levels = hierarchy_levels()
+    if levels and level not in levels:
+        raise ValidationError({"target_level": f"The hierarchy model in use has levels {min(levels)} to {max(levels)}: "
+                                               f"{level} is not one of them."})
+
+
 @transaction.atomic
 def plan_create(*, account: Account, title: str, objectives: str, owner: User | None = None,
                 target_level: int | None = None, target_date: dt.date | None = None,
@@ -117,6 +129,7 @@ def plan_create(*, account: Account, title: str, objectives: str, owner: User | 
     _require_members([owner], "owner")
     if target_date is not None and target_date < _today():
         raise ValidationError({"target_date": "The target date is in the past: choose a date from today on."})
+    _check_target_level(target_level)
     _lock_account(account)
     plan = AccountPlan(
         tenant_id=_tenant_id(), account=account, title=title.strip(), objectives=objectives.strip(),
@@ -143,6 +156,8 @@ def plan_update(*, plan: AccountPlan, **changes) -> AccountPlan:
             changes[text] = changes[text].strip()
     if "owner" in changes:
         _require_members([changes["owner"]], "owner")
+    if changes.get("target_level") not in (None, plan.target_level):
+        _check_target_level(changes["target_level"])
     new_target = changes.get("target_date")
     if new_target is not None and new_target != plan.target_date and new_target < _today():
         raise ValidationError({"target_date": "The target date is in the past: choose a date from today on."})
@@ -394,6 +409,21 @@ def contact_touch(*, account: Account, contacts: Sequence[Contact], at: dt.datet
     Account.objects.filter(pk=account.pk).filter(later).update(last_contact_at=at)
     if contacts:
         Contact.objects.filter(pk__in=[c.pk for c in contacts]).filter(later).update(last_contact_at=at)
+
+
+@transaction.atomic
+def last_contact_refresh(*, account_ids: Iterable[int]) -> None:
+    """Set-based catch-up (bulk loads, demo data): each account's and each of its contacts' last
+    contact becomes the latest of its current value and its latest call report. Two UPDATEs."""
+    account_ids = list(account_ids)
+    latest_call = (CallReport.objects.filter(account_id=OuterRef("pk")).order_by().values("account_id")
+                   .annotate(latest=Max("occurred_at")).values("latest"))
+    Account.objects.filter(pk__in=account_ids, call_reports__isnull=False).distinct().update(
+        last_contact_at=Greatest(Coalesce("last_contact_at", Subquery(latest_call)), Subquery(latest_call)))
+    latest_for_contact = (CallContact.objects.filter(contact_id=OuterRef("pk")).order_by().values("contact_id")
+                          .annotate(latest=Max("call__occurred_at")).values("latest"))
+    Contact.objects.filter(account_id__in=account_ids).filter(Exists(CallContact.objects.filter(contact_id=OuterRef("pk")))).update(
+        last_contact_at=Greatest(Coalesce("last_contact_at", Subquery(latest_for_contact)), Subquery(latest_for_contact)))
 
 
 # --- visits ---------------------------------------------------------------------------------------------

@@ -165,6 +165,7 @@ def _plan_page(request, plan, action_form, status=200):
     response = _page(request, "plans/plan_detail.html", {
         "plan": plan, "actions": actions, "action_form": action_form, "today": today,
         "other_plans": list(other_plans), "account_url": account_detail_url(request, plan.account),
+        "levels": selectors.hierarchy_levels(),
         "status_choices": ActionStatusForm.base_fields["status"].choices,
     }, partial="actions" if request.method == "POST" else None)
     response.status_code = status

@@ -1,37 +1,20 @@
-"""Factories for the plans tests. Account and Contact are small stand-ins until
-tests/accounts/factories.py exists; rows are created inside their tenant's context, like the app does.
-Plans, calls and visits with people are made through plans.services (same validation as the app)."""
+"""Factories for the plans tests. Accounts and contacts come from tests/accounts/factories.py; rows are
+created inside their tenant's context, like the app does. Calls and visits with people are made
+through plans.services (the same validation as the app)."""
 
 import datetime as dt
 
 import factory
 from django.utils import timezone
 
-from accounts.models import Account, Classification, Contact
 from plans import services
 from plans.models import AccountPlan, Opportunity, PlanAction, Stage
 from tenancy.context import tenant_context
-from tests.tenancy.factories import TenantFactory, TenantOwnedFactory
+from tests.accounts.factories import AccountFactory, ContactFactory
+from tests.tenancy.factories import TenantOwnedFactory
 
-
-class AccountFactory(TenantOwnedFactory):
-    class Meta:
-        model = Account
-
-    tenant = factory.SubFactory(TenantFactory)
-    name = factory.Sequence(lambda n: f"Plans Customer {n} GmbH")
-    classification = Classification.STRATEGIC
-
-
-class ContactFactory(TenantOwnedFactory):
-    class Meta:
-        model = Contact
-
-    account = factory.SubFactory(AccountFactory)
-    tenant = factory.LazyAttribute(lambda o: o.account.tenant)
-    full_name = factory.Sequence(lambda n: f"Buyer Person {n}")
-    title = "Head of Operations"
-    email = factory.Sequence(lambda n: f"buyer{n}@customer.example")
+__all__ = ["AccountFactory", "ContactFactory", "PlanFactory", "ActionFactory", "OpportunityFactory",
+           "make_visit", "make_call"]
 
 
 class PlanFactory(TenantOwnedFactory):

@@ -1,0 +1,85 @@
+"""The issue's "done when", as a new user would try it: a manager plans a visit with an executive, logs
+the previous call with next steps, and the executive's calendar feed (parsed with icalendar) shows it."""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+
+from accounts.models import Account, Contact
+from plans.models import PlanAction
+from tenancy.context import tenant_context
+from tenancy.models import Role
+from tests.conftest import browser_login
+from tests.plans.factories import AccountFactory, ContactFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, live_server, tenant_a, make_member):
+    manager = make_member(tenant_a, Role.MANAGER, full_name="Mia Manager")
+    executive = make_member(tenant_a, Role.EXECUTIVE, full_name="Eve Executive")
+    account = AccountFactory(tenant=tenant_a, name="Contoso Freight")
+    anna = ContactFactory(account=account, full_name="Anna Buyer", title="COO", email="anna@contoso.example")
+    AccountFactory(tenant=tenant_a, name="Another Customer")
+    tz = ZoneInfo(tenant_a.timezone)
+    visit_day = timezone.localdate(timezone=tz) + dt.timedelta(days=9)
+
+    # 1. The manager plans the visit from the calendar.
+    browser_login(page, manager.user.email)
+    page.goto(f"/t/{tenant_a.slug}/plans/calendar/")
+    page.click("text=Plan a visit")
+    page.select_option("select[name=account]", label="Contoso Freight")
+    page.get_by_label("Anna Buyer, COO").wait_for()  # htmx loaded the account's contacts
+    page.fill("input[name=purpose]", "Executive sponsor meeting")
+    page.fill("input[name=starts_at]", f"{visit_day.isoformat()}T10:00")
+    page.fill("input[name=ends_at]", f"{visit_day.isoformat()}T12:00")
+    page.fill("input[name=location]", "Contoso HQ, Rotterdam")
+    page.get_by_label("Eve Executive (executive)").check()
+    page.get_by_label("Anna Buyer, COO").check()
+    page.click("text=Put it on the calendar")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Executive sponsor meeting")
+    assert "executive" in page.locator("aside").inner_text()
+
+    # 2. From the visit, the manager logs the previous call with its next steps.
+    page.click("text=Log the call")
+    assert page.locator("select[name=account] option:checked").inner_text() == "Contoso Freight"
+    page.get_by_label("Anna Buyer, COO").wait_for()
+    called = timezone.localtime(timezone.now() - dt.timedelta(days=3), tz).replace(hour=15, minute=0, second=0, microsecond=0)
+    page.fill("input[name=occurred_at]", called.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Anna Buyer, COO").check()
+    page.fill("textarea[name=summary]", "Agreed the agenda for the sponsor meeting.")
+    page.fill("input[name=steps-0-title]", "Send the briefing pack to Eve")
+    page.fill("input[name=steps-0-due_date]", (visit_day - dt.timedelta(days=2)).isoformat())
+    page.click("text=Save call report")
+    page.wait_for_load_state()
+    assert "Call report saved for Contoso Freight. 1 next step added to the account plan." in page.content()
+    assert page.locator("text=Send the briefing pack to Eve").count() == 1
+    with tenant_context(tenant_a.pk):
+        assert Account.objects.get(pk=account.pk).last_contact_at == called
+        assert Contact.objects.get(pk=anna.pk).last_contact_at == called
+        assert PlanAction.objects.get().plan.account_id == account.pk
+
+    # 3. The executive creates a feed link on the calendar page; a calendar client fetches it.
+    context = browser.new_context(base_url=live_server.url)
+    exec_page = context.new_page()
+    browser_login(exec_page, executive.user.email)
+    exec_page.goto(f"/t/{tenant_a.slug}/plans/calendar/?mine=on&view=week&date={visit_day.isoformat()}")
+    assert "Contoso Freight" in exec_page.locator("#calendar").inner_text()
+    exec_page.locator(".pl-feed", has_text="My visits").locator("text=Create a link").click()
+    url = exec_page.locator(".pl-feed-url[data-kind=mine]").inner_text()
+    assert re.fullmatch(rf"{re.escape(live_server.url)}/calendar/{tenant_a.pk}_[-\w]+\.ics", url)
+    feed = exec_page.request.get(url)  # no session needed: the secret is the credential
+    assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(feed.body())
+    [event] = calendar.events
+    assert str(event["SUMMARY"]) == "Contoso Freight: Executive sponsor meeting"
+    assert str(event["LOCATION"]) == "Contoso HQ, Rotterdam"
+    assert event.start == dt.datetime.combine(visit_day, dt.time(10, 0), tzinfo=tz)
+    assert event["DTSTART"].params["TZID"] == tenant_a.timezone
+    assert f"mailto:{executive.user.email}" in [str(a) for a in event.get("ATTENDEE")]
+    context.close()

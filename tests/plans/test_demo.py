@@ -1,0 +1,65 @@
+"""plans.demo: works with whatever accounts exist (none included), covers every stage, two years of
+calls that move last contact, visits ahead with executives, and a second run adds nothing."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Account, Classification
+from plans import demo
+from plans.models import AccountPlan, CallReport, Opportunity, PlanAction, Stage, Visit, VisitAttendee
+from tenancy.models import Role
+from tests.plans.factories import AccountFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_users(tenant_a, make_member):
+    return {role: make_member(tenant_a, role).user for role in Role.values}
+
+
+def _counts():
+    return (AccountPlan.objects.count(), PlanAction.objects.count(), Opportunity.objects.count(),
+            CallReport.objects.count(), Visit.objects.count())
+
+
+def test_demo_without_accounts_does_nothing(tenant_a, demo_users):
+    from tenancy.context import tenant_context
+
+    with tenant_context(tenant_a.pk):
+        demo.seed(tenant_a, demo_users, random.Random(1))
+        assert _counts() == (0, 0, 0, 0, 0)
+
+
+def test_demo_data_is_complete_and_idempotent(tenant_a, demo_users):
+    from tenancy.context import tenant_context
+
+    strategic = [AccountFactory(tenant=tenant_a, classification=Classification.STRATEGIC) for _ in range(3)]
+    AccountFactory(tenant=tenant_a, classification=Classification.TACTICAL)
+    for account in strategic:
+        ContactFactory(account=account)
+        ContactFactory(account=account)
+    with tenant_context(tenant_a.pk):
+        demo.seed(tenant_a, demo_users, random.Random(7))
+        first = _counts()
+        # A plan per strategic account, active.
+        assert set(AccountPlan.objects.filter(status="active").values_list("account_id", flat=True)) == {a.pk for a in strategic}
+        # Opportunities at every stage.
+        assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Stage.values)
+        # Two years of calls; the latest one is the account's last contact.
+        oldest = CallReport.objects.order_by("occurred_at").first().occurred_at
+        assert oldest < timezone.now() - dt.timedelta(days=690)
+        for account in Account.objects.filter(pk__in=[a.pk for a in strategic]):
+            latest = CallReport.objects.filter(account=account).order_by("-occurred_at").first()
+            assert account.last_contact_at == latest.occurred_at
+        # Visits in the coming two weeks with an executive attending.
+        soon = Visit.objects.filter(starts_at__gt=timezone.now(), starts_at__lt=timezone.now() + dt.timedelta(days=15))
+        assert VisitAttendee.objects.filter(visit__in=soon, is_executive=True).exists()
+        # Overdue actions exist for the dashboards to show.
+        assert PlanAction.objects.filter(due_date__lt=timezone.localdate(), status="open").exists()
+
+        demo.seed(tenant_a, demo_users, random.Random(7))
+        assert _counts() == first
