@@ -30,7 +30,7 @@ class GuidanceCellSerializer(serializers.Serializer):
     communication = serializers.CharField(max_length=120, help_text="The kind of communication, e.g. “Value communication”.")
     message = serializers.CharField(allow_blank=True, required=False, default="", help_text="The next message to get across.")
     typical_concern = serializers.CharField(allow_blank=True, required=False, default="")
-    is_default = serializers.BooleanField(read_only=True)
+    is_default = serializers.BooleanField(read_only=True, help_text="The cell says what the shipped default says.")
 
 
 class GuidanceUpdateSerializer(serializers.Serializer):

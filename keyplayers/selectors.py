@@ -64,7 +64,9 @@ class GuidanceCell:
 
     @property
     def is_default(self) -> bool:
-        return self.id is None
+        """True while the cell says what the shipped default says (stored or not)."""
+        return (self.communication, self.message, self.typical_concern) == DEFAULT_GUIDANCE[
+            (self.buying_role, self.buying_stage)]
 
     @property
     def role_label(self) -> str:

@@ -93,7 +93,10 @@ def test_guidance_seed_is_idempotent_and_keeps_customisations(manager_a):
         assert services.guidance_seed_defaults() == 19
         assert services.guidance_seed_defaults() == 0
         assert Guidance.objects.count() == 20
-        assert selectors.guidance_matrix()[("executive", "decision")].communication == "Close"
+        matrix = selectors.guidance_matrix()
+        assert matrix[("executive", "decision")].communication == "Close"
+        assert not matrix[("executive", "decision")].is_default
+        assert matrix[("executive", "planning")].id is not None and matrix[("executive", "planning")].is_default
 
 
 def test_guidance_needs_a_communication_and_known_cells(manager_a):
