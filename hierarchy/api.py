@@ -2,14 +2,16 @@
 alerts and the hierarchy models. Thin over hierarchy.services and hierarchy.selectors."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
 from hierarchy import selectors, services
-from hierarchy.models import Assessment, HierarchyAlert, HierarchyModel, Relationship, Source, SurveyInvitation
+from hierarchy.models import AlertKind, Assessment, HierarchyAlert, HierarchyModel, Relationship, Source, SurveyInvitation
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
 from tenancy.models import Membership, User
 
@@ -23,11 +25,22 @@ def _service(fn, **kwargs):
         raise serializers.ValidationError(detail) from None
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class MemberField(serializers.PrimaryKeyRelatedField):
     """A user id that must belong to a member of the token's tenant; any other id is "does not exist"."""
 
     def get_queryset(self):
         return User.objects.filter(pk__in=Membership.objects.values("user_id"))
+
+
+def _id_filters(model_class, *names, **extra):
+    """A FilterSet of plain id filters: a ModelChoiceFilter would query its model at import/schema time,
+    outside any tenant scope. The viewset's queryset is already scoped, so an id of another tenant simply
+    matches nothing."""
+    attrs = {name: filters.NumberFilter(field_name=f"{name}_id") for name in names}
+    attrs.update(extra)
+    attrs["Meta"] = type("Meta", (), {"model": model_class, "fields": list(names) + list(extra)})
+    return type(f"{model_class.__name__}IdFilter", (filters.FilterSet,), attrs)
 
 
 # --- Hierarchy models ----------------------------------------------------------------------------------
@@ -98,7 +111,7 @@ class RelationshipViewSet(TenantModelViewSet):
     lookup_url_kwarg = "relationship_id"
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filterset_fields = ["account", "contact", "user", "owner"]
+    filterset_class = _id_filters(Relationship, "account", "contact", "user", "owner")
     ordering_fields = ["id", "created_at", "self_level", "customer_level"]
 
     def scoped_queryset(self, queryset):
@@ -146,7 +159,8 @@ class AssessmentViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
     queryset = Assessment.objects.none()
     lookup_url_kwarg = "assessment_id"
     lookup_value_regex = r"\d+"
-    filterset_fields = ["relationship", "account", "source", "level"]
+    filterset_class = _id_filters(Assessment, "relationship", "account", source=filters.ChoiceFilter(choices=Source.choices),
+                                  level=filters.NumberFilter())
     ordering_fields = ["assessed_at", "id"]
 
     def scoped_queryset(self, queryset):
@@ -194,7 +208,7 @@ class SurveyInvitationViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
     queryset = SurveyInvitation.objects.none()
     lookup_url_kwarg = "invitation_id"
     lookup_value_regex = r"\d+"
-    filterset_fields = ["relationship", "account"]
+    filterset_class = _id_filters(SurveyInvitation, "relationship", "account")
 
     def scoped_queryset(self, queryset):
         return queryset.order_by("-created_at", "-pk")
@@ -245,7 +259,7 @@ class RollupViewSet(TenantReadOnlyViewSet):
     queryset = Account.objects.none()
     lookup_url_kwarg = "account_id"
     lookup_value_regex = r"\d+"
-    filterset_fields = ["current_level"]
+    filterset_class = _id_filters(Account, current_level=filters.NumberFilter())
     ordering_fields = ["name", "current_level"]
 
     def scoped_queryset(self, queryset):
@@ -281,7 +295,7 @@ class AlertViewSet(TenantReadOnlyViewSet):
     queryset = HierarchyAlert.objects.none()
     lookup_url_kwarg = "alert_id"
     lookup_value_regex = r"\d+"
-    filterset_fields = ["account", "kind"]
+    filterset_class = _id_filters(HierarchyAlert, "account", kind=filters.ChoiceFilter(choices=AlertKind.choices))
 
     def scoped_queryset(self, queryset):
         queryset = queryset.order_by("-created_at", "-pk")
