@@ -345,3 +345,43 @@ def test_revoked_link_cannot_be_answered(rel, manager_a):
         with pytest.raises(services.SurveyLinkError):
             services.survey_answer(parsed=services.survey_token_parse(_token(link)), level=3)
         assert SurveyInvitation.objects.get().assessment_id is None
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_answers_record_exactly_one(tenant_a, make_member):
+    """Two submits racing on separate connections: the conditional UPDATE lets one claim the link."""
+    import threading
+
+    from django.db import connections
+
+    from tenancy.context import tenant_context
+
+    member = make_member(tenant_a)
+    relationship = make_relationship(user=member.user,
+                                     contact=ContactFactory(account=AccountFactory(tenant=tenant_a)))
+    with tenant_context(tenant_a.pk):
+        _, link = services.survey_invitation_send(relationship=relationship, sent_by=member.user, base_url="http://t")
+    parsed = services.survey_token_parse(_token(link))
+    barrier, outcomes = threading.Barrier(2), []
+
+    def submit(level):
+        try:
+            barrier.wait()
+            with tenant_context(parsed.tenant_id):
+                services.survey_answer(parsed=parsed, level=level)
+            outcomes.append("recorded")
+        except services.SurveyLinkError as problem:
+            outcomes.append(problem.reason)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(level,)) for level in (2, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(outcomes) == ["recorded", "used"]
+    with tenant_context(tenant_a.pk):
+        assert Assessment.objects.filter(source=Source.CUSTOMER_SURVEY).count() == 1
+        assert SurveyInvitation.objects.get().assessment_id is not None
