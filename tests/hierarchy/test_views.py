@@ -339,3 +339,13 @@ def test_admin_cannot_pick_another_tenants_model(admin_a, admin_b):
         theirs = services.hierarchy_defaults_ensure()
     response = admin_a.client.post(admin_a.url("hierarchy/settings/"), {"model": theirs.pk})
     assert "Choose one of this tenant&#x27;s hierarchy models." in response.content.decode()
+
+
+def test_htmx_can_refresh_one_section_and_the_assess_page_works_without_javascript(account, rel, manager_a):
+    assess(rel, 2)
+    section = manager_a.client.get(_map_url(manager_a, account) + "?section=playbook", headers={"HX-Request": "true"})
+    html = section.content.decode()
+    assert html.lstrip().startswith('<section id="hier-playbook"') and "How to reach level 3" in html
+    assert "<html" not in html and "HX-Request" in section["Vary"]
+    full = manager_a.client.get(_assess_url(manager_a, rel)).content.decode()
+    assert "<html" in full and 'name="evidence"' in full and "<dialog" not in full
