@@ -123,6 +123,7 @@ class AccountViewSet(TenantModelViewSet):
     """Accounts of the token's tenant. Ordering: name, rating, current_level, last_contact_at, updated_at."""
 
     model = Account
+    queryset = Account.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = AccountSerializer
     lookup_url_kwarg = "account_id"
     lookup_value_regex = r"\d+"
@@ -197,6 +198,7 @@ class ContactFilter(django_filters.FilterSet):
 
 class ContactViewSet(TenantModelViewSet):
     model = Contact
+    queryset = Contact.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = ContactSerializer
     lookup_url_kwarg = "contact_id"
     lookup_value_regex = r"\d+"
@@ -251,6 +253,7 @@ class TeamMemberFilter(django_filters.FilterSet):
 
 class TeamMemberViewSet(TenantModelViewSet):
     model = AccountTeamMember
+    queryset = AccountTeamMember.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = TeamMemberSerializer
     lookup_url_kwarg = "team_member_id"
     lookup_value_regex = r"\d+"
@@ -311,6 +314,7 @@ class FinancialPeriodViewSet(TenantModelViewSet):
     see these; for anyone else the periods do not exist."""
 
     model = FinancialPeriod
+    queryset = FinancialPeriod.objects.none()  # for the schema generator only; get_queryset() is the tenant's
     serializer_class = FinancialPeriodSerializer
     lookup_url_kwarg = "financial_period_id"
     lookup_value_regex = r"\d+"
