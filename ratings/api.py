@@ -65,7 +65,10 @@ def _financials_visible(membership, prefix=""):
 # --- Policies -----------------------------------------------------------------------------------
 
 class PolicySerializer(serializers.ModelSerializer):
-    criteria = serializers.JSONField(help_text=CRITERIA_HELP)
+    """POST makes the draft as a copy of the active version with the given fields changed, so every
+    field is optional; PATCH changes the draft."""
+
+    criteria = serializers.JSONField(help_text=CRITERIA_HELP, required=False)
     created_by = serializers.PrimaryKeyRelatedField(read_only=True)
     activated_by = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -77,6 +80,9 @@ class PolicySerializer(serializers.ModelSerializer):
                   "activated_by", "retired_at", "created_at", "updated_at"]
         read_only_fields = ["id", "version", "status", "created_by", "activated_at", "activated_by", "retired_at",
                             "created_at", "updated_at"]
+        extra_kwargs = {name: {"required": False} for name in (
+            "note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days", "cadence_c_days",
+            "cadence_d_days", "declass_max_level", "declass_months", "declass_min_discount_pct", "declass_min_calls")}
         validators = []
 
     def create(self, validated_data):
@@ -125,6 +131,10 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
 
     def scoped_queryset(self, queryset):
         return queryset.order_by("-version")
+
+    def list(self, request, *args, **kwargs):
+        services.policy_defaults_ensure()  # a tenant always has an active version to read
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.save()

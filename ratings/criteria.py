@@ -252,4 +252,4 @@ def describe_scoring(item: dict) -> str:
         return f"0 points at {fmt(item['zero_at'])}{suffix}, 100 at {fmt(item['full_at'])}{suffix}, linear between"
     if item["scoring"] == BANDS:
         return "; ".join(f"≥ {fmt(start)}{suffix}: {fmt(points)}" for start, points in item["bands"])
-    return ", ".join(f"{c} {fmt(p)}" for c, p in item["points"].items())
+    return ", ".join(f"{c} {fmt(item['points'][c])}" for c in CLASSIFICATIONS if c in item["points"])

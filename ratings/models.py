@@ -128,8 +128,8 @@ class RatingPolicy(TenantModel):
         for (higher, slower), (lower, faster) in zip(cadence, cadence[1:]):
             if faster < slower:
                 errors.setdefault(f"cadence_{lower.lower()}_days", []).append(
-                    f"A {lower} account would be contacted more often (every {faster} days) than a {higher} "
-                    f"account (every {slower} days); the cadence must not get shorter from A to D.")
+                    f"{lower} accounts would be contacted more often (every {faster} days) than {higher} accounts "
+                    f"(every {slower} days); the cadence must not get shorter from A to D.")
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,80 @@
+"""The issue's "done when", as a new admin would do it in the browser: change a weight, preview that
+7 accounts move from C to B, activate; the ratings list, the accounts list and each account's "why"
+panel show the new ratings. Celery runs eagerly here: the recompute runs as the activation commits."""
+
+from decimal import Decimal
+
+import pytest
+
+from ratings import services
+from tenancy.models import Role
+from tests.conftest import browser_login
+from tests.ratings.factories import AccountFactory, OpportunityFactory
+from tests.ratings.helpers import activate_policy
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CRITERIA = [
+    {"signal": "classification", "weight": 1, "scoring": "categories",
+     "points": {"strategic": 100, "tactical": 50, "unqualified": 0}, "missing": 0},
+    {"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 0, "full_at": 100, "missing": 0},
+]
+
+
+def _accounts(tenant):
+    """Under classification 1 : pipeline 1 (A ≥ 70, B ≥ 55, C ≥ 30): seven strategic accounts without
+    pipeline score 50 (C); doubling the classification weight gives them 66.67 (B). Nobody else moves."""
+    movers = [AccountFactory(tenant=tenant, name=f"Mover {i}", classification="strategic") for i in range(7)]
+    for name, classification, pipeline in (("Steady A", "strategic", 100), ("Steady C1", "tactical", 50),
+                                           ("Steady C2", "unqualified", 100), ("Steady D", "unqualified", 10)):
+        OpportunityFactory(account=AccountFactory(tenant=tenant, name=name, classification=classification),
+                           value=Decimal(pipeline))
+    return movers
+
+
+def test_admin_changes_a_weight_previews_7_moves_from_c_to_b_and_activates(page, make_member, tenant_a):
+    admin = make_member(tenant_a, Role.ADMIN)
+    movers = _accounts(tenant_a)
+    with admin.scope():
+        current = activate_policy(admin, criteria=CRITERIA, threshold_a=70, threshold_b=55, threshold_c=30)
+        services.ratings_recompute()
+    new = current.version + 1
+
+    browser_login(page, admin.user.email)
+    page.click(".mainnav >> text=Ratings")
+    assert page.locator(".rt-dist-C .rt-dist-count").inner_text() == "9"
+    assert page.locator(".rt-dist-B .rt-dist-count").inner_text() == "0"
+
+    page.click("text=Edit the policy")
+    weight = page.locator("input[name=classification__weight]")
+    assert weight.input_value() == "1"
+    weight.fill("2")
+    page.fill("input[name=note]", "Classification counts double")
+    page.click("text=Save draft and preview")
+
+    assert page.locator("h2.rt-summary").inner_text() == "7 accounts would change rating"
+    assert page.locator(".rt-moves li").all_inner_texts() == ["7 from C to B"]
+    assert sorted(page.locator(".rt-movers tbody td:first-child").all_inner_texts()) == [f"Mover {i}" for i in range(7)]
+    assert "Classification: weight" in page.locator(".rt-changes").inner_text()
+    page.screenshot(path="/tmp/ratings-preview.png", full_page=True)
+
+    page.click(f"text=Activate v{new}")
+    assert f"Version {new} is active" in page.locator(".messages").inner_text()
+    assert page.locator(".rt-dist-B .rt-dist-count").inner_text() == "7"
+    assert page.locator(".rt-dist-C .rt-dist-count").inner_text() == "2"
+
+    page.click(".rt-dist-B")  # htmx filter: only the B accounts
+    page.wait_for_selector("#rt-results >> text=7 accounts rated B")
+    assert sorted(page.locator(".rt-table tbody td:first-child").all_inner_texts()) == [f"Mover {i}" for i in range(7)]
+
+    page.goto(f"/t/{tenant_a.slug}/accounts/?rating=B")  # the accounts list filters on the stored rating
+    assert sorted(page.locator("table tbody td:first-child a").all_inner_texts()) == [f"Mover {i}" for i in range(7)]
+
+    for mover in movers[:3]:
+        page.goto(f"/t/{tenant_a.slug}/ratings/accounts/{mover.pk}/")
+        why = page.locator(".rt-why")
+        assert f"Why B? Score 66.67 of 100 under policy version {new}." in why.locator("caption").inner_text()
+        rows = why.locator("tbody tr").all_inner_texts()
+        assert rows[0].split("\t")[:5] == ["Classification\nstrategic 100, tactical 50, unqualified 0", "Strategic",
+                                          "100", "2 (66.7 %)", "66.67"]
+    page.screenshot(path="/tmp/ratings-why.png", full_page=True)

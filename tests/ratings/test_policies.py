@@ -1,0 +1,131 @@
+"""Rating policies: validation with specific messages, versions (draft → active → retired), activation
+queueing a recompute after commit."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from ratings import services
+from ratings.criteria import criteria_errors, default_criteria
+from ratings.models import AccountRating, PolicyStatus, RatingPolicy
+from tests.ratings.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(criteria):
+    return [message for _, message in criteria_errors(criteria)]
+
+
+def linear(signal="pipeline", **extra):
+    return {"signal": signal, "weight": 10, "scoring": "linear", "zero_at": 0, "full_at": 100, "missing": 0, **extra}
+
+
+def test_default_criteria_are_valid():
+    assert criteria_errors(default_criteria()) == []
+
+
+@pytest.mark.parametrize("criteria, expected", [
+    ([], "Use at least one criterion: a policy without criteria cannot score anything."),
+    ([linear(signal="mood")], "Criterion 1: unknown signal 'mood'. Known signals: exec_level, highest_level, "
+                              "potential_gap, classification, revenue, revenue_growth, pipeline, days_since_contact, "
+                              "keyplayer_coverage, survey_level."),
+    ([linear(), linear()], "Open pipeline is used twice; each signal can be one criterion only."),
+    ([linear(weight=0)], "Open pipeline: weight 0 — leave the signal out instead (weights must be at least 1)."),
+    ([linear(weight=-3)], "Open pipeline: weight must be a whole number from 1 to 100 (got -3)."),
+    ([linear(weight=2.5)], "Open pipeline: weight must be a whole number from 1 to 100 (got 2.5)."),
+    ([linear(weight="heavy")], "Open pipeline: weight must be a whole number from 1 to 100 (got 'heavy')."),
+    ([linear(weight=101)], "Open pipeline: weight must be a whole number from 1 to 100 (got 101)."),
+    ([linear(zero_at=5, full_at=5)], "Open pipeline: the range is empty — 0 points and 100 points are both at 5; "
+                                     "they must differ."),
+    ([linear(zero_at=None)], "Open pipeline: give the value that scores 0 points (got None)."),
+    ([linear(missing=120)], "Open pipeline: the points for an account without a value must be from 0 to 100 (got 120)."),
+    ([linear(scoring="categories")], "Open pipeline: scoring must be linear range or bands (got 'categories')."),
+    ([{"signal": "pipeline", "weight": 5, "scoring": "bands", "bands": [[0, 10], [50, 40], [50, 60]]}],
+     "Open pipeline: bands must start at increasing values; band 3 starts at 50, not above band 2 (50)."),
+    ([{"signal": "pipeline", "weight": 5, "scoring": "bands", "bands": [[0, 10], [50, 140]]}],
+     "Open pipeline: band 2 (from 50) must be from 0 to 100 (got 140)."),
+    ([{"signal": "pipeline", "weight": 5, "scoring": "bands", "bands": []}],
+     "Open pipeline: give at least one band (from value → points)."),
+    ([{"signal": "classification", "weight": 5, "scoring": "categories", "points": {"strategic": 100}}],
+     "Classification: give the points for tactical, unqualified too."),
+    ([{"signal": "classification", "weight": 5, "scoring": "linear", "zero_at": 0, "full_at": 1}],
+     "Classification: scoring must be points per category (got 'linear')."),
+])
+def test_criteria_validation_messages(criteria, expected):
+    assert expected in _messages(criteria)
+
+
+def _draft_errors(member, **fields):
+    with member.scope(), pytest.raises(ValidationError) as caught:
+        services.policy_draft_save(by=member.user, **fields)
+    return caught.value.message_dict
+
+
+def test_thresholds_must_fall_from_a_to_c(admin_a):
+    errors = _draft_errors(admin_a, threshold_a=50, threshold_b=60, threshold_c=60)
+    assert errors["threshold_b"] == ["Thresholds must fall from A to C: B (60) must be below A (50)."]
+    assert errors["threshold_c"] == ["Thresholds must fall from A to C: C (60) must be below B (60)."]
+
+
+def test_threshold_out_of_range(admin_a):
+    errors = _draft_errors(admin_a, threshold_a=120)
+    assert errors["threshold_a"] == ["Ensure this value is less than or equal to 100."]
+
+
+def test_cadence_must_not_get_shorter_from_a_to_d(admin_a):
+    errors = _draft_errors(admin_a, cadence_b_days=10)
+    assert errors["cadence_b_days"] == [
+        "B accounts would be contacted more often (every 10 days) than A accounts (every 14 days); "
+        "the cadence must not get shorter from A to D."]
+
+
+def test_invalid_criteria_are_refused_and_nothing_is_saved(admin_a):
+    errors = _draft_errors(admin_a, criteria=[linear(weight=0)])
+    assert errors["criteria"] == ["Open pipeline: weight 0 — leave the signal out instead (weights must be at least 1)."]
+    with admin_a.scope():
+        assert not RatingPolicy.objects.filter(status=PolicyStatus.DRAFT).exists()
+
+
+def test_versions_draft_active_retired(admin_a, django_capture_on_commit_callbacks):
+    account = AccountFactory(tenant=admin_a.tenant)
+    with admin_a.scope():
+        v1 = services.policy_defaults_ensure()
+        draft = services.policy_draft_save(by=admin_a.user, criteria=[linear()], note="Only pipeline")
+        assert (draft.version, draft.status, v1.status) == (2, "draft", "active")
+        with pytest.raises(ValidationError, match="There is already a draft"):
+            services.policy_draft_save(by=admin_a.user, note="another")
+        draft = services.policy_draft_save(by=admin_a.user, draft=draft, threshold_a=80)
+        assert draft.threshold_a == 80 and draft.criteria == [linear()]
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            services.policy_activate(policy=draft, by=admin_a.user)
+        assert len(callbacks) == 1  # the recompute, queued after commit (and run eagerly here)
+        v1.refresh_from_db()
+        draft.refresh_from_db()
+        assert (v1.status, draft.status) == ("retired", "active")
+        assert v1.retired_at is not None and draft.activated_by == admin_a.user
+        assert v1.criteria == default_criteria()  # old versions stay readable, unchanged
+        assert AccountRating.objects.get(account=account).policy == draft
+        with pytest.raises(ValidationError, match="only a draft can be changed"):
+            services.policy_draft_save(by=admin_a.user, draft=v1, threshold_a=90)
+        with pytest.raises(ValidationError, match="only a draft can be activated"):
+            services.policy_activate(policy=v1, by=admin_a.user)
+        with pytest.raises(ValidationError, match="only a draft can be discarded"):
+            services.policy_discard(policy=draft)
+        v3 = services.policy_draft_save(by=admin_a.user, note="to throw away")
+        assert v3.version == 3 and v3.criteria == [linear()]  # a copy of the active version
+        services.policy_discard(policy=v3)
+        assert list(RatingPolicy.objects.order_by("version").values_list("version", "status")) == [
+            (1, "retired"), (2, "active")]
+
+
+def test_criteria_are_stored_in_canonical_form(admin_a):
+    with admin_a.scope():
+        draft = services.policy_draft_save(by=admin_a.user, criteria=[
+            {"signal": "pipeline", "weight": "10", "scoring": "bands", "bands": [["0", "0"], ["50000.50", "40"]],
+             "missing": "0", "extra": "dropped"},
+            {"signal": "exec_level", "weight": 20, "scoring": "linear", "zero_at": "1", "full_at": "5"},
+        ])
+    assert draft.criteria == [
+        {"signal": "exec_level", "weight": 20, "scoring": "linear", "missing": 0, "zero_at": 1, "full_at": 5},
+        {"signal": "pipeline", "weight": 10, "scoring": "bands", "missing": 0, "bands": [[0, 0], [50000.5, 40]]},
+    ]

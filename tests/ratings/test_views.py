@@ -1,0 +1,230 @@
+"""Pages: roles (refusals are 404), the other tenant, htmx partials, bad input, query counts that do
+not grow with the number of accounts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Account
+from ratings import services
+from ratings.models import PolicyStatus, RatingOverride, RatingPolicy
+from tests.ratings.bulk import bulk_accounts
+from tests.ratings.factories import (
+    AccountFactory,
+    CallReportFactory,
+    FinancialPeriodFactory,
+    OpportunityFactory,
+    TeamMemberFactory,
+)
+from tests.ratings.helpers import activate_policy, pipeline_only
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url, **extra) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **extra)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries), response
+
+
+def _rate(member):
+    with member.scope():
+        services.ratings_recompute()
+
+
+@pytest.mark.parametrize("path", ["ratings/", "ratings/due/?state=all", "ratings/policies/", ""])
+def test_list_pages_cost_the_same_for_5_and_60_accounts(admin_a, path):
+    bulk_accounts(admin_a.tenant, 5, prefix="Small")
+    with admin_a.scope():
+        Account.objects.update(owner=admin_a.user, last_contact_at=None)  # all mine and due: every list has rows
+    _rate(admin_a)
+    small, _ = _queries(admin_a.client, admin_a.url(path))
+    bulk_accounts(admin_a.tenant, 55, prefix="More")
+    with admin_a.scope():
+        Account.objects.update(owner=admin_a.user, last_contact_at=None)
+        for account in Account.objects.order_by("pk")[:20]:  # overrides shown as badges cost nothing per row
+            services.override_set(account=account, rating="A", reason="test", by=admin_a.user,
+                                  expires_at=timezone.now() + dt.timedelta(days=3))
+    _rate(admin_a)
+    large, response = _queries(admin_a.client, admin_a.url(path))
+    assert large <= small, f"{path}: {small} queries for 5 accounts, {large} for 60"
+    if path.startswith(("ratings/?", "ratings/due")) or path == "ratings/":
+        assert b"Small 00000" in response.content
+
+
+def test_ratings_list_filters_and_htmx_partial(viewer_a):
+    tenant = viewer_a.tenant
+    for name, value in (("Alpha", 90), ("Bravo", 60), ("Charlie", 60)):
+        OpportunityFactory(account=AccountFactory(tenant=tenant, name=name), value=Decimal(value))
+    with viewer_a.scope():
+        activate_policy(viewer_a, **pipeline_only())
+    _rate(viewer_a)
+    page = viewer_a.client.get(viewer_a.url("ratings/"))
+    assert page.status_code == 200
+    assert b"<h1>Ratings</h1>" in page.content and b"Alpha" in page.content
+    partial = viewer_a.client.get(viewer_a.url("ratings/?rating=B"), HTTP_HX_REQUEST="true")
+    assert b"<h1>" not in partial.content  # only the list
+    assert b"Bravo" in partial.content and b"Charlie" in partial.content and b"Alpha" not in partial.content
+    assert b"2 accounts rated B" in partial.content
+
+
+def test_why_panel_shows_points_and_hides_revenue_from_those_outside_the_team(viewer_a, executive_a, make_member):
+    account = AccountFactory(tenant=viewer_a.tenant, name="Acme", classification="strategic")
+    FinancialPeriodFactory(account=account, revenue=Decimal("750000"))
+    _rate(viewer_a)
+    url = viewer_a.url(f"ratings/accounts/{account.pk}/")
+    seen_by_viewer = viewer_a.client.get(url).content.decode()
+    assert "Why D?" in seen_by_viewer
+    assert "Classification" in seen_by_viewer and "Strategic" in seen_by_viewer
+    assert "750,000" not in seen_by_viewer and "Revenue criteria are hidden" in seen_by_viewer
+    seen_by_executive = executive_a.client.get(url).content.decode()
+    assert "750,000" in seen_by_executive and "Revenue criteria are hidden" not in seen_by_executive
+    TeamMemberFactory(account=account, user=viewer_a.user)
+    assert "750,000" in viewer_a.client.get(url).content.decode()
+
+
+def test_account_page_costs_the_same_with_a_long_history(admin_a):
+    account = AccountFactory(tenant=admin_a.tenant)
+    deal = OpportunityFactory(account=account, value=Decimal(10))
+    with admin_a.scope():
+        activate_policy(admin_a, **pipeline_only())
+    _rate(admin_a)
+    url = admin_a.url(f"ratings/accounts/{account.pk}/")
+    short, _ = _queries(admin_a.client, url)
+    with admin_a.scope():
+        for value in range(11, 50):  # 40 snapshots in the history
+            deal.value = Decimal(value)
+            deal.save(update_fields=["value"])
+            services.ratings_recompute()
+        for _ in range(5):
+            services.override_set(account=account, rating="A", reason="r", by=admin_a.user,
+                                  expires_at=timezone.now() + dt.timedelta(days=1))
+    long, response = _queries(admin_a.client, url)
+    assert long <= short
+    assert response.content.count(b'class="rt-dot ') == 40
+
+
+def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_member):
+    tenant = admin_a.tenant
+    account = AccountFactory(tenant=tenant, owner=manager_a.user)
+    other_manager = make_member(tenant)
+    url = admin_a.url(f"ratings/accounts/{account.pk}/override/")
+    ends = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+    good = {"rating": "A", "reason": "Board-level renewal", "ends_on": ends}
+    assert viewer_a.client.post(url, good).status_code == 404
+    assert other_manager.client.post(url, good).status_code == 404  # not their account
+    bad = manager_a.client.post(url, {"rating": "A", "reason": "", "ends_on": "2001-01-01"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200
+    assert b"This field is required." in bad.content
+    bad = manager_a.client.post(url, {**good, "ends_on": "2001-01-01"})
+    assert "The expiry must be in the future." in bad.content.decode()
+    with admin_a.scope():
+        assert not RatingOverride.objects.exists()
+    ok = manager_a.client.post(url, good, HTTP_HX_REQUEST="true")
+    assert ok.status_code == 200 and b"Set by hand to <strong>A</strong>" in ok.content
+    with admin_a.scope():
+        assert Account.objects.get(pk=account.pk).rating == "A"
+    cleared = admin_a.client.post(admin_a.url(f"ratings/accounts/{account.pk}/override/clear/"))
+    assert cleared.status_code == 302
+    with admin_a.scope():
+        assert RatingOverride.objects.get().cleared_reason == "removed"
+
+
+def _policy_post(form_values: dict, **changes) -> dict:
+    data = {**form_values, **changes}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _editor_values(client, url) -> dict:
+    """The editor's initial values, as the browser would submit them untouched."""
+    response = client.get(url)
+    form = response.context["form"]
+    values = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if name.endswith("__use"):
+            if value:
+                values[name] = "on"
+            continue
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_on_commit_callbacks):
+    tenant = admin_a.tenant
+    for i in range(3):  # score 40 under pipeline-only → C; the draft moves them
+        OpportunityFactory(account=AccountFactory(tenant=tenant, name=f"Mover {i}"), value=Decimal(40))
+    OpportunityFactory(account=AccountFactory(tenant=tenant, name="Stayer"), value=Decimal(90))
+    with admin_a.scope():
+        activate_policy(admin_a, **pipeline_only())
+    _rate(admin_a)
+    edit = admin_a.url("ratings/policies/draft/")
+    assert manager_a.client.get(edit).status_code == 404
+    values = _editor_values(admin_a.client, edit)
+    assert values["pipeline__weight"] == "1"
+
+    bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__weight": "0"}))
+    assert "Open pipeline: weight must be at least 1 (untick the signal to leave it out)." in bad.content.decode()
+    bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__scoring": "bands", "pipeline__bands": "0: 0, 50 60"}))
+    assert "Open pipeline: “50 60” is not a band" in bad.content.decode()
+    bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__use": None}))
+    assert "Use at least one criterion" in bad.content.decode()
+    with admin_a.scope():
+        assert not RatingPolicy.objects.filter(status=PolicyStatus.DRAFT).exists()
+
+    # pipeline 40 now scores 50 (0 points at 20, 100 at 60): C → B
+    saved = admin_a.client.post(edit, _policy_post(values, **{"pipeline__zero_at": "20", "pipeline__full_at": "60",
+                                                               "note": "Easier pipeline", "preview": "1"}))
+    assert saved.status_code == 302 and saved.url.endswith("/preview/")
+    preview = admin_a.client.get(saved.url).content.decode()
+    assert "3 accounts would change rating" in preview
+    assert "Mover 0" in preview and "Stayer" not in preview
+    draft_id = int(saved.url.rstrip("/").split("/")[-2])
+    assert manager_a.client.get(saved.url).status_code == 404
+    assert manager_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/")).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        activated = admin_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/"))
+    assert activated.status_code == 302
+    with admin_a.scope():
+        ratings = dict(Account.objects.values_list("name", "rating"))
+    assert ratings == {"Mover 0": "B", "Mover 1": "B", "Mover 2": "B", "Stayer": "A"}
+    assert b"v3" in admin_a.client.get(admin_a.url("ratings/policies/")).content
+
+
+def test_declassification_pages_by_role(admin_a, executive_a, manager_a):
+    account = AccountFactory(tenant=admin_a.tenant, current_level=1)
+    for quarter in range(4):
+        start = dt.date.today().replace(day=1) - dt.timedelta(days=90 * quarter + 30)
+        FinancialPeriodFactory(account=account, period_start=start, period_end=start + dt.timedelta(days=60),
+                               revenue=Decimal(1000), discount_pct=Decimal(30))
+    for i in range(6):
+        CallReportFactory(account=account, occurred_at=timezone.now() - dt.timedelta(days=10 * i))
+    listing = admin_a.url("ratings/declassification/")
+    review = admin_a.url(f"ratings/declassification/{account.pk}/")
+    assert manager_a.client.get(listing).status_code == 404
+    assert manager_a.client.get(review).status_code == 404
+    assert b"1 account flagged" in executive_a.client.get(listing).content
+    assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 404
+    bad = admin_a.client.post(review, {"decision": "declassify", "reason": ""})
+    assert b"This field is required." in bad.content
+    done = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress"})
+    assert done.status_code == 302
+    with admin_a.scope():
+        assert Account.objects.get(pk=account.pk).status == "declassified"
+    assert b"0 accounts flagged" in admin_a.client.get(listing).content
+
+
+def test_dashboard_panel_lists_my_due_accounts(manager_a):
+    tenant = manager_a.tenant
+    AccountFactory(tenant=tenant, name="Mine, never called", owner=manager_a.user)
+    AccountFactory(tenant=tenant, name="Not mine")
+    _rate(manager_a)
+    page = manager_a.client.get(manager_a.url("")).content.decode()
+    assert "Due and overdue for contact" in page
+    assert "Mine, never called" in page and "Not mine" not in page
+    assert "2 overdue across" in page
