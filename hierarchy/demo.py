@@ -55,7 +55,7 @@ def seed(tenant, users, rng):
     # Old drops were dealt with long ago: only the recent ones stay open on the dashboard.
     if touched:
         HierarchyAlert.objects.filter(relationship_id__in=touched, acknowledged_at__isnull=True,
-                                      assessment__assessed_at__lt=now - dt.timedelta(days=60)).update(
+                                      assessment__assessed_at__lt=now - dt.timedelta(days=30)).update(
             acknowledged_at=now, acknowledged_by=users[Role.MANAGER])
 
 
