@@ -4,6 +4,7 @@ change them (`edit=True`)."""
 
 from django.http import Http404
 
+from accounts import access as accounts_access
 from accounts.models import Account
 from plans import selectors
 from plans.models import AccountPlan, CallReport, Opportunity, PlanAction, Visit
@@ -24,8 +25,9 @@ def _found(obj, what: str):
 
 
 def access_account_by_id(*, request, account_id: int, edit: bool = False) -> Account:
+    """The accounts app's rule (every member reads every account), with plans' editor rule on top."""
     _require(request, edit)
-    return _found(Account.objects.select_related("owner").filter(pk=account_id).first(), "account")
+    return accounts_access.access_account_by_id(membership=request.membership, account_id=account_id, edit=edit)
 
 
 def access_plan_by_id(*, request, plan_id: int, edit: bool = False) -> AccountPlan:

@@ -18,7 +18,6 @@ from plans.models import (
     CompetitiveStrategy,
     Opportunity,
     PlanAction,
-    Stage,
 )
 from tenancy.models import Role, User
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from plans import calendar as cal
@@ -439,13 +439,17 @@ def calendar(request):
         executive_id=f["executive_id"], any_executive=f["any_executive"]))
     today = timezone.localdate()
     day_list = cal.days(window, visits, tz, today)
-    query = request.GET.copy()
-    query.pop("date", None)
-    query.pop("view", None)
+    def link(view, date):
+        query = request.GET.copy()
+        query["view"], query["date"] = view, date.isoformat()
+        return "?" + query.urlencode()
+
     context = {
         "form": form, "window": window, "view": window.view, "visits": visits, "days": day_list,
-        "weeks": cal.weeks(day_list), "today": today, "filter_query": query.urlencode(),
-        "views": CalendarFilterForm.VIEWS, "tz_name": request.tenant.timezone,
+        "weeks": cal.weeks(day_list), "today": today, "tz_name": request.tenant.timezone,
+        "links": {"previous": link(window.view, window.previous), "today": link(window.view, today),
+                  "following": link(window.view, window.following)},
+        "views": [(value, label, link(value, window.anchor)) for value, label in CalendarFilterForm.VIEWS],
     }
     if not (request.htmx and not request.htmx.boosted):
         context.update(_feeds_context(request))
@@ -588,6 +592,7 @@ def _not_found():
     raise Http404("No such calendar.")
 
 
+@require_http_methods(["GET", "HEAD"])
 def calendar_feed(request, token):
     """GET /calendar/<tenant id>_<secret>.ics — no login: the secret is the credential. The tenant id
     in the token says which tenant to open; the secret's hash is then looked up inside it."""
