@@ -378,7 +378,29 @@ def test_lists_do_not_grow_queries_with_rows(manager_a, path):
     assert _count(manager_a.client, manager_a.url(path)) == few
 
 
-def test_dashboard_shows_my_overdue_actions_and_visits(manager_a, django_assert_max_num_queries):
+def test_dashboard_panels_cost_the_same_queries_for_any_number_of_rows(manager_a):
+    from django.test import RequestFactory
+
+    from plans.dashboard import panels
+
+    request = RequestFactory().get("/")
+    request.user, request.tenant, request.membership = manager_a.user, manager_a.tenant, manager_a.membership
+
+    def measure():
+        with manager_a.scope(), CaptureQueriesContext(connection) as queries:
+            result = panels(request)
+        return len(queries), result
+
+    _fill_account(AccountFactory(tenant=manager_a.tenant), manager_a, 1)
+    few, _ = measure()
+    for _ in range(3):
+        _fill_account(AccountFactory(tenant=manager_a.tenant), manager_a, 3)
+    many, (actions, visits) = measure()
+    assert many == few
+    assert len(actions["overdue"]) == 10 and len(visits["visits"]) == 10  # capped at ten rows each
+
+
+def test_dashboard_shows_my_overdue_actions_and_visits(manager_a):
     account = AccountFactory(tenant=manager_a.tenant, name="Initech")
     plan = PlanFactory(account=account)
     ActionFactory(plan=plan, owner=manager_a.user, title="Chase the signed NDA",
