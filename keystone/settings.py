@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ratings.recompute_all_tenants",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Contacts marked as left by bulk updates (CSV import) raise their alerts here.
+    "hierarchy-departures-nightly": {
+        "task": "hierarchy.contact_departures_scan_all",
+        "schedule": crontab(hour=1, minute=45),
+    },
     "clear-expired-sessions": {
         "task": "tenancy.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
