@@ -54,6 +54,12 @@ def breakdown_sql(policy, alias: str) -> str:
     return f"{build_object}({', '.join(pairs)})"
 
 
+def _fence() -> str:
+    """Keeps a subquery from being flattened into the query above it, so each row's points and score
+    are computed once rather than again wherever they are used (the rating, the breakdown)."""
+    return "OFFSET 0" if is_postgres() else "LIMIT -1 OFFSET 0"
+
+
 def scored_select(policy, *, source: str = "sig") -> tuple[str, list]:
     """SELECT over `source` (one row per account with its signals) adding p_<signal>, score, rating."""
     point_columns, params = [], []
@@ -67,7 +73,7 @@ def scored_select(policy, *, source: str = "sig") -> tuple[str, list]:
         "SELECT sc.*, CASE WHEN sc.score >= %s THEN 'A' WHEN sc.score >= %s THEN 'B' "
         "WHEN sc.score >= %s THEN 'C' ELSE 'D' END AS rating FROM ("
         f"SELECT pt.*, ROUND(({weighted}) * 1.0 / {total}, 2) AS score FROM ("
-        f"SELECT pt_src.*, {', '.join(point_columns)} FROM {source} pt_src) pt) sc"
+        f"SELECT pt_src.*, {', '.join(point_columns)} FROM {source} pt_src {_fence()}) pt {_fence()}) sc"
     )
     thresholds = [_num(policy.threshold_a), _num(policy.threshold_b), _num(policy.threshold_c)]
     return sql, thresholds + params

@@ -147,8 +147,12 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
                    limit: int = 200) -> PolicyPreview:
     """What activating `draft` would do, on today's data: the A–D distribution under the active
     policy and under the draft, and the accounts whose computed rating would move. Uses the recompute's
-    own signal and scoring SQL for both policies. Three queries."""
+    own signal and scoring SQL for both policies. Four queries."""
+    from ratings.services import BATCH_SETTINGS
+
     now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        _query(f"SELECT {BATCH_SETTINGS}", [])  # transaction-local, as in the recompute
     ctes = signals_ctes_with_sig(now=now)
     ctes += [("old", *scored_select(active)), ("new", *scored_select(draft))]
     head, params = with_clause(ctes)

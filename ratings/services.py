@@ -164,10 +164,17 @@ class RecomputeResult:
 
 def _lock_tenant(tenant_id: int) -> None:
     """One recompute per tenant at a time: a transaction-level advisory lock (PostgreSQL); a second
-    recompute waits, then works on what the first one committed. SQLite serialises writers anyway."""
+    recompute waits, then works on what the first one committed. SQLite serialises writers anyway.
+    The same statement tunes this transaction only (see batch_settings_sql)."""
     if is_postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, tenant_id % 2**31])
+            cursor.execute(f"SELECT pg_advisory_xact_lock(%s, %s), {BATCH_SETTINGS}", [LOCK_CLASS, tenant_id % 2**31])
+
+
+# For the one big scoring statement, transaction-local (a pooled connection never keeps them): no JIT
+# (compiling the CASE expressions costs more than it saves — seconds at 100,000 accounts) and enough
+# memory for the per-account aggregates to hash and sort in memory.
+BATCH_SETTINGS = "set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
 
 
 def _table(model) -> str:
