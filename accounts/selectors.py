@@ -5,7 +5,8 @@ The account list is built for a tenant with 100,000 accounts:
   rows are fetched with their owner: a deep page skips index entries, not joined rows;
 - the search looks up word prefixes in AccountSearchToken (PostgreSQL; see that model for why not a
   trigram index: row-level security keeps non-leakproof operators such as ILIKE away from indexes);
-- the count stops at COUNT_CAP ("10,000+"), and is skipped when the page itself shows the end.
+- the count stops at COUNT_CAP ("1,000+"; exact on request), and is skipped when the page itself
+  shows the end.
 """
 
 import datetime as dt
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, Count, F, Func, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Collate, NullIf
 from django.utils import timezone
 
@@ -30,7 +32,7 @@ from accounts.models import (
 )
 from tenancy.models import Membership, User
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 PER_PAGE_CHOICES = (25, 50, 100)
 MAX_SEARCH_WORDS = 6
 
@@ -98,17 +100,34 @@ def search_words(text: str) -> list[str]:
     return [w for w in re.split(r"[\W_]+", (text or "").lower()) if w][:MAX_SEARCH_WORDS]
 
 
+class PkInArray(Func):
+    """`id = ANY(ARRAY(subquery))`. PostgreSQL runs the subquery once, first (an InitPlan), then
+    fetches exactly those accounts by primary key. A plain `id IN (subquery)` lets the planner walk
+    the name index in order hoping to meet matches early — but a search word is usually the start of
+    the name, so the matches sit together in name order and that walk can cover half the tenant."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler, connection, **extra_context):
+        lhs, lhs_params = compiler.compile(self.source_expressions[0])
+        rhs, rhs_params = compiler.compile(self.source_expressions[1])
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 def _search(queryset, text: str):
+    """Every word of the search box must start a word of the name or external id."""
     words = search_words(text)
     if not words:
         return queryset
     if connection.vendor == "postgresql":
+        # A word that starts another one adds nothing: "nor north" is "north".
+        words = list(dict.fromkeys(w for w in words if not any(o != w and o.startswith(w) for o in words)))
         tokens = AccountSearchToken.objects.annotate(c_token=Collate("token", "C"))
-        for word in words:
-            # token >= word AND token < word || U+10FFFF in byte order: "starts with", index-served.
-            matching = tokens.filter(c_token__gte=word, c_token__lt=word + "\U0010ffff").values("account_id")
-            queryset = queryset.filter(pk__in=matching)
-        return queryset
+        # token >= word AND token < word || U+10FFFF, in byte order: "starts with", from the index alone.
+        per_word = [tokens.filter(c_token__gte=w, c_token__lt=w + "\U0010ffff").values("account_id") for w in words]
+        matching = per_word[0] if len(per_word) == 1 else per_word[0].intersection(*per_word[1:])
+        return queryset.filter(PkInArray(F("pk"), ArraySubquery(matching)))
     for word in words:
         queryset = queryset.filter(Q(name__icontains=word) | Q(external_id__icontains=word))
     return queryset
@@ -141,8 +160,9 @@ def account_filtered(*, filters: AccountFilters, user: User | None = None):
 
 
 def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int = 1, per_page: int = 25,
-                 user: User | None = None) -> AccountPage:
-    """One page of the account list: one query for the rows (with owners), at most one capped count."""
+                 user: User | None = None, exact_count: bool = False) -> AccountPage:
+    """One page of the account list: one query for the rows (with owners), at most one count —
+    capped at COUNT_CAP unless `exact_count` (which costs a scan of every matching account)."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
     page = max(1, page)
@@ -156,9 +176,10 @@ def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int
     if not has_next and (rows or page == 1):
         total, capped = offset + len(rows), False  # this page shows the end: no count needed
     else:
-        total = base.order_by().values("pk")[:COUNT_CAP + 1].count()
-        capped = total > COUNT_CAP
-        total = min(total, COUNT_CAP)
+        counted = base.order_by().values("pk")
+        total = counted.count() if exact_count else counted[:COUNT_CAP + 1].count()
+        capped = not exact_count and total > COUNT_CAP
+        total = min(total, COUNT_CAP) if capped else total
     return AccountPage(rows=rows, number=page, per_page=per_page, has_next=has_next, total=total, capped=capped, sort=sort)
 
 

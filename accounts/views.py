@@ -64,8 +64,9 @@ def account_list(request):
     form = AccountFilterForm(request.GET, members=None if partial else selectors.member_choices())
     form.is_valid()  # invalid filters are dropped, and shown with their error
     page = selectors.account_list(filters=form.filters(), sort=form.sort_key, page=form.page_number, per_page=form.page_size,
-                                  user=request.user)
-    context = {"form": form, "page": page, "sorts": selectors.SORTS, "can_edit": request.membership.can_edit}
+                                  user=request.user, exact_count=form.exact_count)
+    context = {"form": form, "page": page, "sorts": selectors.SORTS, "can_edit": request.membership.can_edit,
+               "per_page_choices": selectors.PER_PAGE_CHOICES}
     return render(request, "accounts/list.html#results" if partial else "accounts/list.html", context)
 
 
@@ -337,7 +338,8 @@ def team_member_remove(request, team_member_id):
 def account_financials(request, account_id):
     account = access_account_financials_by_id(membership=request.membership, account_id=account_id,
                                               edit=request.method == "POST")
-    form = FinancialPeriodForm(request.POST or None, initial={"currency": "EUR"})
+    periods = selectors.financial_periods(account=account)
+    form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else "EUR"})
     if request.method == "POST" and form.is_valid():
         try:
             services.financial_period_save(account=account, **form.cleaned_data)
@@ -346,7 +348,6 @@ def account_financials(request, account_id):
         else:
             messages.success(request, f"The period from {form.cleaned_data['period_start']} was saved.")
             return redirect(_turl(request, "accounts:financials", account.pk))
-    periods = selectors.financial_periods(account=account)
     return _tab(request, "accounts/financials.html", {
         "account": account, "periods": periods, "chart": charts.revenue_chart(periods),
         "summary": selectors.revenue_summary(periods), "form": form, "tab": "financials",

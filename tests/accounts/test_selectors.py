@@ -41,6 +41,8 @@ def test_search_words_follow_renames_and_bulk_writes(tenant_a):
         Account.objects.filter(pk=account.pk).update(name="Fresh Brand")
         assert _names(account_list(filters=AccountFilters(q="fresh"))) == ["Fresh Brand"]
         assert _names(account_list(filters=AccountFilters(q="old"))) == []
+        Account.objects.filter(pk=account.pk).update(external_id="CRM-77")
+        assert _names(account_list(filters=AccountFilters(q="crm 77"))) == ["Fresh Brand"]
         Account.objects.bulk_create([Account(tenant=tenant_a, name=f"Bulk {i}") for i in range(3)])
         assert _names(account_list(filters=AccountFilters(q="bulk"))) == ["Bulk 0", "Bulk 1", "Bulk 2"]
         # A write that does not touch the name leaves the words alone (and costs the trigger nothing).
@@ -131,6 +133,8 @@ def test_count_is_capped_and_skipped_when_the_page_shows_the_end(tenant_a, monke
         assert not second.has_next and second.total == 30 and [a.name for a in second.rows][0] == "Acc 25"
         beyond = account_list(filters=AccountFilters(), page=9, per_page=25)
         assert beyond.rows == [] and beyond.total == 26 and beyond.capped
+        exact = account_list(filters=AccountFilters(), page=1, per_page=25, exact_count=True)
+        assert exact.total == 30 and not exact.capped and exact.last_page == 2
     with tenant_context_of(tenant_a), CaptureQueriesContext(connection) as ctx:
         account_list(filters=AccountFilters(q="acc"), page=2, per_page=25)
     assert len(ctx.captured_queries) == 1  # the rows tell the end: no count
