@@ -60,6 +60,12 @@ def test_manager_imports_filters_classifies_and_sees_the_org_chart(page, tenant_
     assert page.locator("select[name=revenue_tier]").input_value() == "platinum"
     page.select_option("select[name=revenue_tier]", "")
     page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 3")
+    # Sorting by a column header: the rows, the URL and the form's sort box follow.
+    page.click("a.acc-sort:has-text('Account')")
+    page.wait_for_url(re.compile(r"sort=-name"))
+    page.wait_for_function("document.querySelector('#results tbody tr td a').textContent === 'Northwind Traders'")
+    assert page.locator("#account-filters select[name=sort]").input_value() == "-name"
+    assert "revenue_tier=" not in page.url  # empty filters stay out of shared links
 
     # Classify as strategic, with the reason; the reason is required.
     page.click("#results >> text=Harbour Freight Logistics")
