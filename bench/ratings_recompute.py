@@ -22,7 +22,6 @@ What it does:
 """
 
 import argparse
-import datetime as dt
 import os
 import resource
 import statistics

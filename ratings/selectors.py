@@ -489,7 +489,7 @@ class Evidence:
 def declassification_evidence(*, account: Account, now: dt.datetime | None = None) -> Evidence:
     """The evidence for one account: level history (hierarchy's monthly roll-up), the assessments' highest
     level, financial periods and discounts, and the call reports in the window. Six queries."""
-    from django.db.models import Avg, Max
+    from django.db.models import Max
 
     from hierarchy.models import Assessment
     from hierarchy.selectors import account_history

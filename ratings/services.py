@@ -293,6 +293,22 @@ def _sync_account_rating(account_ids, now) -> None:
 
 
 @transaction.atomic
+def overrides_expire(*, now: dt.datetime | None = None) -> int:
+    """Clears the tenant's overrides that have ended and puts the computed rating back on those
+    accounts (two statements). Every read already ignores an ended override; this keeps the stored
+    Account.rating, which the account list filters on, in step between nightly recomputes."""
+    now = now or timezone.now()
+    ended = list(RatingOverride.objects.select_for_update().filter(cleared_at__isnull=True, expires_at__lte=now)
+                 .values_list("pk", "account_id"))
+    if not ended:
+        return 0
+    RatingOverride.objects.filter(pk__in=[pk for pk, _ in ended]).update(
+        cleared_at=now, cleared_reason="expired", updated_at=now)
+    _sync_account_rating({account_id for _, account_id in ended}, now)
+    return len(ended)
+
+
+@transaction.atomic
 def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.datetime, by) -> RatingOverride:
     """Sets a manual rating until `expires_at`, replacing any override in force; Account.rating follows."""
     now = timezone.now()

@@ -5,12 +5,14 @@
   after changes to an account's assessments, call reports, financials, opportunities or key players.
 - ratings.recompute_all_tenants(): platform task run nightly by beat; lists the tenant ids (Tenant is
   not tenant-owned, so no scope is needed or opened) and queues one recompute per tenant.
+- ratings.expire_overrides(tenant_id) / ratings.expire_overrides_all_tenants(): clear ended manual
+  ratings between nightly runs (wants an hourly beat entry; the nightly recompute does it anyway).
 """
 
 from celery import shared_task
 from django.core.cache import cache
 
-from ratings.services import debounce_key, ratings_recompute
+from ratings.services import debounce_key, overrides_expire, ratings_recompute
 from tenancy.models import Tenant
 from tenancy.tasks import tenant_task
 
@@ -27,4 +29,17 @@ def recompute_all_tenants_task():
     tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
     for tenant_id in tenant_ids:
         recompute_ratings_task.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@tenant_task(name="ratings.expire_overrides")
+def expire_overrides_task(tenant_id):
+    return overrides_expire()
+
+
+@shared_task(name="ratings.expire_overrides_all_tenants")
+def expire_overrides_all_tenants_task():
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        expire_overrides_task.delay(tenant_id)
     return len(tenant_ids)

@@ -61,6 +61,25 @@ def test_override_applies_until_it_expires_by_itself(admin_a):
     assert _rating(admin_a, account) == "C"
 
 
+def test_ended_overrides_are_cleared_between_nightly_runs(admin_a, admin_b):
+    from ratings.tasks import expire_overrides_all_tenants_task
+
+    mine = AccountFactory(tenant=admin_a.tenant)
+    theirs = AccountFactory(tenant=admin_b.tenant)
+    with time_machine.travel(NOW, tick=False):
+        for member, account in ((admin_a, mine), (admin_b, theirs)):
+            with member.scope():
+                services.ratings_recompute()  # computed: D
+                services.override_set(account=account, rating="A", reason="for now", by=member.user,
+                                      expires_at=NOW + dt.timedelta(hours=2))
+        assert _rating(admin_a, mine) == "A"
+    with time_machine.travel(NOW + dt.timedelta(hours=3), tick=False):
+        assert expire_overrides_all_tenants_task.delay().get() == 2
+    assert (_rating(admin_a, mine), _rating(admin_b, theirs)) == ("D", "D")
+    with admin_a.scope():
+        assert RatingOverride.objects.get().cleared_reason == "expired"
+
+
 def test_override_validation_and_replacement(admin_a):
     account = AccountFactory(tenant=admin_a.tenant)
     with admin_a.scope():

@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
 from ratings import services

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from accounts.models import Account
 from ratings import services

@@ -5,6 +5,7 @@ change; the task runs for real (eagerly here, and on a live worker over Redis)."
 import datetime as dt
 import os
 import time
+import uuid
 from decimal import Decimal
 from unittest import mock
 
@@ -136,9 +137,13 @@ def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, sett
             time.sleep(0.2)
         return False
 
+    # A queue of this test's own, so no other worker on the same Redis (a parallel run) takes its tasks.
+    queue, default_queue = f"ratings-test-{uuid.uuid4().hex}", app.conf.task_default_queue
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
     try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10,
+                          queues=[queue]):
             with tenant_context(admin_a.tenant.pk):  # commit → the worker recomputes under the new version
                 services.policy_defaults_ensure()
                 draft = services.policy_draft_save(by=admin_a.user, **pipeline_only())
@@ -150,5 +155,6 @@ def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, sett
             assert wait_for("A"), rating()
     finally:
         app.conf.task_always_eager = True
+        app.conf.task_default_queue = default_queue
     with tenant_context(admin_a.tenant.pk):
         assert AccountRating.objects.get(account=account).score == Decimal(75)

@@ -228,3 +228,39 @@ def test_dashboard_panel_lists_my_due_accounts(manager_a):
     assert "Due and overdue for contact" in page
     assert "Mine, never called" in page and "Not mine" not in page
     assert "2 overdue across" in page
+
+
+def test_template_tags_other_apps_can_include(admin_a, django_assert_max_num_queries):
+    """{% rating_badge %} marks hand-set ratings with one query for any number of badges;
+    {% rating_panel %} renders the "why" panel for the account page."""
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    accounts = [AccountFactory(tenant=admin_a.tenant, name=f"Tagged {i}") for i in range(6)]
+    _rate(admin_a)
+    request = RequestFactory().get("/")
+    request.user, request.membership, request.tenant = admin_a.user, admin_a.membership, admin_a.tenant
+    with admin_a.scope():
+        services.override_set(account=accounts[0], rating="A", reason="Renewal", by=admin_a.user,
+                              expires_at=timezone.now() + dt.timedelta(days=9))
+        rows = list(Account.objects.order_by("name"))
+        badges = Template("{% load rating_tags %}{% for a in rows %}{% rating_badge a %}{% endfor %}")
+        with django_assert_max_num_queries(1):
+            html = badges.render(Context({"rows": rows, "request": request}))
+        assert html.count('class="badge rating-D"') == 5
+        assert 'class="badge rating-A rt-overridden" title="Set by hand until' in html and "Renewal" in html
+        panel = Template("{% load rating_tags %}{% rating_panel account %}").render(
+            Context({"account": rows[0], "request": request}))
+    assert "Set by hand to <strong>A</strong> (computed: D)" in panel
+    assert "Why D? Score" in panel and f"/t/{admin_a.tenant.slug}/ratings/accounts/{rows[0].pk}/" in panel
+
+
+def test_recompute_now_button_is_for_admins(admin_a, manager_a, django_capture_on_commit_callbacks):
+    account = AccountFactory(tenant=admin_a.tenant)
+    url = admin_a.url("ratings/recompute/")
+    assert manager_a.client.post(url).status_code == 404
+    assert admin_a.client.get(url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_a.client.post(url).status_code == 302
+    with admin_a.scope():
+        assert Account.objects.get(pk=account.pk).rating == "D"
