@@ -156,6 +156,7 @@ class RowPlan:
     instance: object = None
     classify: tuple | None = None  # (from, to, reason)
     reports_to_external_id: str = ""
+    reports_to_given: bool = False  # the file has the column: a blank cell means "reports to nobody"
     newly_left: bool = False
 
     def error(self, column: str, message: str) -> None:
@@ -375,6 +376,7 @@ def plan_contacts(raw_rows) -> ImportPlan:
         if new.get("left_on") and new["left_on"] > timezone.localdate():
             row.error("left_on", "is in the future.")
         row.reports_to_external_id = values.get("reports_to_external_id", "")
+        row.reports_to_given = "reports_to_external_id" in values
         row.values = new
     # Managers: in the file (earlier or later) or already here; same account; no loops.
     boss_of: dict[str, str] = {}
@@ -407,9 +409,7 @@ def plan_contacts(raw_rows) -> ImportPlan:
             _validate_new(row, Contact(**row.values), exclude=["tenant", "account", "reports_to"])
             continue
         row.changed = [f for f, v in row.values.items() if getattr(contact, f) != v]
-        wanted_boss = row.reports_to_external_id or None
-        current_boss = _current_boss_ref(contact)
-        if wanted_boss != current_boss:
+        if row.reports_to_given and (row.reports_to_external_id or None) != _current_boss_ref(contact):
             row.changed.append("reports_to")
         row.newly_left = contact.is_active and row.values.get("is_active") is False
         row.action = "update" if row.changed else "unchanged"
@@ -430,9 +430,9 @@ def _find_loops(rows: list[RowPlan], boss_of: dict[str, str], account_ids: set[i
     here = list(Contact.objects.filter(account_id__in=account_ids).values_list("pk", "external_id", "reports_to_id"))
     key = {pk: (ext or f"#{pk}") for pk, ext, _ in here}
     graph = {key[pk]: key.get(boss) for pk, _, boss in here if boss is not None}
-    in_file = {row.external_id for row in rows if row.external_id}
-    for ext in in_file:
-        graph.pop(ext, None)
+    for row in rows:  # the file decides the manager of each row that has the column
+        if row.external_id and row.reports_to_given:
+            graph.pop(row.external_id, None)
     graph.update(boss_of)
     for row in rows:
         if row.external_id not in boss_of:

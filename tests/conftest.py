@@ -1,5 +1,7 @@
 import os
 import re
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -115,6 +117,54 @@ _CSRF = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+
 def same_page(first, second) -> bool:
     """Two responses show the same page, but for the per-request masked CSRF token."""
     return _CSRF.sub(rb"\1", first.content) == _CSRF.sub(rb"\1", second.content)
+
+
+# --- Live Celery worker over Redis ------------------------------------------------------------------
+
+_AMQP_CACHES = ("queues", "default_queue", "router", "send_task_message")
+
+
+def _reset_celery_routing(app):
+    """Celery caches the queue table and the sender on first use; drop them so a changed
+    task_default_queue is really where the next task goes."""
+    for name in _AMQP_CACHES:
+        app.amqp.__dict__.pop(name, None)
+    app.amqp._rtable = None
+
+
+@pytest.fixture
+def live_worker():
+    """Starts a real Celery worker (solo pool, in this process) on a queue of its own, so no stale
+    message of an earlier run and no other worker on the same Redis shares its tasks."""
+    pytest.importorskip("redis")
+    from celery.contrib.testing.worker import start_worker
+
+    from keystone.celery import app
+
+    try:
+        app.connection_for_write().ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("KEYSTONE_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is required here and did not answer: {exc!r}")
+        pytest.skip("no Redis broker reachable")
+
+    @contextmanager
+    def running():
+        queue = f"test-{uuid.uuid4().hex}"
+        saved = app.conf.task_always_eager, app.conf.task_default_queue
+        app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+        _reset_celery_routing(app)
+        try:
+            with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10,
+                              queues=[queue]):
+                yield app
+        finally:
+            app.conf.task_always_eager, app.conf.task_default_queue = saved
+            _reset_celery_routing(app)
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_delete(queue)
+
+    return running
 
 
 # --- Browser tests: real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright ---------

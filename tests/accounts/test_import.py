@@ -256,3 +256,17 @@ def test_sample_files_import_cleanly(manager_a):
         assert b"problem" not in preview.content and confirm.status_code == 302
     with manager_a.scope():
         assert Account.objects.count() == 2 and Contact.objects.filter(reports_to__isnull=False).count() == 1
+
+
+def test_a_file_without_the_manager_column_keeps_the_org_chart(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant, external_id="A-1")
+    boss = ContactFactory(account=account, external_id="B-1")
+    ContactFactory(account=account, external_id="B-2", reports_to=boss, title="Old title")
+    preview, _ = _import(manager_a, "external_id,account_external_id,full_name,title\nB-2,A-1,Renamed,New title\n", kind="contacts")
+    assert b"changes full_name, title" in preview.content
+    with manager_a.scope():
+        person = Contact.objects.get(external_id="B-2")
+        assert (person.full_name, person.title, person.reports_to_id) == ("Renamed", "New title", boss.pk)
+    _import(manager_a, "external_id,account_external_id,full_name,reports_to_external_id\nB-2,A-1,Renamed,\n", kind="contacts")
+    with manager_a.scope():
+        assert Contact.objects.get(external_id="B-2").reports_to_id is None  # a blank cell: reports to nobody

@@ -3,9 +3,7 @@ assessments queue one debounced recompute of that account after commit; nothing 
 change; the task runs for real (eagerly here, and on a live worker over Redis)."""
 
 import datetime as dt
-import os
 import time
-import uuid
 from decimal import Decimal
 from unittest import mock
 
@@ -102,25 +100,9 @@ def test_the_queued_recompute_updates_the_rating(manager_a, django_capture_on_co
         assert AccountRating.objects.get(account=account).score == Decimal(80)
 
 
-def _worker_or_skip():
-    pytest.importorskip("redis")
-    from keystone.celery import app
-
-    try:
-        app.connection_for_write().ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("KEYSTONE_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required here and did not answer: {exc!r}")
-        pytest.skip("no Redis broker reachable")
-    return app
-
-
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, settings):
-    from celery.contrib.testing.worker import start_worker
-
-    app = _worker_or_skip()
+def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, settings, live_worker):
     settings.RATINGS_DEBOUNCE_SECONDS = 1
     account = AccountFactory(tenant=admin_a.tenant)
     OpportunityFactory(account=account, value=Decimal(55))
@@ -137,24 +119,15 @@ def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, sett
             time.sleep(0.2)
         return False
 
-    # A queue of this test's own, so no other worker on the same Redis (a parallel run) takes its tasks.
-    queue, default_queue = f"ratings-test-{uuid.uuid4().hex}", app.conf.task_default_queue
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
-    try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10,
-                          queues=[queue]):
-            with tenant_context(admin_a.tenant.pk):  # commit → the worker recomputes under the new version
-                services.policy_defaults_ensure()
-                draft = services.policy_draft_save(by=admin_a.user, **pipeline_only())
-                services.policy_activate(policy=draft, by=admin_a.user)
-            assert wait_for("B"), rating()
-            with tenant_context(admin_a.tenant.pk):  # a change → debounced recompute of the account
-                plan_services.opportunity_create(account=Account.objects.get(pk=account.pk), name="More",
-                                                 value=Decimal(20), close_date=dt.date(2027, 1, 1))
-            assert wait_for("A"), rating()
-    finally:
-        app.conf.task_always_eager = True
-        app.conf.task_default_queue = default_queue
+    with live_worker():
+        with tenant_context(admin_a.tenant.pk):  # commit → the worker recomputes under the new version
+            services.policy_defaults_ensure()
+            draft = services.policy_draft_save(by=admin_a.user, **pipeline_only())
+            services.policy_activate(policy=draft, by=admin_a.user)
+        assert wait_for("B"), rating()
+        with tenant_context(admin_a.tenant.pk):  # a change → debounced recompute of the account
+            plan_services.opportunity_create(account=Account.objects.get(pk=account.pk), name="More",
+                                             value=Decimal(20), close_date=dt.date(2027, 1, 1))
+        assert wait_for("A"), rating()
     with tenant_context(admin_a.tenant.pk):
         assert AccountRating.objects.get(account=account).score == Decimal(75)

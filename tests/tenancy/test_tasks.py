@@ -1,6 +1,5 @@
 """Tasks and tenants: a task gets its tenant from its arguments only, and never inherits one."""
 
-import os
 import time
 
 import pytest
@@ -59,28 +58,13 @@ def test_eager_task_runs_in_its_tenant(manager_a, manager_b):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_two_tasks_in_a_row_on_one_worker_never_inherit_a_tenant(manager_a, settings):
-    pytest.importorskip("redis")
-    from celery.contrib.testing.worker import start_worker
-
-    from keystone.celery import app
-
-    try:
-        app.connection_for_write().ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("KEYSTONE_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required here and did not answer: {exc!r}")
-        pytest.skip("no Redis broker reachable")
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
-            count_members_task.delay(manager_a.tenant.pk)
-            platform_probe_task.delay()
-            deadline = time.monotonic() + 30
-            while len(SEEN) < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
-    finally:
-        app.conf.task_always_eager = True
+def test_two_tasks_in_a_row_on_one_worker_never_inherit_a_tenant(manager_a, live_worker):
+    with live_worker():
+        count_members_task.delay(manager_a.tenant.pk)
+        platform_probe_task.delay()
+        deadline = time.monotonic() + 30
+        while len(SEEN) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
     assert [s["task"] for s in SEEN] == ["tenant", "platform"]
     assert SEEN[0]["members"] == 1
     if connection.vendor == "postgresql":
