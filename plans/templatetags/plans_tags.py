@@ -7,34 +7,24 @@
 
 Each runs a fixed number of queries and shows times in the tenant's time zone."""
 
-from zoneinfo import ZoneInfo
-
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from plans import selectors
+from plans import account_page, selectors
 
 register = template.Library()
 
 
-def _tz(request):
-    tenant = getattr(request, "tenant", None)
-    return ZoneInfo(tenant.timezone) if tenant is not None else timezone.get_current_timezone()
-
-
 @register.simple_tag(takes_context=True)
 def plans_account_panel(context, account):
-    request = context["request"]
-    with timezone.override(_tz(request)):
-        activity = selectors.account_activity(account=account)
-        return render_to_string("plans/_account_activity.html", {"activity": activity}, request=request)
+    return account_page.panel(context["request"], account)
 
 
 @register.simple_tag(takes_context=True)
 def plans_overdue_actions(context, account):
     request = context["request"]
-    with timezone.override(_tz(request)):
+    with timezone.override(account_page.tenant_timezone(request)):
         overdue = selectors.overdue_actions(today=timezone.localdate(), account=account)
         return render_to_string("plans/_account_overdue.html", {"overdue_actions": overdue}, request=request)
 

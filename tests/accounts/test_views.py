@@ -108,10 +108,12 @@ def test_account_pages_query_count_does_not_grow(admin_a, make_member, tab):
     for account, count in ((small, 5), (large, 50)):
         for _ in range(count if tab == "team/" else 1):
             TeamMemberFactory(account=account, user=make_member(admin_a.tenant, Role.VIEWER).user)
+    admin_a.client.get(admin_a.url(f"accounts/{small.pk}/{tab}"))  # first use creates the tenant's defaults
     n_small, _, _ = _queries(admin_a.client, admin_a.url(f"accounts/{small.pk}/{tab}"))
     n_large, ours, response = _queries(admin_a.client, admin_a.url(f"accounts/{large.pk}/{tab}"))
     assert n_small == n_large, (n_small, n_large)
-    assert n_large <= 18 and ours <= 5
+    # The overview also carries the hierarchy, key-player, plans and rating panels, each in fixed queries.
+    assert n_large <= 42 if tab == "" else (n_large <= 18 and ours <= 5)
     _, _, partial = _queries(admin_a.client, admin_a.url(f"accounts/{large.pk}/{tab}"), **HTMX)
     assert b"<html" not in partial.content and b'class="tabs"' in partial.content
 
