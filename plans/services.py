@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import Account, Contact
 from plans.models import (
     CLOSED_STAGES,
+    OPEN_ACTION_STATUSES,
     AccountPlan,
     ActionStatus,
     CalendarFeed,
@@ -121,11 +122,21 @@ def _check_target_level(level: int | None) -> None:
                                                f"{level} is not one of them."})
 
 
+def _carry_open_actions(*, from_plan_ids: list[int], to_plan: AccountPlan) -> int:
+    """Moves the open actions of plans just archived onto the account's newly active plan, so no
+    open work is stranded on an archived (read-only) plan. One UPDATE; returns how many moved."""
+    if not from_plan_ids:
+        return 0
+    return PlanAction.objects.filter(plan_id__in=from_plan_ids, status__in=OPEN_ACTION_STATUSES).update(
+        plan=to_plan, updated_at=timezone.now())
+
+
 @transaction.atomic
 def plan_create(*, account: Account, title: str, objectives: str, owner: User | None = None,
                 target_level: int | None = None, target_date: dt.date | None = None,
                 review_date: dt.date | None = None, created_by: User | None = None) -> AccountPlan:
-    """Starts the account's active plan. The previous active plan is archived and kept."""
+    """Starts the account's active plan. The previous active plan is archived and kept; its open
+    actions move to the new plan (`plan.carried_over_actions` says how many)."""
     _require_members([owner], "owner")
     if target_date is not None and target_date < _today():
         raise ValidationError({"target_date": "The target date is in the past: choose a date from today on."})
@@ -141,7 +152,9 @@ def plan_create(*, account: Account, title: str, objectives: str, owner: User | 
         previous.status = PlanStatus.ARCHIVED
         previous.archived_at = timezone.now()
         previous.save(update_fields=["status", "archived_at", "updated_at"])
-    return _clean_and_save(plan)
+    _clean_and_save(plan)
+    plan.carried_over_actions = _carry_open_actions(from_plan_ids=[previous.pk] if previous else [], to_plan=plan)
+    return plan
 
 
 PLAN_EDITABLE = {"title", "objectives", "owner", "target_level", "target_date", "review_date"}
@@ -180,15 +193,19 @@ def plan_archive(*, plan: AccountPlan) -> AccountPlan:
 
 @transaction.atomic
 def plan_reactivate(*, plan: AccountPlan) -> AccountPlan:
-    """Makes an archived plan the account's active plan again (archiving the current one)."""
+    """Makes an archived plan the account's active plan again (archiving the current one, whose open
+    actions move to this plan: `plan.carried_over_actions` says how many)."""
+    plan.carried_over_actions = 0
     if plan.status == PlanStatus.ACTIVE:
         return plan
     _lock_account(plan.account)
-    AccountPlan.objects.filter(account_id=plan.account_id, status=PlanStatus.ACTIVE).update(
-        status=PlanStatus.ARCHIVED, archived_at=timezone.now(), updated_at=timezone.now())
+    current = AccountPlan.objects.filter(account_id=plan.account_id, status=PlanStatus.ACTIVE)
+    current_ids = list(current.values_list("pk", flat=True))
+    current.update(status=PlanStatus.ARCHIVED, archived_at=timezone.now(), updated_at=timezone.now())
     plan.status = PlanStatus.ACTIVE
     plan.archived_at = None
     plan.save(update_fields=["status", "archived_at", "updated_at"])
+    plan.carried_over_actions = _carry_open_actions(from_plan_ids=current_ids, to_plan=plan)
     return plan
 
 

@@ -146,9 +146,17 @@ def plan_create(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"Plan “{plan.title}” is now the active plan of {plan.account.name}.")
+            messages.success(request, f"Plan “{plan.title}” is now the active plan of {plan.account.name}."
+                                      + _carried_over(plan))
             return redirect(_tenant_url(request, "plans:plan_detail", plan.pk))
     return render(request, "plans/plan_form.html", {"form": form, "plan": None})
+
+
+def _carried_over(plan) -> str:
+    count = getattr(plan, "carried_over_actions", 0)
+    if not count:
+        return ""
+    return f" {count} open action{'s' if count != 1 else ''} carried over from the previous plan."
 
 
 @vary_on_headers("HX-Request")
@@ -194,7 +202,8 @@ def plan_archive(request, plan_id):
     plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
     if request.POST.get("reactivate"):
         services.plan_reactivate(plan=plan)
-        messages.success(request, f"“{plan.title}” is the active plan of {plan.account.name} again.")
+        messages.success(request, f"“{plan.title}” is the active plan of {plan.account.name} again."
+                                  + _carried_over(plan))
     else:
         services.plan_archive(plan=plan)
         messages.success(request, f"“{plan.title}” is archived. It stays readable with its actions.")

@@ -87,6 +87,50 @@ def test_archived_plans_cannot_be_edited_but_can_be_reactivated(manager_a):
         assert old.status == PlanStatus.ACTIVE and new.status == PlanStatus.ARCHIVED
 
 
+def test_a_new_plan_carries_the_open_actions_of_the_archived_one(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    with manager_a.scope():
+        first = services.plan_create(account=account, title="FY26", objectives="Grow")
+        open_ = services.action_create(plan=first, title="Call the CFO", due_date=_today())
+        started = services.action_create(plan=first, title="Draft proposal", due_date=_today())
+        services.action_set_status(action=started, status=ActionStatus.IN_PROGRESS)
+        done = services.action_create(plan=first, title="Send deck", due_date=_today())
+        services.action_set_status(action=done, status=ActionStatus.DONE)
+        cancelled = services.action_create(plan=first, title="Old idea", due_date=_today())
+        services.action_set_status(action=cancelled, status=ActionStatus.CANCELLED)
+
+        second = services.plan_create(account=account, title="FY27", objectives="Grow more")
+
+        assert second.carried_over_actions == 2
+        assert set(second.actions.values_list("pk", flat=True)) == {open_.pk, started.pk}
+        assert set(first.actions.values_list("pk", flat=True)) == {done.pk, cancelled.pk}
+
+
+def test_the_first_plan_carries_nothing(manager_a):
+    with manager_a.scope():
+        plan = services.plan_create(account=AccountFactory(tenant=manager_a.tenant), title="P", objectives="x")
+        assert plan.carried_over_actions == 0
+
+
+def test_reactivating_a_plan_carries_the_open_actions_of_the_current_one(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    with manager_a.scope():
+        old = services.plan_create(account=account, title="Old", objectives="x")
+        kept = services.action_create(plan=old, title="Done long ago", due_date=_today())
+        services.action_set_status(action=kept, status=ActionStatus.DONE)
+        new = services.plan_create(account=account, title="New", objectives="y")
+        pending = services.action_create(plan=new, title="Book the visit", due_date=_today())
+        finished = services.action_create(plan=new, title="Intro call", due_date=_today())
+        services.action_set_status(action=finished, status=ActionStatus.DONE)
+        old.refresh_from_db()
+
+        services.plan_reactivate(plan=old)
+
+        assert old.carried_over_actions == 1
+        assert set(old.actions.values_list("pk", flat=True)) == {kept.pk, pending.pk}
+        assert list(new.actions.values_list("pk", flat=True)) == [finished.pk]
+
+
 def test_plan_update_saves_only_changed_fields(manager_a):
     plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
     with manager_a.scope():

@@ -93,6 +93,25 @@ def test_start_a_plan_then_a_second_one_archives_the_first(manager_a):
         assert list(AccountPlan.objects.order_by("pk").values_list("status", flat=True)) == ["archived", "active"]
 
 
+def test_new_plan_and_reactivation_say_how_many_open_actions_were_carried_over(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    old = PlanFactory(account=account)
+    for _ in range(3):
+        ActionFactory(plan=old)
+    ActionFactory(plan=old, status=ActionStatus.DONE)
+    data = {"account": account.pk, "title": "Next year", "objectives": "More", "owner": manager_a.user.pk,
+            "target_level": "", "target_date": "", "review_date": ""}
+    response = manager_a.client.post(manager_a.url("plans/new/"), data, follow=True)
+    assert "3 open actions carried over from the previous plan." in response.content.decode()
+    with manager_a.scope():
+        new = AccountPlan.objects.get(status="active")
+        assert new.actions.count() == 3 and old.actions.count() == 1
+    response = manager_a.client.post(manager_a.url(f"plans/{old.pk}/archive/"), {"reactivate": "1"}, follow=True)
+    assert "3 open actions carried over from the previous plan." in response.content.decode()
+    with manager_a.scope():
+        assert old.actions.count() == 4 and new.actions.count() == 0
+
+
 def test_plan_form_errors_are_specific(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     past = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
