@@ -2,6 +2,7 @@
 htmx requests get the page's partial (Django 6 {% partialdef %})."""
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -92,14 +93,29 @@ def _distribution_chart(distribution, levels):
 
 # --- Account: relationship map, roll-ups, playbook, history -------------------------------------------
 
-def account_panel_context(request, account) -> dict:
-    """Everything the account panel shows; also used by the {% hierarchy_account_panel %} tag."""
+def _client_page(request, fallback: str) -> str:
+    """The page the browser shows (htmx's HX-Current-URL) when it is this site and under this tenant;
+    `fallback` otherwise. An htmx request to an endpoint of the panel (assess, a section refresh) is not
+    the page itself, so links and forms it renders return to the page that holds the panel."""
+    current = request.htmx.current_url if request.htmx else None
+    if current and url_has_allowed_host_and_scheme(current, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        parts = urlsplit(current)
+        if parts.path.startswith(f"/t/{request.tenant.slug}/"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return fallback
+
+
+def account_panel_context(request, account, *, page_url: str | None = None) -> dict:
+    """Everything the account panel shows; also used by the account page (hierarchy.account_page).
+    page_url: the page the panel is shown on, where its Acknowledge and Add relationship forms return
+    (the request's own page unless the caller knows better)."""
     hmap = selectors.relationship_map(account=account, model=services.hierarchy_defaults_ensure())
     history = selectors.account_history(account=account, months=18)
     return {
         "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
         "history_chart": _account_chart(history, len(hmap.levels) or 5),
-        "can_edit": can_edit(request),
+        "can_edit": can_edit(request), "page_url": page_url or request.get_full_path(),
     }
 
 
@@ -107,10 +123,12 @@ def account_panel_context(request, account) -> dict:
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(request=request, account_id=account_id)
-    context = account_panel_context(request, account)
-    if request.htmx and request.GET.get("section") in {"map", "summary", "playbook", "history", "alerts"}:
-        return render(request, f"hierarchy/account.html#{request.GET['section']}", context)
-    return render(request, "hierarchy/account.html", context)
+    section = request.GET.get("section") if request.htmx else None
+    if section in {"map", "summary", "playbook", "history", "alerts"}:
+        page_url = _client_page(request, _turl(request, "hierarchy:account", account.pk))
+        return render(request, f"hierarchy/account.html#{section}",
+                      account_panel_context(request, account, page_url=page_url))
+    return render(request, "hierarchy/account.html", account_panel_context(request, account, page_url=request.path))
 
 
 @tenant_view(editor=True)
@@ -126,8 +144,9 @@ def relationship_new(request, account_id):
             _add_errors(form, error)
         else:
             messages.success(request, f"Relationship added: {relationship.user.get_full_name()} ↔ {relationship.contact}.")
-            return redirect(_turl(request, "hierarchy:account", account.pk))
-    return render(request, "hierarchy/relationship_new.html", {"account": account, "form": form})
+            return redirect(_next_or(request, _turl(request, "hierarchy:account", account.pk)))
+    return render(request, "hierarchy/relationship_new.html", {"account": account, "form": form,
+                                                               "next": _next_or(request, "")})
 
 
 # --- Relationship -----------------------------------------------------------------------------------
@@ -186,7 +205,9 @@ def assess(request, relationship_id):
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
             if request.htmx:
                 relationship.account.refresh_from_db(fields=["current_level"])
-                context = account_panel_context(request, relationship.account) | {"oob": True, "flash": note}
+                page_url = _client_page(request, _turl(request, "hierarchy:account", relationship.account_id))
+                context = account_panel_context(request, relationship.account, page_url=page_url) | {
+                    "oob": True, "flash": note}
                 return render(request, "hierarchy/account.html#assessed", context)
             messages.success(request, note)
             return redirect(_next_or(request, _turl(request, "hierarchy:account", relationship.account_id)))
@@ -252,7 +273,7 @@ def overview(request):
         "account_chart": charts.grouped_bars(title="Accounts by roll-up level", groups=[
             (f"{level.number}", [("Accounts", "s-eff", distribution["accounts"][level.number])]) for level in levels]),
         "alerts": selectors.open_alerts(limit=50), "rows": selectors.accounts_overview(limit=100),
-        "can_edit": can_edit(request),
+        "can_edit": can_edit(request), "page_url": request.get_full_path(),
     })
 
 

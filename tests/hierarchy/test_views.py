@@ -349,3 +349,57 @@ def test_htmx_can_refresh_one_section_and_the_assess_page_works_without_javascri
     assert "<html" not in html and "HX-Request" in section["Vary"]
     full = manager_a.client.get(_assess_url(manager_a, rel)).content.decode()
     assert "<html" in full and 'name="evidence"' in full and "<dialog" not in full
+
+
+# --- The panel on both pages: forms return to the page that shows it -------------------------------------
+
+def _ack_next(html):
+    return re.findall(r'alerts/\d+/acknowledge/" class="inline">.*?name="next" value="([^"]*)"', html, re.S)
+
+
+@pytest.mark.parametrize("page", ["hierarchy", "account"])
+def test_acknowledge_after_an_htmx_assessment_returns_to_the_page_showing_the_panel(page, account, rel, manager_a):
+    page_path = _map_url(manager_a, account) if page == "hierarchy" else manager_a.url(f"accounts/{account.pk}/")
+    assess(rel, 4)
+    html = manager_a.client.get(page_path).content.decode()
+    assert 'id="hier-map"' in html and 'id="hier-dialog"' in html
+    assert f"relationships/new/?next={page_path}\"" in html and f"assess/?next={page_path}\"" in html
+    response = manager_a.client.post(_assess_url(manager_a, rel), {"level": "2", "evidence": "They went to a rival."},
+                                     headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page_path}"})
+    html = response.content.decode()
+    assert "level fell from 4 to 2" in html
+    assert _ack_next(html) == [page_path]  # not the assess URL the OOB section was rendered under
+    with manager_a.scope():
+        alert = HierarchyAlert.objects.get()
+    ack = manager_a.client.post(manager_a.url(f"hierarchy/alerts/{alert.pk}/acknowledge/"), {"next": page_path})
+    assert ack.status_code == 302 and ack["Location"] == page_path
+
+
+@pytest.mark.parametrize("current", ["http://evil.example/t/tenant-a/accounts/1/", "http://testserver/t/tenant-b/x/", ""])
+def test_a_foreign_or_missing_current_url_falls_back_to_the_hierarchy_page(current, account, rel, manager_a):
+    assess(rel, 4)
+    headers = {"HX-Request": "true"} | ({"HX-Current-URL": current} if current else {})
+    html = manager_a.client.post(_assess_url(manager_a, rel), {"level": "1", "evidence": "Silence."},
+                                 headers=headers).content.decode()
+    assert _ack_next(html) == [_map_url(manager_a, account)]
+    section = manager_a.client.get(_map_url(manager_a, account) + "?section=alerts", headers=headers).content.decode()
+    assert _ack_next(section) == [_map_url(manager_a, account)]
+
+
+def test_add_relationship_from_the_account_page_returns_there(account, manager_a, make_member):
+    colleague = make_member(account.tenant)
+    contact = ContactFactory(account=account, full_name="Pat Procurement")
+    page_path = manager_a.url(f"accounts/{account.pk}/")
+    form = manager_a.client.get(manager_a.url(f"hierarchy/accounts/{account.pk}/relationships/new/") + f"?next={page_path}")
+    assert f'name="next" value="{page_path}"' in form.content.decode()
+    response = manager_a.client.post(manager_a.url(f"hierarchy/accounts/{account.pk}/relationships/new/"),
+                                     {"user": colleague.user.pk, "contact": contact.pk, "owner": colleague.user.pk,
+                                      "next": page_path})
+    assert response.status_code == 302 and response["Location"] == page_path
+
+
+def test_overview_acknowledge_returns_to_the_overview(account, rel, manager_a):
+    assess(rel, 4)
+    assess(rel, 3)
+    html = manager_a.client.get(manager_a.url("hierarchy/") + "?x=1").content.decode()
+    assert 'name="next" value="/t/tenant-a/hierarchy/?x=1"' in html
