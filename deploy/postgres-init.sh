@@ -7,7 +7,7 @@ CREATE ROLE keystone_owner LOGIN PASSWORD '${KEYSTONE_OWNER_PASSWORD}' NOSUPERUS
 CREATE ROLE keystone_app LOGIN PASSWORD '${KEYSTONE_APP_PASSWORD}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 CREATE DATABASE keystone OWNER keystone_owner;
 REVOKE ALL ON DATABASE keystone FROM PUBLIC;
-GRANT CONNECT ON DATABASE keystone TO keystone_app;
+GRANT CONNECT, TEMPORARY ON DATABASE keystone TO keystone_app;  -- TEMPORARY: the ratings recompute stages scores in a temp table
 SQL
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname keystone \
   -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC; ALTER SCHEMA public OWNER TO keystone_owner;"

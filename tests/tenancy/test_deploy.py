@@ -1,8 +1,11 @@
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import dj_database_url
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +50,90 @@ def test_seed_demo_is_safe_to_run_twice(capsys):
     assert (Tenant.objects.count(), User.objects.count()) == counts == (2, 9)
     out = capsys.readouterr().out
     assert "sam@consulting.example" in out and "keystone-demo" in out
+
+
+# --- The app role of deploy/postgres-init.sh: enough rights to run the app, none to escape RLS ------
+
+INIT_SCRIPT = ROOT / "deploy" / "postgres-init.sh"
+_DB_GRANT = re.compile(r"^GRANT ([A-Z, ]+) ON DATABASE keystone TO keystone_app;", re.MULTILINE)
+
+
+def _init_script_database_privileges() -> str:
+    grants = _DB_GRANT.findall(INIT_SCRIPT.read_text())
+    assert len(grants) == 1, "postgres-init.sh should grant the app role its database rights in one statement"
+    return grants[0].strip()
+
+
+def test_init_script_lets_the_app_role_create_temporary_tables():
+    text = INIT_SCRIPT.read_text()
+    assert "REVOKE ALL ON DATABASE keystone FROM PUBLIC;" in text
+    privileges = {p.strip() for p in _init_script_database_privileges().split(",")}
+    assert privileges == {"CONNECT", "TEMPORARY"}
+
+
+@pytest.fixture
+def app_role_connection(transactional_db):
+    """Switches Django's connection to the application role of KEYSTONE_APP_DATABASE_URL (on the test
+    database, with exactly the database rights postgres-init.sh gives it, plus grant_app_role's)."""
+    url = os.environ.get("KEYSTONE_APP_DATABASE_URL")
+    if not url:
+        if os.environ.get("KEYSTONE_REQUIRE_APP_ROLE") == "1":
+            pytest.fail("KEYSTONE_REQUIRE_APP_ROLE=1 but KEYSTONE_APP_DATABASE_URL is not set.")
+        pytest.skip("set KEYSTONE_APP_DATABASE_URL (a LOGIN NOSUPERUSER NOBYPASSRLS role) to run this")
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.fail("KEYSTONE_APP_DATABASE_URL is set but the suite does not run on PostgreSQL.")
+    app = dj_database_url.parse(url)
+    role = app["USER"]
+    call_command("grant_app_role", role, stdout=io.StringIO())
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        database = quote(connection.settings_dict["NAME"])
+        cursor.execute(f"REVOKE ALL ON DATABASE {database} FROM PUBLIC")
+        cursor.execute(f"GRANT {_init_script_database_privileges()} ON DATABASE {database} TO {quote(role)}")
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(USER=role, PASSWORD=app["PASSWORD"] or "",
+                                    HOST=app["HOST"] or saved["HOST"], PORT=app["PORT"] or saved["PORT"])
+    try:
+        yield connection
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+@pytest.mark.postgres
+def test_app_role_runs_the_ratings_recompute_and_cannot_get_around_rls(app_role_connection, tenant_a, tenant_b):
+    from django.db import DatabaseError
+
+    from accounts.models import Account
+    from ratings.services import policy_defaults_ensure, ratings_recompute
+    from tenancy.context import tenant_context
+    from tests.ratings.factories import AccountFactory
+
+    AccountFactory.create_batch(2, tenant=tenant_a)
+    AccountFactory(tenant=tenant_b)
+    with app_role_connection.cursor() as cursor:  # the first query opens the connection as the app role
+        cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        user, superuser, bypass = cursor.fetchone()
+    assert user == app_role_connection.settings_dict["USER"] and not superuser and not bypass
+
+    with tenant_context(tenant_a.pk):
+        policy_defaults_ensure()
+        result = ratings_recompute()  # CREATE TEMPORARY TABLE … needs the TEMPORARY right
+    assert result.accounts == 2
+    with tenant_context(tenant_a.pk):
+        assert set(Account.objects.values_list("rating", flat=True)) - {""}
+
+    table = app_role_connection.ops.quote_name(Account._meta.db_table)
+    with app_role_connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")  # no tenant set: RLS shows nothing
+        assert cursor.fetchone()[0] == 0
+    with pytest.raises(DatabaseError, match="row-level security"), tenant_context(tenant_a.pk):
+        with app_role_connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET tenant_id = %s", [tenant_b.pk])
+    with pytest.raises(DatabaseError, match="must be owner"), app_role_connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
