@@ -168,7 +168,7 @@ def recreate_database() -> None:
 HAND_SQL = """
 WITH acc AS (
     SELECT id, current_level, potential_level, classification, last_contact_at
-    FROM accounts_account WHERE tenant_id = %(t)s
+    FROM accounts_account WHERE tenant_id = %(t)s AND status <> 'declassified'
 ), survey AS (
     SELECT r.account_id, max(r.customer_level) AS level
     FROM hierarchy_relationship r JOIN accounts_contact c ON c.id = r.contact_id AND c.is_active

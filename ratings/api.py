@@ -104,7 +104,10 @@ class PreviewSerializer(serializers.Serializer):
     movers = serializers.ListField(child=inline_serializer("Mover", fields={
         "account": serializers.IntegerField(), "name": serializers.CharField(),
         "from_rating": serializers.CharField(), "from_score": serializers.DecimalField(max_digits=5, decimal_places=2),
-        "to_rating": serializers.CharField(), "to_score": serializers.DecimalField(max_digits=5, decimal_places=2)}))
+        "to_rating": serializers.CharField(), "to_score": serializers.DecimalField(max_digits=5, decimal_places=2),
+        "manual_rating": serializers.CharField(allow_null=True, help_text=(
+            "The manual rating in force, if any: the account keeps it until it ends."))}))
+    movers_with_manual_rating = serializers.IntegerField(help_text="Of movers_total: those with a manual rating in force.")
 
 
 class PolicyFilter(django_filters.FilterSet):
@@ -170,7 +173,9 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
             "moves": [{"from": a, "to": b, "accounts": n} for a, b, n in preview.moves],
             "movers_total": preview.movers_total,
             "movers": [{"account": m.account_id, "name": m.name, "from_rating": m.old_rating, "from_score": m.old_score,
-                        "to_rating": m.new_rating, "to_score": m.new_score} for m in preview.movers],
+                        "to_rating": m.new_rating, "to_score": m.new_score, "manual_rating": m.override_rating}
+                       for m in preview.movers],
+            "movers_with_manual_rating": preview.movers_overridden,
         }).data)
 
 

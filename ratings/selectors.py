@@ -37,7 +37,7 @@ from ratings.models import (
     ReviewDecision,
 )
 from ratings.scoring import _num, scored_select
-from ratings.signals import _model, declassification_ctes, signals_ctes_with_sig, with_clause
+from ratings.signals import _model, db_datetime, declassification_ctes, signals_ctes_with_sig, with_clause
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership
 
@@ -119,6 +119,11 @@ class Mover:
     old_score: Decimal
     new_rating: str
     new_score: Decimal
+    override_rating: str | None = None  # a manual rating in force: the account keeps it until it ends
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.override_rating)
 
 
 @dataclass
@@ -132,6 +137,7 @@ class PolicyPreview:
     movers: list[Mover]
     movers_total: int
     overrides_in_force: int
+    movers_overridden: int = 0  # of movers_total: those with a manual rating in force (they keep it)
 
     @property
     def unchanged(self) -> int:
@@ -147,7 +153,9 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
                    limit: int = 200) -> PolicyPreview:
     """What activating `draft` would do, on today's data: the A–D distribution under the active
     policy and under the draft, and the accounts whose computed rating would move. Uses the recompute's
-    own signal and scoring SQL for both policies. Four queries."""
+    own signal and scoring SQL for both policies, so it covers the accounts the recompute rates and the
+    ratings list shows (declassified ones are left out: see signals.accounts_source). Movers with a
+    manual rating in force are marked: they keep it until it ends. Four queries."""
     from ratings.services import BATCH_SETTINGS
 
     now = now or timezone.now()
@@ -156,26 +164,33 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
     ctes = signals_ctes_with_sig(now=now)
     ctes += [("old", *scored_select(active)), ("new", *scored_select(draft))]
     head, params = with_clause(ctes)
-    matrix = _query(f"{head} SELECT old.rating, new.rating, COUNT(*) FROM old JOIN new ON new.account_id = "
-                    "old.account_id GROUP BY old.rating, new.rating", params)
+    in_force = (f"LEFT JOIN {_table(RatingOverride)} ov ON ov.account_id = old.account_id AND ov.tenant_id = %s "
+                "AND ov.cleared_at IS NULL AND ov.expires_at > %s")
+    in_force_params = [current_tenant_id(), db_datetime(now)]
+    matrix = _query(f"{head} SELECT old.rating, new.rating, COUNT(*), COUNT(ov.id) FROM old JOIN new ON "
+                    f"new.account_id = old.account_id {in_force} GROUP BY old.rating, new.rating",
+                    [*params, *in_force_params])
     order = "CASE new.rating WHEN 'A' THEN 1 WHEN 'B' THEN 2 WHEN 'C' THEN 3 ELSE 4 END"
     rows = _query(
-        f"{head} SELECT old.account_id, a.name, old.rating, old.score, new.rating, new.score FROM old "
+        f"{head} SELECT old.account_id, a.name, old.rating, old.score, new.rating, new.score, ov.rating FROM old "
         f"JOIN new ON new.account_id = old.account_id JOIN {_table(Account)} a ON a.id = old.account_id "
-        f"AND a.tenant_id = %s WHERE old.rating <> new.rating ORDER BY old.rating, {order}, a.name, a.id LIMIT %s",
-        [*params, current_tenant_id(), limit])
-    current, proposed, moves = Counter(), Counter(), []
-    for old, new, count in matrix:
+        f"AND a.tenant_id = %s {in_force} WHERE old.rating <> new.rating "
+        f"ORDER BY old.rating, {order}, a.name, a.id LIMIT %s",
+        [*params, current_tenant_id(), *in_force_params, limit])
+    current, proposed, moves, movers_overridden = Counter(), Counter(), [], 0
+    for old, new, count, overridden in matrix:
         current[old] += count
         proposed[new] += count
         if old != new:
             moves.append((old, new, count))
+            movers_overridden += overridden
     moves.sort(key=lambda m: (-m[2], m[0], m[1]))
-    overrides = RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now).count()
+    overrides = (RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now)
+                 .exclude(account__status=AccountStatus.DECLASSIFIED).count())
     return PolicyPreview(
         active=active, draft=draft, total=sum(current.values()), current=dict(current), proposed=dict(proposed),
         moves=moves, movers=[Mover(*row) for row in rows], movers_total=sum(m[2] for m in moves),
-        overrides_in_force=overrides)
+        overrides_in_force=overrides, movers_overridden=movers_overridden)
 
 
 # --- One account ----------------------------------------------------------------------------------

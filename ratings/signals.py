@@ -22,6 +22,9 @@ Definitions (what the policy editor and the "why" panel describe):
   one of our people has a relationship.
 - survey_level: the highest customer-survey level among relationships with contacts still there.
 
+Declassified accounts are not rated: they have no signals here (see accounts_source), so the recompute
+leaves them (their last rating and history stay as they were) and the draft preview does not count them.
+
 The reads of keyplayers and plans tables are written here because those apps have no set-based
 selector for them yet (see the report); when an app or model is missing the signal is "no data".
 """
@@ -33,7 +36,7 @@ from django.db import connection
 from django.db.models import Avg, Count, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
-from accounts.models import Account, FinancialPeriod
+from accounts.models import Account, AccountStatus, FinancialPeriod
 
 Cte = tuple[str, str, list]  # (name, sql, params)
 
@@ -76,7 +79,10 @@ def days_between(now_placeholder: str, column: str) -> str:
 # --- sources (each one a scoped queryset grouped by account) --------------------------------------
 
 def accounts_source(account_ids=None):
-    return _for_accounts(Account.objects.all(), account_ids, "pk").values(
+    """The accounts that are rated: every account of the tenant except declassified ones. The recompute,
+    the draft preview and the declassification rule all start here, so they agree with the ratings
+    list (selectors.rated_accounts), which leaves declassified accounts out too."""
+    return _for_accounts(Account.objects.exclude(status=AccountStatus.DECLASSIFIED), account_ids, "pk").values(
         "id", "current_level", "potential_level", "classification", "last_contact_at", "rating", "status",
         "created_at",
     ).order_by()

@@ -129,3 +129,49 @@ def test_criteria_are_stored_in_canonical_form(admin_a):
         {"signal": "exec_level", "weight": 20, "scoring": "linear", "missing": 0, "zero_at": 1, "full_at": 5},
         {"signal": "pipeline", "weight": 10, "scoring": "bands", "missing": 0, "bands": [[0, 0], [50000.5, 40]]},
     ]
+
+
+def test_preview_recompute_and_list_leave_declassified_accounts_out_and_mark_manual_ratings(admin_a):
+    """The preview counts the accounts the ratings list shows and the recompute rates — not declassified
+    ones — and marks the movers that keep a manual rating in force."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from accounts.models import Account
+    from ratings import selectors
+    from tests.ratings.factories import OpportunityFactory
+    from tests.ratings.helpers import activate_policy, pipeline_only
+
+    tenant = admin_a.tenant
+    movers = [AccountFactory(tenant=tenant, name=f"Mover {i}") for i in range(3)]
+    gone = AccountFactory(tenant=tenant, name="Gone")
+    for account in (*movers, gone):
+        OpportunityFactory(account=account, value=Decimal(40))  # C under pipeline-only; B under the draft
+    with admin_a.scope():
+        activate_policy(admin_a, **pipeline_only())
+        services.ratings_recompute()
+        until = timezone.now() + dt.timedelta(days=30)
+        services.override_set(account=movers[1], rating="A", reason="Strategic deal", expires_at=until, by=admin_a.user)
+        services.override_set(account=gone, rating="A", reason="Before it went", expires_at=until, by=admin_a.user)
+        Account.objects.filter(pk=gone.pk).update(status="declassified")
+        AccountRating.objects.filter(account=gone).delete()
+        result = services.ratings_recompute()
+        assert result.accounts == 3
+        assert not AccountRating.objects.filter(account=gone).exists()  # the recompute does not rate it
+        assert set(selectors.rated_accounts().values_list("pk", flat=True)) == {a.pk for a in movers}
+        draft = services.policy_draft_save(by=admin_a.user, criteria=[
+            {"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 20, "full_at": 60, "missing": 0}])
+        preview = selectors.policy_preview(draft=draft, active=services.policy_defaults_ensure())
+    assert preview.total == 3
+    assert preview.current == {"C": 3} and preview.proposed == {"B": 3}
+    assert preview.moves == [("C", "B", 3)] and preview.movers_total == 3
+    assert [m.name for m in preview.movers] == ["Mover 0", "Mover 1", "Mover 2"]
+    assert [m.override_rating for m in preview.movers] == [None, "A", None]
+    assert preview.movers_overridden == 1 and preview.overrides_in_force == 1
+
+    page = admin_a.client.get(admin_a.url(f"ratings/policies/{draft.pk}/preview/")).content.decode()
+    assert "3 accounts would change rating" in page and "Gone" not in page
+    assert "1 of them has a manual rating in force and keeps it until it ends." in page
+    assert page.count("keeps manual") == 1
