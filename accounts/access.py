@@ -31,6 +31,17 @@ def can_see_financials(*, membership: Membership, account: Account, team_user_id
     return AccountTeamMember.objects.filter(account_id=account.pk, user_id=membership.user_id).exists()
 
 
+def can_manage_team(*, membership: Membership, account: Account) -> bool:
+    """Who may change an account's team or owner: tenant admins and editors already on its team (its
+    owner included). Anyone else could make themselves a member and so read the financials."""
+    if membership is None or not membership.can_edit:
+        return False
+    return membership.is_admin or can_see_financials(membership=membership, account=account)
+
+
+TEAM_RULE = "Only the account's team or a tenant admin can change its team or owner."
+
+
 def financials_visible_filter(*, membership: Membership, prefix: str = "") -> Q:
     """The same rule as a filter on Account (or, with prefix="account__", on rows pointing at one)."""
     if membership is None:

@@ -234,10 +234,10 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return _service(services.team_member_add, **validated_data)
+        return _service(services.team_member_add, by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return _service(services.team_member_update, team_member=instance,
+        return _service(services.team_member_update, team_member=instance, by=self.context["request"].user,
                         team_role=validated_data.get("team_role", instance.team_role))
 
 
@@ -266,7 +266,7 @@ class TeamMemberViewSet(TenantModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        services.team_member_remove(team_member=instance)
+        _service(services.team_member_remove, team_member=instance, by=self.request.user)
 
 
 # --- Financials -------------------------------------------------------------------------------------

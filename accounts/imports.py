@@ -28,6 +28,7 @@ from accounts.models import (
     RelationshipCategory,
     RevenueTier,
 )
+from accounts.access import TEAM_RULE, financials_visible_filter
 from tenancy.models import Membership
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -213,7 +214,7 @@ def _text(row: RowPlan, column: str, raw: str, model, field_name: str) -> str:
 
 def plan_batch(batch: ImportBatch) -> ImportPlan:
     if batch.kind == ImportKind.ACCOUNTS:
-        return plan_accounts(batch.rows)
+        return plan_accounts(batch.rows, importer_id=batch.created_by_id)
     return plan_contacts(batch.rows)
 
 
@@ -235,12 +236,16 @@ def _first_rows(raw_rows) -> tuple[list[RowPlan], dict[str, int]]:
     return rows, first
 
 
-def plan_accounts(raw_rows) -> ImportPlan:
+def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
     rows, _ = _first_rows(raw_rows)
     ids = [row.external_id for row in rows if row.external_id]
     existing = {a.external_id: a for a in Account.objects.filter(external_id__in=ids)}
     members = {email.lower(): user_id for user_id, email in
                Membership.objects.values_list("user_id", "user__email")}
+    importer = Membership.objects.filter(user_id=importer_id).first()
+    # Changing an existing account's owner follows the team rule (accounts.access.can_manage_team).
+    managed = set(Account.objects.filter(financials_visible_filter(membership=importer), external_id__in=ids)
+                  .values_list("pk", flat=True)) if importer is not None and importer.can_edit else set()
     for row, (_, values) in zip(rows, raw_rows):
         account = existing.get(row.external_id)
         row.instance = account
@@ -300,6 +305,10 @@ def plan_accounts(raw_rows) -> ImportPlan:
             _validate_new(row, Account(**new), exclude=["tenant", "owner", "classified_by"])
         else:
             row.changed = [f for f, v in new.items() if getattr(account, f) != v]
+            if "owner_id" in row.changed and account.pk not in managed:
+                row.error("owner_email", TEAM_RULE)
+                row.action = "error"
+                continue
             row.action = "update" if (row.changed or row.classify) else "unchanged"
     return ImportPlan(kind=ImportKind.ACCOUNTS, rows=rows)
 
@@ -346,6 +355,10 @@ def plan_contacts(raw_rows) -> ImportPlan:
             row.error("account_external_id", "is required.")
         elif account_ref not in accounts:
             row.error("account_external_id", f"no account has the external id “{account_ref}” (import the accounts first).")
+        elif contact is not None and contact.account_id != accounts[account_ref]:
+            # The same rule as the API: their history (relationships, calls) belongs to the old account.
+            row.error("account_external_id", f"{contact.full_name} works at another account in Keystone; a contact "
+                      "cannot move to another account: mark them as left there and import them as a new contact.")
         else:
             new["account_id"] = accounts[account_ref]
         account_of_row[row.external_id] = new.get("account_id")

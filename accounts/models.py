@@ -196,8 +196,9 @@ class FinancialPeriod(TenantModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="financials")
     period_start = models.DateField()
     period_end = models.DateField()
-    revenue = models.DecimalField(max_digits=14, decimal_places=2)
-    margin_pct = models.DecimalField("margin %", max_digits=5, decimal_places=2, null=True, blank=True)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    margin_pct = models.DecimalField("margin %", max_digits=5, decimal_places=2, null=True, blank=True,
+                                     validators=[MinValueValidator(-100), MaxValueValidator(100)])
     discount_pct = models.DecimalField("discount %", max_digits=5, decimal_places=2, null=True, blank=True,
                                        validators=[MinValueValidator(0), MaxValueValidator(100)])
     currency = models.CharField(max_length=3, default="EUR")

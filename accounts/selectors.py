@@ -185,10 +185,12 @@ def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int
 
 def account_export_rows(*, filters: AccountFilters, sort: str, membership: Membership):
     """Every account the filters select, in the list's order, as the CSV export shows them.
-    Revenue of the last four quarters is filled only where the member may see financials."""
+    Revenue of the periods that ended in the last twelve months is filled only where the member may see
+    financials."""
     ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
-    since = timezone.localdate() - dt.timedelta(days=365)
-    revenue = (FinancialPeriod.objects.filter(account=OuterRef("pk"), period_start__gte=since)
+    today = timezone.localdate()
+    revenue = (FinancialPeriod.objects.filter(account=OuterRef("pk"), period_end__gt=today - dt.timedelta(days=365),
+                                              period_end__lte=today)
                .order_by().values("account").annotate(total=Sum("revenue")).values("total"))
     currency = FinancialPeriod.objects.filter(account=OuterRef("pk")).order_by("-period_start").values("currency")[:1]
     visible = set()

@@ -10,7 +10,7 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.dispatch import Signal
@@ -27,6 +27,7 @@ from accounts.models import (
     ImportKind,
     TeamRole,
 )
+from accounts.access import TEAM_RULE, can_manage_team
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, User
 
@@ -95,6 +96,8 @@ def account_update(*, account: Account, by: User, **changes: Any) -> Account:
     """Changes the given fields; saves only what really changed (a no-op leaves updated_at alone).
     The classification is changed with account_classify(), which asks for the reason."""
     _raise_unknown(changes, ACCOUNT_FIELDS)
+    if "owner" in changes and getattr(changes["owner"], "pk", None) != account.owner_id:
+        _check_may_manage_team(account, by, field="owner")  # before the change: the new owner may be `by`
     changed = []
     for field, value in _strip(changes).items():
         attname = Account._meta.get_field(field).attname
@@ -148,8 +151,8 @@ def account_delete(*, account: Account) -> None:
         with transaction.atomic():
             account.delete()
     except (ProtectedError, RestrictedError) as error:
-        kinds = sorted({obj._meta.verbose_name_plural for obj in error.protected_objects} if isinstance(error, ProtectedError)
-                       else {obj._meta.verbose_name_plural for obj in error.restricted_objects})
+        blockers = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blockers})
         raise ValidationError(f"“{account.name}” cannot be deleted while it has {', '.join(kinds)}. "
                               "Set its status to declassified instead, or remove those first.") from error
 
@@ -259,8 +262,15 @@ def _announce_left(contact_ids: list[int]) -> None:
 
 # --- Team -----------------------------------------------------------------------------------------
 
+def _check_may_manage_team(account: Account, by: User | None, field: str = NON_FIELD_ERRORS) -> None:
+    membership = Membership.objects.filter(user_id=getattr(by, "pk", None)).first()
+    if not can_manage_team(membership=membership, account=account):
+        raise ValidationError({field: TEAM_RULE})
+
+
 @transaction.atomic
-def team_member_add(*, account: Account, user: User, team_role: str = TeamRole.ACCOUNT_MANAGER) -> AccountTeamMember:
+def team_member_add(*, account: Account, user: User, by: User, team_role: str = TeamRole.ACCOUNT_MANAGER) -> AccountTeamMember:
+    _check_may_manage_team(account, by)
     if user is None:
         raise ValidationError({"user": "Choose a person."})
     _check_member(user, "user")
@@ -273,7 +283,8 @@ def team_member_add(*, account: Account, user: User, team_role: str = TeamRole.A
 
 
 @transaction.atomic
-def team_member_update(*, team_member: AccountTeamMember, team_role: str) -> AccountTeamMember:
+def team_member_update(*, team_member: AccountTeamMember, team_role: str, by: User) -> AccountTeamMember:
+    _check_may_manage_team(team_member.account, by)
     if team_member.team_role != team_role:
         team_member.team_role = team_role
         team_member.full_clean(exclude=["tenant"], validate_constraints=False)
@@ -282,11 +293,29 @@ def team_member_update(*, team_member: AccountTeamMember, team_role: str) -> Acc
 
 
 @transaction.atomic
-def team_member_remove(*, team_member: AccountTeamMember) -> None:
+def team_member_remove(*, team_member: AccountTeamMember, by: User) -> None:
+    _check_may_manage_team(team_member.account, by)
     team_member.delete()
 
 
 # --- Financials -----------------------------------------------------------------------------------
+
+def _check_period(period: FinancialPeriod, *, duplicate_start: bool = False) -> None:
+    """Every problem of the period at once, so a form shows them together."""
+    errors: dict[str, list[str]] = {}
+    try:
+        period.full_clean(exclude=["tenant", "account"], validate_constraints=False)
+    except ValidationError as error:
+        errors = error.message_dict
+    if period.period_start and period.period_end and period.period_end < period.period_start:
+        errors.setdefault("period_end", []).append("The period cannot end before it starts.")
+    if "currency" not in errors and (len(period.currency) != 3 or not period.currency.isalpha()):
+        errors["currency"] = ["Use a three-letter ISO currency code, e.g. EUR."]
+    if duplicate_start:
+        errors.setdefault("period_start", []).append(f"The account already has a period starting {period.period_start}.")
+    if errors:
+        raise ValidationError(errors)
+
 
 @transaction.atomic
 def financial_period_save(*, account: Account, period_start: dt.date, period_end: dt.date, revenue: Decimal,
@@ -298,16 +327,12 @@ def financial_period_save(*, account: Account, period_start: dt.date, period_end
         period = FinancialPeriod(tenant_id=account.tenant_id, account=account, period_start=period_start)
     values = {"period_end": period_end, "revenue": revenue, "margin_pct": margin_pct, "discount_pct": discount_pct,
               "currency": (currency or "").strip().upper()}
-    if period_end and period_start and period_end < period_start:
-        raise ValidationError({"period_end": "The period cannot end before it starts."})
     changed = [field for field, value in values.items() if getattr(period, field) != value]
     for field in changed:
         setattr(period, field, values[field])
     if period.pk and not changed:
         return period
-    if len(period.currency) != 3 or not period.currency.isalpha():
-        raise ValidationError({"currency": "Use a three-letter ISO currency code, e.g. EUR."})
-    period.full_clean(exclude=["tenant", "account"], validate_constraints=False)
+    _check_period(period)
     if period.pk:
         period.save(update_fields=[*changed, "updated_at"])
     else:
@@ -326,14 +351,9 @@ def financial_period_update(*, period: FinancialPeriod, **changes: Any) -> Finan
         return period
     for field in changed:
         setattr(period, field, changes[field])
-    if period.period_end < period.period_start:
-        raise ValidationError({"period_end": "The period cannot end before it starts."})
-    if len(period.currency) != 3 or not period.currency.isalpha():
-        raise ValidationError({"currency": "Use a three-letter ISO currency code, e.g. EUR."})
-    if "period_start" in changed and FinancialPeriod.objects.filter(
-            account_id=period.account_id, period_start=period.period_start).exclude(pk=period.pk).exists():
-        raise ValidationError({"period_start": f"The account already has a period starting {period.period_start}."})
-    period.full_clean(exclude=["tenant", "account"], validate_constraints=False)
+    duplicate = "period_start" in changed and FinancialPeriod.objects.filter(
+        account_id=period.account_id, period_start=period.period_start).exclude(pk=period.pk).exists()
+    _check_period(period, duplicate_start=duplicate)
     period.save(update_fields=[*changed, "updated_at"])
     return period
 

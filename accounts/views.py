@@ -2,6 +2,7 @@
 htmx requests get the page's partial (Django 6 {% partialdef %}); every link also has an href."""
 
 import csv
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -83,7 +84,7 @@ EXPORT_COLUMNS = [
     # Read-only columns (an import ignores them):
     ("rating", lambda a: a.rating), ("current_level", lambda a: "" if a.current_level is None else a.current_level),
     ("last_contact_at", lambda a: a.last_contact_at.isoformat() if a.last_contact_at else ""),
-    ("revenue_last_12_months", lambda a: "" if a.revenue_last_year is None else a.revenue_last_year),
+    ("revenue_last_12_months", lambda a: "" if a.revenue_last_year is None else a.revenue_last_year.quantize(Decimal("0.01"))),
     ("revenue_currency", lambda a: a.revenue_currency or ""),
 ]
 
@@ -296,7 +297,7 @@ def account_team(request, account_id):
     form = TeamMemberForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.team_member_add(account=account, **form.cleaned_data)
+            member = services.team_member_add(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -307,6 +308,7 @@ def account_team(request, account_id):
     return _tab(request, "accounts/team.html", {
         "account": account, "team": team, "form": form, "tab": "team", "financials_visible": visible,
         "can_edit": request.membership.can_edit, "role_form": TeamRoleForm(),
+        "can_manage_team": request.membership.can_edit and (request.membership.is_admin or visible),
     }, status=_status(request, form))
 
 
@@ -315,11 +317,15 @@ def account_team(request, account_id):
 def team_member_role(request, team_member_id):
     member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, edit=True)
     form = TeamRoleForm(request.POST)
-    if form.is_valid():
-        services.team_member_update(team_member=member, team_role=form.cleaned_data["team_role"])
-        messages.success(request, f"{member.user.get_full_name()} is now {member.get_team_role_display().lower()}.")
-    else:
+    if not form.is_valid():
         messages.error(request, "Choose a team role from the list.")
+        return redirect(_turl(request, "accounts:team", member.account_id))
+    try:
+        services.team_member_update(team_member=member, team_role=form.cleaned_data["team_role"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.user.get_full_name()} is now {member.get_team_role_display().lower()}.")
     return redirect(_turl(request, "accounts:team", member.account_id))
 
 
@@ -327,8 +333,12 @@ def team_member_role(request, team_member_id):
 @tenant_view(editor=True)
 def team_member_remove(request, team_member_id):
     member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, edit=True)
-    services.team_member_remove(team_member=member)
-    messages.success(request, f"{member.user.get_full_name()} left the team of {member.account.name}.")
+    try:
+        services.team_member_remove(team_member=member, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{member.user.get_full_name()} left the team of {member.account.name}.")
     return redirect(_turl(request, "accounts:team", member.account_id))
 
 

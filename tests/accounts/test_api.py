@@ -100,7 +100,7 @@ def test_other_tenants_ids_are_404_and_payloads_pointing_there_are_rejected(mana
 
 
 def test_contacts_and_team_members(manager_a, viewer_a):
-    account = AccountFactory(tenant=manager_a.tenant)
+    account = AccountFactory(tenant=manager_a.tenant, owner=manager_a.user)
     client = api_client_for(manager_a)
     boss = client.post("/api/v1/contacts/", {"account": account.pk, "full_name": "Boss", "external_id": "C-1"}, format="json").json()
     report = client.post("/api/v1/contacts/", {"account": account.pk, "full_name": "Report", "reports_to": boss["id"]}, format="json")
@@ -115,6 +115,11 @@ def test_contacts_and_team_members(manager_a, viewer_a):
     again = client.post("/api/v1/team-members/", {"account": account.pk, "user": viewer_a.user.pk}, format="json")
     assert again.status_code == 400 and "already on the team" in str(again.json())
     assert client.get(f"/api/v1/team-members/?user={viewer_a.user.pk}").json()["count"] == 1
+    elsewhere = AccountFactory(tenant=manager_a.tenant)  # not manager_a's: joining it would reveal its financials
+    refused = client.post("/api/v1/team-members/", {"account": elsewhere.pk, "user": manager_a.user.pk}, format="json")
+    assert refused.status_code == 400 and "Only the account's team or a tenant admin" in str(refused.json())
+    taken = client.patch(f"/api/v1/accounts/{elsewhere.pk}/", {"owner": manager_a.user.pk}, format="json")
+    assert taken.status_code == 400 and "Only the account's team" in str(taken.json()["owner"])
     assert client.delete(f"/api/v1/team-members/{member.json()['id']}/").status_code == 204
 
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import imports, services
 from accounts.models import Account, ClassificationChange, Contact, ImportBatch
+from tenancy.models import Role
 from tests.accounts.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +271,27 @@ def test_a_file_without_the_manager_column_keeps_the_org_chart(manager_a):
     _import(manager_a, "external_id,account_external_id,full_name,reports_to_external_id\nB-2,A-1,Renamed,\n", kind="contacts")
     with manager_a.scope():
         assert Contact.objects.get(external_id="B-2").reports_to_id is None  # a blank cell: reports to nobody
+
+
+def test_a_contact_cannot_move_to_another_account_by_import(manager_a):
+    first = AccountFactory(tenant=manager_a.tenant, external_id="A-1")
+    AccountFactory(tenant=manager_a.tenant, external_id="A-2")
+    boss = ContactFactory(account=first, external_id="B-1")
+    ContactFactory(account=first, external_id="B-2", reports_to=boss)
+    preview, _ = _import(manager_a, "external_id,account_external_id,full_name\nB-2,A-2,Moved Person\n", kind="contacts")
+    assert b"Row 2, column <code>account_external_id</code>" in preview.content and b"cannot move to another account" in preview.content
+    with manager_a.scope():
+        assert Contact.objects.get(external_id="B-2").account_id == first.pk
+
+
+def test_an_import_changes_an_owner_only_where_the_team_rule_allows(manager_a, make_member):
+    other = make_member(manager_a.tenant, Role.MANAGER, email="other@vendor.example")
+    AccountFactory(tenant=manager_a.tenant, external_id="MINE", owner=manager_a.user)
+    AccountFactory(tenant=manager_a.tenant, external_id="THEIRS", owner=other.user)
+    preview, _ = _import(manager_a, f"external_id,name,owner_email\nTHEIRS,Theirs,{manager_a.user.email}\n")
+    assert b"column <code>owner_email</code>: Only the account" in preview.content
+    with manager_a.scope():
+        assert Account.objects.get(external_id="THEIRS").owner_id == other.user.pk
+    _import(manager_a, "external_id,name,owner_email\nMINE,Mine,other@vendor.example\n")  # the owner hands it over
+    with manager_a.scope():
+        assert Account.objects.get(external_id="MINE").owner_id == other.user.pk

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.models import Account, AccountTeamMember, Classification, ClassificationChange, Contact, FinancialPeriod
 from tests.accounts.factories import AccountFactory, ContactFactory, TeamMemberFactory
+from tenancy.models import Role
 from tests.tenancy.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,17 +128,18 @@ def test_a_contact_who_leaves_keeps_history(manager_a, django_capture_on_commit_
 
 
 def test_team_members_must_be_members_once(manager_a, viewer_a, manager_b):
-    account = AccountFactory(tenant=manager_a.tenant)
+    account = AccountFactory(tenant=manager_a.tenant, owner=manager_a.user)
+    by = manager_a.user
     with manager_a.scope():
-        member = services.team_member_add(account=account, user=viewer_a.user, team_role="specialist")
+        member = services.team_member_add(account=account, user=viewer_a.user, team_role="specialist", by=by)
         assert member.team_role == "specialist"
         with pytest.raises(ValidationError, match="already on the team"):
-            services.team_member_add(account=account, user=viewer_a.user)
+            services.team_member_add(account=account, user=viewer_a.user, by=by)
         with pytest.raises(ValidationError, match="not a member"):
-            services.team_member_add(account=account, user=manager_b.user)
+            services.team_member_add(account=account, user=manager_b.user, by=by)
         with pytest.raises(ValidationError):
-            services.team_member_add(account=account, user=UserFactory())
-        services.team_member_update(team_member=member, team_role="executive_sponsor")
+            services.team_member_add(account=account, user=UserFactory(), by=by)
+        services.team_member_update(team_member=member, team_role="executive_sponsor", by=by)
         assert AccountTeamMember.objects.get(pk=member.pk).team_role == "executive_sponsor"
 
 
@@ -164,3 +166,47 @@ def test_delete_takes_contacts_and_team_with_it(manager_a):
     with manager_a.scope():
         services.account_delete(account=account)
         assert not Account.objects.exists() and not Contact.objects.exists() and not AccountTeamMember.objects.exists()
+
+
+def test_only_the_team_or_an_admin_changes_the_team_or_owner(tenant_a, make_member, admin_a):
+    """Otherwise any manager could join the team (or take ownership) and so read the financials."""
+    outsider = make_member(tenant_a, Role.MANAGER)
+    insider = make_member(tenant_a, Role.MANAGER)
+    account = AccountFactory(tenant=tenant_a, owner=insider.user)
+    with admin_a.scope():
+        for attempt in (lambda: services.team_member_add(account=account, user=outsider.user, by=outsider.user),
+                        lambda: services.account_update(account=account, by=outsider.user, owner=outsider.user)):
+            with pytest.raises(ValidationError, match="Only the account's team or a tenant admin"):
+                attempt()
+        assert not AccountTeamMember.objects.filter(account=account).exists()
+        assert Account.objects.get(pk=account.pk).owner_id == insider.user.pk
+        member = services.team_member_add(account=account, user=outsider.user, by=insider.user)  # the owner may
+        with pytest.raises(ValidationError, match="Only the account's team"):
+            services.team_member_remove(team_member=member, by=make_member(tenant_a, Role.MANAGER).user)
+        services.team_member_remove(team_member=member, by=admin_a.user)  # so may a tenant admin
+        services.account_update(account=account, by=admin_a.user, owner=outsider.user)
+        assert Account.objects.get(pk=account.pk).owner_id == outsider.user.pk
+
+
+def test_an_account_with_relationships_is_not_deleted_and_says_why(manager_a):
+    from tests.hierarchy.factories import make_relationship
+
+    account = AccountFactory(tenant=manager_a.tenant, name="Kept Co")
+    make_relationship(user=manager_a.user, contact=ContactFactory(account=account))
+    with manager_a.scope():
+        with pytest.raises(ValidationError, match="“Kept Co” cannot be deleted while it has relationships"):
+            services.account_delete(account=account)
+        assert Account.objects.filter(pk=account.pk).exists()
+    response = manager_a.client.post(manager_a.url(f"accounts/{account.pk}/delete/"))
+    assert response.status_code == 400 and "cannot be deleted while it has relationships" in response.content.decode()
+
+
+def test_financial_period_reports_every_problem_at_once(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    with manager_a.scope():
+        with pytest.raises(ValidationError) as caught:
+            services.financial_period_save(account=account, period_start=dt.date(2025, 4, 1), period_end=dt.date(2025, 1, 1),
+                                           revenue=Decimal(-50), margin_pct=Decimal(500), discount_pct=Decimal(150),
+                                           currency="EURO")
+        assert set(caught.value.message_dict) == {"period_end", "revenue", "margin_pct", "discount_pct", "currency"}
+        assert not FinancialPeriod.objects.exists()

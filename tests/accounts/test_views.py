@@ -267,7 +267,7 @@ def test_contact_create_edit_leave(manager_a):
 
 
 def test_team_add_change_remove(manager_a, viewer_a, manager_b):
-    account = AccountFactory(tenant=manager_a.tenant)
+    account = AccountFactory(tenant=manager_a.tenant, owner=manager_a.user)
     url = manager_a.url(f"accounts/{account.pk}/team/")
     stranger = manager_a.client.post(url, {"user": manager_b.user.pk, "team_role": "specialist"})
     assert stranger.status_code == 400 and b"Select a valid choice" in stranger.content
@@ -284,6 +284,21 @@ def test_team_add_change_remove(manager_a, viewer_a, manager_b):
     manager_a.client.post(manager_a.url(f"accounts/team/{member.pk}/remove/"))
     with manager_a.scope():
         assert not AccountTeamMember.objects.exists()
+
+
+def test_a_manager_off_the_team_cannot_join_it_to_see_the_financials(manager_a, make_member):
+    account = AccountFactory(tenant=manager_a.tenant)  # manager_a is neither owner nor on the team
+    url = manager_a.url(f"accounts/{account.pk}/team/")
+    page = manager_a.client.get(url).content.decode()
+    assert "Add to the team" not in page and "Only the account's team or a tenant admin" in page
+    refused = manager_a.client.post(url, {"user": manager_a.user.pk, "team_role": "specialist"})
+    assert refused.status_code == 400 and "Only the account's team or a tenant admin" in refused.content.decode()
+    edit = manager_a.client.post(manager_a.url(f"accounts/{account.pk}/edit/"), {"name": account.name, "owner": manager_a.user.pk,
+                                                                               "status": account.status})
+    assert edit.status_code == 400
+    assert manager_a.client.get(manager_a.url(f"accounts/{account.pk}/financials/")).status_code == 404
+    with manager_a.scope():
+        assert not AccountTeamMember.objects.exists() and Account.objects.get(pk=account.pk).owner_id is None
 
 
 # --- Export ------------------------------------------------------------------------------------------
