@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm, UserChangeForm
 
 from tenancy.context import tenant_context
+from tenancy.forms import ThrottledAdminLoginForm
 from tenancy.models import Membership, Tenant, User
 
 
@@ -15,6 +16,7 @@ def _superusers_only(request):
 
 admin.site.has_permission = _superusers_only
 admin.site.site_header = "Keystone platform administration"
+admin.site.login_form = ThrottledAdminLoginForm  # /admin/login/ counts failures like /login/
 
 
 class MembershipInline(admin.TabularInline):

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from tenancy import throttle
@@ -10,7 +11,10 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") if request else ""
 
 
-class ThrottledLoginForm(AuthenticationForm):
+class ThrottleMixin:
+    """Counts failed sign-ins (throttle.py) and refuses further attempts once locked out. For any
+    AuthenticationForm: the app's login page and the Django admin's share the same counters."""
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "throttled": "Too many failed sign-in attempts. Wait 15 minutes, or reset your password.",
@@ -28,6 +32,14 @@ class ThrottledLoginForm(AuthenticationForm):
             raise
         throttle.clear(email)
         return cleaned
+
+
+class ThrottledLoginForm(ThrottleMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminLoginForm(ThrottleMixin, AdminAuthenticationForm):
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": ThrottleMixin.error_messages["throttled"]}
 
 
 class InviteMemberForm(forms.Form):
