@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ratings.recompute_all_tenants",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Manual ratings that have ended are cleared (and the computed rating put back) every hour.
+    "ratings-expire-overrides-hourly": {
+        "task": "ratings.expire_overrides_all_tenants",
+        "schedule": crontab(minute=5),
+    },
     # Contacts marked as left by bulk updates (CSV import) raise their alerts here.
     "hierarchy-departures-nightly": {
         "task": "hierarchy.contact_departures_scan_all",

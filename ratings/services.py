@@ -3,8 +3,9 @@
 - Policies: policy_defaults_ensure, policy_draft_save, policy_activate, policy_discard.
 - The recompute: ratings_recompute — set-based; a fixed number of statements for any number of
   accounts (see the docstring), one at a time per tenant.
-- Overrides: override_set, override_clear (expiry: the recompute clears expired ones; every read
-  already ignores them).
+- Overrides: override_set, override_clear, overrides_expire (ended ones: the hourly sweep and every
+  recompute clear them and put the computed rating back on Account.rating; until then the reads that
+  look at the override itself already ignore an ended one, but the stored Account.rating does not).
 - Declassification: declassification_decide.
 - Triggers: recompute_account_soon — debounced, after commit (called by ratings.apps receivers).
 """
@@ -295,8 +296,9 @@ def _sync_account_rating(account_ids, now) -> None:
 @transaction.atomic
 def overrides_expire(*, now: dt.datetime | None = None) -> int:
     """Clears the tenant's overrides that have ended and puts the computed rating back on those
-    accounts (two statements). Every read already ignores an ended override; this keeps the stored
-    Account.rating, which the account list filters on, in step between nightly recomputes."""
+    accounts (two statements). The reads that look at the override ignore an ended one anyway; this
+    keeps the stored Account.rating, which the lists filter on, in step between nightly recomputes
+    (beat runs it hourly: ratings.expire_overrides_all_tenants)."""
     now = now or timezone.now()
     ended = list(RatingOverride.objects.select_for_update().filter(cleared_at__isnull=True, expires_at__lte=now)
                  .values_list("pk", "account_id"))

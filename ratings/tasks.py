@@ -6,7 +6,10 @@
 - ratings.recompute_all_tenants(): platform task run nightly by beat; lists the tenant ids (Tenant is
   not tenant-owned, so no scope is needed or opened) and queues one recompute per tenant.
 - ratings.expire_overrides(tenant_id) / ratings.expire_overrides_all_tenants(): clear ended manual
-  ratings between nightly runs (wants an hourly beat entry; the nightly recompute does it anyway).
+  ratings between nightly runs (beat: hourly, keystone.settings CELERY_BEAT_SCHEDULE).
+
+A task without arguments is a platform run that fans out per tenant: each one needs its beat entry
+(tests/ratings/test_tasks.py checks it).
 """
 
 from celery import shared_task

@@ -49,12 +49,14 @@ def test_override_applies_until_it_expires_by_itself(admin_a):
 
     with time_machine.travel(NOW + dt.timedelta(days=10, seconds=1), tick=False):
         with admin_a.scope():
-            # before any job runs, every read already ignores the expired override
+            # before a job runs, the reads that look at the override (the panel, the badges' mark) ignore
+            # the ended one, but the stored Account.rating — which lists filter and sort on — still says A
             panel = selectors.account_rating_panel(account=Account.objects.get(pk=account.pk),
                                                    membership=admin_a.membership)
             assert (panel.effective, panel.override) == ("C", None)
             assert selectors.overrides_in_force_map() == {}
-            result = services.ratings_recompute()  # the nightly run clears it and puts C back
+            assert Account.objects.get(pk=account.pk).rating == "A"
+            result = services.ratings_recompute()  # a recompute (or the hourly sweep) clears it and puts C back
             assert result.overrides_expired == 1
             override = RatingOverride.objects.get()
             assert override.cleared_reason == "expired" and override.cleared_at is not None

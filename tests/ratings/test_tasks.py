@@ -131,3 +131,23 @@ def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, sett
         assert wait_for("A"), rating()
     with tenant_context(admin_a.tenant.pk):
         assert AccountRating.objects.get(account=account).score == Decimal(75)
+
+
+def test_beat_runs_every_periodic_task_of_the_ratings_app():
+    """Every ratings task that takes no argument is a platform run that fans out per tenant: beat must
+    schedule it, or it never runs (the ended-overrides sweep was once defined but never scheduled)."""
+    import inspect
+
+    from celery import current_app
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    import ratings.tasks  # noqa: F401 — registers the tasks
+
+    periodic = {name for name, task in current_app.tasks.items()
+                if name.startswith("ratings.") and not inspect.signature(task.run).parameters}
+    assert periodic == {"ratings.recompute_all_tenants", "ratings.expire_overrides_all_tenants"}
+    scheduled = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert periodic <= set(scheduled), f"not scheduled: {sorted(periodic - set(scheduled))}"
+    assert all(name in current_app.tasks for name in scheduled if name.startswith("ratings."))
+    assert scheduled["ratings.expire_overrides_all_tenants"] == crontab(minute=5)  # hourly
