@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
+from django_htmx.http import HttpResponseClientRedirect
 
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Tenant
@@ -39,7 +40,7 @@ class TenantMiddleware:
 
     def _browser_request(self, request, slug):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            return self._to_login(request)
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise Http404("No such page.")
@@ -51,6 +52,17 @@ class TenantMiddleware:
             request.tenant = tenant
             request.membership = membership
             return self._respond(request)
+
+    @staticmethod
+    def _to_login(request):
+        """To the login page. An htmx request (its session expired while the page was open) gets an
+        HX-Redirect instead, so the whole window goes there, not the login page into the target; the
+        user comes back to the page they were on, not to the partial's URL."""
+        htmx = getattr(request, "htmx", None)
+        if htmx:
+            back = htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(back, settings.LOGIN_URL)["Location"])
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
 
     def _api_request(self, request):
         parsed = token_from_header(request.META.get("HTTP_AUTHORIZATION", ""))

@@ -210,3 +210,15 @@ def test_htmx_posts_pass_csrf_with_the_header_from_the_page(manager_a):
     assert accepted.status_code == 200
     with manager_a.scope():
         assert list(ApiToken.objects.values_list("name", flat=True)) == ["with header"]
+
+
+def test_htmx_request_after_the_session_expired_redirects_the_whole_window(client, tenant_a):
+    response = client.get(f"/t/{tenant_a.slug}/accounts/?page=2", headers={
+        "HX-Request": "true", "HX-Current-URL": f"http://testserver/t/{tenant_a.slug}/accounts/?q=acme"})
+    assert response.status_code == 200 and not response.content
+    assert response["HX-Redirect"] == f"/login/?next=/t/{tenant_a.slug}/accounts/%3Fq%3Dacme"
+
+
+def test_htmx_request_without_a_current_url_comes_back_to_its_own(client, tenant_a):
+    response = client.get(f"/t/{tenant_a.slug}/accounts/", headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == f"/login/?next=/t/{tenant_a.slug}/accounts/"
