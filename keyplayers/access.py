@@ -5,6 +5,7 @@ managers change them (Membership.can_edit)."""
 
 from django.http import Http404
 
+from accounts import access as account_access
 from accounts.models import Account
 from keyplayers.models import KeyPlayer
 
@@ -15,14 +16,10 @@ def _require_editor(membership) -> None:
 
 
 def access_account_by_id(*, membership, account_id: int, for_edit: bool = False) -> Account:
+    """The accounts app's rule: every member reads every account, editors change them."""
     if membership is None:
         raise Http404("No such page.")
-    if for_edit:
-        _require_editor(membership)
-    account = Account.objects.filter(pk=account_id).first()
-    if account is None:
-        raise Http404("No such account.")
-    return account
+    return account_access.access_account_by_id(membership=membership, account_id=account_id, edit=for_edit)
 
 
 def access_key_player_by_id(*, membership, key_player_id: int, for_edit: bool = False) -> KeyPlayer:

@@ -196,8 +196,10 @@ class GuidanceViewSet(TenantModelViewSet):
                    responses=GuidanceCellSerializer(many=True))
     def list(self, request, *args, **kwargs):
         cells = list(selectors.guidance_matrix().values())
-        for name in ("buying_role", "buying_stage"):
+        for name, choices in (("buying_role", BuyingRole), ("buying_stage", BuyingStage)):
             value = request.query_params.get(name)
+            if value and value not in choices.values:
+                raise serializers.ValidationError({name: f"“{value}” is not one of {', '.join(choices.values)}."})
             if value:
                 cells = [cell for cell in cells if getattr(cell, name) == value]
         return Response(GuidanceCellSerializer(cells, many=True).data)

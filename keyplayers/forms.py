@@ -4,7 +4,7 @@ from django import forms
 
 from accounts.models import Account
 from keyplayers.models import BUYING_ROLE_HELP, BuyingRole, BuyingStage, CoverageSettings, Influence, Stance
-from keyplayers.selectors import FLAGS
+from keyplayers.selectors import FLAGS, SINGLE_ROLE
 
 
 def _role_help() -> str:
@@ -27,7 +27,8 @@ class DateTimeInput(forms.DateTimeInput):
 class KeyPlayerForm(forms.Form):
     contact = forms.TypedChoiceField(error_messages={
         "invalid_choice": "Choose a contact of this account who is not a key player yet."})
-    buying_role = forms.ChoiceField(choices=BuyingRole.choices, help_text="")
+    buying_role = forms.ChoiceField(choices=[("", "Choose a role…"), *BuyingRole.choices], help_text="",
+                                    error_messages={"required": "Choose the person's role in the buying team."})
     buying_stage = forms.ChoiceField(choices=BuyingStage.choices, initial=BuyingStage.PLANNING)
     stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.NEUTRAL)
     influence = forms.ChoiceField(label="Degree of influence", choices=Influence.choices, initial=Influence.MEDIUM)
@@ -102,7 +103,8 @@ class KeyPlayerFilterForm(forms.Form):
     account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account",
                                      error_messages={"invalid_choice": "There is no such account."})
     flag = forms.ChoiceField(label="Coverage", required=False,
-                             choices=[("", "Any coverage"), ("any", "Any coverage gap"), *FLAGS.items()])
+                             choices=[("", "Any coverage"), ("any", "Any coverage gap"), *FLAGS.items(),
+                                      (SINGLE_ROLE, "On an account where we reach only one buying role")])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

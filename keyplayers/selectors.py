@@ -49,6 +49,7 @@ FLAGS = {
     "below_minimum": "Best relationship below the minimum level for the role",
     "high_blocker": "Blocker with high influence",
 }
+SINGLE_ROLE = "single_role"  # an account-level rule: every buying role we reach is the same one
 
 
 # --- Guidance -------------------------------------------------------------------------------------
@@ -351,7 +352,9 @@ def key_player_list(*, buying_role=None, buying_stage=None, stance=None, influen
                         ("influence", influence), ("account", account)):
         if value:
             queryset = queryset.filter(**{name: value})
-    if flag:
+    if flag == SINGLE_ROLE:
+        queryset = queryset.filter(account_id__in=[row["account_id"] for row in single_role_accounts()])
+    elif flag:
         queryset = queryset.filter(flag_filter(flag))
     if search:
         queryset = queryset.filter(Q(contact__full_name__icontains=search) | Q(contact__title__icontains=search))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Account, Contact
 from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import BuyingRole, BuyingStage, CoverageSettings, Guidance, Influence, KeyPlayer, Stance
+from keyplayers.selectors import level_names
 from tenancy.context import current_tenant_id
 
 EDITABLE_FIELDS = ("buying_role", "buying_stage", "concerns", "stance", "influence", "last_contact_at")
@@ -168,6 +169,11 @@ def coverage_settings_update(*, min_level_executive: int, min_level_middle_manag
                              min_level_operational: int, min_level_purchasing: int) -> CoverageSettings:
     values = {"min_level_executive": min_level_executive, "min_level_middle_management": min_level_middle_management,
               "min_level_operational": min_level_operational, "min_level_purchasing": min_level_purchasing}
+    top = max(level_names(), default=None)
+    too_high = {name: f"The active hierarchy model has {top} levels: a minimum of {value} could never be met."
+                for name, value in values.items() if top is not None and value is not None and value > top}
+    if too_high:
+        raise ValidationError(too_high)
     row = CoverageSettings.objects.select_for_update().first()
     if row is None:
         row = CoverageSettings(tenant_id=current_tenant_id(), **values)

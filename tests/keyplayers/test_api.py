@@ -126,6 +126,8 @@ def test_guidance_reads_for_all_writes_for_admins(admin_a, manager_a):
     assert admin.delete(f"/api/v1/key-player-guidance/{pk}/").status_code == 204
     with admin_a.scope():
         assert not Guidance.objects.exists()
+    unknown = api_client_for(manager_a).get("/api/v1/key-player-guidance/?buying_role=ceo")
+    assert unknown.status_code == 400 and "“ceo” is not one of" in unknown.json()["buying_role"]
 
 
 def test_openapi_documents_key_players_and_guidance():

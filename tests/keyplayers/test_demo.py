@@ -4,7 +4,7 @@ import pytest
 
 from keyplayers import demo
 from keyplayers.models import BuyingRole, Guidance, KeyPlayer
-from tests.keyplayers.factories import AccountFactory, ContactFactory
+from tests.keyplayers.factories import AccountFactory, ContactFactory, make_relationship
 
 pytestmark = pytest.mark.django_db
 
@@ -13,15 +13,20 @@ def test_demo_seeds_every_account_with_contacts_and_is_idempotent(manager_a, ten
     first = AccountFactory(tenant=tenant_a)
     second = AccountFactory(tenant=tenant_a)
     AccountFactory(tenant=tenant_a)  # no contacts: nothing to seed
+    unmet = AccountFactory(tenant=tenant_a)
     for title in ("Chief Financial Officer", "IT Manager", "Head of Procurement", "Warehouse clerk"):
-        ContactFactory(account=first, tenant=tenant_a, title=title)
+        make_relationship(user=manager_a.user, contact=ContactFactory(account=first, tenant=tenant_a, title=title))
     ContactFactory(account=second, tenant=tenant_a, title="CEO")
+    for _ in range(4):
+        ContactFactory(account=unmet, tenant=tenant_a)
     with manager_a.scope():
         demo.seed(tenant_a, {}, random.Random(1))
         demo.seed(tenant_a, {}, random.Random(2))
         assert Guidance.objects.count() == 20
         roles = dict(KeyPlayer.objects.filter(account=first).values_list("contact__title", "buying_role"))
         assert KeyPlayer.objects.filter(account=second).count() == 1
+        # People we have not met yet: a couple, so the board shows the gap without every account flagged.
+        assert KeyPlayer.objects.filter(account=unmet).count() == 2
     assert roles == {"Chief Financial Officer": BuyingRole.EXECUTIVE, "IT Manager": BuyingRole.MIDDLE_MANAGEMENT,
                      "Head of Procurement": BuyingRole.PURCHASING, "Warehouse clerk": BuyingRole.OPERATIONAL}
 

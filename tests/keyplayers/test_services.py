@@ -125,3 +125,14 @@ def test_coverage_settings_update_validates_levels(admin_a):
                                           min_level_operational=2, min_level_purchasing=1)
         assert CoverageSettings.objects.count() == 1
         assert selectors.coverage_settings().min_level_executive == 5
+
+
+def test_a_minimum_above_the_active_models_top_level_is_refused(admin_a):
+    from hierarchy.services import hierarchy_defaults_ensure
+
+    with admin_a.scope():
+        hierarchy_defaults_ensure()  # the Buy-Sell Hierarchy: five levels
+        with pytest.raises(ValidationError, match="has 5 levels: a minimum of 6 could never be met"):
+            services.coverage_settings_update(min_level_executive=6, min_level_middle_management=3,
+                                              min_level_operational=2, min_level_purchasing=2)
+        assert not CoverageSettings.objects.exists()

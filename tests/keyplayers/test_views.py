@@ -112,6 +112,9 @@ def test_add_a_key_player(manager_a, account_a, tenant_a):
     bad = manager_a.client.post(url, {"contact": stranger.pk, "buying_role": "executive", "buying_stage": "planning",
                                       "stance": "neutral", "influence": "high"})
     assert bad.status_code == 200 and "Choose a contact of this account who is not a key player yet." in bad.content.decode()
+    unchosen = manager_a.client.post(url, {"contact": contact.pk, "buying_role": "", "buying_stage": "planning",
+                                           "stance": "neutral", "influence": "high"}).content.decode()
+    assert "Choose the person&#x27;s role in the buying team." in unchosen  # no silent default to executive
     bad = manager_a.client.post(url, {"contact": contact.pk, "buying_role": "king", "buying_stage": "planning",
                                       "stance": "neutral", "influence": "high", "last_contact_at": "yesterday"})
     assert "Select a valid choice. king is not one of the available choices." in bad.content.decode()
@@ -215,6 +218,7 @@ def test_list_filters(manager_a, tenant_a, account_a, make_player, relate):
     assert names(f"?account={other.pk}") == ["Cy User"]
     assert names("?flag=no_relationship") == ["Ann Exec", "Cy User"]
     assert names("?flag=high_blocker") == ["Bo Buyer"]
+    assert names("?flag=single_role") == ["Ann Exec", "Bo Buyer"]  # on Globex we reach only purchasing
     assert names("?q=buyer") == ["Bo Buyer"]
     bad = manager_a.client.get(manager_a.url("key-players/?buying_stage=won&account=2000000000")).content.decode()
     assert "Select a valid choice. won is not one of the available choices." in bad
