@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tenancy import views as tenancy_views
+from tenancy.forms import InviteeAwarePasswordResetForm
 
 TENANT_APPS = [
     # (url prefix inside the tenant, urls module)
@@ -23,7 +24,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(template_name="tenancy/password_change.html"), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(template_name="tenancy/password_change_done.html"), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(template_name="tenancy/password_reset.html",
+    path("password/reset/", auth_views.PasswordResetView.as_view(form_class=InviteeAwarePasswordResetForm, template_name="tenancy/password_reset.html",
          email_template_name="tenancy/password_reset_email.txt", subject_template_name="tenancy/password_reset_subject.txt"), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(template_name="tenancy/password_reset_done.html"), name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name="tenancy/password_reset_confirm.html"), name="password_reset_confirm"),

@@ -1,6 +1,8 @@
+import unicodedata
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from tenancy import throttle
 from tenancy.models import Role
@@ -40,6 +42,21 @@ class ThrottledLoginForm(ThrottleMixin, AuthenticationForm):
 
 class ThrottledAdminLoginForm(ThrottleMixin, AdminAuthenticationForm):
     error_messages = {**AdminAuthenticationForm.error_messages, "throttled": ThrottleMixin.error_messages["throttled"]}
+
+
+class InviteeAwarePasswordResetForm(PasswordResetForm):
+    """Django's form mails nobody whose password is unusable; here that is exactly an invited person
+    who has not chosen one yet (member_invite), so they may ask for a new link when they lost theirs."""
+
+    def get_users(self, email):
+        from tenancy.models import User
+
+        return (user for user in User.objects.filter(email__iexact=email, is_active=True)
+                if _folded(email) == _folded(user.email))
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 class InviteMemberForm(forms.Form):

@@ -38,8 +38,7 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User | N
         raise ValidationError({"role": f"Unknown role {role!r}."})
     with transaction.atomic():
         user = User.objects.filter(email__iexact=email).first()
-        is_new = user is None
-        if is_new:
+        if user is None:
             user = User(email=email)
             user.set_unusable_password()
             user.full_clean()
@@ -49,19 +48,23 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User | N
         membership = Membership(tenant=tenant, user=user, role=role)
         membership.full_clean(exclude=["tenant"])
         membership.save()
-        transaction.on_commit(lambda: _send_invitation(tenant, user, is_new, invited_by, base_url))
+        # Someone who never chose a password (new, or invited before and removed) gets a link to
+        # choose one; someone who signs in already gets a link to the tenant.
+        needs_password = not user.has_usable_password()
+        transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, invited_by, base_url))
     return membership
 
 
-def _send_invitation(tenant, user, is_new, invited_by, base_url):
+def _send_invitation(tenant, user, needs_password, invited_by, base_url):
     inviter = invited_by.get_full_name() if invited_by else "The Keystone team"
-    if is_new:
+    if needs_password:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         link = base_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
         body = (f"{inviter} invited you to {tenant.name} on Keystone.\n\n"
                 f"Choose your password here (the link works once):\n{link}\n\n"
-                f"Then sign in with {user.email}.")
+                f"Then sign in with {user.email}. Link expired or lost? Ask for a new one at\n"
+                f"{base_url}{reverse('password_reset')}")
     else:
         link = base_url + reverse("dashboard", kwargs={"tenant_slug": tenant.slug})
         body = f"{inviter} added you to {tenant.name} on Keystone.\n\nOpen it here:\n{link}"
