@@ -300,6 +300,7 @@ def overrides_expire(*, now: dt.datetime | None = None) -> int:
     keeps the stored Account.rating, which the lists filter on, in step between nightly recomputes
     (beat runs it hourly: ratings.expire_overrides_all_tenants)."""
     now = now or timezone.now()
+    _lock_tenant(current_tenant_id())  # not in the middle of a recompute (see override_set)
     ended = list(RatingOverride.objects.select_for_update().filter(cleared_at__isnull=True, expires_at__lte=now)
                  .values_list("pk", "account_id"))
     if not ended:
@@ -328,6 +329,10 @@ def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.d
         errors["expires_at"] = "An override can last at most a year; set it again when it ends if it still applies."
     if errors:
         raise ValidationError(errors)
+    # The tenant's recompute lock first: a recompute running now has already read the overrides, and its
+    # final UPDATE of Account.rating would put the computed rating over the one saved here. Waiting for
+    # it (seconds at most) makes the next statements see its result, and a later one see this override.
+    _lock_tenant(account.tenant_id)
     Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
     RatingOverride.objects.filter(account=account, cleared_at__isnull=True).update(
         cleared_at=now, cleared_by=by, cleared_reason="replaced", updated_at=now)
@@ -341,6 +346,7 @@ def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.d
 
 @transaction.atomic
 def override_clear(*, account: Account, by) -> int:
+    _lock_tenant(account.tenant_id)  # not in the middle of a recompute (see override_set)
     now = timezone.now()
     cleared = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).update(
         cleared_at=now, cleared_by=by, cleared_reason="removed", updated_at=now)

@@ -1,16 +1,18 @@
 """The recompute: a fixed number of queries whatever the number of accounts, one at a time per tenant,
 never touching another tenant, and the nightly task that fans out per tenant."""
 
+import datetime as dt
 import threading
 import time
 from unittest import mock
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import Account
 from ratings import services
-from ratings.models import AccountRating, RatingPolicy, RatingSnapshot
+from ratings.models import AccountRating, RatingOverride, RatingPolicy, RatingSnapshot
 from ratings.tasks import recompute_all_tenants_task, recompute_ratings_task
 from tenancy.context import tenant_context
 from tests.ratings.bulk import bulk_accounts
@@ -114,6 +116,77 @@ def test_two_concurrent_recomputes_of_a_tenant_leave_consistent_data(tenant_a):
         assert AccountRating.objects.count() == n
         states = dict(AccountRating.objects.values_list("account_id", "rating"))
         assert dict(Account.objects.values_list("pk", "rating")) == states
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manual_rating_saved_during_a_recompute_is_not_overwritten(admin_a):
+    """The recompute reads the overrides when it builds its scores and writes Account.rating at the end.
+    A manual rating saved in between waits for the tenant's lock; without it the recompute's last UPDATE
+    put the computed D back over the A just saved (an override in force, but the account showing D)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers itself")
+    account = AccountFactory(tenant=admin_a.tenant)
+    with admin_a.scope():
+        services.ratings_recompute()  # computed: D
+    scores_built, errors, done = threading.Event(), [], []
+
+    def slow_after_scoring(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("CREATE TEMPORARY TABLE"):
+            scores_built.set()
+            time.sleep(1.0)  # the recompute has read the overrides; the override is saved now
+        return result
+
+    def recompute():
+        try:
+            with connection.execute_wrapper(slow_after_scoring), admin_a.scope():
+                services.ratings_recompute()
+            done.append("recompute")
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def override():
+        try:
+            with admin_a.scope():
+                services.override_set(account=Account.objects.get(pk=account.pk), rating="A", reason="Key renewal",
+                                      expires_at=timezone.now() + dt.timedelta(days=5), by=admin_a.user)
+            done.append("override")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=recompute)
+    second = threading.Thread(target=override)
+    first.start()
+    assert scores_built.wait(10)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert not errors
+    assert done == ["recompute", "override"]  # the override waited for the recompute's commit
+    with admin_a.scope():
+        assert Account.objects.get(pk=account.pk).rating == "A"
+        assert RatingOverride.objects.get(cleared_at__isnull=True).rating == "A"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", ["override_set", "override_clear", "overrides_expire"])
+def test_override_writes_take_the_tenant_lock(admin_a, write):
+    account = AccountFactory(tenant=admin_a.tenant)
+    with admin_a.scope():
+        services.override_set(account=account, rating="B", reason="x", by=admin_a.user,
+                              expires_at=timezone.now() + dt.timedelta(days=1))
+        calls = {"override_set": lambda: services.override_set(
+                     account=account, rating="A", reason="y", by=admin_a.user,
+                     expires_at=timezone.now() + dt.timedelta(days=2)),
+                 "override_clear": lambda: services.override_clear(account=account, by=admin_a.user),
+                 "overrides_expire": lambda: services.overrides_expire(now=timezone.now() + dt.timedelta(days=3))}
+        with mock.patch.object(services, "_lock_tenant", wraps=services._lock_tenant) as lock:
+            calls[write]()
+    lock.assert_called_once_with(admin_a.tenant.pk)
 
 
 @pytest.mark.django_db
