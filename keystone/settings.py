@@ -112,8 +112,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_THROTTLE_FAILURES = 5
+LOGIN_THROTTLE_FAILURES = 5  # per e-mail address
+LOGIN_THROTTLE_IP_FAILURES = 50  # per client address: many people may share one (an office, a proxy)
 LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
+# How many proxies in front of the app append to X-Forwarded-For (0: none, REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Cache (login throttling, debounce) -------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
@@ -9,8 +10,16 @@ from tenancy.models import Role
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "") if request else ""
+    """The client's address: REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT proxies sit in front
+    of the app; then the address the outermost of them saw, i.e. the TRUSTED_PROXY_COUNT-th entry of
+    X-Forwarded-For from the right (entries further left are whatever the client sent)."""
+    if request is None:
+        return ""
+    trusted = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if trusted > 0 and forwarded:
+        return forwarded[-trusted] if len(forwarded) >= trusted else forwarded[0]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class ThrottleMixin:

@@ -1,17 +1,27 @@
-"""Login throttling: after LOGIN_THROTTLE_FAILURES failed attempts for one e-mail address or from one
-IP address within the window, further attempts are refused without checking the password."""
+"""Login throttling: after LOGIN_THROTTLE_FAILURES failed attempts for one e-mail address, or
+LOGIN_THROTTLE_IP_FAILURES (far more: colleagues share an address) from one client address, within
+the window, further attempts are refused without checking the password."""
 
 from django.conf import settings
 from django.core.cache import cache
 
 
+def _email_key(email: str) -> str:
+    return f"login-fail:email:{email.strip().lower()}"
+
+
+def _ip_key(ip: str) -> str:
+    return f"login-fail:ip:{ip}"
+
+
 def _keys(email: str, ip: str) -> list[str]:
-    return [f"login-fail:email:{email.strip().lower()}", f"login-fail:ip:{ip}"]
+    return [_email_key(email), _ip_key(ip)]
 
 
 def is_locked_out(email: str, ip: str) -> bool:
     counts = cache.get_many(_keys(email, ip))
-    return any(value >= settings.LOGIN_THROTTLE_FAILURES for value in counts.values())
+    return (counts.get(_email_key(email), 0) >= settings.LOGIN_THROTTLE_FAILURES
+            or counts.get(_ip_key(ip), 0) >= settings.LOGIN_THROTTLE_IP_FAILURES)
 
 
 def record_failure(email: str, ip: str) -> None:
@@ -24,4 +34,4 @@ def record_failure(email: str, ip: str) -> None:
 
 
 def clear(email: str) -> None:
-    cache.delete(_keys(email, "")[0])
+    cache.delete(_email_key(email))
