@@ -46,6 +46,15 @@ def access_opportunity_by_id(*, request, opportunity_id: int, edit: bool = False
     return _found(opportunity, "opportunity")
 
 
+def access_key_player_by_id(*, request, key_player_id: int, edit: bool = False):
+    """keyplayers' rule (every member reads key players, editors change them), with plans' on top."""
+    from keyplayers import access as keyplayers_access
+
+    _require(request, edit)
+    return keyplayers_access.access_key_player_by_id(membership=request.membership, key_player_id=key_player_id,
+                                                     for_edit=edit)
+
+
 def access_call_by_id(*, request, call_id: int, edit: bool = False) -> CallReport:
     _require(request, edit)
     return _found(selectors.call_detail(call_id), "call report")

@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
+from keyplayers.models import KeyPlayer
 from plans import selectors, services
 from plans.forms import localise
 from plans.models import (
@@ -251,13 +252,17 @@ class OpportunitySerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Only on create.")
     owner = MemberField(allow_null=True, required=False)
     qualification_score = serializers.SerializerMethodField()
+    key_players = TenantRelatedField(
+        KeyPlayer, many=True, required=False,
+        help_text="Ids of the account's key players in this deal. A key player is on one opportunity at most; "
+                  "on update the list replaces the current one (omit it to leave them as they are).")
 
     class Meta:
         model = Opportunity
         fields = ["id", "account", "name", "stage", "value", "currency", "close_date", "owner",
                   "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
                   "qualification_score", "qualification_notes", "competitive_strategy", "strategy_rationale",
-                  "must_get", "can_give", "walk_away", "closed_at", "created_at", "updated_at"]
+                  "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
         read_only_fields = ["closed_at", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.IntegerField(
@@ -270,6 +275,17 @@ class OpportunitySerializer(serializers.ModelSerializer):
         if self.instance is not None and account.pk != self.instance.account_id:
             raise ValidationError("An opportunity stays with its account.")
         return account
+
+    def validate(self, attrs):
+        players = attrs.get("key_players")
+        account = attrs.get("account") or getattr(self.instance, "account", None)
+        if players and account is not None:
+            foreign = sorted(p.pk for p in players if p.account_id != account.pk)
+            if foreign:
+                raise ValidationError({"key_players": [
+                    f"Key player {pk} is not a key player of {account.name}: only the account's own key players "
+                    "can be on its opportunities." for pk in foreign]})
+        return attrs
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -317,7 +333,8 @@ class OpportunityViewSet(ServiceViewSet):
     search_fields = ["name", "account__name"]
 
     def scoped_queryset(self, queryset):
-        return queryset.select_related("account", "owner").annotate(score=selectors.qualification_score_expression())
+        return (queryset.select_related("account", "owner").prefetch_related("key_players")
+                .annotate(score=selectors.qualification_score_expression()))
 
     def create_with_service(self, data):
         return services.opportunity_create(**data)

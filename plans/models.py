@@ -158,6 +158,9 @@ class Opportunity(TenantModel):
     can_give = models.TextField("what we can give", blank=True)
     walk_away = models.TextField("when we walk away", blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    key_players = models.ManyToManyField("keyplayers.KeyPlayer", through="OpportunityKeyPlayer",
+                                         related_name="opportunities", blank=True,
+                                         help_text="The account's key players in this deal (each on one opportunity at most).")
 
     class Meta:
         verbose_name_plural = "opportunities"
@@ -196,6 +199,24 @@ class OpportunityNote(TenantModel):
 
     def __str__(self):
         return f"Note on {self.opportunity_id} by {self.author_id}"
+
+
+class OpportunityKeyPlayer(TenantModel):
+    """A key player of the account taking part in this opportunity. A key player is on one
+    opportunity at most (the link lives on the plans side: keyplayers never imports plans)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="key_player_links")
+    key_player = models.ForeignKey("keyplayers.KeyPlayer", on_delete=models.CASCADE, related_name="opportunity_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key_player"], name="oppkeyplayer_one_opportunity",
+                                    violation_error_message="This key player is already on an opportunity."),
+        ]
+        indexes = [models.Index(fields=["tenant", "opportunity"], name="oppkeyplayer_tenant_opp_idx")]
+
+    def __str__(self):
+        return f"Key player {self.key_player_id} on opportunity {self.opportunity_id}"
 
 
 # --- Call reports -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from plans.models import (
     CallContact,
     CallReport,
     Opportunity,
+    OpportunityKeyPlayer,
     PlanAction,
     PlanStatus,
     Visit,
@@ -74,6 +75,29 @@ def opportunity_list(*, account_id: int | None = None, stage: str | None = None,
     if open_only:
         qs = qs.exclude(stage__in=CLOSED_STAGES)
     return qs.order_by("close_date", "pk")
+
+
+@dataclass
+class OpportunityTeam:
+    """The opportunity's key players (each with `.guidance`, the recommended message) and the account's
+    key players who could join it (on no opportunity yet)."""
+
+    players: list
+    available: list
+
+
+def opportunity_team(opportunity: Opportunity) -> OpportunityTeam:
+    """Two queries whatever the number of key players: the account's key players (with the opportunity
+    each is on), and the guidance matrix."""
+    from keyplayers.models import KeyPlayer
+    from keyplayers.selectors import attach_guidance
+
+    on = OpportunityKeyPlayer.objects.filter(key_player_id=OuterRef("pk")).values("opportunity_id")[:1]
+    players = list(KeyPlayer.objects.filter(account_id=opportunity.account_id).select_related("contact")
+                   .annotate(on_opportunity_id=Subquery(on)).order_by("contact__full_name", "pk"))
+    mine = [p for p in players if p.on_opportunity_id == opportunity.pk]
+    return OpportunityTeam(players=attach_guidance(mine) if mine else [],
+                           available=[p for p in players if p.on_opportunity_id is None])
 
 
 # --- plans and actions --------------------------------------------------------------------------------------

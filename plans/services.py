@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import Account, Contact
+from keyplayers.models import KeyPlayer
 from plans.models import (
     CLOSED_STAGES,
     OPEN_ACTION_STATUSES,
@@ -31,6 +32,7 @@ from plans.models import (
     CallReport,
     FeedKind,
     Opportunity,
+    OpportunityKeyPlayer,
     OpportunityNote,
     PlanAction,
     PlanStatus,
@@ -306,9 +308,11 @@ def _normalise_opportunity(changes: dict) -> dict:
 
 @transaction.atomic
 def opportunity_create(*, account: Account, name: str, value: Decimal, close_date: dt.date,
-                       stage: str = Stage.PROSPECTING, owner: User | None = None, **details) -> Opportunity:
+                       stage: str = Stage.PROSPECTING, owner: User | None = None,
+                       key_players: Sequence[KeyPlayer] | None = None, **details) -> Opportunity:
     """`details`: currency, the qualification checklist booleans, competitive strategy and rationale,
-    and the negotiation plan (must_get, can_give, walk_away)."""
+    and the negotiation plan (must_get, can_give, walk_away). `key_players`: the account's key players
+    in the deal (see opportunity_key_players_set)."""
     fields = _normalise_opportunity({"name": name, "value": value, "close_date": close_date, "stage": stage,
                                      "owner": owner, **details})
     _require_members([owner], "owner")
@@ -317,11 +321,16 @@ def opportunity_create(*, account: Account, name: str, value: Decimal, close_dat
     if opp.stage in CLOSED_STAGES:
         opp.closed_at = timezone.now()
     _check_opportunity(opp)
-    return _clean_and_save(opp)
+    _clean_and_save(opp)
+    if key_players:
+        opportunity_key_players_set(opportunity=opp, key_players=key_players)
+    return opp
 
 
 @transaction.atomic
-def opportunity_update(*, opportunity: Opportunity, **changes) -> Opportunity:
+def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPlayer] | None = None,
+                       **changes) -> Opportunity:
+    """`key_players` (when given) replaces the opportunity's key players."""
     changes = _normalise_opportunity(changes)
     if "owner" in changes:
         _require_members([changes["owner"]], "owner")
@@ -337,6 +346,8 @@ def opportunity_update(*, opportunity: Opportunity, **changes) -> Opportunity:
     _check_opportunity(opportunity)
     if changed:
         _clean_and_save(opportunity, update_fields=changed)
+    if key_players is not None:
+        opportunity_key_players_set(opportunity=opportunity, key_players=key_players)
     return opportunity
 
 
@@ -347,6 +358,68 @@ def opportunity_note_add(*, opportunity: Opportunity, author: User, body: str) -
         raise ValidationError({"body": "Write the note first."})
     note = OpportunityNote(tenant_id=_tenant_id(), opportunity=opportunity, author=author, body=body)
     return _clean_and_save(note)
+
+
+# --- key players on opportunities ------------------------------------------------------------------------
+
+def _check_key_players_for(opportunity: Opportunity, key_players: Sequence[KeyPlayer]) -> None:
+    """Each key player must be on the opportunity's account and on no other opportunity."""
+    errors = []
+    for player in key_players:
+        if player.account_id != opportunity.account_id:
+            errors.append(f"{player.contact} is a key player at another account, not {opportunity.account.name}: "
+                          "only the account's own key players can be on its opportunities.")
+    if errors:
+        raise ValidationError({"key_players": errors})
+    elsewhere = (OpportunityKeyPlayer.objects.filter(key_player__in=[p.pk for p in key_players])
+                 .exclude(opportunity=opportunity).select_related("opportunity", "key_player__contact")
+                 .order_by("pk"))
+    errors = [f"{link.key_player.contact} is already on the opportunity “{link.opportunity.name}”: "
+              "take them off it first (a key player is on one opportunity at most)." for link in elsewhere]
+    if errors:
+        raise ValidationError({"key_players": errors})
+
+
+def _lock_key_players(key_players: Sequence[KeyPlayer]) -> None:
+    """Serialises two writers putting the same key player on opportunities."""
+    list(KeyPlayer.objects.select_for_update().filter(pk__in=[p.pk for p in key_players]).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def opportunity_key_player_add(*, opportunity: Opportunity, key_player: KeyPlayer) -> OpportunityKeyPlayer:
+    """Puts one of the account's key players on the opportunity (already on it: nothing changes)."""
+    _lock_key_players([key_player])
+    _check_key_players_for(opportunity, [key_player])
+    link = OpportunityKeyPlayer.objects.filter(opportunity=opportunity, key_player=key_player).first()
+    if link is not None:
+        return link
+    link = OpportunityKeyPlayer(tenant_id=_tenant_id(), opportunity=opportunity, key_player=key_player)
+    return _clean_and_save(link)
+
+
+@transaction.atomic
+def opportunity_key_player_remove(*, opportunity: Opportunity, key_player: KeyPlayer) -> bool:
+    """Takes the key player off the opportunity (they stay a key player of the account)."""
+    deleted, _ = OpportunityKeyPlayer.objects.filter(opportunity=opportunity, key_player=key_player).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def opportunity_key_players_set(*, opportunity: Opportunity, key_players: Sequence[KeyPlayer]) -> None:
+    """Makes these the opportunity's key players (the API's writable list): all checked first, then
+    one DELETE for those taken off and one INSERT for those added."""
+    key_players = list({p.pk: p for p in key_players}.values())
+    _lock_key_players(key_players)
+    _check_key_players_for(opportunity, key_players)
+    current = set(OpportunityKeyPlayer.objects.filter(opportunity=opportunity).values_list("key_player_id", flat=True))
+    wanted = {p.pk for p in key_players}
+    if current - wanted:
+        OpportunityKeyPlayer.objects.filter(opportunity=opportunity, key_player_id__in=current - wanted).delete()
+    tenant_id = _tenant_id()
+    OpportunityKeyPlayer.objects.bulk_create([
+        OpportunityKeyPlayer(tenant_id=tenant_id, opportunity=opportunity, key_player=p)
+        for p in key_players if p.pk not in current
+    ])
 
 
 # --- call reports -------------------------------------------------------------------------------------

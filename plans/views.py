@@ -27,6 +27,7 @@ from plans.access import (
     access_account_by_id,
     access_action_by_id,
     access_call_by_id,
+    access_key_player_by_id,
     access_opportunity_by_id,
     access_plan_by_id,
     access_visit_by_id,
@@ -323,15 +324,53 @@ def opportunity_detail(request, opportunity_id):
     return _opportunity_page(request, opportunity, NoteForm())
 
 
-def _opportunity_page(request, opportunity, note_form, status=200):
+def _opportunity_page(request, opportunity, note_form, status=200, partial="notes", key_player_error=None):
     notes = list(opportunity.notes.select_related("author").order_by("created_at", "pk"))
     calls = list(selectors.call_list(opportunity_id=opportunity.pk)[:10])
     response = _page(request, "plans/opportunity_detail.html", {
         "opp": opportunity, "notes": notes, "note_form": note_form, "calls": calls,
+        "team": selectors.opportunity_team(opportunity), "key_player_error": key_player_error,
         "account_url": account_detail_url(request, opportunity.account),
-    }, partial="notes" if request.method == "POST" else None)
+    }, partial=partial if request.method == "POST" else None)
     response.status_code = status
     return response
+
+
+def _key_players_changed(request, opportunity, error=None):
+    """The key players card again (htmx), or back to the page; an error is a 400 without htmx."""
+    if request.htmx:
+        return _opportunity_page(request, opportunity, NoteForm(), partial="key_players", key_player_error=error)
+    if error:
+        return _opportunity_page(request, opportunity, NoteForm(), status=400, key_player_error=error)
+    return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk) + "#key-players")
+
+
+@require_POST
+@plans_view(editor=True)
+def opportunity_key_player_add(request, opportunity_id):
+    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
+    key_player_id = _int(request.POST.get("key_player"))
+    if key_player_id is None:
+        return _key_players_changed(request, opportunity, "Choose one of the account's key players.")
+    key_player = access_key_player_by_id(request=request, key_player_id=key_player_id, edit=True)
+    try:
+        services.opportunity_key_player_add(opportunity=opportunity, key_player=key_player)
+    except ValidationError as error:
+        return _key_players_changed(request, opportunity, " ".join(error.messages))
+    if not request.htmx:
+        messages.success(request, f"{key_player.contact} is on “{opportunity.name}”.")
+    return _key_players_changed(request, opportunity)
+
+
+@require_POST
+@plans_view(editor=True)
+def opportunity_key_player_remove(request, opportunity_id, key_player_id):
+    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
+    key_player = access_key_player_by_id(request=request, key_player_id=key_player_id, edit=True)
+    services.opportunity_key_player_remove(opportunity=opportunity, key_player=key_player)
+    if not request.htmx:
+        messages.success(request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account).")
+    return _key_players_changed(request, opportunity)
 
 
 @plans_view(editor=True)

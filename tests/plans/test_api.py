@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from plans.services import NextStep
-from plans.models import AccountPlan, CallReport, PlanAction, Visit
+from plans.models import AccountPlan, CallReport, Opportunity, PlanAction, Visit
 from tests.conftest import api_client_for
 from tests.plans.factories import (
     AccountFactory,
@@ -212,3 +212,67 @@ def test_openapi_schema_of_the_plans_endpoints_is_clean():
     assert {"/api/v1/plans/", "/api/v1/plan-actions/{action_id}/", "/api/v1/visits/{visit_id}/cancel/",
             "/api/v1/opportunities/{opportunity_id}/notes/", "/api/v1/call-reports/"} <= set(schema["paths"])
     assert schema["paths"]["/api/v1/plans/{plan_id}/"]["get"]["parameters"][0]["schema"]["type"] == "integer"
+
+
+def test_opportunity_key_players_through_the_api(manager_a, manager_b):
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    api = api_client_for(manager_a)
+    account = AccountFactory(tenant=manager_a.tenant)
+    a, b = KeyPlayerFactory(account=account), KeyPlayerFactory(account=account)
+    other_account = KeyPlayerFactory(account=AccountFactory(tenant=manager_a.tenant))
+    other_tenant = KeyPlayerFactory(account=AccountFactory(tenant=manager_b.tenant))
+    payload = {"account": account.pk, "name": "Fleet", "value": "1000", "close_date": _future(30)}
+    created = api.post("/api/v1/opportunities/", {**payload, "key_players": [a.pk]}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["key_players"] == [a.pk]
+    opp_id = created.json()["id"]
+
+    refused = api.post("/api/v1/opportunities/", {**payload, "name": "Other", "key_players": [other_account.pk]},
+                       format="json")
+    assert refused.status_code == 400
+    assert "is not a key player of" in refused.json()["key_players"][0]
+    foreign = api.patch(f"/api/v1/opportunities/{opp_id}/", {"key_players": [other_tenant.pk]}, format="json")
+    assert foreign.status_code == 400 and "does not exist" in str(foreign.json()["key_players"])
+    taken = api.post("/api/v1/opportunities/", {**payload, "name": "Dup", "key_players": [a.pk]}, format="json")
+    assert taken.status_code == 400 and "already on the opportunity" in taken.json()["key_players"][0]
+    with manager_a.scope():
+        assert not Opportunity.objects.filter(name__in=["Other", "Dup"]).exists()
+
+    changed = api.patch(f"/api/v1/opportunities/{opp_id}/", {"key_players": [b.pk]}, format="json")
+    assert changed.status_code == 200 and changed.json()["key_players"] == [b.pk]
+    untouched = api.patch(f"/api/v1/opportunities/{opp_id}/", {"name": "Fleet renewal"}, format="json")
+    assert untouched.json()["key_players"] == [b.pk]
+    assert api.get(f"/api/v1/opportunities/{opp_id}/").json()["key_players"] == [b.pk]
+
+
+def test_opportunity_list_query_count_does_not_grow_with_key_players(manager_a):
+    from plans import services
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    api = api_client_for(manager_a)
+    account = AccountFactory(tenant=manager_a.tenant)
+    with manager_a.scope():
+        services.opportunity_key_player_add(opportunity=OpportunityFactory(account=account),
+                                            key_player=KeyPlayerFactory(account=account))
+    api.get("/api/v1/opportunities/")  # the token's first use records last_used_at: measure after it
+    with CaptureQueriesContext(connection) as few:
+        api.get("/api/v1/opportunities/")
+    with manager_a.scope():
+        for _ in range(4):
+            opp = OpportunityFactory(account=account)
+            for _ in range(2):
+                services.opportunity_key_player_add(opportunity=opp, key_player=KeyPlayerFactory(account=account))
+    with CaptureQueriesContext(connection) as many:
+        response = api.get("/api/v1/opportunities/")
+    assert response.json()["count"] == 5
+    assert len(many) == len(few)
+
+
+def test_openapi_documents_the_key_players_of_an_opportunity():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    field = schema["components"]["schemas"]["Opportunity"]["properties"]["key_players"]
+    assert field["type"] == "array" and field["items"]["type"] == "integer"
+    assert "one opportunity at most" in field["description"]

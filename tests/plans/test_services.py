@@ -379,3 +379,77 @@ def test_only_members_get_feeds(manager_a, manager_b):
     with manager_a.scope():
         with pytest.raises(ValidationError, match="Not a member"):
             services.calendar_feed_rotate(user=manager_b.user, kind=FeedKind.TENANT)
+
+
+# --- key players on opportunities --------------------------------------------------------------------------
+
+def test_key_players_of_the_account_go_on_one_opportunity_at_most(manager_a):
+    from plans.models import OpportunityKeyPlayer
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    fleet, software = OpportunityFactory(account=account, name="Fleet"), OpportunityFactory(account=account)
+    player = KeyPlayerFactory(account=account, contact__full_name="Dana Buyer")
+    with manager_a.scope():
+        link = services.opportunity_key_player_add(opportunity=fleet, key_player=player)
+        assert services.opportunity_key_player_add(opportunity=fleet, key_player=player) == link  # idempotent
+        with pytest.raises(ValidationError) as error:
+            services.opportunity_key_player_add(opportunity=software, key_player=player)
+        assert error.value.message_dict["key_players"] == [
+            "Dana Buyer is already on the opportunity “Fleet”: take them off it first "
+            "(a key player is on one opportunity at most)."]
+        assert list(fleet.key_players.all()) == [player] and not software.key_players.exists()
+        assert services.opportunity_key_player_remove(opportunity=fleet, key_player=player) is True
+        assert not OpportunityKeyPlayer.objects.exists()
+        services.opportunity_key_player_add(opportunity=software, key_player=player)
+        assert list(software.key_players.all()) == [player]
+
+
+def test_the_database_refuses_a_key_player_on_two_opportunities(manager_a):
+    from plans.models import OpportunityKeyPlayer
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    player = KeyPlayerFactory(account=account)
+    first, second = OpportunityFactory(account=account), OpportunityFactory(account=account)
+    with manager_a.scope():
+        OpportunityKeyPlayer.objects.create(tenant=manager_a.tenant, opportunity=first, key_player=player)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OpportunityKeyPlayer.objects.create(tenant=manager_a.tenant, opportunity=second, key_player=player)
+
+
+def test_a_key_player_of_another_account_is_refused(manager_a):
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    opp = OpportunityFactory(account=AccountFactory(tenant=manager_a.tenant, name="Acme"))
+    stranger = KeyPlayerFactory(account=AccountFactory(tenant=manager_a.tenant), contact__full_name="Lee Other")
+    with manager_a.scope():
+        with pytest.raises(ValidationError) as error:
+            services.opportunity_key_player_add(opportunity=opp, key_player=stranger)
+        assert error.value.message_dict["key_players"] == [
+            "Lee Other is a key player at another account, not Acme: only the account's own key players "
+            "can be on its opportunities."]
+        assert not opp.key_players.exists()
+
+
+def test_setting_the_key_players_checks_all_before_writing(manager_a):
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    opp = OpportunityFactory(account=account)
+    a, b, c = (KeyPlayerFactory(account=account) for _ in range(3))
+    stranger = KeyPlayerFactory(account=AccountFactory(tenant=manager_a.tenant))
+    with manager_a.scope():
+        services.opportunity_key_players_set(opportunity=opp, key_players=[a, b])
+        with pytest.raises(ValidationError):
+            services.opportunity_key_players_set(opportunity=opp, key_players=[c, stranger])
+        assert set(opp.key_players.all()) == {a, b}
+        services.opportunity_key_players_set(opportunity=opp, key_players=[b, c])
+        assert set(opp.key_players.all()) == {b, c}
+        created = services.opportunity_create(account=account, name="With team", value=Decimal("10"),
+                                              close_date=_today() + dt.timedelta(days=30), key_players=[a])
+        assert list(created.key_players.all()) == [a]
+        with pytest.raises(ValidationError):
+            services.opportunity_create(account=account, name="Stolen", value=Decimal("10"),
+                                        close_date=_today() + dt.timedelta(days=30), key_players=[a])
+        assert not Opportunity.objects.filter(name="Stolen").exists()

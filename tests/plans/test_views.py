@@ -462,3 +462,94 @@ def test_account_panel_tag_for_the_account_page(manager_a, django_assert_max_num
         assert "3 overdue actions" in overdue.render({"account": account}, request)
     assert "3 overdue actions" in html and "Open opportunities" in html and "Next visits" in html
     assert html.count("/plans/calls/") >= 3
+
+
+# --- key players on an opportunity -------------------------------------------------------------------------
+
+def test_opportunity_page_lists_its_key_players_with_the_recommended_message(manager_a):
+    from keyplayers.models import BuyingRole, BuyingStage, Stance
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    opp = OpportunityFactory(account=account)
+    player = KeyPlayerFactory(account=account, contact__full_name="Dana Buyer", buying_role=BuyingRole.EXECUTIVE,
+                              buying_stage=BuyingStage.EVALUATE_RISK, stance=Stance.SUPPORTER)
+    spare = KeyPlayerFactory(account=account, contact__full_name="Sam Spare")
+    url = manager_a.url(f"plans/opportunities/{opp.pk}/")
+    page = manager_a.client.get(url).content.decode()
+    assert "No key players on this opportunity yet." in page and "Dana Buyer — Executive" in page
+
+    response = manager_a.client.post(url + "key-players/", {"key_player": player.pk}, **HTMX)
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    body = response.content.decode()
+    with manager_a.scope():
+        from keyplayers.selectors import guidance_for
+
+        expected = guidance_for(buying_role=BuyingRole.EXECUTIVE, buying_stage=BuyingStage.EVALUATE_RISK)
+    assert 'id="key-players"' in body and "Dana Buyer" in body and "Evaluate risk" in body and "Supporter" in body
+    assert expected.communication in body
+    assert f'<option value="{spare.pk}">' in body and f'<option value="{player.pk}">' not in body
+
+    response = manager_a.client.post(url + f"key-players/{player.pk}/remove/")
+    assert response.status_code == 302
+    with manager_a.scope():
+        assert not opp.key_players.exists()
+
+
+def test_key_player_of_another_account_is_400_and_of_another_tenant_404(manager_a, manager_b):
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    opp = OpportunityFactory(account=AccountFactory(tenant=manager_a.tenant))
+    other_account = KeyPlayerFactory(account=AccountFactory(tenant=manager_a.tenant))
+    other_tenant = KeyPlayerFactory(account=AccountFactory(tenant=manager_b.tenant))
+    url = manager_a.url(f"plans/opportunities/{opp.pk}/key-players/")
+    response = manager_a.client.post(url, {"key_player": other_account.pk})
+    assert response.status_code == 400 and b"is a key player at another account" in response.content
+    htmx = manager_a.client.post(url, {"key_player": other_account.pk}, **HTMX)
+    assert htmx.status_code == 200 and b"is a key player at another account" in htmx.content
+    theirs = manager_a.client.post(url, {"key_player": other_tenant.pk})
+    missing = manager_a.client.post(url, {"key_player": 999999999})
+    assert theirs.status_code == missing.status_code == 404 and same_page(theirs, missing)
+    assert manager_a.client.post(url + f"{other_tenant.pk}/remove/").status_code == 404
+    assert manager_a.client.post(url, {"key_player": "x"}).status_code == 400
+    with manager_a.scope():
+        assert not opp.key_players.exists()
+    with manager_b.scope():
+        from plans.models import OpportunityKeyPlayer
+
+        assert not OpportunityKeyPlayer.objects.exists()
+
+
+def test_only_editors_change_an_opportunitys_key_players(executive_a):
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    account = AccountFactory(tenant=executive_a.tenant)
+    opp = OpportunityFactory(account=account)
+    player = KeyPlayerFactory(account=account)
+    response = executive_a.client.post(executive_a.url(f"plans/opportunities/{opp.pk}/key-players/"),
+                                       {"key_player": player.pk})
+    assert response.status_code == 404
+    assert b'name="key_player"' not in executive_a.client.get(executive_a.url(f"plans/opportunities/{opp.pk}/")).content
+    with executive_a.scope():
+        assert not opp.key_players.exists()
+
+
+def test_opportunity_page_query_count_is_the_same_for_1_and_10_key_players(manager_a):
+    from plans import services
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    opp = OpportunityFactory(account=account)
+    make_call(account=account, author=manager_a.user)
+    with manager_a.scope():
+        services.opportunity_key_player_add(opportunity=opp, key_player=KeyPlayerFactory(account=account))
+    KeyPlayerFactory(account=account)
+    url = manager_a.url(f"plans/opportunities/{opp.pk}/")
+    few = _count(manager_a.client, url)
+    with manager_a.scope():
+        for _ in range(9):
+            services.opportunity_key_player_add(opportunity=opp, key_player=KeyPlayerFactory(account=account))
+    for _ in range(5):
+        KeyPlayerFactory(account=account)
+    assert _count(manager_a.client, url) == few
+    assert manager_a.client.get(url).content.count(b'id="okp-') == 10
