@@ -148,6 +148,11 @@ class PolicyForm(forms.ModelForm):
         return data
 
 
+def tenant_zone(tenant) -> zoneinfo.ZoneInfo:
+    """The tenant's time zone (UTC without a tenant): manual ratings end at the start of a day there."""
+    return zoneinfo.ZoneInfo(tenant.timezone if tenant is not None and tenant.timezone else "UTC")
+
+
 class OverrideForm(forms.Form):
     rating = forms.ChoiceField(choices=[(r, r) for r in RATINGS])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
@@ -158,11 +163,21 @@ class OverrideForm(forms.Form):
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
-        self.fields["ends_on"].initial = timezone.localdate() + dt.timedelta(days=90)
+        self.zone = tenant_zone(tenant)
+        self.today = timezone.localdate(timezone.now(), self.zone)  # the tenant's today, wherever the server is
+        self.fields["ends_on"].initial = self.today + dt.timedelta(days=90)
+        self.fields["ends_on"].widget.attrs.update(min=(self.today + dt.timedelta(days=1)).isoformat())
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data["ends_on"]
+        if ends_on <= self.today:
+            raise forms.ValidationError(f"Choose a day after today ({self.today:%d %b %Y}): the manual rating ends "
+                                        "at the start of the day you give.")
+        return ends_on
 
     def expires_at(self) -> dt.datetime:
-        zone = zoneinfo.ZoneInfo(self.tenant.timezone if self.tenant else "UTC")
-        return dt.datetime.combine(self.cleaned_data["ends_on"], dt.time.min, tzinfo=zone)
+        """The start of the chosen day in the tenant's time zone (stored in UTC)."""
+        return dt.datetime.combine(self.cleaned_data["ends_on"], dt.time.min, tzinfo=self.zone)
 
 
 class DecisionForm(forms.Form):

@@ -8,23 +8,19 @@
 """
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from ratings import selectors
+from ratings.account_page import render_badge
 
 register = template.Library()
 
 
-def _overrides(context) -> dict:
-    request = context.get("request")
-    holder = request if request is not None else context
-    if not hasattr(holder, "_ratings_overrides"):
-        holder._ratings_overrides = selectors.overrides_in_force_map()
-    return holder._ratings_overrides
-
-
-@register.inclusion_tag("ratings/_badge.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def rating_badge(context, account):
-    return {"rating": account.rating, "override": _overrides(context).get(account.pk)}
+    """Shares ratings.account_page.render_badge with account_page.badge (what keystone calls)."""
+    request = context.get("request")
+    return mark_safe(render_badge(account, request if request is not None else context))
 
 
 @register.inclusion_tag("ratings/_account_rating.html", takes_context=True)

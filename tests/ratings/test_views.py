@@ -122,7 +122,7 @@ def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_memb
     assert bad.status_code == 200
     assert b"This field is required." in bad.content
     bad = manager_a.client.post(url, {**good, "ends_on": "2001-01-01"})
-    assert "The expiry must be in the future." in bad.content.decode()
+    assert "Choose a day after today (" in bad.content.decode()
     with admin_a.scope():
         assert not RatingOverride.objects.exists()
     ok = manager_a.client.post(url, good, HTTP_HX_REQUEST="true")
@@ -133,6 +133,34 @@ def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_memb
     assert cleared.status_code == 302
     with admin_a.scope():
         assert RatingOverride.objects.get().cleared_reason == "removed"
+
+
+def test_manual_rating_end_is_the_tenants_day_east_of_utc(admin_a):
+    """Zurich is UTC+1 in March: "ends on 10 Mar 2027" is stored as 9 Mar 23:00 UTC and must read
+    10 Mar 2027 on the page (it read 9 Mar when pages rendered in UTC). The form's today is Zurich's."""
+    import time_machine
+
+    tenant = admin_a.tenant
+    tenant.timezone = "Europe/Zurich"
+    tenant.save(update_fields=["timezone"])
+    account = AccountFactory(tenant=tenant)
+    page_url = admin_a.url(f"ratings/accounts/{account.pk}/")
+    url = admin_a.url(f"ratings/accounts/{account.pk}/override/")
+    # 23:30 UTC on 1 Dec is already 2 Dec in Zurich
+    with time_machine.travel(dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC), tick=False):
+        form = admin_a.client.get(page_url).context["override_form"]
+        assert form["ends_on"].value() == dt.date(2027, 3, 2)  # Zurich's today + 90 days
+        refused = admin_a.client.post(url, {"rating": "A", "reason": "Renewal", "ends_on": "2026-12-02"})
+        assert "Choose a day after today (02 Dec 2026)" in refused.content.decode()
+        with admin_a.scope():
+            assert not RatingOverride.objects.exists()
+        saved = admin_a.client.post(url, {"rating": "A", "reason": "Renewal", "ends_on": "2027-03-10"})
+        assert saved.status_code == 302
+        with admin_a.scope():
+            assert RatingOverride.objects.get().expires_at == dt.datetime(2027, 3, 9, 23, 0, tzinfo=dt.UTC)
+        page = admin_a.client.get(page_url).content.decode()
+    assert "until <strong>10 Mar 2027</strong>" in page
+    assert "→ 10 Mar 2027" in page  # the history list too
 
 
 def _policy_post(form_values: dict, **changes) -> dict:
@@ -264,3 +292,34 @@ def test_recompute_now_button_is_for_admins(admin_a, manager_a, django_capture_o
         assert admin_a.client.post(url).status_code == 302
     with admin_a.scope():
         assert Account.objects.get(pk=account.pk).rating == "D"
+
+
+def test_account_page_badge_is_the_tags_html_with_one_query_per_request(admin_a, django_assert_max_num_queries):
+    """ratings.account_page.badge (what keystone.account_page calls for the accounts pages) renders what
+    {% rating_badge %} renders: the override mark for a manual rating in force, a plain badge otherwise."""
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from keystone.account_page import rating_badge
+    from ratings.account_page import badge
+
+    hand, plain, unrated = (AccountFactory(tenant=admin_a.tenant, name=n) for n in ("Hand", "Plain", "Unrated"))
+    _rate(admin_a)
+    with admin_a.scope():
+        services.override_set(account=hand, rating="A", reason="Board <deal>", by=admin_a.user,
+                              expires_at=timezone.now() + dt.timedelta(days=9))
+        Account.objects.filter(pk=unrated.pk).update(rating="")
+        rows = {a.name: a for a in Account.objects.all()}
+        request = RequestFactory().get("/")
+        request.user, request.membership, request.tenant = admin_a.user, admin_a.membership, admin_a.tenant
+        with django_assert_max_num_queries(1):
+            html = {name: badge(request, account) for name, account in rows.items()}
+            via_keystone = rating_badge(request, rows["Hand"])
+        tag = Template("{% load rating_tags %}{% rating_badge a %}")
+        for name, account in rows.items():
+            assert tag.render(Context({"a": account, "request": request})) == html[name]
+    assert html["Hand"].startswith('<span class="badge rating-A rt-overridden" title="Set by hand until ')
+    assert "Board &lt;deal&gt;" in html["Hand"] and 'aria-label="set by hand"' in html["Hand"]
+    assert html["Plain"] == '<span class="badge rating-D">D</span>'
+    assert html["Unrated"] == '<span class="muted" title="Not rated yet">—</span>'
+    assert via_keystone == html["Hand"]
