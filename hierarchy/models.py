@@ -4,9 +4,10 @@
   6-level needs model also shipped). Exactly one model is active per tenant.
 - Relationship: one of our users ↔ one of their contacts (unique per pair), with an owner.
 - Assessment: append-only. Nothing updates or deletes a row (services, API, and on PostgreSQL a
-  trigger). The current level of a relationship is the latest assessment *per source*; it is copied
-  onto Relationship (self_level / customer_level) by hierarchy.services.assessment_record so reads
-  are single-table aggregates.
+  trigger). Each records the model it was made under. The current level of a relationship is the
+  latest assessment *per source* made under the tenant's active model; it is copied onto Relationship
+  (self_level / customer_level) by hierarchy.services.assessment_record, and recomputed for all
+  relationships when another model is activated, so reads are single-table aggregates.
 - SurveyInvitation: a signed, expiring, single-use link a contact answers without logging in.
 - HierarchyAlert: a level drop, or a contact who left while holding a level-4/5 relationship.
 """

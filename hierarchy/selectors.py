@@ -2,8 +2,9 @@
 briefings). Every function here runs a fixed number of queries, whatever the number of rows.
 
 Definitions used everywhere:
-- current level of a relationship, per source: its latest assessment of that source
-  (Relationship.self_level / customer_level, kept by services.assessment_record);
+- current level of a relationship, per source: its latest assessment of that source made under the
+  active hierarchy model (Relationship.self_level / customer_level, kept by services.assessment_record
+  and services.hierarchy_model_activate); histories and charts likewise count the active model only;
 - effective level of a relationship: the customer's own view when given, otherwise ours;
 - only relationships with contacts who are still there (Contact.is_active) count in roll-ups;
 - executive contact: a contact at the top of the account's org chart (reports to nobody, and has at
@@ -344,10 +345,13 @@ def relationship_assessments(*, relationship: Relationship) -> list[Assessment]:
                 .order_by("-assessed_at", "-pk"))
 
 
-def relationship_history(*, relationship: Relationship) -> dict[str, list[tuple[dt.datetime, int]]]:
-    """{"self": [(when, level), …], "customer_survey": […]}, oldest first."""
+def relationship_history(*, relationship: Relationship, model: HierarchyModel | None = None
+                         ) -> dict[str, list[tuple[dt.datetime, int]]]:
+    """{"self": [(when, level), …], "customer_survey": […]}, oldest first; only assessments made under
+    `model` (the active one by default): levels of another model mean something else."""
     series = {Source.SELF: [], Source.CUSTOMER_SURVEY: []}
-    for at, level, source in (Assessment.objects.filter(relationship=relationship)
+    model = model or active_model()
+    for at, level, source in (Assessment.objects.filter(relationship=relationship, hierarchy_model=model)
                               .order_by("assessed_at", "pk").values_list("assessed_at", "level", "source")):
         series[source].append((at, level))
     return series
@@ -368,12 +372,16 @@ def _month_ends(months: int, now: dt.datetime) -> list[dt.datetime]:
     return ends
 
 
-def account_history(*, account: Account, months: int = 18, now: dt.datetime | None = None) -> list[dict]:
+def account_history(*, account: Account, months: int = 18, now: dt.datetime | None = None,
+                    model: HierarchyModel | None = None) -> list[dict]:
     """The account's level at the end of each of the last `months` months (the current month ends now):
     [{"at", "highest" (effective roll-up), "self" (highest of our views), "customer" (highest of theirs)}].
-    Contacts count until their left_on date (or until now if they left without a date). One query."""
+    Only assessments made under `model` (the active one by default) count, like the current levels.
+    Contacts count until their left_on date (or until now if they left without a date). One query
+    (two without `model`)."""
     now = now or timezone.now()
-    rows = list(Assessment.objects.filter(account=account).order_by("assessed_at", "pk").values_list(
+    model = model or active_model()
+    rows = list(Assessment.objects.filter(account=account, hierarchy_model=model).order_by("assessed_at", "pk").values_list(
         "relationship_id", "source", "level", "assessed_at", "relationship__contact__left_on",
         "relationship__contact__is_active"))
     points, index = [], 0

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -80,11 +80,68 @@ def hierarchy_defaults_ensure(*, tenant_id: int | None = None) -> HierarchyModel
 
 @transaction.atomic
 def hierarchy_model_activate(*, model: HierarchyModel) -> HierarchyModel:
-    """Makes `model` the tenant's active hierarchy. Existing assessments keep the model they were made in."""
-    HierarchyModel.objects.select_for_update().filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
-    HierarchyModel.objects.filter(pk=model.pk).update(is_active=True)
+    """Makes `model` the tenant's active hierarchy. Levels mean different things in different models (3 is
+    "Buy-Sell: Supplier of a quality product" but "Needs: …"), so current levels start afresh: every
+    relationship's self/customer level becomes its latest assessment *made under `model`* (none: empty),
+    and the accounts' roll-ups follow. Assessments under the old model stay, readable in each history;
+    switching back brings their levels back. Set-based: one UPDATE for relationships, one for accounts."""
+    list(HierarchyModel.objects.select_for_update().order_by("pk"))  # one switch at a time, after assessments in flight
+    switched = HierarchyModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+    activated = HierarchyModel.objects.filter(pk=model.pk, is_active=False).update(is_active=True)
     model.is_active = True
+    if switched or activated:
+        relationship_levels_recompute(model=model)
+        account_levels_refresh(account_ids=None)
     return model
+
+
+def relationship_levels_recompute(*, model: HierarchyModel) -> int:
+    """Sets every relationship's current levels (per source: the latest assessment made under `model`,
+    NULL without one) in one UPDATE … FROM an aggregate. Returns the rows changed."""
+    rel, ass = Relationship._meta.db_table, Assessment._meta.db_table
+    sql = f"""
+        WITH latest AS (
+            SELECT DISTINCT ON (relationship_id, source) relationship_id, source, level, assessed_at
+            FROM {ass} WHERE tenant_id = %(tenant)s AND hierarchy_model_id = %(model)s
+            ORDER BY relationship_id, source, assessed_at DESC, id DESC
+        ), levels AS (
+            SELECT r.id,
+                   max(l.level) FILTER (WHERE l.source = %(self)s) AS self_level,
+                   max(l.assessed_at) FILTER (WHERE l.source = %(self)s) AS self_at,
+                   max(l.level) FILTER (WHERE l.source = %(customer)s) AS customer_level,
+                   max(l.assessed_at) FILTER (WHERE l.source = %(customer)s) AS customer_at
+            FROM {rel} r LEFT JOIN latest l ON l.relationship_id = r.id
+            WHERE r.tenant_id = %(tenant)s
+            GROUP BY r.id
+        )
+        UPDATE {rel} r
+        SET self_level = levels.self_level, self_assessed_at = levels.self_at,
+            customer_level = levels.customer_level, customer_assessed_at = levels.customer_at, updated_at = now()
+        FROM levels
+        WHERE r.id = levels.id AND r.tenant_id = %(tenant)s
+          AND (r.self_level IS DISTINCT FROM levels.self_level OR r.self_assessed_at IS DISTINCT FROM levels.self_at
+               OR r.customer_level IS DISTINCT FROM levels.customer_level
+               OR r.customer_assessed_at IS DISTINCT FROM levels.customer_at)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"tenant": model.tenant_id, "model": model.pk, "self": Source.SELF,
+                             "customer": Source.CUSTOMER_SURVEY})
+        return cursor.rowcount
+
+
+def _active_model_held() -> HierarchyModel:
+    """The active model, its row held FOR SHARE until commit: a model switch (which updates that row) waits
+    for assessments in flight, and an assessment that starts during a switch sees the new model."""
+    for _ in range(3):
+        model = hierarchy_defaults_ensure()
+        if connection.vendor != "postgresql":
+            return model
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {HierarchyModel._meta.db_table} WHERE id = %s AND is_active FOR SHARE",
+                           [model.pk])
+            if cursor.fetchone():
+                return model
+    raise ValidationError("The hierarchy model is being switched right now; please try again.")
 
 
 @transaction.atomic
@@ -148,8 +205,8 @@ def assessment_record(*, relationship: Relationship, level: int, evidence: str, 
                       source: str = Source.SELF, assessed_at: dt.datetime | None = None) -> Assessment:
     """Appends an assessment. It becomes the relationship's current level for its source when it is the
     latest of that source; a fall raises an alert; the account's stored roll-up level is refreshed.
-    Nothing existing is changed: corrections are new assessments."""
-    model = hierarchy_defaults_ensure()
+    Nothing existing is changed: corrections are new assessments. It is made under the active model."""
+    model = _active_model_held()
     levels = HierarchyLevel.objects.filter(model=model).count()
     errors = {}
     try:
@@ -211,7 +268,8 @@ def _alert_level_drop(*, relationship: Relationship, assessment: Assessment, fro
 
 def account_levels_refresh(*, account_ids) -> int:
     """Stores each account's roll-up level (highest effective level over relationships with contacts who
-    are still there; NULL without any) on Account.current_level. One UPDATE for any number of accounts."""
+    are still there; NULL without any) on Account.current_level. One UPDATE for any number of accounts
+    (all of the tenant's when account_ids is None)."""
     best = (
         Relationship.objects.filter(account_id=OuterRef("pk"), contact__is_active=True)
         .annotate(effective=Coalesce("customer_level", "self_level"))
@@ -219,7 +277,8 @@ def account_levels_refresh(*, account_ids) -> int:
         .order_by("-effective")
         .values("effective")[:1]
     )
-    return Account.objects.filter(pk__in=list(account_ids)).update(current_level=Subquery(best))
+    accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=list(account_ids))
+    return accounts.update(current_level=Subquery(best))
 
 
 # --- Alerts ---------------------------------------------------------------------------------------

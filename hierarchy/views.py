@@ -110,8 +110,9 @@ def account_panel_context(request, account, *, page_url: str | None = None) -> d
     """Everything the account panel shows; also used by the account page (hierarchy.account_page).
     page_url: the page the panel is shown on, where its Acknowledge and Add relationship forms return
     (the request's own page unless the caller knows better)."""
-    hmap = selectors.relationship_map(account=account, model=services.hierarchy_defaults_ensure())
-    history = selectors.account_history(account=account, months=18)
+    model = services.hierarchy_defaults_ensure()
+    hmap = selectors.relationship_map(account=account, model=model)
+    history = selectors.account_history(account=account, months=18, model=model)
     return {
         "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
         "history_chart": _account_chart(history, len(hmap.levels) or 5),
@@ -156,7 +157,7 @@ def relationship(request, relationship_id):
     relationship = access_relationship_by_id(request=request, relationship_id=relationship_id)
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
-    series = selectors.relationship_history(relationship=relationship)
+    series = selectors.relationship_history(relationship=relationship, model=model)
     by_number = {level.number: level for level in levels}
     current = relationship.effective_level or 1
     invitations = list(SurveyInvitation.objects.filter(relationship=relationship).select_related("sent_by")
@@ -166,7 +167,7 @@ def relationship(request, relationship_id):
         "assessments": selectors.relationship_assessments(relationship=relationship),
         "chart": _relationship_chart(series, len(levels) or 5),
         "current_level": by_number.get(current), "next_level": by_number.get(current + 1),
-        "invitations": invitations, "now": timezone.now(), "can_edit": can_edit(request),
+        "invitations": invitations, "now": timezone.now(), "can_edit": can_edit(request), "model": model,
         "owner_form": OwnerForm(initial={"owner": relationship.owner_id}),
     })
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from hierarchy import services
+from hierarchy import selectors, services
 from hierarchy.db import purge_allowed
 from hierarchy.models import (
     AlertKind,
@@ -83,6 +83,60 @@ def test_activate_needs_model_then_levels_up_to_six_are_accepted(rel, manager_a)
         assessment = services.assessment_record(relationship=rel, level=6, evidence="Joint road map signed.",
                                                 assessed_by=manager_a.user)
     assert assessment.hierarchy_model_id == needs.pk
+
+
+def _levels(rel):
+    rel.refresh_from_db()
+    return rel.self_level, rel.customer_level, Account.objects.get(pk=rel.account_id).current_level
+
+
+def test_switching_models_starts_levels_afresh_and_switching_back_restores_them(rel, manager_a, manager_b):
+    with manager_a.scope():
+        account = Account.objects.get(pk=rel.account_id)
+    other = make_relationship(user=manager_a.user, contact=ContactFactory(account=account))
+    theirs = make_relationship(user=manager_b.user,
+                               contact=ContactFactory(account=AccountFactory(tenant=manager_b.tenant)))
+    assess(rel, 3)
+    assess(rel, 2, source=Source.CUSTOMER_SURVEY)
+    assess(other, 4)
+    assess(theirs, 5)
+    with manager_a.scope():
+        buy_sell = HierarchyModel.objects.get(kind=ModelKind.BUY_SELL)
+        needs = HierarchyModel.objects.get(kind=ModelKind.NEEDS)
+        assert _levels(rel) == (3, 2, 4)
+        services.hierarchy_model_activate(model=needs)
+        assert _levels(rel) == (None, None, None)  # Buy-Sell 3 is not Needs 3
+        assert _levels(other)[:2] == (None, None)
+    assess(rel, 6)
+    with manager_a.scope():
+        assert _levels(rel) == (6, None, 6)
+        services.hierarchy_model_activate(model=buy_sell)
+        assert _levels(rel) == (3, 2, 4)  # the level 6 of the needs model does not show as "6" here
+        history = selectors.account_history(account=account, months=2)
+        assert history[-1]["self"] == 4 and history[-1]["customer"] == 2
+        assert Assessment.objects.count() == 4  # nothing rewritten: history under both models stays
+        assert selectors.relationship_history(relationship=rel)[Source.SELF][-1][1] == 3
+    with manager_b.scope():
+        theirs.refresh_from_db()
+        assert theirs.self_level == 5  # another tenant's levels are untouched
+
+
+def test_activating_the_active_model_changes_nothing_and_a_switch_runs_in_constant_queries(
+        rel, manager_a, django_assert_max_num_queries):
+    assess(rel, 3)
+    with manager_a.scope():
+        buy_sell = HierarchyModel.objects.get(kind=ModelKind.BUY_SELL)
+        needs = HierarchyModel.objects.get(kind=ModelKind.NEEDS)
+        services.hierarchy_model_activate(model=buy_sell)
+        assert _levels(rel) == (3, None, 3)
+    for _ in range(8):
+        assess(make_relationship(user=manager_a.user,
+                                 contact=ContactFactory(account=AccountFactory(tenant=manager_a.tenant))), 2)
+    with manager_a.scope(), django_assert_max_num_queries(7):  # lock, 2 flips, 1 UPDATE rels, 1 UPDATE accounts, savepoints
+        services.hierarchy_model_activate(model=needs)
+    with manager_a.scope():
+        assert Relationship.objects.filter(self_level__isnull=False).count() == 0
+        assert Account.objects.filter(current_level__isnull=False).count() == 0
 
 
 def test_level_update_strips_blank_lines_and_requires_a_name(manager_a):

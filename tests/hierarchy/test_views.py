@@ -403,3 +403,17 @@ def test_overview_acknowledge_returns_to_the_overview(account, rel, manager_a):
     assess(rel, 3)
     html = manager_a.client.get(manager_a.url("hierarchy/") + "?x=1").content.decode()
     assert 'name="next" value="/t/tenant-a/hierarchy/?x=1"' in html
+
+
+def test_settings_warn_that_levels_start_afresh_and_old_assessments_stay_readable(account, rel, admin_a, manager_a):
+    assess(rel, 3)
+    page = admin_a.client.get(admin_a.url("hierarchy/settings/")).content.decode()
+    assert "Switching the model starts levels afresh." in page
+    with admin_a.scope():
+        needs = HierarchyModel.objects.get(kind=ModelKind.NEEDS)
+    assert admin_a.client.post(admin_a.url("hierarchy/settings/"), {"model": needs.pk}).status_code == 302
+    html = manager_a.client.get(manager_a.url(f"hierarchy/relationships/{rel.pk}/")).content.decode()
+    assert "Seen in the quarterly review." in html and "of the Buy-Sell Hierarchy, not counted now" in html
+    with manager_a.scope():
+        assert Account.objects.get(pk=account.pk).current_level is None
+    assert "not assessed" in manager_a.client.get(_map_url(manager_a, account)).content.decode()
