@@ -331,9 +331,18 @@ class CalendarFilterForm(forms.Form):
     account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="All accounts")
     executive = forms.ChoiceField(required=False, label="Executive")
 
+    # The calendar pages back and forth by months and weeks: keep well inside Python's dates.
+    FIRST_YEAR, LAST_YEAR = 1900, 2999
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.order_by("name")
         self.fields["executive"].choices = [("", "Anyone"), ("any", "With an executive")] + [
             (str(u.pk), u.get_full_name()) for u in selectors.executive_users()
         ]
+
+    def clean_date(self):
+        date = self.cleaned_data.get("date")
+        if date is not None and not self.FIRST_YEAR <= date.year <= self.LAST_YEAR:
+            raise ValidationError(f"Choose a date between the years {self.FIRST_YEAR} and {self.LAST_YEAR}.")
+        return date

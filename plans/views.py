@@ -81,11 +81,16 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+# Ids are 64-bit integers in the database: a larger number in a query string is no id at all.
+MAX_ID = 2**63 - 1
+
+
 def _int(value):
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -MAX_ID <= number <= MAX_ID else None
 
 
 def _tenant_url(request, name: str, *args) -> str:
@@ -462,8 +467,11 @@ def call_detail(request, call_id):
 # --- visits and the calendar ------------------------------------------------------------------------------------------
 
 def _calendar_filters(request):
+    """The filters from the query string. A bad field is reported on the form and ignored; the valid
+    ones still apply (Django's cleaned_data keeps only the fields that validated)."""
     form = CalendarFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     view = data.get("view") or "month"
     anchor = data.get("date") or timezone.localdate()
     executive = data.get("executive") or ""

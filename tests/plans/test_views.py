@@ -320,6 +320,53 @@ def test_calendar_filters(manager_a, executive_a, tenant_a, make_member):
     assert shown("executive=any") == {"Globex exec", "Globex other"}
 
 
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
+@pytest.mark.parametrize("view", ["month", "week", "list"])
+def test_calendar_dates_out_of_range_are_a_clear_error_not_a_500(manager_a, view, date):
+    response = manager_a.client.get(manager_a.url(f"plans/calendar/?view={view}&date={date}"))
+    assert response.status_code == 200
+    assert "Date: Choose a date between the years 1900 and 2999. This filter is ignored." in response.content.decode()
+
+
+@pytest.mark.parametrize("date", ["1900-01-01", "2999-12-31"])
+def test_calendar_pages_to_the_edges_of_the_range(manager_a, date):
+    for view in ("month", "week", "list"):
+        response = manager_a.client.get(manager_a.url(f"plans/calendar/?view={view}&date={date}"))
+        assert response.status_code == 200 and b"Choose a date between" not in response.content
+
+
+def test_one_bad_calendar_filter_keeps_the_others(manager_a, tenant_a):
+    acme, globex = AccountFactory(tenant=tenant_a, name="Acme"), AccountFactory(tenant=tenant_a, name="Globex")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=30)
+    make_visit(account=acme, organiser=manager_a.user, attendees=[manager_a.user], start=start, purpose="Acme alone")
+    make_visit(account=globex, organiser=manager_a.user, attendees=[manager_a.user], start=start, purpose="Globex visit")
+    day = timezone.localtime(start, timezone.zoneinfo.ZoneInfo(tenant_a.timezone)).date().isoformat()
+    page = manager_a.client.get(manager_a.url(f"plans/calendar/?view=list&date={day}&account={globex.pk}&executive=nobody"))
+    content = page.content.decode()
+    assert "Executive: Select a valid choice." in content
+    assert "Globex visit" in content and "Acme alone" not in content  # the account filter still applies
+    assert 'aria-current="page">List<' in content  # and so does the view
+    page = manager_a.client.get(manager_a.url(f"plans/calendar/?view=week&date=9999-01-01&account={globex.pk}"))
+    assert page.status_code == 200 and 'aria-current="page">Week<' in page.content.decode()
+
+
+@pytest.mark.parametrize("path", ["plans/", "plans/actions/", "plans/opportunities/", "plans/calls/",
+                                  "plans/calendar/", "plans/new/", "plans/opportunities/new/", "plans/calls/new/",
+                                  "plans/visits/new/"])
+def test_an_account_id_beyond_64_bits_is_no_id_not_a_500(manager_a, path):
+    assert manager_a.client.get(manager_a.url(f"{path}?account=99999999999999999999")).status_code == 200
+    assert manager_a.client.get(manager_a.url(f"{path}?account=-99999999999999999999")).status_code == 200
+
+
+def test_ids_outside_64_bits_are_none():
+    from plans.views import _int
+
+    assert _int("9223372036854775807") == 2**63 - 1
+    assert _int("9223372036854775808") is None
+    assert _int("-9223372036854775808") is None
+    assert _int("12") == 12 and _int("x") is None and _int(None) is None
+
+
 def test_feed_links_are_created_rotated_and_revoked_from_the_calendar(executive_a):
     url = executive_a.url("plans/calendar/feeds/")
     response = executive_a.client.post(url, {"kind": "mine", "action": "rotate"}, **HTMX)
