@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.access import financials_visible_filter
-from accounts.models import Account, Rating
+from accounts.models import Account, AccountStatus, Rating
 from ratings import selectors, services
 from ratings.models import AccountRating, PolicyStatus, RatingOverride, RatingPolicy, RatingSnapshot
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet
@@ -268,7 +268,9 @@ class AccountRatingFilter(django_filters.FilterSet):
 
 
 class AccountRatingViewSet(TenantReadOnlyViewSet):
-    """Each account's current rating: effective, computed, score, breakdown, override and next contact due."""
+    """Each account's current rating: effective, computed, score, breakdown, override and next contact due.
+    The list leaves declassified accounts out, like the ratings pages and the recompute; one of them is
+    still readable by its id (its last rating), like its page."""
 
     model = Account
     queryset = Account.objects.none()  # for the schema generator only
@@ -282,6 +284,8 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self, queryset):
         now = timezone.now()
+        if self.action == "list":
+            queryset = queryset.exclude(status=AccountStatus.DECLASSIFIED)
         return queryset.annotate(financials_visible=_financials_visible(_membership(self.request))).prefetch_related(
             Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
             Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),

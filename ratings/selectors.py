@@ -365,7 +365,9 @@ def rated_accounts(*, rating: str = "", query: str = "", mine_of=None, now: dt.d
 
 
 def recent_changes(*, limit: int = 10) -> list[RatingSnapshot]:
-    return list(RatingSnapshot.objects.select_related("account", "policy").order_by("-computed_at", "-pk")[:limit])
+    """The latest rating changes of accounts still rated (not declassified, like the list)."""
+    return list(RatingSnapshot.objects.select_related("account", "policy")
+                .exclude(account__status=AccountStatus.DECLASSIFIED).order_by("-computed_at", "-pk")[:limit])
 
 
 def overrides_in_force_map(*, now: dt.datetime | None = None) -> dict[int, RatingOverride]:

@@ -126,3 +126,18 @@ def test_rating_filter_uses_the_effective_rating(manager_a):
     assert [r["name"] for r in results] == ["a"]
     with manager_a.scope():
         assert RatingPolicy.objects.filter(status=PolicyStatus.ACTIVE).count() == 1
+
+
+def test_ratings_list_leaves_declassified_accounts_out_like_the_pages(viewer_a):
+    kept = AccountFactory(tenant=viewer_a.tenant, name="Kept")
+    gone = AccountFactory(tenant=viewer_a.tenant, name="Gone")
+    _rate(viewer_a)
+    with viewer_a.scope():
+        Account.objects.filter(pk=gone.pk).update(status="declassified")
+    client = api_client_for(viewer_a)
+    listed = client.get("/api/v1/ratings/").json()
+    assert listed["count"] == 1 and [r["account"] for r in listed["results"]] == [kept.pk]
+    assert client.get("/api/v1/ratings/?rating=D").json()["count"] == 1
+    page = viewer_a.client.get(viewer_a.url("ratings/")).content.decode()
+    assert "Kept" in page and "Gone" not in page
+    assert client.get(f"/api/v1/ratings/{gone.pk}/").json()["rating"] == "D"  # still readable by id, like its page
