@@ -126,10 +126,11 @@ def plan_actions(plan: AccountPlan) -> list[PlanAction]:
 
 def action_list(*, today: dt.date, owner_id: int | None = None, account_id: int | None = None,
                 open_only: bool = True, overdue_only: bool = False) -> QuerySet[PlanAction]:
-    """Actions of active plans."""
+    """Actions of active plans. `owner_id`: the actions this user answers for: theirs, and those
+    without an owner on plans they own (so no open action reaches nobody)."""
     qs = PlanAction.objects.select_related("plan__account", "owner").filter(plan__status=PlanStatus.ACTIVE)
     if owner_id:
-        qs = qs.filter(owner_id=owner_id)
+        qs = qs.filter(Q(owner_id=owner_id) | Q(owner__isnull=True, plan__owner_id=owner_id))
     if account_id:
         qs = qs.filter(plan__account_id=account_id)
     if overdue_only:

@@ -478,6 +478,23 @@ def test_dashboard_shows_my_overdue_actions_and_visits(manager_a):
     assert b"Kick-off" in page.content
 
 
+def test_actions_without_an_owner_reach_the_plan_owner(manager_a, make_member):
+    colleague = make_member(manager_a.tenant)
+    late = timezone.localdate() - dt.timedelta(days=2)
+    my_plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant), owner=manager_a.user)
+    ActionFactory(plan=my_plan, title="Nobody took this", due_date=late)
+    ActionFactory(plan=my_plan, title="Colleague has it", owner=colleague.user, due_date=late)
+    ActionFactory(plan=PlanFactory(account=AccountFactory(tenant=manager_a.tenant), owner=colleague.user),
+                  title="Unowned on their plan", due_date=late)
+    page = manager_a.client.get(manager_a.url("")).content.decode()
+    assert "Nobody took this" in page and "no owner: your plan" in page
+    assert "Colleague has it" not in page and "Unowned on their plan" not in page
+    mine = manager_a.client.get(manager_a.url("plans/actions/?show=overdue")).content.decode()
+    assert "Nobody took this" in mine and "Colleague has it" not in mine and "Unowned on their plan" not in mine
+    theirs = colleague.client.get(colleague.url("")).content.decode()
+    assert "Unowned on their plan" in theirs and "Colleague has it" in theirs and "Nobody took this" not in theirs
+
+
 def test_overdue_partial_for_the_account_page(manager_a):
     from django.template.loader import render_to_string
 
