@@ -222,3 +222,25 @@ def test_htmx_request_after_the_session_expired_redirects_the_whole_window(clien
 def test_htmx_request_without_a_current_url_comes_back_to_its_own(client, tenant_a):
     response = client.get(f"/t/{tenant_a.slug}/accounts/", headers={"HX-Request": "true"})
     assert response["HX-Redirect"] == f"/login/?next=/t/{tenant_a.slug}/accounts/"
+
+
+def test_members_page_never_puts_names_or_addresses_into_javascript(tenant_a, admin_a, make_member):
+    from html.parser import HTMLParser
+
+    tenant_a.name = "Acme'); alert(document.cookie); ('"
+    tenant_a.save()
+    crafted = make_member(tenant_a, Role.VIEWER, email="'-alert`1`-'@example.com")
+
+    class RemoveForms(HTMLParser):
+        found = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "form" and attrs.get("action", "").endswith("/remove/"):
+                self.found.append(attrs)
+
+    parser = RemoveForms()
+    parser.feed(admin_a.client.get(admin_a.url("members/")).content.decode())
+    assert len(parser.found) == 2
+    assert {form["onsubmit"] for form in parser.found} == {"return confirm(this.dataset.confirm)"}
+    assert f"Remove {crafted.user.email} from {tenant_a.name}?" in {form["data-confirm"] for form in parser.found}
