@@ -94,3 +94,43 @@ def test_assess_three_relationships_survey_one_and_see_the_map_gap_and_playbook_
     # playbook is about reaching 4.
     expect(page.locator("#hier-playbook h2")).to_have_text("How to reach level 4")
     expect(page.locator("#hier-playbook")).to_contain_text("Problem definition")
+
+
+def test_relationship_and_account_pages_fit_a_phone(page, live_server, tenant_a, make_member):
+    """At 390 px nothing runs off the right edge: the owner <select> (long names), long evidence and the
+    history table stay inside the page; the panel on the account page assesses through the dialog."""
+    manager = make_member(tenant_a, Role.MANAGER, full_name="Maximiliane Montgomery-Featherstonehaugh")
+    make_member(tenant_a, Role.MANAGER, full_name="Bartholomew Wolfeschlegelsteinhausenbergerdorff")
+    account = AccountFactory(tenant=tenant_a, name="Orbit Airlines", potential_level=4)
+    contact = ContactFactory(account=account, full_name="Carla Chief", title="Chief Executive Officer")
+    from tests.hierarchy.factories import assess, make_relationship
+
+    relationship = make_relationship(user=manager.user, contact=contact)
+    assess(relationship, 3, evidence="Asked for our view on https://orbit.example/procurement/2025/requirements-"
+                                     "specification-draft-version-three-final.pdf before the tender.")
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, manager.user.email)
+    page.goto(f"/t/{tenant_a.slug}/hierarchy/relationships/{relationship.pk}/")
+    expect(page.locator("h1")).to_contain_text("Carla Chief")
+    page.screenshot(path="/tmp/hierarchy_rel_390.png", full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the relationship page is {overflow}px wider than the phone"
+    select_box = page.locator("select[name=owner]").bounding_box()
+    assert select_box["x"] + select_box["width"] <= 390
+
+    # The same panel on the account page: the dialog records, the sections refresh in place.
+    page.goto(f"/t/{tenant_a.slug}/accounts/{account.pk}/")
+    page.screenshot(path="/tmp/hierarchy_account_390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.locator("#hier-map a.assess-btn").first.click()
+    dialog = page.locator("dialog.hier-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("input[name=level][value='2']").check()
+    dialog.locator("textarea[name=evidence]").fill("They went to tender without us.")
+    dialog.locator("button:has-text('Record assessment')").click()
+    expect(page.locator("dialog.hier-dialog")).to_have_count(0)
+    expect(page.locator("#hier-flash")).to_contain_text("Recorded level 2")
+    expect(page.locator("#hier-alerts")).to_contain_text("level fell from 3 to 2")
+    page.locator("#hier-alerts button:has-text('Acknowledge')").click()
+    expect(page).to_have_url(re.compile(rf"/t/{tenant_a.slug}/accounts/{account.pk}/$"))
+    expect(page.locator(".msg-success")).to_contain_text("Alert acknowledged")
