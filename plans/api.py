@@ -458,7 +458,7 @@ class CallReportViewSet(ServiceViewSet):
 class VisitAttendeeSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
     name = serializers.CharField(source="user.get_full_name")
-    is_executive = serializers.BooleanField()
+    is_executive = serializers.BooleanField(source="executive", help_text="An executive (the member's current role).")
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -524,7 +524,7 @@ class VisitFilter(django_filters.FilterSet):
         fields = ["account", "status"]
 
     def filter_executive(self, queryset, name, value):
-        ids = VisitAttendee.objects.filter(is_executive=True).values("visit_id")
+        ids = VisitAttendee.objects.filter(user_id__in=selectors.current_executive_ids()).values("visit_id")
         return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)
 
 

@@ -30,7 +30,7 @@ def _address(email: str, name: str, **params) -> vCalAddress:
 
 def _description(visit: Visit, url: str) -> str:
     ours = ", ".join(
-        a.user.get_full_name() + (" (executive)" if a.is_executive else "") for a in visit.our_attendees.all()
+        a.user.get_full_name() + (" (executive)" if a.executive else "") for a in visit.our_attendees.all()
     )
     theirs = ", ".join(
         c.contact.full_name + (f", {c.contact.title}" if c.contact.title else "") for c in visit.their_attendees.all()

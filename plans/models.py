@@ -320,11 +320,12 @@ class Visit(TenantModel):
     @property
     def executive_attendees(self):
         """Attending executives (uses the prefetched attendees when there are)."""
-        return [a for a in self.our_attendees.all() if a.is_executive]
+        return [a for a in self.our_attendees.all() if a.executive]
 
 
 class VisitAttendee(TenantModel):
-    """One of our people on a visit; executives are flagged (from their role when they were added)."""
+    """One of our people on a visit. `is_executive` records their role when they were added; what the
+    pages, feeds and filters call an executive is the member's current role (`executive`)."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="our_attendees")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -339,6 +340,12 @@ class VisitAttendee(TenantModel):
 
     def __str__(self):
         return f"{self.user_id} at visit {self.visit_id}"
+
+    @property
+    def executive(self) -> bool:
+        """An executive now: annotated by selectors.with_visit_details (`executive_now`); the role when
+        they were added only for a row loaded some other way."""
+        return getattr(self, "executive_now", self.is_executive)
 
 
 class VisitContact(TenantModel):

@@ -43,7 +43,7 @@ def member_users() -> QuerySet[User]:
 
 
 def executive_users() -> QuerySet[User]:
-    return member_users().filter(pk__in=Membership.objects.filter(role=Role.EXECUTIVE).values("user_id"))
+    return member_users().filter(pk__in=current_executive_ids())
 
 
 def hierarchy_levels() -> dict[int, str]:
@@ -175,9 +175,18 @@ def call_detail(call_id: int) -> CallReport | None:
 
 # --- visits and the calendar -----------------------------------------------------------------------------------
 
+def current_executive_ids() -> QuerySet:
+    """User ids of the tenant's executives now. "Executive" in plans always means the member's
+    current role (a person promoted later counts on their earlier visits; one who changed role does not)."""
+    return Membership.objects.filter(role=Role.EXECUTIVE).values("user_id")
+
+
 def with_visit_details(qs: QuerySet[Visit]) -> QuerySet[Visit]:
+    attendees = (VisitAttendee.objects.select_related("user")
+                 .annotate(executive_now=Exists(current_executive_ids().filter(user_id=OuterRef("user_id"))))
+                 .order_by("-executive_now", "user__full_name"))
     return qs.select_related("account", "organiser").prefetch_related(
-        Prefetch("our_attendees", queryset=VisitAttendee.objects.select_related("user").order_by("-is_executive", "user__full_name")),
+        Prefetch("our_attendees", queryset=attendees),
         Prefetch("their_attendees", queryset=VisitContact.objects.select_related("contact").order_by("contact__full_name")),
     )
 
@@ -186,7 +195,8 @@ def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = No
                account_id: int | None = None, executive_id: int | None = None, any_executive: bool = False,
                include_cancelled: bool = False) -> QuerySet[Visit]:
     """Visits overlapping [start, end), with attendees loaded. `attendee`: only visits this user attends
-    ("mine"); `executive_id`: visits that executive attends; `any_executive`: visits with an executive."""
+    ("mine"); `executive_id`: visits that executive attends; `any_executive`: visits with an executive
+    (an executive: the member's current role, see current_executive_ids)."""
     qs = Visit.objects.all()
     if start is not None:
         qs = qs.filter(ends_at__gt=start)
@@ -197,9 +207,10 @@ def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = No
     if account_id:
         qs = qs.filter(account_id=account_id)
     if executive_id:
-        qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), user_id=executive_id, is_executive=True)))
+        qs = qs.filter(Exists(VisitAttendee.objects.filter(
+            visit=OuterRef("pk"), user_id=executive_id, user_id__in=current_executive_ids())))
     elif any_executive:
-        qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), is_executive=True)))
+        qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), user_id__in=current_executive_ids())))
     if not include_cancelled:
         qs = qs.filter(status=VisitStatus.PLANNED)
     return with_visit_details(qs).order_by("starts_at", "pk")

@@ -276,3 +276,17 @@ def test_openapi_documents_the_key_players_of_an_opportunity():
     field = schema["components"]["schemas"]["Opportunity"]["properties"]["key_players"]
     assert field["type"] == "array" and field["items"]["type"] == "integer"
     assert "one opportunity at most" in field["description"]
+
+
+def test_the_executive_filter_of_visits_follows_the_current_role(manager_a, tenant_a, make_member):
+    from tenancy.models import Membership, Role
+
+    promoted = make_member(tenant_a, "manager")
+    visit = make_visit(account=AccountFactory(tenant=tenant_a), organiser=manager_a.user, attendees=[promoted.user])
+    api = api_client_for(manager_a)
+    assert api.get("/api/v1/visits/?executive=true").json()["count"] == 0
+    with manager_a.scope():
+        Membership.objects.filter(user=promoted.user).update(role=Role.EXECUTIVE)
+    listing = api.get("/api/v1/visits/?executive=true").json()
+    assert [v["id"] for v in listing["results"]] == [visit.pk]
+    assert listing["results"][0]["our_attendees"][0]["is_executive"] is True

@@ -320,6 +320,33 @@ def test_calendar_filters(manager_a, executive_a, tenant_a, make_member):
     assert shown("executive=any") == {"Globex exec", "Globex other"}
 
 
+def test_executive_means_the_current_role_on_every_visit(manager_a, executive_a, tenant_a, make_member):
+    from tenancy.models import Membership, Role
+
+    promoted = make_member(tenant_a, "manager")
+    account = AccountFactory(tenant=tenant_a, name="Globex")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=30)
+    visit = make_visit(account=account, organiser=manager_a.user, attendees=[promoted.user], start=start,
+                       purpose="Before the promotion")
+    make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user], start=start,
+               purpose="With the old executive")
+    with manager_a.scope():
+        Membership.objects.filter(user=promoted.user).update(role=Role.EXECUTIVE)
+        Membership.objects.filter(user=executive_a.user).update(role=Role.MANAGER)
+    day = timezone.localtime(start, timezone.zoneinfo.ZoneInfo(tenant_a.timezone)).date().isoformat()
+
+    def shown(query):
+        return manager_a.client.get(manager_a.url(f"plans/calendar/?view=list&date={day}&{query}")).content.decode()
+
+    by_name = shown(f"executive={promoted.user.pk}")
+    assert "Before the promotion" in by_name and "With the old executive" not in by_name
+    anyone = shown("executive=any")
+    assert "Before the promotion" in anyone and "With the old executive" not in anyone
+    assert "Select a valid choice" in shown(f"executive={executive_a.user.pk}")  # no longer an executive
+    detail = manager_a.client.get(manager_a.url(f"plans/visits/{visit.pk}/")).content.decode()
+    assert 'class="badge strategic">executive<' in detail
+
+
 @pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01", "1899-12-31", "3000-01-01"])
 @pytest.mark.parametrize("view", ["month", "week", "list"])
 def test_calendar_dates_out_of_range_are_a_clear_error_not_a_500(manager_a, view, date):
