@@ -38,7 +38,8 @@ def mailer_config(url: str) -> dict:
     scheme = parts.scheme
     backends = "django.core.mail.backends."
     if scheme == "file":
-        return {"BACKEND": backends + "filebased.EmailBackend", "OPTIONS": {"file_path": unquote(parts.path)}}
+        # One readable text file per message (links unbroken), not the raw quoted-printable MIME.
+        return {"BACKEND": "keystone.mail.ReadableFileBackend", "OPTIONS": {"file_path": unquote(parts.path)}}
     if scheme == "console":
         return {"BACKEND": backends + "console.EmailBackend"}
     if scheme == "locmem":
