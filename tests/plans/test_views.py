@@ -644,3 +644,74 @@ def test_opportunity_page_query_count_is_the_same_for_1_and_10_key_players(manag
         KeyPlayerFactory(account=account)
     assert _count(manager_a.client, url) == few
     assert manager_a.client.get(url).content.count(b'id="okp-') == 10
+
+
+# --- query counts of the detail pages ----------------------------------------------------------------------
+
+def test_plan_page_query_count_is_the_same_for_1_and_many_actions(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    plan = PlanFactory(account=account, owner=manager_a.user, created_by=manager_a.user)
+    call = make_call(account=account, author=manager_a.user)
+    ActionFactory(plan=plan, owner=manager_a.user, source_call=call)
+    url = manager_a.url(f"plans/{plan.pk}/")
+    few = _count(manager_a.client, url)
+    for i in range(9):
+        ActionFactory(plan=plan, owner=manager_a.user if i % 2 else None,
+                      source_call=make_call(account=account, author=manager_a.user))
+    for _ in range(3):
+        PlanFactory(account=account, status="archived", owner=manager_a.user)
+    assert _count(manager_a.client, url) == few
+    assert manager_a.client.get(url).content.count(b'id="action-') == 10
+
+
+def test_opportunity_page_query_count_is_the_same_for_1_and_many_notes_and_calls(manager_a, make_member):
+    from plans import services
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    opp = OpportunityFactory(account=account, owner=manager_a.user)
+
+    def add(n):
+        for _ in range(n):
+            author = make_member(manager_a.tenant)
+            contact = ContactFactory(account=account)
+            with manager_a.scope():
+                services.opportunity_note_add(opportunity=opp, author=author.user, body="We know their CFO.")
+                services.call_report_record(account=account, occurred_at=timezone.now() - dt.timedelta(days=1),
+                                            summary="Talked", author=author.user, opportunity=opp,
+                                            attendees=[author.user], contacts=[contact])
+
+    add(1)
+    url = manager_a.url(f"plans/opportunities/{opp.pk}/")
+    few = _count(manager_a.client, url)
+    add(6)
+    assert _count(manager_a.client, url) == few
+    assert manager_a.client.get(url).content.count(b"We know their CFO.") == 7
+
+
+def test_call_page_query_count_is_the_same_for_1_and_many_people_and_steps(manager_a, make_member):
+    from plans.services import NextStep
+
+    def call_with(n):
+        account = AccountFactory(tenant=manager_a.tenant)
+        people = [make_member(manager_a.tenant).user for _ in range(n)]
+        steps = [NextStep(title=f"Step {i}", due_date=timezone.localdate(), owner=people[i]) for i in range(n)]
+        return make_call(account=account, author=manager_a.user, attendees=people,
+                         contacts=[ContactFactory(account=account) for _ in range(n)], next_steps=steps)
+
+    small, big = call_with(1), call_with(8)
+    few = _count(manager_a.client, manager_a.url(f"plans/calls/{small.pk}/"))
+    assert _count(manager_a.client, manager_a.url(f"plans/calls/{big.pk}/")) == few
+    assert manager_a.client.get(manager_a.url(f"plans/calls/{big.pk}/")).content.count(b"#action-") == 8
+
+
+def test_visit_page_query_count_is_the_same_for_1_and_many_people(manager_a, make_member):
+    def visit_with(n):
+        account = AccountFactory(tenant=manager_a.tenant)
+        people = [make_member(manager_a.tenant, "executive" if i % 2 else "manager").user for i in range(n)]
+        return make_visit(account=account, organiser=manager_a.user, attendees=people,
+                          contacts=[ContactFactory(account=account) for _ in range(n)])
+
+    small, big = visit_with(1), visit_with(8)
+    few = _count(manager_a.client, manager_a.url(f"plans/visits/{small.pk}/"))
+    assert _count(manager_a.client, manager_a.url(f"plans/visits/{big.pk}/")) == few
+    assert manager_a.client.get(manager_a.url(f"plans/visits/{big.pk}/")).content.count(b"badge strategic") == 4
