@@ -106,11 +106,15 @@ def tenant_settings(request):
 @never_cache
 @tenant_view
 def api_tokens(request):
+    # Post/redirect/get: reloading the page never creates a second token. The raw token crosses the
+    # redirect in the (server-side) session and is shown on the next page only.
+    session_key = f"new-api-token:{request.tenant.pk}"
     form = ApiTokenForm(request.POST or None)
-    new_token = None
     if request.method == "POST" and form.is_valid():
-        _, new_token = services.api_token_create(tenant=request.tenant, user=request.user, name=form.cleaned_data["name"])
-        form = ApiTokenForm()
+        _, raw = services.api_token_create(tenant=request.tenant, user=request.user, name=form.cleaned_data["name"])
+        request.session[session_key] = raw
+        return redirect("api_tokens", tenant_slug=request.tenant.slug)
+    new_token = request.session.pop(session_key, None) if request.method == "GET" else None
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     return render(request, "tenancy/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
 

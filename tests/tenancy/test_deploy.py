@@ -137,3 +137,24 @@ def test_app_role_runs_the_ratings_recompute_and_cannot_get_around_rls(app_role_
             cursor.execute(f"UPDATE {table} SET tenant_id = %s", [tenant_b.pk])
     with pytest.raises(DatabaseError, match="must be owner"), app_role_connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+
+
+def test_env_example_mail_url_uses_starttls_on_the_submission_port():
+    from keystone.env import mailer_config
+
+    lines = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
+                 if line and not line.startswith("#"))
+    options = mailer_config(lines["EMAIL_URL"])["OPTIONS"]
+    assert (options["port"], options["use_tls"], options["use_ssl"]) == (587, True, False)
+
+
+def test_compose_postgres_healthcheck_waits_for_tcp_not_the_init_socket():
+    # During first start the image's init scripts run on a Unix socket only; the healthcheck must not
+    # report ready (and let migrate start) before the server listens on TCP.
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "pg_isready -h 127.0.0.1 -U postgres -d keystone" in compose
+
+
+def test_readme_has_no_links_outside_the_repository():
+    readme = (ROOT / "README.md").read_text()
+    assert not re.search(r"\]\(\.\./", readme)

@@ -116,13 +116,31 @@ def test_admin_cannot_touch_members_of_another_tenant(admin_a, manager_b):
 
 
 def test_api_token_is_shown_once_and_stored_hashed(manager_a):
-    response = manager_a.client.post(manager_a.url("api-tokens/"), {"name": "CRM sync"})
+    created = manager_a.client.post(manager_a.url("api-tokens/"), {"name": "CRM sync"})
+    assert created.status_code == 302 and created["Location"] == manager_a.url("api-tokens/")
+    response = manager_a.client.get(created["Location"])
     raw = re.search(rb'id="new-token">(ks_[^<]+)<', response.content).group(1).decode()
     with manager_a.scope():
         token = ApiToken.objects.get()
     assert token.key_hash == hash_token(raw) and raw not in token.key_hash
     again = manager_a.client.get(manager_a.url("api-tokens/"))
     assert raw.encode() not in again.content
+
+
+def test_reloading_after_creating_a_token_creates_no_second_one(manager_a):
+    page = manager_a.client.post(manager_a.url("api-tokens/"), {"name": "CRM sync"}, follow=True)
+    assert page.redirect_chain == [(manager_a.url("api-tokens/"), 302)] and b'id="new-token"' in page.content
+    reloaded = manager_a.client.get(manager_a.url("api-tokens/"))  # what a browser's reload now repeats
+    assert b'id="new-token"' not in reloaded.content
+    with manager_a.scope():
+        assert ApiToken.objects.count() == 1
+
+
+def test_invalid_token_form_shows_the_error_and_creates_nothing(manager_a):
+    response = manager_a.client.post(manager_a.url("api-tokens/"), {"name": "  "})
+    assert response.status_code == 200 and b"This field is required" in response.content
+    with manager_a.scope():
+        assert not ApiToken.objects.exists()
 
 
 def test_user_revokes_own_token_but_not_someone_elses(manager_a, make_member):
@@ -207,7 +225,7 @@ def test_htmx_posts_pass_csrf_with_the_header_from_the_page(manager_a):
     refused = client.post(manager_a.url("api-tokens/"), {"name": "no header"}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 403
     accepted = client.post(manager_a.url("api-tokens/"), {"name": "with header"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
-    assert accepted.status_code == 200
+    assert accepted.status_code == 302
     with manager_a.scope():
         assert list(ApiToken.objects.values_list("name", flat=True)) == ["with header"]
 
@@ -244,3 +262,10 @@ def test_members_page_never_puts_names_or_addresses_into_javascript(tenant_a, ad
     assert len(parser.found) == 2
     assert {form["onsubmit"] for form in parser.found} == {"return confirm(this.dataset.confirm)"}
     assert f"Remove {crafted.user.email} from {tenant_a.name}?" in {form["data-confirm"] for form in parser.found}
+
+
+def test_member_and_token_tables_scroll_inside_their_column_on_phones(admin_a):
+    for path in ("members/", "api-tokens/"):
+        content = admin_a.client.get(admin_a.url(path)).content.decode()
+        assert content.count("<table") == 1
+        assert re.search(r'<div class="table-wrap">\s*<table', content), path
