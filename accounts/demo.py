@@ -123,7 +123,7 @@ def _plan(rng, users) -> list[dict]:
             "segment": "Public sector" if industry == "Public sector" else rng.choice(SEGMENTS[:2] + SEGMENTS[3:]),
             "owner": owner, "revenue_tier": tier, "classification": classification, "reason": reason,
             "motivation": rng.choice(list(Motivation)), "relationship_category": rng.choice(list(RelationshipCategory)),
-            "potential_level": rng.randint(2, 5),
+            "potential_level": rng.choice([3, 4, 4, 5, 5]),
             "status": rng.choices([AccountStatus.CUSTOMER, AccountStatus.PROSPECT, AccountStatus.DECLASSIFIED], weights=[7, 2, 1])[0],
             "partner_programme": rng.random() < 0.15, "reference_customer": rng.random() < 0.2,
             "beachhead": classification == Classification.STRATEGIC and "beachhead" in reason,

@@ -41,3 +41,21 @@ def test_a_viewer_sees_the_panels_without_edit_controls(viewer_a, account_with_e
     body = viewer_a.client.get(viewer_a.url(f"accounts/{account_with_everything.pk}/")).content.decode()
     panels = body.split('class="acc-panels"')[1]
     assert "Climb to level 4" in panels and "Log a call" not in panels and "Record assessment" not in panels
+
+
+def test_a_manual_rating_is_marked_wherever_accounts_shows_the_rating(manager_a, account_with_everything):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ratings import services as rating_services
+
+    account = account_with_everything
+    with manager_a.scope():
+        rating_services.override_set(account=account, rating="A", reason="Board-level sponsor signed",
+                                     expires_at=timezone.now() + dt.timedelta(days=30), by=manager_a.user)
+    marked = 'aria-label="set by hand"'
+    header = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode().split('id="account-tab"')[0]
+    assert "Rating" in header and marked in header and "Board-level sponsor signed" in header
+    row = manager_a.client.get(manager_a.url("accounts/")).content.decode().split("Panel Co")[1].split("</tr>")[0]
+    assert marked in row

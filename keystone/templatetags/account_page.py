@@ -1,5 +1,6 @@
-"""{% load account_page %} for the accounts app's templates: {% account_tabs account tab %} and
-{% account_panels account %} render what the higher apps contribute (keystone.account_page)."""
+"""{% load account_page %} for the accounts app's templates: {% account_tabs account %},
+{% account_panels account %} and {% account_rating_badge account %} render what the higher apps
+contribute (keystone.account_page)."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -7,6 +8,7 @@ from django.urls import reverse
 
 from keystone.account_page import account_panels as collect_panels
 from keystone.account_page import account_tabs as collect_tabs
+from keystone.account_page import rating_badge
 
 register = template.Library()
 
@@ -22,3 +24,8 @@ def account_tabs(context, account):
 @register.simple_tag(takes_context=True)
 def account_panels(context, account):
     return format_html("{}", format_html_join("\n", "{}", ((html,) for html in collect_panels(context["request"], account))))
+
+
+@register.simple_tag(takes_context=True)
+def account_rating_badge(context, account):
+    return rating_badge(context["request"], account)
