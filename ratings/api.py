@@ -20,7 +20,15 @@ from rest_framework.response import Response
 from accounts.access import financials_visible_filter
 from accounts.models import Account, AccountStatus, Rating
 from ratings import selectors, services
-from ratings.models import AccountRating, PolicyStatus, RatingOverride, RatingPolicy, RatingSnapshot
+from ratings.models import (
+    POLICY_RANGES,
+    AccountRating,
+    PolicyStatus,
+    RatingOverride,
+    RatingPolicy,
+    RatingSnapshot,
+    range_message,
+)
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet
 from tenancy.api_permissions import IsTenantAdmin
 
@@ -80,9 +88,10 @@ class PolicySerializer(serializers.ModelSerializer):
                   "activated_by", "retired_at", "created_at", "updated_at"]
         read_only_fields = ["id", "version", "status", "created_by", "activated_at", "activated_by", "retired_at",
                             "created_at", "updated_at"]
-        extra_kwargs = {name: {"required": False} for name in (
-            "note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days", "cadence_c_days",
-            "cadence_d_days", "declass_max_level", "declass_months", "declass_min_discount_pct", "declass_min_calls")}
+        extra_kwargs = {"note": {"required": False}, **{name: {"required": False, "error_messages": {
+            code: range_message(name, with_value=False)
+            for code in ("invalid", "min_value", "max_value", "max_digits", "max_whole_digits")}}
+            for name in POLICY_RANGES}}
         validators = []
 
     def create(self, validated_data):

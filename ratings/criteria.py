@@ -179,10 +179,11 @@ def _criterion_errors(item: dict, signal: Signal) -> list[str]:
         return errors
     if scoring == LINEAR:
         zero_at, full_at = to_number(item.get("zero_at")), to_number(item.get("full_at"))
-        if zero_at is None:
-            errors.append(f"{label}: give the value that scores 0 points (got {item.get('zero_at')!r}).")
-        if full_at is None:
-            errors.append(f"{label}: give the value that scores 100 points (got {item.get('full_at')!r}).")
+        for number, key, points in ((zero_at, "zero_at", 0), (full_at, "full_at", 100)):
+            if number is None:
+                given = item.get(key)
+                errors.append(f"{label}: give the value that scores {points} points"
+                              + ("." if given is None or str(given).strip() == "" else f" (got {given!r}, not a number)."))
         if zero_at is not None and full_at is not None and zero_at == full_at:
             errors.append(f"{label}: the range is empty — 0 points and 100 points are both at {fmt(zero_at)}; "
                           "they must differ.")

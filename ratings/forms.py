@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, MAX_WEIGHT, SIGNALS, criteria_errors, fmt
-from ratings.models import RATINGS, RatingPolicy, ReviewDecision
+from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
 
 POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
                        "cadence_c_days", "cadence_d_days", "declass_max_level", "declass_months",
@@ -42,6 +42,10 @@ class PolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in POLICY_RANGES:  # out of range, too many digits, not a number: say which field
+            self.fields[name].error_messages.update(
+                {code: range_message(name) for code in ("min_value", "max_value", "max_digits", "max_whole_digits")},
+                invalid=range_message(name, with_value=False))
         criteria = {c["signal"]: c for c in (self.instance.criteria or [])}
         for name, signal in SIGNALS.items():
             item = criteria.get(name, {})

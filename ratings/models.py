@@ -26,8 +26,31 @@ from ratings.criteria import criteria_errors, fmt
 from tenancy.models import TenantModel
 
 RATINGS = ("A", "B", "C", "D")
-SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
-CADENCE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(730)]
+
+# Each numeric policy field's range and how a message names it (model, form and API messages alike).
+POLICY_RANGES = {
+    **{f"threshold_{r}": (f"{r.upper()} threshold: the score", 0, 100, "") for r in "abc"},
+    **{f"cadence_{r}_days": (f"{r.upper()}: the contact cadence", 1, 730, " days") for r in "abcd"},
+    "declass_max_level": ("Declassification: the level", 1, 6, ""),
+    "declass_months": ("Declassification: the window", 1, 60, " months"),
+    "declass_min_discount_pct": ("Declassification: the average discount", 0, 100, " %"),
+    "declass_min_calls": ("Declassification: the number of calls", 1, 1000, ""),
+}
+
+
+def range_message(name: str, *, with_value: bool = True) -> str:
+    """"B threshold: the score must be from 0 to 100 (got 120)." — `with_value` adds Django's
+    %(value)s placeholder (validators and form fields fill it; DRF's messages have none)."""
+    label, low, high, unit = POLICY_RANGES[name]
+    if with_value:
+        return f"{label} must be from {low} to {high}{unit.replace('%', '%%')} (got %(value)s)."
+    return f"{label} must be from {low} to {high}{unit}."
+
+
+def _range(name: str) -> list:
+    _, low, high, _ = POLICY_RANGES[name]
+    return [MinValueValidator(low, message=range_message(name)), MaxValueValidator(high, message=range_message(name))]
+
 
 
 class PolicyStatus(models.TextChoices):
@@ -41,27 +64,27 @@ class RatingPolicy(TenantModel):
     status = models.CharField(max_length=8, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT, editable=False)
     note = models.CharField(max_length=300, blank=True, help_text="What this version changes, for the history.")
     criteria = models.JSONField(default=list)
-    threshold_a = models.DecimalField("A from score", max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS)
-    threshold_b = models.DecimalField("B from score", max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS)
-    threshold_c = models.DecimalField("C from score", max_digits=5, decimal_places=2, validators=SCORE_VALIDATORS,
+    threshold_a = models.DecimalField("A from score", max_digits=5, decimal_places=2, validators=_range("threshold_a"))
+    threshold_b = models.DecimalField("B from score", max_digits=5, decimal_places=2, validators=_range("threshold_b"))
+    threshold_c = models.DecimalField("C from score", max_digits=5, decimal_places=2, validators=_range("threshold_c"),
                                       help_text="Below the C threshold an account is rated D.")
-    cadence_a_days = models.PositiveSmallIntegerField("A: contact every (days)", validators=CADENCE_VALIDATORS)
-    cadence_b_days = models.PositiveSmallIntegerField("B: contact every (days)", validators=CADENCE_VALIDATORS)
-    cadence_c_days = models.PositiveSmallIntegerField("C: contact every (days)", validators=CADENCE_VALIDATORS)
-    cadence_d_days = models.PositiveSmallIntegerField("D: contact every (days)", validators=CADENCE_VALIDATORS)
+    cadence_a_days = models.PositiveSmallIntegerField("A: contact every (days)", validators=_range("cadence_a_days"))
+    cadence_b_days = models.PositiveSmallIntegerField("B: contact every (days)", validators=_range("cadence_b_days"))
+    cadence_c_days = models.PositiveSmallIntegerField("C: contact every (days)", validators=_range("cadence_c_days"))
+    cadence_d_days = models.PositiveSmallIntegerField("D: contact every (days)", validators=_range("cadence_d_days"))
     # Declassification rule: level ≤ max level for the whole window, average discount in the window at
     # least min discount, and the team still spends time on it (at least min calls logged in the window).
     declass_max_level = models.PositiveSmallIntegerField(
-        "level at most", validators=[MinValueValidator(1), MaxValueValidator(6)],
+        "level at most", validators=_range("declass_max_level"),
         help_text="Flag accounts whose hierarchy level stayed at or below this level …")
     declass_months = models.PositiveSmallIntegerField(
-        "for months", validators=[MinValueValidator(1), MaxValueValidator(60)], help_text="… for this many months …")
+        "for months", validators=_range("declass_months"), help_text="… for this many months …")
     declass_min_discount_pct = models.DecimalField(
         "average discount at least (%)", max_digits=5, decimal_places=2,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        validators=_range("declass_min_discount_pct"),
         help_text="… while their average discount over those months was at least this …")
     declass_min_calls = models.PositiveSmallIntegerField(
-        "calls at least", validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        "calls at least", validators=_range("declass_min_calls"),
         help_text="… and the team still logged at least this many call reports with them in those months.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", editable=False)
@@ -124,7 +147,8 @@ class RatingPolicy(TenantModel):
             if not b > c:
                 errors.setdefault("threshold_c", []).append(
                     f"Thresholds must fall from A to C: C ({fmt(c)}) must be below B ({fmt(b)}).")
-        cadence = [(r, d) for r, d in self.cadence.items() if d is not None]
+        _, low, high, _ = POLICY_RANGES["cadence_a_days"]
+        cadence = [(r, d) for r, d in self.cadence.items() if d is not None and low <= d <= high]  # else: range error
         for (higher, slower), (lower, faster) in zip(cadence, cadence[1:]):
             if faster < slower:
                 errors.setdefault(f"cadence_{lower.lower()}_days", []).append(

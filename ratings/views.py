@@ -49,9 +49,12 @@ def _render(request, template, partial, context):
     return render(request, template, context)
 
 
-def _form_errors(form, error: ValidationError):
+def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = None):
+    """A service's ValidationError on the form: each message on its field (`fields` maps the service's
+    names to the form's, e.g. expires_at → ends_on), else at the top."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
+            field = (fields or {}).get(field, field)
             for message in errors:
                 text = " ".join(message.messages)
                 form.add_error(field if field in form.fields else None, text)
@@ -124,7 +127,7 @@ def override(request, account_id):
             services.override_set(account=account, rating=form.cleaned_data["rating"], reason=form.cleaned_data["reason"],
                                   expires_at=form.expires_at(), by=request.user)
         except ValidationError as error:
-            _form_errors(form, error)
+            _form_errors(form, error, fields={"expires_at": "ends_on"})
         else:
             messages.success(request, f"{account.name} is rated {form.cleaned_data['rating']} by hand until "
                                       f"{form.cleaned_data['ends_on']:%d %b %Y}.")

@@ -37,7 +37,9 @@ def test_default_criteria_are_valid():
     ([linear(weight=101)], "Open pipeline: weight must be a whole number from 1 to 100 (got 101)."),
     ([linear(zero_at=5, full_at=5)], "Open pipeline: the range is empty — 0 points and 100 points are both at 5; "
                                      "they must differ."),
-    ([linear(zero_at=None)], "Open pipeline: give the value that scores 0 points (got None)."),
+    ([linear(zero_at=None)], "Open pipeline: give the value that scores 0 points."),
+    ([linear(full_at="")], "Open pipeline: give the value that scores 100 points."),
+    ([linear(full_at="lots")], "Open pipeline: give the value that scores 100 points (got 'lots', not a number)."),
     ([linear(missing=120)], "Open pipeline: the points for an account without a value must be from 0 to 100 (got 120)."),
     ([linear(scoring="categories")], "Open pipeline: scoring must be linear range or bands (got 'categories')."),
     ([{"signal": "pipeline", "weight": 5, "scoring": "bands", "bands": [[0, 10], [50, 40], [50, 60]]}],
@@ -67,9 +69,16 @@ def test_thresholds_must_fall_from_a_to_c(admin_a):
     assert errors["threshold_c"] == ["Thresholds must fall from A to C: C (60) must be below B (60)."]
 
 
-def test_threshold_out_of_range(admin_a):
-    errors = _draft_errors(admin_a, threshold_a=120)
-    assert errors["threshold_a"] == ["Ensure this value is less than or equal to 100."]
+def test_out_of_range_policy_fields_are_named(admin_a):
+    errors = _draft_errors(admin_a, threshold_a=120, cadence_c_days=0, declass_max_level=7, declass_months=61,
+                           declass_min_discount_pct=-1, declass_min_calls=0)
+    assert errors["threshold_a"] == ["A threshold: the score must be from 0 to 100 (got 120)."]
+    assert errors["cadence_c_days"] == ["C: the contact cadence must be from 1 to 730 days (got 0)."]
+    assert errors["declass_max_level"] == ["Declassification: the level must be from 1 to 6 (got 7)."]
+    assert errors["declass_months"] == ["Declassification: the window must be from 1 to 60 months (got 61)."]
+    assert errors["declass_min_discount_pct"] == [
+        "Declassification: the average discount must be from 0 to 100 % (got -1)."]
+    assert errors["declass_min_calls"] == ["Declassification: the number of calls must be from 1 to 1000 (got 0)."]
 
 
 def test_cadence_must_not_get_shorter_from_a_to_d(admin_a):

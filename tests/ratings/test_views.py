@@ -123,6 +123,12 @@ def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_memb
     assert b"This field is required." in bad.content
     bad = manager_a.client.post(url, {**good, "ends_on": "2001-01-01"})
     assert "Choose a day after today (" in bad.content.decode()
+    too_long = (timezone.localdate() + dt.timedelta(days=400)).isoformat()
+    bad = manager_a.client.post(url, {**good, "ends_on": too_long}, HTTP_HX_REQUEST="true")
+    form = bad.context["override_form"]
+    assert form.errors == {"ends_on": [
+        "An override can last at most a year; set it again when it ends if it still applies."]}  # on the field
+    assert not form.non_field_errors()
     with admin_a.scope():
         assert not RatingOverride.objects.exists()
     ok = manager_a.client.post(url, good, HTTP_HX_REQUEST="true")
@@ -202,6 +208,15 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     assert "Open pipeline: “50 60” is not a band" in bad.content.decode()
     bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__use": None}))
     assert "Use at least one criterion" in bad.content.decode()
+    bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__zero_at": "", "threshold_b": "150",
+                                                           "declass_min_discount_pct": "1000", "cadence_a_days": "-2",
+                                                           "declass_months": "x"})).content.decode()
+    assert "Open pipeline: give the value that scores 0 points." in bad and "got None" not in bad
+    assert "B threshold: the score must be from 0 to 100 (got 150)." in bad
+    assert "Declassification: the average discount must be from 0 to 100 % (got 1000)." in bad
+    assert "A: the contact cadence must be from 1 to 730 days (got -2)." in bad
+    assert "Declassification: the window must be from 1 to 60 months." in bad
+    assert "Ensure this value" not in bad and "Ensure that there are" not in bad
     with admin_a.scope():
         assert not RatingPolicy.objects.filter(status=PolicyStatus.DRAFT).exists()
 
