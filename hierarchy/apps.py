@@ -16,8 +16,21 @@ def _contact_saved(sender, instance, raw=False, **kwargs):
     contact_saved(contact=instance)
 
 
+def _contacts_left(sender, tenant_id, contact_ids, **kwargs):
+    """accounts announces departures after commit (imports mark many at once, without post_save); the
+    tenant's database context ended with that transaction, so open it again."""
+    from hierarchy.services import contacts_departed
+    from tenancy.context import tenant_context
+
+    with tenant_context(tenant_id):
+        contacts_departed(contact_ids=contact_ids)
+
+
 class HierarchyConfig(AppConfig):
     name = "hierarchy"
 
     def ready(self):
+        from accounts.services import contacts_left
+
         post_save.connect(_contact_saved, sender="accounts.Contact", dispatch_uid="hierarchy.contact_saved")
+        contacts_left.connect(_contacts_left, dispatch_uid="hierarchy.contacts_left")

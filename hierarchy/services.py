@@ -307,6 +307,20 @@ def contact_departures_scan(*, contact_ids=None) -> int:
     return len(created)
 
 
+def contacts_departed(*, contact_ids) -> int:
+    """Contacts marked as gone, possibly many at once (accounts' contacts_left signal: by hand or by an
+    import, which writes in bulk without post_save): alerts for the level-4+ relationships they held,
+    and their accounts' roll-ups without them. Set-based; returns alerts created."""
+    ids = list(contact_ids)
+    if not ids:
+        return 0
+    with transaction.atomic():
+        created = contact_departures_scan(contact_ids=ids)
+        account_levels_refresh(account_ids=Contact.objects.filter(pk__in=ids).values_list("account_id", flat=True)
+                               .distinct().order_by())
+    return created
+
+
 def contact_saved(*, contact: Contact) -> None:
     """Called when a contact is saved as no longer there (hierarchy.apps connects it to post_save)."""
     if contact.is_active:

@@ -439,3 +439,50 @@ def test_two_simultaneous_answers_record_exactly_one(tenant_a, make_member):
     with tenant_context(tenant_a.pk):
         assert Assessment.objects.filter(source=Source.CUSTOMER_SURVEY).count() == 1
         assert SurveyInvitation.objects.get().assessment_id is not None
+
+
+# --- Departures announced by accounts (imports write in bulk, without post_save) -------------------------
+
+def test_a_csv_import_that_marks_contacts_gone_raises_alerts_and_drops_them_from_the_roll_up(
+        manager_a, django_capture_on_commit_callbacks):
+    from accounts import imports
+    from accounts import services as account_services
+
+    account = AccountFactory(tenant=manager_a.tenant, external_id="ACC-1")
+    high = ContactFactory(account=account, external_id="C-1", full_name="Hannah High")
+    low = ContactFactory(account=account, external_id="C-2", full_name="Len Low")
+    stays = ContactFactory(account=account, external_id="C-3", full_name="Sam Stays")
+    assess(make_relationship(user=manager_a.user, contact=high), 5)
+    assess(make_relationship(user=manager_a.user, contact=low), 2)
+    assess(make_relationship(user=manager_a.user, contact=stays), 3)
+    csv = ("external_id,account_external_id,full_name,is_active,left_on\n"
+           "C-1,ACC-1,Hannah High,no,2026-01-10\nC-2,ACC-1,Len Low,no,2026-01-10\nC-3,ACC-1,Sam Stays,yes,\n")
+    columns, rows, _ = imports.read_csv(csv.encode(), kind="contacts")
+    with manager_a.scope():
+        assert Account.objects.get(pk=account.pk).current_level == 5
+        batch = account_services.import_batch_create(by=manager_a.user, kind="contacts", filename="c.csv",
+                                                     columns=columns, rows=rows)
+    with manager_a.scope(), django_capture_on_commit_callbacks(execute=True):
+        plan = account_services.import_batch_apply(batch=batch, by=manager_a.user)
+        assert not plan.errors
+    with manager_a.scope():
+        alerts = list(HierarchyAlert.objects.values_list("kind", "message"))
+        assert alerts == [(AlertKind.CONTACT_LEFT, "Hannah High has left while holding a level-5 relationship.")]
+        assert Account.objects.get(pk=account.pk).current_level == 3  # Sam, the one still there
+
+
+def test_the_contacts_left_signal_is_handled_set_based(manager_a, django_assert_max_num_queries):
+    from accounts.models import Contact
+    from accounts.services import contacts_left
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    people = [ContactFactory(account=account) for _ in range(6)]
+    for person in people:
+        assess(make_relationship(user=manager_a.user, contact=person), 4)
+    with manager_a.scope():
+        Contact.objects.filter(pk__in=[p.pk for p in people]).update(is_active=False)  # bulk: no post_save
+    with django_assert_max_num_queries(13):  # the same for 1 or 1,000 contacts
+        contacts_left.send(sender=Contact, tenant_id=manager_a.tenant.pk, contact_ids=[p.pk for p in people])
+    with manager_a.scope():
+        assert HierarchyAlert.objects.filter(kind=AlertKind.CONTACT_LEFT).count() == 6
+        assert Account.objects.get(pk=account.pk).current_level is None
