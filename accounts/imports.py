@@ -62,6 +62,7 @@ CONTACT_COLUMNS = {
     "left_on": "YYYY-MM-DD, for people who have left.",
 }
 COLUMNS = {ImportKind.ACCOUNTS: ACCOUNT_COLUMNS, ImportKind.CONTACTS: CONTACT_COLUMNS}
+COLUMN_OF_FIELD = {"owner_id": "owner_email", "account_id": "account_external_id", "reports_to": "reports_to_external_id"}
 REQUIRED = {ImportKind.ACCOUNTS: ("external_id", "name"),
             ImportKind.CONTACTS: ("external_id", "account_external_id", "full_name")}
 
@@ -162,6 +163,11 @@ class RowPlan:
 
     def error(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.number, column, message))
+
+    @property
+    def changed_columns(self) -> list[str]:
+        """What changes, named as the file's columns (owner_email, not owner_id)."""
+        return [COLUMN_OF_FIELD.get(name, name) for name in self.changed]
 
 
 @dataclass

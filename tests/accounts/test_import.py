@@ -292,6 +292,8 @@ def test_an_import_changes_an_owner_only_where_the_team_rule_allows(manager_a, m
     assert b"column <code>owner_email</code>: Only the account" in preview.content
     with manager_a.scope():
         assert Account.objects.get(external_id="THEIRS").owner_id == other.user.pk
-    _import(manager_a, "external_id,name,owner_email\nMINE,Mine,other@vendor.example\n")  # the owner hands it over
+    preview, _ = _import(manager_a, "external_id,name,owner_email\nMINE,Mine,other@vendor.example\n")  # handed over
+    changes = preview.content.decode().split("changes ")[1].split("<")[0]
+    assert "owner_email" in changes and "owner_id" not in changes  # the file's column, not the model's field
     with manager_a.scope():
         assert Account.objects.get(external_id="MINE").owner_id == other.user.pk
