@@ -417,3 +417,12 @@ def test_settings_warn_that_levels_start_afresh_and_old_assessments_stay_readabl
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).current_level is None
     assert "not assessed" in manager_a.client.get(_map_url(manager_a, account)).content.decode()
+
+
+@pytest.mark.parametrize("level, text", [(3, "(2 to go)"), (5, "(at or above potential)")])
+def test_potential_says_to_go_only_below_it(level, text, account, rel, manager_a):
+    assess(rel, level)
+    with manager_a.scope():
+        Account.objects.filter(pk=account.pk).update(potential_level=5 if level == 3 else 3)
+    html = manager_a.client.get(_map_url(manager_a, account)).content.decode()
+    assert text in html and "-2 to go" not in html
