@@ -338,3 +338,37 @@ def test_account_page_badge_is_the_tags_html_with_one_query_per_request(admin_a,
     assert html["Plain"] == '<span class="badge rating-D">D</span>'
     assert html["Unrated"] == '<span class="muted" title="Not rated yet">—</span>'
     assert via_keystone == html["Hand"]
+
+
+def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accounts(admin_a):
+    """The draft preview, the declassification list and one account's evidence: a fixed number of
+    queries whether the tenant has 4 accounts or 60 (and the account 1 call report or 15)."""
+    with admin_a.scope():
+        activate_policy(admin_a, declass_max_level=6, declass_months=24, declass_min_discount_pct=0,
+                        declass_min_calls=1)  # every bulk account is flagged: the list has rows
+        draft = services.policy_draft_save(by=admin_a.user, threshold_a=60, threshold_b=40, threshold_c=20)
+    paths = {"preview": f"ratings/policies/{draft.pk}/preview/", "declassification": "ratings/declassification/"}
+
+    def costs(ids):
+        result = {name: _queries(admin_a.client, admin_a.url(path)) for name, path in paths.items()}
+        result["evidence"] = _queries(admin_a.client, admin_a.url(f"ratings/declassification/{ids[0]}/"))
+        return result
+
+    ids = bulk_accounts(admin_a.tenant, 4, prefix="Few")
+    _rate(admin_a)
+    few = costs(ids)
+    bulk_accounts(admin_a.tenant, 56, prefix="Many")
+    with admin_a.scope():
+        account = Account.objects.get(pk=ids[0])
+        for i in range(14):
+            CallReportFactory(account=account, author=admin_a.user, occurred_at=timezone.now() - dt.timedelta(milliseconds=i))
+        for account in Account.objects.order_by("pk")[:10]:  # manual ratings: marked among the movers
+            services.override_set(account=account, rating="A", reason="test", by=admin_a.user,
+                                  expires_at=timezone.now() + dt.timedelta(days=3))
+    _rate(admin_a)
+    many = costs(ids)
+    for name in few:
+        assert many[name][0] <= few[name][0], f"{name}: {few[name][0]} queries for 4 accounts, {many[name][0]} for 60"
+    assert "60 accounts" in many["preview"][1].content.decode()
+    assert b"Many 00055" in many["declassification"][1].content
+    assert many["evidence"][1].content.decode().count("Talked about next year.") == 10  # the latest 10 calls
