@@ -429,6 +429,9 @@ def call_create(request):
         "account": _int(request.GET.get("account")), "opportunity": _int(request.GET.get("opportunity")),
         "occurred_at": timezone.localtime().replace(second=0, microsecond=0), "attendees": [request.user.pk],
     }
+    visit_id = _int(request.GET.get("visit"))
+    if visit_id is not None and request.method == "GET":
+        initial.update(_call_initial_from_visit(access_visit_by_id(request=request, visit_id=visit_id)))
     form = CallReportForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     steps = NextStepFormSet(request.POST or None, prefix="steps", form_kwargs={"default_owner": request.user})
@@ -456,6 +459,18 @@ def call_create(request):
             return redirect(_tenant_url(request, "plans:call_detail", call.pk))
     return render(request, "plans/call_form.html", {"form": form, "steps": steps},
                   status=400 if request.method == "POST" else 200)
+
+
+def _call_initial_from_visit(visit) -> dict:
+    """"Log the call" on a visit: its account, people and time (now, if the visit has not started yet:
+    a call report records what happened)."""
+    return {
+        "account": visit.account_id, "channel": "in_person",
+        "occurred_at": min(visit.starts_at, timezone.now()).astimezone(timezone.get_current_timezone())
+                       .replace(second=0, microsecond=0),
+        "attendees": [a.user_id for a in visit.our_attendees.all()],
+        "contacts": [c.contact_id for c in visit.their_attendees.all()],
+    }
 
 
 @plans_view

@@ -715,3 +715,37 @@ def test_visit_page_query_count_is_the_same_for_1_and_many_people(manager_a, mak
     few = _count(manager_a.client, manager_a.url(f"plans/visits/{small.pk}/"))
     assert _count(manager_a.client, manager_a.url(f"plans/visits/{big.pk}/")) == few
     assert manager_a.client.get(manager_a.url(f"plans/visits/{big.pk}/")).content.count(b"badge strategic") == 4
+
+
+# --- log the call of a visit --------------------------------------------------------------------------------
+
+def test_log_the_call_of_a_visit_prefills_account_people_and_time(manager_a, executive_a, manager_b):
+    account = AccountFactory(tenant=manager_a.tenant, name="Initech")
+    contacts = [ContactFactory(account=account), ContactFactory(account=account)]
+    ContactFactory(account=account)  # not at the visit
+    start = (timezone.now() - dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    visit = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user],
+                       contacts=contacts, start=start)
+    detail = manager_a.client.get(manager_a.url(f"plans/visits/{visit.pk}/")).content.decode()
+    assert f"plans/calls/new/?visit={visit.pk}" in detail
+
+    response = manager_a.client.get(manager_a.url(f"plans/calls/new/?visit={visit.pk}"))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["account"].value() == account.pk
+    assert sorted(form["attendees"].value()) == sorted([manager_a.user.pk, executive_a.user.pk])
+    assert sorted(form["contacts"].value()) == sorted(c.pk for c in contacts)
+    tz = timezone.zoneinfo.ZoneInfo(manager_a.tenant.timezone)
+    html = response.content.decode()
+    assert f'value="{timezone.localtime(start, tz):%Y-%m-%dT%H:%M}"' in html  # the visit's start, tenant's time
+    for contact in contacts:
+        assert re.search(rf'<input type="checkbox" name="contacts" value="{contact.pk}"[^>]*checked', html)
+
+    future = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user])
+    html = manager_a.client.get(manager_a.url(f"plans/calls/new/?visit={future.pk}")).content.decode()
+    shown = re.search(r'name="occurred_at" value="([^"]+)"', html).group(1)
+    assert shown <= f"{timezone.localtime(timezone.now(), tz):%Y-%m-%dT%H:%M}"  # a call report records what happened
+
+    theirs = make_visit(account=AccountFactory(tenant=manager_b.tenant), organiser=manager_b.user,
+                        attendees=[manager_b.user])
+    assert manager_a.client.get(manager_a.url(f"plans/calls/new/?visit={theirs.pk}")).status_code == 404
