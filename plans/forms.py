@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Contact
-from plans import selectors
+from plans import selectors, services
 from plans.models import (
     AccountPlan,
     ActionStatus,
@@ -169,6 +169,20 @@ class OpportunityForm(forms.ModelForm):
 
     def sections(self):
         return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS]
+
+    def clean_currency(self):
+        return (self.cleaned_data.get("currency") or "").strip().upper()
+
+    def clean(self):
+        """The service's own rules too, so every error shows at once (the service checks them again)."""
+        data = super().clean()
+        errors = services.opportunity_field_errors(
+            competitive_strategy=data.get("competitive_strategy", ""), strategy_rationale=data.get("strategy_rationale", ""),
+            currency=data.get("currency", ""), value=data.get("value"))
+        for name, message in errors.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return data
 
 
 class NoteForm(forms.Form):

@@ -30,6 +30,7 @@ from plans.models import (
     CallChannel,
     CallContact,
     CallReport,
+    CompetitiveStrategy,
     FeedKind,
     Opportunity,
     OpportunityKeyPlayer,
@@ -284,15 +285,25 @@ OPPORTUNITY_EDITABLE = {
 }
 
 
-def _check_opportunity(opp: Opportunity) -> None:
+def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationale: str = "", currency: str = "",
+                             value=None) -> dict[str, str]:
+    """The opportunity's own rules, field by field (no query): the service raises them, and the browser
+    form shows them next to its other errors at once."""
     errors = {}
-    if opp.competitive_strategy and not opp.strategy_rationale.strip():
-        errors["strategy_rationale"] = (f"Say why “{opp.get_competitive_strategy_display().split(' (')[0]}” is the "
+    if competitive_strategy and not (strategy_rationale or "").strip():
+        label = dict(CompetitiveStrategy.choices).get(competitive_strategy, competitive_strategy)
+        errors["strategy_rationale"] = (f"Say why “{label.split(' (')[0]}” is the "
                                         "right strategy here: against whom, and what makes it work.")
-    if opp.currency and (len(opp.currency) != 3 or not opp.currency.isalpha()):
+    if currency and (len(currency) != 3 or not currency.isalpha()):
         errors["currency"] = "Use a three-letter currency code such as EUR, GBP or USD."
-    if opp.value is not None and Decimal(opp.value) < 0:
+    if value is not None and Decimal(value) < 0:
         errors["value"] = "The value cannot be negative."
+    return errors
+
+
+def _check_opportunity(opp: Opportunity) -> None:
+    errors = opportunity_field_errors(competitive_strategy=opp.competitive_strategy,
+                                      strategy_rationale=opp.strategy_rationale, currency=opp.currency, value=opp.value)
     if errors:
         raise ValidationError(errors)
 

@@ -189,6 +189,31 @@ def test_create_an_opportunity_with_qualification_and_strategy(manager_a):
         assert Opportunity.objects.get().qualification_score == 60
 
 
+def test_opportunity_form_shows_every_error_at_once(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    response = manager_a.client.post(manager_a.url("plans/opportunities/new/"), {
+        "account": account.pk, "name": "", "stage": "qualifying", "value": "1000", "currency": "EU",
+        "close_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        "competitive_strategy": "stall", "strategy_rationale": " "})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["name"] == ["This field is required."]  # a form error…
+    assert form.errors["currency"] == ["Use a three-letter currency code such as EUR, GBP or USD."]  # …with the service's
+    assert form.errors["strategy_rationale"][0].startswith("Say why “Stall” is the right strategy here")
+    with manager_a.scope():
+        assert not Opportunity.objects.exists()
+
+
+def test_opportunity_form_normalises_the_currency(manager_a):
+    account = AccountFactory(tenant=manager_a.tenant)
+    response = manager_a.client.post(manager_a.url("plans/opportunities/new/"), {
+        "account": account.pk, "name": "Deal", "stage": "qualifying", "value": "1000", "currency": " gbp ",
+        "close_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat()})
+    assert response.status_code == 302
+    with manager_a.scope():
+        assert Opportunity.objects.get().currency == "GBP"
+
+
 def test_notes_thread_with_htmx(manager_a, viewer_a):
     opp = OpportunityFactory(account=AccountFactory(tenant=manager_a.tenant))
     response = manager_a.client.post(manager_a.url(f"plans/opportunities/{opp.pk}/notes/"),
