@@ -3,7 +3,8 @@
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -120,3 +121,18 @@ def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing
     tenant.full_clean()
     tenant.save(update_fields=["name", "timezone", "briefing_lead_hours"])
     return tenant
+
+
+@transaction.atomic
+def users_delete(*, user_ids: list[int]) -> None:
+    """Platform operators only (Django admin): deletes people and, in every tenant, what hangs off
+    them (memberships, tokens, team seats; SET_NULL references cleared). Row-level security hides
+    each tenant's rows from a cascade run without a tenant, so the cascade runs once per tenant, all
+    in one transaction (the foreign keys are checked at its commit). ProtectedError/RestrictedError
+    when something in a tenant must not go; nothing is deleted then."""
+    for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
+        with tenant_context(tenant_id):
+            collector = Collector(using=DEFAULT_DB_ALIAS)
+            collector.collect([User(pk=pk) for pk in user_ids])  # fresh: a delete clears pk on its objects
+            collector.delete()
+    User.objects.filter(pk__in=user_ids).delete()  # and what is not a tenant's (sessions, admin log)
