@@ -178,7 +178,9 @@ class AssessmentViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
 
 class SurveyInvitationSerializer(serializers.ModelSerializer):
     relationship = TenantRelatedField(Relationship)
-    email = serializers.EmailField(required=False, help_text="Defaults to the contact's e-mail address.")
+    email = serializers.EmailField(required=False, help_text=(
+        "Always the contact's own e-mail address (the default); another address is refused, so the answer "
+        "comes from the customer."))
     valid_days = serializers.IntegerField(write_only=True, required=False, min_value=1, max_value=60)
     status = serializers.SerializerMethodField()
 

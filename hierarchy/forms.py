@@ -60,8 +60,8 @@ class OwnerForm(forms.Form):
 
 
 class SurveySendForm(forms.Form):
-    email = forms.EmailField(label="Send the link to", error_messages={
-        "required": "Give the contact's e-mail address.", "invalid": "Enter a valid e-mail address."})
+    """The link goes to the contact's own address (hierarchy.services.survey_invitation_send): no field for it."""
+
     valid_days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=60, initial=14, error_messages={
         "min_value": "A link is valid for at least 1 day.", "max_value": "A link can be valid for at most 60 days.",
         "required": "Say how many days the link stays valid.", "invalid": "Enter a whole number of days."})

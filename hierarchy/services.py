@@ -393,11 +393,22 @@ def survey_invitation_for_token(parsed: SurveyToken) -> SurveyInvitation:
 def survey_invitation_send(*, relationship: Relationship, sent_by, base_url: str, email: str | None = None,
                            valid_days: int | None = None) -> tuple[SurveyInvitation, str]:
     """Creates a single-use invitation for the relationship's contact and e-mails the link after commit.
-    Returns the invitation and the link (the link is never stored; only its nonce is)."""
+    Returns the invitation and the link (the link is never stored; only its nonce is).
+
+    The link goes only to the contact's own e-mail address as recorded on the contact: the answer is
+    recorded as the customer's view, so nobody on our side may receive it. `email`, when given, must be
+    that address (a check that the sender means the same person)."""
     contact = relationship.contact
-    email = (email or contact.email or "").strip()
-    if not email:
-        raise ValidationError({"email": f"{contact.full_name} has no e-mail address: add one to the contact or type it here."})
+    own = (contact.email or "").strip()
+    if not own:
+        raise ValidationError({"email": f"{contact.full_name} has no e-mail address. Add it on the contact first "
+                                        "(the account's People page): survey links only go to the contact's own address."})
+    email = (email or "").strip()
+    if email and email.lower() != own.lower():
+        raise ValidationError({"email": f"Survey links only go to {contact.full_name}'s own e-mail address ({own}), "
+                                        "so the answer comes from them. If that address is wrong, correct it on the "
+                                        "contact first."})
+    email = own
     if not contact.is_active:
         raise ValidationError({"email": f"{contact.full_name} has left {contact.account}."})
     valid_days = survey_valid_days() if valid_days is None else int(valid_days)

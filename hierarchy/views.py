@@ -220,13 +220,12 @@ def assess(request, relationship_id):
 @tenant_view(editor=True)
 def survey_send(request, relationship_id):
     relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
-    form = SurveySendForm(request.POST or None, initial={"email": relationship.contact.email,
-                                                          "valid_days": services.survey_valid_days()})
+    form = SurveySendForm(request.POST or None, initial={"valid_days": services.survey_valid_days()})
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = services.survey_invitation_send(
                 relationship=relationship, sent_by=request.user, base_url=request.build_absolute_uri("/")[:-1],
-                email=form.cleaned_data["email"], valid_days=form.cleaned_data["valid_days"])
+                valid_days=form.cleaned_data["valid_days"])
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -3,7 +3,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from hierarchy.models import Assessment, HierarchyAlert, Relationship, Source
+from hierarchy.models import Assessment, HierarchyAlert, Relationship, Source, SurveyInvitation
 from tests.conftest import api_client_for
 from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
 
@@ -133,6 +133,27 @@ def test_survey_invitation_is_mailed_and_the_link_is_not_returned(manager_a, rel
     assert len(mail.outbox) == 1 and "/survey/" in mail.outbox[0].body
     revoked = api.post(f"{BASE}survey-invitations/{body['id']}/revoke/")
     assert revoked.json()["status"] == "revoked"
+
+
+def test_survey_invitation_refuses_any_address_but_the_contacts_own(manager_a, rel, account,
+                                                                    django_capture_on_commit_callbacks):
+    api = api_client_for(manager_a)
+    response = api.post(BASE + "survey-invitations/", {"relationship": rel.pk, "email": "me@our-company.example"},
+                        format="json")
+    assert response.status_code == 400
+    assert response.json()["email"] == [
+        "Survey links only go to Dana Director's own e-mail address (dana@orbit.example), so the answer comes from "
+        "them. If that address is wrong, correct it on the contact first."]
+    nomail = make_relationship(user=manager_a.user, contact=ContactFactory(account=account, email="", full_name="Nora"))
+    response = api.post(BASE + "survey-invitations/", {"relationship": nomail.pk}, format="json")
+    assert response.status_code == 400 and response.json()["email"][0].startswith(
+        "Nora has no e-mail address. Add it on the contact first")
+    with manager_a.scope():
+        assert SurveyInvitation.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        same = api.post(BASE + "survey-invitations/", {"relationship": rel.pk, "email": "Dana@Orbit.example"},
+                        format="json")
+    assert same.status_code == 201 and mail.outbox[-1].to == ["dana@orbit.example"]
 
 
 def test_rollups_set_based_and_per_account(manager_a, account, rel, make_member):

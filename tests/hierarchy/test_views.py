@@ -24,7 +24,8 @@ def account(tenant_a):
 
 @pytest.fixture
 def rel(account, manager_a):
-    contact = ContactFactory(account=account, full_name="Dana Director", title="Director of operations")
+    contact = ContactFactory(account=account, full_name="Dana Director", title="Director of operations",
+                             email="dana@orbit.example")
     return make_relationship(user=manager_a.user, contact=contact)
 
 
@@ -200,7 +201,7 @@ def test_relationship_page_history_and_owner_change(account, rel, manager_a, mak
 def _send_survey(member, relationship, django_capture_on_commit_callbacks):
     url = member.url(f"hierarchy/relationships/{relationship.pk}/survey/")
     with django_capture_on_commit_callbacks(execute=True):
-        response = member.client.post(url, {"email": "dana@orbit.example", "valid_days": "14"})
+        response = member.client.post(url, {"valid_days": "14"})
     assert response.status_code == 302
     link = re.search(r"http://testserver(/survey/[^\s]+/)", mail.outbox[-1].body).group(1)
     return link
@@ -426,3 +427,25 @@ def test_potential_says_to_go_only_below_it(level, text, account, rel, manager_a
         Account.objects.filter(pk=account.pk).update(potential_level=5 if level == 3 else 3)
     html = manager_a.client.get(_map_url(manager_a, account)).content.decode()
     assert text in html and "-2 to go" not in html
+
+
+def test_survey_link_goes_only_to_the_contacts_own_address(account, rel, manager_a, django_capture_on_commit_callbacks):
+    url = manager_a.url(f"hierarchy/relationships/{rel.pk}/survey/")
+    form = manager_a.client.get(url).content.decode()
+    assert "The link goes to <strong>dana@orbit.example</strong>" in form and 'name="email"' not in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_a.client.post(url, {"email": "me@our-company.example", "valid_days": "14"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["dana@orbit.example"]]  # a typed-in address is not used
+
+
+def test_survey_for_a_contact_without_address_says_to_add_it_and_sends_nothing(account, manager_a):
+    contact = ContactFactory(account=account, full_name="Nora Nomail", email="")
+    relationship = make_relationship(user=manager_a.user, contact=contact)
+    url = manager_a.url(f"hierarchy/relationships/{relationship.pk}/survey/")
+    assert "Nora Nomail has no e-mail address. Add it on the contact first" in manager_a.client.get(url).content.decode()
+    response = manager_a.client.post(url, {"email": "me@our-company.example", "valid_days": "14"})
+    assert response.status_code == 200 and mail.outbox == []
+    assert "Nora Nomail has no e-mail address. Add it on the contact first" in response.content.decode()
+    with manager_a.scope():
+        assert not relationship.survey_invitations.exists()
