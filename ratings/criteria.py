@@ -245,12 +245,21 @@ def criteria_normalise(criteria: list[dict]) -> list[dict]:
     return result
 
 
+def with_unit(value, unit: str) -> str:
+    """A signal's value as people write it: "level 3", "30 days", "12.5 %", "250,000"."""
+    if unit == "level":
+        return f"level {fmt(value)}"
+    if unit and unit not in ("revenue", "value"):
+        return f"{fmt(value)} {unit}"
+    return fmt(value)
+
+
 def describe_scoring(item: dict) -> str:
     """One line for people: how this criterion turns a value into points."""
     unit = SIGNALS[item["signal"]].unit
-    suffix = f" {unit}" if unit and unit not in ("revenue", "value") else ""
     if item["scoring"] == LINEAR:
-        return f"0 points at {fmt(item['zero_at'])}{suffix}, 100 at {fmt(item['full_at'])}{suffix}, linear between"
+        return (f"0 points at {with_unit(item['zero_at'], unit)}, 100 at {with_unit(item['full_at'], unit)}, "
+                "linear between")
     if item["scoring"] == BANDS:
-        return "; ".join(f"≥ {fmt(start)}{suffix}: {fmt(points)}" for start, points in item["bands"])
+        return "; ".join(f"≥ {with_unit(start, unit)}: {fmt(points)}" for start, points in item["bands"])
     return ", ".join(f"{c} {fmt(item['points'][c])}" for c in CLASSIFICATIONS if c in item["points"])

@@ -78,3 +78,20 @@ def test_admin_changes_a_weight_previews_7_moves_from_c_to_b_and_activates(page,
         assert rows[0].split("\t")[:5] == ["Classification\nstrategic 100, tactical 50, unqualified 0", "Strategic",
                                           "100", "2 (66.7 %)", "66.67"]
     page.screenshot(path="/tmp/ratings-why.png", full_page=True)
+
+
+def test_the_editor_shows_only_the_chosen_scorings_inputs(page, make_member, tenant_a):
+    admin = make_member(tenant_a, Role.ADMIN)
+    with admin.scope():
+        activate_policy(admin, criteria=CRITERIA, threshold_a=70, threshold_b=55, threshold_c=30)
+    browser_login(page, admin.user.email)
+    page.goto(f"/t/{tenant_a.slug}/ratings/policies/draft/")
+    row = page.locator("#row-pipeline")
+    assert row.locator("input[name=pipeline__zero_at]").is_visible()
+    assert not row.locator("input[name=pipeline__bands]").is_visible()
+    row.locator("select[name=pipeline__scoring]").select_option("bands")
+    assert row.locator("input[name=pipeline__bands]").is_visible()
+    assert not row.locator("input[name=pipeline__zero_at]").is_visible()
+    row.locator("input[name=pipeline__bands]").fill("0: 0, 50: 60, 90: 100")
+    page.click("text=Save draft and preview")
+    assert "≥ 50: 60" in page.locator(".rt-changes").inner_text()  # the hidden linear inputs did no harm

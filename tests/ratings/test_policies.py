@@ -184,3 +184,17 @@ def test_preview_recompute_and_list_leave_declassified_accounts_out_and_mark_man
     assert "3 accounts would change rating" in page and "Gone" not in page
     assert "1 of them has a manual rating in force and keeps it until it ends." in page
     assert page.count("keeps manual") == 1
+
+
+@pytest.mark.parametrize("item, expected", [
+    ({"signal": "exec_level", "scoring": "linear", "zero_at": 1, "full_at": 5},
+     "0 points at level 1, 100 at level 5, linear between"),
+    ({"signal": "days_since_contact", "scoring": "linear", "zero_at": 180, "full_at": 7},
+     "0 points at 180 days, 100 at 7 days, linear between"),
+    ({"signal": "survey_level", "scoring": "bands", "bands": [[0, 0], [3, 60]]}, "≥ level 0: 0; ≥ level 3: 60"),
+    ({"signal": "pipeline", "scoring": "bands", "bands": [[0, 0], [50000, 40]]}, "≥ 0: 0; ≥ 50,000: 40"),
+])
+def test_scoring_is_described_in_words(item, expected):
+    from ratings.criteria import describe_scoring
+
+    assert describe_scoring(item) == expected
