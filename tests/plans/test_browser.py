@@ -50,8 +50,9 @@ def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, l
     assert page.locator("select[name=account] option:checked").inner_text() == "Contoso Freight"
     page.get_by_label("Anna Buyer, COO").wait_for()
     called = timezone.localtime(timezone.now() - dt.timedelta(days=3), tz).replace(hour=15, minute=0, second=0, microsecond=0)
+    assert page.get_by_label("Anna Buyer, COO").is_checked()  # prefilled from the visit
+    assert page.get_by_label("Eve Executive (executive)").is_checked()
     page.fill("input[name=occurred_at]", called.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Anna Buyer, COO").check()
     page.fill("textarea[name=summary]", "Agreed the agenda for the sponsor meeting.")
     page.fill("input[name=steps-0-title]", "Send the briefing pack to Eve")
     page.fill("input[name=steps-0-due_date]", (visit_day - dt.timedelta(days=2)).isoformat())
