@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 HIGH_LEVEL = 4  # a contact who leaves while holding this level or above raises an alert
 SURVEY_SALT = "keystone.hierarchy.survey-invitation"
 SURVEY_MAX_TOKEN_AGE = dt.timedelta(days=90)  # hard cap on any link, whatever its row says
+# Older dates are typos (1900, 0202…); history imported from before then is not a hierarchy assessment.
+EARLIEST_ASSESSMENT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def survey_valid_days() -> int:
@@ -226,6 +228,8 @@ def assessment_record(*, relationship: Relationship, level: int, evidence: str, 
     assessed_at = assessed_at or now
     if assessed_at > now + dt.timedelta(minutes=5):
         errors["assessed_at"] = "An assessment cannot be dated in the future."
+    elif assessed_at < EARLIEST_ASSESSMENT:
+        errors["assessed_at"] = "An assessment cannot be dated before 1 January 2000: check the year of assessed_at."
     if errors:
         raise ValidationError(errors)
 

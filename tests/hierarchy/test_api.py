@@ -91,13 +91,25 @@ def test_assessments_are_created_and_listed_but_never_changed(manager_a, rel):
     ({"level": 6, "evidence": "x"}, "level", "Choose a level from 1 to 5 of the Buy-Sell Hierarchy."),
     ({"level": 2, "evidence": "x", "assessed_at": "2999-01-01T00:00:00Z"}, "assessed_at",
      "An assessment cannot be dated in the future."),
+    ({"level": 2, "evidence": "x", "assessed_at": "1900-03-01T00:00:00Z"}, "assessed_at",
+     "An assessment cannot be dated before 1 January 2000: check the year of assessed_at."),
+    ({"level": 2, "evidence": "x", "assessed_at": "1999-12-31T23:59:59Z"}, "assessed_at",
+     "An assessment cannot be dated before 1 January 2000: check the year of assessed_at."),
 ])
 def test_bad_assessments_are_refused_with_a_clear_message(manager_a, rel, payload, field, message):
+    """Nothing recorded, and the message names the problem (dates: not in the future, not before 2000)."""
     response = api_client_for(manager_a).post(BASE + "assessments/", {"relationship": rel.pk, **payload}, format="json")
     assert response.status_code == 400
     assert response.json()[field] == [message]
     with manager_a.scope():
         assert Assessment.objects.count() == 0
+
+
+def test_an_assessment_dated_on_the_first_day_of_2000_is_accepted(manager_a, rel):
+    response = api_client_for(manager_a).post(BASE + "assessments/", {
+        "relationship": rel.pk, "level": 2, "evidence": "Old notes.", "assessed_at": "2000-01-01T00:00:00Z"},
+        format="json")
+    assert response.status_code == 201, response.json()
 
 
 def test_customer_survey_source_cannot_be_posted(manager_a, rel):
