@@ -348,7 +348,7 @@ def alert_acknowledge(*, alert: HierarchyAlert, by) -> HierarchyAlert:
 # --- Customer survey ------------------------------------------------------------------------------
 
 class SurveyLinkError(Exception):
-    """The link cannot be used. `reason` is one of: invalid, expired, used."""
+    """The link cannot be used. `reason` is one of: invalid, expired, used, revoked."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -384,13 +384,19 @@ def survey_invitation_for_token(parsed: SurveyToken) -> SurveyInvitation:
     """The usable invitation a verified token names (call inside its tenant's context)."""
     invitation = (SurveyInvitation.objects.select_related("relationship__user", "relationship__contact")
                   .filter(pk=parsed.invitation_id, nonce=parsed.nonce).first())
-    if invitation is None or invitation.revoked_at is not None:
+    if invitation is None:
         raise SurveyLinkError("invalid")
+    _raise_if_unusable(invitation)
+    return invitation
+
+
+def _raise_if_unusable(invitation: SurveyInvitation) -> None:
     if invitation.used_at is not None:
         raise SurveyLinkError("used")
+    if invitation.revoked_at is not None:
+        raise SurveyLinkError("revoked")
     if invitation.expires_at <= timezone.now():
         raise SurveyLinkError("expired")
-    return invitation
 
 
 @transaction.atomic
@@ -459,7 +465,8 @@ def survey_answer(*, parsed: SurveyToken, level: int, comment: str = "") -> Asse
         claimed = SurveyInvitation.objects.filter(
             pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now,
         ).update(used_at=now, updated_at=now)
-        if claimed != 1:
+        if claimed != 1:  # answered, revoked or expired since it was read: say which
+            _raise_if_unusable(SurveyInvitation.objects.get(pk=invitation.pk))
             raise SurveyLinkError("used")
         comment = (comment or "").strip()[:2000]
         evidence = f'Customer survey: "{chosen.survey_statement or chosen.name}"'

@@ -322,19 +322,26 @@ def _rate_limited(request) -> bool:
     return count > limit
 
 
+# reason: (status, title, text, whether to add "Nothing has been recorded.")
 _LINK_PROBLEMS = {
     "invalid": (404, "This survey link is not valid",
-                "The link may have been copied incompletely. Please use the full link from the e-mail you received."),
+                "The link may have been copied incompletely. Please use the full link from the e-mail you received.",
+                True),
     "expired": (410, "This survey link has expired",
-                "Links are valid for a limited time. If you would still like to answer, ask the person who sent it for a new one."),
+                "Links are valid for a limited time. If you would still like to answer, ask the person who sent it for a new one.",
+                True),
+    "revoked": (410, "This survey link has been withdrawn",
+                "The person who sent it has withdrawn this link, so it no longer works. If you would still like to "
+                "answer, ask them for a new one.", True),
     "used": (410, "This survey has already been answered",
-             "Each link works once, and an answer has already been recorded with it. Thank you!"),
+             "Each link works once, and an answer has already been recorded with it. Thank you!", False),
 }
 
 
 def _link_problem(request, reason: str):
-    status, title, text = _LINK_PROBLEMS[reason]
-    return render(request, "hierarchy/public/problem.html", {"title": title, "text": text}, status=status)
+    status, title, text, nothing_recorded = _LINK_PROBLEMS[reason]
+    return render(request, "hierarchy/public/problem.html",
+                  {"title": title, "text": text, "nothing_recorded": nothing_recorded}, status=status)
 
 
 def _public(response):
@@ -348,7 +355,8 @@ def _public(response):
 def survey(request, token):
     if _rate_limited(request):
         return _public(render(request, "hierarchy/public/problem.html", {
-            "title": "Too many requests", "text": "Please wait a few minutes and try again."}, status=429))
+            "title": "Too many requests", "text": "Please wait a few minutes and try again.",
+            "nothing_recorded": True}, status=429))
     try:
         parsed = services.survey_token_parse(token)
         with tenant_context(parsed.tenant_id):

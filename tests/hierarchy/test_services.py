@@ -396,8 +396,9 @@ def test_revoked_link_cannot_be_answered(rel, manager_a):
     invitation, link = _send(rel, manager_a)
     with manager_a.scope():
         services.survey_invitation_revoke(invitation=invitation)
-        with pytest.raises(services.SurveyLinkError):
+        with pytest.raises(services.SurveyLinkError) as problem:
             services.survey_answer(parsed=services.survey_token_parse(_token(link)), level=3)
+        assert problem.value.reason == "revoked"  # its own reason, not "copied incompletely"
         assert SurveyInvitation.objects.get().assessment_id is None
 
 

@@ -234,11 +234,13 @@ def test_survey_reuse_and_expiry_pages_record_nothing(rel, manager_a, django_cap
     assert public.post(link, {"level": "3"}).status_code == 200
     reused = public.post(link, {"level": "5"})
     assert reused.status_code == 410 and "already been answered" in reused.content.decode()
+    assert "Nothing has been recorded" not in reused.content.decode()  # the first answer was
     assert public.get(link).status_code == 410
     second = _send_survey(manager_a, rel, django_capture_on_commit_callbacks)
     time_machine.move_to(timezone.now() + dt.timedelta(days=15))
     expired = public.post(second, {"level": "5"})
     assert expired.status_code == 410 and "has expired" in expired.content.decode()
+    assert "Nothing has been recorded." in expired.content.decode()
     with manager_a.scope():
         assert list(Assessment.objects.values_list("level", flat=True)) == [3]
 
@@ -449,3 +451,16 @@ def test_survey_for_a_contact_without_address_says_to_add_it_and_sends_nothing(a
     assert "Nora Nomail has no e-mail address. Add it on the contact first" in response.content.decode()
     with manager_a.scope():
         assert not relationship.survey_invitations.exists()
+
+
+def test_a_revoked_survey_link_says_it_was_withdrawn(rel, manager_a, django_capture_on_commit_callbacks):
+    link = _send_survey(manager_a, rel, django_capture_on_commit_callbacks)
+    with manager_a.scope():
+        invitation = rel.survey_invitations.get()
+    assert manager_a.client.post(manager_a.url(f"hierarchy/survey-invitations/{invitation.pk}/revoke/")).status_code == 302
+    for response in (Client().get(link), Client().post(link, {"level": "4"})):
+        html = response.content.decode()
+        assert response.status_code == 410 and "This survey link has been withdrawn" in html
+        assert "copied incompletely" not in html and "Nothing has been recorded." in html
+    with manager_a.scope():
+        assert Assessment.objects.count() == 0
