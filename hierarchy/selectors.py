@@ -22,6 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import (
     Avg,
     BooleanField,
@@ -40,6 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import Account, AccountTeamMember, Contact
 from hierarchy.models import (
@@ -157,6 +159,11 @@ class AccountLevels:
         return self.potential_level - self.highest
 
     @property
+    def by_role_display(self) -> list[tuple[str, int]]:
+        """[("Middle management", 3), …] for pages."""
+        return [(role.replace("_", " ").capitalize(), level) for role, level in sorted(self.by_role.items())]
+
+    @property
     def coverage_pct(self) -> int | None:
         if not self.contacts:
             return None
@@ -167,11 +174,23 @@ def _round(value, digits=2):
     return None if value is None else round(float(value), digits)
 
 
-def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_contact=None) -> dict[int, AccountLevels]:
-    """Roll-ups for many accounts in three queries (all the tenant's accounts when account_ids is None).
+def _roles_from_sources(account_ids) -> dict[int, str]:
+    """Buying roles belong to keyplayers, which sits above hierarchy (hierarchy cannot import it): the
+    project names the functions that supply them in settings.HIERARCHY_ROLE_SOURCES (dotted paths to
+    `f(*, account_ids) -> {contact_id: role}`), the way keystone.account_page lists the apps' panels."""
+    roles = {}
+    for path in getattr(settings, "HIERARCHY_ROLE_SOURCES", ()):
+        roles.update(import_string(path)(account_ids=account_ids))
+    return roles
 
-    role_of_contact: {contact_id: role label} — the buying role of each contact, supplied by keyplayers
-    once it exists; then by_role holds the highest effective level per role ({role: level}).
+
+def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_contact=None) -> dict[int, AccountLevels]:
+    """Roll-ups for many accounts in four queries (all the tenant's accounts when account_ids is None),
+    one more when any contact has a buying role (the level by buying role).
+
+    role_of_contact: {contact_id: role} — the buying role of each contact; by default from the configured
+    role sources (keyplayers' key players). by_role then holds the highest effective level per role ({role: level}),
+    over contacts still there; the account panel and the roll-up API both show it.
     """
     accounts = Account.objects.all()
     if account_ids is not None:
@@ -224,6 +243,8 @@ def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_cont
     for row in coverage:
         result[row["account_id"]].contacts = row["total"]
         result[row["account_id"]].uncovered = row["uncovered"]
+    if role_of_contact is None:
+        role_of_contact = _roles_from_sources(ids)
     if role_of_contact:
         for row in current_levels(account_ids=ids):
             role = role_of_contact.get(row["contact_id"])
@@ -312,8 +333,8 @@ def _org_chart_order(contacts: list[Contact]) -> list[tuple[Contact, int]]:
 
 
 def relationship_map(*, account: Account, model: HierarchyModel | None = None) -> RelationshipMap:
-    """Our people × their people for one account. Eleven queries, whatever the number of relationships
-    (ten when the caller passes the active model)."""
+    """Our people × their people for one account. Twelve queries, whatever the number of relationships
+    (eleven when the caller passes the active model; one more when contacts have buying roles)."""
     contacts = list(Contact.objects.filter(account=account).order_by("-is_active", "full_name"))
     relationships = list(Relationship.objects.filter(account=account).select_related("user", "owner", "contact")
                          .order_by("pk"))

@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Hierarchy ------------------------------------------------------------------------------
+# The roll-up's "level by buying role" takes the roles from keyplayers, which sits above hierarchy
+# (hierarchy never imports it; see hierarchy.selectors._roles_from_sources).
+HIERARCHY_ROLE_SOURCES = ["keyplayers.selectors.role_of_contact"]
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -77,7 +77,7 @@ def test_map_query_count_does_not_grow_with_relationships(account, manager_a, ma
         assert Relationship.objects.filter(account=account).count() == 1 + 1 + 2 + 3 + 4 + 1 + 2
     many = _queries_for_map(manager_a, account)
     assert many == few, (few, many)
-    assert many <= 25  # session, user, tenant, membership and transaction plumbing + 12 for the page
+    assert many <= 26  # session, user, tenant, membership and transaction plumbing + 13 for the page
 
 
 def test_account_panel_template_tag_for_the_account_page(account, rel, manager_a):
