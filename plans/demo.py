@@ -28,10 +28,12 @@ from plans.models import (
     CallReport,
     CompetitiveStrategy,
     Opportunity,
+    OpportunityKeyPlayer,
     PlanAction,
     Stage,
     Visit,
 )
+from keyplayers.models import KeyPlayer
 from tenancy.models import Membership, Role
 
 HISTORY_DAYS = 730
@@ -99,6 +101,7 @@ def seed(tenant, users, rng):
             contacts.setdefault(contact.account_id, []).append(contact)
         _plans(accounts, users, rng)
         _opportunities(accounts, users, rng)
+        _opportunity_key_players(rng)
         _calls(tenant, accounts, contacts, users, rng)
         _visits(accounts, contacts, users, rng, tz)
 
@@ -177,6 +180,21 @@ def _opportunities(accounts, users, rng):
                                               "Procurement wants three bids; our sponsor says we are preferred.",
                                               "Decision moved to the board meeting next quarter.",
                                           ]))
+
+
+def _opportunity_key_players(rng):
+    """One to three of the account's key players on each open opportunity (a key player is on one at
+    most); the executive first, since they hold the budget."""
+    taken = set(OpportunityKeyPlayer.objects.values_list("key_player_id", flat=True))
+    players: dict[int, list[KeyPlayer]] = {}
+    for player in KeyPlayer.objects.exclude(pk__in=taken).order_by("account_id", "buying_role", "pk"):
+        players.setdefault(player.account_id, []).append(player)
+    for opportunity in Opportunity.objects.exclude(stage__in=CLOSED_STAGES).filter(key_players__isnull=True).order_by("pk"):
+        free = players.get(opportunity.account_id, [])
+        n = rng.randint(1, 3)
+        chosen, players[opportunity.account_id] = free[:n], free[n:]
+        if chosen:
+            services.opportunity_key_players_set(opportunity=opportunity, key_players=chosen)
 
 
 def _calls(tenant, accounts, contacts, users, rng):

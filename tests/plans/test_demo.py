@@ -63,3 +63,23 @@ def test_demo_data_is_complete_and_idempotent(tenant_a, demo_users):
 
         demo.seed(tenant_a, demo_users, random.Random(7))
         assert _counts() == first
+
+
+def test_demo_puts_key_players_on_open_opportunities(tenant_a, demo_users):
+    from keyplayers.models import KeyPlayer
+    from plans.models import CLOSED_STAGES, OpportunityKeyPlayer
+    from tenancy.context import tenant_context
+    from tests.keyplayers.factories import KeyPlayerFactory
+
+    accounts = [AccountFactory(tenant=tenant_a, classification=Classification.STRATEGIC) for _ in range(4)]
+    for account in accounts:
+        for role in ("executive", "purchasing"):
+            KeyPlayerFactory(account=account, buying_role=role)
+    with tenant_context(tenant_a.pk):
+        demo.seed(tenant_a, demo_users, random.Random(3))
+        links = list(OpportunityKeyPlayer.objects.select_related("opportunity", "key_player"))
+        assert links and all(link.opportunity.account_id == link.key_player.account_id for link in links)
+        assert not any(link.opportunity.stage in CLOSED_STAGES for link in links)
+        assert len({link.key_player_id for link in links}) == len(links) <= KeyPlayer.objects.count()
+        demo.seed(tenant_a, demo_users, random.Random(3))
+        assert OpportunityKeyPlayer.objects.count() == len(links)
