@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.account_list, name="list"),
     path("export.csv", views.account_export, name="export"),
     path("new/", views.account_create, name="create"),
+    path("picker/", views.account_picker, name="picker"),
     path("import/", views.import_upload, name="import"),
     path("import/sample.csv", views.import_sample, name="import_sample"),
     path("import/<slug:batch_key>/", views.import_preview, name="import_preview"),

@@ -36,6 +36,7 @@ from accounts.forms import (
     TeamRoleForm,
 )
 from accounts.models import ImportKind
+from accounts.pickers import picker_matches
 from tenancy.decorators import tenant_view
 
 
@@ -186,6 +187,14 @@ def account_classify(request, account_id):
 
 def _tab(request, template: str, context: dict, status: int = 200):
     return render(request, f"{template}#tab" if _partial(request) else template, context, status=status)
+
+
+@tenant_view
+def account_picker(request):
+    """The <option>s of the accounts matching what was typed into an account picker (accounts.pickers)."""
+    q = next((value for key, value in request.GET.items() if key.endswith("__search")), "").strip()[:100]
+    return render(request, "accounts/_picker_options.html",
+                  {"accounts": picker_matches(q=q), "q": q, "blank": request.GET.get("blank", "")[:100]})
 
 
 @vary_on_headers("HX-Request")

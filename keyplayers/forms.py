@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.models import Account
+from accounts.pickers import AccountChoiceField
 from keyplayers.models import BUYING_ROLE_HELP, BuyingRole, BuyingStage, CoverageSettings, Influence, Stance
 from keyplayers.selectors import FLAGS, SINGLE_ROLE
 
@@ -100,7 +101,7 @@ class KeyPlayerFilterForm(forms.Form):
     buying_stage = forms.ChoiceField(label="Stage", choices=[("", "Any stage"), *BuyingStage.choices], required=False)
     stance = forms.ChoiceField(choices=[("", "Any stance"), *Stance.choices], required=False)
     influence = forms.ChoiceField(choices=[("", "Any influence"), *Influence.choices], required=False)
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account",
+    account = AccountChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account",
                                      error_messages={"invalid_choice": "There is no such account."})
     flag = forms.ChoiceField(label="Coverage", required=False,
                              choices=[("", "Any coverage"), ("any", "Any coverage gap"), *FLAGS.items(),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Contact
+from accounts.pickers import AccountChoiceField
 from plans import selectors, services
 from plans.models import (
     AccountPlan,
@@ -86,7 +87,7 @@ class AccountBoundForm:
 # --- plans ------------------------------------------------------------------------------------------------
 
 class PlanForm(forms.ModelForm):
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), help_text="A new plan replaces the account's active plan, which is archived and kept.")
+    account = AccountChoiceField(queryset=Account.objects.none(), help_text="A new plan replaces the account's active plan, which is archived and kept.")
     owner = MemberChoiceField(queryset=User.objects.none(), required=False)
     target_level = forms.TypedChoiceField(choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False,
                                           help_text="The hierarchy level we aim to reach with this account.")
@@ -130,7 +131,7 @@ class ActionStatusForm(forms.Form):
 # --- opportunities ----------------------------------------------------------------------------------------------
 
 class OpportunityForm(forms.ModelForm):
-    account = forms.ModelChoiceField(queryset=Account.objects.none())
+    account = AccountChoiceField(queryset=Account.objects.none())
     owner = MemberChoiceField(queryset=User.objects.none(), required=False)
     competitive_strategy = forms.ChoiceField(choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
                                              required=False, widget=forms.RadioSelect)
@@ -193,7 +194,7 @@ class NoteForm(forms.Form):
 # --- call reports ----------------------------------------------------------------------------------------------
 
 class CallReportForm(AccountBoundForm, forms.Form):
-    account = forms.ModelChoiceField(queryset=Account.objects.none())
+    account = AccountChoiceField(queryset=Account.objects.none())
     occurred_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput())
     channel = forms.ChoiceField(choices=CallChannel.choices, initial=CallChannel.IN_PERSON)
     attendees = MembersField(queryset=User.objects.none(), required=False, label="Our attendees")
@@ -292,7 +293,7 @@ def localise(naive: dt.datetime, tzname: str) -> dt.datetime:
 
 
 class VisitForm(AccountBoundForm, forms.Form):
-    account = forms.ModelChoiceField(queryset=Account.objects.none())
+    account = AccountChoiceField(queryset=Account.objects.none())
     purpose = forms.CharField(max_length=200, help_text="Why we go, in one line: it is the calendar entry's title.")
     starts_at = WallClockField(label="Starts")
     ends_at = WallClockField(label="Ends")
@@ -342,7 +343,7 @@ class CalendarFilterForm(forms.Form):
     view = forms.ChoiceField(choices=VIEWS, required=False)
     date = forms.DateField(required=False, widget=DateInput())
     mine = forms.BooleanField(required=False, label="Only my visits")
-    account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="All accounts")
+    account = AccountChoiceField(queryset=Account.objects.none(), required=False, empty_label="All accounts")
     executive = forms.ChoiceField(required=False, label="Executive")
 
     # The calendar pages back and forth by months and weeks: keep well inside Python's dates.

@@ -129,7 +129,7 @@ def test_plan_form_errors_are_specific(manager_a):
 def test_account_of_another_tenant_in_a_form_is_refused(manager_a, manager_b):
     theirs = AccountFactory(tenant=manager_b.tenant)
     response = manager_a.client.post(manager_a.url("plans/new/"), {"account": theirs.pk, "title": "x", "objectives": "y"})
-    assert b"Select a valid choice" in response.content
+    assert b"There is no such account." in response.content  # exactly like an id that does not exist
     with manager_b.scope():
         assert not AccountPlan.objects.exists()
 
