@@ -516,7 +516,8 @@ def declassification_evidence(*, account: Account, now: dt.datetime | None = Non
     policy = policy_defaults_ensure()
     since = _window_start(policy, now)
     history = account_history(account=account, months=policy.declass_months, now=now)
-    max_level = Assessment.objects.filter(account=account, assessed_at__gte=since).aggregate(m=Max("level"))["m"]
+    max_level = (Assessment.objects.filter(account=account, assessed_at__gte=since, hierarchy_model__is_active=True)
+                 .aggregate(m=Max("level"))["m"])
     periods = list(FinancialPeriod.objects.filter(account=account, period_end__gte=since.date()).order_by("period_start"))
     discounts = [p.discount_pct for p in periods if p.discount_pct is not None]
     avg_discount = (sum(discounts) / len(discounts)).quantize(Decimal("0.01")) if discounts else None

@@ -217,7 +217,9 @@ def declassification_ctes(*, since, account_ids=None) -> list[Cte]:
     from hierarchy.models import Assessment
 
     ctes = [_sub("acc", accounts_source(account_ids))]
-    ctes.append(_sub("lvl", _for_accounts(Assessment.objects.filter(assessed_at__gte=since), account_ids)
+    # Levels of the active hierarchy model only: another model's numbers mean something else.
+    ctes.append(_sub("lvl", _for_accounts(Assessment.objects.filter(assessed_at__gte=since, hierarchy_model__is_active=True),
+                                          account_ids)
                      .values("account_id").annotate(max_level=Max("level"), assessments=Count("pk")).order_by()))
     ctes.append(_sub("disc", _for_accounts(FinancialPeriod.objects.filter(period_end__gte=since.date(),
                                                                           discount_pct__isnull=False), account_ids)

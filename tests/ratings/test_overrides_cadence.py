@@ -141,7 +141,7 @@ def test_contact_due_uses_the_cadence_of_the_effective_rating(manager_a):
         assert "C never" not in names(selectors.contact_due(policy=policy))
 
 
-def _declass_account(tenant, *, name, discount, calls, level=2, assessed=None):
+def _declass_account(tenant, *, name, discount, calls, level=2, assessed=None, old_model=False):
     account = AccountFactory(tenant=tenant, name=name, current_level=level)
     for quarter in range(4):
         start = dt.date(2026, 1 + 3 * quarter, 1)
@@ -151,8 +151,9 @@ def _declass_account(tenant, *, name, discount, calls, level=2, assessed=None):
         CallReportFactory(account=account, occurred_at=NOW - dt.timedelta(days=20 * i + 1))
     if assessed is not None:
         relationship = RelationshipFactory(contact=ContactFactory(account=account, tenant=tenant))
-        model = HierarchyModel.objects.create(tenant=tenant, kind="buy_sell", name="Buy-Sell") \
-            if not HierarchyModel.objects.exists() else HierarchyModel.objects.get()
+        kind = "needs" if old_model else "buy_sell"
+        model = HierarchyModel.objects.filter(kind=kind).first() or HierarchyModel.objects.create(
+            tenant=tenant, kind=kind, name=kind, is_active=not old_model)
         Assessment.objects.create(tenant=tenant, relationship=relationship, account=account, hierarchy_model=model,
                                   level=assessed, evidence="Seen", assessed_at=NOW - dt.timedelta(days=100))
     with_level = Account.objects.filter(pk=account.pk)
@@ -170,9 +171,13 @@ def test_declassification_rule_and_decisions(admin_a):
         _declass_account(tenant, name="Climbed", discount=20, calls=7, assessed=3)
         _declass_account(tenant, name="Level 3", discount=20, calls=7, level=3)
         kept = _declass_account(tenant, name="Kept", discount=25, calls=8)
+        # A 3 under the model no longer active means something else: it does not count.
+        other = _declass_account(tenant, name="Old model", discount=22, calls=7, assessed=3, old_model=True)
         policy = services.policy_defaults_ensure()  # level ≤ 2, 12 months, discount ≥ 15 %, ≥ 6 calls
         names = [c.name for c in selectors.declassification_candidates(policy=policy)]
-        assert names == ["Kept", "Flagged"]  # highest discount first
+        assert names == ["Kept", "Old model", "Flagged"]  # highest discount first
+        assert selectors.declassification_evidence(account=other).matches_level
+        services.declassification_decide(account=other, decision=ReviewDecision.KEEP, by=admin_a.user, reason="Later")
         candidate = selectors.declassification_candidates(policy=policy)[1]
         assert (candidate.avg_discount, candidate.calls, candidate.periods) == (Decimal("20.00"), 7, 4)
         evidence = selectors.declassification_evidence(account=flagged)
@@ -195,4 +200,4 @@ def test_declassification_rule_and_decisions(admin_a):
                                              reason="again", by=admin_a.user)
     with time_machine.travel(NOW + dt.timedelta(days=200), tick=False), admin_a.scope():
         # the keep decision lapses after its review date (6 months by default); the data has aged too
-        assert [c.name for c in selectors.declassification_candidates(policy=policy)] == ["Kept"]
+        assert [c.name for c in selectors.declassification_candidates(policy=policy)] == ["Kept", "Old model"]
