@@ -116,7 +116,7 @@ class AccountSearchToken(TenantModel):
     planner never uses a trigram index for them). Other databases search with icontains instead.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=200)
 
     class Meta:

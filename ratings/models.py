@@ -161,7 +161,7 @@ class RatingPolicy(TenantModel):
 class AccountRating(TenantModel):
     """The account's current computed rating; the recompute rewrites it only when something changed."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rating_states", db_index=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rating_states")
     policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(max_length=1, choices=Rating.choices)
     score = models.DecimalField(max_digits=5, decimal_places=2)
@@ -179,7 +179,7 @@ class AccountRating(TenantModel):
 class RatingSnapshot(TenantModel):
     """History: written by the recompute whenever an account's computed rating or score changed."""
 
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(max_length=1, choices=Rating.choices)
     score = models.DecimalField(max_digits=5, decimal_places=2)
@@ -198,7 +198,7 @@ class RatingSnapshot(TenantModel):
 
 
 class RatingOverride(TenantModel):
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rating_overrides", db_index=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rating_overrides")
     rating = models.CharField(max_length=1, choices=Rating.choices)
     reason = models.TextField(help_text="Why the computed rating is not right for this account.")
     expires_at = models.DateTimeField(help_text="The override ends by itself at this time.")
@@ -234,7 +234,7 @@ class ReviewDecision(models.TextChoices):
 
 
 class DeclassificationReview(TenantModel):
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="declassification_reviews", db_index=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="declassification_reviews")
     decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
     reason = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
