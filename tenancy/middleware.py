@@ -8,11 +8,13 @@ request changes nothing.
 """
 
 import re
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from tenancy.context import tenant_context
@@ -44,7 +46,8 @@ class TenantMiddleware:
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise Http404("No such page.")
-        with tenant_context(tenant.pk, user_id=request.user.pk):
+        # Pages show dates and times in the tenant's time zone (a day ends at the tenant's midnight).
+        with tenant_context(tenant.pk, user_id=request.user.pk), timezone.override(ZoneInfo(tenant.timezone)):
             membership = Membership.objects.filter(user=request.user).first()
             if membership is None:
                 raise Http404("No such page.")

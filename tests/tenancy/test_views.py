@@ -269,3 +269,19 @@ def test_member_and_token_tables_scroll_inside_their_column_on_phones(admin_a):
         content = admin_a.client.get(admin_a.url(path)).content.decode()
         assert content.count("<table") == 1
         assert re.search(r'<div class="table-wrap">\s*<table', content), path
+
+
+def test_pages_show_times_in_the_tenants_time_zone(manager_a):
+    import datetime as dt
+
+    import time_machine
+
+    from accounts import services as account_services
+    from tests.accounts.factories import AccountFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)  # the factory's tenant is in Europe/Berlin
+    with time_machine.travel(dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.UTC), tick=False), manager_a.scope():
+        account_services.account_classify(account=account, classification="strategic", reason="New segment",
+                                           by=manager_a.user)
+    page = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode()
+    assert "10 Mar 2026, 00:30" in page and "9 Mar 2026" not in page
