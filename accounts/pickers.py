@@ -28,7 +28,8 @@ class AccountPicker(forms.Select):
             return super().optgroups(name, value, attrs)
         chosen = [v for v in value if v not in ("", None)]
         options = [(self.choices.field.empty_label or "—", "")] if self.choices.field.empty_label is not None else []
-        accounts = Account.objects.filter(pk__in=[int(v) for v in chosen if str(v).isdigit()]).order_by("name")
+        ids = [int(v) for v in chosen if str(v).isdecimal() and str(v).isascii() and len(str(v)) <= 18]
+        accounts = Account.objects.filter(pk__in=ids).order_by("name")
         options += [(account.name, str(account.pk)) for account in accounts]
         return [(None, [self.create_option(name, v, label, v in chosen or (not chosen and v == ""), i, attrs=attrs)], i)
                 for i, (label, v) in enumerate(options)]

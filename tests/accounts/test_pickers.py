@@ -32,7 +32,10 @@ def test_a_large_tenant_gets_a_search_box_and_only_the_chosen_account(manager_a,
         options = _select(html)
         assert "Cobalt Dairy" in options and "Beacon Foods" not in options and "Alder" not in options, path
     # The field still takes any account of the tenant: the picker only narrows what is rendered.
-    assert manager_a.client.get(manager_a.url(f"key-players/?account={accounts[1].pk}")).status_code == 200
+    other = manager_a.client.get(manager_a.url(f"key-players/?account={accounts[1].pk}")).content.decode()
+    assert "There is no such account." not in other and "selected>Beacon Foods" in _select(other).replace('"', "")
+    for odd in ("²", "abc", "99999999999999999999"):  # redrawn with its error, never a 500
+        assert manager_a.client.get(manager_a.url(f"plans/visits/new/?account={odd}")).status_code == 200
 
 
 def test_the_picker_finds_accounts_by_word_prefix_in_this_tenant_only(manager_a, accounts, manager_b,

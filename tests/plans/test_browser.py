@@ -84,3 +84,21 @@ def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, l
     assert event["DTSTART"].params["TZID"] == tenant_a.timezone
     assert f"mailto:{executive.user.email}" in [str(a) for a in event.get("ATTENDEE")]
     context.close()
+
+
+def test_a_large_tenant_finds_the_account_by_typing_and_its_contacts_follow(page, live_server, tenant_a, make_member,
+                                                                           monkeypatch):
+    from accounts import pickers
+
+    monkeypatch.setattr(pickers, "SELECT_LIMIT", 2)  # as if the tenant had more accounts than a select should hold
+    manager = make_member(tenant_a, Role.MANAGER)
+    for name in ("Alder Freight", "Beacon Foods"):
+        AccountFactory(tenant=tenant_a, name=name)
+    cobalt = AccountFactory(tenant=tenant_a, name="Cobalt Dairy")
+    ContactFactory(account=cobalt, full_name="Carla Cobalt", title="CFO")
+    browser_login(page, manager.user.email)
+    page.goto(f"/t/{tenant_a.slug}/plans/visits/new/")
+    assert page.locator("select[name=account] option").count() == 1  # only the blank: no account list
+    page.fill("input[name=account__search]", "cob")
+    page.get_by_label("Carla Cobalt, CFO").wait_for()  # the match was chosen and the account's contacts loaded
+    assert page.locator("select[name=account] option:checked").inner_text().startswith("Cobalt Dairy")
