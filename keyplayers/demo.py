@@ -4,9 +4,11 @@ Runs after accounts' and hierarchy's demo steps and works with whatever accounts
 (none at all included). Safe to run twice: a contact already on the buying team is left as it is.
 """
 
+import datetime as dt
 import re
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from accounts.models import Account, Contact
 from hierarchy.models import Relationship
@@ -48,7 +50,7 @@ def seed(tenant, users, rng):
     related = Exists(Relationship.objects.filter(contact_id=OuterRef("pk")))
     for contact in Contact.objects.filter(is_active=True).annotate(related=related).order_by("account_id", "-related", "pk"):
         contacts_by_account.setdefault(contact.account_id, []).append(contact)
-    accounts = {a.pk: a for a in Account.objects.filter(pk__in=list(contacts_by_account)).order_by("pk")}
+    accounts = {a.pk: a for a in Account.objects.select_related("owner").filter(pk__in=list(contacts_by_account)).order_by("pk")}
     stages = BuyingStage.values
     for account_id, contacts in contacts_by_account.items():
         if any(key[0] == account_id for key in taken):
@@ -58,7 +60,7 @@ def seed(tenant, users, rng):
         # Mostly people we have relationships with, and now and then one we have not met: so some boards
         # are clean and others show the gaps, rather than every account flagged.
         related = sum(1 for contact in contacts if contact.related)
-        for contact in contacts[:min(MAX_PER_ACCOUNT, max(2, related + rng.choice([0, 0, 1])))]:
+        for contact in contacts[:min(MAX_PER_ACCOUNT, max(3, related + rng.choice([0, 0, 1])))]:
             role = role_for_title(contact.title, rng)
             # The buying team moves roughly together; some are a stage behind.
             stage = stages[max(0, account_stage - rng.choice([0, 0, 1]))]
@@ -68,3 +70,25 @@ def seed(tenant, users, rng):
                 account=account, contact=contact, buying_role=role, buying_stage=stage, stance=stance,
                 influence=influence, concerns=rng.choice(CONCERNS[role]),
             )
+            if not contact.related and rng.random() < 0.85:
+                _meet(account, contact, role, users, rng)
+
+
+def _meet(account, contact, role, users, rng):
+    """Most key players we have met: a relationship with the account's owner (or the demo manager),
+    seen from our side at a level that suits the role, so coverage flags some boards and not all."""
+    from hierarchy import services as hierarchy_services
+
+    ours = account.owner or users.get("manager")
+    if ours is None:
+        return
+    relationship = hierarchy_services.relationship_create(user=ours, contact=contact)
+    # Mostly at or above the role's usual minimum (3 for executives and middle management, 2 for the
+    # others); now and then one below it, which the coverage page then flags.
+    usual = 3 if role in (BuyingRole.EXECUTIVE, BuyingRole.MIDDLE_MANAGEMENT) else 2
+    level = usual - 1 if rng.random() < 0.15 else rng.randint(usual, usual + 1)
+    hierarchy_services.assessment_record(
+        relationship=relationship, level=level, assessed_by=ours,
+        evidence=rng.choice(["Asked us to join their planning day.", "Calls us when a delivery slips.",
+                             "Compares our price with two others every quarter.", "Shares their roadmap with us."]),
+        assessed_at=timezone.now() - dt.timedelta(days=rng.randint(5, 120)))
