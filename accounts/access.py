@@ -31,12 +31,21 @@ def can_see_financials(*, membership: Membership, account: Account, team_user_id
     return AccountTeamMember.objects.filter(account_id=account.pk, user_id=membership.user_id).exists()
 
 
-def can_manage_team(*, membership: Membership, account: Account) -> bool:
+def can_manage_team(*, membership: Membership, account: Account, team_user_ids=None) -> bool:
     """Who may change an account's team or owner: tenant admins and editors already on its team (its
-    owner included). Anyone else could make themselves a member and so read the financials."""
+    owner included). Anyone else could make themselves a member and so read the financials.
+
+    `team_user_ids`: the account's team as already loaded by the caller, to save the query."""
     if membership is None or not membership.can_edit:
         return False
-    return membership.is_admin or can_see_financials(membership=membership, account=account)
+    return membership.is_admin or can_see_financials(membership=membership, account=account, team_user_ids=team_user_ids)
+
+
+def team_managed_filter(*, membership: Membership) -> Q:
+    """The same rule as a filter on Account: the accounts whose team and owner this member may change."""
+    if membership is None or not membership.can_edit:
+        return Q(pk__in=[])
+    return financials_visible_filter(membership=membership)
 
 
 TEAM_RULE = "Only the account's team or a tenant admin can change its team or owner."

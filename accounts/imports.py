@@ -28,7 +28,7 @@ from accounts.models import (
     RelationshipCategory,
     RevenueTier,
 )
-from accounts.access import TEAM_RULE, financials_visible_filter
+from accounts.access import TEAM_RULE, team_managed_filter
 from tenancy.models import Membership
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -248,10 +248,10 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
     existing = {a.external_id: a for a in Account.objects.filter(external_id__in=ids)}
     members = {email.lower(): user_id for user_id, email in
                Membership.objects.values_list("user_id", "user__email")}
-    importer = Membership.objects.filter(user_id=importer_id).first()
     # Changing an existing account's owner follows the team rule (accounts.access.can_manage_team).
-    managed = set(Account.objects.filter(financials_visible_filter(membership=importer), external_id__in=ids)
-                  .values_list("pk", flat=True)) if importer is not None and importer.can_edit else set()
+    importer = Membership.objects.filter(user_id=importer_id).first()
+    managed = set(Account.objects.filter(team_managed_filter(membership=importer), external_id__in=ids)
+                  .values_list("pk", flat=True))
     for row, (_, values) in zip(rows, raw_rows):
         account = existing.get(row.external_id)
         row.instance = account

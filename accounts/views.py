@@ -21,6 +21,7 @@ from accounts.access import (
     access_financial_period_by_id,
     access_import_batch_by_key,
     access_team_member_by_id,
+    can_manage_team,
     can_see_financials,
 )
 from accounts.forms import (
@@ -313,11 +314,12 @@ def account_team(request, account_id):
             messages.success(request, f"{member.user.get_full_name()} joined the team as {member.get_team_role_display().lower()}.")
             return redirect(_turl(request, "accounts:team", account.pk))
     team = selectors.account_team(account=account)
-    visible = can_see_financials(membership=request.membership, account=account, team_user_ids={t.user_id for t in team})
+    team_ids = {t.user_id for t in team}
+    visible = can_see_financials(membership=request.membership, account=account, team_user_ids=team_ids)
     return _tab(request, "accounts/team.html", {
         "account": account, "team": team, "form": form, "tab": "team", "financials_visible": visible,
         "can_edit": request.membership.can_edit, "role_form": TeamRoleForm(),
-        "can_manage_team": request.membership.can_edit and (request.membership.is_admin or visible),
+        "can_manage_team": can_manage_team(membership=request.membership, account=account, team_user_ids=team_ids),
     }, status=_status(request, form))
 
 

@@ -3,7 +3,8 @@
 contribute (keystone.account_page)."""
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.urls import reverse
 
 from keystone.account_page import account_panels as collect_panels
@@ -23,7 +24,7 @@ def account_tabs(context, account):
 
 @register.simple_tag(takes_context=True)
 def account_panels(context, account):
-    return format_html("{}", format_html_join("\n", "{}", ((html,) for html in collect_panels(context["request"], account))))
+    return mark_safe("\n".join(collect_panels(context["request"], account)))  # each panel is safe HTML already
 
 
 @register.simple_tag(takes_context=True)
