@@ -1,7 +1,5 @@
 """What plans contribute to the account page (keystone.account_page)."""
 
-from zoneinfo import ZoneInfo
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -12,7 +10,7 @@ TAB = ("Plans & activity", "plans:account")
 
 def tenant_timezone(request):
     tenant = getattr(request, "tenant", None)
-    return ZoneInfo(tenant.timezone) if tenant is not None else timezone.get_current_timezone()
+    return tenant.zone if tenant is not None else timezone.get_current_timezone()
 
 
 def panel(request, account) -> str:

@@ -1,30 +1,18 @@
 """What ratings contribute to the account page (keystone.account_page), and the rating badge other
 apps show through keystone (the {% rating_badge %} tag renders the same thing: render_badge)."""
 
-from contextlib import nullcontext
-
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ratings import selectors
-from ratings.forms import tenant_zone
 
 TAB = ("Rating", "ratings:account")
-
-
-def _in_tenant_zone(holder):
-    """The tenant's time zone while rendering (dates are the tenant's days); harmless when the
-    middleware has activated it already."""
-    tenant = getattr(holder, "tenant", None)
-    return timezone.override(tenant_zone(tenant)) if tenant is not None else nullcontext()
 
 
 def panel(request, account) -> str:
     """The effective rating, its cadence and the "why" breakdown."""
     context = {"panel": selectors.account_rating_panel(account=account, membership=request.membership)}
-    with _in_tenant_zone(request):
-        return render_to_string("ratings/_account_rating.html", context, request=request)
+    return render_to_string("ratings/_account_rating.html", context, request=request)
 
 
 def overrides_in_force(holder) -> dict:
@@ -39,8 +27,7 @@ def render_badge(account, holder) -> str:
     """The account's effective rating as a badge; a manual rating in force is marked, with its end and
     reason on hover. The one implementation behind badge() and the {% rating_badge %} tag."""
     context = {"rating": account.rating, "override": overrides_in_force(holder).get(account.pk)}
-    with _in_tenant_zone(holder):
-        return mark_safe(render_to_string("ratings/_badge.html", context).strip())  # inline: no newline
+    return mark_safe(render_to_string("ratings/_badge.html", context).strip())  # inline: no newline
 
 
 def badge(request, account) -> str:

@@ -152,11 +152,6 @@ class PolicyForm(forms.ModelForm):
         return data
 
 
-def tenant_zone(tenant) -> zoneinfo.ZoneInfo:
-    """The tenant's time zone (UTC without a tenant): manual ratings end at the start of a day there."""
-    return zoneinfo.ZoneInfo(tenant.timezone if tenant is not None and tenant.timezone else "UTC")
-
-
 class OverrideForm(forms.Form):
     rating = forms.ChoiceField(choices=[(r, r) for r in RATINGS])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
@@ -167,7 +162,7 @@ class OverrideForm(forms.Form):
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
-        self.zone = tenant_zone(tenant)
+        self.zone = tenant.zone if tenant is not None else zoneinfo.ZoneInfo("UTC")
         self.today = timezone.localdate(timezone.now(), self.zone)  # the tenant's today, wherever the server is
         self.fields["ends_on"].initial = self.today + dt.timedelta(days=90)
         self.fields["ends_on"].widget.attrs.update(min=(self.today + dt.timedelta(days=1)).isoformat())

@@ -1,8 +1,6 @@
 """Pages of the ratings app (under /t/<slug>/ratings/). Thin: validate, call one service or selector,
 render the page or, for htmx requests, the page's partial."""
 
-import functools
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -16,27 +14,11 @@ from django.views.decorators.vary import vary_on_headers
 from ratings import access, selectors, services
 from ratings.charts import history_chart
 from ratings.criteria import fmt
-from ratings.forms import DecisionForm, OverrideForm, PolicyForm, tenant_zone
+from ratings.forms import DecisionForm, OverrideForm, PolicyForm
 from ratings.models import RATINGS, ReviewDecision
-from tenancy.decorators import tenant_view as _tenant_view
+from tenancy.decorators import tenant_view
 
 PER_PAGE = 25
-
-
-def tenant_view(view=None, *, editor: bool = False, admin: bool = False):
-    """tenancy's tenant_view, with the tenant's time zone active while the page renders: dates on these
-    pages (a manual rating's end, the last contact, …) are the tenant's days, not UTC's. Harmless when
-    the middleware activates it too."""
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def in_tenant_zone(request, *args, **kwargs):
-            with timezone.override(tenant_zone(request.tenant)):
-                return fn(request, *args, **kwargs)
-
-        return _tenant_view(in_tenant_zone, editor=editor, admin=admin)
-
-    return decorate(view) if view is not None else decorate
 
 
 def _url(request, name, *args):

@@ -3,6 +3,7 @@ app itself and never see another tenant here."""
 
 from django.contrib import admin, messages
 from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm, UserChangeForm
@@ -117,8 +118,6 @@ class UserAdmin(BaseUserAdmin):
             return self._refused(request, exc, request.get_full_path())
 
     def _refused(self, request, exc, back):
-        from django.http import HttpResponseRedirect
-
         kinds = sorted({str(type(o)._meta.verbose_name_plural) for o in getattr(exc, "protected_objects", None)
                         or getattr(exc, "restricted_objects", [])})
         self.message_user(request, "Not deleted: tenant data still refers to this person "

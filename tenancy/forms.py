@@ -1,9 +1,7 @@
-import unicodedata
-
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
 
 from tenancy import throttle
 from tenancy.models import Role
@@ -60,12 +58,10 @@ class InviteeAwarePasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         from tenancy.models import User
 
-        return (user for user in User.objects.filter(email__iexact=email, is_active=True)
-                if _folded(email) == _folded(user.email))
-
-
-def _folded(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+        field = User.get_email_field_name()
+        # Django's get_users() less its has_usable_password() condition.
+        return (user for user in User._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+                if _unicode_ci_compare(email, getattr(user, field)))
 
 
 class InviteMemberForm(forms.Form):

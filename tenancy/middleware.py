@@ -8,7 +8,6 @@ request changes nothing.
 """
 
 import re
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -47,7 +46,7 @@ class TenantMiddleware:
         if tenant is None:
             raise Http404("No such page.")
         # Pages show dates and times in the tenant's time zone (a day ends at the tenant's midnight).
-        with tenant_context(tenant.pk, user_id=request.user.pk), timezone.override(ZoneInfo(tenant.timezone)):
+        with tenant_context(tenant.pk, user_id=request.user.pk), timezone.override(tenant.zone):
             membership = Membership.objects.filter(user=request.user).first()
             if membership is None:
                 raise Http404("No such page.")

@@ -95,6 +95,11 @@ class Tenant(models.Model):
     def get_absolute_url(self):
         return reverse("dashboard", kwargs={"tenant_slug": self.slug})
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The tenant's time zone: pages show its days and times, manual ratings end at its midnight."""
+        return zoneinfo.ZoneInfo(self.timezone or "UTC")
+
 
 class TenantModel(models.Model):
     """Base of every tenant-owned model: tenant FK, timestamps and the fail-closed scoped manager.

@@ -8,7 +8,6 @@
 """
 
 from django import template
-from django.utils.safestring import mark_safe
 
 from ratings import selectors
 from ratings.account_page import render_badge
@@ -20,7 +19,7 @@ register = template.Library()
 def rating_badge(context, account):
     """Shares ratings.account_page.render_badge with account_page.badge (what keystone calls)."""
     request = context.get("request")
-    return mark_safe(render_badge(account, request if request is not None else context))
+    return render_badge(account, request if request is not None else context)
 
 
 @register.inclusion_tag("ratings/_account_rating.html", takes_context=True)
