@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,36 +99,17 @@ def hierarchy_model_activate(*, model: HierarchyModel) -> HierarchyModel:
 
 def relationship_levels_recompute(*, model: HierarchyModel) -> int:
     """Sets every relationship's current levels (per source: the latest assessment made under `model`,
-    NULL without one) in one UPDATE … FROM an aggregate. Returns the rows changed."""
-    rel, ass = Relationship._meta.db_table, Assessment._meta.db_table
-    sql = f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (relationship_id, source) relationship_id, source, level, assessed_at
-            FROM {ass} WHERE tenant_id = %(tenant)s AND hierarchy_model_id = %(model)s
-            ORDER BY relationship_id, source, assessed_at DESC, id DESC
-        ), levels AS (
-            SELECT r.id,
-                   max(l.level) FILTER (WHERE l.source = %(self)s) AS self_level,
-                   max(l.assessed_at) FILTER (WHERE l.source = %(self)s) AS self_at,
-                   max(l.level) FILTER (WHERE l.source = %(customer)s) AS customer_level,
-                   max(l.assessed_at) FILTER (WHERE l.source = %(customer)s) AS customer_at
-            FROM {rel} r LEFT JOIN latest l ON l.relationship_id = r.id
-            WHERE r.tenant_id = %(tenant)s
-            GROUP BY r.id
-        )
-        UPDATE {rel} r
-        SET self_level = levels.self_level, self_assessed_at = levels.self_at,
-            customer_level = levels.customer_level, customer_assessed_at = levels.customer_at, updated_at = now()
-        FROM levels
-        WHERE r.id = levels.id AND r.tenant_id = %(tenant)s
-          AND (r.self_level IS DISTINCT FROM levels.self_level OR r.self_assessed_at IS DISTINCT FROM levels.self_at
-               OR r.customer_level IS DISTINCT FROM levels.customer_level
-               OR r.customer_assessed_at IS DISTINCT FROM levels.customer_at)
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"tenant": model.tenant_id, "model": model.pk, "self": Source.SELF,
-                             "customer": Source.CUSTOMER_SURVEY})
-        return cursor.rowcount
+    NULL without one) in one UPDATE with correlated subqueries, through the scoped manager (so on any
+    database, in the tenant's scope). Returns the rows updated."""
+
+    def latest(source, column):
+        return Subquery(Assessment.objects.filter(relationship_id=OuterRef("pk"), source=source, hierarchy_model=model)
+                        .order_by("-assessed_at", "-pk").values(column)[:1])
+
+    return Relationship.objects.update(
+        self_level=latest(Source.SELF, "level"), self_assessed_at=latest(Source.SELF, "assessed_at"),
+        customer_level=latest(Source.CUSTOMER_SURVEY, "level"),
+        customer_assessed_at=latest(Source.CUSTOMER_SURVEY, "assessed_at"), updated_at=Now())
 
 
 def _active_model_held() -> HierarchyModel:

@@ -2,7 +2,6 @@
 htmx requests get the page's partial (Django 6 {% partialdef %})."""
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -97,12 +96,9 @@ def _client_page(request, fallback: str) -> str:
     """The page the browser shows (htmx's HX-Current-URL) when it is this site and under this tenant;
     `fallback` otherwise. An htmx request to an endpoint of the panel (assess, a section refresh) is not
     the page itself, so links and forms it renders return to the page that holds the panel."""
-    current = request.htmx.current_url if request.htmx else None
-    if current and url_has_allowed_host_and_scheme(current, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        parts = urlsplit(current)
-        if parts.path.startswith(f"/t/{request.tenant.slug}/"):
-            return parts.path + (f"?{parts.query}" if parts.query else "")
+    current = request.htmx.current_url_abs_path if request.htmx else None  # None unless same origin
+    if current and current.startswith(f"/t/{request.tenant.slug}/"):
+        return current
     return fallback
 
 

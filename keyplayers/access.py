@@ -10,11 +10,6 @@ from accounts.models import Account
 from keyplayers.models import KeyPlayer
 
 
-def _require_editor(membership) -> None:
-    if membership is None or not membership.can_edit:
-        raise Http404("No such page.")
-
-
 def access_account_by_id(*, membership, account_id: int, for_edit: bool = False) -> Account:
     """The accounts app's rule: every member reads every account, editors change them."""
     if membership is None:
@@ -26,7 +21,7 @@ def access_key_player_by_id(*, membership, key_player_id: int, for_edit: bool = 
     if membership is None:
         raise Http404("No such page.")
     if for_edit:
-        _require_editor(membership)
+        account_access.require_editor(membership)
     player = KeyPlayer.objects.select_related("account", "contact").filter(pk=key_player_id).first()
     if player is None:
         raise Http404("No such key player.")

@@ -229,7 +229,11 @@ def test_rollup_gives_the_level_by_buying_role_the_account_panel_shows(manager_a
 
 
 def test_rollup_by_role_is_empty_without_key_players(manager_a, account, rel, settings):
+    from tests.keyplayers.factories import KeyPlayerFactory
+
     assess(rel, 3)
     assert api_client_for(manager_a).get(f"{BASE}rollups/{account.pk}/").json()["by_role"] == {}
-    settings.HIERARCHY_ROLE_SOURCES = []
+    KeyPlayerFactory(account=account, contact=rel.contact, buying_role="executive")
+    assert api_client_for(manager_a).get(f"{BASE}rollups/{account.pk}/").json()["by_role"] == {"executive": 3}
+    settings.HIERARCHY_ROLE_SOURCES = []  # hierarchy alone knows no buying roles
     assert api_client_for(manager_a).get(f"{BASE}rollups/{account.pk}/").json()["by_role"] == {}

@@ -127,8 +127,10 @@ def test_activating_the_active_model_changes_nothing_and_a_switch_runs_in_consta
     with manager_a.scope():
         buy_sell = HierarchyModel.objects.get(kind=ModelKind.BUY_SELL)
         needs = HierarchyModel.objects.get(kind=ModelKind.NEEDS)
+        before = Relationship.objects.get(pk=rel.pk).updated_at
         services.hierarchy_model_activate(model=buy_sell)
         assert _levels(rel) == (3, None, 3)
+        assert Relationship.objects.get(pk=rel.pk).updated_at == before  # nothing was recomputed
     for _ in range(8):
         assess(make_relationship(user=manager_a.user,
                                  contact=ContactFactory(account=AccountFactory(tenant=manager_a.tenant))), 2)
