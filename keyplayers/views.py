@@ -167,7 +167,7 @@ def key_player_remove(request, key_player_id):
 @tenant_view
 def account_panel(request, account_id):
     """The key-player panel of an account page (coverage flags + level by buying role), as a fragment
-    for hx-get; the accounts page can also render it with {% key_players_panel account %}."""
+    for hx-get; the account page renders it through keyplayers.account_page."""
     account = access_account_by_id(membership=request.membership, account_id=account_id)
     return render(request, "keyplayers/_account_panel.html", selectors.account_panel(account=account))
 

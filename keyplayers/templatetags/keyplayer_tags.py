@@ -1,20 +1,11 @@
-"""{% key_players_panel account %}: the key-player panel of an account page (coverage + level by buying
-role), for the accounts app's detail page. {% level_chart levels level_names %}: the SVG bar chart."""
+"""{% level_chart levels level_names %}: the SVG bar chart of the level by buying role. (The account page
+gets the whole key-player panel from keyplayers.account_page.)"""
 
 from django import template
 
 register = template.Library()
 
 CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT, BAR_SPACE = 460, 150, 32, 290
-
-
-@register.inclusion_tag("keyplayers/_account_panel.html", takes_context=True)
-def key_players_panel(context, account):
-    from keyplayers.selectors import account_panel
-
-    request = context.get("request")
-    return {"request": request, "tenant": context.get("tenant") or getattr(request, "tenant", None),
-            "membership": context.get("membership"), **account_panel(account=account)}
 
 
 @register.inclusion_tag("keyplayers/_levels_chart.html")

@@ -4,13 +4,12 @@ import re
 import pytest
 from django.core import mail
 from django.db import connection
-from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Account
-from hierarchy import services
+from hierarchy import account_page, services
 from hierarchy.models import Assessment, HierarchyAlert, HierarchyLevel, HierarchyModel, ModelKind, Relationship, Source
 from tests.hierarchy.factories import AccountFactory, ContactFactory, TeamMemberFactory, assess, make_relationship
 
@@ -80,13 +79,12 @@ def test_map_query_count_does_not_grow_with_relationships(account, manager_a, ma
     assert many <= 26  # session, user, tenant, membership and transaction plumbing + 13 for the page
 
 
-def test_account_panel_template_tag_for_the_account_page(account, rel, manager_a):
+def test_account_panel_for_the_account_page(account, rel, manager_a):
     assess(rel, 4)
     request = RequestFactory().get("/")
     request.user, request.tenant, request.membership = manager_a.user, manager_a.tenant, manager_a.membership
     with manager_a.scope():
-        html = Template("{% load hierarchy_tags %}{% hierarchy_account_panel account %}").render(
-            Context({"request": request, "account": Account.objects.get(pk=account.pk), "tenant": manager_a.tenant}))
+        html = account_page.panel(request, Account.objects.get(pk=account.pk))
     assert 'id="hier-map"' in html and "How to reach level 5" in html and "Dana Director" in html
 
 

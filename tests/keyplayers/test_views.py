@@ -1,9 +1,9 @@
 import re
 
 import pytest
-from django.template import Context, Template
 from django.test import RequestFactory
 
+from keyplayers import account_page
 from keyplayers.models import BuyingRole, BuyingStage, CoverageSettings, Guidance, Influence, KeyPlayer, Stance
 from tests.conftest import same_page
 from tests.keyplayers.factories import AccountFactory, ContactFactory, KeyPlayerFactory
@@ -183,7 +183,7 @@ def test_board_query_count_does_not_grow_with_key_players(manager_a, account_a, 
         manager_a.client.get(url)
 
 
-def test_account_panel_fragment_and_template_tag(manager_a, account_a, make_player, relate):
+def test_account_panel_fragment_and_account_page_panel(manager_a, account_a, make_player, relate):
     player = make_player(name="Dana Boss", buying_role=BuyingRole.EXECUTIVE)
     relate(player, manager_a.user, level=2)
     fragment = manager_a.client.get(manager_a.url(f"key-players/accounts/{account_a.pk}/panel/")).content.decode()
@@ -193,8 +193,7 @@ def test_account_panel_fragment_and_template_tag(manager_a, account_a, make_play
     request = RequestFactory().get("/")
     request.tenant, request.membership, request.user = account_a.tenant, manager_a.membership, manager_a.user
     with manager_a.scope():
-        html = Template("{% load keyplayer_tags %}{% key_players_panel account %}").render(
-            Context({"account": account_a, "request": request, "tenant": account_a.tenant}))
+        html = account_page.panel(request, account_a)
     assert "Dana Boss" in html and f"/t/tenant-a/key-players/accounts/{account_a.pk}/" in html
 
 

@@ -81,5 +81,13 @@ def test_demo_puts_key_players_on_open_opportunities(tenant_a, demo_users):
         assert links and all(link.opportunity.account_id == link.key_player.account_id for link in links)
         assert not any(link.opportunity.stage in CLOSED_STAGES for link in links)
         assert len({link.key_player_id for link in links}) == len(links) <= KeyPlayer.objects.count()
+        per_opportunity = {}
+        for link in links:
+            per_opportunity.setdefault(link.opportunity_id, []).append(link.key_player)
+        assert all(1 <= len(players) <= 3 for players in per_opportunity.values())
+        # The executive (who holds the budget) goes first: on every account with an open opportunity.
+        open_accounts = set(Opportunity.objects.exclude(stage__in=CLOSED_STAGES).values_list("account_id", flat=True))
+        executives = KeyPlayer.objects.filter(buying_role="executive", account_id__in=open_accounts)
+        assert executives.exists() and all(p.pk in {link.key_player_id for link in links} for p in executives)
         demo.seed(tenant_a, demo_users, random.Random(3))
         assert OpportunityKeyPlayer.objects.count() == len(links)

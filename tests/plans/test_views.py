@@ -561,21 +561,24 @@ def test_overdue_partial_for_the_account_page(manager_a):
     assert "1 overdue action" in html and "Overdue thing" in html
 
 
-def test_account_panel_tag_for_the_account_page(manager_a, django_assert_max_num_queries):
-    """{% plans_account_panel account %} is how the accounts app shows plans without importing them."""
-    from django.template import engines
+def test_account_panel_for_the_account_page(manager_a, django_assert_max_num_queries):
+    """plans.account_page.panel is how the account page shows plans without accounts importing them."""
+    from django.template.loader import render_to_string
     from django.test import RequestFactory
+
+    from plans import account_page
+    from plans.selectors import overdue_actions
 
     account = AccountFactory(tenant=manager_a.tenant, name="Tagged Co")
     _fill_account(account, manager_a, 3)
     request = RequestFactory().get(f"/t/{manager_a.tenant.slug}/accounts/{account.pk}/")
     request.user, request.tenant, request.membership = manager_a.user, manager_a.tenant, manager_a.membership
-    template = engines["django"].from_string("{% load plans_tags %}{% plans_account_panel account %}")
     with manager_a.scope():
         with django_assert_max_num_queries(12):
-            html = template.render({"account": account, "request": request}, request)
-        overdue = engines["django"].from_string("{% load plans_tags %}{% plans_overdue_actions account %}")
-        assert "3 overdue actions" in overdue.render({"account": account}, request)
+            html = account_page.panel(request, account)
+        overdue = render_to_string("plans/_account_overdue.html", {
+            "overdue_actions": overdue_actions(today=timezone.localdate(), account=account)}, request=request)
+        assert "3 overdue actions" in overdue
     assert "3 overdue actions" in html and "Open opportunities" in html and "Next visits" in html
     assert html.count("/plans/calls/") >= 3
 
