@@ -171,9 +171,6 @@ class OpportunityForm(forms.ModelForm):
     def sections(self):
         return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS]
 
-    def clean_currency(self):
-        return (self.cleaned_data.get("currency") or "").strip().upper()
-
     def clean(self):
         """The service's own rules too, so every error shows at once (the service checks them again)."""
         data = super().clean()

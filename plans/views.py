@@ -43,7 +43,7 @@ from plans.forms import (
     PlanForm,
     VisitForm,
 )
-from plans.models import CalendarFeed, FeedKind, PlanStatus, Stage
+from plans.models import CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.models import Membership
@@ -465,7 +465,7 @@ def _call_initial_from_visit(visit) -> dict:
     """"Log the call" on a visit: its account, people and time (now, if the visit has not started yet:
     a call report records what happened)."""
     return {
-        "account": visit.account_id, "channel": "in_person",
+        "account": visit.account_id, "channel": CallChannel.IN_PERSON,
         "occurred_at": min(visit.starts_at, timezone.now()).astimezone(timezone.get_current_timezone())
                        .replace(second=0, microsecond=0),
         "attendees": [a.user_id for a in visit.our_attendees.all()],
