@@ -308,3 +308,13 @@ def my_accounts_summary(*, user: User, limit: int = 6) -> dict:
     stale = list(mine.only("name", "classification", "rating", "last_contact_at", "tenant_id")
                  .order_by(F("last_contact_at").asc(nulls_first=True), "name")[:limit])
     return {"counts": counts, "stale": stale}
+
+
+def contacts_changed_since(*, account: Account, since: dt.datetime, limit: int = 24) -> list[Contact]:
+    """The account's contacts who left since `since` (by their leaving date, or marked gone since then
+    without one) and those added since; in name order."""
+    return list(Contact.objects.filter(account=account)
+                .filter(Q(is_active=False, left_on__gte=since.date())
+                        | Q(is_active=False, left_on__isnull=True, updated_at__gte=since)
+                        | Q(is_active=True, created_at__gte=since))
+                .order_by("full_name", "pk")[:limit])

@@ -35,6 +35,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -465,3 +466,30 @@ def accounts_overview(*, limit: int = 50) -> list[dict]:
                     .order_by("name")[:limit])
     levels = account_levels(account_ids=[a.pk for a in accounts])
     return [{"account": a, "levels": levels[a.pk]} for a in accounts]
+
+
+def relationships_of_account(*, account: Account) -> list[Relationship]:
+    """The account's relationships with contacts still there, people loaded (one query)."""
+    return list(Relationship.objects.filter(account=account, contact__is_active=True)
+                .select_related("user", "contact").order_by("contact__full_name", "user__full_name", "pk"))
+
+
+def level_changes_since(*, account: Account, since: dt.datetime, model: HierarchyModel | None = None,
+                        limit: int = 12) -> list[Relationship]:
+    """Relationships assessed since `since`, each with `self_then` / `customer_then`: its level per
+    source at that time (the latest assessment before it, under `model`, the active one by default).
+    One query (two without `model`); the caller compares them with self_level / customer_level."""
+    model = model or active_model()
+    if model is None:
+        return []
+
+    def then(source):
+        return Subquery(Assessment.objects.filter(relationship_id=OuterRef("pk"), source=source, hierarchy_model=model,
+                                                  assessed_at__lt=since)
+                        .order_by("-assessed_at", "-pk").values("level")[:1])
+
+    return list(Relationship.objects.filter(account=account)
+                .filter(Q(self_assessed_at__gte=since) | Q(customer_assessed_at__gte=since))
+                .select_related("user", "contact")
+                .annotate(self_then=then(Source.SELF), customer_then=then(Source.CUSTOMER_SURVEY))
+                .order_by("-self_assessed_at", "pk")[:limit])

@@ -5,7 +5,7 @@ Each entry names a function `panels(request) -> list[{"template": str, **context
 
 from django.utils.module_loading import import_string
 
-PANELS = ["accounts.dashboard.panels", "hierarchy.dashboard.panels", "keyplayers.dashboard.panels", "plans.dashboard.panels", "ratings.dashboard.panels"]
+PANELS = ["accounts.dashboard.panels", "hierarchy.dashboard.panels", "keyplayers.dashboard.panels", "plans.dashboard.panels", "ratings.dashboard.panels", "briefings.dashboard.panels"]
 
 
 def collect_widgets(request) -> list[dict]:

@@ -11,7 +11,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, User
 
 DEMO_PASSWORD = "keystone-demo"
-DEMO_STEPS: list[str] = ["accounts.demo.seed", "hierarchy.demo.seed", "keyplayers.demo.seed", "plans.demo.seed", "ratings.demo.seed"]
+DEMO_STEPS: list[str] = ["accounts.demo.seed", "hierarchy.demo.seed", "keyplayers.demo.seed", "plans.demo.seed", "ratings.demo.seed", "briefings.demo.seed"]
 
 TENANTS = [
     ("northwind", "Northwind Systems", "Europe/London"),

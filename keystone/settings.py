@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "keyplayers",
     "plans",
     "ratings",
+    "briefings",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,9 @@ STORAGES = {
 # --- E-mail ---------------------------------------------------------------------------------
 MAILERS = {"default": mailer_config(env_str("EMAIL_URL", f"file://{VAR_DIR / 'outbox'}"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Keystone <keystone@localhost>")
+# Where people reach Keystone: links in e-mails sent by background jobs (briefings), which have no request.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG or TESTING
+                   else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "http://localhost"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production) ------------------------------------------------------------------
@@ -249,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     "hierarchy-departures-nightly": {
         "task": "hierarchy.contact_departures_scan_all",
         "schedule": crontab(hour=1, minute=45),
+    },
+    # Briefing e-mails whose window opened (and updates, cancellations, retries): one run per tenant.
+    "briefings-every-15-minutes": {
+        "task": "briefings.send_briefing_digests",
+        "schedule": crontab(minute="*/15"),
     },
     "clear-expired-sessions": {
         "task": "tenancy.clear_expired_sessions",

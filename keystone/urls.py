@@ -12,6 +12,7 @@ TENANT_APPS = [
     ("key-players/", "keyplayers.urls"),
     ("plans/", "plans.urls"),
     ("ratings/", "ratings.urls"),
+    ("briefings/", "briefings.urls"),
 ]
 
 tenant_patterns = [path("", include("tenancy.urls"))] + [

@@ -277,3 +277,22 @@ def account_activity(*, account: Account, today: dt.date | None = None, now: dt.
 
 def upcoming_visits_of(user: User, *, now: dt.datetime, days: int = 14) -> list[Visit]:
     return list(visit_list(start=now, end=now + dt.timedelta(days=days), attendee=user))
+
+
+# --- briefings ---------------------------------------------------------------------------------------------------
+
+def visits_with_details(visit_ids) -> list[Visit]:
+    """These visits (any status) with their attendees loaded: three queries."""
+    return list(with_visit_details(Visit.objects.filter(pk__in=list(visit_ids))).order_by("starts_at", "pk"))
+
+
+def previous_visit(visit: Visit) -> Visit | None:
+    """The account's latest visit that took place (or was planned) before this one, cancelled ones aside."""
+    return (Visit.objects.filter(account_id=visit.account_id, status=VisitStatus.PLANNED, starts_at__lt=visit.starts_at)
+            .exclude(pk=visit.pk).order_by("-starts_at", "-pk").first())
+
+
+def opportunities_changed_since(*, account: Account, since: dt.datetime, limit: int = 12) -> list[Opportunity]:
+    """The account's opportunities opened or closed (won, lost) since `since`, latest change first."""
+    return list(Opportunity.objects.filter(account=account).filter(Q(created_at__gte=since) | Q(closed_at__gte=since))
+                .order_by("-updated_at", "-pk")[:limit])

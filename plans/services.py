@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import Account, Contact
@@ -49,6 +50,16 @@ from tenancy.models import Membership, Role, User
 # A call report records something that happened; allow a little clock skew between devices.
 CALL_FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 MAX_VISIT_LENGTH = dt.timedelta(days=14)
+
+# Sent after the commit of every change to a visit (scheduled, changed, cancelled), so apps above plans
+# (briefings) react at once without plans importing them:
+# visit_changed.send(sender=Visit, tenant_id=…, visit_id=…).
+visit_changed = Signal()
+
+
+def _announce_visit_change(visit: Visit) -> None:
+    tenant_id, visit_id = visit.tenant_id, visit.pk
+    transaction.on_commit(lambda: visit_changed.send(sender=Visit, tenant_id=tenant_id, visit_id=visit_id))
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -571,6 +582,7 @@ def visit_schedule(*, account: Account, starts_at: dt.datetime, ends_at: dt.date
         for u in attendees
     ])
     VisitContact.objects.bulk_create([VisitContact(tenant_id=tenant_id, visit=visit, contact=c) for c in contacts])
+    _announce_visit_change(visit)
     return visit
 
 
@@ -610,6 +622,7 @@ def visit_update(*, visit: Visit, starts_at: dt.datetime, ends_at: dt.datetime, 
     if changed or people_changed:
         visit.sequence += 1
         _clean_and_save(visit, update_fields=[*changed, "sequence"])
+        _announce_visit_change(visit)
     return visit
 
 
@@ -621,6 +634,7 @@ def visit_cancel(*, visit: Visit) -> Visit:
     visit.status = VisitStatus.CANCELLED
     visit.sequence += 1
     visit.save(update_fields=["status", "sequence", "updated_at"])
+    _announce_visit_change(visit)
     return visit
 
 

@@ -554,3 +554,9 @@ def redact_breakdown(breakdown: dict, visible: bool) -> dict:
         return breakdown
     return {k: (["hidden", None] if SIGNALS.get(k) and SIGNALS[k].financial else v) for k, v in breakdown.items()}
 
+
+
+def rating_at(*, account: Account, at: dt.datetime) -> str:
+    """The computed rating the account had at `at` (its latest snapshot before then), or ""."""
+    return (RatingSnapshot.objects.filter(account=account, computed_at__lt=at)
+            .order_by("-computed_at", "-pk").values_list("rating", flat=True).first()) or ""

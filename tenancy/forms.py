@@ -4,7 +4,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
 
 from tenancy import throttle
-from tenancy.models import Role
+from tenancy.models import BriefingDelivery, Role
 
 
 def client_ip(request) -> str:
@@ -82,6 +82,10 @@ class TenantSettingsForm(forms.Form):
     timezone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin. Visits default to it.")
     briefing_lead_hours = forms.IntegerField(min_value=1, max_value=24 * 14, label="Briefing lead time (hours)",
                                              help_text="How long before a visit its executives receive the briefing.")
+    briefing_delivery = forms.ChoiceField(choices=BriefingDelivery.choices, label="Briefing e-mails",
+                                          widget=forms.RadioSelect)
+    briefing_digest_hour = forms.IntegerField(min_value=0, max_value=23, label="Morning digest at (hour)",
+                                              help_text="With the morning digest: the hour it is sent, in the tenant's time zone.")
 
     def clean_timezone(self):
         from tenancy.models import validate_timezone

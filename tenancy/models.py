@@ -73,6 +73,11 @@ def validate_timezone(value):
         raise ValidationError(f"{value!r} is not a known time zone (use an IANA name such as Europe/Berlin).")
 
 
+class BriefingDelivery(models.TextChoices):
+    PER_VISIT = "per_visit", "One e-mail per visit, when its briefing window opens"
+    MORNING = "morning", "One morning digest: every visit whose window opens before the next morning"
+
+
 class Tenant(models.Model):
     """A vendor company sharing the deployment. Not itself tenant-owned: it is the tenant."""
 
@@ -83,6 +88,14 @@ class Tenant(models.Model):
         default=48,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
         help_text="How many hours before a visit its executives receive the briefing.",
+    )
+    briefing_delivery = models.CharField(
+        max_length=16, choices=BriefingDelivery.choices, default=BriefingDelivery.PER_VISIT,
+        help_text="One e-mail per visit, or one morning digest with every visit whose briefing is due that day.",
+    )
+    briefing_digest_hour = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(23)],
+        help_text="With the morning digest: the hour (tenant time) it is sent.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tenancy.context import tenant_context
-from tenancy.models import ApiToken, Membership, Role, Tenant, User
+from tenancy.models import ApiToken, BriefingDelivery, Membership, Role, Tenant, User
 from tenancy.tokens import generate_token, hash_token
 
 
@@ -114,12 +114,15 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing_lead_hours: int) -> Tenant:
+def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing_lead_hours: int,
+                           briefing_delivery: str = BriefingDelivery.PER_VISIT, briefing_digest_hour: int = 7) -> Tenant:
     tenant.name = name.strip()
     tenant.timezone = timezone
     tenant.briefing_lead_hours = briefing_lead_hours
+    tenant.briefing_delivery = briefing_delivery
+    tenant.briefing_digest_hour = briefing_digest_hour
     tenant.full_clean()
-    tenant.save(update_fields=["name", "timezone", "briefing_lead_hours"])
+    tenant.save(update_fields=["name", "timezone", "briefing_lead_hours", "briefing_delivery", "briefing_digest_hour"])
     return tenant
 
 

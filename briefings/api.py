@@ -1,0 +1,176 @@
+"""GET /api/v1/visits/<id>/briefing/ (JSON) and …/briefing/pdf/: the same briefing as the page, for the
+caller's role (money hidden as null with `financials_visible: false` for who may not see it)."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from briefings import render, selectors
+from briefings.access import access_briefing_by_visit_id
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="get_full_name")
+
+
+class ContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="full_name")
+    title = serializers.CharField()
+
+
+class VisitSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    purpose = serializers.CharField()
+    location = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    timezone = serializers.CharField()
+    status = serializers.CharField()
+    sequence = serializers.IntegerField()
+
+
+class RatingSerializer(serializers.Serializer):
+    letter = serializers.CharField()
+    manual = serializers.BooleanField()
+    manual_reason = serializers.CharField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
+                                     help_text="Null for who may not see financials (it would reveal them).")
+    reasons = serializers.ListField(child=serializers.ListField(child=serializers.CharField()),
+                                    help_text="[criterion, value], strongest first.")
+    cadence_days = serializers.IntegerField(allow_null=True)
+
+
+class RelationshipSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="relationship.pk")
+    ours = PersonSerializer()
+    theirs = ContactSerializer()
+    self_level = serializers.IntegerField(allow_null=True)
+    customer_level = serializers.IntegerField(allow_null=True)
+    gap = serializers.IntegerField(allow_null=True, help_text="Our view minus theirs.")
+    next_level = serializers.IntegerField(allow_null=True)
+    next_steps = serializers.ListField(child=serializers.CharField(), help_text="The playbook to climb one level.")
+    critical_step = serializers.BooleanField(help_text="True at level 3: the step to 4 changes the relationship's nature.")
+
+
+class AttendingContactSerializer(serializers.Serializer):
+    contact = ContactSerializer()
+    buying_role = serializers.CharField(source="key_player.buying_role", allow_null=True, default=None)
+    buying_stage = serializers.CharField(source="key_player.buying_stage", allow_null=True, default=None)
+    stance = serializers.CharField(source="key_player.stance", allow_null=True, default=None)
+    concerns = serializers.CharField(source="key_player.concerns", allow_null=True, default=None)
+    communication = serializers.CharField(source="key_player.guidance.communication", allow_null=True, default=None)
+    message = serializers.CharField(source="key_player.guidance.message", allow_null=True, default=None)
+    best_level = serializers.IntegerField(allow_null=True)
+
+
+class OpportunitySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="opportunity.pk")
+    name = serializers.CharField(source="opportunity.name")
+    stage = serializers.CharField(source="opportunity.stage")
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    close_date = serializers.DateField(source="opportunity.close_date")
+    qualification_score = serializers.IntegerField(source="score")
+    qualification_gaps = serializers.ListField(source="gaps", child=serializers.CharField())
+    competitive_strategy = serializers.CharField(source="opportunity.competitive_strategy")
+    strategy_rationale = serializers.CharField(source="opportunity.strategy_rationale")
+
+
+class ActionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    due_date = serializers.DateField()
+    status = serializers.CharField()
+
+
+class CallSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    occurred_at = serializers.DateTimeField()
+    summary = serializers.CharField()
+    outcomes = serializers.CharField()
+
+
+class ChangeSerializer(serializers.Serializer):
+    when = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+
+
+class BriefingSerializer(serializers.Serializer):
+    visit = VisitSummarySerializer()
+    account_id = serializers.IntegerField(source="account.pk")
+    account_name = serializers.CharField(source="account.name")
+    classification = serializers.CharField(source="account.classification")
+    classification_reason = serializers.CharField(source="account.classification_reason")
+    generated_at = serializers.DateTimeField()
+    previous_visit_at = serializers.DateTimeField(source="previous_visit.starts_at", allow_null=True, default=None)
+    must_know = serializers.ListField(child=serializers.CharField())
+    must_not_say = serializers.ListField(child=serializers.CharField())
+    want = serializers.ListField(child=serializers.CharField())
+    financials_visible = serializers.BooleanField()
+    revenue_last_four_periods = serializers.SerializerMethodField()
+    pipeline = serializers.SerializerMethodField()
+    rating = RatingSerializer(allow_null=True)
+    highest_level = serializers.IntegerField(source="levels.highest", allow_null=True)
+    executive_level = serializers.IntegerField(source="levels.executive_level", allow_null=True)
+    potential_level = serializers.IntegerField(source="levels.potential_level", allow_null=True)
+    level_names = serializers.DictField(child=serializers.CharField())
+    our_attendees = serializers.SerializerMethodField()
+    their_attendees = AttendingContactSerializer(many=True)
+    meeting_relationships = RelationshipSerializer(many=True)
+    other_relationships = RelationshipSerializer(many=True)
+    opportunities = OpportunitySerializer(many=True)
+    open_actions = ActionSerializer(many=True)
+    overdue_actions = ActionSerializer(many=True)
+    recent_calls = CallSerializer(many=True)
+    alerts = serializers.SerializerMethodField()
+    changes = ChangeSerializer(many=True)
+
+    def get_revenue_last_four_periods(self, b) -> dict | None:
+        if not b.financials_visible or not b.revenue:
+            return None
+        return {"total": str(b.revenue["total"]), "currency": b.revenue["currency"],
+                "growth_pct": None if b.revenue["growth"] is None else round(float(b.revenue["growth"]), 1)}
+
+    def get_pipeline(self, b) -> list[dict] | None:
+        if b.pipeline is None:
+            return None
+        return [{"currency": currency, "total": str(total)} for currency, total in b.pipeline]
+
+    def get_our_attendees(self, b) -> list[dict]:
+        return [{"id": a.user_id, "name": a.user.get_full_name(), "executive": a.executive} for a in b.our_attendees]
+
+    def get_alerts(self, b) -> list[str]:
+        return [alert.message for alert in b.alerts]
+
+
+class VisitBriefingViewSet(viewsets.ViewSet):
+    """The pre-visit briefing of one visit."""
+
+    def _briefing(self, request, visit_id):
+        visit = access_briefing_by_visit_id(membership=request._request.membership, visit_id=visit_id)
+        return selectors.briefing_build(visit=visit, membership=request._request.membership)
+
+    @extend_schema(responses={200: BriefingSerializer, 404: OpenApiResponse(description="No such visit.")},
+                   summary="The briefing of a visit")
+    def list(self, request, visit_id=None):
+        return Response(BriefingSerializer(self._briefing(request, int(visit_id))).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,
+                              404: OpenApiResponse(description="No such visit.")},
+                   summary="The briefing of a visit as PDF")
+    @action(detail=False, methods=["get"], url_path="pdf")
+    def pdf(self, request, visit_id=None):
+        briefing = self._briefing(request, int(visit_id))
+        response = HttpResponse(render.pdf(briefing), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{render.pdf_filename(briefing)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def register(router):
+    router.register(r"visits/(?P<visit_id>[0-9]+)/briefing", VisitBriefingViewSet, basename="visit-briefing")

@@ -1,0 +1,25 @@
+"""The visit page and the calendar show what apps above plans contribute about a visit (the same idea
+as keystone.account_page), so plans never imports them.
+
+Each entry names a module with
+  links(request, visit) -> [(label, url)]   links shown with the visit on its page and in the calendar;
+                                            no query (they are drawn for every visit in a list)
+  panel(request, visit) -> str              HTML for the visit page's side column, a fixed number of queries
+"""
+
+from django.utils.module_loading import import_module
+from django.utils.safestring import mark_safe
+
+SECTIONS = ["briefings.visit_page"]
+
+
+def _modules():
+    return [import_module(path) for path in SECTIONS]
+
+
+def visit_links(request, visit) -> list[tuple[str, str]]:
+    return [link for module in _modules() for link in module.links(request, visit)]
+
+
+def visit_panels(request, visit) -> list[str]:
+    return [mark_safe(module.panel(request, visit)) for module in _modules()]
