@@ -81,8 +81,9 @@ def _subject(briefings: list, tenant) -> str:
     if len(briefings) == 1:
         visit = briefings[0].visit
         return f"Briefing: {visit.account.name} — {visit.purpose}, {when(visit, tenant)}"
-    first, last = briefings[0].visit, briefings[-1].visit
-    return f"Your briefings: {len(briefings)} visits, {when(first, tenant)} to {when(last, tenant)}"
+    days = [b.visit.starts_at.astimezone(tenant.zone) for b in briefings]
+    first, last = (f"{d:%a} {d.day} {d:%b}" for d in (min(days), max(days)))
+    return f"Your briefings: {len(briefings)} visits, {first}" + (f" to {last}" if last != first else "")
 
 
 def digest(*, briefings: list, tenant, recipient) -> Content:

@@ -206,7 +206,7 @@ def _prepare(*, tenant: Tenant, ids: list[int], token: str, now: dt.datetime) ->
                                membership=members[recipient_id], now=now)
         except Exception as exc:  # noqa: BLE001 — one bad briefing must not hold up the others
             log.exception("Could not build the briefing e-mail for deliveries %s", [d.pk for d in group])
-            _finish([d.pk for d in group], token, **_failed(group, exc))
+            _finish([d.pk for d in group], token, **_failed(group, exc, now))
             continue
         outgoing.append(Outgoing(recipient=recipient, deliveries=group, message=message))
     return outgoing
@@ -223,21 +223,21 @@ class RunReport:
         return {"planned": self.planned, "sent": self.sent, "failed": self.failed, "settled": self.settled}
 
 
-def _failed(deliveries: list[BriefingDelivery], exc: Exception) -> dict:
+def _failed(deliveries: list[BriefingDelivery], exc: Exception, now: dt.datetime) -> dict:
     """A failed attempt: retried after RETRY_AFTER, doubling, until MAX_ATTEMPTS (then it stays failed)."""
-    attempts = max(d.attempts + 1 for d in deliveries)  # the claim counted one more than loaded
-    return {"status": DeliveryStatus.FAILED, "next_attempt_at": timezone.now() + RETRY_AFTER * 2 ** (attempts - 1),
+    attempts = max(d.attempts for d in deliveries)  # loaded after the claim, which counted this attempt
+    return {"status": DeliveryStatus.FAILED, "next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1),
             "error": f"{exc.__class__.__name__}: {exc}"[:300]}
 
 
-def _send(outgoing: Outgoing, report: RunReport) -> dict:
+def _send(outgoing: Outgoing, report: RunReport, now: dt.datetime) -> dict:
     """Hands the message to the mail server; returns the row's new state."""
     try:
         outgoing.message.send()
     except Exception as exc:  # noqa: BLE001 — any SMTP or network failure: retry later, visibly
         log.warning("Briefing e-mail to %s failed: %s", outgoing.recipient.email, exc)
         report.failed += len(outgoing.deliveries)
-        return _failed(outgoing.deliveries, exc)
+        return _failed(outgoing.deliveries, exc, now)
     report.sent += len(outgoing.deliveries)
     return {"status": DeliveryStatus.SENT, "sent_at": timezone.now(), "address": outgoing.recipient.email,
             "message_id": outgoing.message.extra_headers["Message-ID"], "error": "", "next_attempt_at": None}
@@ -264,7 +264,7 @@ def deliveries_run(*, tenant_id: int, now: dt.datetime | None = None) -> RunRepo
         outgoing = _prepare(tenant=tenant, ids=won, token=token, now=now)
     report.settled = len(won) - sum(len(o.deliveries) for o in outgoing)  # includes ones that failed to build
     for item in outgoing:
-        state = _send(item, report)  # outside any transaction: no lock is held while the mail server talks
+        state = _send(item, report, now)  # outside any transaction: no lock is held while the mail server talks
         with tenant_context(tenant_id):
             _finish([d.pk for d in item.deliveries], token, **state)
     return report

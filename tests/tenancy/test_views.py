@@ -193,6 +193,7 @@ def test_admin_edits_tenant_settings_with_clear_errors(admin_a, manager_a):
     ok = admin_a.client.post(admin_a.url("settings/"), {"name": "Tenant A", "timezone": "America/New_York", "briefing_lead_hours": 24,
                                                          "briefing_delivery": "morning", "briefing_digest_hour": 6})
     assert ok.status_code == 302
+    admin_a.tenant.refresh_from_db()
     assert (admin_a.tenant.timezone, admin_a.tenant.briefing_lead_hours) == ("America/New_York", 24)
     assert (admin_a.tenant.briefing_delivery, admin_a.tenant.briefing_digest_hour) == ("morning", 6)
     assert manager_a.client.get(manager_a.url("settings/")).status_code == 404
