@@ -12,18 +12,18 @@ from briefings import render, selectors
 from briefings.access import access_briefing_by_visit_id
 
 
-class PersonSerializer(serializers.Serializer):
+class BriefingPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField(source="get_full_name")
 
 
-class ContactSerializer(serializers.Serializer):
+class BriefingContactSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField(source="full_name")
     title = serializers.CharField()
 
 
-class VisitSummarySerializer(serializers.Serializer):
+class BriefingVisitSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     purpose = serializers.CharField()
     location = serializers.CharField()
@@ -34,7 +34,7 @@ class VisitSummarySerializer(serializers.Serializer):
     sequence = serializers.IntegerField()
 
 
-class RatingSerializer(serializers.Serializer):
+class BriefingRatingSerializer(serializers.Serializer):
     letter = serializers.CharField()
     manual = serializers.BooleanField()
     manual_reason = serializers.CharField()
@@ -45,10 +45,10 @@ class RatingSerializer(serializers.Serializer):
     cadence_days = serializers.IntegerField(allow_null=True)
 
 
-class RelationshipSerializer(serializers.Serializer):
+class BriefingRelationshipSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="relationship.pk")
-    ours = PersonSerializer()
-    theirs = ContactSerializer()
+    ours = BriefingPersonSerializer()
+    theirs = BriefingContactSerializer()
     self_level = serializers.IntegerField(allow_null=True)
     customer_level = serializers.IntegerField(allow_null=True)
     gap = serializers.IntegerField(allow_null=True, help_text="Our view minus theirs.")
@@ -57,8 +57,8 @@ class RelationshipSerializer(serializers.Serializer):
     critical_step = serializers.BooleanField(help_text="True at level 3: the step to 4 changes the relationship's nature.")
 
 
-class AttendingContactSerializer(serializers.Serializer):
-    contact = ContactSerializer()
+class BriefingAttendingContactSerializer(serializers.Serializer):
+    contact = BriefingContactSerializer()
     buying_role = serializers.CharField(source="key_player.buying_role", allow_null=True, default=None)
     buying_stage = serializers.CharField(source="key_player.buying_stage", allow_null=True, default=None)
     stance = serializers.CharField(source="key_player.stance", allow_null=True, default=None)
@@ -68,7 +68,7 @@ class AttendingContactSerializer(serializers.Serializer):
     best_level = serializers.IntegerField(allow_null=True)
 
 
-class OpportunitySerializer(serializers.Serializer):
+class BriefingOpportunitySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="opportunity.pk")
     name = serializers.CharField(source="opportunity.name")
     stage = serializers.CharField(source="opportunity.stage")
@@ -81,27 +81,27 @@ class OpportunitySerializer(serializers.Serializer):
     strategy_rationale = serializers.CharField(source="opportunity.strategy_rationale")
 
 
-class ActionSerializer(serializers.Serializer):
+class BriefingActionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     title = serializers.CharField()
     due_date = serializers.DateField()
     status = serializers.CharField()
 
 
-class CallSerializer(serializers.Serializer):
+class BriefingCallSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     occurred_at = serializers.DateTimeField()
     summary = serializers.CharField()
     outcomes = serializers.CharField()
 
 
-class ChangeSerializer(serializers.Serializer):
+class BriefingChangeSerializer(serializers.Serializer):
     when = serializers.CharField(allow_null=True)
     text = serializers.CharField()
 
 
 class BriefingSerializer(serializers.Serializer):
-    visit = VisitSummarySerializer()
+    visit = BriefingVisitSummarySerializer()
     account_id = serializers.IntegerField(source="account.pk")
     account_name = serializers.CharField(source="account.name")
     classification = serializers.CharField(source="account.classification")
@@ -114,21 +114,21 @@ class BriefingSerializer(serializers.Serializer):
     financials_visible = serializers.BooleanField()
     revenue_last_four_periods = serializers.SerializerMethodField()
     pipeline = serializers.SerializerMethodField()
-    rating = RatingSerializer(allow_null=True)
+    rating = BriefingRatingSerializer(allow_null=True)
     highest_level = serializers.IntegerField(source="levels.highest", allow_null=True)
     executive_level = serializers.IntegerField(source="levels.executive_level", allow_null=True)
     potential_level = serializers.IntegerField(source="levels.potential_level", allow_null=True)
     level_names = serializers.DictField(child=serializers.CharField())
     our_attendees = serializers.SerializerMethodField()
-    their_attendees = AttendingContactSerializer(many=True)
-    meeting_relationships = RelationshipSerializer(many=True)
-    other_relationships = RelationshipSerializer(many=True)
-    opportunities = OpportunitySerializer(many=True)
-    open_actions = ActionSerializer(many=True)
-    overdue_actions = ActionSerializer(many=True)
-    recent_calls = CallSerializer(many=True)
+    their_attendees = BriefingAttendingContactSerializer(many=True)
+    meeting_relationships = BriefingRelationshipSerializer(many=True)
+    other_relationships = BriefingRelationshipSerializer(many=True)
+    opportunities = BriefingOpportunitySerializer(many=True)
+    open_actions = BriefingActionSerializer(many=True)
+    overdue_actions = BriefingActionSerializer(many=True)
+    recent_calls = BriefingCallSerializer(many=True)
     alerts = serializers.SerializerMethodField()
-    changes = ChangeSerializer(many=True)
+    changes = BriefingChangeSerializer(many=True)
 
     def get_revenue_last_four_periods(self, b) -> dict | None:
         if not b.financials_visible or not b.revenue:
