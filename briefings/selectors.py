@@ -34,6 +34,7 @@ RECENT_CALLS = 3
 TOP_REASONS = 3
 FINANCIAL_PERIODS = 8
 MAX_CHANGES = 12
+HEADLINE_ITEMS = 7  # per box at the top: readable in two minutes
 
 
 # --- the pieces -------------------------------------------------------------------------------------------
@@ -319,16 +320,24 @@ def _must_know(b: Briefing) -> list[str]:
         if kp.stance == Stance.SUPPORTER:
             items.append(f"{person.contact.full_name} supports us ({kp.get_buying_role_display().lower()}, "
                          f"{kp.get_buying_stage_display().lower()}).")
-    return items
+    return items[:HEADLINE_ITEMS]
+
+
+def _per_contact(relationships: list[RelationshipView], key) -> list[RelationshipView]:
+    """One relationship per contact of theirs: the one that `key` ranks first."""
+    best: dict[int, RelationshipView] = {}
+    for rel in sorted(relationships, key=key):
+        best.setdefault(rel.theirs.pk, rel)
+    return list(best.values())
 
 
 def _must_not_say(b: Briefing) -> list[str]:
     names = b.level_names
     items = []
-    for rel in b.meeting_relationships:
-        if rel.gap is not None and rel.gap > 0:
-            items.append(f"Do not speak to {rel.theirs.full_name} as if we were at {_level_text(rel.self_level, names)}: "
-                         f"they see us at {_level_text(rel.customer_level, names)}.")
+    overrated = [r for r in b.meeting_relationships if r.gap is not None and r.gap > 0]
+    for rel in _per_contact(overrated, key=lambda r: -r.gap):
+        items.append(f"Do not speak to {rel.theirs.full_name} as if we were at {_level_text(rel.self_level, names)}: "
+                     f"they see us at {_level_text(rel.customer_level, names)}.")
     for person in b.their_attendees:
         if person.wary:
             kp = person.key_player
@@ -336,9 +345,9 @@ def _must_not_say(b: Briefing) -> list[str]:
             items.append(f"{person.contact.full_name} is a {kp.get_stance_display().lower()}: {concern}")
     for contact in b.departures:
         items.append(f"{contact.full_name}{f' ({contact.title})' if contact.title else ''} has left: do not count on them.")
-    for action in b.overdue_actions[:3]:
+    for action in b.overdue_actions[:2]:
         items.append(f"We owe them “{action.title}” (due {_day(action.due_date)}): acknowledge it before they raise it.")
-    return items
+    return items[:HEADLINE_ITEMS]
 
 
 def _want(b: Briefing) -> list[str]:
@@ -349,18 +358,18 @@ def _want(b: Briefing) -> list[str]:
         if kp is not None:
             items.append(f"{person.contact.full_name} ({kp.get_buying_role_display().lower()}, "
                          f"{kp.get_buying_stage_display().lower()}): {kp.guidance.communication}. {kp.guidance.message}".strip())
-    for rel in b.meeting_relationships:
-        if rel.next_level and rel.next_steps:
-            items.append(f"With {rel.theirs.full_name}: from {_level_text(rel.effective or 1, names)} towards "
-                         f"{_level_text(rel.next_level, names)}: {rel.next_steps[0]}"
-                         + (" (the critical step)" if rel.critical_step else ""))
-    for opp in b.opportunities[:3]:
+    climbing = [r for r in b.meeting_relationships if r.next_level and r.next_steps]
+    for rel in _per_contact(climbing, key=lambda r: -(r.effective or 0)):
+        items.append(f"With {rel.theirs.full_name}: from {_level_text(rel.effective or 1, names)} towards "
+                     f"{_level_text(rel.next_level, names)}: {rel.next_steps[0]}"
+                     + (" (the critical step)" if rel.critical_step else ""))
+    for opp in b.opportunities[:2]:
         if opp.gaps:
             items.append(f"“{opp.opportunity.name}”: still to establish {opp.gaps[0].lower()}.")
     if b.plan and b.plan.target_level:
         items.append(f"Account plan “{b.plan.title}”: aiming for {_level_text(b.plan.target_level, names)}"
                      + (f" by {b.plan.target_date:%b %Y}." if b.plan.target_date else "."))
-    return items
+    return items[:HEADLINE_ITEMS + 2]
 
 
 # --- the selector ----------------------------------------------------------------------------------------
