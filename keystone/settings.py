@@ -156,8 +156,8 @@ STORAGES = {
 MAILERS = {"default": mailer_config(env_str("EMAIL_URL", f"file://{VAR_DIR / 'outbox'}"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Keystone <keystone@localhost>")
 # Where people reach Keystone: links in e-mails sent by background jobs (briefings), which have no request.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG or TESTING
-                   else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "http://localhost"))
+SITE_URL = env_str("SITE_URL", "") or ("http://127.0.0.1:8000" if DEBUG or TESTING
+                                      else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "http://localhost"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production) ------------------------------------------------------------------
