@@ -292,9 +292,16 @@ def _level_text(level: int | None, names: dict) -> str:
 
 def _must_know(b: Briefing) -> list[str]:
     names, levels = b.level_names, b.levels
-    items = [f"{b.account.name} sees us at {_level_text(levels.highest, names)} at best"
-             + (f", {_level_text(levels.executive_level, names)} with its executives" if levels.executive_level else "")
-             + (f"; potential {_level_text(levels.potential_level, names)}." if levels.potential_level else ".")]
+    line = f"{b.account.name} sees us at {_level_text(levels.highest, names)} at best"
+    if levels.executive_level and levels.executive_level == levels.highest:
+        line += ", with its executives too"
+    elif levels.executive_level:
+        line += f", at level {levels.executive_level} with its executives"
+    if levels.potential_level and levels.highest and levels.potential_level <= levels.highest:
+        line += f"; that is its potential (level {levels.potential_level})"
+    elif levels.potential_level:
+        line += f"; its potential is {_level_text(levels.potential_level, names)}"
+    items = [line + "."]
     if b.at_critical_step:
         items.append("The account stands at level 3: the step to 4 is the critical one, from products and service "
                      "to the customer's business issues.")
@@ -303,6 +310,9 @@ def _must_know(b: Briefing) -> list[str]:
         if b.rating.cadence_days:
             line += f", to be contacted every {b.rating.cadence_days} days"
         items.append(line + ".")
+        due = b.rating.next_contact_due
+        if due is not None and due < b.generated_at:
+            items.append(f"Contact is overdue: it was due on {_day(timezone.localtime(due).date())} for a {b.rating.letter}.")
     if b.financials_visible and b.revenue and b.revenue.get("total"):
         growth = b.revenue.get("growth")
         items.append(f"Revenue over the last four periods: {b.revenue['total']:,.0f} {b.revenue['currency']}"
