@@ -42,27 +42,37 @@ HEADLINE_ITEMS = 7  # per box at the top: readable in two minutes
 
 @dataclass
 class RelationshipView:
-    """One of ours with one of theirs: both views, the gap, and the step to climb one level."""
+    """One of ours with one of theirs (hierarchy's Relationship: both views, the effective level, the
+    gap), with the level names and the step to climb one level."""
 
     relationship: Relationship
-    ours: User
-    theirs: Contact
-    self_level: int | None
-    customer_level: int | None
     level_names: dict
     playbook: dict
     in_meeting: bool = False  # both people are at this visit
 
     @property
+    def ours(self) -> User:
+        return self.relationship.user
+
+    @property
+    def theirs(self) -> Contact:
+        return self.relationship.contact
+
+    @property
+    def self_level(self) -> int | None:
+        return self.relationship.self_level
+
+    @property
+    def customer_level(self) -> int | None:
+        return self.relationship.customer_level
+
+    @property
     def effective(self) -> int | None:
-        return self.customer_level if self.customer_level is not None else self.self_level
+        return self.relationship.effective_level
 
     @property
     def gap(self) -> int | None:
-        """Our view minus theirs (positive: we think more of the relationship than they do)."""
-        if self.self_level is None or self.customer_level is None:
-            return None
-        return self.self_level - self.customer_level
+        return self.relationship.gap
 
     @property
     def effective_name(self) -> str:
@@ -193,8 +203,7 @@ def _playbook(levels) -> dict[int, list[str]]:
 
 def _relationship_views(*, account: Account, level_names: dict, playbook: dict, our_ids: set, their_ids: set
                         ) -> list[RelationshipView]:
-    return [RelationshipView(relationship=r, ours=r.user, theirs=r.contact, self_level=r.self_level,
-                             customer_level=r.customer_level, level_names=level_names, playbook=playbook,
+    return [RelationshipView(relationship=r, level_names=level_names, playbook=playbook,
                              in_meeting=r.user_id in our_ids and r.contact_id in their_ids)
             for r in hierarchy_selectors.relationships_of_account(account=account)]
 

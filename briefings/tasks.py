@@ -11,7 +11,7 @@ from celery import shared_task
 
 from briefings.services import deliveries_run
 from tenancy.context import TenantRequired
-from tenancy.models import Tenant
+from tenancy.tasks import for_each_tenant
 
 
 @shared_task(name="briefings.deliver_due")
@@ -23,7 +23,4 @@ def deliver_due_task(tenant_id):
 
 @shared_task(name="briefings.send_briefing_digests")
 def send_briefing_digests_task():
-    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        deliver_due_task.delay(tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(deliver_due_task)

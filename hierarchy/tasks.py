@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from hierarchy import services
-from tenancy.tasks import tenant_task
+from tenancy.tasks import for_each_tenant, tenant_task
 
 
 @tenant_task(name="hierarchy.contact_departures_scan")
@@ -23,10 +23,5 @@ def account_levels_refresh_task(tenant_id, account_ids=None):
 
 @shared_task(name="hierarchy.contact_departures_scan_all")
 def contact_departures_scan_all_task():
-    """Beat entry point: one scan task per tenant (Tenant is platform data, not tenant-owned)."""
-    from tenancy.models import Tenant
-
-    tenant_ids = list(Tenant.objects.values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        contact_departures_scan_task.delay(tenant_id)
-    return len(tenant_ids)
+    """Beat entry point: one scan task per tenant."""
+    return for_each_tenant(contact_departures_scan_task)

@@ -16,8 +16,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from ratings.services import debounce_key, overrides_expire, ratings_recompute
-from tenancy.models import Tenant
-from tenancy.tasks import tenant_task
+from tenancy.tasks import for_each_tenant, tenant_task
 
 
 @tenant_task(name="ratings.recompute_ratings")
@@ -29,10 +28,7 @@ def recompute_ratings_task(tenant_id, account_id=None):
 
 @shared_task(name="ratings.recompute_all_tenants")
 def recompute_all_tenants_task():
-    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        recompute_ratings_task.delay(tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(recompute_ratings_task)
 
 
 @tenant_task(name="ratings.expire_overrides")
@@ -42,7 +38,4 @@ def expire_overrides_task(tenant_id):
 
 @shared_task(name="ratings.expire_overrides_all_tenants")
 def expire_overrides_all_tenants_task():
-    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        expire_overrides_task.delay(tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(expire_overrides_task)

@@ -31,6 +31,17 @@ def tenant_task(*, name: str, **options):
     return decorator
 
 
+def for_each_tenant(task) -> int:
+    """Beat's fan-out: queues `task` once per tenant (its first argument the tenant id) and returns how
+    many. Tenant is platform data, not tenant-owned, so listing the ids needs no scope."""
+    from tenancy.models import Tenant
+
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id)
+    return len(tenant_ids)
+
+
 @shared_task(name="tenancy.clear_expired_sessions")
 def clear_expired_sessions_task():
     management.call_command("clearsessions")
