@@ -115,7 +115,15 @@ def deliveries_plan(*, tenant: Tenant, now: dt.datetime) -> int:
 def claimable(now: dt.datetime) -> Q:
     return (Q(status=DeliveryStatus.PENDING)
             | Q(status=DeliveryStatus.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM))
+            | Q(status=DeliveryStatus.SENDING, attempts__lt=MAX_ATTEMPTS, claimed_at__lt=now - STALE_CLAIM))
+
+
+def _give_up_on_dead_claims(now: dt.datetime) -> int:
+    """A row whose every attempt died with its worker (a crash in the middle, each time) stops being
+    retried and shows as failed instead of "being sent" for ever."""
+    return BriefingDelivery.objects.filter(status=DeliveryStatus.SENDING, attempts__gte=MAX_ATTEMPTS,
+                                           claimed_at__lt=now - STALE_CLAIM).update(
+        status=DeliveryStatus.FAILED, error="the worker stopped while sending, every time", updated_at=now)
 
 
 def deliveries_claim(*, delivery_ids: list[int], now: dt.datetime) -> tuple[str, list[int]]:
@@ -252,6 +260,7 @@ def deliveries_run(*, tenant_id: int, now: dt.datetime | None = None) -> RunRepo
     with tenant_context(tenant_id), timezone.override(tenant.zone):
         now = now or timezone.now()
         report.planned = deliveries_plan(tenant=tenant, now=now)
+        _give_up_on_dead_claims(now)
         candidates = list(BriefingDelivery.objects.filter(claimable(now)).order_by("recipient_id", "visit_id", "pk")
                           .values_list("pk", flat=True)[:BATCH])
     if not candidates:

@@ -219,3 +219,19 @@ def test_deliveries_belong_to_their_tenant(world, tenant_a, tenant_b, smtp):
     deliveries_run(tenant_id=tenant_a.pk)
     assert deliveries_run(tenant_id=tenant_b.pk).sent == 0
     assert _rows(tenant_b) == [] and len(_rows(tenant_a)) == 1
+
+
+def test_a_delivery_whose_worker_died_every_time_ends_as_failed(world, tenant_a, manager_a, smtp):
+    from briefings.services import deliveries_plan
+    from tenancy.context import tenant_context
+
+    now = timezone.now()
+    with tenant_context(tenant_a.pk):
+        deliveries_plan(tenant=tenant_a, now=now)
+        BriefingDelivery.objects.update(status="sending", attempts=MAX_ATTEMPTS, claimed_at=now - STALE_CLAIM * 2)
+    assert deliveries_run(tenant_id=tenant_a.pk, now=now).sent == 0
+    [row] = _rows(tenant_a)
+    assert row.status == "failed" and "worker stopped" in row.error
+    assert smtp.messages == []
+    page = manager_a.client.get(manager_a.url(f"plans/visits/{world.visit.pk}/")).content.decode()
+    assert "no more tries" in page
