@@ -370,23 +370,21 @@ def _must_not_say(b: Briefing) -> list[str]:
 
 
 def _want(b: Briefing) -> list[str]:
-    names = b.level_names
     items = [f"Purpose: {b.visit.purpose}."]
     for person in b.their_attendees:
         kp = person.key_player
         if kp is not None:
-            items.append(f"{person.contact.full_name} ({kp.get_buying_role_display().lower()}, "
-                         f"{kp.get_buying_stage_display().lower()}): {kp.guidance.communication}. {kp.guidance.message}".strip())
+            items.append(f"{person.contact.full_name}: {kp.guidance.communication.lower()} "
+                         f"({kp.get_buying_stage_display().lower()}).")
     climbing = [r for r in b.meeting_relationships if r.next_level and r.next_steps]
     for rel in _per_contact(climbing, key=lambda r: -(r.effective or 0)):
-        items.append(f"With {rel.theirs.full_name}: from {_level_text(rel.effective or 1, names)} towards "
-                     f"{_level_text(rel.next_level, names)}: {rel.next_steps[0]}"
-                     + (" (the critical step)" if rel.critical_step else ""))
+        items.append(f"With {rel.theirs.full_name}, level {rel.effective or 1} → {rel.next_level}"
+                     + (" (the critical step)" if rel.critical_step else "") + f": {rel.next_steps[0]}.")
     for opp in b.opportunities[:2]:
         if opp.gaps:
-            items.append(f"“{opp.opportunity.name}”: still to establish {opp.gaps[0].lower()}.")
+            items.append(f"“{opp.opportunity.name}”: establish {opp.gaps[0].lower()}.")
     if b.plan and b.plan.target_level:
-        items.append(f"Account plan “{b.plan.title}”: aiming for {_level_text(b.plan.target_level, names)}"
+        items.append(f"Plan “{b.plan.title}”: level {b.plan.target_level}"
                      + (f" by {b.plan.target_date:%b %Y}." if b.plan.target_date else "."))
     return items[:HEADLINE_ITEMS + 2]
 
