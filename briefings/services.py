@@ -182,7 +182,9 @@ def _compose(*, tenant: Tenant, recipient: User, deliveries: list[BriefingDelive
         content = render.digest(briefings=briefings, tenant=tenant, recipient=recipient)
         attachments = [(render.pdf_filename(b), render.pdf(b), "application/pdf") for b in briefings]
     message = EmailMultiAlternatives(
-        subject=content.subject, body=content.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient.email],
+        # One line: a name typed with a line break must not break the header.
+        subject=" ".join(content.subject.split()), body=content.text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
         headers={"Message-ID": f"<briefing-{tenant.pk}-{first.pk}-{first.visit_sequence}@keystone>"},
     )
     message.attach_alternative(content.html, "text/html")
@@ -241,7 +243,8 @@ def _failed(deliveries: list[BriefingDelivery], exc: Exception, now: dt.datetime
 def _send(outgoing: Outgoing, report: RunReport, now: dt.datetime) -> dict:
     """Hands the message to the mail server; returns the row's new state."""
     try:
-        outgoing.message.send()
+        if not outgoing.message.send():
+            raise RuntimeError("the mail backend accepted nothing")
     except Exception as exc:  # noqa: BLE001 — any SMTP or network failure: retry later, visibly
         log.warning("Briefing e-mail to %s failed: %s", outgoing.recipient.email, exc)
         report.failed += len(outgoing.deliveries)

@@ -235,3 +235,13 @@ def test_a_delivery_whose_worker_died_every_time_ends_as_failed(world, tenant_a,
     assert smtp.messages == []
     page = manager_a.client.get(manager_a.url(f"plans/visits/{world.visit.pk}/")).content.decode()
     assert "no more tries" in page
+
+
+def test_a_name_with_a_line_break_does_not_break_the_subject(tenant_a, executive_a, manager_a, smtp):
+    account = AccountFactory(tenant=tenant_a, name="Evil\r\nBcc: victim@example.com")
+    make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user],
+               start=timezone.now() + dt.timedelta(hours=5), purpose="Line\nbreak")
+    assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
+    [message] = smtp.messages
+    assert message["Subject"].strip().startswith("Briefing: Evil Bcc: victim@example.com — Line break")
+    assert message["Bcc"] is None
