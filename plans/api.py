@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
+from keystone.dates import IsoDateTimeFilter, check_supported_range
 from keyplayers.models import KeyPlayer
 from plans import selectors, services
 from plans.forms import localise
@@ -75,6 +76,11 @@ class WallClockDateTimeField(serializers.DateTimeField):
 
     def enforce_timezone(self, value):
         return value
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        check_supported_range(result)  # Django's ValidationError: the serializer files it under this field
+        return result
 
 
 class TenantTimezoneMixin:
@@ -419,8 +425,8 @@ class CallReportFilter(django_filters.FilterSet):
     attendee = django_filters.NumberFilter(field_name="our_attendees__user_id", distinct=True, label="One of our people on the call")
     contact = django_filters.NumberFilter(field_name="their_attendees__contact_id", distinct=True)
     channel = django_filters.ChoiceFilter(choices=CallChannel.choices)
-    after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = CallReport
@@ -516,8 +522,8 @@ class VisitFilter(django_filters.FilterSet):
     attendee = django_filters.NumberFilter(field_name="our_attendees__user_id", distinct=True, label="One of our people attends")
     executive = django_filters.BooleanFilter(method="filter_executive", label="An executive attends")
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Visit

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.access import financials_visible_filter
 from accounts.models import Account, AccountStatus, Rating
+from keystone.dates import IsoDateTimeFilter
 from ratings import selectors, services
 from ratings.models import (
     POLICY_RANGES,
@@ -322,7 +323,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 class SnapshotFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
     rating = django_filters.ChoiceFilter(choices=Rating.choices)
-    computed_after = django_filters.IsoDateTimeFilter(field_name="computed_at", lookup_expr="gte")
+    computed_after = IsoDateTimeFilter(field_name="computed_at", lookup_expr="gte")
 
     class Meta:
         model = RatingSnapshot

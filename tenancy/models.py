@@ -1,5 +1,6 @@
 """Tenants, users, memberships and API tokens; the abstract base every tenant-owned model inherits."""
 
+import unicodedata
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -73,10 +74,17 @@ def validate_timezone(value):
         raise ValidationError(f"{value!r} is not a known time zone (use an IANA name such as Europe/Berlin).")
 
 
+def validate_one_line(value):
+    """No line breaks, tabs or other control characters: the name goes into e-mail subjects, where a
+    line break is a header injection (Django then refuses to send anything)."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError("Use one line of text: no line breaks, tabs or control characters.", code="one_line")
+
+
 class Tenant(models.Model):
     """A vendor company sharing the deployment. Not itself tenant-owned: it is the tenant."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(max_length=50, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     briefing_lead_hours = models.PositiveSmallIntegerField(

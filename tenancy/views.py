@@ -100,7 +100,7 @@ def tenant_settings(request):
         else:
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
-    return render(request, "tenancy/settings.html", {"form": form})
+    return render(request, "tenancy/settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @never_cache

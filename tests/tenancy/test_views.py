@@ -186,7 +186,7 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_admin_edits_tenant_settings_with_clear_errors(admin_a, manager_a):
     bad = admin_a.client.post(admin_a.url("settings/"), {"name": "Tenant A", "timezone": "Mars/Olympus", "briefing_lead_hours": 0})
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert b"not a known time zone" in bad.content and b"greater than or equal to 1" in bad.content
     admin_a.tenant.refresh_from_db()
     assert admin_a.tenant.timezone == "Europe/Berlin"
