@@ -6,6 +6,7 @@ id is "does not exist"); people must be members of the tenant. Times without an 
 tenant's time zone, except a visit's, which are read in the visit's own `timezone`.
 """
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -18,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
-from keystone.dates import IsoDateTimeFilter, check_supported_range
+from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range
 from keyplayers.models import KeyPlayer
 from plans import selectors, services
 from plans.forms import localise
@@ -511,7 +512,9 @@ class VisitSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        tz = ZoneInfo(instance.timezone)
+        # A row from before the years were bounded may not fit in its zone: then it is shown in UTC.
+        fits = in_supported_range(instance.starts_at) and in_supported_range(instance.ends_at)
+        tz = ZoneInfo(instance.timezone) if fits else dt.UTC
         data["starts_at"] = instance.starts_at.astimezone(tz).isoformat()
         data["ends_at"] = instance.ends_at.astimezone(tz).isoformat()
         return data
