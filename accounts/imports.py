@@ -29,6 +29,7 @@ from accounts.models import (
     RevenueTier,
 )
 from accounts.access import TEAM_RULE, team_managed_filter
+from keystone.spreadsheet import unescape_cell
 from tenancy.models import Membership
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -134,7 +135,9 @@ def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
             if len(record) > len(keys) and any(cell.strip() for cell in record[len(keys):]):
                 raise FileProblem(f"Row {number} has {len(record)} values but the header has {len(keys)} columns "
                                   f"(is a value with a “{delimiter}” missing its quotes?).")
-            values = {k: (record[i].strip() if i < len(record) else "") for i, k in enumerate(keys) if k in known}
+            # Our exports put a quote before a cell a spreadsheet would run as a formula; it goes again here.
+            values = {k: (unescape_cell(record[i].strip()) if i < len(record) else "") for i, k in enumerate(keys)
+                      if k in known}
             rows.append([number, values])
             if len(rows) > MAX_ROWS:
                 raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
