@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.access import can_see_money, money_orderings, money_visible_expression
 from accounts.models import Account, Contact
 from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range
 from keyplayers.models import KeyPlayer
@@ -255,7 +256,13 @@ class ActionViewSet(ServiceViewSet):
 
 # --- opportunities -------------------------------------------------------------------------------------------------
 
+MONEY_HELP = "Null where you may not see the account's money (admins, executives and the account's team do)."
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
+    """`value` and the negotiation plan (must_get, can_give, walk_away) are money about the customer
+    (accounts.access): null in responses for whoever may not see the account's."""
+
     account = TenantRelatedField(Account, help_text="Only on create.")
     owner = MemberField(allow_null=True, required=False)
     qualification_score = serializers.SerializerMethodField()
@@ -271,6 +278,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
                   "qualification_score", "qualification_notes", "competitive_strategy", "strategy_rationale",
                   "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
         read_only_fields = ["closed_at", "created_at", "updated_at"]
+        # Null only in responses (see to_representation); validate() refuses a null in a request.
+        extra_kwargs = {name: {"allow_null": True, "help_text": MONEY_HELP} for name in Opportunity.MONEY_FIELDS}
 
     @extend_schema_field(serializers.IntegerField(
         min_value=0, max_value=100,
@@ -283,7 +292,21 @@ class OpportunitySerializer(serializers.ModelSerializer):
             raise ValidationError("An opportunity stays with its account.")
         return account
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        visible = getattr(instance, "money_visible", None)
+        if visible is None:  # a row the view did not annotate (e.g. just written): ask the rule
+            request = self.context.get("request")
+            visible = can_see_money(membership=getattr(request, "_request", request).membership, account=instance.account)
+        if not visible:
+            for name in Opportunity.MONEY_FIELDS:
+                data[name] = None
+        return data
+
     def validate(self, attrs):
+        nulls = {name: "May not be null." for name in Opportunity.MONEY_FIELDS if name in attrs and attrs[name] is None}
+        if nulls:
+            raise ValidationError(nulls)
         players = attrs.get("key_players")
         account = attrs.get("account") or getattr(self.instance, "account", None)
         if players and account is not None:
@@ -335,13 +358,18 @@ class OpportunityViewSet(ServiceViewSet):
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
     lookup_url_kwarg = "opportunity_id"
-    ordering_fields = ["close_date", "value", "score", "created_at"]
     ordering = ["close_date", "id"]
     search_fields = ["name", "account__name"]
 
+    @property
+    def ordering_fields(self):
+        return ["close_date", *money_orderings(getattr(self, "request", None), "value"), "score", "created_at"]
+
     def scoped_queryset(self, queryset):
         return (queryset.select_related("account", "owner").prefetch_related("key_players")
-                .annotate(score=selectors.qualification_score_expression()))
+                .annotate(score=selectors.qualification_score_expression(),
+                          money_visible=money_visible_expression(membership=self.request._request.membership,
+                                                                 prefix="account__")))
 
     def create_with_service(self, data):
         return services.opportunity_create(**data)

@@ -161,16 +161,24 @@ class OpportunityForm(forms.ModelForm):
         ("Negotiation plan", ["must_get", "can_give", "walk_away"]),
     )
 
-    def __init__(self, *args, with_account: bool = True, **kwargs):
+    # Money about the customer (accounts.access): left out of the form for whoever may not see it, so
+    # editing the deal's stage or qualification neither shows nor changes them.
+    MONEY_FIELDS = (*Opportunity.MONEY_FIELDS, "currency")
+
+    def __init__(self, *args, with_account: bool = True, with_money: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.member_users()
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")
         else:
             del self.fields["account"]
+        if not with_money:
+            for name in self.MONEY_FIELDS:
+                del self.fields[name]
 
     def sections(self):
-        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS]
+        sections = [(title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS]
+        return [(title, fields) for title, fields in sections if fields]
 
     def clean(self):
         """The service's own rules too, so every error shows at once (the service checks them again)."""

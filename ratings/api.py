@@ -1,13 +1,14 @@
 """/api/v1/rating-policies/, ratings/, rating-snapshots/, contact-due/: thin over ratings.services and
 selectors, with the pages' rules: every member reads; admins write, preview and activate policies
-(anyone else gets the same 404 as for a missing object); revenue criteria in breakdowns are
-redacted unless the caller may see the account's financials (accounts.access)."""
+(anyone else gets the same 404 as for a missing object). Unless the caller may see the account's money
+(accounts.access, the money rule), money criteria in breakdowns are "hidden" and the score and every
+criterion's points are null, so the hidden part cannot be worked out by subtraction."""
 
 import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import BooleanField, Case, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts.access import financials_visible_filter
+from accounts.access import money_orderings, money_visible_expression
 from accounts.models import Account, AccountStatus, Rating
 from keystone.dates import IsoDateTimeFilter
 from ratings import selectors, services
@@ -62,13 +63,6 @@ class NotFoundForRefusals:
         if request.authenticators and not request.successful_authenticator:
             return super().permission_denied(request, message=message, code=code)
         raise NotFound()
-
-
-def _financials_visible(membership, prefix=""):
-    if membership.sees_all_financials:
-        return Value(True, output_field=BooleanField())
-    return Case(When(financials_visible_filter(membership=membership, prefix=prefix), then=Value(True)),
-                default=Value(False), output_field=BooleanField())
 
 
 # --- Policies -----------------------------------------------------------------------------------
@@ -209,7 +203,8 @@ class AccountRatingSerializer(serializers.ModelSerializer):
     policy_version = serializers.SerializerMethodField()
     computed_at = serializers.SerializerMethodField()
     breakdown = serializers.SerializerMethodField(
-        help_text="{signal: [value, points]}; revenue criteria are \"hidden\" unless you may see the account's financials.")
+        help_text="{signal: [value, points]}. Unless you may see the account's money, money criteria (revenue, growth, "
+                  "pipeline) are [\"hidden\", null] and every criterion's points are null.")
     override = serializers.SerializerMethodField()
     next_contact_due = serializers.SerializerMethodField()
 
@@ -236,10 +231,11 @@ class AccountRatingSerializer(serializers.ModelSerializer):
         state = self._state(obj)
         return state.rating if state else None
 
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text=(
+        "Null until first computed, and where you may not see the account's money (it would reveal the hidden part).")))
     def get_score(self, obj):
         state = self._state(obj)
-        return None if state is None else f"{state.score:.2f}"
+        return None if state is None or not obj.financials_visible else f"{state.score:.2f}"
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_policy_version(self, obj):
@@ -296,7 +292,7 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
         now = timezone.now()
         if self.action == "list":
             queryset = queryset.exclude(status=AccountStatus.DECLASSIFIED)
-        return queryset.annotate(financials_visible=_financials_visible(_membership(self.request))).prefetch_related(
+        return queryset.annotate(financials_visible=money_visible_expression(membership=_membership(self.request))).prefetch_related(
             Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
             Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
                      to_attr="open_overrides"))
@@ -309,11 +305,17 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
 
 class SnapshotSerializer(serializers.ModelSerializer):
     policy_version = serializers.IntegerField(source="policy.version", read_only=True)
+    score = serializers.SerializerMethodField()
     breakdown = serializers.SerializerMethodField()
 
     class Meta:
         model = RatingSnapshot
         fields = ["id", "account", "rating", "score", "policy_version", "breakdown", "computed_at"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text=(
+        "Null where you may not see the account's money.")))
+    def get_score(self, obj):
+        return f"{obj.score:.2f}" if obj.financials_visible else None
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_breakdown(self, obj):
@@ -340,12 +342,15 @@ class RatingSnapshotViewSet(TenantReadOnlyViewSet):
     lookup_value_regex = r"\d+"
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = SnapshotFilter
-    ordering_fields = ["computed_at", "score"]
     ordering = ["-computed_at", "-id"]
+
+    @property
+    def ordering_fields(self):
+        return ["computed_at", *money_orderings(getattr(self, "request", None), "score")]
 
     def scoped_queryset(self, queryset):
         return queryset.select_related("policy").annotate(
-            financials_visible=_financials_visible(_membership(self.request), prefix="account__"))
+            financials_visible=money_visible_expression(membership=_membership(self.request), prefix="account__"))
 
 
 # --- Contact cadence ----------------------------------------------------------------------------
