@@ -158,6 +158,25 @@ class Membership(TenantModel):
         return self.role in (Role.ADMIN, Role.EXECUTIVE)
 
 
+class Invitation(TenantModel):
+    """An invitation to join the tenant, waiting for the person to accept it. Until then the tenant sees
+    only the address and "invited": not whether the address has an account, nor the person's name.
+    Only the SHA-256 of the link's secret is stored."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key_hash = models.CharField(max_length=64)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key_hash"], name="invitation_tenant_hash_unique")]
+        indexes = [models.Index(fields=["tenant", "email", "accepted_at"], name="invitation_tenant_email_idx")]
+
+    def __str__(self):
+        return f"{self.email} (invited)"
+
+
 class ApiToken(TenantModel):
     """A personal API token bound to one tenant. Only its SHA-256 is stored; the token is shown once."""
 
