@@ -10,6 +10,8 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_OFFSET = dt.timedelta(hours=16)  # PostgreSQL's limit; real zones stay within -12:00…+14:00
@@ -56,3 +58,25 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """django-filter's IsoDateTimeFilter with the range and the UTC conversion above."""
 
     field_class = UTCIsoDateTimeField
+
+
+def rfc3339(value: dt.datetime) -> str:
+    """ISO 8601 as RFC 3339 allows it: an offset in whole minutes. Zones before standard time used local
+    mean time (Asia/Kolkata 1900: +05:53:28), which isoformat() writes with seconds; such a time is given
+    in UTC instead."""
+    if value.utcoffset() % dt.timedelta(minutes=1):
+        value = value.astimezone(dt.UTC)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField whose output is always RFC 3339 (see rfc3339); keystone.apps makes it the
+    ModelSerializer default for DateTimeFields."""
+
+    def to_representation(self, value):
+        output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
+        if not isinstance(value, dt.datetime) or not output_format or output_format.lower() != ISO_8601:
+            return super().to_representation(value)
+        value = self.enforce_timezone(value)
+        return rfc3339(value) if value.tzinfo is not None else value.isoformat()

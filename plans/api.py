@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.access import can_see_money, money_orderings, money_visible_expression
 from accounts.models import Account, Contact
-from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range
+from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range, rfc3339
 from keyplayers.models import KeyPlayer
 from plans import selectors, services
 from plans.forms import localise
@@ -128,6 +128,7 @@ class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
 class AccountPlanSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Only on create: a new plan archives the account's active plan.")
     owner = MemberField(allow_null=True, required=False)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = AccountPlan
@@ -543,8 +544,8 @@ class VisitSerializer(serializers.ModelSerializer):
         # A row from before the years were bounded may not fit in its zone: then it is shown in UTC.
         fits = in_supported_range(instance.starts_at) and in_supported_range(instance.ends_at)
         tz = ZoneInfo(instance.timezone) if fits else dt.UTC
-        data["starts_at"] = instance.starts_at.astimezone(tz).isoformat()
-        data["ends_at"] = instance.ends_at.astimezone(tz).isoformat()
+        data["starts_at"] = rfc3339(instance.starts_at.astimezone(tz))
+        data["ends_at"] = rfc3339(instance.ends_at.astimezone(tz))
         return data
 
 

@@ -10,7 +10,6 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import filters, serializers
@@ -20,7 +19,8 @@ from rest_framework.response import Response
 
 from accounts.access import money_orderings, money_visible_expression
 from accounts.models import Account, AccountStatus, Rating
-from keystone.dates import IsoDateTimeFilter
+from keystone.api_filters import StrictDjangoFilterBackend
+from keystone.dates import IsoDateTimeFilter, RFC3339DateTimeField
 from ratings import selectors, services
 from ratings.models import (
     POLICY_RANGES,
@@ -72,8 +72,8 @@ class PolicySerializer(serializers.ModelSerializer):
     field is optional; PATCH changes the draft."""
 
     criteria = serializers.JSONField(help_text=CRITERIA_HELP, required=False)
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
-    activated_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    activated_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = RatingPolicy
@@ -133,7 +133,7 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
     lookup_url_kwarg = "policy_id"
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictDjangoFilterBackend]
     filterset_class = PolicyFilter
 
     def scoped_queryset(self, queryset):
@@ -237,17 +237,17 @@ class AccountRatingSerializer(serializers.ModelSerializer):
         state = self._state(obj)
         return None if state is None or not obj.financials_visible else f"{state.score:.2f}"
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_policy_version(self, obj):
         state = self._state(obj)
         return None if state is None else state.policy.version
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_computed_at(self, obj):
         state = self._state(obj)
-        return None if state is None else serializers.DateTimeField().to_representation(state.computed_at)
+        return None if state is None else RFC3339DateTimeField().to_representation(state.computed_at)
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(serializers.JSONField(allow_null=True))
     def get_breakdown(self, obj):
         state = self._state(obj)
         return None if state is None else _redacted(state.breakdown, obj.financials_visible)
@@ -257,12 +257,12 @@ class AccountRatingSerializer(serializers.ModelSerializer):
         override = self._override(obj)
         return None if override is None else OverrideSerializer(override).data
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_contact_due(self, obj):
         days = selectors.cadence_for(self.context["policy"], self.get_rating(obj))
         if not days or obj.last_contact_at is None:
             return None
-        return serializers.DateTimeField().to_representation(obj.last_contact_at + dt.timedelta(days=days))
+        return RFC3339DateTimeField().to_representation(obj.last_contact_at + dt.timedelta(days=days))
 
 
 class AccountRatingFilter(django_filters.FilterSet):
@@ -283,7 +283,7 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
     serializer_class = AccountRatingSerializer
     lookup_url_kwarg = "account_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AccountRatingFilter
     ordering_fields = ["name", "rating", "last_contact_at"]
     ordering = ["name", "id"]
@@ -340,7 +340,7 @@ class RatingSnapshotViewSet(TenantReadOnlyViewSet):
     serializer_class = SnapshotSerializer
     lookup_url_kwarg = "snapshot_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = SnapshotFilter
     ordering = ["-computed_at", "-id"]
 
