@@ -1,11 +1,21 @@
 """Who may see what in accounts. "Missing" and "not allowed" answer with the same 404.
 
-The financials rule lives here, once: `can_see_financials()` for one account and
-`financials_visible_filter()` for a queryset of accounts. Other apps (ratings, briefings) call these
-rather than restating the rule.
+The money rule lives here, once. Money about a customer — financial periods, opportunity values, the
+pipeline, walk-away terms, and anything they can be worked out from (a rating score or criterion points
+beside which the other parts are shown) — is visible to tenant admins, executives and the account's
+team (its owner included), in pages, API, exports and briefings alike:
+
+- `can_see_money(membership=, account=)` for one account;
+- `money_visible_filter(membership=, prefix="")` as a filter on Account (or on rows pointing at one);
+- `money_visible_expression(membership=, prefix="")` as a boolean to annotate querysets with;
+- `sees_all_money(membership)` for figures over the whole tenant (totals across accounts, rankings:
+  `money_orderings()` for API ordering fields).
+
+`can_see_financials` and `financials_visible_filter` are the same functions under their older names.
+Other apps (plans, ratings, briefings) call these rather than restating the rule.
 """
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404
 
 from accounts.models import Account, AccountTeamMember, Contact, FinancialPeriod, ImportBatch
@@ -14,10 +24,15 @@ from tenancy.models import Membership
 NOT_FOUND = "No such page."
 
 
-# --- Financials: tenant admins, executives and the account's team (its owner included) -------------
+# --- Money: tenant admins, executives and the account's team (its owner included) ------------------
 
-def can_see_financials(*, membership: Membership, account: Account, team_user_ids=None) -> bool:
-    """Whether this member may see the account's financials (pages, API, exports).
+def sees_all_money(membership: Membership | None) -> bool:
+    """Admins and executives see every account's money, so tenant-wide totals too."""
+    return membership is not None and membership.sees_all_financials
+
+
+def can_see_money(*, membership: Membership, account: Account, team_user_ids=None) -> bool:
+    """Whether this member may see money about the account (pages, API, exports, briefings).
 
     `team_user_ids`: the account's team as already loaded by the caller, to save the query."""
     if membership is None:
@@ -51,7 +66,7 @@ def team_managed_filter(*, membership: Membership) -> Q:
 TEAM_RULE = "Only the account's team or a tenant admin can change its team or owner."
 
 
-def financials_visible_filter(*, membership: Membership, prefix: str = "") -> Q:
+def money_visible_filter(*, membership: Membership, prefix: str = "") -> Q:
     """The same rule as a filter on Account (or, with prefix="account__", on rows pointing at one)."""
     if membership is None:
         return Q(pk__in=[])
@@ -59,6 +74,28 @@ def financials_visible_filter(*, membership: Membership, prefix: str = "") -> Q:
         return Q()
     team_accounts = AccountTeamMember.objects.filter(user_id=membership.user_id).values("account_id")
     return Q(**{f"{prefix}owner_id": membership.user_id}) | Q(**{f"{prefix}pk__in": team_accounts})
+
+
+def money_visible_expression(*, membership: Membership, prefix: str = ""):
+    """The same rule as a boolean expression, e.g. `.annotate(money_visible=money_visible_expression(...))`."""
+    if sees_all_money(membership):
+        return Value(True, output_field=BooleanField())
+    return Case(When(money_visible_filter(membership=membership, prefix=prefix), then=Value(True)),
+                default=Value(False), output_field=BooleanField())
+
+
+def money_orderings(request, *names: str) -> list[str]:
+    """API ordering fields over money (`?ordering=value`): a ranking reveals what it ranks, so only for those
+    who see every account's money. Without a request (the schema generator) they are all listed."""
+    if request is None:
+        return list(names)
+    membership = getattr(getattr(request, "_request", request), "membership", None)
+    return list(names) if sees_all_money(membership) else []
+
+
+# The older names of the same rule.
+can_see_financials = can_see_money
+financials_visible_filter = money_visible_filter
 
 
 # --- Objects by id ----------------------------------------------------------------------------------

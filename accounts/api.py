@@ -7,7 +7,6 @@ everyone else a period is "not found" and an account is "does not exist" in a pa
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, serializers
 from rest_framework.decorators import action
@@ -26,6 +25,7 @@ from accounts.models import (
     RevenueTier,
     TeamRole,
 )
+from keystone.api_filters import StrictDjangoFilterBackend
 from tenancy.api import TenantModelViewSet, TenantRelatedField
 from tenancy.models import Membership, User
 
@@ -66,7 +66,9 @@ class FinancialAccountField(TenantRelatedField):
 class AccountSerializer(serializers.ModelSerializer):
     owner = MemberField(required=False, allow_null=True, help_text="User id of a member of this tenant.")
     owner_email = serializers.EmailField(source="owner.email", read_only=True, allow_null=True, default=None)
-    classified_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    classified_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True,
+                                     help_text="A, B, C or D; blank until the account is first rated.")
 
     class Meta:
         model = Account
@@ -127,7 +129,7 @@ class AccountViewSet(TenantModelViewSet):
     serializer_class = AccountSerializer
     lookup_url_kwarg = "account_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AccountFilter
     ordering_fields = ["name", "rating", "current_level", "last_contact_at", "updated_at", "created_at"]
     ordering = ["name", "id"]
@@ -202,7 +204,7 @@ class ContactViewSet(TenantModelViewSet):
     serializer_class = ContactSerializer
     lookup_url_kwarg = "contact_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = ContactFilter
     ordering_fields = ["full_name", "last_contact_at", "updated_at"]
     ordering = ["full_name", "id"]
@@ -257,7 +259,7 @@ class TeamMemberViewSet(TenantModelViewSet):
     serializer_class = TeamMemberSerializer
     lookup_url_kwarg = "team_member_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = TeamMemberFilter
     ordering_fields = ["created_at", "team_role"]
     ordering = ["account_id", "team_role", "id"]
@@ -318,7 +320,7 @@ class FinancialPeriodViewSet(TenantModelViewSet):
     serializer_class = FinancialPeriodSerializer
     lookup_url_kwarg = "financial_period_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = FinancialPeriodFilter
     ordering_fields = ["period_start", "revenue"]
     ordering = ["account_id", "period_start"]

@@ -29,6 +29,7 @@ from accounts.models import (
     RevenueTier,
 )
 from accounts.access import TEAM_RULE, team_managed_filter
+from keystone.spreadsheet import unescape_cell
 from tenancy.models import Membership
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -80,6 +81,15 @@ def _header_key(text: str) -> str:
     return "_".join(text.strip().lower().replace("-", " ").split())
 
 
+def _refuse_nul(number: int, record: list[str], header: list[str]) -> None:
+    """A NUL character cannot be stored (PostgreSQL text and jsonb refuse it) and is never meant."""
+    for i, cell in enumerate(record):
+        if "\x00" in cell:
+            column = f" (column “{header[i].strip()}”)" if i < len(header) and number > 1 else ""
+            raise FileProblem(f"Row {number} contains a NUL character{column}: the file is probably not a "
+                              "CSV text file. Save it again as “CSV UTF-8”.")
+
+
 def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
     """(columns, rows, warnings). rows: [[row number, {column: value}], …], known columns only."""
     if len(data) > MAX_BYTES:
@@ -98,6 +108,7 @@ def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
         header = next(reader)
     except csv.Error as error:
         raise FileProblem(f"Row 1 (the header) cannot be read: {error}.") from None
+    _refuse_nul(1, header, header)
     keys = [_header_key(h) for h in header]
     known = COLUMNS[kind]
     duplicated = sorted({k for k in keys if k and keys.count(k) > 1})
@@ -120,10 +131,13 @@ def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
             number += 1
             if not any(cell.strip() for cell in record):
                 continue  # blank line
+            _refuse_nul(number, record, header)
             if len(record) > len(keys) and any(cell.strip() for cell in record[len(keys):]):
                 raise FileProblem(f"Row {number} has {len(record)} values but the header has {len(keys)} columns "
                                   f"(is a value with a “{delimiter}” missing its quotes?).")
-            values = {k: (record[i].strip() if i < len(record) else "") for i, k in enumerate(keys) if k in known}
+            # Our exports put a quote before a cell a spreadsheet would run as a formula; it goes again here.
+            values = {k: (unescape_cell(record[i].strip()) if i < len(record) else "") for i, k in enumerate(keys)
+                      if k in known}
             rows.append([number, values])
             if len(rows) > MAX_ROWS:
                 raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")

@@ -1,7 +1,6 @@
 """Pages of the accounts app. Thin: access → form → one service or selector → render.
 htmx requests get the page's partial (Django 6 {% partialdef %}); every link also has an href."""
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
@@ -38,6 +37,7 @@ from accounts.forms import (
 )
 from accounts.models import ImportKind
 from accounts.pickers import picker_matches
+from keystone.spreadsheet import SafeWriter
 from tenancy.decorators import tenant_view
 
 
@@ -100,7 +100,7 @@ def account_export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="accounts-{request.tenant.slug}-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")  # so Excel reads UTF-8
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow([name for name, _ in EXPORT_COLUMNS])
     for account in selectors.account_export_rows(filters=form.filters(), sort=form.sort_key, membership=request.membership):
         writer.writerow([value(account) for _, value in EXPORT_COLUMNS])
@@ -416,7 +416,7 @@ def import_sample(request):
     kind = kind if kind in ImportKind.values else ImportKind.ACCOUNTS
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="keystone-{kind}-sample.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(list(imports.COLUMNS[kind]))
     for row in imports.SAMPLES[kind]:
         writer.writerow([row.get(column, "") for column in imports.COLUMNS[kind]])

@@ -1,9 +1,9 @@
 """The pre-visit briefing: everything an executive needs before one visit, read from every other app
-through their selectors, in a fixed number of queries (about forty) whatever the account's history.
+through their selectors, in a fixed number of queries (about 35) whatever the account's history.
 
 `briefing_build(visit=…, membership=…)` is the one selector the page, the print view, the PDF, the
 e-mail and the API all render, so they always show the same content. Money about the customer follows
-accounts' financials rule (`accounts.access.can_see_financials`): who may not see it gets `None`
+accounts' money rule (`accounts.access.can_see_money`): who may not see it gets `None`
 values and `financials_visible=False`, never zeros, and no score from which it could be derived.
 """
 
@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
-from accounts.access import can_see_financials
+from accounts.access import can_see_money
 from accounts.models import Account, Contact
 from briefings.models import BriefingDelivery, DeliveryStatus
 from briefings.schedule import MAX_ATTEMPTS, window_opens_at
@@ -398,8 +398,8 @@ def briefing_build(*, visit: Visit, membership: Membership, now: dt.datetime | N
     now = now or timezone.now()
     account = visit.account
     team = accounts_selectors.account_team(account=account)
-    financials_visible = can_see_financials(membership=membership, account=account,
-                                            team_user_ids={m.user_id for m in team})
+    financials_visible = can_see_money(membership=membership, account=account,
+                                       team_user_ids={m.user_id for m in team})
     model = hierarchy_selectors.active_model()
     model_levels = hierarchy_selectors.model_levels(model)
     level_names = {level.number: level.name for level in model_levels}

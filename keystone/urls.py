@@ -31,6 +31,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name="tenancy/password_reset_confirm.html"), name="password_reset_confirm"),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(template_name="tenancy/password_reset_complete.html"), name="password_reset_complete"),
     path("healthz", tenancy_views.healthz, name="healthz"),
+    path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("keystone.api_urls")),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),

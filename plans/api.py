@@ -6,6 +6,7 @@ id is "does not exist"); people must be members of the tenant. Times without an 
 tenant's time zone, except a visit's, which are read in the visit's own `timezone`.
 """
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -17,7 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.access import can_see_money, money_orderings, money_visible_expression
 from accounts.models import Account, Contact
+from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range, rfc3339
 from keyplayers.models import KeyPlayer
 from plans import selectors, services
 from plans.forms import localise
@@ -76,6 +79,11 @@ class WallClockDateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value):
         return value
 
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        check_supported_range(result)  # Django's ValidationError: the serializer files it under this field
+        return result
+
 
 class TenantTimezoneMixin:
     """Runs the request in the tenant's time zone, as the browser views do."""
@@ -120,6 +128,7 @@ class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
 class AccountPlanSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Only on create: a new plan archives the account's active plan.")
     owner = MemberField(allow_null=True, required=False)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = AccountPlan
@@ -248,7 +257,13 @@ class ActionViewSet(ServiceViewSet):
 
 # --- opportunities -------------------------------------------------------------------------------------------------
 
+MONEY_HELP = "Null where you may not see the account's money (admins, executives and the account's team do)."
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
+    """`value` and the negotiation plan (must_get, can_give, walk_away) are money about the customer
+    (accounts.access): null in responses for whoever may not see the account's."""
+
     account = TenantRelatedField(Account, help_text="Only on create.")
     owner = MemberField(allow_null=True, required=False)
     qualification_score = serializers.SerializerMethodField()
@@ -264,6 +279,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
                   "qualification_score", "qualification_notes", "competitive_strategy", "strategy_rationale",
                   "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
         read_only_fields = ["closed_at", "created_at", "updated_at"]
+        # Null only in responses (see to_representation); validate() refuses a null in a request.
+        extra_kwargs = {name: {"allow_null": True, "help_text": MONEY_HELP} for name in Opportunity.MONEY_FIELDS}
 
     @extend_schema_field(serializers.IntegerField(
         min_value=0, max_value=100,
@@ -276,7 +293,21 @@ class OpportunitySerializer(serializers.ModelSerializer):
             raise ValidationError("An opportunity stays with its account.")
         return account
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        visible = getattr(instance, "money_visible", None)
+        if visible is None:  # a row the view did not annotate (e.g. just written): ask the rule
+            request = self.context.get("request")
+            visible = can_see_money(membership=getattr(request, "_request", request).membership, account=instance.account)
+        if not visible:
+            for name in Opportunity.MONEY_FIELDS:
+                data[name] = None
+        return data
+
     def validate(self, attrs):
+        nulls = {name: "May not be null." for name in Opportunity.MONEY_FIELDS if name in attrs and attrs[name] is None}
+        if nulls:
+            raise ValidationError(nulls)
         players = attrs.get("key_players")
         account = attrs.get("account") or getattr(self.instance, "account", None)
         if players and account is not None:
@@ -328,13 +359,18 @@ class OpportunityViewSet(ServiceViewSet):
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilter
     lookup_url_kwarg = "opportunity_id"
-    ordering_fields = ["close_date", "value", "score", "created_at"]
     ordering = ["close_date", "id"]
     search_fields = ["name", "account__name"]
 
+    @property
+    def ordering_fields(self):
+        return ["close_date", *money_orderings(getattr(self, "request", None), "value"), "score", "created_at"]
+
     def scoped_queryset(self, queryset):
         return (queryset.select_related("account", "owner").prefetch_related("key_players")
-                .annotate(score=selectors.qualification_score_expression()))
+                .annotate(score=selectors.qualification_score_expression(),
+                          money_visible=money_visible_expression(membership=self.request._request.membership,
+                                                                 prefix="account__")))
 
     def create_with_service(self, data):
         return services.opportunity_create(**data)
@@ -419,8 +455,8 @@ class CallReportFilter(django_filters.FilterSet):
     attendee = django_filters.NumberFilter(field_name="our_attendees__user_id", distinct=True, label="One of our people on the call")
     contact = django_filters.NumberFilter(field_name="their_attendees__contact_id", distinct=True)
     channel = django_filters.ChoiceFilter(choices=CallChannel.choices)
-    after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = CallReport
@@ -505,9 +541,11 @@ class VisitSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        tz = ZoneInfo(instance.timezone)
-        data["starts_at"] = instance.starts_at.astimezone(tz).isoformat()
-        data["ends_at"] = instance.ends_at.astimezone(tz).isoformat()
+        # A row from before the years were bounded may not fit in its zone: then it is shown in UTC.
+        fits = in_supported_range(instance.starts_at) and in_supported_range(instance.ends_at)
+        tz = ZoneInfo(instance.timezone) if fits else dt.UTC
+        data["starts_at"] = rfc3339(instance.starts_at.astimezone(tz))
+        data["ends_at"] = rfc3339(instance.ends_at.astimezone(tz))
         return data
 
 
@@ -516,8 +554,8 @@ class VisitFilter(django_filters.FilterSet):
     attendee = django_filters.NumberFilter(field_name="our_attendees__user_id", distinct=True, label="One of our people attends")
     executive = django_filters.BooleanFilter(method="filter_executive", label="An executive attends")
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Visit

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Contact
 from accounts.pickers import AccountChoiceField
+from keystone.dates import check_supported_range
 from plans import selectors, services
 from plans.models import (
     AccountPlan,
@@ -160,16 +161,24 @@ class OpportunityForm(forms.ModelForm):
         ("Negotiation plan", ["must_get", "can_give", "walk_away"]),
     )
 
-    def __init__(self, *args, with_account: bool = True, **kwargs):
+    # Money about the customer (accounts.access): left out of the form for whoever may not see it, so
+    # editing the deal's stage or qualification neither shows nor changes them.
+    MONEY_FIELDS = (*Opportunity.MONEY_FIELDS, "currency")
+
+    def __init__(self, *args, with_account: bool = True, with_money: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.member_users()
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")
         else:
             del self.fields["account"]
+        if not with_money:
+            for name in self.MONEY_FIELDS:
+                del self.fields[name]
 
     def sections(self):
-        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS]
+        sections = [(title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS]
+        return [(title, fields) for title, fields in sections if fields]
 
     def clean(self):
         """The service's own rules too, so every error shows at once (the service checks them again)."""
@@ -263,11 +272,13 @@ class WallClockField(forms.DateTimeField):
         if isinstance(value, dt.datetime):
             return value
         try:
-            result = parse_datetime(value.strip())
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            result = parse_datetime(str(value).strip())
+        except ValueError:  # shaped like a date but not one, e.g. 30 February
+            result = None
         if result is None:
-            result = forms.BaseTemporalField.to_python(self, value)
+            # The browser's date-time input always sends ISO 8601; anything else is ambiguous (12/04?).
+            raise ValidationError("Enter the date and time as YYYY-MM-DD HH:MM, e.g. 2027-04-12 10:00.", code="invalid")
+        check_supported_range(result.replace(tzinfo=None))
         return result
 
     def prepare_value(self, value):
@@ -278,7 +289,9 @@ def localise(naive: dt.datetime, tzname: str) -> dt.datetime:
     """`naive` wall-clock time in `tzname` → an aware datetime; refuses the times a clock change skips
     or repeats."""
     if naive.tzinfo is not None:
+        check_supported_range(naive)
         return naive
+    check_supported_range(naive)  # before any arithmetic: year 1 or 9999 would overflow below
     tz = zoneinfo.ZoneInfo(tzname)
     aware = naive.replace(tzinfo=tz)
     if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:
@@ -286,6 +299,7 @@ def localise(naive: dt.datetime, tzname: str) -> dt.datetime:
     if aware.utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
         raise ValidationError(f"{naive:%H:%M on %d %b %Y} happens twice in {tzname} (the clocks go back): "
                               "choose another time.")
+    check_supported_range(aware)
     return aware
 
 
@@ -343,9 +357,6 @@ class CalendarFilterForm(forms.Form):
     account = AccountChoiceField(queryset=Account.objects.none(), required=False, empty_label="All accounts")
     executive = forms.ChoiceField(required=False, label="Executive")
 
-    # The calendar pages back and forth by months and weeks: keep well inside Python's dates.
-    FIRST_YEAR, LAST_YEAR = 1900, 2999
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.order_by("name")
@@ -354,7 +365,7 @@ class CalendarFilterForm(forms.Form):
         ]
 
     def clean_date(self):
+        # The calendar pages back and forth by months and weeks: keep well inside Python's dates.
         date = self.cleaned_data.get("date")
-        if date is not None and not self.FIRST_YEAR <= date.year <= self.LAST_YEAR:
-            raise ValidationError(f"Choose a date between the years {self.FIRST_YEAR} and {self.LAST_YEAR}.")
+        check_supported_range(date)
         return date

@@ -7,11 +7,15 @@ when the visit changes or is cancelled.
 """
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from keystone.dates import in_supported_range
 from plans.models import Visit
+
+logger = logging.getLogger(__name__)
 
 PRODID = "-//Keystone//Visits//EN"
 
@@ -88,11 +92,17 @@ def visits_calendar(visits, *, name: str, url_for=lambda visit: "", now: dt.date
     calendar.add("x-published-ttl", "PT1H")
     first = last = None
     for visit in visits:
+        if not (in_supported_range(visit.starts_at) and in_supported_range(visit.ends_at)):
+            # Only a row from before the services bounded the years (or written by hand) gets here. It
+            # cannot be shown in every zone; leaving it out keeps the feed working for all the others.
+            logger.warning("Visit %s of tenant %s is outside the supported years; left out of the feed.",
+                           visit.pk, visit.tenant_id)
+            continue
         calendar.add_component(visit_event(visit, url=url_for(visit), stamp=now))
         first = min(first or visit.starts_at, visit.starts_at)
         last = max(last or visit.ends_at, visit.ends_at)
     if first is not None:
-        # VTIMEZONE rules only for the years the feed spans, to keep it small.
+        # VTIMEZONE rules only for the years the feed spans (a year either side), to keep it small.
         calendar.add_missing_timezones(first_date=(first - dt.timedelta(days=366)).date(),
                                        last_date=(last + dt.timedelta(days=366)).date())
     return calendar.to_ical()

@@ -131,6 +131,9 @@ QUALIFICATION_CRITERIA = (
 
 
 class Opportunity(TenantModel):
+    # Money about the customer: shown only to those the money rule (accounts.access) lets see the account's.
+    MONEY_FIELDS = ("value", "must_get", "can_give", "walk_away")
+
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="opportunities")
     name = models.CharField(max_length=200)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PROSPECTING)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from keyplayers.models import KeyPlayer
+from keystone.dates import OUT_OF_RANGE, in_supported_range
 from plans.models import (
     CLOSED_STAGES,
     OPEN_ACTION_STATUSES,
@@ -549,6 +550,9 @@ def _check_visit(*, account: Account, starts_at, ends_at, timezone_name: str, pu
         errors["starts_at"] = "Give the start date and time."
     if ends_at is None or timezone.is_naive(ends_at):
         errors["ends_at"] = "Give the end date and time."
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if name not in errors and not in_supported_range(value):
+            errors[name] = OUT_OF_RANGE  # pages, the API and ICS feeds move it into far time zones
     if not errors.keys() & {"starts_at", "ends_at"}:
         if ends_at <= starts_at:
             errors["ends_at"] = "The visit must end after it starts."

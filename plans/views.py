@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.access import can_see_money, money_visible_expression
 from plans import calendar as cal
 from plans import selectors, services
 from plans.ics import visits_calendar
@@ -300,6 +301,8 @@ def opportunity_list(request):
     opportunities = selectors.opportunity_list(
         stage=stage or None, open_only=show in ("open", "mine") and not stage,
         owner_id=request.user.pk if show == "mine" else None, account_id=_int(request.GET.get("account")))
+    opportunities = opportunities.annotate(
+        money_visible=money_visible_expression(membership=request.membership, prefix="account__"))
     page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/opportunity_list.html", {
         "page": page, "stage": stage, "show": show, "stages": Stage.choices,
@@ -336,6 +339,7 @@ def _opportunity_page(request, opportunity, note_form, status=200, partial="note
         "opp": opportunity, "notes": notes, "note_form": note_form, "calls": calls,
         "team": selectors.opportunity_team(opportunity), "key_player_error": key_player_error,
         "account_url": account_detail_url(request, opportunity.account),
+        "money_visible": can_see_money(membership=request.membership, account=opportunity.account),
     }, partial=partial if request.method == "POST" else None)
     response.status_code = status
     return response
@@ -382,7 +386,8 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
 def opportunity_edit(request, opportunity_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
     initial = model_to_dict(opportunity, fields=[f for f in OpportunityForm.Meta.fields if f != "account"])
-    form = OpportunityForm(request.POST or None, initial=initial, with_account=False)
+    form = OpportunityForm(request.POST or None, initial=initial, with_account=False,
+                           with_money=can_see_money(membership=request.membership, account=opportunity.account))
     if request.method == "POST" and form.is_valid():
         try:
             services.opportunity_update(opportunity=opportunity, **form.cleaned_data)
@@ -653,6 +658,7 @@ def account(request, account_id):
     activity = selectors.account_activity(account=account)
     return render(request, "plans/account.html", {
         "account": account, "activity": activity, "today": timezone.localdate(),
+        "money_visible": can_see_money(membership=request.membership, account=account),
         "account_url": account_detail_url(request, account),
     })
 

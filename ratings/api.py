@@ -1,15 +1,15 @@
 """/api/v1/rating-policies/, ratings/, rating-snapshots/, contact-due/: thin over ratings.services and
 selectors, with the pages' rules: every member reads; admins write, preview and activate policies
-(anyone else gets the same 404 as for a missing object); revenue criteria in breakdowns are
-redacted unless the caller may see the account's financials (accounts.access)."""
+(anyone else gets the same 404 as for a missing object). Unless the caller may see the account's money
+(accounts.access, the money rule), money criteria in breakdowns are "hidden" and the score and every
+criterion's points are null, so the hidden part cannot be worked out by subtraction."""
 
 import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import BooleanField, Case, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import filters, serializers
@@ -17,8 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from accounts.access import financials_visible_filter
+from accounts.access import money_orderings, money_visible_expression
 from accounts.models import Account, AccountStatus, Rating
+from keystone.api_filters import StrictDjangoFilterBackend
+from keystone.dates import IsoDateTimeFilter, RFC3339DateTimeField
 from ratings import selectors, services
 from ratings.models import (
     POLICY_RANGES,
@@ -63,13 +65,6 @@ class NotFoundForRefusals:
         raise NotFound()
 
 
-def _financials_visible(membership, prefix=""):
-    if membership.sees_all_financials:
-        return Value(True, output_field=BooleanField())
-    return Case(When(financials_visible_filter(membership=membership, prefix=prefix), then=Value(True)),
-                default=Value(False), output_field=BooleanField())
-
-
 # --- Policies -----------------------------------------------------------------------------------
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -77,8 +72,8 @@ class PolicySerializer(serializers.ModelSerializer):
     field is optional; PATCH changes the draft."""
 
     criteria = serializers.JSONField(help_text=CRITERIA_HELP, required=False)
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
-    activated_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    activated_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = RatingPolicy
@@ -138,7 +133,7 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
     lookup_url_kwarg = "policy_id"
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictDjangoFilterBackend]
     filterset_class = PolicyFilter
 
     def scoped_queryset(self, queryset):
@@ -208,7 +203,8 @@ class AccountRatingSerializer(serializers.ModelSerializer):
     policy_version = serializers.SerializerMethodField()
     computed_at = serializers.SerializerMethodField()
     breakdown = serializers.SerializerMethodField(
-        help_text="{signal: [value, points]}; revenue criteria are \"hidden\" unless you may see the account's financials.")
+        help_text="{signal: [value, points]}. Unless you may see the account's money, money criteria (revenue, growth, "
+                  "pipeline) are [\"hidden\", null] and every criterion's points are null.")
     override = serializers.SerializerMethodField()
     next_contact_due = serializers.SerializerMethodField()
 
@@ -235,22 +231,23 @@ class AccountRatingSerializer(serializers.ModelSerializer):
         state = self._state(obj)
         return state.rating if state else None
 
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text=(
+        "Null until first computed, and where you may not see the account's money (it would reveal the hidden part).")))
     def get_score(self, obj):
         state = self._state(obj)
-        return None if state is None else f"{state.score:.2f}"
+        return None if state is None or not obj.financials_visible else f"{state.score:.2f}"
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_policy_version(self, obj):
         state = self._state(obj)
         return None if state is None else state.policy.version
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_computed_at(self, obj):
         state = self._state(obj)
-        return None if state is None else serializers.DateTimeField().to_representation(state.computed_at)
+        return None if state is None else RFC3339DateTimeField().to_representation(state.computed_at)
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(serializers.JSONField(allow_null=True))
     def get_breakdown(self, obj):
         state = self._state(obj)
         return None if state is None else _redacted(state.breakdown, obj.financials_visible)
@@ -260,12 +257,12 @@ class AccountRatingSerializer(serializers.ModelSerializer):
         override = self._override(obj)
         return None if override is None else OverrideSerializer(override).data
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_contact_due(self, obj):
         days = selectors.cadence_for(self.context["policy"], self.get_rating(obj))
         if not days or obj.last_contact_at is None:
             return None
-        return serializers.DateTimeField().to_representation(obj.last_contact_at + dt.timedelta(days=days))
+        return RFC3339DateTimeField().to_representation(obj.last_contact_at + dt.timedelta(days=days))
 
 
 class AccountRatingFilter(django_filters.FilterSet):
@@ -286,7 +283,7 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
     serializer_class = AccountRatingSerializer
     lookup_url_kwarg = "account_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = AccountRatingFilter
     ordering_fields = ["name", "rating", "last_contact_at"]
     ordering = ["name", "id"]
@@ -295,7 +292,7 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
         now = timezone.now()
         if self.action == "list":
             queryset = queryset.exclude(status=AccountStatus.DECLASSIFIED)
-        return queryset.annotate(financials_visible=_financials_visible(_membership(self.request))).prefetch_related(
+        return queryset.annotate(financials_visible=money_visible_expression(membership=_membership(self.request))).prefetch_related(
             Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
             Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
                      to_attr="open_overrides"))
@@ -308,11 +305,17 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
 
 class SnapshotSerializer(serializers.ModelSerializer):
     policy_version = serializers.IntegerField(source="policy.version", read_only=True)
+    score = serializers.SerializerMethodField()
     breakdown = serializers.SerializerMethodField()
 
     class Meta:
         model = RatingSnapshot
         fields = ["id", "account", "rating", "score", "policy_version", "breakdown", "computed_at"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text=(
+        "Null where you may not see the account's money.")))
+    def get_score(self, obj):
+        return f"{obj.score:.2f}" if obj.financials_visible else None
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_breakdown(self, obj):
@@ -322,7 +325,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 class SnapshotFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
     rating = django_filters.ChoiceFilter(choices=Rating.choices)
-    computed_after = django_filters.IsoDateTimeFilter(field_name="computed_at", lookup_expr="gte")
+    computed_after = IsoDateTimeFilter(field_name="computed_at", lookup_expr="gte")
 
     class Meta:
         model = RatingSnapshot
@@ -337,14 +340,17 @@ class RatingSnapshotViewSet(TenantReadOnlyViewSet):
     serializer_class = SnapshotSerializer
     lookup_url_kwarg = "snapshot_id"
     lookup_value_regex = r"\d+"
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [StrictDjangoFilterBackend, filters.OrderingFilter]
     filterset_class = SnapshotFilter
-    ordering_fields = ["computed_at", "score"]
     ordering = ["-computed_at", "-id"]
+
+    @property
+    def ordering_fields(self):
+        return ["computed_at", *money_orderings(getattr(self, "request", None), "score")]
 
     def scoped_queryset(self, queryset):
         return queryset.select_related("policy").annotate(
-            financials_visible=_financials_visible(_membership(self.request), prefix="account__"))
+            financials_visible=money_visible_expression(membership=_membership(self.request), prefix="account__"))
 
 
 # --- Contact cadence ----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class Signal:
     unit: str
     help: str
     categorical: bool = False
-    financial: bool = False  # visible only to those who may see the account's financials
+    financial: bool = False  # money: its value only for those who may see the account's money (accounts.access)
 
 
 SIGNALS: dict[str, Signal] = {s.name: s for s in (
@@ -59,7 +59,7 @@ SIGNALS: dict[str, Signal] = {s.name: s for s in (
     Signal("revenue_growth", "Revenue growth", "%",
            "Latest period's revenue against the period before, in per cent.", financial=True),
     Signal("pipeline", "Open pipeline", "value",
-           "Sum of the values of the account's open opportunities (not won or lost)."),
+           "Sum of the values of the account's open opportunities (not won or lost).", financial=True),
     Signal("days_since_contact", "Days since last contact", "days",
            "Whole days since the last logged call with the account."),
     Signal("keyplayer_coverage", "Key-player coverage", "%",

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.access import can_see_financials, financials_visible_filter
+from accounts.access import can_see_money, money_visible_expression, money_visible_filter
 from accounts.models import Account, AccountStatus, AccountTeamMember, FinancialPeriod
 from ratings.criteria import SIGNALS, describe_scoring, fmt
 from ratings.models import (
@@ -228,6 +228,9 @@ class RatingPanel:
     active_policy: RatingPolicy
     rows: list[BreakdownRow] = field(default_factory=list)
     financials_hidden: bool = False
+    # False when the member may not see the account's money: the score and every criterion's points are
+    # withheld too, or the hidden part would follow by subtraction (accounts.access, the money rule).
+    score_visible: bool = True
     next_contact_due: dt.datetime | None = None
     cadence_days: int | None = None
 
@@ -258,7 +261,7 @@ class RatingPanel:
     @property
     def band(self) -> str:
         """Why this letter: the threshold band the score falls in."""
-        if not self.state:
+        if not self.state or not self.score_visible:
             return ""
         policy = self.state.policy
         score, letter = fmt(self.state.score), self.state.rating
@@ -301,7 +304,8 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
     panel = RatingPanel(account=account, state=state, override=override_in_force(account_id=account.pk, now=now),
                         active_policy=policy_defaults_ensure())
     if state is not None:
-        sees_financials = can_see_financials(membership=membership, account=account)
+        sees_financials = can_see_money(membership=membership, account=account)
+        panel.score_visible = sees_financials
         total = state.policy.total_weight or 1
         for item in state.policy.criteria:
             name = item["signal"]
@@ -312,8 +316,9 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
             panel.rows.append(BreakdownRow(
                 signal=name, label=SIGNALS[name].label, help=SIGNALS[name].help,
                 value="hidden" if hidden else _format_value(name, value),
-                points=None if hidden else points, weight=item["weight"], share=round(100 * item["weight"] / total, 1),
-                contribution=None if hidden or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),
+                points=points if sees_financials else None, weight=item["weight"],
+                share=round(100 * item["weight"] / total, 1),
+                contribution=None if not sees_financials or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),
                 hidden=hidden, scoring=describe_scoring(item)))
     panel.cadence_days = cadence_for(panel.active_policy, panel.effective)
     if panel.cadence_days and account.last_contact_at:
@@ -343,13 +348,17 @@ def _in_force_q(now):
     return RatingOverride.objects.filter(account_id=OuterRef("pk"), cleared_at__isnull=True, expires_at__gt=now)
 
 
-def rated_accounts(*, rating: str = "", query: str = "", mine_of=None, now: dt.datetime | None = None) -> QuerySet:
+def rated_accounts(*, membership: Membership, rating: str = "", query: str = "", mine_of=None,
+                   now: dt.datetime | None = None) -> QuerySet:
     """Accounts with their effective rating, score, computed rating and override flag (annotations
-    computed in SQL, so a page of them is one query)."""
+    computed in SQL, so a page of them is one query). The score is null where the member may not see
+    the account's money (so the order within a letter reveals nothing either)."""
     now = now or timezone.now()
     state = AccountRating.objects.filter(account_id=OuterRef("pk"))
+    score = Case(When(Q(money_visible=True), then=Subquery(state.values("score")[:1])), default=None)
     qs = (Account.objects.exclude(status=AccountStatus.DECLASSIFIED).select_related("owner")
-          .annotate(score=Subquery(state.values("score")[:1]), computed_rating=Subquery(state.values("rating")[:1]),
+          .alias(money_visible=money_visible_expression(membership=membership))
+          .annotate(score=score, computed_rating=Subquery(state.values("rating")[:1]),
                     overridden=Exists(_in_force_q(now)),
                     override_until=Subquery(_in_force_q(now).values("expires_at")[:1])))
     if rating == "none":
@@ -364,10 +373,13 @@ def rated_accounts(*, rating: str = "", query: str = "", mine_of=None, now: dt.d
                        "name", "pk")
 
 
-def recent_changes(*, limit: int = 10) -> list[RatingSnapshot]:
-    """The latest rating changes of accounts still rated (not declassified, like the list)."""
+def recent_changes(*, membership: Membership, limit: int = 10) -> list[RatingSnapshot]:
+    """The latest rating changes of accounts still rated (not declassified, like the list);
+    `money_visible` says whether the member may see each one's score."""
     return list(RatingSnapshot.objects.select_related("account", "policy")
-                .exclude(account__status=AccountStatus.DECLASSIFIED).order_by("-computed_at", "-pk")[:limit])
+                .exclude(account__status=AccountStatus.DECLASSIFIED)
+                .annotate(money_visible=money_visible_expression(membership=membership, prefix="account__"))
+                .order_by("-computed_at", "-pk")[:limit])
 
 
 def overrides_in_force_map(*, now: dt.datetime | None = None) -> dict[int, RatingOverride]:
@@ -545,14 +557,18 @@ def visible_financial_account_ids(*, membership: Membership, account_ids) -> set
     ids = set(account_ids)
     if membership.sees_all_financials or not ids:
         return ids
-    return set(Account.objects.filter(pk__in=ids).filter(financials_visible_filter(membership=membership))
+    return set(Account.objects.filter(pk__in=ids).filter(money_visible_filter(membership=membership))
                .values_list("pk", flat=True))
 
 
 def redact_breakdown(breakdown: dict, visible: bool) -> dict:
+    """{signal: [value, points]} as a member may see it: without the account's money, money signals'
+    values are "hidden" and no criterion shows its points (else the hidden points follow by subtraction
+    from the others and the policy's weights)."""
     if visible:
         return breakdown
-    return {k: (["hidden", None] if SIGNALS.get(k) and SIGNALS[k].financial else v) for k, v in breakdown.items()}
+    return {k: (["hidden", None] if SIGNALS.get(k) and SIGNALS[k].financial else [(v or [None])[0], None])
+            for k, v in breakdown.items()}
 
 
 

@@ -53,7 +53,8 @@ def home(request):
     rating = request.GET.get("rating", "")
     query = request.GET.get("q", "").strip()
     mine = request.GET.get("mine") == "1"
-    accounts = selectors.rated_accounts(rating=rating, query=query, mine_of=request.user if mine else None)
+    accounts = selectors.rated_accounts(membership=request.membership, rating=rating, query=query,
+                                        mine_of=request.user if mine else None)
     page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     policy = services.policy_defaults_ensure()
     distribution = selectors.rating_distribution()
@@ -62,7 +63,7 @@ def home(request):
     context = {
         "page": page, "rating": rating, "q": query, "mine": mine, "ratings": RATINGS, "policy": policy,
         "dist": [(r, distribution[r], bands[r]) for r in RATINGS], "unrated": distribution[""],
-        "draft": selectors.policy_draft(), "recent": selectors.recent_changes(limit=8),
+        "draft": selectors.policy_draft(), "recent": selectors.recent_changes(membership=request.membership, limit=8),
     }
     return _render(request, "ratings/home.html", "list", context)
 
@@ -83,7 +84,8 @@ def _account_context(request, account, override_form=None):
     can_override = access.can_override(membership=request.membership, account=account)
     return {
         "account": account, "panel": panel, "history": history,
-        "chart": history_chart(history, policy=panel.active_policy),
+        # The score over time is money too where the member may not see the account's (accounts.access).
+        "chart": history_chart(history, policy=panel.active_policy) if panel.score_visible else None,
         "can_override": can_override,
         "override_form": override_form or (OverrideForm(tenant=request.tenant, initial={"rating": panel.computed or "B"})
                                            if can_override else None),

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from tenancy.models import ApiToken, Membership
+from tenancy.models import ApiToken, Invitation, Membership
 
 
 def require_admin(request) -> None:
@@ -21,6 +21,14 @@ def access_membership_by_id(*, request, membership_id: int) -> Membership:
     if membership is None:
         raise Http404("No such member.")
     return membership
+
+
+def access_invitation_by_id(*, request, invitation_id: int) -> Invitation:
+    require_admin(request)
+    invitation = Invitation.objects.filter(pk=invitation_id, accepted_at__isnull=True).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
 
 
 def access_api_token_by_id(*, request, token_id: int) -> ApiToken:

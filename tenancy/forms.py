@@ -4,7 +4,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
 
 from tenancy import throttle
-from tenancy.models import BriefingDelivery, Role
+from tenancy.models import BriefingDelivery, Role, validate_one_line
 
 
 def client_ip(request) -> str:
@@ -78,7 +78,7 @@ class ApiTokenForm(forms.Form):
 
 
 class TenantSettingsForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(max_length=120, validators=[validate_one_line])
     timezone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin. Visits default to it.")
     briefing_lead_hours = forms.IntegerField(min_value=1, max_value=24 * 14, label="Briefing lead time (hours)",
                                              help_text="How long before a visit its executives receive the briefing.")

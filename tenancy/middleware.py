@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
 from tenancy.context import tenant_context
@@ -90,4 +91,6 @@ class TenantMiddleware:
         response = self.get_response(request)
         if response.status_code >= 400:
             transaction.set_rollback(True)
+        # A tenant's pages, API answers and exports are for this user only: no shared or disk cache keeps them.
+        patch_cache_control(response, private=True, no_store=True)
         return response

@@ -1,5 +1,6 @@
 """Tenants, users, memberships and API tokens; the abstract base every tenant-owned model inherits."""
 
+import unicodedata
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -78,10 +79,17 @@ class BriefingDelivery(models.TextChoices):
     MORNING = "morning", "One morning digest: every visit whose window opens before the next morning"
 
 
+def validate_one_line(value):
+    """No line breaks, tabs or other control characters: the name goes into e-mail subjects, where a
+    line break is a header injection (Django then refuses to send anything)."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError("Use one line of text: no line breaks, tabs or control characters.", code="one_line")
+
+
 class Tenant(models.Model):
     """A vendor company sharing the deployment. Not itself tenant-owned: it is the tenant."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(max_length=50, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     briefing_lead_hours = models.PositiveSmallIntegerField(
@@ -161,6 +169,25 @@ class Membership(TenantModel):
     @property
     def sees_all_financials(self):
         return self.role in (Role.ADMIN, Role.EXECUTIVE)
+
+
+class Invitation(TenantModel):
+    """An invitation to join the tenant, waiting for the person to accept it. Until then the tenant sees
+    only the address and "invited": not whether the address has an account, nor the person's name.
+    Only the SHA-256 of the link's secret is stored."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key_hash = models.CharField(max_length=64)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key_hash"], name="invitation_tenant_hash_unique")]
+        indexes = [models.Index(fields=["tenant", "email", "accepted_at"], name="invitation_tenant_email_idx")]
+
+    def __str__(self):
+        return f"{self.email} (invited)"
 
 
 class ApiToken(TenantModel):

@@ -4,7 +4,8 @@
     EnableRowLevelSecurity("Account"),
 
 ENABLE + FORCE (so even the table owner is filtered) and one policy for reads and writes:
-rows are visible and writable only while `app.tenant_id` names their tenant. `nullif` because a
+rows are visible and writable only while `app.tenant_id` names their tenant (plus, for a table with a
+user column, a read-only policy for the user's own rows; see create_policies_sql). `nullif` because a
 pooled connection resets the setting to '' rather than unsetting it. On other databases it does
 nothing (the django-scopes layer still applies there).
 """
@@ -13,10 +14,25 @@ from django.db.migrations.operations.base import Operation
 
 TENANT_MATCH = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::bigint"
 POLICY_NAME = "tenant_isolation"
+USER_READ_POLICY_NAME = "own_rows_read"
 
 
 def _user_match(column: str) -> str:
     return f"{column} = nullif(current_setting('app.user_id', true), '')::bigint"
+
+
+def create_policies_sql(table: str, user_column: str | None) -> list[str]:
+    """The tenant policy for every command; with `user_column`, a second policy that lets the user *read*
+    (SELECT only) their own rows in any tenant. Two policies, not one `USING (tenant OR user)`: WITH CHECK
+    does not apply to DELETE, so a combined USING would let the user clause delete rows of other tenants."""
+    statements = [f"CREATE POLICY {POLICY_NAME} ON {table} FOR ALL USING ({TENANT_MATCH}) WITH CHECK ({TENANT_MATCH})"]
+    if user_column:
+        statements.append(f"CREATE POLICY {USER_READ_POLICY_NAME} ON {table} FOR SELECT USING ({_user_match(user_column)})")
+    return statements
+
+
+def drop_policies_sql(table: str) -> list[str]:
+    return [f"DROP POLICY IF EXISTS {name} ON {table}" for name in (POLICY_NAME, USER_READ_POLICY_NAME)]
 
 
 class EnableRowLevelSecurity(Operation):
@@ -24,8 +40,8 @@ class EnableRowLevelSecurity(Operation):
     reduces_to_sql = True
 
     def __init__(self, model_name: str, user_column: str | None = None):
-        # user_column: rows are also *readable* (never writable) by the user they belong to, so a
-        # user can list their own memberships across tenants before choosing one.
+        # user_column: rows are also *readable* (never writable or deletable) by the user they belong
+        # to, so a user can list their own memberships across tenants before choosing one.
         self.model_name = model_name
         self.user_column = user_column
 
@@ -43,18 +59,17 @@ class EnableRowLevelSecurity(Operation):
         if schema_editor.connection.vendor != "postgresql":
             return
         table = schema_editor.quote_name(self._table(app_label, to_state))
-        using = TENANT_MATCH if not self.user_column else f"({TENANT_MATCH}) OR ({_user_match(self.user_column)})"
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(
-            f"CREATE POLICY {POLICY_NAME} ON {table} USING ({using}) WITH CHECK ({TENANT_MATCH})"
-        )
+        for statement in create_policies_sql(table, self.user_column):
+            schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return
         table = schema_editor.quote_name(self._table(app_label, from_state))
-        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}")
+        for statement in drop_policies_sql(table):
+            schema_editor.execute(statement)
         schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
 

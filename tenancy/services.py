@@ -11,8 +11,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tenancy.context import tenant_context
-from tenancy.models import ApiToken, BriefingDelivery, Membership, Role, Tenant, User
-from tenancy.tokens import generate_token, hash_token
+from tenancy.models import ApiToken, BriefingDelivery, Invitation, Membership, Role, Tenant, User
+from tenancy.tokens import INVITATION_PREFIX, generate_token, hash_token
 
 
 @transaction.atomic
@@ -23,8 +23,9 @@ def tenant_create(*, name: str, slug: str, timezone_name: str = "UTC", admin_ema
     tenant.full_clean()
     tenant.save()
     if admin_email:
+        # The platform operator names the first admin: a member at once (no admin yet to see anything).
         with tenant_context(tenant.pk):
-            member_invite(tenant=tenant, email=admin_email, role=Role.ADMIN, invited_by=None, base_url=base_url)
+            _member_add_at_once(tenant=tenant, email=admin_email, role=Role.ADMIN, base_url=base_url)
     return tenant
 
 
@@ -32,43 +33,94 @@ def _admin_count() -> int:
     return Membership.objects.filter(role=Role.ADMIN).count()
 
 
-def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User | None, base_url: str) -> Membership:
-    """Adds a person to the tenant. Someone new gets an account and a link to choose a password."""
-    email = User.objects.normalize_email(email.strip()).lower()
+def _user_for(email: str) -> User:
+    """The account of this address; a new one (without a password yet) when there is none."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    return user
+
+
+def _normalised(email: str, role: str) -> str:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = User(email=email)
-            user.set_unusable_password()
-            user.full_clean()
-            user.save()
-        if Membership.objects.filter(user=user).exists():
-            raise ValidationError({"email": f"{email} is already a member of {tenant.name}."})
-        membership = Membership(tenant=tenant, user=user, role=role)
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+@transaction.atomic
+def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User | None, base_url: str) -> Invitation:
+    """Invites a person to the tenant: an invitation they accept from the link in the e-mail, never a
+    membership at once. Until they accept, the tenant sees the address and "invited" only — whether the
+    address already has an account, and the person's name, stay theirs. Someone without an account gets
+    one, and the e-mail asks them to choose a password first."""
+    email = _normalised(email, role)
+    if Membership.objects.filter(user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {tenant.name}."})
+    if Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).exists():
+        raise ValidationError({"email": f"{email} is already invited to {tenant.name}."})
+    user = _user_for(email)
+    raw = generate_token(tenant.pk, prefix=INVITATION_PREFIX)
+    invitation = Invitation(tenant=tenant, email=email, role=role, invited_by=invited_by, key_hash=hash_token(raw))
+    invitation.full_clean(exclude=["tenant"])
+    invitation.save()
+    needs_password = not user.has_usable_password()
+    accept_link = base_url + reverse("invitation_accept", kwargs={"token": raw})
+    transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, invited_by, base_url, accept_link))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invited person joins the tenant with the role they were invited to. Only the person whose
+    address was invited; the view answers 404 for anyone else, like for a wrong link."""
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError("This invitation is for another address.")
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None:
+        membership = Membership(tenant_id=locked.tenant_id, user=user, role=locked.role)
         membership.full_clean(exclude=["tenant"])
         membership.save()
-        # Someone who never chose a password (new, or invited before and removed) gets a link to
-        # choose one; someone who signs in already gets a link to the tenant.
-        needs_password = not user.has_usable_password()
-        transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, invited_by, base_url))
+    if locked.accepted_at is None:
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at", "updated_at"])
     return membership
 
 
-def _send_invitation(tenant, user, needs_password, invited_by, base_url):
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation) -> None:
+    if invitation.accepted_at is None:
+        invitation.delete()
+
+
+def _member_add_at_once(*, tenant: Tenant, email: str, role: str, base_url: str) -> Membership:
+    """Platform operators only (tenant_create): the first admin, a member at once."""
+    user = _user_for(_normalised(email, role))
+    membership = Membership(tenant=tenant, user=user, role=role)
+    membership.full_clean(exclude=["tenant"])
+    membership.save()
+    needs_password = not user.has_usable_password()
+    link = base_url + reverse("dashboard", kwargs={"tenant_slug": tenant.slug})
+    transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, None, base_url, link))
+    return membership
+
+
+def _send_invitation(tenant, user, needs_password, invited_by, base_url, link):
+    """Someone who never chose a password (new, or invited before and never signed in) gets a link to
+    choose one first; then `link` (accept the invitation, or open the tenant)."""
     inviter = invited_by.get_full_name() if invited_by else "The Keystone team"
+    body = f"{inviter} invited you to {tenant.name} on Keystone.\n\n"
     if needs_password:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
-        link = base_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-        body = (f"{inviter} invited you to {tenant.name} on Keystone.\n\n"
-                f"Choose your password here (the link works once):\n{link}\n\n"
-                f"Then sign in with {user.email}. Link expired or lost? Ask for a new one at\n"
-                f"{base_url}{reverse('password_reset')}")
-    else:
-        link = base_url + reverse("dashboard", kwargs={"tenant_slug": tenant.slug})
-        body = f"{inviter} added you to {tenant.name} on Keystone.\n\nOpen it here:\n{link}"
+        password_link = base_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+        body += (f"First choose your password here (the link works once):\n{password_link}\n\n"
+                 f"Then sign in with {user.email}. Link expired or lost? Ask for a new one at\n"
+                 f"{base_url}{reverse('password_reset')}\n\n")
+    body += f"Accept the invitation and open {tenant.name} here:\n{link}"
     send_mail(f"You're invited to {tenant.name} on Keystone", body, None, [user.email])
 
 

@@ -11,14 +11,23 @@ from django.utils import timezone
 from tenancy.models import ApiToken
 
 PREFIX = "ks"
+INVITATION_PREFIX = "inv"  # the same shape for invitation links: inv_<tenant id>_<secret>
 
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def generate_token(tenant_id: int) -> str:
-    return f"{PREFIX}_{tenant_id}_{secrets.token_urlsafe(32)}"
+def generate_token(tenant_id: int, *, prefix: str = PREFIX) -> str:
+    return f"{prefix}_{tenant_id}_{secrets.token_urlsafe(32)}"
+
+
+def tenant_id_of(raw: str, *, prefix: str) -> int | None:
+    """The tenant id a token of this shape names, or None when it is not one."""
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or parts[0] != prefix or not parts[1].isdigit() or len(parts[2]) < 20 or len(parts[1]) > 18:
+        return None
+    return int(parts[1])
 
 
 @dataclass(frozen=True)

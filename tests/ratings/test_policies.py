@@ -169,7 +169,7 @@ def test_preview_recompute_and_list_leave_declassified_accounts_out_and_mark_man
         result = services.ratings_recompute()
         assert result.accounts == 3
         assert not AccountRating.objects.filter(account=gone).exists()  # the recompute does not rate it
-        assert set(selectors.rated_accounts().values_list("pk", flat=True)) == {a.pk for a in movers}
+        assert set(selectors.rated_accounts(membership=admin_a.membership).values_list("pk", flat=True)) == {a.pk for a in movers}
         draft = services.policy_draft_save(by=admin_a.user, criteria=[
             {"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 20, "full_at": 60, "missing": 0}])
         preview = selectors.policy_preview(draft=draft, active=services.policy_defaults_ensure())

@@ -81,9 +81,9 @@ def test_why_panel_shows_points_and_hides_revenue_from_those_outside_the_team(vi
     seen_by_viewer = viewer_a.client.get(url).content.decode()
     assert "Why D?" in seen_by_viewer
     assert "Classification" in seen_by_viewer and "Strategic" in seen_by_viewer
-    assert "750,000" not in seen_by_viewer and "Revenue criteria are hidden" in seen_by_viewer
+    assert "750,000" not in seen_by_viewer and "Money criteria (revenue, growth, pipeline)" in seen_by_viewer
     seen_by_executive = executive_a.client.get(url).content.decode()
-    assert "750,000" in seen_by_executive and "Revenue criteria are hidden" not in seen_by_executive
+    assert "750,000" in seen_by_executive and "Money criteria" not in seen_by_executive
     TeamMemberFactory(account=account, user=viewer_a.user)
     assert "750,000" in viewer_a.client.get(url).content.decode()
 

@@ -125,3 +125,37 @@ def test_listing_my_tenants_inside_a_tenant_request_keeps_the_tenant(manager_a, 
                 assert cursor.fetchall() == []
                 cursor.execute("SELECT current_setting('app.tenant_id', true)")
                 assert cursor.fetchone()[0] == str(manager_a.tenant.pk)
+
+
+@postgres_only
+def test_policies_that_admit_a_user_by_app_user_id_only_read():
+    """Catalog: a clause on app.user_id appears only in SELECT policies, never in one that applies to
+    INSERT, UPDATE, DELETE or ALL (WITH CHECK does not cover DELETE)."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT c.relname, p.polname, p.polcmd
+            FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+            WHERE coalesce(pg_get_expr(p.polqual, p.polrelid), '') LIKE '%%app.user_id%%'
+               OR coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') LIKE '%%app.user_id%%'
+        """)
+        rows = cursor.fetchall()
+    assert ("tenancy_membership", "own_rows_read", "r") in rows
+    assert [row for row in rows if row[2] != "r"] == []
+
+
+@postgres_only
+def test_the_user_clause_cannot_delete_or_change_memberships_of_another_tenant(manager_a, tenant_b):
+    from tests.tenancy.factories import MembershipFactory
+
+    theirs = MembershipFactory(tenant=tenant_b, user=manager_a.user)
+    with tenant_context(manager_a.tenant.pk, user_id=manager_a.user.pk):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM tenancy_membership WHERE id = %s", [theirs.pk])
+            assert cursor.fetchone()[0] == 1  # reading one's own memberships is what the clause is for
+            cursor.execute("UPDATE tenancy_membership SET role = 'admin' WHERE id = %s", [theirs.pk])
+            assert cursor.rowcount == 0
+            cursor.execute("DELETE FROM tenancy_membership WHERE id = %s", [theirs.pk])
+            assert cursor.rowcount == 0
+    with tenant_context(tenant_b.pk):
+        assert Membership.objects.filter(pk=theirs.pk, role=theirs.role).exists()

@@ -12,7 +12,16 @@ def _token(member):
         return ApiToken.objects.filter(user=member.user).values_list("pk", flat=True).first()
 
 
+def _invitation(member):
+    from tenancy.services import member_invite
+
+    with member.scope():
+        return member_invite(tenant=member.tenant, email=f"walk-{member.user.pk}@example.com", role="viewer",
+                             invited_by=member.user, base_url="http://testserver").pk
+
+
 OBJECTS = {
     "membership_id": lambda member: member.membership.pk,
+    "invitation_id": _invitation,
     "token_id": _token,
 }
