@@ -118,12 +118,14 @@ LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
 # How many proxies in front of the app append to X-Forwarded-For (0: none, REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 
-# --- Cache (login throttling, debounce) -------------------------------------------------------
+# --- Cache (rate limits only; when it is down: docs/architecture.md) ------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts: a Redis that is gone must cost a request little (tenancy.throttle fails open).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {
         "default": {

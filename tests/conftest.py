@@ -28,7 +28,10 @@ def _require_postgres(django_db_setup, django_db_blocker):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from tenancy import throttle
+
     cache.clear()
+    throttle.reset()
     yield
 
 

@@ -1,0 +1,79 @@
+"""Throwaway servers for the fault tests: each test stops and starts servers of its own, never the
+shared PostgreSQL or Redis the rest of the suite uses. Every wait is bounded."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, seconds=20.0, step=0.1):
+    """Polls until predicate() is truthy; returns its last value (falsy after the deadline)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port; stop() and start() keep the port."""
+
+    def __init__(self, tmp_path):
+        self.port, self.dir, self.process = free_port(), tmp_path, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: _answers(self.port), 10), "the throwaway redis-server did not start"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        assert wait_for(lambda: not _answers(self.port), 5)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not shutil.which("redis-server"):
+        if os.environ.get("KEYSTONE_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is required for the fault tests")
+        pytest.skip("no redis-server binary")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """Django's cache on the test's own Redis (as in production), with production's short timeouts."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": redis_server.url,
+                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    from tenancy import throttle
+
+    throttle.reset()
+    yield redis_server
+    throttle.reset()
