@@ -30,6 +30,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(template_name="tenancy/password_reset_confirm.html"), name="password_reset_confirm"),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(template_name="tenancy/password_reset_complete.html"), name="password_reset_complete"),
     path("healthz", tenancy_views.healthz, name="healthz"),
+    path("healthz/ready", tenancy_views.healthz_ready, name="healthz_ready"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("keystone.api_urls")),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
@@ -39,3 +40,4 @@ urlpatterns = [
 ]
 
 handler404 = "keystone.errors.not_found"
+handler500 = "keystone.errors.server_error"

@@ -15,6 +15,11 @@ TENANT_MATCH = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::
 POLICY_NAME = "tenant_isolation"
 
 
+def platform_match(reader: str) -> str:
+    """The read clause of a table that platform code reads across tenants (tenancy.context.platform_read)."""
+    return f"current_setting('app.platform_read', true) = '{reader}'"
+
+
 def _user_match(column: str) -> str:
     return f"{column} = nullif(current_setting('app.user_id', true), '')::bigint"
 
@@ -23,14 +28,19 @@ class EnableRowLevelSecurity(Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, model_name: str, user_column: str | None = None):
+    def __init__(self, model_name: str, user_column: str | None = None, platform_reader: str | None = None):
         # user_column: rows are also *readable* (never writable) by the user they belong to, so a
         # user can list their own memberships across tenants before choosing one.
+        # platform_reader: rows are also visible (to read, lock and delete; never to insert or change,
+        # the WITH CHECK stays the tenant's) inside platform_read(<name>), e.g. the outbox sweep.
         self.model_name = model_name
         self.user_column = user_column
+        self.platform_reader = platform_reader
 
     def deconstruct(self):
         kwargs = {"user_column": self.user_column} if self.user_column else {}
+        if self.platform_reader:
+            kwargs["platform_reader"] = self.platform_reader
         return (self.__class__.__qualname__, [self.model_name], kwargs)
 
     def state_forwards(self, app_label, state):
@@ -44,6 +54,8 @@ class EnableRowLevelSecurity(Operation):
             return
         table = schema_editor.quote_name(self._table(app_label, to_state))
         using = TENANT_MATCH if not self.user_column else f"({TENANT_MATCH}) OR ({_user_match(self.user_column)})"
+        if self.platform_reader:
+            using = f"({using}) OR ({platform_match(self.platform_reader)})"
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         schema_editor.execute(

@@ -1,11 +1,14 @@
 """Throwaway servers for the fault tests: each test stops and starts servers of its own, never the
 shared PostgreSQL or Redis the rest of the suite uses. Every wait is bounded."""
 
+import logging
 import os
 import shutil
 import socket
 import subprocess
 import time
+
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,6 +27,24 @@ def wait_for(predicate, seconds=20.0, step=0.1):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(step)
+
+
+@contextmanager
+def warnings_of(logger_name: str):
+    """The messages of WARNING and above that `logger_name` logs in the block (whatever the root
+    logger's handlers are: Celery's worker setup replaces them)."""
+    messages = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler, logger = Collect(logging.WARNING), logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
 
 
 def _answers(port: int) -> bool:
@@ -77,3 +98,26 @@ def redis_cache(settings, redis_server):
     throttle.reset()
     yield redis_server
     throttle.reset()
+
+
+@pytest.fixture
+def redis_broker(redis_server):
+    """The Celery app publishes to (and live_worker consumes from) the test's own Redis, for real
+    (not eagerly)."""
+    from keystone.celery import app
+    from tenancy import outbox
+
+    def use(url):
+        if app._pool is not None:
+            app._pool.force_close_all()
+            app._pool = None
+        app.amqp._producer_pool = None
+        app.conf.broker_url = url
+
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    use(redis_server.url)
+    app.conf.task_always_eager = False
+    yield redis_server
+    use(saved[0])
+    app.conf.task_always_eager = saved[1]
+    outbox.broker_retry_now()

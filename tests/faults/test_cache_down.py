@@ -31,6 +31,11 @@ def test_login_works_and_is_still_throttled_while_the_cache_is_down(redis_cache,
     assert "Cache unreachable" in caplog.text
     assert throttle.fallback_stats()["fallbacks"] > 0
 
+    live, ready = Client().get("/healthz"), Client().get("/healthz/ready")
+    assert (live.status_code, live.json()["status"]) == (200, "ok")
+    assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
+    assert ready.json()["checks"]["cache"].startswith("error")
+
     # Never "locked in" either: the per-process fallback still counts failures and locks out.
     other = make_member(tenant_a)
     for _ in range(5):
