@@ -202,12 +202,13 @@ def run_once(tenant_id: int, message_id: int, run):
         started = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True, failed_at__isnull=True).update(
             started_at=Now(), attempts=F("attempts") + 1)
     if not started:
-        log.info("Outbox message #%s is already done (or gone): nothing to run.", message_id)
+        log.info("Outbox message #%s was run already (or is gone): nothing to run.", message_id)
         return None
     try:
         with tenant_context(tenant_id):
             if not OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(done_at=Now()):
-                return None  # another delivery ran it meanwhile
+                log.info("Outbox message #%s was run by another delivery meanwhile: nothing to run.", message_id)
+                return None
             return run()
     except Exception as exc:
         _record_failure(tenant_id, message_id, exc)

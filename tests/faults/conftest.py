@@ -4,8 +4,10 @@ shared PostgreSQL or Redis the rest of the suite uses. Every wait is bounded."""
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 
 from contextlib import contextmanager
@@ -121,3 +123,55 @@ def redis_broker(redis_server):
     use(saved[0])
     app.conf.task_always_eager = saved[1]
     outbox.broker_retry_now()
+
+
+class WorkerProcess:
+    """A real `celery worker` (prefork pool) in a process of its own, on the test's broker and database."""
+
+    def __init__(self, broker_url: str, database_url: str, concurrency: int, log_path):
+        import uuid
+
+        self.name = f"fault-{uuid.uuid4().hex[:8]}@test"
+        self.log_path = log_path
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.test_settings", "REDIS_URL": broker_url,
+               "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+        self.process = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), "celery"), "-A", "keystone", "worker", "-P", "prefork",
+             "-c", str(concurrency), "-n", self.name, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+            env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log(self) -> str:
+        return open(self.log_path, encoding="utf-8", errors="replace").read()
+
+    def children(self) -> list[int]:
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as handle:
+            return [int(pid) for pid in handle.read().split()]
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own session: the worker and its pool only
+            self.process.wait(10)
+
+
+@pytest.fixture
+def worker_process(tmp_path):
+    """Starts workers; each is killed at the end of the test whatever happens."""
+    from django.db import connection
+
+    started = []
+    params = connection.settings_dict
+    database_url = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+
+    def start(broker_url, concurrency=1, database_url=database_url):
+        from tenancy.models import Heartbeat
+
+        worker = WorkerProcess(broker_url, database_url, concurrency, tmp_path / f"worker-{len(started)}.log")
+        started.append(worker)
+        ready = wait_for(lambda: worker.process.poll() is not None
+                         or Heartbeat.objects.filter(name=worker.name).exists(), 60, 0.3)
+        assert ready and worker.process.poll() is None, worker.log()[-3000:]
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
