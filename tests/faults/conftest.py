@@ -163,15 +163,87 @@ def worker_process(tmp_path):
     database_url = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
 
     def start(broker_url, concurrency=1, database_url=database_url):
-        from tenancy.models import Heartbeat
-
         worker = WorkerProcess(broker_url, database_url, concurrency, tmp_path / f"worker-{len(started)}.log")
         started.append(worker)
-        ready = wait_for(lambda: worker.process.poll() is not None
-                         or Heartbeat.objects.filter(name=worker.name).exists(), 60, 0.3)
+        ready = wait_for(lambda: worker.process.poll() is not None or f"{worker.name} ready." in worker.log(), 60, 0.3)
         assert ready and worker.process.poll() is None, worker.log()[-3000:]
         return worker
 
     yield start
     for worker in started:
         worker.stop()
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster (as scripts/with-services makes one): initdb, start, stop, restart.
+    As root, the server runs as the 'postgres' system user."""
+
+    def __init__(self):
+        import glob
+        import tempfile
+
+        bindir = ""
+        if shutil.which("pg_config"):
+            bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+        if not os.path.exists(os.path.join(bindir, "initdb")):
+            candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
+            bindir = candidates[-1] if candidates else ""
+        if not bindir or not os.path.exists(os.path.join(bindir, "initdb")):
+            pytest.skip("no PostgreSQL server binaries for a throwaway cluster")
+        self.bindir, self.port = bindir, free_port()
+        self.dir = tempfile.mkdtemp(prefix="keystone-pg-fault-")
+        self.run_as = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+        self._pg("initdb", "-D", f"{self.dir}/data", "-U", "postgres", "-A", "trust", "--no-sync")
+
+    def _pg(self, tool, *args):
+        subprocess.run([*self.run_as, os.path.join(self.bindir, tool), *args], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def url(self, user="keystone_owner", dbname="keystone"):
+        return f"postgres://{user}@127.0.0.1:{self.port}/{dbname}"
+
+    def start(self):
+        self._pg("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/server.log", "-w", "-t", "30", "-o",
+                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                 "-c synchronous_commit=off -c full_page_writes=off", "start")
+
+    def stop(self, mode="fast"):
+        self._pg("pg_ctl", "-D", f"{self.dir}/data", "-m", mode, "-w", "-t", "30", "stop")
+
+    def psql(self, sql, dbname="postgres", user="postgres"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-v", "ON_ERROR_STOP=1", "-q",
+                        "-c", sql, dbname], check=True, timeout=60, stdout=subprocess.DEVNULL)
+
+    def destroy(self):
+        try:
+            self.stop("immediate")
+        except subprocess.SubprocessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_cluster():
+    """A throwaway cluster with the suite's roles and a `keystone` database holding the test database's
+    schema (copied with pg_dump: quicker than running every migration again)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        cluster.psql("CREATE ROLE keystone_owner LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS")
+        cluster.psql("CREATE DATABASE keystone OWNER keystone_owner")
+        params = connection.settings_dict
+        schema = subprocess.run(["pg_dump", "--schema-only", "-h", params["HOST"] or "127.0.0.1", "-p",
+                                 str(params["PORT"] or 5432), "-U", params["USER"], params["NAME"]],
+                                check=True, capture_output=True, timeout=60).stdout
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-v", "ON_ERROR_STOP=1",
+                        "-q", "keystone"], input=schema, check=True, timeout=60, stdout=subprocess.DEVNULL)
+        yield cluster
+    finally:
+        cluster.destroy()

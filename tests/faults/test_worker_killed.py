@@ -28,8 +28,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 def _waiting_on_the_recompute_lock(observer) -> int:
     """How many database sessions wait for the tenant's recompute advisory lock."""
-    return observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                            "AND classid = %s", [LOCK_CLASS]).fetchone()[0]
+    return observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = %s "
+                            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                            [LOCK_CLASS]).fetchone()[0]
 
 
 def _waiting_on_any_lock(observer) -> int:
