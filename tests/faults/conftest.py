@@ -1,5 +1,9 @@
 """Throwaway servers for the fault tests: each test stops and starts servers of its own, never the
-shared PostgreSQL or Redis the rest of the suite uses. Every wait is bounded."""
+shared PostgreSQL or Redis the rest of the suite uses. Every wait is bounded, and each test as a whole
+is stopped after FAULT_TEST_SECONDS (the servers it started are stopped by their fixtures).
+
+    make test PYTEST_ARGS="-m faults"        only these;  -m "not faults"  all but these
+"""
 
 import logging
 import os
@@ -8,11 +12,43 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from contextlib import contextmanager
 
 import pytest
+
+
+FAULT_TEST_SECONDS = 240
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/faults/" in str(item.path):
+            item.add_marker(pytest.mark.faults)
+
+
+class FaultTestTimeout(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _bounded_in_time():
+    """A fault test that hangs (a server that never answers, a lock never released) fails instead."""
+    def expire(signum, frame):
+        raise FaultTestTimeout(f"fault test still running after {FAULT_TEST_SECONDS} s")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(FAULT_TEST_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def free_port() -> int:
