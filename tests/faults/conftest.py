@@ -142,13 +142,16 @@ def redis_cache(settings, redis_server):
 def redis_broker(redis_server):
     """The Celery app publishes to (and live_worker consumes from) the test's own Redis, for real
     (not eagerly)."""
+    from kombu import pools
+
     from keystone.celery import app
     from tenancy import outbox
 
     def use(url):
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # kombu keeps its connection and producer pools in global registries keyed by connection:
+        # clear them (closing a pool but leaving it registered would hand it out closed later).
+        pools.reset()
+        app._pool = None
         app.amqp._producer_pool = None
         app.conf.broker_url = url
 
