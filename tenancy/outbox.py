@@ -31,8 +31,6 @@ down (or a message the broker loses) never loses it.
 
 import datetime as dt
 import logging
-import threading
-import time
 from itertools import groupby
 
 from django.conf import settings
@@ -41,6 +39,7 @@ from django.db.models import F, Min, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from tenancy.breaker import Breaker
 from tenancy.context import TenantRequired, active_tenant_id, platform_read, tenant_context
 from tenancy.models import OutboxMessage
 
@@ -48,10 +47,10 @@ log = logging.getLogger(__name__)
 
 OUTBOX_KWARG = "_outbox"
 BROKER_RETRY_SECONDS = 10
-WARN_EVERY_SECONDS = 60
 
-_lock = threading.Lock()
-_broker = {"down_until": 0.0, "warned_at": -WARN_EVERY_SECONDS}
+_broker = Breaker("broker", retry_seconds=BROKER_RETRY_SECONDS, log=log,
+                  message="Broker unreachable (%s) sending %s #%s: kept in the outbox, the sweep sends it when the "
+                          "broker is back.")
 
 
 def _setting(name: str, default: int) -> int:
@@ -103,33 +102,20 @@ def _record(task_name, tenant_id, args, kwargs, dedupe_key, countdown) -> tuple[
 
 def broker_retry_now() -> None:
     """Forget a recent broker failure: the next send tries the broker again (tests; after an outage)."""
-    with _lock:
-        _broker.update(down_until=0.0, warned_at=-WARN_EVERY_SECONDS)
-
-
-def _broker_failed(exc: Exception, what: str) -> None:
-    now = time.monotonic()
-    with _lock:
-        _broker["down_until"] = now + BROKER_RETRY_SECONDS
-        warn = now - _broker["warned_at"] >= WARN_EVERY_SECONDS
-        if warn:
-            _broker["warned_at"] = now
-    if warn:
-        log.warning("Broker unreachable (%s: %s) sending %s: kept in the outbox, the sweep sends it when the "
-                    "broker is back.", exc.__class__.__name__, exc, what)
+    _broker.reset()
 
 
 def _publish(tenant_id: int, message_id: int, task_name: str, args: list, kwargs: dict, countdown: int = 0) -> bool:
     """Hands one message to the broker; False (and logged) when the broker does not take it."""
     from kombu.exceptions import OperationalError as BrokerError
 
-    if time.monotonic() < _broker["down_until"]:
+    if not _broker.closed():
         return False  # failed a moment ago: no request waits for it again, the sweep will send
     try:
         _task(task_name).apply_async(args=[tenant_id, *args], kwargs={**kwargs, OUTBOX_KWARG: message_id},
                                      countdown=countdown or None, retry=False)
     except (BrokerError, ConnectionError, OSError) as exc:
-        _broker_failed(exc, f"{task_name} #{message_id}")
+        _broker.failed(exc, task_name, message_id)
         return False
     return True
 

@@ -14,59 +14,44 @@ down or unreachable Redis costs each request nothing.
 """
 
 import logging
-import threading
-import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 
+from tenancy.breaker import Breaker
+
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5
-WARN_EVERY_SECONDS = 60
 
 _fallback = LocMemCache("keystone-throttle-fallback", {"MAX_ENTRIES": 10_000})
-_lock = threading.Lock()
-_state = {"down_until": 0.0, "warned_at": -WARN_EVERY_SECONDS, "fallbacks": 0, "last_error": ""}
+_breaker = Breaker("cache", retry_seconds=RETRY_SECONDS, log=log,
+                   message="Cache unreachable (%s, in %s): rate limits count in this process until it answers again.")
+_stats = {"fallbacks": 0}
 
 
 def fallback_stats() -> dict:
     """This process's count of cache calls answered by the fallback, and the last cache error."""
-    with _lock:
-        return {"fallbacks": _state["fallbacks"], "last_error": _state["last_error"]}
+    return {"fallbacks": _stats["fallbacks"], "last_error": _breaker.last_error}
 
 
 def reset() -> None:
     """Forget the fallback's counts and try the shared cache again at once (tests, an operator's shell)."""
-    with _lock:
-        _fallback.clear()
-        _state.update(down_until=0.0, warned_at=-WARN_EVERY_SECONDS, fallbacks=0, last_error="")
-
-
-def _cache_failed(method: str, exc: Exception) -> None:
-    now = time.monotonic()
-    with _lock:
-        _state["down_until"] = now + RETRY_SECONDS
-        _state["last_error"] = f"{exc.__class__.__name__}: {exc}"
-        warn = now - _state["warned_at"] >= WARN_EVERY_SECONDS
-        if warn:
-            _state["warned_at"] = now
-    if warn:
-        log.warning("Cache unreachable (%s in %s): rate limits count in this process until it answers again.",
-                    exc.__class__.__name__, method, exc_info=exc)
+    _fallback.clear()
+    _breaker.reset()
+    _stats["fallbacks"] = 0
 
 
 def _call(method: str, *args, **kwargs):
-    if time.monotonic() >= _state["down_until"]:
+    if _breaker.closed():
         try:
             return getattr(cache, method)(*args, **kwargs)
         except ValueError:  # incr of a missing key: an answer, not an outage
             raise
         except Exception as exc:  # noqa: BLE001 — whatever the backend raises when its server is gone
-            _cache_failed(method, exc)
-    with _lock:
-        _state["fallbacks"] += 1
+            _breaker.failed(exc, method)
+    _stats["fallbacks"] += 1
     return getattr(_fallback, method)(*args, **kwargs)
 
 
