@@ -6,8 +6,8 @@ key players should refresh that account's rating soon. We listen to post_save / 
 models (assessments included: hierarchy's assessment_recorded comes after commit, too late to record
 the recompute in the write's own transaction). Each receiver only calls services.recompute_account_soon(),
 which records one debounced recompute of that account in the outbox, in the same transaction, sent
-after it commits — no business logic runs in a receiver, and a rolled-back change queues nothing. Models that do not exist (an app not installed yet)
-are simply not connected.
+after it commits — no business logic runs in a receiver, and a rolled-back change queues nothing.
+Models that do not exist (an app not installed yet) are simply not connected.
 """
 
 from django.apps import AppConfig

@@ -14,11 +14,9 @@ import subprocess
 import sys
 import threading
 import time
-
 from contextlib import contextmanager
 
 import pytest
-
 
 FAULT_TEST_SECONDS = 240
 
@@ -199,7 +197,8 @@ def worker_process(tmp_path):
 
     started = []
     params = connection.settings_dict
-    database_url = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+    database_url = (f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+                    f"/{params['NAME']}")
 
     def start(broker_url, concurrency=1, database_url=database_url):
         worker = WorkerProcess(broker_url, database_url, concurrency, tmp_path / f"worker-{len(started)}.log")

@@ -28,8 +28,8 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 def _waiting_on_the_recompute_lock(observer) -> int:
     """How many database sessions wait for the tenant's recompute advisory lock."""
-    return observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = %s "
-                            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    return observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                            "AND classid = %s AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                             [LOCK_CLASS]).fetchone()[0]
 
 
