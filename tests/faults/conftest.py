@@ -169,7 +169,7 @@ class WorkerProcess:
         import uuid
 
         self.name = f"fault-{uuid.uuid4().hex[:8]}@test"
-        self.log_path = log_path
+        self.log_path, self.database_url = log_path, database_url
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.test_settings", "REDIS_URL": broker_url,
                "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
         self.process = subprocess.Popen(

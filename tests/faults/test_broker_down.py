@@ -1,6 +1,7 @@
-"""Fault: the broker's Redis stops mid-test. A manager still records an assessment; the recompute it
-starts is kept in the outbox (same transaction); when Redis is back the sweep sends it, a real worker
-runs it, the rating changes, and sweeping again sends nothing twice."""
+"""Fault: Redis (cache and broker, as in production) stops mid-test. A manager still logs in and records
+an assessment; the recompute it starts is kept in the outbox (same transaction); /healthz stays live
+while /healthz/ready says degraded; when Redis is back the sweep sends it, a real worker runs it, the
+rating changes, and sweeping again sends nothing twice."""
 
 import time
 
@@ -29,7 +30,7 @@ def _rating(tenant, account):
 
 
 def test_an_assessment_recorded_while_the_broker_is_down_reaches_the_rating_when_it_is_back(
-        redis_broker, live_worker, manager_a, settings):
+        redis_broker, redis_cache, live_worker, manager_a, settings):
     settings.RATINGS_DEBOUNCE_SECONDS = 0
     tenant = manager_a.tenant
     account = AccountFactory(tenant=tenant)
@@ -41,9 +42,12 @@ def test_an_assessment_recorded_while_the_broker_is_down_reaches_the_rating_when
     assert _rating(tenant, account) == "D"
 
     redis_broker.stop()
+    browser = Client()
+    login = browser.post("/login/", {"username": manager_a.user.email, "password": "pass-word-123"})
+    assert login.status_code == 302  # the login throttle fails open
     with warnings_of("tenancy.outbox") as logged:
         started = time.monotonic()
-        response = manager_a.client.post(manager_a.url(f"hierarchy/relationships/{relationship.pk}/assess/"),
+        response = browser.post(manager_a.url(f"hierarchy/relationships/{relationship.pk}/assess/"),
                                          {"level": 5, "evidence": "Plans the roadmap with us"})
         elapsed = time.monotonic() - started
     assert response.status_code == 302, response.content[:300]
@@ -58,6 +62,7 @@ def test_an_assessment_recorded_while_the_broker_is_down_reaches_the_rating_when
     assert (live.status_code, live.json()["status"]) == (200, "ok")  # live: keep serving
     assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
     assert ready.json()["checks"]["broker"].startswith("error")
+    assert ready.json()["checks"]["cache"].startswith("error")
     assert ready.json()["details"]["outbox"]["oldest_waiting"] is not None
 
     redis_broker.start()
