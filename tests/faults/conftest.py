@@ -170,8 +170,9 @@ class WorkerProcess:
 
         self.name = f"fault-{uuid.uuid4().hex[:8]}@test"
         self.log_path, self.database_url = log_path, database_url
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.test_settings", "REDIS_URL": broker_url,
-               "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+        # The production settings module (test_settings makes every task eager, retries included).
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.settings", "KEYSTONE_TESTING": "1",
+               "REDIS_URL": broker_url, "DATABASE_URL": database_url, "KEYSTONE_VAR_DIR": str(log_path.parent)}
         self.process = subprocess.Popen(
             [os.path.join(os.path.dirname(sys.executable), "celery"), "-A", "keystone", "worker", "-P", "prefork",
              "-c", str(concurrency), "-n", self.name, "--without-gossip", "--without-mingle", "--loglevel=INFO"],

@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 def test_worker_and_beat_heartbeats_and_a_dead_worker_shows(redis_broker, worker_process, admin_a, settings,
                                                              tmp_path):
     worker = worker_process(redis_broker.url)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.test_settings", "REDIS_URL": redis_broker.url,
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.settings", "KEYSTONE_TESTING": "1",
+           "REDIS_URL": redis_broker.url,
            "DATABASE_URL": worker.database_url, "KEYSTONE_VAR_DIR": str(tmp_path)}
     beat = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "celery"), "-A", "keystone", "beat",
                              "--loglevel=INFO"], env=env, stdout=open(tmp_path / "beat.log", "wb"),
