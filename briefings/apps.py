@@ -18,7 +18,7 @@ def _visit_changed(sender, tenant_id, visit_id, **kwargs):
     from briefings.tasks import deliver_due_task
 
     try:
-        deliver_due_task.delay(tenant_id)
+        deliver_due_task.apply_async((tenant_id,), retry=False)  # a broker that is down fails fast here
     except Exception:  # noqa: BLE001 — the beat run catches up; a visit change must not fail for this
         import logging
 

@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from hierarchy.forms import (
     SurveySendForm,
 )
 from hierarchy.models import Source, SurveyInvitation
+from tenancy import throttle
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import client_ip
@@ -305,17 +305,9 @@ def level_edit(request, level_id):
 # --- Public customer survey (no login; the token names the tenant) ------------------------------------
 
 def _rate_limited(request) -> bool:
-    limit = int(getattr(settings, "HIERARCHY_SURVEY_RATE_LIMIT", 30))
-    window = int(getattr(settings, "HIERARCHY_SURVEY_RATE_WINDOW_SECONDS", 600))
-    key = f"hierarchy-survey-rate:{client_ip(request)}"
-    if cache.add(key, 1, window):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, window)
-        return False
-    return count > limit
+    return throttle.rate_limited(f"hierarchy-survey:{client_ip(request)}",
+                                 limit=int(getattr(settings, "HIERARCHY_SURVEY_RATE_LIMIT", 30)),
+                                 window=int(getattr(settings, "HIERARCHY_SURVEY_RATE_WINDOW_SECONDS", 600)))
 
 
 # reason: (status, title, text, whether to add "Nothing has been recorded.")

@@ -122,12 +122,14 @@ LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
 # How many proxies in front of the app append to X-Forwarded-For (0: none, REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 
-# --- Cache (login throttling, debounce) -------------------------------------------------------
+# --- Cache (rate limits only; when it is down: docs/architecture.md) ------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short timeouts: a Redis that is gone must cost a request little (tenancy.throttle fails open).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {
         "default": {
@@ -189,7 +191,7 @@ PERMISSIONS_POLICY = ("accelerometer=(), camera=(), display-capture=(), geolocat
 if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/ready)?$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000"))
@@ -279,11 +281,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefings.send_briefing_digests",
         "schedule": crontab(minute="*/15"),
     },
+    # Work that writes recorded in the outbox and the broker never got (it was down), or lost.
+    "outbox-sweep": {
+        "task": "tenancy.outbox_sweep",
+        "schedule": 60,
+    },
     "clear-expired-sessions": {
         "task": "tenancy.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
     },
 }
+
+# Outbox (tenancy.outbox): a message sent this long ago and not done is sent again (the broker lost it;
+# longer than a debounce plus a recompute); one that failed this often is given up; done ones kept a week.
+OUTBOX_REDELIVER_AFTER_SECONDS = int(env_str("OUTBOX_REDELIVER_AFTER_SECONDS", "600"))
+OUTBOX_MAX_ATTEMPTS = 5
+OUTBOX_KEEP_DAYS = 7
+# Readiness (tenancy.health): a worker or beat silent this long, or an outbox message waiting this long, is
+# reported as degraded (and shown on the admin's Settings page).
+HEALTH_HEARTBEAT_STALE_SECONDS = 3 * 60
+HEALTH_OUTBOX_STALE_SECONDS = 5 * 60
 
 # --- Hierarchy ------------------------------------------------------------------------------
 # The roll-up's "level by buying role" takes the roles from keyplayers, which sits above hierarchy

@@ -32,6 +32,7 @@ urlpatterns = [
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(template_name="tenancy/password_reset_complete.html"), name="password_reset_complete"),
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("healthz/ready", tenancy_views.healthz_ready, name="healthz_ready"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("keystone.api_urls")),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
@@ -41,3 +42,4 @@ urlpatterns = [
 ]
 
 handler404 = "keystone.errors.not_found"
+handler500 = "keystone.errors.server_error"

@@ -2,12 +2,12 @@
 
 Why signals here: the apps ratings reads (accounts, hierarchy, keyplayers, plans) sit below it and must
 never import it, yet a change to an account's assessments, call reports, financials, opportunities or
-key players should refresh that account's rating soon. hierarchy already announces recorded assessments
-(hierarchy.signals.assessment_recorded, sent after commit); for the other models we listen to
-post_save / post_delete. Each receiver only calls services.recompute_account_soon(), which queues one
-debounced recompute of that account after the transaction commits — no business logic runs in a
-receiver, and a rolled-back change queues nothing. Models that do not exist (an app not installed yet)
-are simply not connected.
+key players should refresh that account's rating soon. We listen to post_save / post_delete of those
+models (assessments included: hierarchy's assessment_recorded comes after commit, too late to record
+the recompute in the write's own transaction). Each receiver only calls services.recompute_account_soon(),
+which records one debounced recompute of that account in the outbox, in the same transaction, sent
+after it commits — no business logic runs in a receiver, and a rolled-back change queues nothing.
+Models that do not exist (an app not installed yet) are simply not connected.
 """
 
 from django.apps import AppConfig
@@ -19,6 +19,7 @@ WATCHED = (
     "plans.CallReport",
     "plans.Opportunity",
     "keyplayers.KeyPlayer",
+    "hierarchy.Assessment",
 )
 
 
@@ -39,20 +40,12 @@ def _row_changed(sender, instance, raw=False, **kwargs):
     _queue(instance.tenant_id, account_id)
 
 
-def _assessment_recorded(sender, tenant_id=None, account_id=None, **kwargs):
-    # Sent after commit already; recompute_account_soon's on_commit then runs at once.
-    _queue(tenant_id, account_id)
-
-
 class RatingsConfig(AppConfig):
     name = "ratings"
 
     def ready(self):
         from django.apps import apps
 
-        from hierarchy.signals import assessment_recorded
-
-        assessment_recorded.connect(_assessment_recorded, dispatch_uid="ratings.assessment_recorded")
         for label in WATCHED:
             try:
                 model = apps.get_model(label)

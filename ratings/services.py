@@ -7,7 +7,8 @@
   recompute clear them and put the computed rating back on Account.rating; until then the reads that
   look at the override itself already ignore an ended one, but the stored Account.rating does not).
 - Declassification: declassification_decide.
-- Triggers: recompute_account_soon — debounced, after commit (called by ratings.apps receivers).
+- Triggers: recompute_account_soon — debounced, recorded in the outbox, sent after commit (called by
+  ratings.apps receivers); ratings_recompute_soon and policy_activate for the whole tenant.
 """
 
 import datetime as dt
@@ -15,7 +16,6 @@ import logging
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, OuterRef, Subquery, Value
@@ -37,6 +37,7 @@ from ratings.models import (
 from ratings.scoring import breakdown_sql, scored_select
 from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
 from tenancy.context import current_tenant_id
+from tenancy.outbox import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,18 @@ LOCK_CLASS = 0x5241  # first key of pg_advisory_xact_lock(int, int): "ratings"; 
 MAX_OVERRIDE_DAYS = 366
 
 
-def _after_commit(enqueue) -> None:
-    """Queue a task once the transaction has committed. A broker that is down must not turn a change
-    that is already saved into an error page: the failure is logged and the nightly run catches up."""
-    transaction.on_commit(enqueue, robust=True)
+RECOMPUTE_TASK = "ratings.recompute_ratings"
+
+
+def _recompute_on_commit(tenant_id: int, account_id: int | None = None, *, countdown: int = 0) -> None:
+    """Record a recompute in this transaction (tenancy.outbox): sent after commit, and by the outbox
+    sweep if the broker is down then, so a saved change always reaches the rating within minutes. One
+    waiting recompute per account (or per tenant): later changes join it until it starts."""
+    if account_id is None:
+        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, dedupe_key="ratings.recompute:tenant")
+    else:
+        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, account_id, dedupe_key=f"ratings.recompute:account:{account_id}",
+                          countdown=countdown)
 
 
 # --- Policies -----------------------------------------------------------------------------------
@@ -124,8 +133,6 @@ def policy_draft_save(*, by, draft: RatingPolicy | None = None, **fields) -> Rat
 def policy_activate(*, policy: RatingPolicy, by) -> RatingPolicy:
     """Makes the draft the active version (the previous one is retired and stays readable) and
     recomputes every account's rating after commit."""
-    from ratings.tasks import recompute_ratings_task
-
     policy = RatingPolicy.objects.select_for_update().get(pk=policy.pk)
     if not policy.is_draft:
         raise ValidationError(f"Version {policy.version} is {policy.get_status_display().lower()}, not a draft: "
@@ -136,7 +143,7 @@ def policy_activate(*, policy: RatingPolicy, by) -> RatingPolicy:
         status=PolicyStatus.RETIRED, retired_at=now, updated_at=now)
     policy.status, policy.activated_at, policy.activated_by = PolicyStatus.ACTIVE, now, by
     policy.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
-    _after_commit(lambda: recompute_ratings_task.delay(policy.tenant_id))
+    _recompute_on_commit(policy.tenant_id)
     return policy
 
 
@@ -257,29 +264,16 @@ def debounce_seconds() -> int:
     return int(getattr(settings, "RATINGS_DEBOUNCE_SECONDS", 10))
 
 
-def debounce_key(tenant_id: int, account_id: int) -> str:
-    return f"ratings:recompute:{tenant_id}:{account_id}"
-
-
 def ratings_recompute_soon(*, tenant_id: int) -> None:
     """Queue a recompute of the whole tenant after commit (the "Recompute now" button)."""
-    from ratings.tasks import recompute_ratings_task
-
-    _after_commit(lambda: recompute_ratings_task.delay(tenant_id))
+    _recompute_on_commit(tenant_id)
 
 
 def recompute_account_soon(*, tenant_id: int, account_id: int) -> None:
-    """After the current transaction commits, queue one recompute of the account, at most one per
-    account per debounce window: changes in the window are picked up by the queued run (the task
-    deletes the key when it starts, so a change during the run queues another)."""
-    from ratings.tasks import recompute_ratings_task
-
-    def enqueue():
-        delay = debounce_seconds()
-        if cache.add(debounce_key(tenant_id, account_id), 1, timeout=delay + 60):
-            recompute_ratings_task.apply_async(args=[tenant_id, account_id], countdown=delay)
-
-    _after_commit(enqueue)
+    """Queue one recompute of the account, due a debounce window after this change: changes in the
+    window join the waiting recompute; a change once it has started queues another. Recorded in the
+    current transaction (the outbox), so a rolled-back change queues nothing."""
+    _recompute_on_commit(tenant_id, account_id, countdown=debounce_seconds())
 
 
 # --- Overrides ----------------------------------------------------------------------------------

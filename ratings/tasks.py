@@ -13,16 +13,13 @@ A task without arguments is a platform run that fans out per tenant: each one ne
 """
 
 from celery import shared_task
-from django.core.cache import cache
 
-from ratings.services import debounce_key, overrides_expire, ratings_recompute
+from ratings.services import overrides_expire, ratings_recompute
 from tenancy.tasks import for_each_tenant, tenant_task
 
 
 @tenant_task(name="ratings.recompute_ratings")
 def recompute_ratings_task(tenant_id, account_id=None):
-    if account_id is not None:
-        cache.delete(debounce_key(tenant_id, account_id))  # a change from now on queues another run
     return ratings_recompute(account_id=account_id).as_dict()
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection, transaction
-from django_scopes import get_scope, scope
+from django_scopes import get_scope, scope, scopes_disabled
 
 _active: ContextVar[tuple[int, int | None] | None] = ContextVar("keystone_tenant", default=None)
 
@@ -68,6 +68,29 @@ def user_context(user_id: int):
         yield
         if inside_outer_transaction and not transaction.get_rollback():
             _set_db_user(previous[1] if previous else None)
+
+
+@contextmanager
+def platform_read(reader: str):
+    """Platform code that reads one kind of tenant row across all tenants (the outbox sweep, the health
+    check): one transaction with `app.platform_read` set (the table's policy admits it, see
+    tenancy.rls.platform_match) and django-scopes disabled. Writes still need tenant_context()."""
+    with transaction.atomic(), scopes_disabled():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('app.platform_read', %s, true)", [reader])
+        yield
+        # Inside a longer transaction: read no further across tenants. (After an exception the
+        # savepoint rollback has undone the setting already.)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('app.platform_read', '', true)")
+
+
+def active_tenant_id() -> int | None:
+    """The tenant of the open tenant_context(), or None outside one."""
+    active = _active.get()
+    return active[0] if active is not None else None
 
 
 def current_tenant_id() -> int:

@@ -210,3 +210,51 @@ class ApiToken(TenantModel):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class OutboxMessage(TenantModel):
+    """A task that a write started, recorded in the write's own transaction (tenancy.outbox): sent to
+    the broker after commit, sent again by the sweep until a worker has run it once."""
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True, help_text="After the tenant id; ids only.")
+    kwargs = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True,
+                                  help_text="While a message with this key waits to start, no second one is recorded.")
+    not_before = models.DateTimeField(help_text="Due from then (the debounce countdown).")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up after too many failed runs.")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "dedupe_key"], name="outbox_one_waiting_per_key",
+                                    condition=models.Q(started_at__isnull=True) & ~models.Q(dedupe_key="")),
+        ]
+        indexes = [
+            # The sweep's and the health check's platform read (all tenants): only the rows not done.
+            models.Index(fields=["created_at"], name="outbox_pending_idx",
+                         condition=models.Q(done_at__isnull=True, failed_at__isnull=True)),
+            models.Index(fields=["tenant", "done_at"], name="outbox_tenant_done_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_name}{self.args} #{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """When a Celery worker or beat was last seen (platform table: processes, not tenants)."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", "Worker"
+        BEAT = "beat", "Beat"
+
+    name = models.CharField(max_length=200, unique=True, help_text="beat, or the worker's node name.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -17,15 +17,23 @@ POLICY_NAME = "tenant_isolation"
 USER_READ_POLICY_NAME = "own_rows_read"
 
 
+def platform_match(reader: str) -> str:
+    """The read clause of a table that platform code reads across tenants (tenancy.context.platform_read)."""
+    return f"current_setting('app.platform_read', true) = '{reader}'"
+
+
 def _user_match(column: str) -> str:
     return f"{column} = nullif(current_setting('app.user_id', true), '')::bigint"
 
 
-def create_policies_sql(table: str, user_column: str | None) -> list[str]:
+def create_policies_sql(table: str, user_column: str | None, platform_reader: str | None = None) -> list[str]:
     """The tenant policy for every command; with `user_column`, a second policy that lets the user *read*
     (SELECT only) their own rows in any tenant. Two policies, not one `USING (tenant OR user)`: WITH CHECK
-    does not apply to DELETE, so a combined USING would let the user clause delete rows of other tenants."""
-    statements = [f"CREATE POLICY {POLICY_NAME} ON {table} FOR ALL USING ({TENANT_MATCH}) WITH CHECK ({TENANT_MATCH})"]
+    does not apply to DELETE, so a combined USING would let the user clause delete rows of other tenants.
+    With `platform_reader`, rows are also visible to read, lock and delete (never to insert or change:
+    the WITH CHECK stays the tenant's) inside platform_read(<name>), e.g. the outbox sweep."""
+    using = TENANT_MATCH if not platform_reader else f"({TENANT_MATCH}) OR ({platform_match(platform_reader)})"
+    statements = [f"CREATE POLICY {POLICY_NAME} ON {table} FOR ALL USING ({using}) WITH CHECK ({TENANT_MATCH})"]
     if user_column:
         statements.append(f"CREATE POLICY {USER_READ_POLICY_NAME} ON {table} FOR SELECT USING ({_user_match(user_column)})")
     return statements
@@ -39,14 +47,18 @@ class EnableRowLevelSecurity(Operation):
     reversible = True
     reduces_to_sql = True
 
-    def __init__(self, model_name: str, user_column: str | None = None):
+    def __init__(self, model_name: str, user_column: str | None = None, platform_reader: str | None = None):
         # user_column: rows are also *readable* (never writable or deletable) by the user they belong
         # to, so a user can list their own memberships across tenants before choosing one.
+        # platform_reader: see create_policies_sql (the outbox sweep reads every tenant's waiting rows).
         self.model_name = model_name
         self.user_column = user_column
+        self.platform_reader = platform_reader
 
     def deconstruct(self):
         kwargs = {"user_column": self.user_column} if self.user_column else {}
+        if self.platform_reader:
+            kwargs["platform_reader"] = self.platform_reader
         return (self.__class__.__qualname__, [self.model_name], kwargs)
 
     def state_forwards(self, app_label, state):
@@ -61,7 +73,7 @@ class EnableRowLevelSecurity(Operation):
         table = schema_editor.quote_name(self._table(app_label, to_state))
         schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        for statement in create_policies_sql(table, self.user_column):
+        for statement in create_policies_sql(table, self.user_column, self.platform_reader):
             schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):

@@ -2,15 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from keystone.celery import app as celery_app
-from tenancy import services
+from tenancy import health, services
 from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
@@ -134,7 +132,8 @@ def tenant_settings(request):
         else:
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
-    return render(request, "tenancy/settings.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "tenancy/settings.html", {"form": form, "jobs": health.jobs_status()},
+                  status=400 if form.errors else 200)
 
 
 @never_cache
@@ -171,22 +170,19 @@ def _add_errors(form, error: ValidationError):
 
 
 def healthz(request):
-    """Liveness for load balancers and docker-compose: the database and the Celery broker answer."""
-    status = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        status["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 — any failure is reported, not raised
-        status["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        status["broker"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        status["broker"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in status.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **status}, status=200 if healthy else 503)
+    """Liveness (load balancers, the web container's healthcheck): the process serves and the database
+    answers. 200 while Redis is down: pages are still served (tenancy.health)."""
+    body, status = health.liveness()
+    return JsonResponse(body, status=status)
+
+
+def healthz_ready(request):
+    """Readiness and degradation (monitoring): cache, broker, worker and beat heartbeats, the outbox.
+    "degraded" still answers 200 unless ?strict=1; a database that is down answers 503."""
+    body, status = health.readiness()
+    if request.GET.get("strict") == "1" and body["status"] != "ok":
+        status = 503
+    return JsonResponse(body, status=status)
 
 
 def reverse_tenant(name, tenant, *args):

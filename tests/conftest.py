@@ -28,7 +28,11 @@ def _require_postgres(django_db_setup, django_db_blocker):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from tenancy import outbox, throttle
+
     cache.clear()
+    throttle.reset()
+    outbox.broker_retry_now()
     yield
 
 

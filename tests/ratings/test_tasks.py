@@ -20,7 +20,7 @@ from ratings.models import AccountRating
 from ratings.tasks import recompute_ratings_task
 from tenancy.context import tenant_context
 from tests.ratings.factories import AccountFactory, ContactFactory, OpportunityFactory, RelationshipFactory
-from tests.ratings.helpers import activate_policy, pipeline_only
+from tests.ratings.helpers import activate_policy, pipeline_only, setup_ran
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def test_changes_queue_one_debounced_recompute_of_the_account_after_commit(manag
     tenant = manager_a.tenant
     account = AccountFactory(tenant=tenant)
     contact = ContactFactory(account=account, tenant=tenant)
+    setup_ran(tenant)
     with manager_a.scope():
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             account_services.financial_period_save(account=account, period_start=dt.date(2025, 1, 1),
@@ -63,6 +64,7 @@ def test_each_watched_change_queues_a_recompute(manager_a, queued, django_captur
     accounts = [AccountFactory(tenant=tenant) for _ in range(5)]
     contact = ContactFactory(account=accounts[3], tenant=tenant)
     relationship = RelationshipFactory(contact=ContactFactory(account=accounts[4], tenant=tenant), user=manager_a.user)
+    setup_ran(tenant)
     with manager_a.scope(), django_capture_on_commit_callbacks(execute=True):
         account_services.financial_period_save(account=accounts[0], period_start=dt.date(2025, 1, 1),
                                                period_end=dt.date(2025, 12, 31), revenue=Decimal(1))
@@ -89,6 +91,7 @@ def test_a_rolled_back_change_queues_nothing(manager_a, queued, django_capture_o
 @pytest.mark.django_db
 def test_the_queued_recompute_updates_the_rating(manager_a, django_capture_on_commit_callbacks):
     account = AccountFactory(tenant=manager_a.tenant)
+    setup_ran(manager_a.tenant)
     with manager_a.scope():
         activate_policy(manager_a, **pipeline_only())
         services.ratings_recompute()

@@ -20,7 +20,7 @@ from tests.ratings.factories import (
     OpportunityFactory,
     TeamMemberFactory,
 )
-from tests.ratings.helpers import activate_policy, pipeline_only
+from tests.ratings.helpers import activate_policy, pipeline_only, setup_ran
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,7 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     with admin_a.scope():
         activate_policy(admin_a, **pipeline_only())
     _rate(admin_a)
+    setup_ran(tenant)
     edit = admin_a.url("ratings/policies/draft/")
     assert manager_a.client.get(edit).status_code == 404
     values = _editor_values(admin_a.client, edit)
