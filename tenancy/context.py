@@ -21,9 +21,14 @@ class TenantRequired(RuntimeError):
 def _set_db_context(tenant_id: int | None, user_id: int | None) -> None:
     if connection.vendor != "postgresql":
         return
+    # JIT off for the transaction too: a request's statements are short, and PostgreSQL's JIT, which
+    # the planner turns on from its cost estimate alone on a large tenant, spent seconds compiling
+    # them (issue 12). Transaction-local like the tenant, so it also holds behind PgBouncer in
+    # transaction mode; a batch job may turn it back on for its own transaction.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true)",
+            "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true), "
+            "set_config('jit', 'off', true)",
             [str(tenant_id or ""), str(user_id or "")],
         )
 
