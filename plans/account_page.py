@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from plans import selectors
 
 TAB = ("Plans & activity", "plans:account")
+DEFERRED = True  # its own request after the page loads (keystone.account_page)
 
 
 def panel(request, account) -> str:

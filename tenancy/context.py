@@ -68,6 +68,9 @@ def user_context(user_id: int):
     tenant setting alone, so it can run in the middle of a tenant request."""
     previous = _active.get()
     inside_outer_transaction = transaction.get_connection().in_atomic_block
+    if inside_outer_transaction and previous is not None and previous[1] == user_id:
+        yield  # the request's tenant_context already set this user: no savepoint, no round trips
+        return
     with transaction.atomic():
         _set_db_user(user_id)
         yield
