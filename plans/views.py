@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from keystone.paging import CappedPaginator
 from plans import calendar as cal
 from plans import selectors, services
 from plans.ics import visits_calendar
@@ -132,7 +132,7 @@ def plan_list(request):
     mine = request.GET.get("mine") == "1"
     plans = selectors.plan_list(today=today, status=None if status == "all" else status,
                                 owner_id=request.user.pk if mine else None, account_id=_int(request.GET.get("account")))
-    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/plan_list.html", {
         "page": page, "status": status, "mine": mine, "statuses": [*PlanStatus.choices, ("all", "All")], "today": today,
     }, partial="results")
@@ -245,7 +245,7 @@ def action_list(request):
     scope = scope if scope in ("mine", "overdue", "all") else "mine"
     actions = selectors.action_list(today=today, owner_id=request.user.pk if scope in ("mine", "overdue") else None,
                                     overdue_only=scope == "overdue", account_id=_int(request.GET.get("account")))
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/action_list.html", {"page": page, "show": scope, "today": today}, partial="results")
 
 
@@ -300,7 +300,7 @@ def opportunity_list(request):
     opportunities = selectors.opportunity_list(
         stage=stage or None, open_only=show in ("open", "mine") and not stage,
         owner_id=request.user.pk if show == "mine" else None, account_id=_int(request.GET.get("account")))
-    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/opportunity_list.html", {
         "page": page, "stage": stage, "show": show, "stages": Stage.choices,
     }, partial="results")
@@ -418,7 +418,7 @@ def opportunity_note_add(request, opportunity_id):
 def call_list(request):
     mine = request.GET.get("mine") == "1"
     calls = selectors.call_list(account_id=_int(request.GET.get("account")), attendee=request.user if mine else None)
-    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/call_list.html", {"page": page, "mine": mine}, partial="results")
 
 

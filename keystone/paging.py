@@ -1,0 +1,42 @@
+"""Pages of a long list without reading every row before them (issue 12).
+
+An HTML list goes at most MAX_ROWS rows deep: the count stops there (SELECT count(*) FROM (… LIMIT
+MAX_ROWS + 1)), so no page ever counts or skips more than that, and a page number past the cap shows
+the last page within it with a hint to narrow the list (search, filters) instead. A person does not
+page through 100,000 accounts; an integration reads them through the API.
+"""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+MAX_ROWS = 1_000
+
+
+class CappedPaginator(Paginator):
+    """Django's Paginator over the first `cap` rows. `capped` tells whether there are more;
+    `count_label` is the count to show ("1,000+" when capped)."""
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = MAX_ROWS if cap is None else cap
+
+    @cached_property
+    def _bounded_count(self) -> int:
+        rows = self.object_list[:self.cap + 1]  # a queryset counts in SQL, over at most cap + 1 rows
+        return len(rows) if isinstance(rows, (list, tuple)) else rows.count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._bounded_count, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._bounded_count > self.cap
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+
+    @property
+    def cap_label(self) -> str:
+        return f"{self.cap:,}"
