@@ -20,11 +20,13 @@ run: $(STAMP)
 test: $(STAMP)
 	KEYSTONE_REQUIRE_POSTGRES=1 scripts/with-services $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Benchmarks on PostgreSQL (not tests): the 100,000-account list, and the ratings recompute at 100,000
-# accounts against one hand-written statement. Each uses a database of its own.
+# Benchmarks on PostgreSQL (not tests): the 100,000-account list, the ratings recompute at 100,000
+# accounts against one hand-written statement, and the walker that times every page at 1k, 10k and
+# 100k accounts (bench/RESULTS.md). Each uses a database of its own (kept: a second run reuses the data).
 bench: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_bench} $(VENV)/bin/python bench/accounts_list.py
 	DATABASE_URL=$${RATINGS_BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_ratings_bench} $(VENV)/bin/python bench/ratings_recompute.py
+	DATABASE_URL=$${WALK_BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_walk_bench} $(VENV)/bin/python bench/walk.py $(WALK_ARGS)
 
 check: $(STAMP)
 	DEBUG=1 $(VENV)/bin/python manage.py check
