@@ -7,6 +7,7 @@ page through 100,000 accounts; an integration reads them through the API.
 """
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 MAX_ROWS = 1_000
@@ -22,8 +23,11 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        rows = self.object_list[:self.cap + 1]  # a queryset counts in SQL, over at most cap + 1 rows
-        return len(rows) if isinstance(rows, (list, tuple)) else rows.count()
+        if isinstance(self.object_list, QuerySet):
+            # Counted in SQL over at most cap + 1 rows, without the order or the columns (its
+            # annotations) that only the page needs.
+            return self.object_list.order_by().values("pk")[:self.cap + 1].count()
+        return len(self.object_list[:self.cap + 1])
 
     @cached_property
     def count(self) -> int:

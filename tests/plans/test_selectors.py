@@ -161,3 +161,20 @@ def test_the_opportunity_list_is_read_in_index_order_not_sorted(manager_a, open_
         plan = queryset.explain()
         assert index in plan and "Sort" not in plan, plan
         assert [o.close_date for o in queryset] == sorted(o.close_date for o in queryset)
+
+
+@pytest.mark.django_db
+def test_the_plan_list_counts_the_actions_of_its_page_only(manager_a):
+    """Issue 12: the action counts are per-plan subqueries (evaluated for the page's rows after the sort
+    and the LIMIT), not a join grouped over every plan of the tenant; the figures stay the same."""
+    today = timezone.localdate()
+    plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
+    ActionFactory(plan=plan, due_date=today - dt.timedelta(days=3))
+    ActionFactory(plan=plan, due_date=today + dt.timedelta(days=3))
+    ActionFactory(plan=plan, due_date=today - dt.timedelta(days=3), status=ActionStatus.DONE)
+    PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
+    with manager_a.scope():
+        queryset = selectors.plan_list(today=today)
+        assert queryset.query.group_by is None  # no aggregate over the joined actions of every plan
+        rows = {p.pk: (p.open_actions, p.overdue_actions) for p in queryset}
+    assert rows[plan.pk] == (2, 1) and sorted(rows.values()) == [(0, 0), (2, 1)]
