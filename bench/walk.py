@@ -23,6 +23,7 @@ status is 1 when a page misses (so CI could gate on it).
 """
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -316,6 +317,7 @@ def main():
     parser.add_argument("--only", help="only routes matching this regular expression, e.g. 'opportunities/$'")
     parser.add_argument("--fresh", action="store_true", help="refuse to reuse kept tenants")
     parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--json", help="also write {size: {route: [status, p50, p95, queries]}} to this file")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a page misses its target")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -332,6 +334,8 @@ def main():
         results[n] = walk(tenant, user, args.runs, args.only)
         print(f"walked {len(results[n])} routes at {n:,} accounts in {time.perf_counter() - started:.0f} s "
               f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results))
     misses = report(sizes, results, args.markdown)
     sys.exit(1 if misses and args.strict else 0)
 
