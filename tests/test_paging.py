@@ -57,3 +57,25 @@ def test_an_account_page_past_the_cap_reads_no_rows(tenant_a, monkeypatch):
         # Past the end of a short list is not "too deep": there is simply nothing there.
         short = account_list(filters=AccountFilters(classification="nothing"), page=3, per_page=25)
         assert short.rows == [] and not short.too_deep and not short.capped
+
+
+def test_the_api_counts_exactly_without_the_lists_annotations(manager_a):
+    """The API keeps its exact count (clients read it) but does not compute per row what only the page
+    shows: the count statement carries neither the annotation nor the order."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from accounts.models import Contact
+    from keystone.paging import LeanCountPaginator
+
+    for _ in range(3):
+        AccountFactory(tenant=manager_a.tenant)
+    with manager_a.scope():
+        contacts = Contact.objects.filter(account_id=OuterRef("pk")).order_by().values("account_id")
+        annotated = (Account.objects.annotate(n_contacts=Subquery(contacts.annotate(n=Count("pk")).values("n")))
+                     .order_by("name"))
+        with CaptureQueriesContext(connection) as ctx:
+            assert LeanCountPaginator(annotated, 2).count == 3
+        sql = ctx.captured_queries[0]["sql"]
+        assert "accounts_contact" not in sql and "ORDER BY" not in sql
+    body = manager_a.client.get(manager_a.url("accounts/")).status_code  # the HTML list still answers
+    assert body == 200
