@@ -13,6 +13,8 @@ def panel(request, account) -> str:
     from hierarchy.views import _client_page, account_panel_context
 
     # Drawn by the deferred panel's own request: its forms return to the account page that holds it.
-    page_url = _client_page(request, reverse("accounts:detail", args=[request.tenant.slug, account.pk]))
+    page_url = reverse("accounts:detail", args=[request.tenant.slug, account.pk])
+    if getattr(request, "htmx", None):
+        page_url = _client_page(request, page_url)
     context = account_panel_context(request, account, page_url=page_url)
     return render_to_string("hierarchy/account.html#panel", context, request=request)
