@@ -21,12 +21,14 @@ test: $(STAMP)
 	KEYSTONE_REQUIRE_POSTGRES=1 scripts/with-services $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Benchmarks on PostgreSQL (not tests): the 100,000-account list, the ratings recompute at 100,000
-# accounts against one hand-written statement, and 1,000 briefings (and PDFs) over three years of
-# history. Each uses a database of its own.
+# accounts against one hand-written statement, 1,000 briefings (and PDFs) over three years of history,
+# and the walker that times every page at 1k, 10k and 100k accounts (bench/RESULTS.md). Each uses a
+# database of its own (kept: a second run reuses the data).
 bench: $(STAMP)
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_bench} $(VENV)/bin/python bench/accounts_list.py
 	DATABASE_URL=$${RATINGS_BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_ratings_bench} $(VENV)/bin/python bench/ratings_recompute.py
 	DATABASE_URL=$${BRIEFINGS_BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_briefings_bench} $(VENV)/bin/python bench/briefings.py
+	DATABASE_URL=$${WALK_BENCH_DATABASE_URL:-postgres://keystone_owner@127.0.0.1:5432/keystone_walk_bench} $(VENV)/bin/python bench/walk.py $(WALK_ARGS)
 
 check: $(STAMP)
 	DEBUG=1 $(VENV)/bin/python manage.py check

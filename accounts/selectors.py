@@ -75,6 +75,7 @@ class AccountPage:
     total: int  # exact unless capped
     capped: bool
     sort: str
+    too_deep: bool = False  # the page lies past COUNT_CAP rows: narrow the list instead (keystone.paging)
 
     @property
     def has_previous(self) -> bool:
@@ -133,6 +134,18 @@ def _search(queryset, text: str):
     return queryset
 
 
+def mine_filter(user_id: int) -> Q:
+    """Accounts the user owns or is on the team of, as a filter on Account. Written as one list of ids
+    (owned UNION team) looked up by primary key: `owner_id = u OR pk IN (team)` makes PostgreSQL read
+    every account of the tenant to test the OR (issue 12: 75 ms at 100,000 accounts, against 15 ms for
+    a user on 2,500 of them)."""
+    owned = Account.objects.filter(owner_id=user_id).values("pk")
+    team = AccountTeamMember.objects.filter(user_id=user_id).values("account_id")
+    if connection.vendor == "postgresql":
+        return Q(PkInArray(F("pk"), ArraySubquery(owned.union(team))))
+    return Q(owner_id=user_id) | Q(pk__in=team)
+
+
 def account_filtered(*, filters: AccountFilters, user: User | None = None):
     """The tenant's accounts narrowed by the filters (no order, no page)."""
     qs = Account.objects.all()
@@ -155,7 +168,7 @@ def account_filtered(*, filters: AccountFilters, user: User | None = None):
     elif filters.level:
         qs = qs.filter(current_level=int(filters.level))
     if filters.mine and user is not None:
-        qs = qs.filter(Q(owner_id=user.pk) | Q(pk__in=AccountTeamMember.objects.filter(user_id=user.pk).values("account_id")))
+        qs = qs.filter(mine_filter(user.pk))
     return _search(qs, filters.q)
 
 
@@ -169,6 +182,11 @@ def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int
     ordering = SORTS[sort][1]
     base = account_filtered(filters=filters, user=user)
     offset = (page - 1) * per_page
+    if offset >= COUNT_CAP and not exact_count:
+        # Deeper than the list goes (keystone.paging): count up to the cap, read no row before the page.
+        counted = base.order_by().values("pk")[:COUNT_CAP + 1].count()
+        return AccountPage(rows=[], number=page, per_page=per_page, has_next=False, total=min(counted, COUNT_CAP),
+                           capped=counted > COUNT_CAP, sort=sort, too_deep=counted > COUNT_CAP)
     page_ids = base.order_by(*ordering).values("pk")[offset:offset + per_page + 1]
     rows = list(Account.objects.filter(pk__in=page_ids).select_related("owner").only(*LIST_FIELDS).order_by(*ordering))
     has_next = len(rows) > per_page
@@ -298,7 +316,7 @@ def _avg(values):
 def my_accounts_summary(*, user: User, limit: int = 6) -> dict:
     """"My accounts": those the user owns or is on the team of — counts by classification and the
     ones longest without contact. Two queries."""
-    mine = Account.objects.filter(Q(owner_id=user.pk) | Q(pk__in=AccountTeamMember.objects.filter(user_id=user.pk).values("account_id")))
+    mine = Account.objects.filter(mine_filter(user.pk))
     counts = mine.aggregate(
         total=Count("pk"),
         strategic=Count("pk", filter=Q(classification=Classification.STRATEGIC)),

@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/sample.csv", views.import_sample, name="import_sample"),
     path("import/<slug:batch_key>/", views.import_preview, name="import_preview"),
     path("<int:account_id>/", views.account_detail, name="detail"),
+    path("<int:account_id>/panels/<slug:section>/", views.account_panel, name="panel"),
     path("<int:account_id>/edit/", views.account_edit, name="edit"),
     path("<int:account_id>/delete/", views.account_delete, name="delete"),
     path("<int:account_id>/classify/", views.account_classify, name="classify"),

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -196,6 +196,19 @@ def account_picker(request):
     q = next((value for key, value in request.GET.items() if key.endswith("__search")), "").strip()[:100]
     return render(request, "accounts/_picker_options.html",
                   {"accounts": picker_matches(q=q), "q": q, "blank": request.GET.get("blank", "")[:100]})
+
+
+@tenant_view
+def account_panel(request, account_id, section):
+    """A panel of the overview that the page defers (keystone.account_page: DEFERRED), for the
+    placeholder's htmx request. The same access rule as the page; an unknown section is a 404."""
+    from keystone.account_page import account_panel as render_panel
+
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
+    html = render_panel(request, account, section)
+    if html is None:
+        raise Http404("No such panel.")
+    return HttpResponse(html)
 
 
 @vary_on_headers("HX-Request")

@@ -156,3 +156,21 @@ class CoverageSettings(TenantModel):
     @property
     def by_role(self) -> dict[str, int]:
         return {role: self.min_level_for(role) for role in BuyingRole.values}
+
+
+class CoverageSummary(TenantModel):
+    """The tenant's coverage figures as of `computed_at`, for the dashboard panel: counting them means
+    reading every key player of the tenant, too much for every dashboard view of a large tenant. Kept
+    by keyplayers.services.coverage_summary_refresh (queued, debounced, after any change to key players,
+    relationships, contacts or the thresholds; and when a dashboard view finds it old). `counts` holds
+    selectors.coverage_counts()."""
+
+    counts = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="coveragesummary_tenant_unique")]
+        verbose_name_plural = "coverage summaries"
+
+    def __str__(self):
+        return f"Coverage as of {self.computed_at:%Y-%m-%d %H:%M}"

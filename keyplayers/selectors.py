@@ -19,9 +19,9 @@ Definitions (documented once, used everywhere):
   (maintained by plans' call reports).
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
     Avg,
     BooleanField,
@@ -42,7 +42,16 @@ from django.db.models.functions import Coalesce
 from accounts.models import Account, Contact
 from hierarchy.models import HierarchyLevel, Relationship
 from keyplayers.defaults import DEFAULT_GUIDANCE
-from keyplayers.models import BuyingRole, BuyingStage, CoverageSettings, Guidance, Influence, KeyPlayer, Stance
+from keyplayers.models import (
+    BuyingRole,
+    BuyingStage,
+    CoverageSettings,
+    CoverageSummary,
+    Guidance,
+    Influence,
+    KeyPlayer,
+    Stance,
+)
 
 FLAGS = {
     "no_relationship": "No relationship with any of our people",
@@ -165,7 +174,7 @@ def flag_filter(flag: str) -> Q:
     raise ValueError(f"Unknown coverage flag {flag!r}.")
 
 
-def single_role_accounts(*, account_ids=None) -> list[dict]:
+def single_role_accounts(*, account_ids=None, limit: int | None = None) -> list[dict]:
     """Rule 3, one query: accounts where the key players we reach all hold one buying role.
     [{"account_id", "account_name", "role", "role_label", "roles_on_team"}], by account name."""
     queryset = KeyPlayer.objects.filter(contact__is_active=True)
@@ -177,6 +186,8 @@ def single_role_accounts(*, account_ids=None) -> list[dict]:
                       role=Max("buying_role", filter=reached),
                       roles_on_team=Count("buying_role", distinct=True))
             .filter(reached_roles=1).order_by("account__name", "account_id"))
+    if limit is not None:
+        rows = rows[:limit]
     return [{"account_id": r["account_id"], "account_name": r["account__name"], "role": r["role"],
              "role_label": BuyingRole(r["role"]).label, "roles_on_team": r["roles_on_team"]} for r in rows]
 
@@ -361,17 +372,65 @@ def key_player_list(*, buying_role=None, buying_stage=None, stance=None, influen
     return queryset.order_by("account__name", "contact__full_name", "pk")
 
 
-def _gap_counts(thresholds) -> tuple[dict, list[dict]]:
-    """Flagged key players per rule, rule 3's accounts and the number of flagged accounts. Three queries."""
-    flagged = key_players_annotated(thresholds=thresholds).filter(flagged=True)
-    # (aggregate aliases must differ from the annotations they count)
-    totals = flagged.aggregate(players_n=Count("pk"), **{f"{name}_n": _count_true(name) for name in FLAGS})
-    counts = {name.removesuffix("_n"): value for name, value in totals.items()}
-    single = single_role_accounts()
-    accounts = set(flagged.order_by().values_list("account_id", flat=True).distinct())
-    counts["single_role"] = len(single)
-    counts["accounts"] = len(accounts | {row["account_id"] for row in single})
-    return counts, single
+def _coverage_statement(thresholds: CoverageSettings) -> tuple[str, list]:
+    """The tenant's coverage figures in ONE set-based statement (the same rules as key_players_annotated
+    and single_role_accounts): relationships are grouped per contact once and joined to the key players
+    (a hash join, not a correlated subquery per key player and per rule), then each account's key
+    players are summed, then the accounts. Built from the scoped querysets, so the tenant filter is in
+    it (and row-level security applies on PostgreSQL). Portable SQL: it also runs on SQLite."""
+    relationships = (Relationship.objects.values("contact_id")
+                     .annotate(n=Count("pk"), best=Max(effective_level())).order_by())
+    players = KeyPlayer.objects.values("account_id", "contact_id", "buying_role", "stance", "influence",
+                                       present=F("contact__is_active")).order_by()
+    rel_sql, rel_params = relationships.query.sql_with_params()
+    kp_sql, kp_params = players.query.sql_with_params()
+    minimum = " ".join("WHEN %s THEN %s" for _ in thresholds.by_role)
+    minimum_params = [value for item in thresholds.by_role.items() for value in item]
+    sql = f"""
+        WITH rel AS ({rel_sql}), kp AS ({kp_sql}),
+        flags AS (
+            SELECT kp.account_id AS account_id, kp.buying_role AS buying_role,
+                CASE WHEN kp.present AND rel.n IS NOT NULL THEN 1 ELSE 0 END AS reached,
+                CASE WHEN kp.present AND rel.n IS NULL THEN 1 ELSE 0 END AS no_relationship,
+                CASE WHEN kp.present AND rel.n IS NOT NULL
+                          AND (rel.best IS NULL OR rel.best < (CASE kp.buying_role {minimum} END))
+                     THEN 1 ELSE 0 END AS below_minimum,
+                CASE WHEN kp.present AND kp.stance = %s AND kp.influence = %s THEN 1 ELSE 0 END AS high_blocker
+            FROM kp LEFT JOIN rel ON rel.contact_id = kp.contact_id
+        ),
+        per_account AS (
+            SELECT account_id, COUNT(*) AS total,
+                SUM(CASE WHEN no_relationship + below_minimum + high_blocker > 0 THEN 1 ELSE 0 END) AS players,
+                SUM(no_relationship) AS no_relationship, SUM(below_minimum) AS below_minimum,
+                SUM(high_blocker) AS high_blocker,
+                COUNT(DISTINCT CASE WHEN reached = 1 THEN buying_role END) AS reached_roles
+            FROM flags GROUP BY account_id
+        )
+        SELECT COALESCE(SUM(players), 0), COALESCE(SUM(no_relationship), 0), COALESCE(SUM(below_minimum), 0),
+            COALESCE(SUM(high_blocker), 0), COALESCE(SUM(CASE WHEN reached_roles = 1 THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN players > 0 OR reached_roles = 1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(total), 0)
+        FROM per_account"""
+    return sql, [*rel_params, *kp_params, *minimum_params, Stance.BLOCKER.value, Influence.HIGH.value]
+
+
+COUNT_KEYS = ("players", "no_relationship", "below_minimum", "high_blocker", "single_role", "accounts", "total")
+
+
+def coverage_counts(*, thresholds: CoverageSettings | None = None) -> dict:
+    """Flagged key players per rule, accounts where we reach one buying role, flagged accounts and every
+    key player: {"players", "no_relationship", "below_minimum", "high_blocker", "single_role",
+    "accounts", "total"}. One statement (two when the thresholds are not passed in)."""
+    sql, params = _coverage_statement(thresholds or coverage_settings())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return {key: int(value) for key, value in zip(COUNT_KEYS, row)}
+
+
+def coverage_summary():
+    """The dashboard's stored figures (keyplayers.services.coverage_summary_refresh keeps them), or None
+    before the first refresh. One query."""
+    return CoverageSummary.objects.first()
 
 
 @dataclass
@@ -384,18 +443,15 @@ class CoverageOverview:
 
 def coverage_overview(*, limit: int = 500) -> CoverageOverview:
     """Every coverage gap in the tenant: flagged key players (the first `limit`), accounts where we reach
-    one buying role, and the counts per rule. Five queries, whatever the number of key players."""
+    one buying role (the first `limit`), and the counts per rule. Four queries, whatever the number of
+    key players."""
     thresholds = coverage_settings()
-    counts, single = _gap_counts(thresholds)
+    counts = coverage_counts(thresholds=thresholds)
+    counts.pop("total")
+    single = single_role_accounts(limit=limit)
     players = list(key_players_annotated(thresholds=thresholds).filter(flagged=True)
                    .select_related("contact", "account").order_by("account__name", "contact__full_name", "pk")[:limit])
     return CoverageOverview(thresholds=thresholds, players=players, single_role=single, counts=counts)
-
-
-def coverage_counts() -> dict:
-    """For the dashboard panel: flagged key players per rule and flagged accounts. Four queries."""
-    counts, _ = _gap_counts(coverage_settings())
-    return counts
 
 
 def stage_counts() -> dict[str, int]:

@@ -1,15 +1,26 @@
-"""Every write of the keyplayers app: key players, the guidance matrix, the coverage thresholds."""
+"""Every write of the keyplayers app: key players, the guidance matrix, the coverage thresholds and the
+stored coverage summary of the dashboard."""
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Contact
 from keyplayers.defaults import DEFAULT_GUIDANCE
-from keyplayers.models import BuyingRole, BuyingStage, CoverageSettings, Guidance, Influence, KeyPlayer, Stance
-from keyplayers.selectors import level_names
+from keyplayers.models import (
+    BuyingRole,
+    BuyingStage,
+    CoverageSettings,
+    CoverageSummary,
+    Guidance,
+    Influence,
+    KeyPlayer,
+    Stance,
+)
+from keyplayers.selectors import coverage_counts, level_names
 from tenancy.context import current_tenant_id
 
 EDITABLE_FIELDS = ("buying_role", "buying_stage", "concerns", "stance", "influence", "last_contact_at")
@@ -189,3 +200,36 @@ def coverage_settings_update(*, min_level_executive: int, min_level_middle_manag
     row.full_clean(exclude=["tenant"], validate_constraints=False)
     row.save(update_fields=[*values, "updated_at"])
     return row
+
+
+# --- Coverage summary (the dashboard's figures) ---------------------------------------------------
+
+SUMMARY_DEBOUNCE_SECONDS = 5  # changes within this window share one refresh
+
+
+def coverage_summary_refresh() -> CoverageSummary:
+    """Counts the tenant's coverage gaps now (selectors.coverage_counts, one set-based statement) and
+    stores them with the time. An upsert, so two refreshes at once cannot both insert."""
+    row = CoverageSummary(tenant_id=current_tenant_id(), counts=coverage_counts(), computed_at=timezone.now())
+    CoverageSummary.objects.bulk_create([row], update_conflicts=True, unique_fields=["tenant"],
+                                        update_fields=["counts", "computed_at", "updated_at"])
+    return row
+
+
+def summary_debounce_key(tenant_id: int) -> str:
+    return f"keyplayers:coverage-summary:{tenant_id}"
+
+
+def coverage_summary_refresh_soon(*, tenant_id: int) -> None:
+    """After the current transaction commits, queue one refresh of the tenant's summary, at most one per
+    debounce window: changes in the window are picked up by the queued run (the task deletes the key
+    when it starts, so a change during the run queues another). A broker that is down must not turn a
+    saved change into an error page: the failure is logged, and the next dashboard view that finds
+    the summary old queues it again."""
+    from keyplayers.tasks import refresh_coverage_summary_task
+
+    def enqueue():
+        if cache.add(summary_debounce_key(tenant_id), 1, timeout=SUMMARY_DEBOUNCE_SECONDS + 60):
+            refresh_coverage_summary_task.apply_async(args=[tenant_id], countdown=SUMMARY_DEBOUNCE_SECONDS)
+
+    transaction.on_commit(enqueue, robust=True)

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from keyplayers.forms import (
     StanceForm,
 )
 from keyplayers.models import BuyingRole, BuyingStage, Stance
+from keystone.paging import CappedPaginator
 from tenancy.decorators import tenant_view
 
 PAGE_SIZE = 25
@@ -179,7 +179,7 @@ def account_panel(request, account_id):
 def key_player_list(request):
     form = KeyPlayerFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    page = Paginator(selectors.key_player_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.key_player_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.attach_guidance(page.object_list)
     context = {"form": form, "page": page, "filtered": any(filters.values()), "account": filters.get("account")}
     if request.htmx:
@@ -203,7 +203,7 @@ def boards(request):
     search = (request.GET.get("q") or "").strip()
     if search:
         accounts = accounts.filter(name__icontains=search)
-    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(accounts, 50).get_page(request.GET.get("page"))
     return render(request, "keyplayers/boards.html", {"page": page, "q": search})
 
 

@@ -203,7 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenancy.api_auth.TenantTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.api_permissions.IsTenantMember"],
     "DEFAULT_SCHEMA_CLASS": "keystone.api_schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "keystone.paging.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "keystone.api_filters.StrictDjangoFilterBackend",

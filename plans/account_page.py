@@ -6,6 +6,7 @@ from accounts.access import can_see_money
 from plans import selectors
 
 TAB = ("Plans & activity", "plans:account")
+DEFERRED = True  # its own request after the page loads (keystone.account_page)
 
 
 def panel(request, account) -> str:

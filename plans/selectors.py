@@ -10,6 +10,7 @@ import operator
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Account
@@ -108,9 +109,15 @@ def _overdue_q(today: dt.date, prefix: str = "") -> Q:
 
 def plan_list(*, today: dt.date, status: str | None = PlanStatus.ACTIVE, owner_id: int | None = None,
               account_id: int | None = None) -> QuerySet[AccountPlan]:
+    # Counted per plan by a subquery, not by a join grouped over every plan: PostgreSQL then counts the
+    # actions of the page's plans only, after the sort and the LIMIT (issue 12: 0.6 s at 100k accounts).
+    def count_of(condition):
+        actions = PlanAction.objects.filter(condition, plan_id=OuterRef("pk")).order_by().values("plan_id")
+        return Coalesce(Subquery(actions.annotate(n=Count("pk")).values("n")), 0)
+
     qs = (AccountPlan.objects.select_related("account", "owner")
-          .annotate(open_actions=Count("actions", filter=Q(actions__status__in=OPEN_ACTION_STATUSES)),
-                    overdue_actions=Count("actions", filter=_overdue_q(today, "actions__"))))
+          .annotate(open_actions=count_of(Q(status__in=OPEN_ACTION_STATUSES)),
+                    overdue_actions=count_of(_overdue_q(today))))
     if status:
         qs = qs.filter(status=status)
     if owner_id:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import can_see_money, money_visible_expression
+from keystone.paging import CappedPaginator
 from plans import calendar as cal
 from plans import selectors, services
 from plans.ics import visits_calendar
@@ -133,7 +133,7 @@ def plan_list(request):
     mine = request.GET.get("mine") == "1"
     plans = selectors.plan_list(today=today, status=None if status == "all" else status,
                                 owner_id=request.user.pk if mine else None, account_id=_int(request.GET.get("account")))
-    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/plan_list.html", {
         "page": page, "status": status, "mine": mine, "statuses": [*PlanStatus.choices, ("all", "All")], "today": today,
     }, partial="results")
@@ -246,7 +246,7 @@ def action_list(request):
     scope = scope if scope in ("mine", "overdue", "all") else "mine"
     actions = selectors.action_list(today=today, owner_id=request.user.pk if scope in ("mine", "overdue") else None,
                                     overdue_only=scope == "overdue", account_id=_int(request.GET.get("account")))
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/action_list.html", {"page": page, "show": scope, "today": today}, partial="results")
 
 
@@ -303,7 +303,7 @@ def opportunity_list(request):
         owner_id=request.user.pk if show == "mine" else None, account_id=_int(request.GET.get("account")))
     opportunities = opportunities.annotate(
         money_visible=money_visible_expression(membership=request.membership, prefix="account__"))
-    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/opportunity_list.html", {
         "page": page, "stage": stage, "show": show, "stages": Stage.choices,
     }, partial="results")
@@ -423,7 +423,7 @@ def opportunity_note_add(request, opportunity_id):
 def call_list(request):
     mine = request.GET.get("mine") == "1"
     calls = selectors.call_list(account_id=_int(request.GET.get("account")), attendee=request.user if mine else None)
-    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/call_list.html", {"page": page, "mine": mine}, partial="results")
 
 

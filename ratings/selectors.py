@@ -24,7 +24,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.access import can_see_money, money_visible_expression, money_visible_filter
-from accounts.models import Account, AccountStatus, AccountTeamMember, FinancialPeriod
+from accounts.models import Account, AccountStatus, FinancialPeriod
+from accounts.selectors import mine_filter
 from ratings.criteria import SIGNALS, describe_scoring, fmt
 from ratings.models import (
     RATINGS,
@@ -392,7 +393,7 @@ def overrides_in_force_map(*, now: dt.datetime | None = None) -> dict[int, Ratin
 # --- Contact cadence ------------------------------------------------------------------------------
 
 def _mine_q(user) -> Q:
-    return Q(owner=user) | Q(pk__in=AccountTeamMember.objects.filter(user=user).values("account_id"))
+    return mine_filter(user.pk)
 
 
 DUE_STATES = {"overdue": "Overdue", "due": "Due soon", "all": "Overdue and due soon"}

@@ -3,7 +3,6 @@ render the page or, for htmx requests, the page's partial."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from keystone.paging import CappedPaginator
 from ratings import access, selectors, services
 from ratings.charts import history_chart
 from ratings.criteria import fmt
@@ -55,7 +55,7 @@ def home(request):
     mine = request.GET.get("mine") == "1"
     accounts = selectors.rated_accounts(membership=request.membership, rating=rating, query=query,
                                         mine_of=request.user if mine else None)
-    page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     policy = services.policy_defaults_ensure()
     distribution = selectors.rating_distribution()
     a, b, c = (fmt(t) for t in (policy.threshold_a, policy.threshold_b, policy.threshold_c))
@@ -229,7 +229,7 @@ def due(request):
     now = timezone.now()
     accounts = selectors.contact_due(policy=policy, user=request.user if mine else None, state=state,
                                      within_days=within, rating=rating, now=now)
-    page = Paginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "state": state, "rating": rating, "mine": mine, "within": within, "now": now,
                "states": selectors.DUE_STATES, "ratings": RATINGS, "policy": policy}
     return _render(request, "ratings/due.html", "list", context)

@@ -21,9 +21,14 @@ class TenantRequired(RuntimeError):
 def _set_db_context(tenant_id: int | None, user_id: int | None) -> None:
     if connection.vendor != "postgresql":
         return
+    # JIT off for the transaction too: a request's statements are short, and PostgreSQL's JIT, which
+    # the planner turns on from its cost estimate alone on a large tenant, spent seconds compiling
+    # them (issue 12). Transaction-local like the tenant, so it also holds behind PgBouncer in
+    # transaction mode; a batch job may turn it back on for its own transaction.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true)",
+            "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true), "
+            "set_config('jit', 'off', true)",
             [str(tenant_id or ""), str(user_id or "")],
         )
 
@@ -63,6 +68,9 @@ def user_context(user_id: int):
     tenant setting alone, so it can run in the middle of a tenant request."""
     previous = _active.get()
     inside_outer_transaction = transaction.get_connection().in_atomic_block
+    if inside_outer_transaction and previous is not None and previous[1] == user_id:
+        yield  # the request's tenant_context already set this user: no savepoint, no round trips
+        return
     with transaction.atomic():
         _set_db_user(user_id)
         yield

@@ -2,11 +2,33 @@
 relationship map, key-player coverage, plans and activity, and the rating, with a tab to each app's
 own page for the account."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.hierarchy.factories import assess, make_relationship
 from tests.keyplayers.factories import KeyPlayerFactory
 from tests.plans.factories import PlanFactory
+
+
+_DEFERRED = re.compile(r'<div class="acc-panel-deferred" hx-get="([^"]+)".*?</div>', re.S)
+
+
+def overview(member, account) -> str:
+    """The account page as the browser ends up showing it: each deferred panel's placeholder replaced
+    by what its htmx request returns (hx-swap="outerHTML"), sent from the page as htmx sends it."""
+    page = member.url(f"accounts/{account.pk}/")
+    body = member.client.get(page).content.decode()
+
+    def fill(match):
+        response = member.client.get(match.group(1), HTTP_HX_REQUEST="true",
+                                     HTTP_HX_CURRENT_URL=f"http://testserver{page}")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return _DEFERRED.sub(fill, body)
 
 
 @pytest.fixture
@@ -21,7 +43,7 @@ def account_with_everything(manager_a):
 
 def test_the_overview_shows_every_app_panel_and_tab(manager_a, account_with_everything):
     account = account_with_everything
-    body = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode()
+    body = overview(manager_a, account)
     panels = body.split('class="acc-panels"')[1]
     assert 'class="hier-panel"' in panels and "Erin Exec" in panels  # the relationship map, its people
     assert 'id="key-players"' in panels and "below the minimum" in panels  # the executive at level 2 is flagged
@@ -39,8 +61,7 @@ def test_the_overview_shows_every_app_panel_and_tab(manager_a, account_with_ever
 
 def test_a_viewer_sees_the_panels_without_edit_controls(viewer_a, manager_a, account_with_everything):
     def panels(member):
-        body = member.client.get(member.url(f"accounts/{account_with_everything.pk}/")).content.decode()
-        return body.split('class="acc-panels"')[1]
+        return overview(member, account_with_everything).split('class="acc-panels"')[1]
 
     editable, readonly = panels(manager_a), panels(viewer_a)
     for control in ("Log a call", "Add relationship", "Plan a visit"):
@@ -64,3 +85,43 @@ def test_a_manual_rating_is_marked_wherever_accounts_shows_the_rating(manager_a,
     assert "Rating" in header and marked in header and "Board-level sponsor signed" in header
     row = manager_a.client.get(manager_a.url("accounts/")).content.decode().split("Panel Co")[1].split("</tr>")[0]
     assert marked in row
+
+
+def _page_queries(member, account) -> int:
+    url = member.url(f"accounts/{account.pk}/")
+    member.client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert member.client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_page_holds_at_most_25_queries_whatever_the_account_holds(manager_a, account_with_everything):
+    """Issue 12: every panel costs round trips; the relationship map and the activity panel load in
+    their own requests after the page (each bounded too), so the page itself stays within 25."""
+    from tests.plans.factories import OpportunityFactory, make_call, make_visit
+
+    account = account_with_everything
+    small = _page_queries(manager_a, account)
+    assert small <= 25
+    for i in range(4):
+        player = KeyPlayerFactory(account=account, tenant=account.tenant)
+        assess(make_relationship(user=manager_a.user, contact=player.contact), 3, evidence=f"Meeting {i}")
+        OpportunityFactory(account=account)
+        make_call(account=account, author=manager_a.user)
+        make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user])
+    assert _page_queries(manager_a, account) == small
+    assert "Opportunit" in overview(manager_a, account)
+
+
+def test_a_deferred_panel_follows_the_page_rules(manager_a, viewer_a, account_with_everything):
+    account = account_with_everything
+    url = manager_a.url(f"accounts/{account.pk}/panels/")
+    assert manager_a.client.get(url + "nothing/").status_code == 404
+    assert manager_a.client.get(url + "ratings/").status_code == 404  # drawn with the page, not deferred
+    plans = viewer_a.client.get(url + "plans/").content.decode()
+    assert "Climb to level 4" in plans and "Log a call" not in plans
+    # The map's forms return to the account page that holds it, not to the panel's URL.
+    page = manager_a.url(f"accounts/{account.pk}/")
+    html = manager_a.client.get(url + "hierarchy/", HTTP_HX_REQUEST="true",
+                                HTTP_HX_CURRENT_URL=f"http://testserver{page}").content.decode()
+    assert f"next={page}" in html and "/panels/" not in html

@@ -6,10 +6,11 @@ import importlib
 import pkgutil
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RegexPattern
 
 import tests
+from keystone.urlwalk import fill as _fill
+from keystone.urlwalk import params as _params
+from keystone.urlwalk import tenant_routes
 from tenancy.models import Role
 from tests.conftest import api_client_for, same_page
 
@@ -27,41 +28,7 @@ def _walk_objects():
     return objects
 
 
-def _route(pattern) -> str:
-    """A path() route as is; a router's regex (^accounts/(?P<pk>[^/.]+)/$) as a route."""
-    import re
-
-    text = str(pattern)
-    if isinstance(pattern, RegexPattern):
-        text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", text).lstrip("^").rstrip("$")
-    return text
-
-
-def _patterns(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry, prefix + _route(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + _route(entry.pattern), entry
-
-
-def _fill(route, values):
-    import re
-
-    def replace(match):
-        return str(values[match.group(2)])
-
-    return re.sub(r"<(?:(\w+):)?(\w+)>", replace, route)
-
-
-def _params(route):
-    import re
-
-    return [name for _, name in re.findall(r"<(?:(\w+):)?(\w+)>", route)]
-
-
-ROUTES = sorted({route for route, _ in _patterns() if route.startswith(("t/", "api/v1/"))})
+ROUTES = tenant_routes()
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if set(_params(r)) - {"tenant_slug", "format"}])

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from briefings.models import BriefingDelivery, DeliveryKind, DeliveryStatus
+from briefings.models import BriefingDelivery
 from briefings.schedule import MAX_ATTEMPTS, STALE_CLAIM, window_cutoff
 from briefings.services import deliveries_claim, deliveries_run
 from plans import services as plans_services

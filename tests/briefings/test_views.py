@@ -90,7 +90,7 @@ def test_the_visit_page_says_when_and_to_whom_it_was_sent(world, tenant_a, execu
 
     deliveries_run(tenant_id=tenant_a.pk)
     page = manager_a.client.get(manager_a.url(f"plans/visits/{world.visit.pk}/")).content.decode()
-    assert f"briefing sent" in page and f"to {executive_a.user.email}" in page
+    assert "briefing sent" in page and f"to {executive_a.user.email}" in page
 
 
 def test_queries_of_the_briefing_page_do_not_grow_with_history(tenant_a, executive_a, manager_a,

@@ -362,7 +362,12 @@ def _ack_next(html):
 def test_acknowledge_after_an_htmx_assessment_returns_to_the_page_showing_the_panel(page, account, rel, manager_a):
     page_path = _map_url(manager_a, account) if page == "hierarchy" else manager_a.url(f"accounts/{account.pk}/")
     assess(rel, 4)
-    html = manager_a.client.get(page_path).content.decode()
+    if page == "account":  # the map is a deferred panel there: the page as the browser fills it
+        from tests.test_account_page import overview
+
+        html = overview(manager_a, account)
+    else:
+        html = manager_a.client.get(page_path).content.decode()
     assert 'id="hier-map"' in html and 'id="hier-dialog"' in html
     assert f"relationships/new/?next={page_path}\"" in html and f"assess/?next={page_path}\"" in html
     response = manager_a.client.post(_assess_url(manager_a, rel), {"level": "2", "evidence": "They went to a rival."},

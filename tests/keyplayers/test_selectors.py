@@ -185,11 +185,11 @@ def test_flag_filter_and_overview_counts(manager_a, tenant_a, make_player, relat
 def test_coverage_overview_queries_do_not_grow_with_rows(manager_a, make_player, relate, django_assert_num_queries):
     for _ in range(3):
         make_player()
-    with manager_a.scope(), django_assert_num_queries(5):
+    with manager_a.scope(), django_assert_num_queries(4):
         selectors.coverage_overview()
     for _ in range(12):
         relate(make_player(buying_role=R.OPERATIONAL), manager_a.user, level=1)
-    with manager_a.scope(), django_assert_num_queries(5):
+    with manager_a.scope(), django_assert_num_queries(4):
         overview = selectors.coverage_overview()
     assert overview.counts["players"] == 15
 

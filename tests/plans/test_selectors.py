@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from plans import calendar as cal
@@ -140,3 +141,40 @@ def test_a_visit_shows_on_each_day_it_covers_in_the_tenant_zone():
     assert days[25] == [late_night]  # 00:30 Berlin time, not the 24th
     assert days[27] == days[28] == [two_days]
     assert days[29] == [until_midnight] and not days[24]
+
+
+# --- the opportunity list at scale (issue 12) ----------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="reads PostgreSQL's plan")
+@pytest.mark.parametrize("open_only, index", [(True, "opp_tenant_open_close_idx"), (False, "opp_tenant_close_idx")])
+def test_the_opportunity_list_is_read_in_index_order_not_sorted(manager_a, open_only, index):
+    """An index gives (close_date, id) for the tenant's open deals (and for all of them), so a page
+    reads its rows in order instead of sorting every deal of the tenant first."""
+    account = AccountFactory(tenant=manager_a.tenant)
+    for stage in ("proposing", "won", "lost", "qualifying"):
+        OpportunityFactory(account=account, stage=stage)
+    with manager_a.scope(), connection.cursor() as cursor:
+        # A tiny table would be read whole; forbid that and any sort, so only an ordered index can serve.
+        cursor.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)")
+        queryset = selectors.opportunity_list(open_only=open_only)[:26]
+        plan = queryset.explain()
+        assert index in plan and "Sort" not in plan, plan
+        assert [o.close_date for o in queryset] == sorted(o.close_date for o in queryset)
+
+
+@pytest.mark.django_db
+def test_the_plan_list_counts_the_actions_of_its_page_only(manager_a):
+    """Issue 12: the action counts are per-plan subqueries (evaluated for the page's rows after the sort
+    and the LIMIT), not a join grouped over every plan of the tenant; the figures stay the same."""
+    today = timezone.localdate()
+    plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
+    ActionFactory(plan=plan, due_date=today - dt.timedelta(days=3))
+    ActionFactory(plan=plan, due_date=today + dt.timedelta(days=3))
+    ActionFactory(plan=plan, due_date=today - dt.timedelta(days=3), status=ActionStatus.DONE)
+    PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
+    with manager_a.scope():
+        queryset = selectors.plan_list(today=today)
+        assert queryset.query.group_by is None  # no aggregate over the joined actions of every plan
+        rows = {p.pk: (p.open_actions, p.overdue_actions) for p in queryset}
+    assert rows[plan.pk] == (2, 1) and sorted(rows.values()) == [(0, 0), (2, 1)]

@@ -78,6 +78,16 @@ def test_setting_is_gone_after_the_transaction(manager_a):
 
 
 @postgres_only
+def test_tenant_transactions_run_without_jit(manager_a):
+    """Issue 12: JIT compilation cost seconds on the short queries of a large tenant's pages."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'on', true)")
+    with tenant_context(manager_a.tenant.pk), connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+@postgres_only
 def test_connecting_role_is_not_superuser_and_cannot_bypass_rls():
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
