@@ -47,6 +47,12 @@ def when(visit, tenant) -> str:
     return text
 
 
+def _styled(html: str) -> str:
+    """A document read away from our server (e-mail) carries its style sheet inside. It is added here,
+    not in the templates, so that no template, and so no page we serve under the CSP, has inline CSS."""
+    return html.replace("</head>", f"<style>{_inline_css()}</style></head>", 1)
+
+
 def _with_links(briefings: list, links: dict | None) -> list[tuple]:
     return [(b, (links or {}).get(b.visit.pk, "")) for b in briefings]
 
@@ -54,11 +60,12 @@ def _with_links(briefings: list, links: dict | None) -> list[tuple]:
 def document(*, briefings: list, tenant, inline_css: bool, title: str = "", links: dict | None = None,
              print_controls: bool = False) -> str:
     """A whole HTML document holding one or more briefings: the print view (linked CSS, served by us)
-    and the PDF and e-mail (CSS inlined, nothing fetched)."""
-    return render_to_string("briefings/document.html", {
-        "items": _with_links(briefings, links), "tenant": tenant, "css": _inline_css() if inline_css else "",
+    and the PDF and e-mail (CSS inside, nothing fetched)."""
+    html = render_to_string("briefings/document.html", {
+        "items": _with_links(briefings, links), "tenant": tenant, "linked_css": not inline_css,
         "css_path": CSS, "title": title or _subject(briefings, tenant), "print_controls": print_controls,
     })
+    return _styled(html) if inline_css else html
 
 
 def text(*, briefings: list, tenant, links: dict | None = None) -> str:
@@ -102,10 +109,9 @@ NOTICE_SUBJECTS = {
 def notice(*, kind: str, visit, recipient, tenant, briefing_url: str) -> Content:
     """The short update or cancellation for someone who already had the briefing."""
     context = {"kind": kind, "visit": visit, "recipient": recipient, "tenant": tenant, "url": briefing_url,
-               "when": when(visit, tenant), "attending": recipient.pk in {a.user_id for a in visit.our_attendees.all()},
-               "css": _inline_css()}
+               "when": when(visit, tenant), "attending": recipient.pk in {a.user_id for a in visit.our_attendees.all()}}
     subject = NOTICE_SUBJECTS[kind].format(account=visit.account.name, purpose=visit.purpose, when=when(visit, tenant))
     if kind == DeliveryKind.CANCELLATION and not visit.is_cancelled:
         subject = f"No longer attending: {visit.account.name} — {visit.purpose}, {when(visit, tenant)}"
     return Content(subject=subject, text=render_to_string("briefings/notice.txt", context),
-                   html=render_to_string("briefings/notice.html", context))
+                   html=_styled(render_to_string("briefings/notice.html", context)))

@@ -83,7 +83,8 @@ def test_a_csv_with_a_nul_byte_is_refused_naming_the_row(manager_a):
 @pytest.mark.parametrize("name", ["Acme\r\nBcc: all@example.com", "Acme\nInc", "Acme\tInc", "Acme\x00"])
 def test_a_tenant_name_on_more_than_one_line_is_refused(admin_a, name):
     response = admin_a.client.post(admin_a.url("settings/"), {"name": name, "timezone": "Europe/Berlin",
-                                                              "briefing_lead_hours": 24})
+                                                              "briefing_lead_hours": 24, "briefing_delivery": "per_visit",
+                                                              "briefing_digest_hour": 7})
     assert response.status_code == 400
     assert list(response.context["form"].errors) == ["name"]
     admin_a.tenant.refresh_from_db()

@@ -31,7 +31,7 @@ def test_every_foreign_key_column_leads_an_index():
 # Tables that would be Citus *reference* tables (copied to every node) or stay local to the coordinator.
 REFERENCE_TABLES = {"tenancy_tenant", "tenancy_user", "tenancy_user_groups", "tenancy_user_user_permissions",
                     "auth_group", "auth_group_permissions", "auth_permission", "django_content_type"}
-LOCAL_TABLES = {"django_migrations", "django_session", "django_admin_log"}
+LOCAL_TABLES = {"django_migrations", "django_session", "django_admin_log", "tenancy_heartbeat"}
 # Unique constraints of tenant tables without tenant_id, each with what the Citus migration does to it.
 UNIQUE_WITHOUT_TENANT = {
     # OneToOneField: becomes UNIQUE (tenant_id, assessment_id) with the composite keys (docs/scaling.md).

@@ -5,6 +5,7 @@ cannot see the financials."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Account
 from tenancy.models import Role
@@ -46,24 +47,24 @@ def test_manager_imports_filters_classifies_and_sees_the_org_chart(page, tenant_
     # Find: the search box filters as you type (htmx), and the URL follows so it can be shared.
     page.fill("input[name=q]", "harb")
     page.wait_for_url(re.compile(r"q=harb"))
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
     assert "Harbour Freight Logistics" in page.locator("#results").inner_text()
     page.fill("input[name=q]", "")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 3")
+    expect(page.locator("#results tbody tr")).to_have_count(3)
     page.select_option("select[name=revenue_tier]", "platinum")
     page.wait_for_url(re.compile(r"revenue_tier=platinum"))
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
     assert "Brightwater Utilities" in page.locator("#results").inner_text()
     shared = page.url
     page.goto(shared)  # a bookmarked filtered view renders the same list without htmx
     assert page.locator("#results tbody tr").count() == 1
     assert page.locator("select[name=revenue_tier]").input_value() == "platinum"
     page.select_option("select[name=revenue_tier]", "")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 3")
+    expect(page.locator("#results tbody tr")).to_have_count(3)
     # Sorting by a column header: the rows, the URL and the form's sort box follow.
     page.click("a.acc-sort:has-text('Account')")
     page.wait_for_url(re.compile(r"sort=-name"))
-    page.wait_for_function("document.querySelector('#results tbody tr td a').textContent === 'Northwind Traders'")
+    expect(page.locator("#results tbody tr td a").first).to_have_text("Northwind Traders")
     assert page.locator("#account-filters select[name=sort]").input_value() == "-name"
     assert "revenue_tier=" not in page.url  # empty filters stay out of shared links
 
