@@ -42,6 +42,8 @@ def test_one_email_with_the_briefing_and_its_pdf_then_nothing_more(world, tenant
     for content in (text, html):
         assert "Bruno Buyer" in content and "Fleet telematics" in content and "250,000 EUR" in content
         assert f"/t/{tenant_a.slug}/briefings/visits/{world.visit.pk}/" in content
+    # Read away from our server, the e-mail carries its style sheet inside (no template does: CSP).
+    assert "<style>" in html and ".bf h2 {" in html and "stylesheet" not in html
     [pdf] = [part for part in message.iter_attachments() if part.get_content_type() == "application/pdf"]
     assert pdf.get_content()[:5] == b"%PDF-"
     [row] = _rows(tenant_a)
@@ -80,6 +82,7 @@ def test_a_changed_visit_sends_a_short_update_and_a_cancelled_one_a_cancellation
     assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
     update = smtp.messages[-1]
     assert update["Subject"].startswith("Changed: Contoso Freight") and not list(update.iter_attachments())
+    assert ".bf h2 {" in update.get_body(("html",)).get_content()
     with executive_a.scope():
         plans_services.visit_cancel(visit=visit_detail(world.visit.pk))
     assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
