@@ -3,7 +3,6 @@ stored coverage summary of the dashboard."""
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,6 +20,7 @@ from keyplayers.models import (
     Stance,
 )
 from keyplayers.selectors import coverage_counts, level_names
+from tenancy import shared_cache
 from tenancy.context import current_tenant_id
 
 EDITABLE_FIELDS = ("buying_role", "buying_stage", "concerns", "stance", "influence", "last_contact_at")
@@ -229,7 +229,7 @@ def coverage_summary_refresh_soon(*, tenant_id: int) -> None:
     from keyplayers.tasks import refresh_coverage_summary_task
 
     def enqueue():
-        if cache.add(summary_debounce_key(tenant_id), 1, timeout=SUMMARY_DEBOUNCE_SECONDS + 60):
+        if shared_cache.add(summary_debounce_key(tenant_id), 1, timeout=SUMMARY_DEBOUNCE_SECONDS + 60):
             refresh_coverage_summary_task.apply_async(args=[tenant_id], countdown=SUMMARY_DEBOUNCE_SECONDS)
 
     transaction.on_commit(enqueue, robust=True)

@@ -4,13 +4,12 @@
   debounced, by coverage_summary_refresh_soon after changes; see keyplayers.apps).
 """
 
-from django.core.cache import cache
-
 from keyplayers.services import coverage_summary_refresh, summary_debounce_key
+from tenancy import shared_cache
 from tenancy.tasks import tenant_task
 
 
 @tenant_task(name="keyplayers.refresh_coverage_summary")
 def refresh_coverage_summary_task(tenant_id):
-    cache.delete(summary_debounce_key(tenant_id))  # a change from now on queues another run
+    shared_cache.call("delete", summary_debounce_key(tenant_id))  # a change from now on queues another run
     return coverage_summary_refresh().counts

@@ -349,7 +349,7 @@ class VisitForm(AccountBoundForm, forms.Form):
 # --- calendar -------------------------------------------------------------------------------------------------------
 
 class CalendarFilterForm(forms.Form):
-    VIEWS = [("month", "Month"), ("week", "Week"), ("list", "List")]
+    VIEWS = [("month", "Month"), ("week", "Week"), ("list", "List"), ("day", "Day")]
 
     view = forms.ChoiceField(choices=VIEWS, required=False)
     date = forms.DateField(required=False, widget=DateInput())

@@ -9,8 +9,10 @@ import functools
 import operator
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When, Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account
@@ -198,12 +200,9 @@ def with_visit_details(qs: QuerySet[Visit]) -> QuerySet[Visit]:
     )
 
 
-def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = None, attendee: User | None = None,
-               account_id: int | None = None, executive_id: int | None = None, any_executive: bool = False,
-               include_cancelled: bool = False) -> QuerySet[Visit]:
-    """Visits overlapping [start, end), with attendees loaded. `attendee`: only visits this user attends
-    ("mine"); `executive_id`: visits that executive attends; `any_executive`: visits with an executive
-    (an executive: the member's current role, see current_executive_ids)."""
+def _visits_filtered(*, start: dt.datetime | None = None, end: dt.datetime | None = None,
+                     attendee: User | None = None, account_id: int | None = None, executive_id: int | None = None,
+                     any_executive: bool = False, include_cancelled: bool = False) -> QuerySet[Visit]:
     qs = Visit.objects.all()
     if start is not None:
         qs = qs.filter(ends_at__gt=start)
@@ -220,7 +219,30 @@ def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = No
         qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), user_id__in=current_executive_ids())))
     if not include_cancelled:
         qs = qs.filter(status=VisitStatus.PLANNED)
+    return qs
+
+
+def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = None, attendee: User | None = None,
+               account_id: int | None = None, executive_id: int | None = None, any_executive: bool = False,
+               include_cancelled: bool = False) -> QuerySet[Visit]:
+    """Visits overlapping [start, end), with attendees loaded. `attendee`: only visits this user attends
+    ("mine"); `executive_id`: visits that executive attends; `any_executive`: visits with an executive
+    (an executive: the member's current role, see current_executive_ids)."""
+    qs = _visits_filtered(start=start, end=end, attendee=attendee, account_id=account_id, executive_id=executive_id,
+                          any_executive=any_executive, include_cancelled=include_cancelled)
     return with_visit_details(qs).order_by("starts_at", "pk")
+
+
+def visit_calendar(*, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, per_day: int, **filters) -> list[Visit]:
+    """A calendar window's visits (filters as visit_list): of those starting on each day (in `tz`), the
+    first `per_day` in time order, each carrying `day_total`, how many start that day. A month of a
+    large tenant holds thousands of visits; the page shows a few per day and "N more" (one query,
+    ranked in the database, whatever the month holds)."""
+    day = TruncDate("starts_at", tzinfo=tz)
+    ranked = _visits_filtered(start=start, end=end, **filters).annotate(
+        day_rank=Window(RowNumber(), partition_by=[day], order_by=[F("starts_at").asc(), F("pk").asc()]),
+        day_total=Window(Count("pk"), partition_by=[day]))
+    return list(with_visit_details(ranked.filter(day_rank__lte=per_day)).order_by("starts_at", "pk"))
 
 
 def visit_detail(visit_id: int) -> Visit | None:

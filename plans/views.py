@@ -509,16 +509,20 @@ def calendar(request):
     tz = ZoneInfo(request.tenant.timezone)
     window = cal.window(f["view"], f["anchor"])
     start, end = window.bounds(tz)
-    visits = list(selectors.visit_list(
-        start=start, end=end, attendee=request.user if f["mine"] else None,
+    visits = selectors.visit_calendar(
+        start=start, end=end, tz=tz, per_day=cal.PER_DAY[window.view], attendee=request.user if f["mine"] else None,
         account_id=f["account"].pk if f["account"] else None,
-        executive_id=f["executive_id"], any_executive=f["any_executive"]))
+        executive_id=f["executive_id"], any_executive=f["any_executive"])
     today = timezone.localdate()
     day_list = cal.days(window, visits, tz, today)
+
     def link(view, date):
         query = request.GET.copy()
         query["view"], query["date"] = view, date.isoformat()
         return "?" + query.urlencode()
+
+    for day in day_list:
+        day.more_link = link("day", day.date) if day.more else ""
 
     context = {
         "form": form, "window": window, "view": window.view, "visits": visits, "days": day_list,

@@ -1,10 +1,10 @@
 """The ratings app's dashboard panel: accounts of the current user due or overdue for contact."""
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from ratings import selectors
 from ratings.services import policy_defaults_ensure
+from tenancy import shared_cache
 
 WITHIN_DAYS = 14
 ROWS = 8
@@ -20,7 +20,7 @@ def panels(request) -> list[dict]:
     mine = selectors.contact_due(policy=policy, user=request.user, within_days=WITHIN_DAYS, now=now)
     counts = selectors.contact_due_counts(policy=policy, user=request.user, within_days=WITHIN_DAYS, now=now)
     # The tenant-wide figure reads every rated account: counted at most once per TENANT_FIGURE_SECONDS.
-    tenant_overdue = cache.get_or_set(
+    tenant_overdue = shared_cache.get_or_set(
         f"ratings:tenant-overdue:{request.tenant.pk}:{policy.pk}",
         lambda: selectors.contact_due_counts(policy=policy, within_days=WITHIN_DAYS, now=now)["overdue"],
         TENANT_FIGURE_SECONDS)

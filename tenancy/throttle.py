@@ -5,54 +5,16 @@
   the window, further attempts are refused without checking the password.
 - `rate_limited(key, limit=…, window=…)`: any other per-key limit (the public survey's per-address limit).
 
-When the cache (Redis) does not answer, counting moves to a small in-memory cache of this process and
-a warning is logged (at most once a minute per process); `fallback_stats()` says how often that
-happened. The fallback starts empty, so nobody is locked out by the outage, and it still counts, so
-nobody gets unlimited attempts either: the limit then holds per web process instead of across all of
-them. After a failure the shared cache is tried again RETRY_SECONDS later, not on every call, so a
-down or unreachable Redis costs each request nothing.
+When the cache (Redis) does not answer, counting moves to a small in-memory cache of this process
+(tenancy.shared_cache, which logs a warning at most once a minute per process). The fallback starts
+empty, so nobody is locked out by the outage, and it still counts, so nobody gets unlimited attempts
+either: the limit then holds per web process instead of across all of them.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 
-from tenancy.breaker import Breaker
-
-log = logging.getLogger(__name__)
-
-RETRY_SECONDS = 5
-
-_fallback = LocMemCache("keystone-throttle-fallback", {"MAX_ENTRIES": 10_000})
-_breaker = Breaker("cache", retry_seconds=RETRY_SECONDS, log=log,
-                   message="Cache unreachable (%s, in %s): rate limits count in this process until it answers again.")
-_stats = {"fallbacks": 0}
-
-
-def fallback_stats() -> dict:
-    """This process's count of cache calls answered by the fallback, and the last cache error."""
-    return {"fallbacks": _stats["fallbacks"], "last_error": _breaker.last_error}
-
-
-def reset() -> None:
-    """Forget the fallback's counts and try the shared cache again at once (tests, an operator's shell)."""
-    _fallback.clear()
-    _breaker.reset()
-    _stats["fallbacks"] = 0
-
-
-def _call(method: str, *args, **kwargs):
-    if _breaker.closed():
-        try:
-            return getattr(cache, method)(*args, **kwargs)
-        except ValueError:  # incr of a missing key: an answer, not an outage
-            raise
-        except Exception as exc:  # noqa: BLE001 — whatever the backend raises when its server is gone
-            _breaker.failed(exc, method)
-    _stats["fallbacks"] += 1
-    return getattr(_fallback, method)(*args, **kwargs)
+from tenancy.shared_cache import call as _call
+from tenancy.shared_cache import fallback_stats, reset  # noqa: F401 — the throttle's view of the cache
 
 
 def hit(key: str, window: int) -> int:

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tenancy import throttle
+from tenancy import shared_cache, throttle
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_login_works_and_is_still_throttled_while_the_cache_is_down(redis_cache,
     assert cache.get(f"login-fail:email:{email}") == 1  # counted in Redis while it runs
 
     redis_cache.stop()
-    with caplog.at_level(logging.WARNING, logger="tenancy.throttle"):
+    with caplog.at_level(logging.WARNING, logger="tenancy.shared_cache"):
         response = _login(email, PASSWORD)
     assert response.status_code == 302, response.content[:500]  # not a 500, not locked out
     assert "Cache unreachable" in caplog.text
@@ -69,6 +69,18 @@ def test_a_cache_that_is_down_is_not_retried_on_every_call(redis_cache, monkeypa
             self.calls.append(name)
             raise AssertionError("the shared cache was asked again within RETRY_SECONDS")
 
-    monkeypatch.setattr(throttle, "cache", Recording())
+    monkeypatch.setattr(shared_cache, "cache", Recording())
     assert throttle.hit("k", 60) == 2  # the fallback kept counting
     assert Recording.calls == []
+
+
+def test_the_dashboard_and_the_debounce_work_while_the_cache_is_down(redis_cache, tenant_a, make_member):
+    """The cache's other uses (tenancy.shared_cache): the dashboard's cached tenant-wide figure and the
+    coverage summary's debounce fall back to the process's memory instead of failing the request."""
+    member = make_member(tenant_a, "manager")
+    redis_cache.stop()
+    assert member.client.get(member.url("")).status_code == 200
+    assert member.client.get(member.url("")).status_code == 200  # the figure now comes from the fallback
+    assert shared_cache.add("debounce:test", 1, 60) is True
+    assert shared_cache.add("debounce:test", 1, 60) is False  # still debounced, per process
+    assert shared_cache.fallback_stats()["fallbacks"] >= 2

@@ -325,6 +325,31 @@ def test_calendar_views_show_the_visits(manager_a, executive_a, viewer_a):
     assert partial.content.strip().startswith(b'<div id="calendar"') and b"Globex" in partial.content
 
 
+def test_a_busy_day_shows_a_few_visits_and_how_many_more_and_the_day_view_shows_them_all(manager_a, executive_a):
+    """A large tenant has a hundred visits on a working day: the month shows the first four of each
+    day and "N more", which opens the day with all of them (plans.calendar.PER_DAY)."""
+    tz = timezone.zoneinfo.ZoneInfo(manager_a.tenant.timezone)
+    day = timezone.localdate(timezone=tz) + dt.timedelta(days=3)
+    for hour in range(8, 14):
+        start = dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+        make_visit(account=AccountFactory(tenant=manager_a.tenant, name=f"Busy {hour:02d}"), organiser=manager_a.user,
+                   attendees=[executive_a.user], start=start)
+    make_visit(account=AccountFactory(tenant=manager_a.tenant, name="Quiet Co"), organiser=manager_a.user,
+               attendees=[executive_a.user], start=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9), tzinfo=tz))
+    month = manager_a.client.get(manager_a.url(f"plans/calendar/?view=month&date={day}")).content.decode()
+    chips = re.findall(r"<strong>(Busy \d\d|Quiet Co)</strong>", month)
+    assert chips == ["Busy 08", "Busy 09", "Busy 10", "Busy 11", "Quiet Co"]  # the first four, in time order
+    more = re.search(r'href="(\?[^"]*view=day[^"]*)"[^>]*>2 more on ', month)
+    assert more, month
+    whole_day = manager_a.client.get(manager_a.url("plans/calendar/") + more.group(1).replace("&amp;", "&")).content.decode()
+    rows = re.findall(r'>(Busy \d\d|Quiet Co)</a></td>', whole_day)
+    assert rows == [f"Busy {h:02d}" for h in range(8, 14)]
+    assert " more on " not in whole_day
+    listing = manager_a.client.get(manager_a.url(f"plans/calendar/?view=list&date={day}")).content.decode()
+    rows = re.findall(r'>(Busy \d\d|Quiet Co)</a></td>', listing)
+    assert rows == [f"Busy {h:02d}" for h in range(8, 14)] + ["Quiet Co"]  # twelve a day in the list
+
+
 def test_calendar_filters(manager_a, executive_a, tenant_a, make_member):
     other_exec = make_member(tenant_a, "executive")
     acme, globex = AccountFactory(tenant=tenant_a, name="Acme"), AccountFactory(tenant=tenant_a, name="Globex")
@@ -475,14 +500,14 @@ def test_calendar_query_count_does_not_grow_with_visits(manager_a, executive_a):
     day = start.date().isoformat()
     make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user], start=start)
     counts = {}
-    for view in ("month", "week", "list"):
+    for view in ("month", "week", "list", "day"):
         counts[view] = _count(manager_a.client, manager_a.url(f"plans/calendar/?view={view}&date={day}"))
     for i in range(8):
         other = AccountFactory(tenant=manager_a.tenant)
         contact = ContactFactory(account=other)
         make_visit(account=other, organiser=manager_a.user, attendees=[executive_a.user, manager_a.user],
                    contacts=[contact], start=start + dt.timedelta(hours=i))
-    for view in ("month", "week", "list"):
+    for view in ("month", "week", "list", "day"):
         assert _count(manager_a.client, manager_a.url(f"plans/calendar/?view={view}&date={day}")) == counts[view], view
 
 
