@@ -54,6 +54,8 @@ from hierarchy.models import (
     Source,
     SurveyInvitation,
 )
+from tenancy import shared_cache
+from tenancy.context import current_tenant_id
 
 EXECUTIVE_TITLE_REGEX = (
     r"(^|[^a-z])(chief|ceo|cfo|coo|cto|cio|cmo|president|vp|vice[ -]president|managing director|"
@@ -446,6 +448,21 @@ def level_distribution() -> dict:
         "unassessed": row_counts["unassessed"],
         "accounts": {n: accounts.get(n, 0) for n in range(1, 7)},
     }
+
+
+# The overview's tenant-wide distribution reads every relationship and account of the tenant (0.2 s at
+# 100,000 accounts): kept this long, and dropped when the tenant's levels change (services).
+DISTRIBUTION_SECONDS = 120
+
+
+def distribution_key(tenant_id: int) -> str:
+    return f"hierarchy:distribution:{tenant_id}"
+
+
+def level_distribution_recent() -> dict:
+    """level_distribution() with `as_of`, at most DISTRIBUTION_SECONDS old (tenancy.shared_cache)."""
+    return shared_cache.get_or_set(distribution_key(current_tenant_id()),
+                                   lambda: {**level_distribution(), "as_of": timezone.now()}, DISTRIBUTION_SECONDS)
 
 
 def open_alerts(*, account: Account | None = None, limit: int | None = 20) -> list[HierarchyAlert]:

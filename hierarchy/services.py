@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, Contact
-from hierarchy import signals
+from hierarchy import selectors, signals
 from hierarchy.defaults import DEFAULT_ACTIVE_KIND, DEFAULT_MODELS
 from hierarchy.models import (
     AlertKind,
@@ -33,6 +33,7 @@ from hierarchy.models import (
     Source,
     SurveyInvitation,
 )
+from tenancy import shared_cache
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, Tenant
 
@@ -170,6 +171,7 @@ def relationship_create(*, user, contact: Contact, owner=None) -> Relationship:
             relationship.save()
     except IntegrityError:
         raise ValidationError({"contact": f"{user} already has a relationship with {contact.full_name}."}) from None
+    _distribution_changed()
     return relationship
 
 
@@ -263,7 +265,14 @@ def account_levels_refresh(*, account_ids) -> int:
         .values("effective")[:1]
     )
     accounts = Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=list(account_ids))
+    _distribution_changed()
     return accounts.update(current_level=Subquery(best))
+
+
+def _distribution_changed() -> None:
+    """Levels or relationships changed: the overview's distribution is counted afresh once this commits."""
+    key = selectors.distribution_key(current_tenant_id())
+    transaction.on_commit(lambda: shared_cache.call("delete", key), robust=True)
 
 
 # --- Alerts ---------------------------------------------------------------------------------------

@@ -262,7 +262,7 @@ def alert_acknowledge(request, alert_id):
 def overview(request):
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
-    distribution = selectors.level_distribution()
+    distribution = selectors.level_distribution_recent()
     return render(request, "hierarchy/overview.html", {
         "model": model, "levels": levels, "distribution": distribution,
         "chart": _distribution_chart(distribution, levels),

@@ -117,6 +117,21 @@ def test_level_distribution(case, manager_a):
     assert d["accounts"][4] == 1 and d["unassessed"] == 0
 
 
+def test_the_overview_keeps_the_distribution_until_the_levels_change(case, manager_a, django_assert_num_queries,
+                                                                      django_capture_on_commit_callbacks):
+    """It reads the whole tenant: counted once, then read from the cache until an assessment (or any
+    other change of levels) commits."""
+    with manager_a.scope():
+        first = selectors.level_distribution_recent()
+        with django_assert_num_queries(0):
+            assert selectors.level_distribution_recent() == first
+        with django_capture_on_commit_callbacks(execute=True):
+            assess(case["rels"]["u2_ops"], 5)
+        after = selectors.level_distribution_recent()
+    assert first["self"][4] == 1 and first["self"][5] == 0
+    assert after["self"][4] == 0 and after["self"][5] == 1 and after["as_of"] >= first["as_of"]
+
+
 def test_account_history_month_by_month(manager_a):
     """Three month ends up to 15 Jun 2025:
     30 Apr: r1 self 2                        → highest 2, self 2, customer —
