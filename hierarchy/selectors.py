@@ -55,7 +55,6 @@ from hierarchy.models import (
     SurveyInvitation,
 )
 from tenancy import shared_cache
-from tenancy.context import current_tenant_id
 
 EXECUTIVE_TITLE_REGEX = (
     r"(^|[^a-z])(chief|ceo|cfo|coo|cto|cio|cmo|president|vp|vice[ -]president|managing director|"
@@ -451,18 +450,15 @@ def level_distribution() -> dict:
 
 
 # The overview's tenant-wide distribution reads every relationship and account of the tenant (0.2 s at
-# 100,000 accounts): kept this long, and dropped when the tenant's levels change (services).
+# 100,000 accounts): kept this long, and counted afresh when the tenant's levels change (services).
+DISTRIBUTION = "hierarchy-distribution"
 DISTRIBUTION_SECONDS = 120
 
 
-def distribution_key(tenant_id: int) -> str:
-    return f"hierarchy:distribution:{tenant_id}"
-
-
 def level_distribution_recent() -> dict:
-    """level_distribution() with `as_of`, at most DISTRIBUTION_SECONDS old (tenancy.shared_cache)."""
-    return shared_cache.get_or_set(distribution_key(current_tenant_id()),
-                                   lambda: {**level_distribution(), "as_of": timezone.now()}, DISTRIBUTION_SECONDS)
+    """level_distribution() and `as_of`, at most DISTRIBUTION_SECONDS old."""
+    figure = shared_cache.tenant_figure(DISTRIBUTION, level_distribution, DISTRIBUTION_SECONDS)
+    return {**figure["value"], "as_of": figure["as_of"]}
 
 
 def open_alerts(*, account: Account | None = None, limit: int | None = 20) -> list[HierarchyAlert]:

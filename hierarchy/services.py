@@ -271,8 +271,7 @@ def account_levels_refresh(*, account_ids) -> int:
 
 def _distribution_changed() -> None:
     """Levels or relationships changed: the overview's distribution is counted afresh once this commits."""
-    key = selectors.distribution_key(current_tenant_id())
-    transaction.on_commit(lambda: shared_cache.call("delete", key), robust=True)
+    shared_cache.tenant_figure_changed(selectors.DISTRIBUTION)
 
 
 # --- Alerts ---------------------------------------------------------------------------------------

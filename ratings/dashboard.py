@@ -20,9 +20,9 @@ def panels(request) -> list[dict]:
     mine = selectors.contact_due(policy=policy, user=request.user, within_days=WITHIN_DAYS, now=now)
     counts = selectors.contact_due_counts(policy=policy, user=request.user, within_days=WITHIN_DAYS, now=now)
     # The tenant-wide figure reads every rated account: counted at most once per TENANT_FIGURE_SECONDS.
-    tenant_overdue = shared_cache.get_or_set(
-        f"ratings:tenant-overdue:{request.tenant.pk}:{policy.pk}",
+    tenant_overdue = shared_cache.tenant_figure(
+        f"ratings-overdue:{policy.pk}",
         lambda: selectors.contact_due_counts(policy=policy, within_days=WITHIN_DAYS, now=now)["overdue"],
-        TENANT_FIGURE_SECONDS)
+        TENANT_FIGURE_SECONDS)["value"]
     return [{"template": "ratings/_panel.html", "rows": list(mine[:ROWS]), "counts": counts, "now": now,
              "within": WITHIN_DAYS, "tenant_overdue": tenant_overdue}]

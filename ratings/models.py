@@ -189,7 +189,9 @@ class RatingSnapshot(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["tenant", "account", "-computed_at"], name="snapshot_tenant_acct_idx"),
-            models.Index(fields=["tenant", "-computed_at"], name="snapshot_tenant_at_idx"),
+            # "Recent changes": a recompute writes thousands of snapshots with one computed_at, so the
+            # id breaks the tie in the index too (else every one of them is sorted to find the latest 8).
+            models.Index(fields=["tenant", "-computed_at", "-id"], name="snapshot_tenant_at_id_idx"),
         ]
         ordering = ["-computed_at", "-pk"]
 

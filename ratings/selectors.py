@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from accounts.access import can_see_money, money_visible_expression, money_visible_filter
@@ -39,6 +40,7 @@ from ratings.models import (
 )
 from ratings.scoring import _num, scored_select
 from ratings.signals import _model, db_datetime, declassification_ctes, signals_ctes_with_sig, with_clause
+from tenancy import shared_cache
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership
 
@@ -345,6 +347,17 @@ def rating_distribution() -> dict[str, int]:
     return {r: counts.get(r, 0) for r in (*RATINGS, "")}
 
 
+# The ratings page's distribution reads every account of the tenant: kept this long, counted afresh
+# when ratings or classifications change (ratings.services).
+DISTRIBUTION = "rating-distribution"
+DISTRIBUTION_SECONDS = 120
+
+
+def rating_distribution_recent() -> dict:
+    """{"value": rating_distribution(), "as_of": …}, at most DISTRIBUTION_SECONDS old."""
+    return shared_cache.tenant_figure(DISTRIBUTION, rating_distribution, DISTRIBUTION_SECONDS)
+
+
 def _in_force_q(now):
     return RatingOverride.objects.filter(account_id=OuterRef("pk"), cleared_at__isnull=True, expires_at__gt=now)
 
@@ -370,8 +383,9 @@ def rated_accounts(*, membership: Membership, rating: str = "", query: str = "",
         qs = qs.filter(name__icontains=query)
     if mine_of is not None:
         qs = qs.filter(_mine_q(mine_of))
-    return qs.order_by(Case(When(rating="", then=Value("Z")), default=F("rating")), F("score").desc(nulls_last=True),
-                       "name", "pk")
+    # Letter, then name: the index (tenant, NULLIF(rating, ''), name, id) gives a page without reading the
+    # tenant (ordering by score within a letter needed every account's score first: 0.12 s at 100k).
+    return qs.order_by(NullIf("rating", Value("")).asc(nulls_last=True), "name", "pk")
 
 
 def recent_changes(*, membership: Membership, limit: int = 10) -> list[RatingSnapshot]:

@@ -36,6 +36,8 @@ from ratings.models import (
 )
 from ratings.scoring import breakdown_sql, scored_select
 from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
+from ratings.selectors import DISTRIBUTION as RATING_DISTRIBUTION
+from tenancy import shared_cache
 from tenancy.context import current_tenant_id
 from tenancy.outbox import enqueue_on_commit
 
@@ -250,6 +252,8 @@ def ratings_recompute(*, account_id: int | None = None, now: dt.datetime | None 
             f"AND {account_table}.rating <> t.effective",
             [tenant_id])
         ratings_changed = cursor.rowcount
+        if ratings_changed:
+            shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
         cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
         accounts = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {TEMP}")
@@ -285,6 +289,7 @@ def _sync_account_rating(account_ids, now) -> None:
     computed = AccountRating.objects.filter(account_id=OuterRef("pk")).values("rating")[:1]
     Account.objects.filter(pk__in=list(account_ids)).update(
         rating=Coalesce(Subquery(in_force), Subquery(computed), Value("")))
+    shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
 
 
 @transaction.atomic
@@ -386,5 +391,6 @@ def declassification_decide(*, account: Account, decision: str, reason: str, by,
     if decision == ReviewDecision.DECLASSIFY:
         # accounts has no service for a status change yet: one conditional UPDATE here (see the report).
         Account.objects.filter(pk=account.pk).update(status=AccountStatus.DECLASSIFIED, updated_at=timezone.now())
+        shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
         account.status = AccountStatus.DECLASSIFIED
     return review

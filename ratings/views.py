@@ -57,12 +57,14 @@ def home(request):
                                         mine_of=request.user if mine else None)
     page = CappedPaginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     policy = services.policy_defaults_ensure()
-    distribution = selectors.rating_distribution()
+    figure = selectors.rating_distribution_recent()
+    distribution = figure["value"]
     a, b, c = (fmt(t) for t in (policy.threshold_a, policy.threshold_b, policy.threshold_c))
     bands = {"A": f"score {a} or more", "B": f"{b} to below {a}", "C": f"{c} to below {b}", "D": f"below {c}"}
     context = {
         "page": page, "rating": rating, "q": query, "mine": mine, "ratings": RATINGS, "policy": policy,
         "dist": [(r, distribution[r], bands[r]) for r in RATINGS], "unrated": distribution[""],
+        "dist_as_of": figure["as_of"],
         "draft": selectors.policy_draft(), "recent": selectors.recent_changes(membership=request.membership, limit=8),
     }
     return _render(request, "ratings/home.html", "list", context)

@@ -73,6 +73,27 @@ def test_ratings_list_filters_and_htmx_partial(viewer_a):
     assert b"2 accounts rated B" in partial.content
 
 
+def test_the_list_is_by_letter_then_name_and_its_counts_follow_a_recompute(admin_a, django_capture_on_commit_callbacks):
+    """Ordered as the index (tenant, rating, name) gives it, so a page of a large tenant reads a page of
+    rows; the distribution (a count over the whole tenant) is kept and counted again after a recompute."""
+    tenant = admin_a.tenant
+    for name, value in (("Zulu", 90), ("Alpha", 60), ("Mike", 90)):
+        OpportunityFactory(account=AccountFactory(tenant=tenant, name=name), value=Decimal(value))
+    with admin_a.scope():
+        activate_policy(admin_a, **pipeline_only())
+    _rate(admin_a)
+    page = admin_a.client.get(admin_a.url("ratings/")).content.decode()
+    assert page.index(">Mike<") < page.index(">Zulu<") < page.index(">Alpha<")  # A: Mike, Zulu; then B: Alpha
+    assert "Counts as of" in page
+    counts = _queries(admin_a.client, admin_a.url("ratings/"))[0]
+    OpportunityFactory(account=AccountFactory(tenant=tenant, name="November"), value=Decimal(90))
+    with admin_a.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.ratings_recompute()
+    cost, response = _queries(admin_a.client, admin_a.url("ratings/"))
+    assert cost == counts + 1  # the distribution counted afresh, once
+    assert _queries(admin_a.client, admin_a.url("ratings/"))[0] == counts
+
+
 def test_why_panel_shows_points_and_hides_revenue_from_those_outside_the_team(viewer_a, executive_a, make_member):
     account = AccountFactory(tenant=viewer_a.tenant, name="Acme", classification="strategic")
     FinancialPeriodFactory(account=account, revenue=Decimal("750000"))
