@@ -33,6 +33,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -40,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Account, Contact
+from accounts.selectors import mine_filter
 from hierarchy.models import HierarchyLevel, Relationship
 from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import (
@@ -180,7 +182,14 @@ def single_role_accounts(*, account_ids=None, limit: int | None = None) -> list[
     queryset = KeyPlayer.objects.filter(contact__is_active=True)
     if account_ids is not None:
         queryset = queryset.filter(account_id__in=list(account_ids))
-    reached = Q(Exists(Relationship.objects.filter(contact_id=OuterRef("contact_id"))))
+    if limit is None:  # the whole tenant: PostgreSQL hashes every relationship's contact once
+        reached = Q(Exists(Relationship.objects.filter(contact_id=OuterRef("contact_id"))))
+    else:
+        # The first `limit` accounts by name: walked in name order with one index probe per key player,
+        # stopping at `limit` (as an EXISTS, it would hash the whole tenant's relationships first).
+        first = Relationship.objects.filter(contact_id=OuterRef("contact_id")).order_by().values("pk")[:1]
+        queryset = queryset.alias(first_relationship=Subquery(first))
+        reached = Q(first_relationship__isnull=False)
     rows = (queryset.values("account_id", "account__name")
             .annotate(reached_roles=Count("buying_role", distinct=True, filter=reached),
                       role=Max("buying_role", filter=reached),
@@ -427,31 +436,30 @@ def coverage_counts(*, thresholds: CoverageSettings | None = None) -> dict:
     return {key: int(value) for key, value in zip(COUNT_KEYS, row)}
 
 
-def coverage_summary():
-    """The dashboard's stored figures (keyplayers.services.coverage_summary_refresh keeps them), or None
-    before the first refresh. One query."""
-    return CoverageSummary.objects.first()
-
-
 @dataclass
 class CoverageOverview:
     thresholds: CoverageSettings
-    players: list  # flagged key players, by account
-    single_role: list  # rule 3 rows
-    counts: dict
+    players: QuerySet  # flagged key players, by account name (the page pages them)
+    single_role: list  # rule 3 rows, the first SINGLE_ROLE_ROWS by account name
 
 
-def coverage_overview(*, limit: int = 500) -> CoverageOverview:
-    """Every coverage gap in the tenant: flagged key players (the first `limit`), accounts where we reach
-    one buying role (the first `limit`), and the counts per rule. Four queries, whatever the number of
-    key players."""
+SINGLE_ROLE_ROWS = 25
+
+
+def coverage_overview(*, mine_of: int | None = None) -> CoverageOverview:
+    """The coverage page's lists (its counts are the stored summary's): flagged key players, as a
+    queryset in account-name order that the page reads a page of, and the first accounts where we reach
+    one buying role. `mine_of`: only that user's accounts. A page costs the same whatever the tenant's
+    size: both lists walk the accounts in name order and stop at the page."""
     thresholds = coverage_settings()
-    counts = coverage_counts(thresholds=thresholds)
-    counts.pop("total")
-    single = single_role_accounts(limit=limit)
-    players = list(key_players_annotated(thresholds=thresholds).filter(flagged=True)
-                   .select_related("contact", "account").order_by("account__name", "contact__full_name", "pk")[:limit])
-    return CoverageOverview(thresholds=thresholds, players=players, single_role=single, counts=counts)
+    account_ids = None
+    players = key_players_annotated(thresholds=thresholds).filter(flagged=True)
+    if mine_of is not None:
+        account_ids = list(Account.objects.filter(mine_filter(mine_of)).values_list("pk", flat=True))
+        players = players.filter(account_id__in=account_ids)
+    single = single_role_accounts(account_ids=account_ids, limit=SINGLE_ROLE_ROWS)
+    return CoverageOverview(thresholds=thresholds, single_role=single, players=players.select_related(
+        "contact", "account").order_by("account__name", "account_id", "pk"))
 
 
 def stage_counts() -> dict[str, int]:

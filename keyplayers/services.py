@@ -220,6 +220,22 @@ def summary_debounce_key(tenant_id: int) -> str:
     return f"keyplayers:coverage-summary:{tenant_id}"
 
 
+# A summary older than this is refreshed in the background when it is read: it catches the changes no
+# signal announces (see keyplayers.apps). The page never waits for the count.
+SUMMARY_MAX_AGE = dt.timedelta(minutes=10)
+
+
+def coverage_summary_current(*, tenant_id: int) -> CoverageSummary:
+    """The stored coverage figures for the dashboard and the coverage page: counted now only on the
+    tenant's first view, else read (one query) and refreshed in the background when old."""
+    summary = CoverageSummary.objects.first()
+    if summary is None:
+        return coverage_summary_refresh()
+    if timezone.now() - summary.computed_at > SUMMARY_MAX_AGE:
+        coverage_summary_refresh_soon(tenant_id=tenant_id)
+    return summary
+
+
 def coverage_summary_refresh_soon(*, tenant_id: int) -> None:
     """After the current transaction commits, queue one refresh of the tenant's summary, at most one per
     debounce window: changes in the window are picked up by the queued run (the task deletes the key

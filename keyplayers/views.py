@@ -207,11 +207,22 @@ def boards(request):
     return render(request, "keyplayers/boards.html", {"page": page, "q": search})
 
 
+@vary_on_headers("HX-Request")
 @tenant_view
 def coverage(request):
-    overview = selectors.coverage_overview()
-    return render(request, "keyplayers/coverage.html", {"overview": overview, "flags": selectors.FLAGS,
-                                                        "roles": BuyingRole.choices})
+    mine = request.GET.get("mine") == "1"
+    overview = selectors.coverage_overview(mine_of=request.user.pk if mine else None)
+    summary = services.coverage_summary_current(tenant_id=request.tenant.pk)
+    # The whole tenant's flagged players are counted in the stored summary: counting them again (up to
+    # the cap) would compute every key player's flags (0.2 s at 100k accounts). "Mine" is counted live.
+    known = None if mine else summary.counts.get("players", 0)
+    page = CappedPaginator(overview.players, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
+    context = {"overview": overview, "page": page, "mine": mine, "counts": summary.counts,
+               "as_of": summary.computed_at, "single_role_rows": selectors.SINGLE_ROLE_ROWS,
+               "flags": selectors.FLAGS, "roles": BuyingRole.choices}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "keyplayers/coverage.html#results", context)
+    return render(request, "keyplayers/coverage.html", context)
 
 
 @tenant_view(admin=True)

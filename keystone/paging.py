@@ -39,12 +39,17 @@ class CappedPaginator(Paginator):
     """Django's Paginator over the first `cap` rows. `capped` tells whether there are more;
     `count_label` is the count to show ("1,000+" when capped)."""
 
-    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, cap: int | None = None, known_count: int | None = None, **kwargs):
+        """`known_count`: how many rows there are, when the caller already knows it (a stored figure,
+        e.g. the coverage summary), so that nothing is counted."""
         super().__init__(object_list, per_page, **kwargs)
         self.cap = MAX_ROWS if cap is None else cap
+        self.known_count = known_count
 
     @cached_property
     def _bounded_count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         if isinstance(self.object_list, QuerySet):
             # Counted in SQL over at most cap + 1 rows, without the order or the columns (its
             # annotations) that only the page needs.

@@ -176,22 +176,27 @@ def test_flag_filter_and_overview_counts(manager_a, tenant_a, make_player, relat
         assert annotated.filter(selectors.flag_filter("high_blocker")).count() == 1
         assert annotated.filter(selectors.flag_filter("any")).count() == 3
         overview = selectors.coverage_overview()
-    assert overview.counts == {"players": 3, "no_relationship": 1, "below_minimum": 1, "high_blocker": 1,
-                               "single_role": 2, "accounts": 2}
-    # Globex: we reach only the executive (below the minimum); Calm: only operational.
+        counts = selectors.coverage_counts()
+        players = list(overview.players)
+        assert [r["account_name"] for r in selectors.single_role_accounts()] == ["Calm Ltd", "Globex Corporation"]
+    assert counts == {"players": 3, "no_relationship": 1, "below_minimum": 1, "high_blocker": 1,
+                      "single_role": 2, "accounts": 2, "total": 4}
+    assert len(players) == 3 and [p.account.name for p in players] == sorted(p.account.name for p in players)
+    # Globex: we reach only the executive (below the minimum); Calm: only operational. The page's first
+    # rows (a limit: walked in name order) are the same as the whole tenant's.
     assert [r["account_name"] for r in overview.single_role] == ["Calm Ltd", "Globex Corporation"]
 
 
 def test_coverage_overview_queries_do_not_grow_with_rows(manager_a, make_player, relate, django_assert_num_queries):
     for _ in range(3):
         make_player()
-    with manager_a.scope(), django_assert_num_queries(4):
-        selectors.coverage_overview()
+    with manager_a.scope(), django_assert_num_queries(3):  # thresholds, single-role rows, a page of players
+        list(selectors.coverage_overview().players[:25])
     for _ in range(12):
         relate(make_player(buying_role=R.OPERATIONAL), manager_a.user, level=1)
-    with manager_a.scope(), django_assert_num_queries(4):
-        overview = selectors.coverage_overview()
-    assert overview.counts["players"] == 15
+    with manager_a.scope(), django_assert_num_queries(3):
+        players = list(selectors.coverage_overview().players[:25])
+    assert len(players) == 15
 
 
 # --- Level by buying role -------------------------------------------------------------------------

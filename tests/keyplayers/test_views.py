@@ -264,6 +264,23 @@ def test_coverage_page(manager_a, tenant_a, account_a, make_player, relate):
     assert "Change the minimum levels" not in html  # managers do not
 
 
+def test_coverage_page_pages_the_gaps_and_shows_mine(manager_a, tenant_a, make_player, make_member):
+    """A large tenant has thousands of gaps: the page shows 25 at a time (the counts are the stored
+    summary's, for the whole tenant) and can be narrowed to the member's own accounts."""
+    other = make_member(tenant_a, "manager")
+    for i in range(30):
+        account = AccountFactory(tenant=tenant_a, name=f"Gap {i:02d}", owner=manager_a.user if i < 3 else other.user)
+        make_player(account, name=f"Person {i:02d}", buying_role=BuyingRole.EXECUTIVE)
+    first = manager_a.client.get(manager_a.url("key-players/coverage/")).content.decode()
+    assert "Person 00" in first and "Person 24" in first and "Person 25" not in first
+    assert "Page 1 of 2" in first and "In the whole tenant, as of" in first
+    second = manager_a.client.get(manager_a.url("key-players/coverage/?page=2"), HTTP_HX_REQUEST="true").content.decode()
+    assert second.lstrip().startswith('<div id="results">') and "Person 29" in second and "Person 00" not in second
+    mine = manager_a.client.get(manager_a.url("key-players/coverage/?mine=1")).content.decode()
+    people = re.findall(r"Person \d\d", mine)
+    assert sorted(set(people)) == ["Person 00", "Person 01", "Person 02"]
+
+
 def test_minimum_levels_are_admin_only_and_validated(admin_a, manager_a):
     url = "key-players/coverage/minimum-levels/"
     assert manager_a.client.get(manager_a.url(url)).status_code == 404
