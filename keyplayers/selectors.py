@@ -48,7 +48,6 @@ from keyplayers.models import (
     BuyingRole,
     BuyingStage,
     CoverageSettings,
-    CoverageSummary,
     Guidance,
     Influence,
     KeyPlayer,

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from keyplayers.forms import (
     StageForm,
     StanceForm,
 )
-from keyplayers.models import BuyingRole, BuyingStage, Stance
+from keyplayers.models import BuyingRole, BuyingStage, KeyPlayer, Stance
 from keystone.paging import CappedPaginator
 from tenancy.decorators import tenant_view
 
@@ -187,6 +188,11 @@ def key_player_list(request):
     return render(request, "keyplayers/list.html", context)
 
 
+def _key_player_count(**filters):
+    players = KeyPlayer.objects.filter(account_id=OuterRef("pk"), **filters).order_by().values("account_id")
+    return Coalesce(Subquery(players.annotate(n=Count("pk")).values("n")), 0)
+
+
 @tenant_view
 def boards(request):
     """Choose an account to open its board (?account=<id> goes straight there)."""
@@ -197,9 +203,10 @@ def boards(request):
         else:
             account = access_account_by_id(membership=request.membership, account_id=int(account_id))
             return redirect(_url(request, "board", account.pk))
-    accounts = (Account.objects.annotate(players=Count("key_players"),
-                                         blockers=Count("key_players", filter=Q(key_players__stance="blocker")))
-                .order_by("-players", "name"))
+    # By name, with each row's counts as subqueries: a page of 50 costs 50 rows whatever the tenant's size
+    # (sorting by the number of key players counted them for every account first: 0.4 s at 100k).
+    accounts = Account.objects.annotate(
+        players=_key_player_count(), blockers=_key_player_count(stance=Stance.BLOCKER)).order_by("name", "pk")
     search = (request.GET.get("q") or "").strip()
     if search:
         accounts = accounts.filter(name__icontains=search)

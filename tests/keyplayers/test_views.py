@@ -246,8 +246,11 @@ def test_list_paginates_with_a_constant_number_of_queries(manager_a, account_a, 
 
 def test_boards_index_and_account_picker(manager_a, account_a, make_player, tenant_b):
     make_player()
+    make_player(stance=Stance.BLOCKER)
+    AccountFactory(tenant=manager_a.tenant, name="Acme Empty")
     page = manager_a.client.get(manager_a.url("key-players/boards/")).content.decode()
-    assert "Globex Corporation" in page
+    rows = re.findall(r'>([^<>]+)</a></td><td class="num">(\d+)</td><td class="num">(\d+)</td>', page)
+    assert rows[:2] == [("Acme Empty", "0", "0"), ("Globex Corporation", "2", "1")]  # by name, with counts
     response = manager_a.client.get(manager_a.url(f"key-players/boards/?account={account_a.pk}"))
     assert response.status_code == 302 and response["Location"] == board_url(manager_a, account_a)
     theirs = AccountFactory(tenant=tenant_b)
