@@ -161,7 +161,7 @@ class PlanViewSet(ServiceViewSet):
     filterset_class = PlanFilter
     lookup_url_kwarg = "plan_id"
     ordering_fields = ["created_at", "review_date", "target_date"]
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-id"]
     search_fields = ["title", "objectives", "account__name"]
 
     def scoped_queryset(self, queryset):

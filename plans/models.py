@@ -49,6 +49,8 @@ class AccountPlan(TenantModel):
         indexes = [
             models.Index(fields=["tenant", "account", "-created_at"], name="accountplan_tenant_acct_idx"),
             models.Index(fields=["tenant", "status", "review_date"], name="accountplan_tenant_status_idx"),
+            # The API's default order: a page without sorting every plan of the tenant.
+            models.Index(fields=["tenant", "-created_at", "-id"], name="accountplan_tenant_new_idx"),
         ]
 
     def __str__(self):
@@ -86,6 +88,8 @@ class PlanAction(TenantModel):
             models.Index(fields=["tenant", "plan", "due_date"], name="planaction_tenant_plan_idx"),
             models.Index(fields=["tenant", "owner", "status", "due_date"], name="planaction_tenant_owner_idx"),
             models.Index(fields=["tenant", "status", "due_date"], name="planaction_tenant_due_idx"),
+            # The API's default order (due date, then id): a page without sorting every action.
+            models.Index(fields=["tenant", "due_date", "id"], name="planaction_tenant_due_id_idx"),
         ]
         ordering = ["due_date", "pk"]
 
