@@ -203,6 +203,12 @@ def page(browser, live_server):
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
+    # Let requests the page still has in flight (htmx panels loading) finish before the test's database
+    # is flushed: a live-server thread still reading while TRUNCATE runs deadlocks the flush.
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except Exception:  # noqa: BLE001 — a page that never settles is the test's own failure, not teardown's
+        pass
     context.close()
 
 
