@@ -221,7 +221,6 @@ def contact_update(*, contact: Contact, **changes: Any) -> Contact:
     _raise_unknown(changes, CONTACT_FIELDS)
     was_active = contact.is_active
     changed = []
-    audited_before = {"owner": account.owner, "status": account.status}
     for field, value in _strip(changes).items():
         attname = Contact._meta.get_field(field).attname
         new = value.pk if field == "reports_to" and value is not None else value

@@ -2,7 +2,7 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
@@ -38,7 +38,19 @@ class _Lazy:
         return self.model.objects.all()
 
 
-class TenantModelViewSet(viewsets.ModelViewSet):
+class UndeclaredMethodFirst:
+    """A method the view does not offer (TRACE, or PUT on a read-only list) is a 405 for everyone, before
+    the role check: DRF checks permissions first, so a manager's TRACE on an admin-only endpoint was a 403
+    (or the 404 of NotFoundForRefusals), which the schema does not document."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or getattr(self, method, None) is None:
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class TenantModelViewSet(UndeclaredMethodFirst, viewsets.ModelViewSet):
     """All tenant API endpoints derive from this. Subclasses set `model` and describe their query in
     `scoped_queryset()`; get_queryset() is sealed so no subclass can step outside the tenant scope."""
 
@@ -60,7 +72,7 @@ class TenantModelViewSet(viewsets.ModelViewSet):
         serializer.save(tenant_id=current_tenant_id())
 
 
-class TenantReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class TenantReadOnlyViewSet(UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
     model = None
 
     def __init_subclass__(cls, **kwargs):
@@ -113,7 +125,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(method="filter_kind", choices=lambda: audit_kinds(),
+    kind = django_filters.ChoiceFilter(method="filter_kind", choices=audit_kinds(),
                                        help_text="A kind of change: the action's prefix, e.g. account.")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     actor = django_filters.NumberFilter(field_name="actor_id")
