@@ -78,13 +78,16 @@ def audit_record(*, action: str, target: models.Model, changes: Mapping[str, tup
     return entry
 
 
-def audit_record_many(records: Iterable[tuple[str, models.Model, Mapping[str, tuple[Any, Any]]]]) -> int:
+def audit_record_many(records: Iterable[tuple]) -> int:
     """Records many changes in one INSERT (an import that changes a thousand accounts): the same rows
-    as audit_record() would write one by one. Returns how many."""
+    as audit_record() would write one by one, from (action, target, changes[, target_label]) tuples.
+    Returns how many."""
     records = list(records)
     if not records:
         return 0
     tenant_id, actor = current_tenant_id(), _actor()
-    entries = [_entry(tenant_id, actor, action, target, changes, None) for action, target, changes in records]
+    entries = [_entry(tenant_id, actor, action, target, changes, label)
+               for action, target, changes, label in (record if len(record) == 4 else (*record, None)
+                                                      for record in records)]
     AuditEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)

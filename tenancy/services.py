@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tenancy.audit import audit_changes, audit_record
+from tenancy.audit import audit_changes, audit_record, audit_record_many
 from tenancy.context import tenant_context
 from tenancy.models import ApiToken, AuditAction, BriefingDelivery, Invitation, Membership, Role, Tenant, User
 from tenancy.tokens import INVITATION_PREFIX, generate_token, hash_token
@@ -206,6 +206,9 @@ def users_delete(*, user_ids: list[int]) -> None:
     when something in a tenant must not go; nothing is deleted then."""
     for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
         with tenant_context(tenant_id):
+            leaving = Membership.objects.filter(user_id__in=user_ids).select_related("user")
+            audit_record_many((AuditAction.MEMBER_REMOVED, membership, {"role": (membership.role, None)},
+                               membership.user.email) for membership in leaving)
             collector = Collector(using=DEFAULT_DB_ALIAS)
             collector.collect([User(pk=pk) for pk in user_ids])  # fresh: a delete clears pk on its objects
             collector.delete()

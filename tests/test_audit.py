@@ -269,8 +269,10 @@ def test_deleting_a_person_keeps_their_entries(admin_a, make_member):
         tenancy_services.tenant_update_settings(tenant=admin_a.tenant, name="By the leaver", timezone="UTC",
                                                 briefing_lead_hours=24)
     tenancy_services.users_delete(user_ids=[other.user.pk])
-    [entry] = entries(admin_a)
-    assert entry.actor_label == "leaver@example.com"
+    settings_entry, removed = entries(admin_a)
+    assert settings_entry.actor_label == "leaver@example.com"  # the trail outlives the person
+    assert (removed.action, removed.actor_label, removed.target_label, removed.changes) == (
+        AuditAction.MEMBER_REMOVED, SYSTEM, "leaver@example.com", {"role": ["manager", None]})
 
 
 def test_the_app_role_may_not_update_delete_or_truncate(db):
