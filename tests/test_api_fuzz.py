@@ -10,8 +10,9 @@ them, as for the cross-tenant walk), so generated bodies reach the services inst
 
 Bounded: FUZZ_EXAMPLES examples per operation and kind, derandomized (the same cases on every run, so CI
 is repeatable), about two minutes on a 2-core machine; by hand, KEYSTONE_FUZZ_EXAMPLES=200 runs a longer
-one and KEYSTONE_FUZZ_RANDOM=1 draws new cases. Not checked, on purpose: that every schema-valid body is accepted (business rules refuse many with a
-documented 400) and that unknown query parameters are refused (Django ignores them, like most APIs)."""
+one and KEYSTONE_FUZZ_RANDOM=1 draws new cases. Not checked, on purpose: that every schema-valid body is
+accepted (business rules refuse many with a documented 400) and that unknown query parameters are refused
+(Django ignores them, like most APIs)."""
 
 import json
 import os
