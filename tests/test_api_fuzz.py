@@ -3,8 +3,8 @@ operation of /api/v1/schema/ on the live test server with a manager's token. Any
 schema does not describe (status code, content type, body, headers), fails the run; so does an operation
 that answers without the token, or a method it does not offer that is not a 405.
 
-Two kinds of input per operation: schema-valid (which must not be a 5xx, and may be refused only with a
-documented 4xx) and schema-violating (which must be refused with a documented 4xx, never a 5xx). Path ids
+Two kinds of input per operation, schema-valid and schema-violating: neither may meet a 5xx, and every
+answer must be one the schema documents (a refusal: a documented 4xx with the documented body). Path ids
 are drawn half the time from real objects of the manager's tenant (each app's tests/<app>/walk.py makes
 them, as for the cross-tenant walk), so generated bodies reach the services instead of stopping at a 404.
 
