@@ -112,3 +112,11 @@ def test_a_relationship_patch_that_is_not_an_object_is_a_400(manager_a, body):
     response = api_client_for(manager_a).patch(f"/api/v1/hierarchy/relationships/{relationship.pk}/", body,
                                                 content_type="application/json")
     assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize("path", ["/api/v1/plans/", "/api/v1/plan-actions/"])
+def test_a_search_with_a_nul_character_is_a_400_naming_the_parameter(manager_a, path):
+    """Found by the fuzz run: DRF's search filter answered a bare list, outside the documented error shape."""
+    response = api_client_for(manager_a).get(f"{path}?search=a%00b")
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}
