@@ -65,7 +65,7 @@ class FinancialAccountField(TenantRelatedField):
 
 class AccountSerializer(serializers.ModelSerializer):
     owner = MemberField(required=False, allow_null=True, help_text="User id of a member of this tenant.")
-    owner_email = serializers.EmailField(source="owner.email", read_only=True, allow_null=True, default=None)
+    owner_email = serializers.EmailField(source="owner.email", read_only=True, allow_null=True)  # no default: a PATCH (partial) would skip it
     classified_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True,
                                      help_text="A, B, C or D; blank until the account is first rated.")

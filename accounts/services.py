@@ -28,8 +28,9 @@ from accounts.models import (
     TeamRole,
 )
 from accounts.access import TEAM_RULE, can_manage_team
+from tenancy.audit import audit_record, audit_record_many
 from tenancy.context import current_tenant_id
-from tenancy.models import Membership, User
+from tenancy.models import AuditAction, Membership, User
 
 # Sent after commit when contacts are marked as gone, by hand or by an import (which writes in bulk,
 # without post_save): contacts_left.send(sender=Contact, tenant_id=…, contact_ids=[…]).
@@ -99,6 +100,7 @@ def account_update(*, account: Account, by: User, **changes: Any) -> Account:
     if "owner" in changes and getattr(changes["owner"], "pk", None) != account.owner_id:
         _check_may_manage_team(account, by, field="owner")  # before the change: the new owner may be `by`
     changed = []
+    audited_before = {"owner": account.owner, "status": account.status}
     for field, value in _strip(changes).items():
         attname = Account._meta.get_field(field).attname
         new = value.pk if field == "owner" and value is not None else value
@@ -113,7 +115,14 @@ def account_update(*, account: Account, by: User, **changes: Any) -> Account:
         _check_external_id(account)
     account.full_clean(exclude=["tenant"], validate_constraints=False)
     account.save(update_fields=[*changed, "updated_at"])
+    for field, action in AUDITED_ACCOUNT_FIELDS.items():
+        if field in changed:
+            audit_record(action=action, target=account, changes={field: (audited_before[field], getattr(account, field))})
     return account
+
+
+# Account fields whose changes go into the audit trail (tenancy.audit), and what each is called there.
+AUDITED_ACCOUNT_FIELDS = {"owner": AuditAction.ACCOUNT_OWNER_CHANGED, "status": AuditAction.ACCOUNT_STATUS_CHANGED}
 
 
 def _check_classification(classification: str, reason: str) -> None:
@@ -135,6 +144,8 @@ def account_classify(*, account: Account, classification: str, reason: str, by: 
     )
     change.full_clean(exclude=["tenant", "account", "changed_by"])
     change.save()
+    audit_record(action=AuditAction.ACCOUNT_CLASSIFIED, target=account,
+                 changes={"classification": (locked.classification, classification), "reason": (None, reason)})
     account.classification = classification
     account.classification_reason = reason
     account.classified_by = by
@@ -279,6 +290,8 @@ def team_member_add(*, account: Account, user: User, by: User, team_role: str = 
     member = AccountTeamMember(tenant_id=account.tenant_id, account=account, user=user, team_role=team_role)
     member.full_clean(exclude=["tenant"], validate_constraints=False)
     member.save()
+    audit_record(action=AuditAction.TEAM_MEMBER_ADDED, target=account,
+                 changes={"person": (None, user), "team_role": (None, team_role)})
     return member
 
 
@@ -286,6 +299,9 @@ def team_member_add(*, account: Account, user: User, by: User, team_role: str = 
 def team_member_update(*, team_member: AccountTeamMember, team_role: str, by: User) -> AccountTeamMember:
     _check_may_manage_team(team_member.account, by)
     if team_member.team_role != team_role:
+        audit_record(action=AuditAction.TEAM_ROLE_CHANGED, target=team_member.account,
+                     changes={"person": (team_member.user, team_member.user),
+                              "team_role": (team_member.team_role, team_role)})
         team_member.team_role = team_role
         team_member.full_clean(exclude=["tenant"], validate_constraints=False)
         team_member.save(update_fields=["team_role", "updated_at"])
@@ -295,6 +311,8 @@ def team_member_update(*, team_member: AccountTeamMember, team_role: str, by: Us
 @transaction.atomic
 def team_member_remove(*, team_member: AccountTeamMember, by: User) -> None:
     _check_may_manage_team(team_member.account, by)
+    audit_record(action=AuditAction.TEAM_MEMBER_REMOVED, target=team_member.account,
+                 changes={"person": (team_member.user, None), "team_role": (team_member.team_role, None)})
     team_member.delete()
 
 
@@ -414,11 +432,14 @@ def _apply_accounts(plan, *, by: User) -> None:
     Account.objects.bulk_create(new, batch_size=1000)
     created = iter(new)
     by_fields: dict[tuple, list[Account]] = {}
+    audited = []  # (account, field, from, to) of the owner and status changes, for the audit trail
     for row in plan.rows:
         if row.action == "create":
             row.instance = next(created)
         elif row.action == "update":
             account = row.instance
+            audited.extend((account, field, getattr(account, field), row.values[field])
+                           for field in row.changed if field in IMPORT_AUDITED_FIELDS)
             for field in row.changed:
                 setattr(account, field, row.values[field])
             account.updated_at = now
@@ -439,6 +460,27 @@ def _apply_accounts(plan, *, by: User) -> None:
     ClassificationChange.objects.bulk_create(changes, batch_size=1000)
     Account.objects.bulk_update(classified, ["classification", "classification_reason", "classified_by",
                                              "classified_at", "updated_at"], batch_size=1000)
+    _audit_import(audited, changes)
+
+
+IMPORT_AUDITED_FIELDS = {"owner_id": "owner", "status": "status"}
+
+
+def _audit_import(audited: list, classifications: list[ClassificationChange]) -> None:
+    """The import's owner, status and classification changes in the audit trail, one INSERT; owners by
+    their address, like a change made by hand."""
+    owner_ids = {value for _, field, *values in audited if field == "owner_id" for value in values if value}
+    emails = dict(User.objects.filter(pk__in=owner_ids).values_list("pk", "email")) if owner_ids else {}
+    records = []
+    for account, field, old, new in audited:
+        name = IMPORT_AUDITED_FIELDS[field]
+        if field == "owner_id":
+            old, new = emails.get(old), emails.get(new)
+        records.append((AUDITED_ACCOUNT_FIELDS[name], account, {name: (old, new)}))
+    records.extend((AuditAction.ACCOUNT_CLASSIFIED, change.account,
+                    {"classification": (change.from_classification, change.to_classification), "reason": (None, change.reason)})
+                   for change in classifications)
+    audit_record_many(records)
 
 
 def _apply_contacts(plan) -> None:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from briefings import render, selectors
 from briefings.access import access_briefing_by_visit_id
+from tenancy.api import UndeclaredMethodFirst
 
 
 class BriefingPersonSerializer(serializers.Serializer):
@@ -148,8 +149,10 @@ class BriefingSerializer(serializers.Serializer):
         return [alert.message for alert in b.alerts]
 
 
-class VisitBriefingViewSet(viewsets.ViewSet):
+class VisitBriefingViewSet(UndeclaredMethodFirst, viewsets.ViewSet):
     """The pre-visit briefing of one visit."""
+
+    answers_one_object = True  # `list` is the one briefing of the visit in the path (keystone.api_schema)
 
     def _briefing(self, request, visit_id):
         visit = access_briefing_by_visit_id(membership=request._request.membership, visit_id=visit_id)

@@ -1,6 +1,8 @@
 """/api/v1/hierarchy/…: relationships, assessments (create and list only), survey invitations, roll-ups,
 alerts and the hierarchy models. Thin over hierarchy.services and hierarchy.selectors."""
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -125,6 +127,8 @@ class RelationshipViewSet(TenantModelViewSet):
     @extend_schema(request=RelationshipOwnerSerializer, responses=RelationshipSerializer)
     def partial_update(self, request, *args, **kwargs):
         relationship = self.get_object()
+        if not isinstance(request.data, Mapping):  # e.g. a bare number: set() of it would be a 500
+            raise serializers.ValidationError({"non_field_errors": ['Send a JSON object, e.g. {"owner": 5}.']})
         unknown = set(request.data) - {"owner"}
         if unknown:
             raise serializers.ValidationError({name: "Only the owner of a relationship can be changed." for name in unknown})

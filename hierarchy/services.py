@@ -34,8 +34,9 @@ from hierarchy.models import (
     SurveyInvitation,
 )
 from tenancy import shared_cache
+from tenancy.audit import audit_changes, audit_record
 from tenancy.context import current_tenant_id
-from tenancy.models import Membership, Tenant
+from tenancy.models import AuditAction, Membership, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,14 @@ def hierarchy_model_activate(*, model: HierarchyModel) -> HierarchyModel:
     relationship's self/customer level becomes its latest assessment *made under `model`* (none: empty),
     and the accounts' roll-ups follow. Assessments under the old model stay, readable in each history;
     switching back brings their levels back. Set-based: one UPDATE for relationships, one for accounts."""
-    list(HierarchyModel.objects.select_for_update().order_by("pk"))  # one switch at a time, after assessments in flight
+    models_held = list(HierarchyModel.objects.select_for_update().order_by("pk"))  # one switch at a time, after assessments in flight
+    previous = next((held for held in models_held if held.is_active), None)
     switched = HierarchyModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
     activated = HierarchyModel.objects.filter(pk=model.pk, is_active=False).update(is_active=True)
     model.is_active = True
     if switched or activated:
+        audit_record(action=AuditAction.HIERARCHY_MODEL_SWITCHED, target=model,
+                     changes={"active model": (previous, model)})
         relationship_levels_recompute(model=model)
         account_levels_refresh(account_ids=None)
     return model
@@ -131,13 +135,19 @@ def _active_model_held() -> HierarchyModel:
 @transaction.atomic
 def hierarchy_level_update(*, level: HierarchyLevel, name: str, description: str, signals: str = "",
                            climb_playbook: str = "", survey_statement: str = "") -> HierarchyLevel:
+    fields = ["name", "description", "signals", "climb_playbook", "survey_statement"]
+    before = {field: getattr(level, field) for field in fields}
     level.name = name.strip()
     level.description = description.strip()
     level.signals = _clean_lines(signals)
     level.climb_playbook = _clean_lines(climb_playbook)
     level.survey_statement = survey_statement.strip()
     level.full_clean(exclude=["tenant", "model"])
-    level.save(update_fields=["name", "description", "signals", "climb_playbook", "survey_statement", "updated_at"])
+    level.save(update_fields=[*fields, "updated_at"])
+    changes = audit_changes(before, {field: getattr(level, field) for field in fields})
+    if changes:
+        audit_record(action=AuditAction.HIERARCHY_LEVEL_EDITED, target=level,
+                     target_label=f"{level.model.name}: level {level.number} {level.name}", changes=changes)
     return level
 
 

@@ -21,7 +21,9 @@ from keyplayers.models import (
 )
 from keyplayers.selectors import coverage_counts, level_names
 from tenancy import shared_cache
+from tenancy.audit import audit_changes, audit_record
 from tenancy.context import current_tenant_id
+from tenancy.models import AuditAction
 
 EDITABLE_FIELDS = ("buying_role", "buying_stage", "concerns", "stance", "influence", "last_contact_at")
 
@@ -133,6 +135,7 @@ def guidance_set(*, buying_role: str, buying_stage: str, communication: str, mes
     row = Guidance.objects.select_for_update().filter(buying_role=buying_role, buying_stage=buying_stage).first()
     values = {"communication": communication.strip(), "message": (message or "").strip(),
               "typical_concern": (typical_concern or "").strip()}
+    before = _guidance_cell(buying_role, buying_stage, row)
     if row is None:
         row = Guidance(tenant_id=current_tenant_id(), buying_role=buying_role, buying_stage=buying_stage, **values)
         row.full_clean(exclude=["tenant"], validate_constraints=False)
@@ -141,13 +144,31 @@ def guidance_set(*, buying_role: str, buying_stage: str, communication: str, mes
                 row.save()
         except IntegrityError:  # created concurrently: update that row instead
             row = Guidance.objects.select_for_update().get(buying_role=buying_role, buying_stage=buying_stage)
+            before = _guidance_cell(buying_role, buying_stage, row)
         else:
+            _audit_guidance(AuditAction.GUIDANCE_SET, row, before, values)
             return row
     for name, value in values.items():
         setattr(row, name, value)
     row.full_clean(exclude=["tenant"], validate_constraints=False)
     row.save(update_fields=[*values, "updated_at"])
+    _audit_guidance(AuditAction.GUIDANCE_SET, row, before, values)
     return row
+
+
+def _guidance_cell(buying_role: str, buying_stage: str, row: Guidance | None) -> dict:
+    """What one cell of the matrix says: the tenant's row, or the shipped default without one."""
+    if row is not None:
+        return {"communication": row.communication, "message": row.message, "typical_concern": row.typical_concern}
+    communication, message, concern = DEFAULT_GUIDANCE.get((buying_role, buying_stage), ("", "", ""))
+    return {"communication": communication, "message": message, "typical_concern": concern}
+
+
+def _audit_guidance(action: str, row: Guidance, before: dict, after: dict) -> None:
+    changes = audit_changes(before, after)
+    if changes:
+        label = f"{row.get_buying_role_display()} at {row.get_buying_stage_display()}"
+        audit_record(action=action, target=row, target_label=label, changes=changes)
 
 
 @transaction.atomic
@@ -156,7 +177,11 @@ def guidance_reset(*, buying_role: str, buying_stage: str) -> None:
     errors = _guidance_errors(buying_role=buying_role, buying_stage=buying_stage, communication="-")
     if errors:
         raise ValidationError(errors)
-    Guidance.objects.filter(buying_role=buying_role, buying_stage=buying_stage).delete()
+    row = Guidance.objects.select_for_update().filter(buying_role=buying_role, buying_stage=buying_stage).first()
+    if row is not None:
+        _audit_guidance(AuditAction.GUIDANCE_RESET, row, _guidance_cell(buying_role, buying_stage, row),
+                        _guidance_cell(buying_role, buying_stage, None))
+        row.delete()
 
 
 @transaction.atomic
@@ -186,20 +211,32 @@ def coverage_settings_update(*, min_level_executive: int, min_level_middle_manag
     if too_high:
         raise ValidationError(too_high)
     row = CoverageSettings.objects.select_for_update().first()
+    before = {name: getattr(row if row is not None else CoverageSettings(), name) for name in values}
     if row is None:
         row = CoverageSettings(tenant_id=current_tenant_id(), **values)
         row.full_clean(exclude=["tenant"], validate_constraints=False)
         try:
             with transaction.atomic():
                 row.save()
-            return row
         except IntegrityError:
             row = CoverageSettings.objects.select_for_update().get()
+            before = {name: getattr(row, name) for name in values}
+        else:
+            _audit_coverage(row, before, values)
+            return row
     for name, value in values.items():
         setattr(row, name, value)
     row.full_clean(exclude=["tenant"], validate_constraints=False)
     row.save(update_fields=[*values, "updated_at"])
+    _audit_coverage(row, before, values)
     return row
+
+
+def _audit_coverage(row: CoverageSettings, before: dict, after: dict) -> None:
+    changes = audit_changes(before, after)
+    if changes:
+        audit_record(action=AuditAction.COVERAGE_SETTINGS_CHANGED, target=row, target_label="Coverage settings",
+                     changes=changes)
 
 
 # --- Coverage summary (the dashboard's figures) ---------------------------------------------------

@@ -25,6 +25,13 @@ ERRORS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _is_list_view(self, serializer=None):
+        # A view set whose `list` answers one object (a visit's briefing under /visits/<id>/briefing/) says
+        # so with `answers_one_object = True`; drf-spectacular would otherwise document an array.
+        if getattr(self.view, "answers_one_object", False):
+            return False
+        return super()._is_list_view(serializer)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

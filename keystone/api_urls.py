@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from tenancy.api import me
 
-API_APPS = ["accounts.api.register", "hierarchy.api.register", "keyplayers.api.register", "plans.api.register", "ratings.api.register", "briefings.api.register"]
+API_APPS = ["tenancy.api.register", "accounts.api.register", "hierarchy.api.register", "keyplayers.api.register", "plans.api.register", "ratings.api.register", "briefings.api.register"]
 
 
 class SchemaView(SpectacularAPIView):

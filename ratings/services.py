@@ -35,10 +35,12 @@ from ratings.models import (
     ReviewDecision,
 )
 from ratings.scoring import breakdown_sql, scored_select
-from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
 from ratings.selectors import DISTRIBUTION as RATING_DISTRIBUTION
+from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
 from tenancy import shared_cache
+from tenancy.audit import audit_changes, audit_record, audit_record_many
 from tenancy.context import current_tenant_id
+from tenancy.models import AuditAction
 from tenancy.outbox import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -120,15 +122,27 @@ def policy_draft_save(*, by, draft: RatingPolicy | None = None, **fields) -> Rat
                 draft.save()
         except IntegrityError:
             raise ValidationError("Someone else started a draft at the same moment; open it and edit that one.") from None
+        # A new draft starts from the active version, with a note of its own.
+        _audit_policy_draft(draft, before={**{name: getattr(active, name) for name in POLICY_FIELDS}, "note": ""})
         return draft
     draft = RatingPolicy.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_draft:
         raise ValidationError(f"Version {draft.version} is {draft.get_status_display().lower()}: only a draft can "
                               "be changed. Edit the policy to start a new draft.")
+    before = {name: getattr(draft, name) for name in POLICY_FIELDS}
     _apply_policy_fields(draft, fields)
     draft.full_clean(exclude=["tenant"], validate_constraints=False)
     draft.save(update_fields=[*fields, "updated_at"])
+    _audit_policy_draft(draft, before=before)
     return draft
+
+
+def _audit_policy_draft(draft: RatingPolicy, *, before: dict) -> None:
+    """A draft's fields that differ from what it started from (the active version, or the draft before)."""
+    changes = audit_changes(before, {name: getattr(draft, name) for name in POLICY_FIELDS})
+    if changes:
+        audit_record(action=AuditAction.RATING_POLICY_DRAFT_SAVED, target=draft,
+                     target_label=f"Rating policy version {draft.version}", changes=changes)
 
 
 @transaction.atomic
@@ -141,8 +155,12 @@ def policy_activate(*, policy: RatingPolicy, by) -> RatingPolicy:
                               "only a draft can be activated.")
     policy.full_clean(exclude=["tenant"], validate_constraints=False)
     now = timezone.now()
+    previous = RatingPolicy.objects.filter(status=PolicyStatus.ACTIVE).values_list("version", flat=True).first()
     RatingPolicy.objects.select_for_update().filter(status=PolicyStatus.ACTIVE).update(
         status=PolicyStatus.RETIRED, retired_at=now, updated_at=now)
+    audit_record(action=AuditAction.RATING_POLICY_ACTIVATED, target=policy,
+                 target_label=f"Rating policy version {policy.version}",
+                 changes={"active version": (previous, policy.version)})
     policy.status, policy.activated_at, policy.activated_by = PolicyStatus.ACTIVE, now, by
     policy.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
     _recompute_on_commit(policy.tenant_id)
@@ -154,7 +172,9 @@ def policy_discard(*, policy: RatingPolicy) -> None:
     if not policy.is_draft:
         raise ValidationError(f"Version {policy.version} is {policy.get_status_display().lower()}; only a draft "
                               "can be discarded (old versions are kept).")
-    RatingPolicy.objects.filter(pk=policy.pk, status=PolicyStatus.DRAFT).delete()
+    if RatingPolicy.objects.filter(pk=policy.pk, status=PolicyStatus.DRAFT).delete()[0]:
+        audit_record(action=AuditAction.RATING_POLICY_DISCARDED, target=policy,
+                     target_label=f"Rating policy version {policy.version}", changes={"status": ("draft", None)})
 
 
 # --- The recompute ------------------------------------------------------------------------------
@@ -301,12 +321,15 @@ def overrides_expire(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     _lock_tenant(current_tenant_id())  # not in the middle of a recompute (see override_set)
     ended = list(RatingOverride.objects.select_for_update().filter(cleared_at__isnull=True, expires_at__lte=now)
-                 .values_list("pk", "account_id"))
+                 .values_list("pk", "account_id", "rating"))
     if not ended:
         return 0
-    RatingOverride.objects.filter(pk__in=[pk for pk, _ in ended]).update(
+    RatingOverride.objects.filter(pk__in=[pk for pk, *_ in ended]).update(
         cleared_at=now, cleared_reason="expired", updated_at=now)
-    _sync_account_rating({account_id for _, account_id in ended}, now)
+    accounts = Account.objects.only("name").in_bulk({account_id for _, account_id, _ in ended})
+    audit_record_many((AuditAction.MANUAL_RATING_EXPIRED, accounts[account_id], {"manual rating": (rating, None)})
+                      for _, account_id, rating in ended)
+    _sync_account_rating({account_id for _, account_id, _ in ended}, now)
     return len(ended)
 
 
@@ -333,12 +356,15 @@ def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.d
     # it (seconds at most) makes the next statements see its result, and a later one see this override.
     _lock_tenant(account.tenant_id)
     Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
+    replaced = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).values_list("rating", flat=True).first()
     RatingOverride.objects.filter(account=account, cleared_at__isnull=True).update(
         cleared_at=now, cleared_by=by, cleared_reason="replaced", updated_at=now)
     override = RatingOverride(tenant_id=account.tenant_id, account=account, rating=rating, reason=reason,
                               expires_at=expires_at, set_by=by)
     override.full_clean(exclude=["tenant"])
     override.save()
+    audit_record(action=AuditAction.MANUAL_RATING_SET, target=account,
+                 changes={"manual rating": (replaced, rating), "reason": (None, reason), "until": (None, expires_at)})
     _sync_account_rating([account.pk], now)
     return override
 
@@ -347,10 +373,12 @@ def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.d
 def override_clear(*, account: Account, by) -> int:
     _lock_tenant(account.tenant_id)  # not in the middle of a recompute (see override_set)
     now = timezone.now()
+    in_force = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).values_list("rating", flat=True).first()
     cleared = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).update(
         cleared_at=now, cleared_by=by, cleared_reason="removed", updated_at=now)
     if not cleared:
         raise ValidationError("This account has no manual rating to remove.")
+    audit_record(action=AuditAction.MANUAL_RATING_CLEARED, target=account, changes={"manual rating": (in_force, None)})
     _sync_account_rating([account.pk], now)
     return cleared
 
@@ -392,5 +420,7 @@ def declassification_decide(*, account: Account, decision: str, reason: str, by,
         # accounts has no service for a status change yet: one conditional UPDATE here (see the report).
         Account.objects.filter(pk=account.pk).update(status=AccountStatus.DECLASSIFIED, updated_at=timezone.now())
         shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
+        audit_record(action=AuditAction.ACCOUNT_STATUS_CHANGED, target=account,
+                     changes={"status": (locked, AccountStatus.DECLASSIFIED), "reason": (None, reason)})
         account.status = AccountStatus.DECLASSIFIED
     return review

@@ -1,11 +1,17 @@
 """The base every API viewset builds on, and the `me` endpoint."""
 
+import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from keystone.api_filters import StrictDjangoFilterBackend
+from keystone.dates import IsoDateTimeFilter
+from tenancy.api_permissions import IsTenantAdminToRead
 from tenancy.context import current_tenant_id
+from tenancy.models import AuditAction, AuditEntry
+from tenancy.selectors import audit_kinds
 
 
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):
@@ -32,7 +38,19 @@ class _Lazy:
         return self.model.objects.all()
 
 
-class TenantModelViewSet(viewsets.ModelViewSet):
+class UndeclaredMethodFirst:
+    """A method the view does not offer (TRACE, or PUT on a read-only list) is a 405 for everyone, before
+    the role check: DRF checks permissions first, so a manager's TRACE on an admin-only endpoint was a 403
+    (or the 404 of NotFoundForRefusals), which the schema does not document."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or getattr(self, method, None) is None:
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class TenantModelViewSet(UndeclaredMethodFirst, viewsets.ModelViewSet):
     """All tenant API endpoints derive from this. Subclasses set `model` and describe their query in
     `scoped_queryset()`; get_queryset() is sealed so no subclass can step outside the tenant scope."""
 
@@ -54,7 +72,7 @@ class TenantModelViewSet(viewsets.ModelViewSet):
         serializer.save(tenant_id=current_tenant_id())
 
 
-class TenantReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class TenantReadOnlyViewSet(UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
     model = None
 
     def __init_subclass__(cls, **kwargs):
@@ -88,3 +106,57 @@ def me(request):
         "id": user.pk, "email": user.email, "full_name": user.full_name,
         "tenant": membership.tenant.slug, "tenant_name": membership.tenant.name, "role": membership.role,
     }).data)
+
+
+# --- The audit trail (read-only, admins) ---------------------------------------------------------
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True,
+                                     help_text="The user who made the change; null for the system (a scheduled job).")
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(allow_null=True), min_length=2, max_length=2),
+        read_only=True, help_text="{field: [from, to]}; null where there was no value before or after.")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "created_at", "actor", "actor_label", "action", "target_type", "target_id", "target_label",
+                  "changes"]
+        read_only_fields = fields
+
+
+class AuditEntryFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(method="filter_kind", choices=audit_kinds(),
+                                       help_text="A kind of change: the action's prefix, e.g. account.")
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices)
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    target_type = django_filters.CharFilter()
+    target_id = django_filters.NumberFilter()
+    after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["kind", "action", "actor", "target_type", "target_id", "after", "before"]
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(action__startswith=f"{value}.")
+
+
+class AuditEntryViewSet(TenantReadOnlyViewSet):
+    """The tenant's audit trail, newest first: who changed what, when, from what to what. Admins only."""
+
+    model = AuditEntry
+    queryset = AuditEntry.objects.none()  # for the schema generator only
+    serializer_class = AuditEntrySerializer
+    permission_classes = [IsTenantAdminToRead]
+    lookup_url_kwarg = "audit_entry_id"
+    lookup_value_regex = r"\d+"
+    filter_backends = [StrictDjangoFilterBackend]
+    filterset_class = AuditEntryFilter
+
+    def scoped_queryset(self, queryset):
+        return queryset.order_by("-created_at", "-id")
+
+
+def register(router):
+    router.register("audit-log", AuditEntryViewSet, basename="audit-entry")

@@ -19,3 +19,13 @@ class IsTenantAdmin(BasePermission):
     def has_permission(self, request, view):
         membership = getattr(request._request, "membership", None)
         return membership is not None and (request.method in SAFE_METHODS or membership.is_admin)
+
+
+class IsTenantAdminToRead(BasePermission):
+    """Only tenant admins, reading too (the audit trail): others get 403 (they see the tenant anyway)."""
+
+    message = "Only tenant admins may read the audit log."
+
+    def has_permission(self, request, view):
+        membership = getattr(request._request, "membership", None)
+        return membership is not None and membership.is_admin

@@ -95,6 +95,22 @@ def platform_read(reader: str):
                 cursor.execute("SELECT set_config('app.platform_read', '', true)")
 
 
+def acting_user_set(user_id: int) -> None:
+    """Names the user the open tenant_context() acts for, once they are known (an API request finds its
+    token's user inside the context). Python-side only, for the audit trail's actor: no query, and the
+    database's app.user_id stays as it was. tenant_context() restores the outer value on exit."""
+    active = _active.get()
+    if active is None:
+        raise TenantRequired("acting_user_set() needs an open tenant_context().")
+    _active.set((active[0], user_id))
+
+
+def active_user_id() -> int | None:
+    """The user the open tenant_context() acts for; None for the system (a task, a platform command)."""
+    active = _active.get()
+    return active[1] if active is not None else None
+
+
 def active_tenant_id() -> int | None:
     """The tenant of the open tenant_context(), or None outside one."""
     active = _active.get()

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
 
+from keystone.dates import OUT_OF_RANGE, in_supported_range
 from tenancy import throttle
 from tenancy.models import BriefingDelivery, Role, validate_one_line
 
@@ -93,3 +94,28 @@ class TenantSettingsForm(forms.Form):
         value = self.cleaned_data["timezone"].strip()
         validate_timezone(value)
         return value
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters (GET). Dates are days in the tenant's time zone, both included."""
+
+    kind = forms.ChoiceField(required=False, label="What")
+    actor = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, kinds, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Every change"), *kinds]
+        self.fields["actor"].choices = [("", "Anyone"), *members]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        for name in ("since", "until"):
+            if cleaned.get(name) and not in_supported_range(cleaned[name]):
+                self.add_error(name, OUT_OF_RANGE)
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date is before the start date.")
+        return cleaned

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
-from tenancy.context import tenant_context
+from tenancy.context import acting_user_set, tenant_context
 from tenancy.models import Membership, Tenant
 from tenancy.tokens import token_from_header
 
@@ -85,6 +85,7 @@ class TenantMiddleware:
             request.tenant = tenant
             request.membership = membership
             request.api_token = token
+            acting_user_set(token.user_id)
             return self._respond(request)
 
     def _respond(self, request):

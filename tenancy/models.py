@@ -258,3 +258,63 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records. The prefix before the dot is the kind of object changed."""
+
+    MEMBER_JOINED = "member.joined", "Member joined"
+    MEMBER_ROLE_CHANGED = "member.role_changed", "Member's role changed"
+    MEMBER_REMOVED = "member.removed", "Member removed"
+    INVITATION_SENT = "invitation.sent", "Invitation sent"
+    INVITATION_WITHDRAWN = "invitation.withdrawn", "Invitation withdrawn"
+    TENANT_SETTINGS_CHANGED = "tenant.settings_changed", "Tenant settings changed"
+    HIERARCHY_MODEL_SWITCHED = "hierarchy.model_switched", "Hierarchy model switched"
+    HIERARCHY_LEVEL_EDITED = "hierarchy.level_edited", "Hierarchy level edited"
+    GUIDANCE_SET = "guidance.set", "Guidance changed"
+    GUIDANCE_RESET = "guidance.reset", "Guidance reset to the default"
+    COVERAGE_SETTINGS_CHANGED = "coverage.settings_changed", "Coverage settings changed"
+    RATING_POLICY_DRAFT_SAVED = "rating_policy.draft_saved", "Rating policy draft saved"
+    RATING_POLICY_ACTIVATED = "rating_policy.activated", "Rating policy activated"
+    RATING_POLICY_DISCARDED = "rating_policy.discarded", "Rating policy draft discarded"
+    MANUAL_RATING_SET = "manual_rating.set", "Manual rating set"
+    MANUAL_RATING_CLEARED = "manual_rating.cleared", "Manual rating removed"
+    MANUAL_RATING_EXPIRED = "manual_rating.expired", "Manual rating ended"
+    ACCOUNT_OWNER_CHANGED = "account.owner_changed", "Account owner changed"
+    ACCOUNT_STATUS_CHANGED = "account.status_changed", "Account status changed"
+    ACCOUNT_CLASSIFIED = "account.classified", "Account classified"
+    TEAM_MEMBER_ADDED = "team.member_added", "Added to an account team"
+    TEAM_ROLE_CHANGED = "team.role_changed", "Account team role changed"
+    TEAM_MEMBER_REMOVED = "team.member_removed", "Removed from an account team"
+
+
+class AuditEntry(TenantModel):
+    """One change an admin may need to account for: who (the user of the tenant context, or the system),
+    what (`action` on a target), when (`created_at`), from what to what (`changes`). Written by
+    tenancy.audit.audit_record() in the same transaction as the change itself. Append-only: the database
+    refuses UPDATE and DELETE (tenancy.append_only); the rows go only when their tenant is deleted."""
+
+    # Deleting the tenant deletes its trail in the database (ON DELETE CASCADE), not row by row from
+    # Python, which the append-only trigger would refuse.
+    tenant = models.ForeignKey(Tenant, on_delete=models.DB_CASCADE, related_name="+", editable=False)
+    # No database constraint and no cascade: the trail outlives the people in it (deleting a user must
+    # not have to update or delete rows that cannot change). `actor_label` keeps their address.
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    actor_label = models.CharField(max_length=254, help_text="The actor's e-mail address then, or 'system'.")
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=64, help_text="The kind of object changed, e.g. account.")
+    target_id = models.BigIntegerField(null=True, blank=True)
+    target_label = models.CharField(max_length=200, blank=True, help_text="The object's name then.")
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [from, to]}")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="audit_tenant_time_idx"),
+            models.Index(fields=["tenant", "action", "-created_at"], name="audit_tenant_action_idx"),
+            models.Index(fields=["tenant", "actor", "-created_at"], name="audit_tenant_actor_idx"),
+            models.Index(fields=["tenant", "target_type", "target_id"], name="audit_tenant_target_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_label} {self.action} {self.target_label}"

@@ -1,7 +1,7 @@
 from django_scopes import scopes_disabled
 
 from tenancy.context import user_context
-from tenancy.models import Membership
+from tenancy.models import AuditAction, AuditEntry, Membership
 
 
 def memberships_of_user(user) -> list[Membership]:
@@ -14,3 +14,36 @@ def memberships_of_user(user) -> list[Membership]:
         return []
     with user_context(user.pk), scopes_disabled():
         return list(Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name"))
+
+
+def audit_entries(*, kind: str = "", action: str = "", actor_id: int | None = None, target_type: str = "",
+                  target_id: int | None = None, since=None, until=None):
+    """The tenant's audit trail, newest first, narrowed by any of: a kind of object (the action's prefix,
+    e.g. "account"), one action, who, one object, a time range [since, until). Reads one table; the
+    actor's address is stored on the row, so a page of entries is one query whatever it holds."""
+    entries = AuditEntry.objects.order_by("-created_at", "-id")
+    if kind:
+        entries = entries.filter(action__startswith=f"{kind}.")
+    if action:
+        entries = entries.filter(action=action)
+    if actor_id is not None:
+        entries = entries.filter(actor_id=actor_id)
+    if target_type:
+        entries = entries.filter(target_type=target_type)
+    if target_id is not None:
+        entries = entries.filter(target_id=target_id)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    return entries
+
+
+def audit_kinds() -> list[tuple[str, str]]:
+    """The kinds of change the trail holds (the actions' prefixes), for a filter."""
+    labels = {"member": "Members", "invitation": "Invitations", "tenant": "Tenant settings",
+              "hierarchy": "Hierarchy model and levels", "guidance": "Guidance matrix",
+              "coverage": "Coverage settings", "rating_policy": "Rating policy", "manual_rating": "Manual ratings",
+              "account": "Account owner, status and classification", "team": "Account teams"}
+    prefixes = dict.fromkeys(value.split(".")[0] for value in AuditAction.values)
+    return [(prefix, labels.get(prefix, prefix)) for prefix in prefixes]

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from tenancy.audit import audit_changes, audit_record, audit_record_many
 from tenancy.context import tenant_context
-from tenancy.models import ApiToken, BriefingDelivery, Invitation, Membership, Role, Tenant, User
+from tenancy.models import ApiToken, AuditAction, BriefingDelivery, Invitation, Membership, Role, Tenant, User
 from tenancy.tokens import INVITATION_PREFIX, generate_token, hash_token
 
 
@@ -66,6 +67,8 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User | N
     invitation = Invitation(tenant=tenant, email=email, role=role, invited_by=invited_by, key_hash=hash_token(raw))
     invitation.full_clean(exclude=["tenant"])
     invitation.save()
+    audit_record(action=AuditAction.INVITATION_SENT, target=invitation, target_label=email,
+                 changes={"role": (None, role)})
     needs_password = not user.has_usable_password()
     accept_link = base_url + reverse("invitation_accept", kwargs={"token": raw})
     transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, invited_by, base_url, accept_link))
@@ -84,6 +87,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         membership = Membership(tenant_id=locked.tenant_id, user=user, role=locked.role)
         membership.full_clean(exclude=["tenant"])
         membership.save()
+        audit_record(action=AuditAction.MEMBER_JOINED, target=membership, target_label=user.email,
+                     changes={"role": (None, membership.role)})
     if locked.accepted_at is None:
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at", "updated_at"])
@@ -93,6 +98,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 @transaction.atomic
 def invitation_cancel(*, invitation: Invitation) -> None:
     if invitation.accepted_at is None:
+        audit_record(action=AuditAction.INVITATION_WITHDRAWN, target=invitation, target_label=invitation.email,
+                     changes={"role": (invitation.role, None)})
         invitation.delete()
 
 
@@ -102,6 +109,8 @@ def _member_add_at_once(*, tenant: Tenant, email: str, role: str, base_url: str)
     membership = Membership(tenant=tenant, user=user, role=role)
     membership.full_clean(exclude=["tenant"])
     membership.save()
+    audit_record(action=AuditAction.MEMBER_JOINED, target=membership, target_label=user.email,
+                 changes={"role": (None, role)})
     needs_password = not user.has_usable_password()
     link = base_url + reverse("dashboard", kwargs={"tenant_slug": tenant.slug})
     transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, None, base_url, link))
@@ -131,6 +140,9 @@ def member_change_role(*, membership: Membership, role: str) -> Membership:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.role == Role.ADMIN and role != Role.ADMIN and _admin_count() <= 1:
         raise ValidationError("A tenant needs at least one admin: make someone else admin first.")
+    if locked.role != role:
+        audit_record(action=AuditAction.MEMBER_ROLE_CHANGED, target=locked, target_label=locked.user.email,
+                     changes={"role": (locked.role, role)})
     locked.role = role
     locked.save(update_fields=["role", "updated_at"])
     return locked
@@ -142,6 +154,8 @@ def member_remove(*, membership: Membership) -> None:
     if locked.role == Role.ADMIN and _admin_count() <= 1:
         raise ValidationError("You cannot remove the last admin of a tenant.")
     ApiToken.objects.filter(user_id=locked.user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(action=AuditAction.MEMBER_REMOVED, target=locked, target_label=locked.user.email,
+                 changes={"role": (locked.role, None)})
     locked.delete()
 
 
@@ -168,13 +182,18 @@ def api_token_revoke(*, token: ApiToken) -> None:
 @transaction.atomic
 def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing_lead_hours: int,
                            briefing_delivery: str = BriefingDelivery.PER_VISIT, briefing_digest_hour: int = 7) -> Tenant:
+    fields = ["name", "timezone", "briefing_lead_hours", "briefing_delivery", "briefing_digest_hour"]
+    before = {name: getattr(tenant, name) for name in fields}
     tenant.name = name.strip()
     tenant.timezone = timezone
     tenant.briefing_lead_hours = briefing_lead_hours
     tenant.briefing_delivery = briefing_delivery
     tenant.briefing_digest_hour = briefing_digest_hour
     tenant.full_clean()
-    tenant.save(update_fields=["name", "timezone", "briefing_lead_hours", "briefing_delivery", "briefing_digest_hour"])
+    tenant.save(update_fields=fields)
+    changes = audit_changes(before, {name: getattr(tenant, name) for name in fields})
+    if changes:
+        audit_record(action=AuditAction.TENANT_SETTINGS_CHANGED, target=tenant, changes=changes)
     return tenant
 
 
@@ -187,6 +206,9 @@ def users_delete(*, user_ids: list[int]) -> None:
     when something in a tenant must not go; nothing is deleted then."""
     for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
         with tenant_context(tenant_id):
+            leaving = Membership.objects.filter(user_id__in=user_ids).select_related("user")
+            audit_record_many((AuditAction.MEMBER_REMOVED, membership, {"role": (membership.role, None)},
+                               membership.user.email) for membership in leaving)
             collector = Collector(using=DEFAULT_DB_ALIAS)
             collector.collect([User(pk=pk) for pk in user_ids])  # fresh: a delete clears pk on its objects
             collector.delete()

@@ -1,21 +1,26 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from keystone.paging import CappedPaginator
 
 from tenancy import health, services
 from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
-from tenancy.forms import ApiTokenForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
+from tenancy.forms import ApiTokenForm, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
 from tenancy.models import ApiToken, Invitation, Membership, Tenant
 from tenancy.tokens import INVITATION_PREFIX, hash_token, tenant_id_of
-from tenancy.selectors import memberships_of_user
+from tenancy.selectors import audit_entries, audit_kinds, memberships_of_user
 
 
 class LoginView(auth_views.LoginView):
@@ -133,6 +138,31 @@ def tenant_settings(request):
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
     return render(request, "tenancy/settings.html", {"form": form, "jobs": health.jobs_status()},
+                  status=400 if form.errors else 200)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@tenant_view(admin=True)
+def audit_log(request):
+    """Who changed what, when, from what to what: the tenant's audit trail, for its admins."""
+    members = Membership.objects.select_related("user").order_by("user__email")
+    form = AuditFilterForm(request.GET or None, kinds=audit_kinds(),
+                           members=[(m.user_id, m.user.email) for m in members])
+    filters = {}
+    if form.is_bound and form.is_valid():
+        zone = timezone.get_current_timezone()  # the tenant's: a day ends at its midnight
+        data = form.cleaned_data
+        filters = {
+            "kind": data["kind"], "actor_id": data["actor"],
+            "since": dt.datetime.combine(data["since"], dt.time.min, tzinfo=zone) if data["since"] else None,
+            "until": (dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+                      if data["until"] else None),
+        }
+    entries = audit_entries(**filters) if not form.errors else audit_entries().none()
+    page = CappedPaginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tenancy/audit_log.html", {"form": form, "page": page},
                   status=400 if form.errors else 200)
 
 

@@ -99,3 +99,24 @@ def test_the_visits_api_refuses_an_offset_the_database_cannot_store(manager_a):
         "ends_at": "2030-01-01T11:00:00+00:00", "attendees": [manager_a.user.pk]}, format="json")
     assert response.status_code == 400, response.content[:500]
     assert list(response.json()) == ["starts_at"]
+
+
+@pytest.mark.parametrize("body", ["-92760", '"owner"', "[1, 2]", "null"])
+def test_a_relationship_patch_that_is_not_an_object_is_a_400(manager_a, body):
+    """Found by the fuzz run (tests/test_api_fuzz.py): a JSON body that is not an object was a 500."""
+    from tests.hierarchy.factories import ContactFactory, make_relationship
+
+    contact = ContactFactory(account__tenant=manager_a.tenant)
+    with manager_a.scope():
+        relationship = make_relationship(user=manager_a.user, contact=contact)
+    response = api_client_for(manager_a).patch(f"/api/v1/hierarchy/relationships/{relationship.pk}/", body,
+                                                content_type="application/json")
+    assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize("path", ["/api/v1/plans/", "/api/v1/plan-actions/"])
+def test_a_search_with_a_nul_character_is_a_400_naming_the_parameter(manager_a, path):
+    """Found by the fuzz run: DRF's search filter answered a bare list, outside the documented error shape."""
+    response = api_client_for(manager_a).get(f"{path}?search=a%00b")
+    assert response.status_code == 400
+    assert response.json() == {"search": ["Null characters are not allowed."]}

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 def _walk_objects():
     objects = {}
     for module in pkgutil.iter_modules(tests.__path__):
+        if not module.ispkg:  # only the apps' packages have a walk.py (and importing a test module runs it)
+            continue
         try:
             walk = importlib.import_module(f"tests.{module.name}.walk")
         except ModuleNotFoundError:

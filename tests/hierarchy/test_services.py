@@ -134,7 +134,7 @@ def test_activating_the_active_model_changes_nothing_and_a_switch_runs_in_consta
     for _ in range(8):
         assess(make_relationship(user=manager_a.user,
                                  contact=ContactFactory(account=AccountFactory(tenant=manager_a.tenant))), 2)
-    with manager_a.scope(), django_assert_max_num_queries(7):  # lock, 2 flips, 1 UPDATE rels, 1 UPDATE accounts, savepoints
+    with manager_a.scope(), django_assert_max_num_queries(8):  # lock, 2 flips, the audit entry, 1 UPDATE rels, 1 UPDATE accounts, savepoints
         services.hierarchy_model_activate(model=needs)
     with manager_a.scope():
         assert Relationship.objects.filter(self_level__isnull=False).count() == 0

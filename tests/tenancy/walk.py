@@ -25,3 +25,15 @@ OBJECTS = {
     "invitation_id": _invitation,
     "token_id": _token,
 }
+
+
+def _audit_entry(member):
+    from tenancy.audit import audit_record
+    from tenancy.models import AuditAction
+
+    with member.scope():
+        return audit_record(action=AuditAction.MEMBER_ROLE_CHANGED, target=member.membership,
+                            changes={"role": ("viewer", "admin")}).pk
+
+
+OBJECTS["audit_entry_id"] = _audit_entry

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from tenancy.append_only import append_only_tables
+
 
 class Command(BaseCommand):
     help = ("Run as the owner role after migrate: lets the app role read and write every table and "
@@ -28,4 +30,8 @@ class Command(BaseCommand):
                 f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {q}",
             ]:
                 cursor.execute(statement)
+            # Append-only tables (tenancy.append_only): their triggers refuse UPDATE and DELETE anyway;
+            # without the privilege the app role cannot even try, nor TRUNCATE, which fires no row trigger.
+            for table in append_only_tables(cursor):
+                cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {connection.ops.quote_name(table)} FROM {q}")
         self.stdout.write(self.style.SUCCESS(f"{role} may now use every table; it owns none."))
