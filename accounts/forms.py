@@ -119,14 +119,19 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = Account
-        fields = ["name", "external_id", "industry", "segment", "owner", "revenue_tier", "status", "motivation",
-                  "relationship_category", "potential_level", "partner_programme", "reference_customer", "beachhead",
-                  "notes"]
+        fields = ["name", "external_id", "industry", "segment", "owner", "revenue_tier", "status", "coverage",
+                  "motivation", "relationship_category", "potential_level", "partner_programme", "reference_customer",
+                  "beachhead", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, members: list[User], **kwargs):
         super().__init__(*args, **kwargs)
         _set_members(self.fields["owner"], members)
+        # "Declassified" comes from the declassification review (with its reason), never from this form;
+        # an account that is declassified keeps the choice so that saving it changes nothing.
+        if getattr(self.instance, "status", None) != AccountStatus.DECLASSIFIED:
+            self.fields["status"].choices = [c for c in self.fields["status"].choices
+                                             if c[0] != AccountStatus.DECLASSIFIED]
 
     def _post_clean(self):
         # Model validation (uniqueness within the tenant included) runs in the service.

@@ -29,6 +29,7 @@ from accounts.models import (
     RevenueTier,
 )
 from accounts.access import TEAM_RULE, team_managed_filter
+from accounts.services import top_level
 from keystone.spreadsheet import unescape_cell
 from tenancy.models import Membership
 
@@ -47,7 +48,7 @@ ACCOUNT_COLUMNS = {
     "classification_reason": "Required when the classification changes.",
     "motivation": "acquire, retain, grow or blank.",
     "relationship_category": "dedicated, personal, self_service, automated, community, co_creation or blank.",
-    "potential_level": "1–6 or blank.",
+    "potential_level": "1 to the active hierarchy model's top level (5 or 6), or blank.",
     "status": "prospect, customer or declassified; blank keeps the current one (new accounts: prospect).",
     "partner_programme": "yes/no", "reference_customer": "yes/no", "beachhead": "yes/no",
     "notes": "",
@@ -266,6 +267,7 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
     importer = Membership.objects.filter(user_id=importer_id).first()
     managed = set(Account.objects.filter(team_managed_filter(membership=importer), external_id__in=ids)
                   .values_list("pk", flat=True))
+    top = top_level()
     for row, (_, values) in zip(rows, raw_rows):
         account = existing.get(row.external_id)
         row.instance = account
@@ -290,16 +292,20 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
                 new[column] = _choice(row, column, values[column], choices) if values[column] else ""
         if values.get("status"):
             new["status"] = _choice(row, "status", values["status"], AccountStatus)
+            if new["status"] == AccountStatus.DECLASSIFIED and (account is None
+                                                               or account.status != AccountStatus.DECLASSIFIED):
+                row.error("status", "declassified is set by the declassification review (Ratings), which records "
+                                    "the reason; import the account as customer or prospect.")
         elif account is None:
             new["status"] = AccountStatus.PROSPECT
         if "potential_level" in values:
             raw = values["potential_level"]
             if raw == "":
                 new["potential_level"] = None
-            elif raw.isdigit() and 1 <= int(raw) <= 6:
+            elif raw.isdigit() and 1 <= int(raw) <= top:
                 new["potential_level"] = int(raw)
             else:
-                row.error("potential_level", f"“{raw}” is not a level from 1 to 6.")
+                row.error("potential_level", f"“{raw}” is not a level from 1 to {top} (the active hierarchy model's top).")
         for column in ("partner_programme", "reference_customer", "beachhead"):
             if column in values:
                 new[column] = _bool(row, column, values[column], blank=False)

@@ -16,6 +16,7 @@ class RevenueTier(models.TextChoices):
     GOLD = "gold", "Gold"
     SILVER = "silver", "Silver"
     BRONZE = "bronze", "Bronze"
+    LEAD = "lead", "Lead"
 
 
 class Classification(models.TextChoices):
@@ -43,6 +44,14 @@ class AccountStatus(models.TextChoices):
     PROSPECT = "prospect", "Prospect"
     CUSTOMER = "customer", "Customer"
     DECLASSIFIED = "declassified", "Declassified"
+
+
+class Coverage(models.TextChoices):
+    """How we serve the account. Lower-rated and declassified accounts are not ignored: they move to a
+    cheaper model with a contact cadence of its own (ratings' policy sets the cadences)."""
+    FIELD_TEAM = "field_team", "Field team"
+    INSIDE_SALES = "inside_sales", "Inside sales"
+    SELF_SERVICE = "self_service", "Self-service"
 
 
 class Rating(models.TextChoices):
@@ -73,7 +82,11 @@ class Account(TenantModel):
     current_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Maintained by the ratings app; stored here for the same reason.
     rating = models.CharField(max_length=1, choices=Rating.choices, blank=True, editable=False)
-    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.PROSPECT)
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.PROSPECT,
+                              help_text="Declassified is set by the declassification review, which records why.")
+    coverage = models.CharField(max_length=16, choices=Coverage.choices, default=Coverage.FIELD_TEAM,
+                                help_text="Field team: contact cadence by rating. Inside sales and self-service: "
+                                          "the cadence the rating policy sets for them.")
     partner_programme = models.BooleanField("partner programme member", default=False)
     reference_customer = models.BooleanField(default=False, help_text="May be cited to other prospects.")
     beachhead = models.BooleanField("breakthrough / beachhead", default=False,

@@ -78,8 +78,9 @@ class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = RatingPolicy
         fields = ["id", "version", "status", "note", "criteria", "threshold_a", "threshold_b", "threshold_c",
-                  "cadence_a_days", "cadence_b_days", "cadence_c_days", "cadence_d_days", "declass_max_level",
-                  "declass_months", "declass_min_discount_pct", "declass_min_calls", "created_by", "activated_at",
+                  "cadence_a_days", "cadence_b_days", "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days",
+                  "cadence_self_service_days", "declass_levels_below_top", "declass_months",
+                  "declass_min_discount_rise", "declass_min_investment", "created_by", "activated_at",
                   "activated_by", "retired_at", "created_at", "updated_at"]
         read_only_fields = ["id", "version", "status", "created_by", "activated_at", "activated_by", "retired_at",
                             "created_at", "updated_at"]

@@ -8,12 +8,14 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from accounts.models import Coverage
 from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, MAX_WEIGHT, SIGNALS, criteria_errors, fmt
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
 
 POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
-                       "cadence_c_days", "cadence_d_days", "declass_max_level", "declass_months",
-                       "declass_min_discount_pct", "declass_min_calls"]
+                       "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days", "cadence_self_service_days",
+                       "declass_levels_below_top", "declass_months", "declass_min_discount_rise",
+                       "declass_min_investment"]
 POINTS = {"min_value": 0, "max_value": 100, "decimal_places": 2, "max_digits": 5}
 
 
@@ -187,3 +189,8 @@ class DecisionForm(forms.Form):
                              help_text="Stays on the account's record with the evidence.")
     review_again_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                       help_text="When keeping: not flagged again before this date (default in 6 months).")
+    coverage = forms.ChoiceField(choices=[(Coverage.INSIDE_SALES, Coverage.INSIDE_SALES.label),
+                                          (Coverage.SELF_SERVICE, Coverage.SELF_SERVICE.label)],
+                                 initial=Coverage.INSIDE_SALES, required=False,
+                                 help_text="When declassifying: how the account is served from now on (it keeps a "
+                                           "contact cadence of its own).")
