@@ -267,7 +267,8 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
     importer = Membership.objects.filter(user_id=importer_id).first()
     managed = set(Account.objects.filter(team_managed_filter(membership=importer), external_id__in=ids)
                   .values_list("pk", flat=True))
-    top = top_level()
+    # The bound of potential levels, looked up once and only for a file that has that column.
+    top = top_level() if any("potential_level" in values for _, values in raw_rows) else None
     for row, (_, values) in zip(rows, raw_rows):
         account = existing.get(row.external_id)
         row.instance = account
@@ -305,7 +306,7 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
             elif raw.isdigit() and 1 <= int(raw) <= top:
                 new["potential_level"] = int(raw)
             else:
-                row.error("potential_level", f"“{raw}” is not a level from 1 to {top} (the active hierarchy model's top).")
+                row.error("potential_level", f"“{raw}” is not a level from 1 to {top} (the top of the active hierarchy model).")
         for column in ("partner_programme", "reference_customer", "beachhead"):
             if column in values:
                 new[column] = _bool(row, column, values[column], blank=False)

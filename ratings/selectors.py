@@ -567,6 +567,8 @@ def declassification_candidates(*, policy: RatingPolicy, now: dt.datetime | None
     account_ids = None
     if user is not None:
         account_ids = list(Account.objects.filter(_mine_q(user)).values_list("pk", flat=True))
+        if not account_ids:
+            return []
     return _declassification_rows(policy=policy, now=now, top_level=model_top_level(), account_ids=account_ids,
                                   only_matching=True, limit=limit)
 
