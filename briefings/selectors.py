@@ -92,7 +92,7 @@ class RelationshipView:
     def critical_step(self) -> bool:
         """3 → 4: from products and service to the customer's business issues, where the relationship
         changes nature."""
-        return self.effective == 3 and self.next_level == 4
+        return hierarchy_selectors.is_critical_climb(self.effective) and self.next_level is not None
 
 
 @dataclass
@@ -191,7 +191,8 @@ class Briefing:
 
     @property
     def at_critical_step(self) -> bool:
-        return self.account.current_level == 3 and 4 in self.level_names
+        level = self.account.current_level
+        return hierarchy_selectors.is_critical_climb(level) and level is not None and level + 1 in self.level_names
 
 
 # --- reads ------------------------------------------------------------------------------------------------

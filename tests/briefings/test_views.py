@@ -112,3 +112,18 @@ def test_queries_of_the_briefing_page_do_not_grow_with_history(tenant_a, executi
             assert executive_a.client.get(executive_a.url(f"briefings/visits/{world.visit.pk}/")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] and counts[0] <= 60, counts
+
+
+def test_an_account_at_level_3_is_marked_at_the_critical_step(world, executive_a):
+    """Level 3 -> 4 is where the relationship changes nature: the briefing says so when the account
+    sits at 3, in the page, the print view and the PDF; an account already at 4 gets no such mark."""
+    from accounts.models import Account
+
+    base = executive_a.url(f"briefings/visits/{world.visit.pk}/")
+    assert "The critical step" not in _words(executive_a.client.get(base).content)  # the world stands at 4
+    with executive_a.scope():
+        Account.objects.filter(pk=world.account.pk).update(current_level=3)
+    phrase = "The critical step: from level 3 to 4."
+    assert phrase in _words(executive_a.client.get(base).content)
+    assert phrase in _words(executive_a.client.get(base + "print/").content)
+    assert phrase in _pdf_text(executive_a.client.get(base + "pdf/"))
