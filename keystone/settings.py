@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name for the five opportunity strategies, used by both the lead and the fallback strategy.
+    "ENUM_NAME_OVERRIDES": {"OpportunityStrategyEnum": "plans.models.CompetitiveStrategy"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -277,7 +277,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
         fields = ["id", "account", "name", "stage", "value", "currency", "close_date", "owner",
                   "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
                   "qualification_score", "qualification_notes", "competitive_strategy", "strategy_rationale",
-                  "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
+                  "fallback_strategy", "fallback_rationale", "evaluation_plan", *Opportunity.VALUE_CASE_FIELDS,
+                  "buyer_tactics", "buyer_tactics_answer", "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
         read_only_fields = ["closed_at", "created_at", "updated_at"]
         # Null only in responses (see to_representation); validate() refuses a null in a request.
         extra_kwargs = {name: {"allow_null": True, "help_text": MONEY_HELP} for name in Opportunity.MONEY_FIELDS}

@@ -134,15 +134,22 @@ class ActionStatusForm(forms.Form):
 class OpportunityForm(forms.ModelForm):
     account = AccountChoiceField(queryset=Account.objects.none())
     owner = MemberChoiceField(queryset=User.objects.none(), required=False)
-    competitive_strategy = forms.ChoiceField(choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
+    competitive_strategy = forms.ChoiceField(label="Lead strategy",
+                                             choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
                                              required=False, widget=forms.RadioSelect)
+    fallback_strategy = forms.ChoiceField(label="Fallback strategy",
+                                          choices=[("", "— none —")] + CompetitiveStrategy.choices,
+                                          required=False, widget=forms.RadioSelect,
+                                          help_text="The one we turn to if the lead strategy stops working.")
 
     class Meta:
         model = Opportunity
         fields = [
             "account", "name", "stage", "value", "currency", "close_date", "owner",
             "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
-            "competitive_strategy", "strategy_rationale", "must_get", "can_give", "walk_away",
+            "competitive_strategy", "strategy_rationale", "fallback_strategy", "fallback_rationale", "evaluation_plan",
+            *Opportunity.VALUE_CASE_FIELDS, "buyer_tactics", "buyer_tactics_answer",
+            "must_get", "can_give", "walk_away",
         ]
         widgets = {
             "close_date": DateInput(),
@@ -151,13 +158,24 @@ class OpportunityForm(forms.ModelForm):
             "must_get": forms.Textarea(attrs={"rows": 2}),
             "can_give": forms.Textarea(attrs={"rows": 2}),
             "walk_away": forms.Textarea(attrs={"rows": 2}),
+            "fallback_rationale": forms.Textarea(attrs={"rows": 2}),
+            "evaluation_plan": forms.Textarea(attrs={"rows": 3}),
+            "value_roi": forms.Textarea(attrs={"rows": 2}),
+            "value_pain_removed": forms.Textarea(attrs={"rows": 2}),
+            "value_benefits": forms.Textarea(attrs={"rows": 2}),
+            "value_agreed_on": DateInput(),
+            "buyer_tactics": forms.Textarea(attrs={"rows": 2}),
+            "buyer_tactics_answer": forms.Textarea(attrs={"rows": 2}),
         }
 
     SECTIONS = (
         ("The deal", ["account", "name", "stage", "value", "currency", "close_date", "owner"]),
         ("Qualification", ["pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
                            "qualification_notes"]),
-        ("Competitive strategy", ["competitive_strategy", "strategy_rationale"]),
+        ("Opportunity strategy", ["competitive_strategy", "strategy_rationale", "fallback_strategy",
+                                  "fallback_rationale", "evaluation_plan"]),
+        ("Value case, agreed with the customer", list(Opportunity.VALUE_CASE_FIELDS)),
+        ("Buyer tactics", ["buyer_tactics", "buyer_tactics_answer"]),
         ("Negotiation plan", ["must_get", "can_give", "walk_away"]),
     )
 
@@ -183,13 +201,21 @@ class OpportunityForm(forms.ModelForm):
     def clean(self):
         """The service's own rules too, so every error shows at once (the service checks them again)."""
         data = super().clean()
+        ticked = bool(data.get("value_agreed")) and not (self.instance.pk and self.instance.value_agreed
+                                                         and not self._value_case_changed())
         errors = services.opportunity_field_errors(
             competitive_strategy=data.get("competitive_strategy", ""), strategy_rationale=data.get("strategy_rationale", ""),
-            currency=data.get("currency", ""), value=data.get("value"))
+            currency=data.get("currency", ""), value=data.get("value"),
+            fallback_strategy=data.get("fallback_strategy", ""), fallback_rationale=data.get("fallback_rationale", ""),
+            value_agreed_now=ticked, value_case=data)
         for name, message in errors.items():
             if name in self.fields and name not in self.errors:
                 self.add_error(name, message)
         return data
+
+
+    def _value_case_changed(self) -> bool:
+        return any(name in self.changed_data for name in Opportunity.VALUE_CASE_FIELDS)
 
 
 class NoteForm(forms.Form):

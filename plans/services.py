@@ -294,18 +294,38 @@ OPPORTUNITY_EDITABLE = {
     "name", "stage", "value", "currency", "close_date", "owner",
     "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
     "competitive_strategy", "strategy_rationale", "must_get", "can_give", "walk_away",
+    "fallback_strategy", "fallback_rationale", "evaluation_plan", *Opportunity.VALUE_CASE_FIELDS,
+    "buyer_tactics", "buyer_tactics_answer",
 }
+VALUE_CASE_MISSING = ("Record the value case agreed with the customer first: the benefits (or the pain removed) in "
+                      "their terms, and who on their side agreed it.")
 
 
 def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationale: str = "", currency: str = "",
-                             value=None) -> dict[str, str]:
+                             value=None, fallback_strategy: str = "", fallback_rationale: str = "",
+                             value_agreed_now: bool = False, value_case: dict | None = None) -> dict[str, str]:
     """The opportunity's own rules, field by field (no query): the service raises them, and the browser
-    form shows them next to its other errors at once."""
+    form shows them next to its other errors at once. `value_agreed_now`: "compelling value agreed" is
+    being ticked (created with it, or turned on), which needs the value case (`value_case`)."""
     errors = {}
+    labels = dict(CompetitiveStrategy.choices)
     if competitive_strategy and not (strategy_rationale or "").strip():
-        label = dict(CompetitiveStrategy.choices).get(competitive_strategy, competitive_strategy)
+        label = labels.get(competitive_strategy, competitive_strategy)
         errors["strategy_rationale"] = (f"Say why “{label.split(' (')[0]}” is the "
                                         "right strategy here: against whom, and what makes it work.")
+    if fallback_strategy:
+        if not competitive_strategy:
+            errors["fallback_strategy"] = "Choose the lead strategy first; the fallback is the one to turn to if it fails."
+        elif fallback_strategy == competitive_strategy:
+            errors["fallback_strategy"] = "The fallback must differ from the lead strategy."
+        elif not (fallback_rationale or "").strip():
+            label = labels.get(fallback_strategy, fallback_strategy)
+            errors["fallback_rationale"] = (f"Say when we switch to “{label.split(' (')[0]}” and why it would work then.")
+    if value_agreed_now:
+        case = value_case or {}
+        if not ((case.get("value_benefits") or case.get("value_pain_removed") or "").strip()
+                and (case.get("value_agreed_with") or "").strip()):
+            errors["value_agreed"] = VALUE_CASE_MISSING
     if currency and (len(currency) != 3 or not currency.isalpha()):
         errors["currency"] = "Use a three-letter currency code such as EUR, GBP or USD."
     if value is not None and Decimal(value) < 0:
@@ -313,15 +333,20 @@ def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationa
     return errors
 
 
-def _check_opportunity(opp: Opportunity) -> None:
-    errors = opportunity_field_errors(competitive_strategy=opp.competitive_strategy,
-                                      strategy_rationale=opp.strategy_rationale, currency=opp.currency, value=opp.value)
+def _check_opportunity(opp: Opportunity, *, value_agreed_now: bool = False) -> None:
+    errors = opportunity_field_errors(
+        competitive_strategy=opp.competitive_strategy, strategy_rationale=opp.strategy_rationale,
+        currency=opp.currency, value=opp.value, fallback_strategy=opp.fallback_strategy,
+        fallback_rationale=opp.fallback_rationale, value_agreed_now=value_agreed_now,
+        value_case={name: getattr(opp, name) for name in ("value_benefits", "value_pain_removed", "value_agreed_with")})
     if errors:
         raise ValidationError(errors)
 
 
 def _normalise_opportunity(changes: dict) -> dict:
-    for name in ("name", "qualification_notes", "strategy_rationale", "must_get", "can_give", "walk_away"):
+    for name in ("name", "qualification_notes", "strategy_rationale", "must_get", "can_give", "walk_away",
+                 "fallback_rationale", "evaluation_plan", "value_roi", "value_pain_removed", "value_benefits",
+                 "value_timescales", "value_responsible", "value_agreed_with", "buyer_tactics", "buyer_tactics_answer"):
         if isinstance(changes.get(name), str):
             changes[name] = changes[name].strip()
     if isinstance(changes.get("currency"), str):
@@ -333,8 +358,9 @@ def _normalise_opportunity(changes: dict) -> dict:
 def opportunity_create(*, account: Account, name: str, value: Decimal, close_date: dt.date,
                        stage: str = Stage.PROSPECTING, owner: User | None = None,
                        key_players: Sequence[KeyPlayer] | None = None, **details) -> Opportunity:
-    """`details`: currency, the qualification checklist booleans, competitive strategy and rationale,
-    and the negotiation plan (must_get, can_give, walk_away). `key_players`: the account's key players
+    """`details`: currency, the qualification checklist booleans, the lead and fallback strategies with
+    their rationales, the evaluation plan, the value case (value_*; "value agreed" needs it), the buyer
+    tactics seen and our answer, and the negotiation plan (must_get, can_give, walk_away). `key_players`: the account's key players
     in the deal (see opportunity_key_players_set)."""
     fields = _normalise_opportunity({"name": name, "value": value, "close_date": close_date, "stage": stage,
                                      "owner": owner, **details})
@@ -343,7 +369,7 @@ def opportunity_create(*, account: Account, name: str, value: Decimal, close_dat
     _apply(opp, fields, OPPORTUNITY_EDITABLE)
     if opp.stage in CLOSED_STAGES:
         opp.closed_at = timezone.now()
-    _check_opportunity(opp)
+    _check_opportunity(opp, value_agreed_now=opp.value_agreed)
     _clean_and_save(opp)
     if key_players:
         opportunity_key_players_set(opportunity=opp, key_players=key_players)
@@ -366,7 +392,10 @@ def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPla
         elif opportunity.is_open and opportunity.closed_at is not None:
             opportunity.closed_at = None
             changed.append("closed_at")
-    _check_opportunity(opportunity)
+    # "Value agreed" points to the value case: checked when it is ticked or the case is edited (a deal ticked
+    # before value cases existed is left alone until then).
+    touches_value = "value_agreed" in changed or any(name in changed for name in Opportunity.VALUE_CASE_FIELDS)
+    _check_opportunity(opportunity, value_agreed_now=opportunity.value_agreed and touches_value)
     if changed:
         _clean_and_save(opportunity, update_fields=changed)
     if key_players is not None:

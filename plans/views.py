@@ -44,7 +44,7 @@ from plans.forms import (
     PlanForm,
     VisitForm,
 )
-from plans.models import CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
+from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.models import Membership
@@ -340,6 +340,8 @@ def _opportunity_page(request, opportunity, note_form, status=200, partial="note
         "team": selectors.opportunity_team(opportunity), "key_player_error": key_player_error,
         "account_url": account_detail_url(request, opportunity.account),
         "money_visible": can_see_money(membership=request.membership, account=opportunity.account),
+        "lead_guidance": STRATEGY_GUIDANCE.get(opportunity.competitive_strategy, ""),
+        "fallback_guidance": STRATEGY_GUIDANCE.get(opportunity.fallback_strategy, ""),
     }, partial=partial if request.method == "POST" else None)
     response.status_code = status
     return response

@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 from accounts.models import Account, ClassificationChange
 from hierarchy.models import HierarchyModel, HierarchyModelSwitch
 from keystone.demo import DEMO_STEPS
+from plans.models import Opportunity
 from ratings import selectors, services
 from ratings.models import AccountRating
 from tenancy.context import tenant_context
@@ -71,3 +72,14 @@ def test_the_demo_shows_declassification_and_the_six_level_model(demo):
         breakdown = {r.account_id: r.breakdown["highest_level"] for r in AccountRating.objects.filter(account__in=level)}
         assert {tuple(breakdown[pk]) for pk, lv in level.items() if lv == 5} == {(5, 80.0)}
         assert {tuple(breakdown[pk]) for pk, lv in level.items() if lv == 6} == {(6, 100.0)}
+
+
+def test_the_demo_shows_lead_and_fallback_strategies_and_an_agreed_value_case(demo):
+    admin = demo[Role.ADMIN]
+    with admin.scope():
+        opportunity = (Opportunity.objects.exclude(fallback_strategy="").filter(value_agreed=True)
+                       .exclude(value_agreed_with="").order_by("pk").first())
+        assert opportunity is not None and opportunity.has_value_case
+        assert opportunity.fallback_strategy != opportunity.competitive_strategy
+    page = admin.client.get(admin.url(f"plans/opportunities/{opportunity.pk}/")).content.decode()
+    assert "Lead: " in page and "Fallback: " in page and "Value case" in page and opportunity.value_agreed_with in page
