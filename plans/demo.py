@@ -27,6 +27,7 @@ from plans.models import (
     CallContact,
     CallReport,
     CompetitiveStrategy,
+    IssueKind,
     Opportunity,
     OpportunityKeyPlayer,
     PlanAction,
@@ -104,6 +105,42 @@ def seed(tenant, users, rng):
         _opportunity_key_players(rng)
         _calls(tenant, accounts, contacts, users, rng)
         _visits(accounts, contacts, users, rng, tz)
+        _issues(users, rng)
+
+
+ISSUES = [
+    (IssueKind.BUSINESS, "We lose two days on every order because planning and the plants do not see the same numbers."),
+    (IssueKind.BUSINESS, "Our growth plan needs a second distribution centre running by next autumn."),
+    (IssueKind.BUSINESS, "Customers leave us over late deliveries; the board wants on-time delivery above 95 %."),
+    (IssueKind.ORGANISATIONAL, "After the merger we run two ways of working; the CEO wants one operating model."),
+    (IssueKind.ORGANISATIONAL, "We cannot hire engineers fast enough to carry the new product line."),
+]
+
+
+def _issues(users, rng):
+    """The customer's business and organisational issues on each active plan, in their words, served by
+    the account's relationships (the senior ones first) and open opportunities."""
+    from hierarchy.models import Relationship
+
+    plans = list(AccountPlan.objects.filter(status="active").exclude(issues__isnull=False).select_related("account"))
+    if not plans:
+        return
+    ids = [p.account_id for p in plans]
+    relationships, opportunities, contacts = {}, {}, {}
+    for r in Relationship.objects.filter(account_id__in=ids).order_by("-self_level", "pk"):
+        relationships.setdefault(r.account_id, []).append(r)
+    for o in Opportunity.objects.filter(account_id__in=ids).exclude(stage__in=CLOSED_STAGES).order_by("pk"):
+        opportunities.setdefault(o.account_id, []).append(o)
+    for c in Contact.objects.filter(account_id__in=ids, is_active=True).order_by("reports_to_id", "pk"):
+        contacts.setdefault(c.account_id, []).append(c)
+    for plan in plans:
+        for kind, statement in rng.sample(ISSUES, 2):
+            people = contacts.get(plan.account_id, [])
+            services.customer_issue_add(
+                plan=plan, kind=kind, statement=statement, by=plan.owner,
+                raised_by=people[0] if people else None,
+                relationships=relationships.get(plan.account_id, [])[:2],
+                opportunities=opportunities.get(plan.account_id, [])[:1])
 
 
 def _area(rng):

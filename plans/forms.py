@@ -11,9 +11,11 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Contact
 from accounts.pickers import AccountChoiceField
+from hierarchy.models import Relationship
 from keystone.dates import check_supported_range
 from plans import selectors, services
 from plans.models import (
+    IssueKind,
     AccountPlan,
     ActionStatus,
     CallChannel,
@@ -127,6 +129,35 @@ class ActionForm(forms.ModelForm):
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices)
+
+
+class _RelationshipChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        level = obj.effective_level
+        return f"{obj.user.get_full_name() or obj.user} ↔ {obj.contact.full_name}" + (f" (level {level})" if level else "")
+
+
+class IssueForm(forms.Form):
+    """One of the customer's issues on the plan: in their words, with what serves it."""
+
+    kind = forms.ChoiceField(choices=IssueKind.choices, initial=IssueKind.BUSINESS)
+    statement = forms.CharField(label="In their words", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                                help_text="The initiative or issue as the customer states it, not our product.")
+    raised_by = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, label="Whose words",
+                                       empty_label="—")
+    relationships = _RelationshipChoices(queryset=Relationship.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+                                         label="Relationships that serve it")
+    opportunities = forms.ModelMultipleChoiceField(queryset=Opportunity.objects.none(), required=False,
+                                                   widget=forms.CheckboxSelectMultiple,
+                                                   label="Opportunities that serve it")
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        account_id = plan.account_id
+        self.fields["raised_by"].queryset = Contact.objects.filter(account_id=account_id, is_active=True).order_by("full_name")
+        self.fields["relationships"].queryset = (Relationship.objects.filter(account_id=account_id)
+                                                 .select_related("user", "contact").order_by("contact__full_name", "pk"))
+        self.fields["opportunities"].queryset = Opportunity.objects.filter(account_id=account_id).order_by("close_date", "pk")
 
 
 # --- opportunities ----------------------------------------------------------------------------------------------

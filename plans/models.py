@@ -97,6 +97,57 @@ class PlanAction(TenantModel):
         return self.status in OPEN_ACTION_STATUSES
 
 
+# --- The customer's business and organisational issues --------------------------------------------
+
+class IssueKind(models.TextChoices):
+    """What levels 4 and 5 of the Buy-Sell Hierarchy are about: we contribute to their business issues
+    (4), then to their organisational ones (5)."""
+    BUSINESS = "business", "Business issue or initiative"
+    ORGANISATIONAL = "organisational", "Organisational issue"
+
+
+class CustomerIssue(TenantModel):
+    """An initiative or issue of the customer's, in their words, on the account plan, with the
+    relationships and opportunities through which we serve it."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="issues")
+    kind = models.CharField(max_length=16, choices=IssueKind.choices, default=IssueKind.BUSINESS)
+    statement = models.TextField(help_text="The initiative or issue in the customer's own words.")
+    raised_by = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="Whose words these are.")
+    relationships = models.ManyToManyField("hierarchy.Relationship", through="CustomerIssueRelationship",
+                                           related_name="+", blank=True)
+    opportunities = models.ManyToManyField("Opportunity", through="CustomerIssueOpportunity", related_name="issues",
+                                           blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "plan", "kind"], name="custissue_tenant_plan_idx")]
+        ordering = ["kind", "created_at", "pk"]
+
+    def __str__(self):
+        return self.statement[:60]
+
+
+class CustomerIssueRelationship(TenantModel):
+    issue = models.ForeignKey(CustomerIssue, on_delete=models.CASCADE, related_name="+")
+    relationship = models.ForeignKey("hierarchy.Relationship", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "issue", "relationship"], name="custissue_rel_unique")]
+        indexes = [models.Index(fields=["tenant", "relationship"], name="custissue_rel_idx")]
+
+
+class CustomerIssueOpportunity(TenantModel):
+    issue = models.ForeignKey(CustomerIssue, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey("Opportunity", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "issue", "opportunity"], name="custissue_opp_unique")]
+        indexes = [models.Index(fields=["tenant", "opportunity"], name="custissue_opp_idx")]
+
+
 # --- Opportunities ----------------------------------------------------------------------------
 
 class Stage(models.TextChoices):

@@ -33,7 +33,11 @@ from plans.models import (
     CallContact,
     CallReport,
     CompetitiveStrategy,
+    CustomerIssue,
+    CustomerIssueOpportunity,
+    CustomerIssueRelationship,
     FeedKind,
+    IssueKind,
     Opportunity,
     OpportunityKeyPlayer,
     OpportunityNote,
@@ -286,6 +290,47 @@ def action_set_status(*, action: PlanAction, status: str) -> PlanAction:
     if status != action.status:
         action.save(update_fields=[*_set_status(action, status), "updated_at"])
     return action
+
+
+# --- the customer's business and organisational issues ------------------------------------------------
+
+@transaction.atomic
+def customer_issue_add(*, plan: AccountPlan, kind: str, statement: str, by: User | None, raised_by: Contact | None = None,
+                       relationships: Sequence = (), opportunities: Sequence[Opportunity] = ()) -> CustomerIssue:
+    """An initiative or issue of the customer's, in their words, on the (active) account plan, linked to
+    the relationships and opportunities of the same account that serve it."""
+    statement = (statement or "").strip()
+    errors = {}
+    if not plan.is_active:
+        errors["plan"] = "This plan is archived; add the customer's issues to the account's active plan."
+    if kind not in IssueKind.values:
+        errors["kind"] = "Choose a business issue or an organisational issue."
+    if not statement:
+        errors["statement"] = "Write the issue as the customer puts it."
+    if raised_by is not None and raised_by.account_id != plan.account_id:
+        errors["raised_by"] = f"{raised_by} works at another account, not {plan.account.name}."
+    strangers = [str(r) for r in relationships if r.account_id != plan.account_id]
+    if strangers:
+        errors["relationships"] = f"Not relationships at {plan.account.name}: {', '.join(strangers)}."
+    elsewhere = [o.name for o in opportunities if o.account_id != plan.account_id]
+    if elsewhere:
+        errors["opportunities"] = f"Not opportunities of {plan.account.name}: {', '.join(elsewhere)}."
+    if errors:
+        raise ValidationError(errors)
+    issue = _clean_and_save(CustomerIssue(tenant_id=_tenant_id(), plan=plan, kind=kind, statement=statement,
+                                          raised_by=raised_by, created_by=by))
+    CustomerIssueRelationship.objects.bulk_create([
+        CustomerIssueRelationship(tenant_id=issue.tenant_id, issue=issue, relationship=r) for r in set(relationships)])
+    CustomerIssueOpportunity.objects.bulk_create([
+        CustomerIssueOpportunity(tenant_id=issue.tenant_id, issue=issue, opportunity=o) for o in set(opportunities)])
+    return issue
+
+
+@transaction.atomic
+def customer_issue_remove(*, issue: CustomerIssue) -> None:
+    if not issue.plan.is_active:
+        raise ValidationError("This plan is archived: its issues are kept as they were.")
+    issue.delete()
 
 
 # --- opportunities -------------------------------------------------------------------------------------

@@ -127,3 +127,19 @@ def test_an_account_at_level_3_is_marked_at_the_critical_step(world, executive_a
     assert phrase in _words(executive_a.client.get(base).content)
     assert phrase in _words(executive_a.client.get(base + "print/").content)
     assert phrase in _pdf_text(executive_a.client.get(base + "pdf/"))
+
+
+def test_the_briefing_shows_the_customers_issues_from_the_plan(world, executive_a, manager_a):
+    from plans import services as plans_services
+    from plans.models import AccountPlan
+
+    with manager_a.scope():
+        plan = AccountPlan.objects.get(account=world.account, status="active")
+        plans_services.customer_issue_add(plan=plan, kind="business", by=manager_a.user, raised_by=world.cfo,
+                                          statement="Empty return trips eat our margin.",
+                                          opportunities=[world.opportunity])
+    base = executive_a.url(f"briefings/visits/{world.visit.pk}/")
+    words = _words(executive_a.client.get(base).content)
+    assert "Their business and organisational issues" in words
+    assert "Empty return trips eat our margin." in words and "Fleet telematics" in words
+    assert "Empty return trips eat our margin." in _pdf_text(executive_a.client.get(base + "pdf/"))
