@@ -141,11 +141,21 @@ def _plan(rng, users) -> list[dict]:
             "motivation": rng.choice(list(Motivation)), "relationship_category": category,
             "potential_level": rng.choice([3, 4, 4, 5, 5]),
             "status": rng.choices([AccountStatus.CUSTOMER, AccountStatus.PROSPECT], weights=[8, 2])[0],
-            "partner_programme": rng.random() < 0.15, "reference_customer": rng.random() < 0.2,
+            **_partner(rng.random() < 0.15, i), "reference_customer": rng.random() < 0.2,
             "beachhead": classification == Classification.STRATEGIC and "beachhead" in reason,
             "team": team, "people": _people(rng, i), "financials": _financials(rng, tier, classification, squeezer),
         })
     return plans
+
+
+def _partner(member: bool, index: int) -> dict:
+    """Partner programme membership as data: the programme, the tier, since when, what it gives."""
+    if not member:
+        return {"partner_programme": "", "partner_tier": "", "partner_since": None, "partner_benefits": ""}
+    tier = ["Gold", "Silver", "Registered"][index % 3]
+    return {"partner_programme": "Keystone Partner Network", "partner_tier": tier,
+            "partner_since": dt.date(2020 + index % 5, 1 + index % 12, 1),
+            "partner_benefits": "Joint marketing fund, early access to releases, a named partner manager."}
 
 
 def _people(rng, index: int) -> list[dict]:
@@ -202,7 +212,8 @@ def seed(tenant, users, rng):
         return
     by = users[Role.MANAGER]
     fields = ("name", "external_id", "industry", "segment", "owner", "revenue_tier", "motivation", "relationship_category",
-              "potential_level", "status", "coverage", "partner_programme", "reference_customer", "beachhead")
+              "potential_level", "status", "coverage", "partner_programme", "partner_tier", "partner_since",
+              "partner_benefits", "reference_customer", "beachhead")
     currency = _currency(tenant)
     quarters = _quarters(12)
     team, contacts, periods, bosses = [], [], [], []

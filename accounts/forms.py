@@ -121,9 +121,11 @@ class AccountForm(forms.ModelForm):
     class Meta:
         model = Account
         fields = ["name", "external_id", "industry", "segment", "owner", "revenue_tier", "status", "coverage",
-                  "motivation", "relationship_category", "potential_level", "partner_programme", "reference_customer",
+                  "motivation", "relationship_category", "potential_level", "partner_programme", "partner_tier", "partner_since",
+                  "partner_benefits", "reference_customer",
                   "beachhead", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4}), "partner_benefits": forms.Textarea(attrs={"rows": 2}),
+                   "partner_since": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, members: list[User], **kwargs):
         super().__init__(*args, **kwargs)

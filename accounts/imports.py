@@ -50,7 +50,8 @@ ACCOUNT_COLUMNS = {
     "relationship_category": "dedicated, personal, self_service, automated, community, co_creation or blank.",
     "potential_level": "1 to the active hierarchy model's top level (5 or 6), or blank.",
     "status": "prospect, customer or declassified; blank keeps the current one (new accounts: prospect).",
-    "partner_programme": "yes/no", "reference_customer": "yes/no", "beachhead": "yes/no",
+    "partner_programme": "the programme's name (yes: “Partner programme”; no or blank: none)",
+    "reference_customer": "yes/no", "beachhead": "yes/no",
     "notes": "",
 }
 CONTACT_COLUMNS = {
@@ -214,6 +215,18 @@ def _choice(row: RowPlan, column: str, raw: str, choices) -> str | None:
     return None
 
 
+def _partner_programme(row: RowPlan, raw: str) -> str:
+    """The programme's name; the yes/no of earlier exports still reads (yes: a programme without a name)."""
+    text = raw.strip()
+    if text.lower() in ("", "no", "false", "0", "n"):
+        return ""
+    if text.lower() in ("yes", "true", "1", "y"):
+        return "Partner programme"
+    if len(text) > 120:
+        row.error("partner_programme", f"is {len(text)} characters long; at most 120 fit.")
+    return text
+
+
 def _bool(row: RowPlan, column: str, raw: str, blank: bool) -> bool | None:
     wanted = raw.strip().lower()
     if wanted == "":
@@ -307,7 +320,9 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
                 new["potential_level"] = int(raw)
             else:
                 row.error("potential_level", f"“{raw}” is not a level from 1 to {top} (the top of the active hierarchy model).")
-        for column in ("partner_programme", "reference_customer", "beachhead"):
+        if "partner_programme" in values:
+            new["partner_programme"] = _partner_programme(row, values["partner_programme"])
+        for column in ("reference_customer", "beachhead"):
             if column in values:
                 new[column] = _bool(row, column, values[column], blank=False)
         # Classification: only through a change with its reason (recorded in the history).

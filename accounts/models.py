@@ -87,7 +87,12 @@ class Account(TenantModel):
     coverage = models.CharField(max_length=16, choices=Coverage.choices, default=Coverage.FIELD_TEAM,
                                 help_text="Field team: contact cadence by rating. Inside sales and self-service: "
                                           "the cadence the rating policy sets for them.")
-    partner_programme = models.BooleanField("partner programme member", default=False)
+    # Partner programme membership as data (blank programme: not a partner).
+    partner_programme = models.CharField(max_length=120, blank=True,
+                                         help_text="The partner programme the account is in; blank when none.")
+    partner_tier = models.CharField(max_length=60, blank=True, help_text="Its tier in that programme.")
+    partner_since = models.DateField(null=True, blank=True, help_text="Member since.")
+    partner_benefits = models.TextField(blank=True, help_text="What the programme gives them (and us).")
     reference_customer = models.BooleanField(default=False, help_text="May be cited to other prospects.")
     beachhead = models.BooleanField("breakthrough / beachhead", default=False,
                                     help_text="Our first account in a new segment.")

@@ -41,7 +41,8 @@ contacts_left = Signal()
 
 ACCOUNT_FIELDS = (
     "name", "external_id", "industry", "segment", "owner", "revenue_tier", "motivation",
-    "relationship_category", "potential_level", "status", "coverage", "partner_programme", "reference_customer",
+    "relationship_category", "potential_level", "status", "coverage", "partner_programme", "partner_tier",
+    "partner_since", "partner_benefits", "reference_customer",
     "beachhead", "notes",
 )
 DECLASSIFY_THROUGH_REVIEW = ("An account is declassified through the declassification review (Ratings), which "
