@@ -251,7 +251,8 @@ class OpportunityForm(forms.ModelForm):
 
 class NoteForm(forms.Form):
     body = forms.CharField(label="Add to the thread", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000,
-                           help_text="What you know that the team should: people, politics, competitors, timing.")
+                           help_text="What you know that the team should: people, politics, competitors, timing. "
+                                     "Mention a teammate with @ and their e-mail: it shows on their dashboard.")
 
 
 # --- call reports ----------------------------------------------------------------------------------------------

@@ -312,6 +312,22 @@ class OpportunityNote(TenantModel):
         return f"Note on {self.opportunity_id} by {self.author_id}"
 
 
+class NoteMention(TenantModel):
+    """A teammate named in a note (@their e-mail, or the part before the @): shown on their dashboard
+    until they mark it seen."""
+
+    note = models.ForeignKey(OpportunityNote, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "note", "user"], name="notemention_unique")]
+        indexes = [models.Index(fields=["tenant", "user", "seen_at"], name="notemention_tenant_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} in note {self.note_id}"
+
+
 class OpportunityKeyPlayer(TenantModel):
     """A key player of the account taking part in this opportunity. A key player is on one
     opportunity at most (the link lives on the plans side: keyplayers never imports plans)."""

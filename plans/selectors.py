@@ -319,3 +319,11 @@ def opportunities_changed_since(*, account: Account, since: dt.datetime, limit: 
     """The account's opportunities opened or closed (won, lost) since `since`, latest change first."""
     return list(Opportunity.objects.filter(account=account).filter(Q(created_at__gte=since) | Q(closed_at__gte=since))
                 .order_by("-updated_at", "-pk")[:limit])
+
+
+def unseen_mentions(*, user, limit: int = 10) -> list:
+    """The notes that mention the user and that they have not marked seen, newest first (one query)."""
+    from plans.models import NoteMention
+
+    return list(NoteMention.objects.filter(user=user, seen_at__isnull=True)
+                .select_related("note__author", "note__opportunity__account").order_by("-created_at", "-pk")[:limit])

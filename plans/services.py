@@ -7,6 +7,7 @@ write: bad input raises django.core.exceptions.ValidationError and nothing is ch
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from plans.models import (
     CustomerIssueRelationship,
     FeedKind,
     IssueKind,
+    NoteMention,
     Opportunity,
     OpportunityKeyPlayer,
     OpportunityNote,
@@ -448,13 +450,51 @@ def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPla
     return opportunity
 
 
+MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def _mentioned_users(body: str, *, author: User | None) -> list[User]:
+    """Teammates named in a note: @their e-mail, or @ the part of it before the @ when that is unique
+    among the tenant's members. An @ that names nobody (or several) is refused, so no one is missed."""
+    tokens = {m.group(1).rstrip(".").lower() for m in MENTION.finditer(body)}
+    if not tokens:
+        return []
+    members = list(User.objects.filter(pk__in=Membership.objects.values("user_id")).only("pk", "email", "full_name"))
+    found, problems = {}, []
+    for token in sorted(tokens):
+        exact = [u for u in members if u.email.lower() == token]
+        local = [u for u in members if u.email.lower().split("@")[0] == token]
+        matches = exact or local
+        if len(matches) == 1:
+            found[matches[0].pk] = matches[0]
+        elif not matches:
+            problems.append(f"“@{token}” names no one in this team")
+        else:
+            problems.append(f"“@{token}” could be {', '.join(u.email for u in matches)}: write the whole e-mail")
+    if problems:
+        raise ValidationError({"body": "; ".join(problems) + ". Mention a teammate as @ and their e-mail."})
+    return [u for pk, u in found.items() if author is None or pk != author.pk]
+
+
 @transaction.atomic
 def opportunity_note_add(*, opportunity: Opportunity, author: User, body: str) -> OpportunityNote:
+    """A note in the opportunity's thread; teammates it mentions (@e-mail) see it on their dashboard."""
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the note first."})
+    mentioned = _mentioned_users(body, author=author)
     note = OpportunityNote(tenant_id=_tenant_id(), opportunity=opportunity, author=author, body=body)
-    return _clean_and_save(note)
+    note = _clean_and_save(note)
+    NoteMention.objects.bulk_create([NoteMention(tenant_id=note.tenant_id, note=note, user=u) for u in mentioned])
+    return note
+
+
+def mentions_mark_seen(*, user: User, mention_ids: Sequence[int] | None = None) -> int:
+    """Marks the user's unseen mentions (all, or those given) as seen; returns how many."""
+    mentions = NoteMention.objects.filter(user=user, seen_at__isnull=True)
+    if mention_ids is not None:
+        mentions = mentions.filter(pk__in=list(mention_ids))
+    return mentions.update(seen_at=timezone.now(), updated_at=timezone.now())
 
 
 # --- key players on opportunities ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:plan_id>/actions/", views.action_create, name="action_create"),
     path("<int:plan_id>/issues/", views.issue_create, name="issue_create"),
     path("issues/<int:issue_id>/remove/", views.issue_remove, name="issue_remove"),
+    path("mentions/seen/", views.mentions_seen, name="mentions_seen"),
     path("actions/", views.action_list, name="action_list"),
     path("actions/<int:action_id>/edit/", views.action_edit, name="action_edit"),
     path("actions/<int:action_id>/status/", views.action_status, name="action_status"),

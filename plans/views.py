@@ -243,6 +243,14 @@ def action_create(request, plan_id):
 
 
 @require_POST
+@plans_view
+def mentions_seen(request):
+    """Clears the user's mentions from their dashboard."""
+    services.mentions_mark_seen(user=request.user)
+    return redirect(reverse("dashboard", args=[request.tenant.slug]))
+
+
+@require_POST
 @plans_view(editor=True)
 def issue_create(request, plan_id):
     """Adds one of the customer's issues to the plan (a plain form post; the page answers with errors)."""
