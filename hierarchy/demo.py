@@ -15,7 +15,7 @@ import datetime as dt
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Account, Classification, Contact
+from accounts.models import Account, Classification, Contact, FinancialPeriod
 from hierarchy import selectors, services
 from hierarchy.models import Assessment, HierarchyAlert, HierarchyModel, ModelKind, Relationship, Source
 from tenancy.models import Role
@@ -67,6 +67,10 @@ def seed(tenant, users, rng):
     _stuck_strategic(users=users, ours=ours, levels=levels, rng=rng, now=now, skip={a.pk for a in accounts})
 
 
+
+
+
+
 NEEDS_FROM_BUY_SELL = {1: 1, 2: 2, 3: 3, 4: 5, 5: 6}
 
 
@@ -88,26 +92,34 @@ def _needs_model_views(relationship_ids, *, model, now) -> None:
 
 
 def _stuck_strategic(*, users, ours, levels, rng, now, skip) -> None:
-    """Strategic accounts outside the first ones: one relationship with their most senior contact, assessed
-    at 1 or 2 every few months for a year and a half — it never climbed."""
+    """Strategic accounts outside the first ones: a relationship with their most senior contact, assessed
+    at 1 or 2 every few months for a year and a half — it never climbed. Where the discount keeps rising
+    (the last financial period's above the first's by 3 points or more), with every contact still there:
+    they buy on price, whoever we talk to."""
     strategic = list(Account.objects.filter(classification=Classification.STRATEGIC).exclude(pk__in=skip).order_by("pk"))
-    tops = {}
+    periods = {}
+    for period in FinancialPeriod.objects.filter(account__in=strategic, discount_pct__isnull=False).order_by("period_start"):
+        periods.setdefault(period.account_id, []).append(period.discount_pct)
+    people = {}
     senior_first = F("reports_to_id").asc(nulls_first=True)
     for contact in Contact.objects.filter(account__in=strategic, is_active=True).order_by("account_id", senior_first, "pk"):
-        tops.setdefault(contact.account_id, contact)
+        people.setdefault(contact.account_id, []).append(contact)
     names = {level.number: level.name for level in levels}
     for index, account in enumerate(strategic):
-        contact = tops.get(account.pk)
-        if contact is None or Relationship.objects.filter(contact=contact).exists():
-            continue
-        user = ours[index % len(ours)]
-        relationship = services.relationship_create(user=user, contact=contact, owner=ours[0])
-        for day in range(HISTORY_DAYS, 0, -90):
-            level = 1 + (index + day // 90) % 2
-            services.assessment_record(relationship=relationship, level=level, assessed_by=user, source=Source.SELF,
-                                       assessed_at=now - dt.timedelta(days=day, hours=rng.randint(0, 8)),
-                                       evidence=f"{names.get(level, level)}: they still buy on specification and price "
-                                                f"({contact.full_name}).")
+        discounts = periods.get(account.pk, [])
+        squeezing = len(discounts) >= 2 and discounts[-1] - discounts[0] >= 3
+        contacts = people.get(account.pk, [])
+        for position, contact in enumerate(contacts if squeezing else contacts[:1]):
+            if Relationship.objects.filter(contact=contact).exists():
+                continue
+            user = ours[(index + position) % len(ours)]
+            relationship = services.relationship_create(user=user, contact=contact, owner=ours[0])
+            for day in range(HISTORY_DAYS, 0, -90):
+                level = 1 + (index + position + day // 90) % 2
+                services.assessment_record(
+                    relationship=relationship, level=level, assessed_by=user, source=Source.SELF,
+                    assessed_at=now - dt.timedelta(days=day, hours=rng.randint(0, 8)),
+                    evidence=f"{names.get(level, level)}: they still buy on specification and price ({contact.full_name}).")
 
 
 def _history(relationship, *, rng, levels, top, now, senior):
