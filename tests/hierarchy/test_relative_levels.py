@@ -90,6 +90,9 @@ def test_the_critical_step_is_marked_on_the_account_playbook_at_level_3_only(man
     assess(relationship, 3)
     page = manager_a.client.get(url).content.decode()
     assert "The critical step" in page and "From level 3 to 4 the relationship changes nature." in page
+    # the account page's hierarchy panel (drawn by its own request) carries the same playbook
+    panel = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/panels/hierarchy/")).content.decode()
+    assert "The critical step" in panel
     assess(relationship, 4)
     assert "The critical step" not in manager_a.client.get(url).content.decode()
     relationship_page = manager_a.client.get(manager_a.url(f"hierarchy/relationships/{relationship.pk}/"))
