@@ -95,3 +95,29 @@ def test_plan_page_queries_do_not_grow_with_issues(manager_a):
                                         relationships=[relationship, extra],
                                         opportunities=[OpportunityFactory(account=account)])
     assert count() <= one
+
+
+def test_the_api_adds_lists_and_removes_issues(manager_a, viewer_a, manager_b):
+    from tests.conftest import api_client_for
+
+    account, plan, cfo, relationship, opportunity = _setup(manager_a)
+    other = OpportunityFactory(account=AccountFactory(tenant=manager_a.tenant), name="Elsewhere")
+    api = api_client_for(manager_a)
+    bad = api.post("/api/v1/customer-issues/", {"plan": plan.pk, "kind": "business", "statement": "Late orders",
+                                                "opportunities": [other.pk]}, format="json")
+    assert bad.status_code == 400 and bad.json() == {"opportunities": ["Not opportunities of Contoso: Elsewhere."]}
+    theirs = api.post("/api/v1/customer-issues/", {"plan": plan.pk, "kind": "business", "statement": "x",
+                                                   "opportunities": [OpportunityFactory(
+                                                       account=AccountFactory(tenant=manager_b.tenant)).pk]},
+                      format="json")
+    assert theirs.status_code == 400 and "opportunities" in theirs.json()  # another tenant's id: does not exist
+    done = api.post("/api/v1/customer-issues/", {
+        "plan": plan.pk, "kind": "organisational", "statement": "One operating model", "raised_by": cfo.pk,
+        "relationships": [relationship.pk], "opportunities": [opportunity.pk]}, format="json")
+    assert done.status_code == 201, done.json()
+    listed = api_client_for(viewer_a).get(f"/api/v1/customer-issues/?account={account.pk}").json()
+    assert [(i["statement"], i["relationships"], i["opportunities"]) for i in listed["results"]] == [
+        ("One operating model", [relationship.pk], [opportunity.pk])]
+    assert api_client_for(viewer_a).delete(f"/api/v1/customer-issues/{done.json()['id']}/").status_code == 403
+    assert api_client_for(manager_b).get("/api/v1/customer-issues/").json()["count"] == 0
+    assert api.delete(f"/api/v1/customer-issues/{done.json()['id']}/").status_code == 204
