@@ -9,7 +9,19 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Coverage
-from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, MAX_WEIGHT, SIGNALS, criteria_errors, fmt
+from ratings.criteria import (
+    BANDS,
+    CATEGORIES,
+    CLASSIFICATIONS,
+    LEVEL_SIGNALS,
+    LINEAR,
+    MAX_WEIGHT,
+    SIGNALS,
+    TOP,
+    criteria_errors,
+    fmt,
+    is_top,
+)
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
 
 POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
@@ -78,8 +90,14 @@ class PolicyForm(forms.ModelForm):
                 label=f"{signal.label}: scoring")
             self.fields[prefix + "zero_at"] = forms.DecimalField(required=False, initial=item.get("zero_at"),
                                                                  label="0 points at", max_digits=14, decimal_places=2)
-            self.fields[prefix + "full_at"] = forms.DecimalField(required=False, initial=item.get("full_at"),
-                                                                 label="100 points at", max_digits=14, decimal_places=2)
+            if name in LEVEL_SIGNALS:  # a level, or "top": the active hierarchy model's top level
+                self.fields[prefix + "full_at"] = forms.CharField(
+                    required=False, initial=item.get("full_at", TOP), label="100 points at", max_length=10,
+                    help_text='A level, or "top" for the active model\'s top level (5 or 6).')
+            else:
+                self.fields[prefix + "full_at"] = forms.DecimalField(required=False, initial=item.get("full_at"),
+                                                                     label="100 points at", max_digits=14,
+                                                                     decimal_places=2)
             self.fields[prefix + "bands"] = forms.CharField(
                 required=False, label="Bands (from value: points)",
                 initial=", ".join(f"{fmt(s).replace(',', '')}: {fmt(p)}" for s, p in item.get("bands", [])),
@@ -138,7 +156,10 @@ class PolicyForm(forms.ModelForm):
                     self._row_error(name, error.messages[0])
                     continue
             else:
-                item.update(scoring=LINEAR, zero_at=cleaned.get(prefix + "zero_at"), full_at=cleaned.get(prefix + "full_at"))
+                full_at = cleaned.get(prefix + "full_at")
+                if isinstance(full_at, str):  # a level signal's: "top", a number, or blank
+                    full_at = TOP if is_top(full_at) else (full_at.strip() or None)
+                item.update(scoring=LINEAR, zero_at=cleaned.get(prefix + "zero_at"), full_at=full_at)
             criteria.append(item)
         for signal_name, message in criteria_errors(criteria):
             if signal_name:

@@ -63,3 +63,27 @@ def test_switching_to_the_needs_model_rates_level_5_and_level_6_apart(admin_a):
         assert list(Account.objects.order_by("name").values_list("current_level", flat=True)) == [5, 6]
         services.ratings_recompute()
     assert _scores(admin_a, five, six) == [80, 100]  # (5 - 1) / (6 - 1) of the way: 80 points
+
+
+def test_the_policy_editor_keeps_top_and_accepts_a_level(admin_a):
+    """Saving the shipped policy untouched keeps "top" on the level criteria; a level can be typed instead."""
+    from ratings.models import RatingPolicy
+    from tests.ratings.test_views import _editor_values, _policy_post
+
+    with admin_a.scope():
+        services.policy_defaults_ensure()
+    edit = admin_a.url("ratings/policies/draft/")
+    values = _editor_values(admin_a.client, edit)
+    assert values["exec_level__full_at"] == "top"
+    assert admin_a.client.post(edit, _policy_post(values, note="Untouched")).status_code == 302
+    with admin_a.scope():
+        draft = RatingPolicy.objects.get(status="draft")
+        assert {c["signal"]: c["full_at"] for c in draft.criteria if c["signal"].endswith("level")} == {
+            "exec_level": "top", "highest_level": "top", "survey_level": "top"}
+    saved = admin_a.client.post(edit, _policy_post(values, note="Six", **{"exec_level__full_at": "4"}))
+    assert saved.status_code == 302
+    bad = admin_a.client.post(edit, _policy_post(values, **{"exec_level__full_at": "summit"})).content.decode()
+    assert "Executive-level hierarchy level: give the value that scores 100 points (got &#x27;summit&#x27;, not a number or" in bad
+    with admin_a.scope():
+        draft = RatingPolicy.objects.get(status="draft")
+        assert next(c for c in draft.criteria if c["signal"] == "exec_level")["full_at"] == 4
