@@ -510,7 +510,8 @@ def _declassification_rows(*, policy: RatingPolicy, now: dt.datetime, top_level:
     since = _window_start(policy, now)
     window_days = max((now - since).days, 1)
     level_max = policy.declass_level_max(top_level)
-    head, params = with_clause(declassification_ctes(since=since, now=now, account_ids=account_ids))
+    head, params = with_clause(declassification_ctes(since=since, now=now, account_ids=account_ids,
+                                                     strategic_only=only_matching))
     rise = f"(disc.slope * {window_days})"
     investment = ("(COALESCE(calls.calls, 0) + COALESCE(vis.visits, 0) + COALESCE(act.actions, 0) "
                   "+ COALESCE(seats.seats, 0))")
