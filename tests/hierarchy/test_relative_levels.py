@@ -97,3 +97,17 @@ def test_the_critical_step_is_marked_on_the_account_playbook_at_level_3_only(man
     assert "The critical step" not in manager_a.client.get(url).content.decode()
     relationship_page = manager_a.client.get(manager_a.url(f"hierarchy/relationships/{relationship.pk}/"))
     assert "The critical step" not in relationship_page.content.decode()
+
+
+def test_the_api_lists_model_switches_and_marks_the_critical_climb(admin_a, viewer_a):
+    from tests.conftest import api_client_for
+
+    _, needs = _models(admin_a)
+    with admin_a.scope():
+        services.hierarchy_model_activate(model=needs, by=admin_a.user)
+    api = api_client_for(viewer_a)
+    [switch] = api.get("/api/v1/hierarchy/model-switches/").json()["results"]
+    assert (switch["to_model"], switch["switched_by"]) == (needs.pk, admin_a.user.pk) and switch["switched_at"]
+    models = api.get("/api/v1/hierarchy/models/").json()
+    levels = {level["number"]: level["critical_climb"] for level in models[0]["levels"]}
+    assert levels[3] is True and not any(flag for number, flag in levels.items() if number != 3)
