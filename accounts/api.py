@@ -74,8 +74,9 @@ class AccountSerializer(serializers.ModelSerializer):
         model = Account
         fields = ["id", "name", "external_id", "industry", "segment", "owner", "owner_email", "revenue_tier",
                   "classification", "classification_reason", "classified_by", "classified_at", "motivation",
-                  "relationship_category", "potential_level", "current_level", "rating", "status",
-                  "partner_programme", "reference_customer", "beachhead", "notes", "last_contact_at",
+                  "relationship_category", "potential_level", "current_level", "rating", "status", "coverage",
+                  "partner_programme", "partner_tier", "partner_since", "partner_benefits", "reference_customer",
+                  "beachhead", "notes", "last_contact_at",
                   "created_at", "updated_at"]
         read_only_fields = ["classification", "classification_reason", "classified_by", "classified_at",
                             "current_level", "rating", "last_contact_at", "created_at", "updated_at"]

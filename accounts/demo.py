@@ -1,6 +1,11 @@
 """Demo accounts for one tenant: 60 believable companies with people, org charts, teams (the demo users
 included) and three years of quarterly financials. Deterministic from `rng`; safe to run twice (an
-account whose external id exists is left alone, with everything under it)."""
+account whose external id exists is left alone, with everything under it).
+
+The declassification story: a few strategic accounts ask for a bigger discount every quarter (the
+"squeezers"; ratings' review flags them), the other strategic ones hold their discount steady. No account
+starts declassified: that happens in the review, which records why. Small tactical accounts are served by
+inside sales, self-service customers by self-service, each with its own contact cadence."""
 
 import datetime as dt
 from decimal import Decimal
@@ -12,6 +17,7 @@ from accounts.models import (
     AccountTeamMember,
     Classification,
     Contact,
+    Coverage,
     FinancialPeriod,
     Motivation,
     RelationshipCategory,
@@ -70,8 +76,11 @@ TACTICAL_REASONS = [
     "Important for this year's numbers; relationship stays at the procurement level.",
     "Buys a commodity part of our range; we keep it profitable, not strategic.",
 ]
+SQUEEZERS_FROM = 15  # hierarchy's demo gives the first 15 accounts rich histories; squeezers come after them
+SELF_SERVED = (RelationshipCategory.SELF_SERVICE, RelationshipCategory.AUTOMATED)
 TIER_REVENUE = {RevenueTier.PLATINUM: (2_000_000, 5_000_000), RevenueTier.GOLD: (600_000, 2_000_000),
-                RevenueTier.SILVER: (150_000, 600_000), RevenueTier.BRONZE: (20_000, 150_000)}
+                RevenueTier.SILVER: (150_000, 600_000), RevenueTier.BRONZE: (20_000, 150_000),
+                RevenueTier.LEAD: (5_000, 20_000)}
 
 
 def _currency(tenant) -> str:
@@ -102,7 +111,7 @@ def _plan(rng, users) -> list[dict]:
         while name in used:
             name = f"{rng.choice(NAMES)} {rng.choice(INDUSTRIES[industry])}"
         used.add(name)
-        tier = rng.choices(list(RevenueTier), weights=[1, 2, 3, 3])[0]
+        tier = rng.choices(list(RevenueTier), weights=[1, 2, 3, 3, 1])[0]
         # Strategic is about future advantage, not size: some small accounts are strategic, some big ones tactical.
         classification = rng.choices(list(Classification), weights=[2, 5, 3])[0]
         reason = ""
@@ -118,18 +127,35 @@ def _plan(rng, users) -> list[dict]:
             team.append((manager, TeamRole.ACCOUNT_MANAGER))
         if classification == Classification.STRATEGIC or tier == RevenueTier.PLATINUM:
             team.append((executive, TeamRole.EXECUTIVE_SPONSOR))
+        squeezer = classification == Classification.STRATEGIC and i >= SQUEEZERS_FROM and i % 2 == 1
+        category = rng.choice(list(RelationshipCategory))
+        coverage = Coverage.FIELD_TEAM
+        if classification != Classification.STRATEGIC and category in SELF_SERVED:
+            coverage = Coverage.SELF_SERVICE
+        elif classification == Classification.TACTICAL and tier == RevenueTier.BRONZE:
+            coverage = Coverage.INSIDE_SALES
         plans.append({
-            "external_id": f"DEMO-{i + 1:03d}", "name": name, "industry": industry,
+            "external_id": f"DEMO-{i + 1:03d}", "name": name, "industry": industry, "coverage": coverage,
             "segment": "Public sector" if industry == "Public sector" else rng.choice(SEGMENTS[:2] + SEGMENTS[3:]),
             "owner": owner, "revenue_tier": tier, "classification": classification, "reason": reason,
-            "motivation": rng.choice(list(Motivation)), "relationship_category": rng.choice(list(RelationshipCategory)),
+            "motivation": rng.choice(list(Motivation)), "relationship_category": category,
             "potential_level": rng.choice([3, 4, 4, 5, 5]),
-            "status": rng.choices([AccountStatus.CUSTOMER, AccountStatus.PROSPECT, AccountStatus.DECLASSIFIED], weights=[7, 2, 1])[0],
-            "partner_programme": rng.random() < 0.15, "reference_customer": rng.random() < 0.2,
+            "status": rng.choices([AccountStatus.CUSTOMER, AccountStatus.PROSPECT], weights=[8, 2])[0],
+            **_partner(rng.random() < 0.15, i), "reference_customer": rng.random() < 0.2,
             "beachhead": classification == Classification.STRATEGIC and "beachhead" in reason,
-            "team": team, "people": _people(rng, i), "financials": _financials(rng, tier, classification),
+            "team": team, "people": _people(rng, i), "financials": _financials(rng, tier, classification, squeezer),
         })
     return plans
+
+
+def _partner(member: bool, index: int) -> dict:
+    """Partner programme membership as data: the programme, the tier, since when, what it gives."""
+    if not member:
+        return {"partner_programme": "", "partner_tier": "", "partner_since": None, "partner_benefits": ""}
+    tier = ["Gold", "Silver", "Registered"][index % 3]
+    return {"partner_programme": "Keystone Partner Network", "partner_tier": tier,
+            "partner_since": dt.date(2020 + index % 5, 1 + index % 12, 1),
+            "partner_benefits": "Joint marketing fund, early access to releases, a named partner manager."}
 
 
 def _people(rng, index: int) -> list[dict]:
@@ -151,7 +177,9 @@ def _people(rng, index: int) -> list[dict]:
     return people
 
 
-def _financials(rng, tier, classification) -> list[dict]:
+def _financials(rng, tier, classification, squeezer: bool) -> list[dict]:
+    """Twelve quarters. A squeezer's discount climbs about a point a quarter; other strategic accounts
+    keep theirs steady (a little noise, drifting down); the rest wander around their base."""
     low, high = TIER_REVENUE[tier]
     revenue = Decimal(rng.randint(low, high) // 4)
     growth = rng.uniform(-0.03, 0.06)
@@ -162,8 +190,17 @@ def _financials(rng, tier, classification) -> list[dict]:
         value = revenue * Decimal(str(round((1 + growth) ** q * seasonal * rng.uniform(0.9, 1.1), 4)))
         rows.append({"revenue": value.quantize(Decimal("0.01")),
                      "margin_pct": Decimal(str(round(rng.uniform(14, 42), 2))),
-                     "discount_pct": Decimal(str(round(min(35, max(0, discount_base + rng.uniform(-2, 2))), 2)))})
+                     "discount_pct": Decimal(str(round(min(35, max(0, _discount(discount_base, q, rng.uniform(-2, 2),
+                                                                                 classification, squeezer))), 2)))})
     return rows
+
+
+def _discount(base: float, quarter: int, noise: float, classification: str, squeezer: bool) -> float:
+    if squeezer:
+        return base + 1.0 * quarter + noise / 4
+    if classification == Classification.STRATEGIC:
+        return base - 0.2 * quarter + noise / 8
+    return base + noise
 
 
 def seed(tenant, users, rng):
@@ -175,7 +212,8 @@ def seed(tenant, users, rng):
         return
     by = users[Role.MANAGER]
     fields = ("name", "external_id", "industry", "segment", "owner", "revenue_tier", "motivation", "relationship_category",
-              "potential_level", "status", "partner_programme", "reference_customer", "beachhead")
+              "potential_level", "status", "coverage", "partner_programme", "partner_tier", "partner_since",
+              "partner_benefits", "reference_customer", "beachhead")
     currency = _currency(tenant)
     quarters = _quarters(12)
     team, contacts, periods, bosses = [], [], [], []

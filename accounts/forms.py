@@ -8,6 +8,7 @@ from accounts.imports import MAX_BYTES
 from accounts.models import (
     Account,
     AccountStatus,
+    Coverage,
     Classification,
     Contact,
     FinancialPeriod,
@@ -119,14 +120,26 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = Account
-        fields = ["name", "external_id", "industry", "segment", "owner", "revenue_tier", "status", "motivation",
-                  "relationship_category", "potential_level", "partner_programme", "reference_customer", "beachhead",
-                  "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        fields = ["name", "external_id", "industry", "segment", "owner", "revenue_tier", "status", "coverage",
+                  "motivation", "relationship_category", "potential_level", "partner_programme", "partner_tier", "partner_since",
+                  "partner_benefits", "reference_customer",
+                  "beachhead", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4}), "partner_benefits": forms.Textarea(attrs={"rows": 2}),
+                   "partner_since": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, members: list[User], **kwargs):
         super().__init__(*args, **kwargs)
         _set_members(self.fields["owner"], members)
+        # Older clients (and the CSV round trip) post no coverage: the account keeps the field team.
+        self.fields["coverage"].required = False
+        # "Declassified" comes from the declassification review (with its reason), never from this form;
+        # an account that is declassified keeps the choice so that saving it changes nothing.
+        if getattr(self.instance, "status", None) != AccountStatus.DECLASSIFIED:
+            self.fields["status"].choices = [c for c in self.fields["status"].choices
+                                             if c[0] != AccountStatus.DECLASSIFIED]
+
+    def clean_coverage(self):
+        return self.cleaned_data.get("coverage") or self.instance.coverage or Coverage.FIELD_TEAM
 
     def _post_clean(self):
         # Model validation (uniqueness within the tenant included) runs in the service.

@@ -29,6 +29,7 @@ from accounts.models import (
     RevenueTier,
 )
 from accounts.access import TEAM_RULE, team_managed_filter
+from accounts.services import top_level
 from keystone.spreadsheet import unescape_cell
 from tenancy.models import Membership
 
@@ -47,9 +48,10 @@ ACCOUNT_COLUMNS = {
     "classification_reason": "Required when the classification changes.",
     "motivation": "acquire, retain, grow or blank.",
     "relationship_category": "dedicated, personal, self_service, automated, community, co_creation or blank.",
-    "potential_level": "1–6 or blank.",
+    "potential_level": "1 to the active hierarchy model's top level (5 or 6), or blank.",
     "status": "prospect, customer or declassified; blank keeps the current one (new accounts: prospect).",
-    "partner_programme": "yes/no", "reference_customer": "yes/no", "beachhead": "yes/no",
+    "partner_programme": "the programme's name (yes: “Partner programme”; no or blank: none)",
+    "reference_customer": "yes/no", "beachhead": "yes/no",
     "notes": "",
 }
 CONTACT_COLUMNS = {
@@ -213,6 +215,18 @@ def _choice(row: RowPlan, column: str, raw: str, choices) -> str | None:
     return None
 
 
+def _partner_programme(row: RowPlan, raw: str) -> str:
+    """The programme's name; the yes/no of earlier exports still reads (yes: a programme without a name)."""
+    text = raw.strip()
+    if text.lower() in ("", "no", "false", "0", "n"):
+        return ""
+    if text.lower() in ("yes", "true", "1", "y"):
+        return "Partner programme"
+    if len(text) > 120:
+        row.error("partner_programme", f"is {len(text)} characters long; at most 120 fit.")
+    return text
+
+
 def _bool(row: RowPlan, column: str, raw: str, blank: bool) -> bool | None:
     wanted = raw.strip().lower()
     if wanted == "":
@@ -266,6 +280,8 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
     importer = Membership.objects.filter(user_id=importer_id).first()
     managed = set(Account.objects.filter(team_managed_filter(membership=importer), external_id__in=ids)
                   .values_list("pk", flat=True))
+    # The bound of potential levels, looked up once and only for a file that has that column.
+    top = top_level() if any("potential_level" in values for _, values in raw_rows) else None
     for row, (_, values) in zip(rows, raw_rows):
         account = existing.get(row.external_id)
         row.instance = account
@@ -290,17 +306,23 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
                 new[column] = _choice(row, column, values[column], choices) if values[column] else ""
         if values.get("status"):
             new["status"] = _choice(row, "status", values["status"], AccountStatus)
+            if new["status"] == AccountStatus.DECLASSIFIED and (account is None
+                                                               or account.status != AccountStatus.DECLASSIFIED):
+                row.error("status", "declassified is set by the declassification review (Ratings), which records "
+                                    "the reason; import the account as customer or prospect.")
         elif account is None:
             new["status"] = AccountStatus.PROSPECT
         if "potential_level" in values:
             raw = values["potential_level"]
             if raw == "":
                 new["potential_level"] = None
-            elif raw.isdigit() and 1 <= int(raw) <= 6:
+            elif raw.isdigit() and 1 <= int(raw) <= top:
                 new["potential_level"] = int(raw)
             else:
-                row.error("potential_level", f"“{raw}” is not a level from 1 to 6.")
-        for column in ("partner_programme", "reference_customer", "beachhead"):
+                row.error("potential_level", f"“{raw}” is not a level from 1 to {top} (the top of the active hierarchy model).")
+        if "partner_programme" in values:
+            new["partner_programme"] = _partner_programme(row, values["partner_programme"])
+        for column in ("reference_customer", "beachhead"):
             if column in values:
                 new[column] = _bool(row, column, values[column], blank=False)
         # Classification: only through a change with its reason (recorded in the history).

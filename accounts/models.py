@@ -16,6 +16,7 @@ class RevenueTier(models.TextChoices):
     GOLD = "gold", "Gold"
     SILVER = "silver", "Silver"
     BRONZE = "bronze", "Bronze"
+    LEAD = "lead", "Lead"
 
 
 class Classification(models.TextChoices):
@@ -43,6 +44,14 @@ class AccountStatus(models.TextChoices):
     PROSPECT = "prospect", "Prospect"
     CUSTOMER = "customer", "Customer"
     DECLASSIFIED = "declassified", "Declassified"
+
+
+class Coverage(models.TextChoices):
+    """How we serve the account. Lower-rated and declassified accounts are not ignored: they move to a
+    cheaper model with a contact cadence of its own (ratings' policy sets the cadences)."""
+    FIELD_TEAM = "field_team", "Field team"
+    INSIDE_SALES = "inside_sales", "Inside sales"
+    SELF_SERVICE = "self_service", "Self-service"
 
 
 class Rating(models.TextChoices):
@@ -73,8 +82,17 @@ class Account(TenantModel):
     current_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Maintained by the ratings app; stored here for the same reason.
     rating = models.CharField(max_length=1, choices=Rating.choices, blank=True, editable=False)
-    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.PROSPECT)
-    partner_programme = models.BooleanField("partner programme member", default=False)
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.PROSPECT,
+                              help_text="Declassified is set by the declassification review, which records why.")
+    coverage = models.CharField(max_length=16, choices=Coverage.choices, default=Coverage.FIELD_TEAM,
+                                help_text="Field team: contact cadence by rating. Inside sales and self-service: "
+                                          "the cadence the rating policy sets for them.")
+    # Partner programme membership as data (blank programme: not a partner).
+    partner_programme = models.CharField(max_length=120, blank=True,
+                                         help_text="The partner programme the account is in; blank when none.")
+    partner_tier = models.CharField(max_length=60, blank=True, help_text="Its tier in that programme.")
+    partner_since = models.DateField(null=True, blank=True, help_text="Member since.")
+    partner_benefits = models.TextField(blank=True, help_text="What the programme gives them (and us).")
     reference_customer = models.BooleanField(default=False, help_text="May be cited to other prospects.")
     beachhead = models.BooleanField("breakthrough / beachhead", default=False,
                                     help_text="Our first account in a new segment.")

@@ -1,8 +1,8 @@
 """Every write of the accounts app: accounts, their classification, contacts, team and financials,
 and the CSV import (parsing and validation in accounts.imports; the writes here).
 
-What happens when an account is classified: account_classify(). When a CSV is confirmed:
-import_batch_apply().
+What happens when an account is classified: account_classify(); when it is declassified (from ratings'
+review): account_declassify(). When a CSV is confirmed: import_batch_apply().
 """
 
 import datetime as dt
@@ -10,18 +10,22 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import (
     Account,
+    AccountStatus,
     AccountTeamMember,
     Classification,
     ClassificationChange,
     Contact,
+    Coverage,
     FinancialPeriod,
     ImportBatch,
     ImportKind,
@@ -38,9 +42,12 @@ contacts_left = Signal()
 
 ACCOUNT_FIELDS = (
     "name", "external_id", "industry", "segment", "owner", "revenue_tier", "motivation",
-    "relationship_category", "potential_level", "status", "partner_programme", "reference_customer",
+    "relationship_category", "potential_level", "status", "coverage", "partner_programme", "partner_tier",
+    "partner_since", "partner_benefits", "reference_customer",
     "beachhead", "notes",
 )
+DECLASSIFY_THROUGH_REVIEW = ("An account is declassified through the declassification review (Ratings), which "
+                             "records the reason and moves it to tactical; it cannot be set here.")
 CONTACT_FIELDS = (
     "full_name", "external_id", "title", "department", "reports_to", "email", "phone", "is_active", "left_on",
 )
@@ -67,6 +74,20 @@ def _strip(values: dict) -> dict:
 
 # --- Accounts -------------------------------------------------------------------------------------
 
+def top_level() -> int:
+    """The top level of the tenant's active hierarchy model (5 or 6), from settings.ACCOUNTS_TOP_LEVEL; 6
+    (the most any shipped model has) when no such function is configured."""
+    path = getattr(settings, "ACCOUNTS_TOP_LEVEL", "")
+    return import_string(path)() if path else 6
+
+
+def _check_potential_level(account: Account) -> None:
+    level = account.potential_level
+    if level is not None and isinstance(level, int) and level > (top := top_level()):
+        raise ValidationError({"potential_level": f"The potential level must be from 1 to {top}: the active "
+                                                  f"hierarchy model has {top} levels (got {level})."})
+
+
 def _check_external_id(account: Account) -> None:
     if account.external_id:
         clash = Account.objects.filter(external_id=account.external_id).exclude(pk=account.pk).only("name").first()
@@ -81,8 +102,11 @@ def account_create(*, by: User, name: str, classification: str = Classification.
     _raise_unknown(fields, ACCOUNT_FIELDS)
     account = Account(tenant_id=current_tenant_id(), name=name, **_strip(fields))
     account.name = (account.name or "").strip()
+    if account.status == AccountStatus.DECLASSIFIED:
+        raise ValidationError({"status": DECLASSIFY_THROUGH_REVIEW})
     _check_member(account.owner, "owner")
     _check_external_id(account)
+    _check_potential_level(account)
     account.full_clean(exclude=["tenant"], validate_constraints=False)
     if classification != Classification.UNQUALIFIED:
         _check_classification(classification, classification_reason)
@@ -109,6 +133,10 @@ def account_update(*, account: Account, by: User, **changes: Any) -> Account:
             changed.append(field)
     if not changed:
         return account
+    if "status" in changed and account.status == AccountStatus.DECLASSIFIED:
+        raise ValidationError({"status": DECLASSIFY_THROUGH_REVIEW})
+    if "potential_level" in changed:
+        _check_potential_level(account)
     if "owner" in changed:
         _check_member(account.owner, "owner")
     if "external_id" in changed:
@@ -151,6 +179,37 @@ def account_classify(*, account: Account, classification: str, reason: str, by: 
     account.classified_by = by
     account.classified_at = change.created_at
     account.save(update_fields=["classification", "classification_reason", "classified_by", "classified_at", "updated_at"])
+    return change
+
+
+@transaction.atomic
+def account_declassify(*, account: Account, reason: str, coverage: str, by: User | None) -> ClassificationChange:
+    """The declassification of a strategic account, as the method has it: it becomes tactical (a recorded
+    ClassificationChange with the reason), its status declassified, and it moves to a cheaper coverage
+    model (inside sales or self-service) that keeps a contact cadence of its own. Only strategic accounts
+    are declassified; called by ratings' declassification review, which keeps the evidence."""
+    reason = (reason or "").strip()
+    errors = {}
+    if coverage not in (Coverage.INSIDE_SALES, Coverage.SELF_SERVICE):
+        errors["coverage"] = ("Choose how the account is served from now on: inside sales or self-service "
+                              f"(got {coverage!r}).")
+    if not reason:
+        errors["reason"] = "Give the reason for the declassification; it stays on the account's record."
+    locked = Account.objects.select_for_update().only("classification", "status").get(pk=account.pk)
+    if locked.status == AccountStatus.DECLASSIFIED:
+        errors["decision"] = f"{account.name} is already declassified."
+    elif locked.classification != Classification.STRATEGIC:
+        errors["decision"] = (f"{account.name} is {locked.get_classification_display().lower()}, not strategic: "
+                              "only strategic accounts are declassified.")
+    if errors:
+        raise ValidationError(errors)
+    change = account_classify(account=account, classification=Classification.TACTICAL,
+                              reason=f"Declassified: {reason}", by=by)
+    audit_record(action=AuditAction.ACCOUNT_STATUS_CHANGED, target=account,
+                 changes={"status": (locked.status, AccountStatus.DECLASSIFIED), "coverage": (account.coverage, coverage),
+                          "reason": (None, reason)})
+    account.status, account.coverage = AccountStatus.DECLASSIFIED, coverage
+    account.save(update_fields=["status", "coverage", "updated_at"])
     return change
 
 

@@ -80,7 +80,7 @@ EXPORT_COLUMNS = [
     ("classification_reason", lambda a: a.classification_reason), ("motivation", lambda a: a.motivation),
     ("relationship_category", lambda a: a.relationship_category),
     ("potential_level", lambda a: "" if a.potential_level is None else a.potential_level),
-    ("status", lambda a: a.status), ("partner_programme", lambda a: "yes" if a.partner_programme else "no"),
+    ("status", lambda a: a.status), ("partner_programme", lambda a: a.partner_programme),
     ("reference_customer", lambda a: "yes" if a.reference_customer else "no"),
     ("beachhead", lambda a: "yes" if a.beachhead else "no"), ("notes", lambda a: a.notes),
     # Read-only columns (an import ignores them):

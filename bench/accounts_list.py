@@ -67,8 +67,8 @@ def generate(tenant, n, owner_ids):
             sql = f"""
             INSERT INTO accounts_account (tenant_id, created_at, updated_at, name, external_id, industry, segment,
                 owner_id, revenue_tier, classification, classification_reason, motivation, relationship_category,
-                potential_level, current_level, rating, status, partner_programme, reference_customer, beachhead,
-                notes, last_contact_at)
+                potential_level, current_level, rating, status, coverage, partner_programme, partner_tier,
+                partner_benefits, reference_customer, beachhead, notes, last_contact_at)
             SELECT %s, now(), now(),
                 ({_array(FIRST)})[1 + mod(abs(hashtext(g::text || 'a')), {len(FIRST)})] || ' ' || ({_array(SECOND)})[1 + mod(abs(hashtext(g::text || 'b')), {len(SECOND)})] || ' ' || g,
                 'B-' || lpad(g::text, 7, '0'),
@@ -82,7 +82,8 @@ def generate(tenant, n, owner_ids):
                 CASE WHEN mod(abs(hashtext(g::text || 'k')), 5) = 0 THEN NULL ELSE 1 + mod(abs(hashtext(g::text || 'l')), 5) END,
                 (ARRAY['A', 'B', 'C', 'D', '', 'B', 'C', 'C', 'D', 'A'])[1 + mod(abs(hashtext(g::text || 'm')), 10)],
                 (ARRAY['customer', 'customer', 'prospect', 'declassified'])[1 + mod(abs(hashtext(g::text || 'n')), 4)],
-                mod(abs(hashtext(g::text || 'o')), 7) = 0, mod(abs(hashtext(g::text || 'p')), 11) = 0, mod(abs(hashtext(g::text || 'q')), 97) = 0, '',
+                'field_team', CASE WHEN mod(abs(hashtext(g::text || 'o')), 7) = 0 THEN 'Partner network' ELSE '' END, '', '',
+                mod(abs(hashtext(g::text || 'p')), 11) = 0, mod(abs(hashtext(g::text || 'q')), 97) = 0, '',
                 CASE WHEN mod(abs(hashtext(g::text || 'r')), 9) = 0 THEN NULL ELSE now() - (mod(abs(hashtext(g::text || 's')), 400)) * interval '1 day' END
             FROM generate_series(1, %s) AS g
             """

@@ -78,8 +78,20 @@ class BriefingOpportunitySerializer(serializers.Serializer):
     close_date = serializers.DateField(source="opportunity.close_date")
     qualification_score = serializers.IntegerField(source="score")
     qualification_gaps = serializers.ListField(source="gaps", child=serializers.CharField())
-    competitive_strategy = serializers.CharField(source="opportunity.competitive_strategy")
+    competitive_strategy = serializers.CharField(source="opportunity.competitive_strategy",
+                                                 help_text="The lead strategy.")
     strategy_rationale = serializers.CharField(source="opportunity.strategy_rationale")
+    fallback_strategy = serializers.CharField(source="opportunity.fallback_strategy")
+    fallback_rationale = serializers.CharField(source="opportunity.fallback_rationale")
+    value_agreed_with = serializers.CharField(source="opportunity.value_agreed_with",
+                                              help_text="Who on their side agreed the value case (blank: none yet).")
+    value_benefits = serializers.CharField(source="opportunity.value_benefits")
+
+
+class BriefingIssueSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    statement = serializers.CharField(help_text="In the customer's words.")
+    raised_by = serializers.CharField(source="raised_by.full_name", allow_null=True, default=None)
 
 
 class BriefingActionSerializer(serializers.Serializer):
@@ -119,6 +131,10 @@ class BriefingSerializer(serializers.Serializer):
     highest_level = serializers.IntegerField(source="levels.highest", allow_null=True)
     executive_level = serializers.IntegerField(source="levels.executive_level", allow_null=True)
     potential_level = serializers.IntegerField(source="levels.potential_level", allow_null=True)
+    at_critical_step = serializers.BooleanField(help_text="The account stands at level 3: the climb to 4 changes the "
+                                                          "relationship's nature.")
+    customer_issues = BriefingIssueSerializer(source="issues", many=True,
+                                              help_text="The customer's business and organisational issues on the plan.")
     level_names = serializers.DictField(child=serializers.CharField())
     our_attendees = serializers.SerializerMethodField()
     their_attendees = BriefingAttendingContactSerializer(many=True)

@@ -92,7 +92,7 @@ class RelationshipView:
     def critical_step(self) -> bool:
         """3 → 4: from products and service to the customer's business issues, where the relationship
         changes nature."""
-        return self.effective == 3 and self.next_level == 4
+        return hierarchy_selectors.is_critical_climb(self.effective) and self.next_level is not None
 
 
 @dataclass
@@ -169,6 +169,7 @@ class Briefing:
     # plans
     opportunities: list[OpportunityView]
     plan: object | None
+    issues: list  # the customer's business and organisational issues on the active plan (plans.CustomerIssue)
     open_actions: list
     overdue_actions: list
     # operational issues
@@ -191,7 +192,8 @@ class Briefing:
 
     @property
     def at_critical_step(self) -> bool:
-        return self.account.current_level == 3 and 4 in self.level_names
+        level = self.account.current_level
+        return hierarchy_selectors.is_critical_climb(level) and level is not None and level + 1 in self.level_names
 
 
 # --- reads ------------------------------------------------------------------------------------------------
@@ -447,7 +449,8 @@ def briefing_build(*, visit: Visit, membership: Membership, now: dt.datetime | N
         roles=keyplayers_selectors.levels_by_buying_role(account_ids=[account.pk])[account.pk],
         meeting_relationships=meeting, other_relationships=others[:8],
         our_attendees=our_attendees, their_attendees=attending,
-        opportunities=opportunities, plan=activity.active_plan, open_actions=activity.open_actions,
+        opportunities=opportunities, plan=activity.active_plan, issues=plans_selectors.plan_issues(activity.active_plan),
+        open_actions=activity.open_actions,
         overdue_actions=activity.overdue_actions, recent_calls=activity.recent_calls[:RECENT_CALLS],
         alerts=hierarchy_selectors.open_alerts(account=account, limit=5), departures=departures,
         changes=changes[:MAX_CHANGES],

@@ -13,7 +13,16 @@ from rest_framework.response import Response
 
 from accounts.models import Account, Contact
 from hierarchy import selectors, services
-from hierarchy.models import AlertKind, Assessment, HierarchyAlert, HierarchyModel, Relationship, Source, SurveyInvitation
+from hierarchy.models import (
+    AlertKind,
+    Assessment,
+    HierarchyAlert,
+    HierarchyModel,
+    HierarchyModelSwitch,
+    Relationship,
+    Source,
+    SurveyInvitation,
+)
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
 from tenancy.models import Membership, User
 
@@ -55,6 +64,12 @@ class LevelSerializer(serializers.Serializer):
     climb_playbook = serializers.ListField(child=serializers.CharField(), source="playbook_list",
                                            help_text="How to climb from this level to the next.")
     survey_statement = serializers.CharField()
+    critical_climb = serializers.SerializerMethodField(
+        help_text="True on level 3: the climb to 4 changes the relationship's nature (products and services → the "
+                  "customer's business issues).")
+
+    def get_critical_climb(self, level) -> bool:
+        return selectors.is_critical_climb(level.number)
 
 
 class HierarchyModelSerializer(serializers.ModelSerializer):
@@ -80,6 +95,27 @@ class HierarchyModelViewSet(TenantReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         services.hierarchy_defaults_ensure()
         return super().list(request, *args, **kwargs)
+
+
+class ModelSwitchSerializer(serializers.ModelSerializer):
+    switched_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = HierarchyModelSwitch
+        fields = ["id", "from_model", "to_model", "switched_by", "switched_at"]
+
+
+class ModelSwitchViewSet(TenantReadOnlyViewSet):
+    """Who made which hierarchy model the active one, and when; newest first."""
+
+    model = HierarchyModelSwitch
+    serializer_class = ModelSwitchSerializer
+    queryset = HierarchyModelSwitch.objects.none()  # for the OpenAPI schema only
+    lookup_url_kwarg = "model_switch_id"
+    lookup_value_regex = r"\d+"
+
+    def scoped_queryset(self, queryset):
+        return queryset.order_by("-created_at", "-pk")
 
 
 # --- Relationships -------------------------------------------------------------------------------------
@@ -323,6 +359,7 @@ class AlertViewSet(TenantReadOnlyViewSet):
 def register(router):
     """Adds this app's viewsets to the /api/v1/ router."""
     router.register("hierarchy/models", HierarchyModelViewSet, basename="hierarchy-model")
+    router.register("hierarchy/model-switches", ModelSwitchViewSet, basename="hierarchy-model-switch")
     router.register("hierarchy/relationships", RelationshipViewSet, basename="hierarchy-relationship")
     router.register("hierarchy/assessments", AssessmentViewSet, basename="hierarchy-assessment")
     router.register("hierarchy/survey-invitations", SurveyInvitationViewSet, basename="hierarchy-survey-invitation")

@@ -1,17 +1,23 @@
 """Demo data: relationships on the accounts that exist, each with about 18 months of assessments that
 rise and fall, and customer survey answers that sometimes disagree with our view.
 
+Strategic accounts beyond those get one relationship each that never got past level 2 (the declassification
+review asks whether they can still move up). And the first accounts' relationships were also judged under
+the needs model (6 levels), so an admin who switches to it sees levels 5 and 6 apart, and ratings that
+follow: a Buy-Sell 4 reads as a needs 5, a Buy-Sell 5 as a needs 6.
+
 Safe to run twice: relationships are looked up before they are created (the choice of pairs does not
 depend on the random generator), and a relationship that already has assessments gets no more.
 """
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Classification, Contact, FinancialPeriod
 from hierarchy import selectors, services
-from hierarchy.models import Assessment, HierarchyAlert, Relationship, Source
+from hierarchy.models import Assessment, HierarchyAlert, HierarchyModel, ModelKind, Relationship, Source
 from tenancy.models import Role
 
 MAX_ACCOUNTS = 15
@@ -57,6 +63,63 @@ def seed(tenant, users, rng):
         HierarchyAlert.objects.filter(relationship_id__in=touched, acknowledged_at__isnull=True,
                                       assessment__assessed_at__lt=now - dt.timedelta(days=30)).update(
             acknowledged_at=now, acknowledged_by=users[Role.MANAGER])
+        _needs_model_views(touched, model=model, now=now)
+    _stuck_strategic(users=users, ours=ours, levels=levels, rng=rng, now=now, skip={a.pk for a in accounts})
+
+
+
+
+
+
+NEEDS_FROM_BUY_SELL = {1: 1, 2: 2, 3: 3, 4: 5, 5: 6}
+
+
+def _needs_model_views(relationship_ids, *, model, now) -> None:
+    """One assessment under the needs model per relationship, a week old, from its current Buy-Sell level.
+    Written directly: the service records under the active model only. They count once it is active."""
+    needs = HierarchyModel.objects.filter(kind=ModelKind.NEEDS).first()
+    if needs is None or needs.pk == model.pk:
+        return
+    rows = []
+    for relationship in Relationship.objects.filter(pk__in=relationship_ids, self_level__isnull=False).select_related("contact"):
+        level = NEEDS_FROM_BUY_SELL[relationship.self_level]
+        rows.append(Assessment(
+            tenant_id=relationship.tenant_id, relationship=relationship, account_id=relationship.account_id,
+            hierarchy_model=needs, level=level, source=Source.SELF, assessed_by_id=relationship.user_id,
+            assessed_at=now - dt.timedelta(days=7),
+            evidence=f"Needs model: {relationship.contact.full_name} sees us at level {level} of 6."))
+    Assessment.objects.bulk_create(rows)
+
+
+def _stuck_strategic(*, users, ours, levels, rng, now, skip) -> None:
+    """Strategic accounts outside the first ones: a relationship with their most senior contact, assessed
+    at 1 or 2 every few months for a year and a half — it never climbed. Where the discount keeps rising
+    (the last financial period's above the first's by 3 points or more), with every contact still there:
+    they buy on price, whoever we talk to."""
+    strategic = list(Account.objects.filter(classification=Classification.STRATEGIC).exclude(pk__in=skip).order_by("pk"))
+    periods = {}
+    for period in FinancialPeriod.objects.filter(account__in=strategic, discount_pct__isnull=False).order_by("period_start"):
+        periods.setdefault(period.account_id, []).append(period.discount_pct)
+    people = {}
+    senior_first = F("reports_to_id").asc(nulls_first=True)
+    for contact in Contact.objects.filter(account__in=strategic, is_active=True).order_by("account_id", senior_first, "pk"):
+        people.setdefault(contact.account_id, []).append(contact)
+    names = {level.number: level.name for level in levels}
+    for index, account in enumerate(strategic):
+        discounts = periods.get(account.pk, [])
+        squeezing = len(discounts) >= 2 and discounts[-1] - discounts[0] >= 3
+        contacts = people.get(account.pk, [])
+        for position, contact in enumerate(contacts if squeezing else contacts[:1]):
+            if Relationship.objects.filter(contact=contact).exists():
+                continue
+            user = ours[(index + position) % len(ours)]
+            relationship = services.relationship_create(user=user, contact=contact, owner=ours[0])
+            for day in range(HISTORY_DAYS, 0, -90):
+                level = 1 + (index + position + day // 90) % 2
+                services.assessment_record(
+                    relationship=relationship, level=level, assessed_by=user, source=Source.SELF,
+                    assessed_at=now - dt.timedelta(days=day, hours=rng.randint(0, 8)),
+                    evidence=f"{names.get(level, level)}: they still buy on specification and price ({contact.full_name}).")
 
 
 def _history(relationship, *, rng, levels, top, now, senior):

@@ -9,7 +9,12 @@
   (self_level / customer_level) by hierarchy.services.assessment_record, and recomputed for all
   relationships when another model is activated, so reads are single-table aggregates.
 - SurveyInvitation: a signed, expiring, single-use link a contact answers without logging in.
-- HierarchyAlert: a level drop, or a contact who left while holding a level-4/5 relationship.
+- HierarchyAlert: a level drop, or a contact who left while holding one of the model's two top levels.
+- HierarchyModelSwitch: who made which model the active one, and when (append-only).
+
+Level numbers mean something only within their model, so rules that name a level are stated relative
+to the active model's top level (see the helpers below): the two top levels are the "high" ones a
+departure alert watches, and the climb from level 3 to 4 is the critical step.
 """
 
 from django.conf import settings
@@ -21,6 +26,16 @@ from tenancy.models import TenantModel
 
 MAX_LEVELS = 6
 LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(MAX_LEVELS)]
+# The climb from this level to the next changes the relationship's nature: in the Buy-Sell Hierarchy
+# from products and services (1-3) to the customer's business issues (4-5). The method names 3 -> 4 as
+# the critical step; the needs model has the same turn (comfort -> personal recognition).
+CRITICAL_CLIMB_FROM = 3
+
+
+def high_level_from(top_level: int) -> int:
+    """The lowest of the model's two top levels (Buy-Sell: 4 of 5; needs model: 5 of 6): losing a contact
+    who holds one of them is what a departure alert is for."""
+    return max(1, top_level - 1)
 
 
 class ModelKind(models.TextChoices):
@@ -42,6 +57,21 @@ class HierarchyModel(TenantModel):
 
     def __str__(self):
         return self.name
+
+
+class HierarchyModelSwitch(TenantModel):
+    """Append-only record of each change of the active model: the levels everyone sees change meaning."""
+
+    from_model = models.ForeignKey(HierarchyModel, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
+    to_model = models.ForeignKey(HierarchyModel, on_delete=models.RESTRICT, related_name="+")
+    switched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="hiermodelswitch_tenant_at_idx")]
+
+    def __str__(self):
+        return f"{self.from_model or '—'} → {self.to_model} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class HierarchyLevel(TenantModel):

@@ -46,10 +46,12 @@ from django.utils.module_loading import import_string
 
 from accounts.models import Account, AccountTeamMember, Contact
 from hierarchy.models import (
+    CRITICAL_CLIMB_FROM,
     Assessment,
     HierarchyAlert,
     HierarchyLevel,
     HierarchyModel,
+    HierarchyModelSwitch,
     Relationship,
     Source,
     SurveyInvitation,
@@ -73,6 +75,27 @@ def model_levels(model: HierarchyModel | None) -> list[HierarchyLevel]:
     if model is None:
         return []
     return list(HierarchyLevel.objects.filter(model=model).order_by("number"))
+
+
+def model_top_level(model: HierarchyModel | None = None) -> int:
+    """The top level of `model` (default: the active one): 5 for the Buy-Sell Hierarchy, 6 for the needs
+    model. Rules that name a level (rating criteria, departure alerts, declassification, the potential
+    level) are relative to it. One query; 5 before the tenant has any model."""
+    levels = HierarchyLevel.objects.filter(model=model) if model is not None else HierarchyLevel.objects.filter(
+        model__is_active=True)
+    return levels.count() or 5
+
+
+def is_critical_climb(level_number: int | None) -> bool:
+    """True when an account at this level faces the climb that changes the relationship's nature (3 -> 4:
+    from products and services to the customer's business issues)."""
+    return level_number == CRITICAL_CLIMB_FROM
+
+
+def model_switches(*, limit: int = 10) -> list[HierarchyModelSwitch]:
+    """The latest changes of the active model, newest first (who and when)."""
+    return list(HierarchyModelSwitch.objects.select_related("from_model", "to_model", "switched_by")
+                .order_by("-created_at", "-pk")[:limit])
 
 
 def hierarchy_models() -> list[HierarchyModel]:
@@ -306,6 +329,11 @@ class RelationshipMap:
     def next_level(self):
         number = (self.account.current_level or 1) + 1
         return self.level_by_number.get(number)
+
+    @property
+    def critical_climb(self) -> bool:
+        """The account sits where the next climb changes the relationship's nature (see is_critical_climb)."""
+        return is_critical_climb(self.account.current_level) and self.next_level is not None
 
 
 def _org_chart_order(contacts: list[Contact]) -> list[tuple[Contact, int]]:

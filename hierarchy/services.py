@@ -29,9 +29,11 @@ from hierarchy.models import (
     HierarchyAlert,
     HierarchyLevel,
     HierarchyModel,
+    HierarchyModelSwitch,
     Relationship,
     Source,
     SurveyInvitation,
+    high_level_from,
 )
 from tenancy import shared_cache
 from tenancy.audit import audit_changes, audit_record
@@ -40,7 +42,6 @@ from tenancy.models import AuditAction, Membership, Tenant
 
 log = logging.getLogger(__name__)
 
-HIGH_LEVEL = 4  # a contact who leaves while holding this level or above raises an alert
 SURVEY_SALT = "keystone.hierarchy.survey-invitation"
 SURVEY_MAX_TOKEN_AGE = dt.timedelta(days=90)  # hard cap on any link, whatever its row says
 # Older dates are typos (1900, 0202…); history imported from before then is not a hierarchy assessment.
@@ -83,14 +84,17 @@ def hierarchy_defaults_ensure(*, tenant_id: int | None = None) -> HierarchyModel
 
 
 @transaction.atomic
-def hierarchy_model_activate(*, model: HierarchyModel) -> HierarchyModel:
+def hierarchy_model_activate(*, model: HierarchyModel, by=None) -> HierarchyModel:
     """Makes `model` the tenant's active hierarchy. Levels mean different things in different models (3 is
     "Buy-Sell: Supplier of a quality product" but "Needs: …"), so current levels start afresh: every
     relationship's self/customer level becomes its latest assessment *made under `model`* (none: empty),
     and the accounts' roll-ups follow. Assessments under the old model stay, readable in each history;
-    switching back brings their levels back. Set-based: one UPDATE for relationships, one for accounts."""
+    switching back brings their levels back. Potential levels above the new model's top come down to it.
+    The switch is recorded (HierarchyModelSwitch: from, to, who, when); ratings listens for that record and
+    recomputes the tenant's ratings, whose level criteria scale to the new top level.
+    Set-based: one UPDATE for relationships, one for accounts' levels, one for potential levels."""
     models_held = list(HierarchyModel.objects.select_for_update().order_by("pk"))  # one switch at a time, after assessments in flight
-    previous = next((held for held in models_held if held.is_active), None)
+    previous = next((held for held in models_held if held.is_active and held.pk != model.pk), None)
     switched = HierarchyModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
     activated = HierarchyModel.objects.filter(pk=model.pk, is_active=False).update(is_active=True)
     model.is_active = True
@@ -99,6 +103,10 @@ def hierarchy_model_activate(*, model: HierarchyModel) -> HierarchyModel:
                      changes={"active model": (previous, model)})
         relationship_levels_recompute(model=model)
         account_levels_refresh(account_ids=None)
+        top = HierarchyLevel.objects.filter(model=model).count()
+        Account.objects.filter(potential_level__gt=top).update(potential_level=top, updated_at=Now())
+        HierarchyModelSwitch.objects.create(tenant_id=model.tenant_id, from_model=previous, to_model=model,
+                                            switched_by=by)
     return model
 
 
@@ -287,11 +295,13 @@ def _distribution_changed() -> None:
 # --- Alerts ---------------------------------------------------------------------------------------
 
 def contact_departures_scan(*, contact_ids=None) -> int:
-    """Raises one alert per relationship whose contact has left while it stood at level 4 or higher (in
-    either view), and refreshes those accounts' levels. Set-based and idempotent; returns alerts created."""
+    """Raises one alert per relationship whose contact has left while it stood at one of the active model's
+    two top levels (Buy-Sell: 4 or 5; needs model: 5 or 6; in either view), and refreshes those accounts'
+    levels. Set-based and idempotent; returns alerts created."""
     with transaction.atomic():
+        high = high_level_from(HierarchyLevel.objects.filter(model__is_active=True).count() or 5)
         departed = Relationship.objects.filter(contact__is_active=False).filter(
-            Q(self_level__gte=HIGH_LEVEL) | Q(customer_level__gte=HIGH_LEVEL))
+            Q(self_level__gte=high) | Q(customer_level__gte=high))
         if contact_ids is not None:
             departed = departed.filter(contact_id__in=list(contact_ids))
         departed = departed.exclude(alerts__kind=AlertKind.CONTACT_LEFT).select_related("contact")

@@ -32,7 +32,7 @@ from hierarchy.forms import (
     SurveyAnswerForm,
     SurveySendForm,
 )
-from hierarchy.models import Source, SurveyInvitation
+from hierarchy.models import CRITICAL_CLIMB_FROM, Source, SurveyInvitation
 from tenancy import throttle
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
@@ -163,6 +163,7 @@ def relationship(request, relationship_id):
         "assessments": selectors.relationship_assessments(relationship=relationship),
         "chart": _relationship_chart(series, len(levels) or 5),
         "current_level": by_number.get(current), "next_level": by_number.get(current + 1),
+        "critical_climb": selectors.is_critical_climb(relationship.effective_level) and current + 1 in by_number,
         "invitations": invitations, "now": timezone.now(), "can_edit": can_edit(request), "model": model,
         "owner_form": OwnerForm(initial={"owner": relationship.owner_id}),
     })
@@ -278,10 +279,12 @@ def settings_page(request):
     services.hierarchy_defaults_ensure()
     form = ActivateModelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        model = services.hierarchy_model_activate(model=form.cleaned_data["model"])
+        model = services.hierarchy_model_activate(model=form.cleaned_data["model"], by=request.user)
         messages.success(request, f"{model.name} is now the active hierarchy model.")
         return redirect(_turl(request, "hierarchy:settings"))
-    return render(request, "hierarchy/settings.html", {"form": form, "models": selectors.hierarchy_models()})
+    return render(request, "hierarchy/settings.html", {"form": form, "models": selectors.hierarchy_models(),
+                                                       "switches": selectors.model_switches(limit=10),
+                                                       "critical_from": CRITICAL_CLIMB_FROM})
 
 
 @tenant_view(admin=True)

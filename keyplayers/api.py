@@ -4,12 +4,14 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from django.db.models import Prefetch
 from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Account, Contact
 from keyplayers import selectors, services
-from keyplayers.models import BuyingRole, BuyingStage, Guidance, Influence, KeyPlayer, Stance
+from keyplayers.models import BuyingRole, BuyingStage, Guidance, Influence, KeyPlayer, KeyPlayerConcern, Stance
 from tenancy.api import TenantModelViewSet, TenantRelatedField
 from tenancy.api_permissions import IsTenantAdmin, IsTenantMember
 
@@ -50,6 +52,19 @@ class CoverageSerializer(serializers.Serializer):
     flagged = serializers.BooleanField()
 
 
+class ConcernSerializer(serializers.ModelSerializer):
+    concern = serializers.CharField(help_text="What worries them, in their words.")
+
+    class Meta:
+        model = KeyPlayerConcern
+        fields = ["id", "concern", "raised_on", "answer", "answered_on"]
+        read_only_fields = ["raised_on", "answer", "answered_on"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(help_text="How we answered the concern.")
+
+
 class KeyPlayerSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Set when adding; cannot change afterwards.")
     contact = TenantRelatedField(Contact, help_text="A contact of the account; set when adding, cannot change afterwards.")
@@ -63,11 +78,14 @@ class KeyPlayerSerializer(serializers.ModelSerializer):
     last_contact_source = serializers.CharField(read_only=True, help_text="'call report', 'set by hand' or ''.")
     recommended = serializers.SerializerMethodField(help_text="The next recommended message for the role at its stage.")
     coverage = CoverageSerializer(source="*", read_only=True)
+    concerns = serializers.CharField(read_only=True, help_text="The open concerns, one a line (see concern_log).")
+    concern_log = ConcernSerializer(many=True, read_only=True,
+                                    help_text="Concerns raised and answered, newest first; add with POST …/concerns/.")
 
     class Meta:
         model = KeyPlayer
         fields = ["id", "account", "account_name", "contact", "contact_name", "contact_title", "buying_role",
-                  "buying_stage", "stance", "influence", "concerns", "last_contact_at", "effective_last_contact_at",
+                  "buying_stage", "stance", "influence", "concerns", "concern_log", "last_contact_at", "effective_last_contact_at",
                   "last_contact_source", "recommended", "coverage", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -141,27 +159,59 @@ class KeyPlayerViewSet(TenantModelViewSet):
     ordering = ["account__name", "contact__full_name", "id"]
 
     def scoped_queryset(self, queryset):
-        return selectors.key_players_annotated(queryset).select_related("account", "contact")
+        return (selectors.key_players_annotated(queryset).select_related("account", "contact")
+                .prefetch_related(Prefetch("concern_log", queryset=KeyPlayerConcern.objects.order_by("-raised_on", "-pk"))))
 
     def _reload(self, pk):
         return self.get_queryset().get(pk=pk)
 
     def perform_create(self, serializer):
         try:
-            player = services.key_player_create(**serializer.validated_data)
+            player = services.key_player_create(by=self.request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise _as_drf_error(error) from None
         serializer.instance = self._reload(player.pk)
 
     def perform_update(self, serializer):
         try:
-            services.key_player_update(key_player=serializer.instance, **serializer.validated_data)
+            services.key_player_update(key_player=serializer.instance, by=self.request.user, **serializer.validated_data)
         except DjangoValidationError as error:
             raise _as_drf_error(error) from None
         serializer.instance = self._reload(serializer.instance.pk)
 
     def perform_destroy(self, instance):
         services.key_player_remove(key_player=instance)
+
+    @extend_schema(summary="Log a concern the key player raised (in their words)", request=ConcernSerializer,
+                   responses={201: ConcernSerializer})
+    @action(detail=True, methods=["post"], url_path="concerns")
+    def concern_add(self, request, key_player_id=None):
+        player = self.get_object()
+        payload = ConcernSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            concern = services.concern_raise(key_player=player, concern=payload.validated_data["concern"], by=request.user)
+        except DjangoValidationError as error:
+            raise _as_drf_error(error) from None
+        return Response(ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Record how we answered one of the key player's concerns", request=AnswerSerializer,
+                   responses=ConcernSerializer)
+    @action(detail=True, methods=["post"], url_path=r"concerns/(?P<concern_id>\d+)/answer")
+    def concern_answer(self, request, key_player_id=None, concern_id=None):
+        player = self.get_object()
+        concern = KeyPlayerConcern.objects.filter(pk=concern_id, key_player=player).first()
+        if concern is None:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound()
+        payload = AnswerSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            concern = services.concern_answer(concern=concern, answer=payload.validated_data["answer"], by=request.user)
+        except DjangoValidationError as error:
+            raise _as_drf_error(error) from None
+        return Response(ConcernSerializer(concern).data)
 
 
 @extend_schema_view(

@@ -31,6 +31,12 @@ CONCERNS = {
     BuyingRole.PURCHASING: ["Unit price against the incumbent", "Payment terms and penalties", "Supplier risk rating"],
 }
 MAX_PER_ACCOUNT = 5
+ANSWERS = {
+    BuyingRole.EXECUTIVE: "Shared the payback case on their own figures; agreed a review at month six.",
+    BuyingRole.MIDDLE_MANAGEMENT: "Agreed a phased plan with a named project lead on our side.",
+    BuyingRole.OPERATIONAL: "Offered on-site training in the quiet weeks and a named support contact.",
+    BuyingRole.PURCHASING: "Showed the three-year total cost against the incumbent's, not the unit price.",
+}
 
 
 def role_for_title(title: str, rng) -> str:
@@ -66,10 +72,14 @@ def seed(tenant, users, rng):
             stage = stages[max(0, account_stage - rng.choice([0, 0, 1]))]
             stance = rng.choices(Stance.values, weights=[4, 4, 2, 1])[0]
             influence = Influence.HIGH if role == BuyingRole.EXECUTIVE else rng.choice(Influence.values)
-            services.key_player_create(
+            player = services.key_player_create(
                 account=account, contact=contact, buying_role=role, buying_stage=stage, stance=stance,
-                influence=influence, concerns=rng.choice(CONCERNS[role]),
+                influence=influence, concerns=rng.choice(CONCERNS[role]), by=account.owner,
             )
+            if rng.random() < 0.4:  # some concerns were answered already; the rest are yellow lights
+                concern = player.concern_log.get()
+                services.concern_answer(concern=concern, by=account.owner,
+                                        answer=ANSWERS.get(role, "We walked them through a reference customer's numbers."))
             if not contact.related and rng.random() < 0.85:
                 _meet(account, contact, role, users, rng)
 

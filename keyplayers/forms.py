@@ -33,8 +33,9 @@ class KeyPlayerForm(forms.Form):
     buying_stage = forms.ChoiceField(choices=BuyingStage.choices, initial=BuyingStage.PLANNING)
     stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.NEUTRAL)
     influence = forms.ChoiceField(label="Degree of influence", choices=Influence.choices, initial=Influence.MEDIUM)
-    concerns = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               help_text="What worries this person about buying from us.")
+    concerns = forms.CharField(label="First concern", widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                               help_text="What worries this person about buying from us, in their words. It opens "
+                                         "the concern log; later ones are logged on the card.")
     last_contact_at = forms.DateTimeField(
         label="Last contact", required=False, widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
@@ -43,6 +44,8 @@ class KeyPlayerForm(forms.Form):
     def __init__(self, *args, contacts=None, include_contact=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["buying_role"].help_text = _role_help()
+        if not include_contact:
+            del self.fields["concerns"]  # an existing key player's concerns are a log, kept on its card
         if include_contact:
             # `contacts` is a list already read (contacts_available): no query to render or to validate.
             self._contacts = {str(c.pk): c for c in contacts}
@@ -121,3 +124,12 @@ class KeyPlayerFilterForm(forms.Form):
             "influence": data.get("influence") or None, "account": data.get("account"),
             "flag": data.get("flag") or None,
         }
+
+
+class ConcernForm(forms.Form):
+    concern = forms.CharField(label="New concern", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text="In their words. Diagnose before you prescribe: ask what lies behind it.")
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label="Our answer", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,6 +8,10 @@
   message and the typical concern. Stored rows override the defaults in keyplayers/defaults.py;
   a cell without a row uses the default (see selectors.guidance_matrix).
 - CoverageSettings: per tenant, the minimum relationship level each buying role should have.
+- KeyPlayerConcern: the log of concerns a key player raised and how we answered each ("diagnose before
+  you prescribe"; an open concern is a yellow light: stop and answer it before going on). KeyPlayer.concerns
+  is kept by the services as the open concerns, one a line, for the lists and the briefing.
+- BuyingStageChange: when a key player's buying stage changed, from what to what, by whom.
 
 Last contact rule: a key player's last contact is the *later* of the date set by hand here
 (`last_contact_at`) and the contact's `Contact.last_contact_at`, which plans' call reports maintain.
@@ -65,7 +69,8 @@ class KeyPlayer(TenantModel):
                                 help_text="A person at this account.")
     buying_role = models.CharField(max_length=24, choices=BuyingRole.choices)
     buying_stage = models.CharField(max_length=24, choices=BuyingStage.choices, default=BuyingStage.PLANNING)
-    concerns = models.TextField(blank=True, help_text="What worries this person about buying from us.")
+    concerns = models.TextField(blank=True, editable=False,
+                                help_text="The open concerns of the log (KeyPlayerConcern), one a line; kept by the services.")
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.NEUTRAL)
     influence = models.CharField("degree of influence", max_length=8, choices=Influence.choices, default=Influence.MEDIUM)
     last_contact_at = models.DateTimeField(
@@ -174,3 +179,43 @@ class CoverageSummary(TenantModel):
 
     def __str__(self):
         return f"Coverage as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class KeyPlayerConcern(TenantModel):
+    """A concern a key player raised, in their words, and our answer once we have given it."""
+
+    key_player = models.ForeignKey(KeyPlayer, on_delete=models.CASCADE, related_name="concern_log")
+    concern = models.TextField(help_text="What worries them, in their words.")
+    raised_on = models.DateField()
+    raised_by = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="Who of ours heard it.")
+    answer = models.TextField(blank=True, help_text="How we answered it (after diagnosing, not before).")
+    answered_on = models.DateField(null=True, blank=True)
+    answered_by = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "key_player", "-raised_on"], name="kpconcern_tenant_kp_idx")]
+        ordering = ["-raised_on", "-pk"]
+
+    def __str__(self):
+        return self.concern[:60]
+
+    @property
+    def is_open(self) -> bool:
+        return not self.answer
+
+
+class BuyingStageChange(TenantModel):
+    """Append-only: each change of a key player's buying stage, dated (created_at)."""
+
+    key_player = models.ForeignKey(KeyPlayer, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=24, choices=BuyingStage.choices, blank=True)
+    to_stage = models.CharField(max_length=24, choices=BuyingStage.choices)
+    changed_by = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "key_player", "-created_at"], name="kpstage_tenant_kp_idx")]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.from_stage or '—'} → {self.to_stage}"

@@ -254,6 +254,19 @@ def levels_by_buying_role(*, account_ids, thresholds: CoverageSettings | None = 
     return result
 
 
+def stage_history(*, key_player_ids, limit: int = 5) -> dict[int, list]:
+    """{key_player_id: [BuyingStageChange, newest first, at most `limit`]}: one query."""
+    from keyplayers.models import BuyingStageChange
+
+    result: dict[int, list] = {}
+    for change in BuyingStageChange.objects.filter(key_player_id__in=list(key_player_ids)).order_by(
+            "key_player_id", "-created_at", "-pk"):
+        rows = result.setdefault(change.key_player_id, [])
+        if len(rows) < limit:
+            rows.append(change)
+    return result
+
+
 def level_names() -> dict[int, str]:
     """{number: name} of the tenant's active hierarchy model (one query; empty before it is seeded)."""
     return dict(HierarchyLevel.objects.filter(model__is_active=True).order_by("number").values_list("number", "name"))
@@ -298,7 +311,15 @@ def _single_role(players) -> tuple[str | None, int]:
 def account_key_players(*, account: Account, thresholds: CoverageSettings | None = None, matrix=None) -> list[KeyPlayer]:
     """The account's key players, annotated with coverage and their recommended message. Two queries
     (plus one each for the thresholds and the guidance when not passed in)."""
+    from django.db.models import OuterRef, Prefetch, Subquery
+
+    from keyplayers.models import BuyingStageChange, KeyPlayerConcern
+
+    since = (BuyingStageChange.objects.filter(key_player_id=OuterRef("pk"), to_stage=OuterRef("buying_stage"))
+             .order_by("-created_at", "-pk").values("created_at")[:1])
     players = list(key_players_annotated(KeyPlayer.objects.filter(account=account), thresholds=thresholds)
+                   .annotate(stage_since=Subquery(since))
+                   .prefetch_related(Prefetch("concern_log", queryset=KeyPlayerConcern.objects.order_by("-raised_on", "-pk")))
                    .select_related("contact").order_by("contact__full_name", "pk"))
     return attach_guidance(players, matrix)
 

@@ -12,11 +12,13 @@ from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import (
     BuyingRole,
     BuyingStage,
+    BuyingStageChange,
     CoverageSettings,
     CoverageSummary,
     Guidance,
     Influence,
     KeyPlayer,
+    KeyPlayerConcern,
     Stance,
 )
 from keyplayers.selectors import coverage_counts, level_names
@@ -25,7 +27,7 @@ from tenancy.audit import audit_changes, audit_record
 from tenancy.context import current_tenant_id
 from tenancy.models import AuditAction
 
-EDITABLE_FIELDS = ("buying_role", "buying_stage", "concerns", "stance", "influence", "last_contact_at")
+EDITABLE_FIELDS = ("buying_role", "buying_stage", "stance", "influence", "last_contact_at")
 
 
 def _check_choice(errors: dict, name: str, value, choices, what: str) -> None:
@@ -58,8 +60,9 @@ def _validate(*, buying_role=None, buying_stage=None, stance=None, influence=Non
 def key_player_create(*, account: Account, contact: Contact, buying_role: str,
                       buying_stage: str = BuyingStage.PLANNING, stance: str = Stance.NEUTRAL,
                       influence: str = Influence.MEDIUM, concerns: str = "",
-                      last_contact_at: dt.datetime | None = None) -> KeyPlayer:
-    """Adds a contact of `account` to its buying team. One key player per contact and account."""
+                      last_contact_at: dt.datetime | None = None, by=None) -> KeyPlayer:
+    """Adds a contact of `account` to its buying team. One key player per contact and account. Its first
+    buying stage is recorded (BuyingStageChange); `concerns`, when given, opens the concern log."""
     _validate(buying_role=buying_role, buying_stage=buying_stage, stance=stance, influence=influence,
               last_contact_at=last_contact_at)
     if contact.account_id != account.pk:
@@ -67,27 +70,29 @@ def key_player_create(*, account: Account, contact: Contact, buying_role: str,
     if KeyPlayer.objects.filter(account=account, contact=contact).exists():
         raise ValidationError({"contact": f"{contact.full_name} is already a key player on {account}."})
     player = KeyPlayer(tenant_id=current_tenant_id(), account=account, contact=contact, buying_role=buying_role,
-                       buying_stage=buying_stage, stance=stance, influence=influence,
-                       concerns=(concerns or "").strip(), last_contact_at=last_contact_at)
+                       buying_stage=buying_stage, stance=stance, influence=influence, last_contact_at=last_contact_at)
     player.full_clean(exclude=["tenant"], validate_constraints=False)
     try:
         with transaction.atomic():
             player.save()
     except IntegrityError:  # the same contact added at the same moment by someone else
         raise ValidationError({"contact": f"{contact.full_name} is already a key player on {account}."}) from None
+    BuyingStageChange.objects.create(tenant_id=player.tenant_id, key_player=player, to_stage=buying_stage, changed_by=by)
+    if (concerns or "").strip():
+        concern_raise(key_player=player, concern=concerns, by=by)
     return player
 
 
 @transaction.atomic
-def key_player_update(*, key_player: KeyPlayer, **changes) -> KeyPlayer:
-    """Changes any of buying_role, buying_stage, concerns, stance, influence, last_contact_at.
+def key_player_update(*, key_player: KeyPlayer, by=None, **changes) -> KeyPlayer:
+    """Changes any of buying_role, buying_stage, stance, influence, last_contact_at; a change of buying
+    stage is recorded with its date (BuyingStageChange). Concerns go through concern_raise/concern_answer.
     The contact and account of a key player do not change (remove it and add another instead)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     locked = KeyPlayer.objects.select_for_update().select_related("contact").get(pk=key_player.pk)
-    if "concerns" in changes:
-        changes["concerns"] = (changes["concerns"] or "").strip()
+    previous_stage = locked.buying_stage
     values = {name: changes.get(name, getattr(locked, name)) for name in EDITABLE_FIELDS}
     _validate(**values, fields=tuple(changes))
     for name, value in changes.items():
@@ -95,13 +100,57 @@ def key_player_update(*, key_player: KeyPlayer, **changes) -> KeyPlayer:
     locked.full_clean(exclude=["tenant", "account", "contact"], validate_constraints=False)
     if changes:
         locked.save(update_fields=[*changes, "updated_at"])
+    if locked.buying_stage != previous_stage:
+        BuyingStageChange.objects.create(tenant_id=locked.tenant_id, key_player=locked, from_stage=previous_stage,
+                                         to_stage=locked.buying_stage, changed_by=by)
     for name in (*changes, "updated_at"):
         setattr(key_player, name, getattr(locked, name))
     return key_player
 
 
-def key_player_set_stage(*, key_player: KeyPlayer, buying_stage: str) -> KeyPlayer:
-    return key_player_update(key_player=key_player, buying_stage=buying_stage)
+def key_player_set_stage(*, key_player: KeyPlayer, buying_stage: str, by=None) -> KeyPlayer:
+    return key_player_update(key_player=key_player, buying_stage=buying_stage, by=by)
+
+
+# --- Concerns: diagnose before you prescribe; an open concern is a yellow light ---------------------
+
+def _concerns_summary_refresh(key_player_id: int) -> None:
+    """KeyPlayer.concerns := the open concerns of the log, newest first, one a line (one UPDATE)."""
+    open_ones = list(KeyPlayerConcern.objects.filter(key_player_id=key_player_id, answer="")
+                     .order_by("-raised_on", "-pk").values_list("concern", flat=True))
+    KeyPlayer.objects.filter(pk=key_player_id).update(concerns="\n".join(open_ones), updated_at=timezone.now())
+
+
+@transaction.atomic
+def concern_raise(*, key_player: KeyPlayer, concern: str, by=None, raised_on: dt.date | None = None) -> KeyPlayerConcern:
+    """Logs a concern the key player raised, in their words. It stays open until answered."""
+    concern = (concern or "").strip()
+    if not concern:
+        raise ValidationError({"concern": "Write the concern as they put it."})
+    raised_on = raised_on or timezone.localdate()
+    if raised_on > timezone.localdate():
+        raise ValidationError({"raised_on": "A concern cannot be raised in the future."})
+    row = KeyPlayerConcern(tenant_id=key_player.tenant_id, key_player=key_player, concern=concern,
+                           raised_on=raised_on, raised_by=by)
+    row.full_clean(exclude=["tenant"])
+    row.save()
+    _concerns_summary_refresh(key_player.pk)
+    return row
+
+
+@transaction.atomic
+def concern_answer(*, concern: KeyPlayerConcern, answer: str, by=None) -> KeyPlayerConcern:
+    """Records how we answered an open concern; it leaves the open list (and the briefing's warnings)."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": "Write how we answered it."})
+    locked = KeyPlayerConcern.objects.select_for_update().get(pk=concern.pk)
+    if locked.answer:
+        raise ValidationError({"answer": "This concern has already been answered."})
+    locked.answer, locked.answered_on, locked.answered_by = answer, timezone.localdate(), by
+    locked.save(update_fields=["answer", "answered_on", "answered_by", "updated_at"])
+    _concerns_summary_refresh(locked.key_player_id)
+    return locked
 
 
 def key_player_set_stance(*, key_player: KeyPlayer, stance: str) -> KeyPlayer:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,7 +19,9 @@ from accounts.models import Account
 from keyplayers import selectors, services
 from keyplayers.access import access_account_by_id, access_key_player_by_id
 from keyplayers.forms import (
+    AnswerForm,
     CellSelectForm,
+    ConcernForm,
     CoverageSettingsForm,
     GuidanceCellForm,
     KeyPlayerFilterForm,
@@ -26,7 +29,7 @@ from keyplayers.forms import (
     StageForm,
     StanceForm,
 )
-from keyplayers.models import BuyingRole, BuyingStage, KeyPlayer, Stance
+from keyplayers.models import BuyingRole, BuyingStage, KeyPlayer, KeyPlayerConcern, Stance
 from keystone.paging import CappedPaginator
 from tenancy.decorators import tenant_view
 
@@ -102,7 +105,7 @@ def key_player_stage(request, key_player_id):
     if not form.is_valid():
         return _after_board_change(request, player, error=_first_error(form))
     try:
-        services.key_player_set_stage(key_player=player, buying_stage=form.cleaned_data["buying_stage"])
+        services.key_player_set_stage(key_player=player, buying_stage=form.cleaned_data["buying_stage"], by=request.user)
     except ValidationError as error:
         return _after_board_change(request, player, error=" ".join(error.messages))
     return _after_board_change(request, player, notice=f"{player.contact} is now at “{player.get_buying_stage_display()}”.")
@@ -129,7 +132,7 @@ def key_player_add(request, account_id):
     form = KeyPlayerForm(request.POST or None, contacts=contacts)
     if request.method == "POST" and form.is_valid():
         try:
-            player = services.key_player_create(account=account, **form.cleaned_data)
+            player = services.key_player_create(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -147,13 +150,49 @@ def key_player_edit(request, key_player_id):
     form = KeyPlayerForm(request.POST or None, initial=initial, include_contact=False)
     if request.method == "POST" and form.is_valid():
         try:
-            services.key_player_update(key_player=player, **form.cleaned_data)
+            services.key_player_update(key_player=player, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, f"{player.contact} saved.")
             return redirect(_url(request, "board", player.account_id) + f"#kp-{player.pk}")
     return render(request, "keyplayers/key_player_form.html", {"account": player.account, "form": form, "player": player})
+
+
+@require_POST
+@tenant_view(editor=True)
+def concern_add(request, key_player_id):
+    """Logs a concern on the key player's card (a plain form post back to the board)."""
+    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
+    form = ConcernForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_first_error(form))
+        services.concern_raise(key_player=player, concern=form.cleaned_data["concern"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Concern of {player.contact} logged: answer it before going on.")
+    return redirect(_url(request, "board", player.account_id) + f"#kp-{player.pk}")
+
+
+@require_POST
+@tenant_view(editor=True)
+def concern_answer(request, concern_id):
+    concern = KeyPlayerConcern.objects.filter(pk=concern_id).first()
+    if concern is None:
+        raise Http404("No such concern.")
+    player = access_key_player_by_id(membership=request.membership, key_player_id=concern.key_player_id, for_edit=True)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_first_error(form))
+        services.concern_answer(concern=concern, answer=form.cleaned_data["answer"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Answer to {player.contact} recorded.")
+    return redirect(_url(request, "board", player.account_id) + f"#kp-{player.pk}")
 
 
 @require_POST

@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name for the five opportunity strategies, used by both the lead and the fallback strategy.
+    "ENUM_NAME_OVERRIDES": {"OpportunityStrategyEnum": "plans.models.CompetitiveStrategy"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -307,6 +309,9 @@ HEALTH_OUTBOX_STALE_SECONDS = 5 * 60
 # The roll-up's "level by buying role" takes the roles from keyplayers, which sits above hierarchy
 # (hierarchy never imports it; see hierarchy.selectors._roles_from_sources).
 HIERARCHY_ROLE_SOURCES = ["keyplayers.selectors.role_of_contact"]
+# An account's potential level is bounded by the top level of the tenant's active hierarchy model, which
+# hierarchy (above accounts) knows: accounts.services.top_level() calls this.
+ACCOUNTS_TOP_LEVEL = "hierarchy.selectors.model_top_level"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -35,6 +35,13 @@ def access_plan_by_id(*, request, plan_id: int, edit: bool = False) -> AccountPl
     return _found(AccountPlan.objects.select_related("account", "owner", "created_by").filter(pk=plan_id).first(), "plan")
 
 
+def access_issue_by_id(*, request, issue_id: int, edit: bool = False):
+    from plans.models import CustomerIssue
+
+    _require(request, edit)
+    return _found(CustomerIssue.objects.select_related("plan__account").filter(pk=issue_id).first(), "issue")
+
+
 def access_action_by_id(*, request, action_id: int, edit: bool = False) -> PlanAction:
     _require(request, edit)
     return _found(PlanAction.objects.select_related("plan__account", "owner").filter(pk=action_id).first(), "action")

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from accounts.access import can_see_money, money_orderings, money_visible_expression
 from accounts.models import Account, Contact
 from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range, rfc3339
+from hierarchy.models import Relationship
 from keyplayers.models import KeyPlayer
 from plans import selectors, services
 from plans.forms import localise
@@ -30,6 +31,8 @@ from plans.models import (
     ActionStatus,
     CallChannel,
     CallReport,
+    CustomerIssue,
+    IssueKind,
     Opportunity,
     OpportunityNote,
     PlanAction,
@@ -255,6 +258,63 @@ class ActionViewSet(ServiceViewSet):
         return services.action_update(action=instance, **data)
 
 
+# --- the customer's business and organisational issues ----------------------------------------------------------
+
+class CustomerIssueSerializer(serializers.ModelSerializer):
+    plan = TenantRelatedField(AccountPlan, help_text="The account plan (active) the issue is on.")
+    raised_by = TenantRelatedField(Contact, required=False, allow_null=True, help_text="Whose words these are.")
+    relationships = TenantRelatedField(Relationship, many=True, required=False,
+                                       help_text="Relationships of the same account that serve it.")
+    opportunities = TenantRelatedField(Opportunity, many=True, required=False,
+                                       help_text="Opportunities of the same account that serve it.")
+
+    class Meta:
+        model = CustomerIssue
+        fields = ["id", "plan", "kind", "statement", "raised_by", "relationships", "opportunities", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class IssueFilter(django_filters.FilterSet):
+    plan = django_filters.NumberFilter(field_name="plan_id")
+    account = django_filters.NumberFilter(field_name="plan__account_id")
+    kind = django_filters.ChoiceFilter(choices=IssueKind.choices)
+
+    class Meta:
+        model = CustomerIssue
+        fields = ["plan", "account", "kind"]
+
+
+class CustomerIssueViewSet(TenantTimezoneMixin, TenantModelViewSet):
+    """The customer's initiatives and issues on account plans, in their words, with the relationships and
+    opportunities that serve each. Added and removed, not edited (write a new one)."""
+
+    model = CustomerIssue
+    queryset = CustomerIssue.objects.none()  # for the schema generator only
+    serializer_class = CustomerIssueSerializer
+    filterset_class = IssueFilter
+    lookup_url_kwarg = "issue_id"
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    ordering_fields = ["created_at"]
+    ordering = ["plan_id", "kind", "created_at", "id"]
+    search_fields = ["statement"]
+
+    def scoped_queryset(self, queryset):
+        return queryset.select_related("plan").prefetch_related("relationships", "opportunities")
+
+    def perform_create(self, serializer):
+        try:
+            issue = services.customer_issue_add(by=self.request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise _drf_error(error) from None
+        serializer.instance = self.get_queryset().get(pk=issue.pk)
+
+    def perform_destroy(self, instance):
+        try:
+            services.customer_issue_remove(issue=instance)
+        except DjangoValidationError as error:
+            raise _drf_error(error) from None
+
+
 # --- opportunities -------------------------------------------------------------------------------------------------
 
 MONEY_HELP = "Null where you may not see the account's money (admins, executives and the account's team do)."
@@ -277,7 +337,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
         fields = ["id", "account", "name", "stage", "value", "currency", "close_date", "owner",
                   "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
                   "qualification_score", "qualification_notes", "competitive_strategy", "strategy_rationale",
-                  "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
+                  "fallback_strategy", "fallback_rationale", "evaluation_plan", *Opportunity.VALUE_CASE_FIELDS,
+                  "buyer_tactics", "buyer_tactics_answer", "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
         read_only_fields = ["closed_at", "created_at", "updated_at"]
         # Null only in responses (see to_representation); validate() refuses a null in a request.
         extra_kwargs = {name: {"allow_null": True, "help_text": MONEY_HELP} for name in Opportunity.MONEY_FIELDS}
@@ -611,6 +672,7 @@ def register(router):
     """Adds this app's viewsets to the /api/v1/ router."""
     router.register("plans", PlanViewSet, basename="plan")
     router.register("plan-actions", ActionViewSet, basename="plan-action")
+    router.register("customer-issues", CustomerIssueViewSet, basename="customer-issue")
     router.register("opportunities", OpportunityViewSet, basename="opportunity")
     router.register("call-reports", CallReportViewSet, basename="call-report")
     router.register("visits", VisitViewSet, basename="visit")

@@ -1,4 +1,5 @@
-"""Dashboard panels: the user's overdue and soon-due plan actions, and their visits of the next two weeks."""
+"""Dashboard panels: notes that mention the user (when there are any), the user's overdue and soon-due plan
+actions, and their visits of the next two weeks."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -23,7 +24,9 @@ def panels(request) -> list[dict]:
     overdue = [a for a in actions if a.due_date < today][:MAX_ROWS]
     due_soon = [a for a in actions if a.due_date >= today][:MAX_ROWS]
     visits = selectors.upcoming_visits_of(request.user, now=now)[:MAX_ROWS]
+    mentions = selectors.unseen_mentions(user=request.user, limit=MAX_ROWS)
     return [
+        *([{"template": "plans/_panel_mentions.html", "mentions": mentions, "tz": tz}] if mentions else []),
         {"template": "plans/_panel_actions.html", "overdue": overdue, "due_soon": due_soon, "today": today, "tz": tz},
         {"template": "plans/_panel_visits.html", "visits": visits, "tz": tz},
     ]

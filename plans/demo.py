@@ -27,6 +27,7 @@ from plans.models import (
     CallContact,
     CallReport,
     CompetitiveStrategy,
+    IssueKind,
     Opportunity,
     OpportunityKeyPlayer,
     PlanAction,
@@ -104,6 +105,42 @@ def seed(tenant, users, rng):
         _opportunity_key_players(rng)
         _calls(tenant, accounts, contacts, users, rng)
         _visits(accounts, contacts, users, rng, tz)
+        _issues(users, rng)
+
+
+ISSUES = [
+    (IssueKind.BUSINESS, "We lose two days on every order because planning and the plants do not see the same numbers."),
+    (IssueKind.BUSINESS, "Our growth plan needs a second distribution centre running by next autumn."),
+    (IssueKind.BUSINESS, "Customers leave us over late deliveries; the board wants on-time delivery above 95 %."),
+    (IssueKind.ORGANISATIONAL, "After the merger we run two ways of working; the CEO wants one operating model."),
+    (IssueKind.ORGANISATIONAL, "We cannot hire engineers fast enough to carry the new product line."),
+]
+
+
+def _issues(users, rng):
+    """The customer's business and organisational issues on each active plan, in their words, served by
+    the account's relationships (the senior ones first) and open opportunities."""
+    from hierarchy.models import Relationship
+
+    plans = list(AccountPlan.objects.filter(status="active").exclude(issues__isnull=False).select_related("account"))
+    if not plans:
+        return
+    ids = [p.account_id for p in plans]
+    relationships, opportunities, contacts = {}, {}, {}
+    for r in Relationship.objects.filter(account_id__in=ids).order_by("-self_level", "pk"):
+        relationships.setdefault(r.account_id, []).append(r)
+    for o in Opportunity.objects.filter(account_id__in=ids).exclude(stage__in=CLOSED_STAGES).order_by("pk"):
+        opportunities.setdefault(o.account_id, []).append(o)
+    for c in Contact.objects.filter(account_id__in=ids, is_active=True).order_by("reports_to_id", "pk"):
+        contacts.setdefault(c.account_id, []).append(c)
+    for plan in plans:
+        for kind, statement in rng.sample(ISSUES, 2):
+            people = contacts.get(plan.account_id, [])
+            services.customer_issue_add(
+                plan=plan, kind=kind, statement=statement, by=plan.owner,
+                raised_by=people[0] if people else None,
+                relationships=relationships.get(plan.account_id, [])[:2],
+                opportunities=opportunities.get(plan.account_id, [])[:1])
 
 
 def _area(rng):
@@ -168,6 +205,7 @@ def _opportunities(accounts, users, rng):
             owner=_owner(account, users),
             **{name: name in met for name, _, _ in QUALIFICATION_CRITERIA},
             competitive_strategy=strategy, strategy_rationale=RATIONALES.get(strategy, ""),
+            **_strategy_and_value(strategy, met, progress, area),
             must_get="Three-year term and a named executive sponsor." if progress >= 3 else "",
             can_give="Free onboarding for the second site; quarterly business reviews." if progress >= 3 else "",
             walk_away="Below 18% margin, or payment terms beyond 60 days." if progress >= 3 else "",
@@ -180,6 +218,44 @@ def _opportunities(accounts, users, rng):
                                               "Procurement wants three bids; our sponsor says we are preferred.",
                                               "Decision moved to the board meeting next quarter.",
                                           ]))
+
+
+# Fallback strategy per lead strategy: the next one the method would turn to, with why.
+FALLBACKS = {
+    CompetitiveStrategy.PREFERRED: (CompetitiveStrategy.DIVIDE_AND_CONQUER,
+                                    "If procurement forces an open tender, we win the sites where our pilot ran first."),
+    CompetitiveStrategy.HEAD_TO_HEAD: (CompetitiveStrategy.END_AROUND,
+                                       "If the incumbent matches our price, we take the total-cost case to the COO."),
+    CompetitiveStrategy.END_AROUND: (CompetitiveStrategy.STALL,
+                                     "If the criteria do not move, we slow the decision until the new release ships."),
+    CompetitiveStrategy.DIVIDE_AND_CONQUER: (CompetitiveStrategy.END_AROUND,
+                                             "If the region stays closed, we bring operations' own criteria in."),
+    CompetitiveStrategy.STALL: (CompetitiveStrategy.DIVIDE_AND_CONQUER,
+                                "If they will not wait, we offer the first site alone on a short contract."),
+}
+
+
+def _strategy_and_value(strategy, met, progress, area) -> dict:
+    """The fallback, the evaluation plan and, where "value agreed" is ticked, the value case behind it;
+    the buyer tactics seen on the later deals."""
+    fields = {}
+    if strategy:
+        fallback, why = FALLBACKS[strategy]
+        fields.update(fallback_strategy=fallback, fallback_rationale=why,
+                      evaluation_plan=f"Six-week pilot of the {area} service at one site; success = their own "
+                                      "KPIs (lead time, error rate) measured by their operations team; go/no-go "
+                                      "at the steering meeting.")
+    if "value_agreed" in met:
+        fields.update(
+            value_roi="Pays back in 14 months on their figures (reduced overtime and expedited freight).",
+            value_pain_removed=f"Late {area} decisions that stop the line twice a month.",
+            value_benefits="Decisions within a day; one report for the board instead of four.",
+            value_timescales="Pilot site in Q1, all sites by Q3.", value_responsible="Their COO; our delivery lead.",
+            value_agreed_with="Their COO and the head of operations", value_agreed_on=timezone.localdate())
+    if progress >= 3:
+        fields.update(buyer_tactics="A “shark” buyer: invented a cheaper competitor and a Friday deadline.",
+                      buyer_tactics_answer="Hold the price; trade only the onboarding for the three-year term.")
+    return fields
 
 
 def _opportunity_key_players(rng):

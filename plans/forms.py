@@ -11,9 +11,11 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Contact
 from accounts.pickers import AccountChoiceField
+from hierarchy.models import Relationship
 from keystone.dates import check_supported_range
 from plans import selectors, services
 from plans.models import (
+    IssueKind,
     AccountPlan,
     ActionStatus,
     CallChannel,
@@ -129,20 +131,56 @@ class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices)
 
 
+class _RelationshipChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        level = obj.effective_level
+        return f"{obj.user.get_full_name() or obj.user} ↔ {obj.contact.full_name}" + (f" (level {level})" if level else "")
+
+
+class IssueForm(forms.Form):
+    """One of the customer's issues on the plan: in their words, with what serves it."""
+
+    kind = forms.ChoiceField(choices=IssueKind.choices, initial=IssueKind.BUSINESS)
+    statement = forms.CharField(label="In their words", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                                help_text="The initiative or issue as the customer states it, not our product.")
+    raised_by = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, label="Whose words",
+                                       empty_label="—")
+    relationships = _RelationshipChoices(queryset=Relationship.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+                                         label="Relationships that serve it")
+    opportunities = forms.ModelMultipleChoiceField(queryset=Opportunity.objects.none(), required=False,
+                                                   widget=forms.CheckboxSelectMultiple,
+                                                   label="Opportunities that serve it")
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        account_id = plan.account_id
+        self.fields["raised_by"].queryset = Contact.objects.filter(account_id=account_id, is_active=True).order_by("full_name")
+        self.fields["relationships"].queryset = (Relationship.objects.filter(account_id=account_id)
+                                                 .select_related("user", "contact").order_by("contact__full_name", "pk"))
+        self.fields["opportunities"].queryset = Opportunity.objects.filter(account_id=account_id).order_by("close_date", "pk")
+
+
 # --- opportunities ----------------------------------------------------------------------------------------------
 
 class OpportunityForm(forms.ModelForm):
     account = AccountChoiceField(queryset=Account.objects.none())
     owner = MemberChoiceField(queryset=User.objects.none(), required=False)
-    competitive_strategy = forms.ChoiceField(choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
+    competitive_strategy = forms.ChoiceField(label="Lead strategy",
+                                             choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
                                              required=False, widget=forms.RadioSelect)
+    fallback_strategy = forms.ChoiceField(label="Fallback strategy",
+                                          choices=[("", "— none —")] + CompetitiveStrategy.choices,
+                                          required=False, widget=forms.RadioSelect,
+                                          help_text="The one we turn to if the lead strategy stops working.")
 
     class Meta:
         model = Opportunity
         fields = [
             "account", "name", "stage", "value", "currency", "close_date", "owner",
             "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
-            "competitive_strategy", "strategy_rationale", "must_get", "can_give", "walk_away",
+            "competitive_strategy", "strategy_rationale", "fallback_strategy", "fallback_rationale", "evaluation_plan",
+            *Opportunity.VALUE_CASE_FIELDS, "buyer_tactics", "buyer_tactics_answer",
+            "must_get", "can_give", "walk_away",
         ]
         widgets = {
             "close_date": DateInput(),
@@ -151,13 +189,24 @@ class OpportunityForm(forms.ModelForm):
             "must_get": forms.Textarea(attrs={"rows": 2}),
             "can_give": forms.Textarea(attrs={"rows": 2}),
             "walk_away": forms.Textarea(attrs={"rows": 2}),
+            "fallback_rationale": forms.Textarea(attrs={"rows": 2}),
+            "evaluation_plan": forms.Textarea(attrs={"rows": 3}),
+            "value_roi": forms.Textarea(attrs={"rows": 2}),
+            "value_pain_removed": forms.Textarea(attrs={"rows": 2}),
+            "value_benefits": forms.Textarea(attrs={"rows": 2}),
+            "value_agreed_on": DateInput(),
+            "buyer_tactics": forms.Textarea(attrs={"rows": 2}),
+            "buyer_tactics_answer": forms.Textarea(attrs={"rows": 2}),
         }
 
     SECTIONS = (
         ("The deal", ["account", "name", "stage", "value", "currency", "close_date", "owner"]),
         ("Qualification", ["pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
                            "qualification_notes"]),
-        ("Competitive strategy", ["competitive_strategy", "strategy_rationale"]),
+        ("Opportunity strategy", ["competitive_strategy", "strategy_rationale", "fallback_strategy",
+                                  "fallback_rationale", "evaluation_plan"]),
+        ("Value case, agreed with the customer", list(Opportunity.VALUE_CASE_FIELDS)),
+        ("Buyer tactics", ["buyer_tactics", "buyer_tactics_answer"]),
         ("Negotiation plan", ["must_get", "can_give", "walk_away"]),
     )
 
@@ -183,18 +232,27 @@ class OpportunityForm(forms.ModelForm):
     def clean(self):
         """The service's own rules too, so every error shows at once (the service checks them again)."""
         data = super().clean()
+        ticked = bool(data.get("value_agreed")) and not (self.instance.pk and self.instance.value_agreed
+                                                         and not self._value_case_changed())
         errors = services.opportunity_field_errors(
             competitive_strategy=data.get("competitive_strategy", ""), strategy_rationale=data.get("strategy_rationale", ""),
-            currency=data.get("currency", ""), value=data.get("value"))
+            currency=data.get("currency", ""), value=data.get("value"),
+            fallback_strategy=data.get("fallback_strategy", ""), fallback_rationale=data.get("fallback_rationale", ""),
+            value_agreed_now=ticked, value_case=data)
         for name, message in errors.items():
             if name in self.fields and name not in self.errors:
                 self.add_error(name, message)
         return data
 
 
+    def _value_case_changed(self) -> bool:
+        return any(name in self.changed_data for name in Opportunity.VALUE_CASE_FIELDS)
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(label="Add to the thread", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000,
-                           help_text="What you know that the team should: people, politics, competitors, timing.")
+                           help_text="What you know that the team should: people, politics, competitors, timing. "
+                                     "Mention a teammate with @ and their e-mail: it shows on their dashboard.")
 
 
 # --- call reports ----------------------------------------------------------------------------------------------

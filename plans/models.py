@@ -101,6 +101,57 @@ class PlanAction(TenantModel):
         return self.status in OPEN_ACTION_STATUSES
 
 
+# --- The customer's business and organisational issues --------------------------------------------
+
+class IssueKind(models.TextChoices):
+    """What levels 4 and 5 of the Buy-Sell Hierarchy are about: we contribute to their business issues
+    (4), then to their organisational ones (5)."""
+    BUSINESS = "business", "Business issue or initiative"
+    ORGANISATIONAL = "organisational", "Organisational issue"
+
+
+class CustomerIssue(TenantModel):
+    """An initiative or issue of the customer's, in their words, on the account plan, with the
+    relationships and opportunities through which we serve it."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="issues")
+    kind = models.CharField(max_length=16, choices=IssueKind.choices, default=IssueKind.BUSINESS)
+    statement = models.TextField(help_text="The initiative or issue in the customer's own words.")
+    raised_by = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                  help_text="Whose words these are.")
+    relationships = models.ManyToManyField("hierarchy.Relationship", through="CustomerIssueRelationship",
+                                           related_name="+", blank=True)
+    opportunities = models.ManyToManyField("Opportunity", through="CustomerIssueOpportunity", related_name="issues",
+                                           blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "plan", "kind"], name="custissue_tenant_plan_idx")]
+        ordering = ["kind", "created_at", "pk"]
+
+    def __str__(self):
+        return self.statement[:60]
+
+
+class CustomerIssueRelationship(TenantModel):
+    issue = models.ForeignKey(CustomerIssue, on_delete=models.CASCADE, related_name="+")
+    relationship = models.ForeignKey("hierarchy.Relationship", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "issue", "relationship"], name="custissue_rel_unique")]
+        indexes = [models.Index(fields=["tenant", "relationship"], name="custissue_rel_idx")]
+
+
+class CustomerIssueOpportunity(TenantModel):
+    issue = models.ForeignKey(CustomerIssue, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey("Opportunity", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "issue", "opportunity"], name="custissue_opp_unique")]
+        indexes = [models.Index(fields=["tenant", "opportunity"], name="custissue_opp_idx")]
+
+
 # --- Opportunities ----------------------------------------------------------------------------
 
 class Stage(models.TextChoices):
@@ -117,11 +168,30 @@ CLOSED_STAGES = (Stage.WON, Stage.LOST)
 
 
 class CompetitiveStrategy(models.TextChoices):
-    PREFERRED = "preferred", "Preferred (we are the customer's first choice: protect it)"
+    """The five opportunity strategies of the method, in the order it prefers them. An opportunity has a
+    lead strategy and may name a fallback (the next one to turn to if the lead one stops working)."""
+    PREFERRED = "preferred", "Preferred (get in first and set the requirements)"
+    HEAD_TO_HEAD = "head_to_head", "Head-to-head (only with resources much larger than the competitor's)"
     END_AROUND = "end_around", "End-around (change the decision criteria or the people who decide)"
-    HEAD_TO_HEAD = "head_to_head", "Head-to-head (win on the stated criteria)"
     DIVIDE_AND_CONQUER = "divide_and_conquer", "Divide and conquer (win part of the business first)"
     STALL = "stall", "Stall (slow the decision until we are ready)"
+
+
+# What each strategy means and when it fits, as the method describes it (shown with the choice).
+STRATEGY_GUIDANCE = {
+    CompetitiveStrategy.PREFERRED: "Be there before the competition: help the customer define the problem and write "
+                                   "the requirements, so that they fit what we do best. Protect it by staying close "
+                                   "to the people who decide.",
+    CompetitiveStrategy.HEAD_TO_HEAD: "Compete on the customer's stated criteria against the incumbent or a rival. "
+                                      "Only when our resources are much larger than theirs: otherwise it is the "
+                                      "costliest way to lose.",
+    CompetitiveStrategy.END_AROUND: "Change the ground: bring new decision criteria, reach other people who decide, "
+                                    "or offer a different solution, so the competitor's strength no longer counts.",
+    CompetitiveStrategy.DIVIDE_AND_CONQUER: "Win one part first (a region, a department, a product line) where we are "
+                                            "clearly better, and grow from the results.",
+    CompetitiveStrategy.STALL: "Slow the decision until we are ready (a release, a reference, a new person); only "
+                               "when a quick decision would go against us.",
+}
 
 
 # The qualification checklist. Each criterion met counts 20 points: the score runs 0–100.
@@ -136,7 +206,9 @@ QUALIFICATION_CRITERIA = (
 
 class Opportunity(TenantModel):
     # Money about the customer: shown only to those the money rule (accounts.access) lets see the account's.
-    MONEY_FIELDS = ("value", "must_get", "can_give", "walk_away")
+    MONEY_FIELDS = ("value", "must_get", "can_give", "walk_away", "value_roi")
+    VALUE_CASE_FIELDS = ("value_roi", "value_pain_removed", "value_benefits", "value_timescales", "value_responsible",
+                         "value_agreed_with", "value_agreed_on")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="opportunities")
     name = models.CharField(max_length=200)
@@ -153,13 +225,38 @@ class Opportunity(TenantModel):
     vision_agreed = models.BooleanField("agreed vision of a solution", default=False,
                                         help_text="The customer sees our solution solving the pain.")
     value_agreed = models.BooleanField("compelling value agreed", default=False,
-                                       help_text="The customer agrees the value is worth the price.")
+                                       help_text="The customer agrees the value is worth the price: the value case "
+                                                 "below, agreed with them in their terms.")
     control_of_sale = models.BooleanField("control of the sale", default=False,
                                           help_text="We know and influence the buying process and its timing.")
     qualification_notes = models.TextField(blank=True)
-    # Competitive strategy.
-    competitive_strategy = models.CharField(max_length=24, choices=CompetitiveStrategy.choices, blank=True)
-    strategy_rationale = models.TextField(blank=True, help_text="Why this strategy, against whom.")
+    # Opportunity strategy: the lead one, and the fallback in order of preference.
+    competitive_strategy = models.CharField("lead strategy", max_length=24, choices=CompetitiveStrategy.choices,
+                                            blank=True)
+    strategy_rationale = models.TextField("why the lead strategy", blank=True, help_text="Why this strategy, against whom.")
+    fallback_strategy = models.CharField(max_length=24, choices=CompetitiveStrategy.choices, blank=True,
+                                         help_text="The strategy we turn to if the lead one stops working.")
+    fallback_rationale = models.TextField("why the fallback", blank=True,
+                                          help_text="When we switch to it, and why it would work then.")
+    evaluation_plan = models.TextField(blank=True, help_text="The evaluation plan we offered the customer: how they "
+                                                             "can test our solution, the steps, dates and criteria.")
+    # The value case, agreed with the customer in their terms ("compelling value agreed" points here).
+    value_roi = models.TextField("return on investment", blank=True, help_text="Their figures: what they gain for what they pay.")
+    value_pain_removed = models.TextField("pain removed", blank=True, help_text="The problem that goes away, in their words.")
+    value_benefits = models.TextField("benefits delivered", blank=True, help_text="What they get, in their terms.")
+    value_timescales = models.CharField("time scales", max_length=300, blank=True,
+                                        help_text="When each benefit arrives.")
+    value_responsible = models.CharField("who is responsible", max_length=300, blank=True,
+                                         help_text="Who delivers each benefit, on both sides.")
+    value_agreed_with = models.CharField("agreed with", max_length=200, blank=True,
+                                         help_text="Who on the customer's side agreed the value case.")
+    value_agreed_on = models.DateField("agreed on", null=True, blank=True)
+    # The buyer's tactics we have seen (hard "shark" buyers: squeeze, bluff, last-minute demands) and our answer.
+    buyer_tactics = models.TextField("buyer tactics seen", blank=True,
+                                     help_text="E.g. a “shark” buyer: false deadlines, invented competitors, "
+                                               "last-minute demands for a discount.")
+    buyer_tactics_answer = models.TextField("our answer", blank=True,
+                                            help_text="How we will respond: what we trade, what we refuse.")
     # Negotiation plan.
     must_get = models.TextField("what we must get", blank=True)
     can_give = models.TextField("what we can give", blank=True)
@@ -195,6 +292,11 @@ class Opportunity(TenantModel):
         return sum(points for field, _, points in QUALIFICATION_CRITERIA if getattr(self, field))
 
     @property
+    def has_value_case(self) -> bool:
+        """A value case worth the name: the benefits in their terms, and who on their side agreed them."""
+        return bool((self.value_benefits or self.value_pain_removed) and self.value_agreed_with)
+
+    @property
     def qualification_checklist(self) -> list[tuple[str, str, bool]]:
         return [(field, label, bool(getattr(self, field))) for field, label, _ in QUALIFICATION_CRITERIA]
 
@@ -212,6 +314,22 @@ class OpportunityNote(TenantModel):
 
     def __str__(self):
         return f"Note on {self.opportunity_id} by {self.author_id}"
+
+
+class NoteMention(TenantModel):
+    """A teammate named in a note (@their e-mail, or the part before the @): shown on their dashboard
+    until they mark it seen."""
+
+    note = models.ForeignKey(OpportunityNote, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "note", "user"], name="notemention_unique")]
+        indexes = [models.Index(fields=["tenant", "user", "seen_at"], name="notemention_tenant_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} in note {self.note_id}"
 
 
 class OpportunityKeyPlayer(TenantModel):

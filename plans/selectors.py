@@ -129,6 +129,22 @@ def plan_list(*, today: dt.date, status: str | None = PlanStatus.ACTIVE, owner_i
     return qs.order_by("account__name", "-created_at")
 
 
+def plan_issues(plan: AccountPlan | None) -> list:
+    """The customer's issues on the plan, business ones first, with the relationships (our person and
+    theirs, both views of the level) and opportunities that serve each. Four queries for any number."""
+    from django.db.models import Prefetch
+
+    from hierarchy.models import Relationship
+    from plans.models import CustomerIssue
+
+    if plan is None:
+        return []
+    return list(CustomerIssue.objects.filter(plan=plan).select_related("raised_by").prefetch_related(
+        Prefetch("relationships", queryset=Relationship.objects.select_related("user", "contact").order_by("pk")),
+        Prefetch("opportunities", queryset=Opportunity.objects.order_by("close_date", "pk")),
+    ).order_by("kind", "created_at", "pk"))
+
+
 def plan_actions(plan: AccountPlan) -> list[PlanAction]:
     return list(plan.actions.select_related("owner", "source_call").order_by("due_date", "pk"))
 
@@ -330,3 +346,11 @@ def opportunities_changed_since(*, account: Account, since: dt.datetime, limit: 
     """The account's opportunities opened or closed (won, lost) since `since`, latest change first."""
     return list(Opportunity.objects.filter(account=account).filter(Q(created_at__gte=since) | Q(closed_at__gte=since))
                 .order_by("-updated_at", "-pk")[:limit])
+
+
+def unseen_mentions(*, user, limit: int = 10) -> list:
+    """The notes that mention the user and that they have not marked seen, newest first (one query)."""
+    from plans.models import NoteMention
+
+    return list(NoteMention.objects.filter(user=user, seen_at__isnull=True)
+                .select_related("note__author", "note__opportunity__account").order_by("-created_at", "-pk")[:limit])

@@ -7,6 +7,7 @@ write: bad input raises django.core.exceptions.ValidationError and nothing is ch
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,12 @@ from plans.models import (
     CallContact,
     CallReport,
     CompetitiveStrategy,
+    CustomerIssue,
+    CustomerIssueOpportunity,
+    CustomerIssueRelationship,
     FeedKind,
+    IssueKind,
+    NoteMention,
     Opportunity,
     OpportunityKeyPlayer,
     OpportunityNote,
@@ -288,24 +294,85 @@ def action_set_status(*, action: PlanAction, status: str) -> PlanAction:
     return action
 
 
+# --- the customer's business and organisational issues ------------------------------------------------
+
+@transaction.atomic
+def customer_issue_add(*, plan: AccountPlan, kind: str, statement: str, by: User | None, raised_by: Contact | None = None,
+                       relationships: Sequence = (), opportunities: Sequence[Opportunity] = ()) -> CustomerIssue:
+    """An initiative or issue of the customer's, in their words, on the (active) account plan, linked to
+    the relationships and opportunities of the same account that serve it."""
+    statement = (statement or "").strip()
+    errors = {}
+    if not plan.is_active:
+        errors["plan"] = "This plan is archived; add the customer's issues to the account's active plan."
+    if kind not in IssueKind.values:
+        errors["kind"] = "Choose a business issue or an organisational issue."
+    if not statement:
+        errors["statement"] = "Write the issue as the customer puts it."
+    if raised_by is not None and raised_by.account_id != plan.account_id:
+        errors["raised_by"] = f"{raised_by} works at another account, not {plan.account.name}."
+    strangers = [str(r) for r in relationships if r.account_id != plan.account_id]
+    if strangers:
+        errors["relationships"] = f"Not relationships at {plan.account.name}: {', '.join(strangers)}."
+    elsewhere = [o.name for o in opportunities if o.account_id != plan.account_id]
+    if elsewhere:
+        errors["opportunities"] = f"Not opportunities of {plan.account.name}: {', '.join(elsewhere)}."
+    if errors:
+        raise ValidationError(errors)
+    issue = _clean_and_save(CustomerIssue(tenant_id=_tenant_id(), plan=plan, kind=kind, statement=statement,
+                                          raised_by=raised_by, created_by=by))
+    CustomerIssueRelationship.objects.bulk_create([
+        CustomerIssueRelationship(tenant_id=issue.tenant_id, issue=issue, relationship=r) for r in set(relationships)])
+    CustomerIssueOpportunity.objects.bulk_create([
+        CustomerIssueOpportunity(tenant_id=issue.tenant_id, issue=issue, opportunity=o) for o in set(opportunities)])
+    return issue
+
+
+@transaction.atomic
+def customer_issue_remove(*, issue: CustomerIssue) -> None:
+    if not issue.plan.is_active:
+        raise ValidationError("This plan is archived: its issues are kept as they were.")
+    issue.delete()
+
+
 # --- opportunities -------------------------------------------------------------------------------------
 
 OPPORTUNITY_EDITABLE = {
     "name", "stage", "value", "currency", "close_date", "owner",
     "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
     "competitive_strategy", "strategy_rationale", "must_get", "can_give", "walk_away",
+    "fallback_strategy", "fallback_rationale", "evaluation_plan", *Opportunity.VALUE_CASE_FIELDS,
+    "buyer_tactics", "buyer_tactics_answer",
 }
+VALUE_CASE_MISSING = ("Record the value case agreed with the customer first: the benefits (or the pain removed) in "
+                      "their terms, and who on their side agreed it.")
 
 
 def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationale: str = "", currency: str = "",
-                             value=None) -> dict[str, str]:
+                             value=None, fallback_strategy: str = "", fallback_rationale: str = "",
+                             value_agreed_now: bool = False, value_case: dict | None = None) -> dict[str, str]:
     """The opportunity's own rules, field by field (no query): the service raises them, and the browser
-    form shows them next to its other errors at once."""
+    form shows them next to its other errors at once. `value_agreed_now`: "compelling value agreed" is
+    being ticked (created with it, or turned on), which needs the value case (`value_case`)."""
     errors = {}
+    labels = dict(CompetitiveStrategy.choices)
     if competitive_strategy and not (strategy_rationale or "").strip():
-        label = dict(CompetitiveStrategy.choices).get(competitive_strategy, competitive_strategy)
+        label = labels.get(competitive_strategy, competitive_strategy)
         errors["strategy_rationale"] = (f"Say why “{label.split(' (')[0]}” is the "
                                         "right strategy here: against whom, and what makes it work.")
+    if fallback_strategy:
+        if not competitive_strategy:
+            errors["fallback_strategy"] = "Choose the lead strategy first; the fallback is the one to turn to if it fails."
+        elif fallback_strategy == competitive_strategy:
+            errors["fallback_strategy"] = "The fallback must differ from the lead strategy."
+        elif not (fallback_rationale or "").strip():
+            label = labels.get(fallback_strategy, fallback_strategy)
+            errors["fallback_rationale"] = (f"Say when we switch to “{label.split(' (')[0]}” and why it would work then.")
+    if value_agreed_now:
+        case = value_case or {}
+        if not ((case.get("value_benefits") or case.get("value_pain_removed") or "").strip()
+                and (case.get("value_agreed_with") or "").strip()):
+            errors["value_agreed"] = VALUE_CASE_MISSING
     if currency and (len(currency) != 3 or not currency.isalpha()):
         errors["currency"] = "Use a three-letter currency code such as EUR, GBP or USD."
     if value is not None and Decimal(value) < 0:
@@ -313,15 +380,20 @@ def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationa
     return errors
 
 
-def _check_opportunity(opp: Opportunity) -> None:
-    errors = opportunity_field_errors(competitive_strategy=opp.competitive_strategy,
-                                      strategy_rationale=opp.strategy_rationale, currency=opp.currency, value=opp.value)
+def _check_opportunity(opp: Opportunity, *, value_agreed_now: bool = False) -> None:
+    errors = opportunity_field_errors(
+        competitive_strategy=opp.competitive_strategy, strategy_rationale=opp.strategy_rationale,
+        currency=opp.currency, value=opp.value, fallback_strategy=opp.fallback_strategy,
+        fallback_rationale=opp.fallback_rationale, value_agreed_now=value_agreed_now,
+        value_case={name: getattr(opp, name) for name in ("value_benefits", "value_pain_removed", "value_agreed_with")})
     if errors:
         raise ValidationError(errors)
 
 
 def _normalise_opportunity(changes: dict) -> dict:
-    for name in ("name", "qualification_notes", "strategy_rationale", "must_get", "can_give", "walk_away"):
+    for name in ("name", "qualification_notes", "strategy_rationale", "must_get", "can_give", "walk_away",
+                 "fallback_rationale", "evaluation_plan", "value_roi", "value_pain_removed", "value_benefits",
+                 "value_timescales", "value_responsible", "value_agreed_with", "buyer_tactics", "buyer_tactics_answer"):
         if isinstance(changes.get(name), str):
             changes[name] = changes[name].strip()
     if isinstance(changes.get("currency"), str):
@@ -333,8 +405,9 @@ def _normalise_opportunity(changes: dict) -> dict:
 def opportunity_create(*, account: Account, name: str, value: Decimal, close_date: dt.date,
                        stage: str = Stage.PROSPECTING, owner: User | None = None,
                        key_players: Sequence[KeyPlayer] | None = None, **details) -> Opportunity:
-    """`details`: currency, the qualification checklist booleans, competitive strategy and rationale,
-    and the negotiation plan (must_get, can_give, walk_away). `key_players`: the account's key players
+    """`details`: currency, the qualification checklist booleans, the lead and fallback strategies with
+    their rationales, the evaluation plan, the value case (value_*; "value agreed" needs it), the buyer
+    tactics seen and our answer, and the negotiation plan (must_get, can_give, walk_away). `key_players`: the account's key players
     in the deal (see opportunity_key_players_set)."""
     fields = _normalise_opportunity({"name": name, "value": value, "close_date": close_date, "stage": stage,
                                      "owner": owner, **details})
@@ -343,7 +416,7 @@ def opportunity_create(*, account: Account, name: str, value: Decimal, close_dat
     _apply(opp, fields, OPPORTUNITY_EDITABLE)
     if opp.stage in CLOSED_STAGES:
         opp.closed_at = timezone.now()
-    _check_opportunity(opp)
+    _check_opportunity(opp, value_agreed_now=opp.value_agreed)
     _clean_and_save(opp)
     if key_players:
         opportunity_key_players_set(opportunity=opp, key_players=key_players)
@@ -366,7 +439,10 @@ def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPla
         elif opportunity.is_open and opportunity.closed_at is not None:
             opportunity.closed_at = None
             changed.append("closed_at")
-    _check_opportunity(opportunity)
+    # "Value agreed" points to the value case: checked when it is ticked or the case is edited (a deal ticked
+    # before value cases existed is left alone until then).
+    touches_value = "value_agreed" in changed or any(name in changed for name in Opportunity.VALUE_CASE_FIELDS)
+    _check_opportunity(opportunity, value_agreed_now=opportunity.value_agreed and touches_value)
     if changed:
         _clean_and_save(opportunity, update_fields=changed)
     if key_players is not None:
@@ -374,13 +450,51 @@ def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPla
     return opportunity
 
 
+MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def _mentioned_users(body: str, *, author: User | None) -> list[User]:
+    """Teammates named in a note: @their e-mail, or @ the part of it before the @ when that is unique
+    among the tenant's members. An @ that names nobody (or several) is refused, so no one is missed."""
+    tokens = {m.group(1).rstrip(".").lower() for m in MENTION.finditer(body)}
+    if not tokens:
+        return []
+    members = list(User.objects.filter(pk__in=Membership.objects.values("user_id")).only("pk", "email", "full_name"))
+    found, problems = {}, []
+    for token in sorted(tokens):
+        exact = [u for u in members if u.email.lower() == token]
+        local = [u for u in members if u.email.lower().split("@")[0] == token]
+        matches = exact or local
+        if len(matches) == 1:
+            found[matches[0].pk] = matches[0]
+        elif not matches:
+            problems.append(f"“@{token}” names no one in this team")
+        else:
+            problems.append(f"“@{token}” could be {', '.join(u.email for u in matches)}: write the whole e-mail")
+    if problems:
+        raise ValidationError({"body": "; ".join(problems) + ". Mention a teammate as @ and their e-mail."})
+    return [u for pk, u in found.items() if author is None or pk != author.pk]
+
+
 @transaction.atomic
 def opportunity_note_add(*, opportunity: Opportunity, author: User, body: str) -> OpportunityNote:
+    """A note in the opportunity's thread; teammates it mentions (@e-mail) see it on their dashboard."""
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the note first."})
+    mentioned = _mentioned_users(body, author=author)
     note = OpportunityNote(tenant_id=_tenant_id(), opportunity=opportunity, author=author, body=body)
-    return _clean_and_save(note)
+    note = _clean_and_save(note)
+    NoteMention.objects.bulk_create([NoteMention(tenant_id=note.tenant_id, note=note, user=u) for u in mentioned])
+    return note
+
+
+def mentions_mark_seen(*, user: User, mention_ids: Sequence[int] | None = None) -> int:
+    """Marks the user's unseen mentions (all, or those given) as seen; returns how many."""
+    mentions = NoteMention.objects.filter(user=user, seen_at__isnull=True)
+    if mention_ids is not None:
+        mentions = mentions.filter(pk__in=list(mention_ids))
+    return mentions.update(seen_at=timezone.now(), updated_at=timezone.now())
 
 
 # --- key players on opportunities ------------------------------------------------------------------------

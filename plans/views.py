@@ -28,6 +28,7 @@ from plans.access import (
     access_account_by_id,
     access_action_by_id,
     access_call_by_id,
+    access_issue_by_id,
     access_key_player_by_id,
     access_opportunity_by_id,
     access_plan_by_id,
@@ -38,13 +39,14 @@ from plans.forms import (
     ActionStatusForm,
     CalendarFilterForm,
     CallReportForm,
+    IssueForm,
     NextStepFormSet,
     NoteForm,
     OpportunityForm,
     PlanForm,
     VisitForm,
 )
-from plans.models import CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
+from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.models import Membership
@@ -173,7 +175,7 @@ def plan_detail(request, plan_id):
     return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
 
 
-def _plan_page(request, plan, action_form, status=200):
+def _plan_page(request, plan, action_form, status=200, issue_form=None):
     today = timezone.localdate()
     actions = selectors.plan_actions(plan)
     other_plans = selectors.plan_list(today=today, status=None, account_id=plan.account_id).exclude(pk=plan.pk)
@@ -182,7 +184,9 @@ def _plan_page(request, plan, action_form, status=200):
         "other_plans": list(other_plans), "account_url": account_detail_url(request, plan.account),
         "levels": selectors.hierarchy_levels(),
         "status_choices": ActionStatusForm.base_fields["status"].choices,
-    }, partial="actions" if request.method == "POST" else None)
+        "issues": selectors.plan_issues(plan),
+        "issue_form": issue_form or (IssueForm(plan=plan) if plan.is_active and request.membership.can_edit else None),
+    }, partial="actions" if request.method == "POST" and issue_form is None else None)
     response.status_code = status
     return response
 
@@ -236,6 +240,42 @@ def action_create(request, plan_id):
             return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
     # htmx swaps only 2xx responses by default: answer 200 with the errors inside the partial.
     return _plan_page(request, plan, form, status=200 if request.htmx else 400)
+
+
+@require_POST
+@plans_view
+def mentions_seen(request):
+    """Clears the user's mentions from their dashboard."""
+    services.mentions_mark_seen(user=request.user)
+    return redirect(reverse("dashboard", args=[request.tenant.slug]))
+
+
+@require_POST
+@plans_view(editor=True)
+def issue_create(request, plan_id):
+    """Adds one of the customer's issues to the plan (a plain form post; the page answers with errors)."""
+    plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
+    form = IssueForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            services.customer_issue_add(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The customer's issue is on the plan.")
+            return redirect(_tenant_url(request, "plans:plan_detail", plan.pk) + "#issues")
+    return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}), status=400, issue_form=form)
+
+
+@require_POST
+@plans_view(editor=True)
+def issue_remove(request, issue_id):
+    issue = access_issue_by_id(request=request, issue_id=issue_id, edit=True)
+    try:
+        services.customer_issue_remove(issue=issue)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(_tenant_url(request, "plans:plan_detail", issue.plan_id) + "#issues")
 
 
 @vary_on_headers("HX-Request")
@@ -340,6 +380,8 @@ def _opportunity_page(request, opportunity, note_form, status=200, partial="note
         "team": selectors.opportunity_team(opportunity), "key_player_error": key_player_error,
         "account_url": account_detail_url(request, opportunity.account),
         "money_visible": can_see_money(membership=request.membership, account=opportunity.account),
+        "lead_guidance": STRATEGY_GUIDANCE.get(opportunity.competitive_strategy, ""),
+        "fallback_guidance": STRATEGY_GUIDANCE.get(opportunity.fallback_strategy, ""),
     }, partial=partial if request.method == "POST" else None)
     response.status_code = status
     return response

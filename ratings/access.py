@@ -4,7 +4,9 @@
   rule allows), policies and the contact cadence lists.
 - Admins edit, preview, activate and discard policies.
 - Overrides: admins, and managers who own the account or are on its team.
-- Declassification review: admins and executives see it (it shows discounts); admins decide.
+- Declassification review: admins and executives see it for every account (it shows discounts); managers
+  see it, read-only, for the accounts they own or are on the team of (whose money they see anyway);
+  admins decide.
 """
 
 from django.http import Http404
@@ -50,7 +52,8 @@ def access_policy_by_id(*, membership: Membership, policy_id: int, admin: bool =
 
 
 def can_review_declassification(membership: Membership) -> bool:
-    return membership is not None and membership.sees_all_financials
+    """May open the review at all (managers: their own accounts only, see declassification_scope_user)."""
+    return membership is not None and (membership.sees_all_financials or membership.role == Role.MANAGER)
 
 
 def require_declassification_reader(membership: Membership) -> None:
@@ -58,6 +61,14 @@ def require_declassification_reader(membership: Membership) -> None:
         raise Http404(NOT_FOUND)
 
 
+def declassification_scope_user(membership: Membership):
+    """None when the member reviews every account; else the user whose own accounts they review."""
+    return None if membership.sees_all_financials else membership.user
+
+
 def access_declassification_account_by_id(*, membership: Membership, account_id: int) -> Account:
     require_declassification_reader(membership)
-    return access_account_by_id(membership=membership, account_id=account_id)
+    account = access_account_by_id(membership=membership, account_id=account_id)
+    if not membership.sees_all_financials and not can_override(membership=membership, account=account):
+        raise Http404(NOT_FOUND)  # a manager, not on this account's team
+    return account

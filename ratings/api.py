@@ -37,9 +37,11 @@ from tenancy.api_permissions import IsTenantAdmin
 CRITERIA_HELP = (
     'List of criteria, e.g. [{"signal": "pipeline", "weight": 10, "scoring": "bands", "bands": [[0, 0], '
     '[50000, 40]], "missing": 0}, {"signal": "exec_level", "weight": 20, "scoring": "linear", "zero_at": 1, '
-    '"full_at": 5, "missing": 0}, {"signal": "classification", "weight": 15, "scoring": "categories", "points": '
+    '"full_at": "top", "missing": 0}, {"signal": "classification", "weight": 15, "scoring": "categories", "points": '
     '{"strategic": 100, "tactical": 50, "unqualified": 0}}]. Signals: exec_level, highest_level, potential_gap, '
-    "classification, revenue, revenue_growth, pipeline, days_since_contact, keyplayer_coverage, survey_level."
+    "classification, revenue, revenue_growth, pipeline, days_since_contact, keyplayer_coverage, survey_level. "
+    'On the level signals (exec_level, highest_level, survey_level) full_at may be "top": the active hierarchy '
+    "model's top level (5 or 6)."
 )
 
 
@@ -78,8 +80,9 @@ class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = RatingPolicy
         fields = ["id", "version", "status", "note", "criteria", "threshold_a", "threshold_b", "threshold_c",
-                  "cadence_a_days", "cadence_b_days", "cadence_c_days", "cadence_d_days", "declass_max_level",
-                  "declass_months", "declass_min_discount_pct", "declass_min_calls", "created_by", "activated_at",
+                  "cadence_a_days", "cadence_b_days", "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days",
+                  "cadence_self_service_days", "declass_levels_below_top", "declass_months",
+                  "declass_min_discount_rise", "declass_min_investment", "created_by", "activated_at",
                   "activated_by", "retired_at", "created_at", "updated_at"]
         read_only_fields = ["id", "version", "status", "created_by", "activated_at", "activated_by", "retired_at",
                             "created_at", "updated_at"]

@@ -40,6 +40,15 @@ def _row_changed(sender, instance, raw=False, **kwargs):
     _queue(instance.tenant_id, account_id)
 
 
+def _hierarchy_model_switched(sender, instance, created=False, raw=False, **kwargs):
+    """Another hierarchy model became active: levels and the level criteria's top changed for every account."""
+    if raw or not created:
+        return
+    from ratings.services import recompute_tenant_soon
+
+    recompute_tenant_soon(tenant_id=instance.tenant_id)
+
+
 class RatingsConfig(AppConfig):
     name = "ratings"
 
@@ -54,3 +63,5 @@ class RatingsConfig(AppConfig):
             uid = f"ratings.recompute_soon.{label}"
             post_save.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.save")
             post_delete.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.delete")
+        post_save.connect(_hierarchy_model_switched, sender="hierarchy.HierarchyModelSwitch",
+                          dispatch_uid="ratings.recompute_soon.hierarchy_model_switch")

@@ -15,6 +15,11 @@ Scoring gives every criterion 0–100 points:
 - categories (classification only): points per category.
 `missing` is the points for an account that has no value (no financials, never contacted, …).
 
+Levels are relative to the hierarchy model: on a level signal (exec_level, highest_level, survey_level) a
+linear criterion's `full_at` may be "top", the active model's top level (5 in the Buy-Sell Hierarchy, 6 in
+the needs model), so that under the 6-level model level 5 no longer scores as much as level 6. The
+shipped criteria use it; the scoring SQL is given the top level when it runs.
+
 An account's score is the weighted average of its criteria's points, 0–100 with two decimals:
 score = Σ(weight × points) / Σ weight. Weights are relative (the editor shows each one's share), so
 changing one weight never forces changing the others. Rating: A when score ≥ threshold A, else B when
@@ -32,6 +37,7 @@ SCORING_LABELS = {LINEAR: "Linear range", BANDS: "Bands", CATEGORIES: "Points pe
 CLASSIFICATIONS = ("strategic", "tactical", "unqualified")
 MAX_BANDS = 10
 MAX_WEIGHT = 100
+TOP = "top"  # a level criterion's full_at: the active hierarchy model's top level
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,23 @@ SIGNALS: dict[str, Signal] = {s.name: s for s in (
            "The highest level the account's people gave us in the customer survey (their own view)."),
 )}
 FINANCIAL_SIGNALS = frozenset(name for name, s in SIGNALS.items() if s.financial)
+LEVEL_SIGNALS = frozenset(name for name, s in SIGNALS.items() if s.unit == "level")
+
+
+def is_top(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() == TOP
+
+
+def resolve_top(value, top_level: int):
+    """A criterion bound with "top" replaced by the active model's top level."""
+    return top_level if is_top(value) else value
 
 
 def default_criteria() -> list[dict]:
     """The policy every tenant starts with (version 1). Weights add up to 100 for readability."""
     return [
-        {"signal": "exec_level", "weight": 20, "scoring": LINEAR, "zero_at": 1, "full_at": 5, "missing": 0},
-        {"signal": "highest_level", "weight": 10, "scoring": LINEAR, "zero_at": 1, "full_at": 5, "missing": 0},
+        {"signal": "exec_level", "weight": 20, "scoring": LINEAR, "zero_at": 1, "full_at": TOP, "missing": 0},
+        {"signal": "highest_level", "weight": 10, "scoring": LINEAR, "zero_at": 1, "full_at": TOP, "missing": 0},
         {"signal": "potential_gap", "weight": 10, "scoring": BANDS, "bands": [[0, 0], [1, 40], [2, 70], [3, 100]],
          "missing": 0},
         {"signal": "classification", "weight": 15, "scoring": CATEGORIES,
@@ -87,7 +103,7 @@ def default_criteria() -> list[dict]:
         {"signal": "days_since_contact", "weight": 5, "scoring": BANDS,
          "bands": [[0, 100], [31, 60], [91, 30], [181, 0]], "missing": 0},
         {"signal": "keyplayer_coverage", "weight": 5, "scoring": LINEAR, "zero_at": 0, "full_at": 100, "missing": 0},
-        {"signal": "survey_level", "weight": 5, "scoring": LINEAR, "zero_at": 1, "full_at": 5, "missing": 0},
+        {"signal": "survey_level", "weight": 5, "scoring": LINEAR, "zero_at": 1, "full_at": TOP, "missing": 0},
     ]
 
 
@@ -179,12 +195,23 @@ def _criterion_errors(item: dict, signal: Signal) -> list[str]:
         return errors
     if scoring == LINEAR:
         zero_at, full_at = to_number(item.get("zero_at")), to_number(item.get("full_at"))
+        top_allowed = signal.name in LEVEL_SIGNALS
+        if is_top(item.get("full_at")):
+            if top_allowed:
+                full_at = TOP
+            else:
+                errors.append(f"{label}: 100 points at \"top\" is only for level criteria; give a number.")
+                full_at = TOP
         for number, key, points in ((zero_at, "zero_at", 0), (full_at, "full_at", 100)):
             if number is None:
                 given = item.get(key)
+                hint = ' or "top" (the active model\'s top level)' if top_allowed and key == "full_at" else ""
                 errors.append(f"{label}: give the value that scores {points} points"
-                              + ("." if given is None or str(given).strip() == "" else f" (got {given!r}, not a number)."))
-        if zero_at is not None and full_at is not None and zero_at == full_at:
+                              + (f"{hint}." if given is None or str(given).strip() == ""
+                                 else f" (got {given!r}, not a number{hint})."))
+        if full_at == TOP:
+            pass  # the top level is above any level a "0 points" bound can sensibly name; checked when scored
+        elif zero_at is not None and full_at is not None and zero_at == full_at:
             errors.append(f"{label}: the range is empty — 0 points and 100 points are both at {fmt(zero_at)}; "
                           "they must differ.")
     elif scoring == BANDS:
@@ -236,7 +263,8 @@ def criteria_normalise(criteria: list[dict]) -> list[dict]:
         clean = {"signal": item["signal"], "weight": to_number(item["weight"]), "scoring": item["scoring"],
                  "missing": to_number(item.get("missing", 0))}
         if item["scoring"] == LINEAR:
-            clean.update(zero_at=to_number(item["zero_at"]), full_at=to_number(item["full_at"]))
+            full_at = TOP if is_top(item["full_at"]) else to_number(item["full_at"])
+            clean.update(zero_at=to_number(item["zero_at"]), full_at=full_at)
         elif item["scoring"] == BANDS:
             clean["bands"] = [[to_number(start), to_number(points)] for start, points in item["bands"]]
         else:
@@ -248,7 +276,7 @@ def criteria_normalise(criteria: list[dict]) -> list[dict]:
 def with_unit(value, unit: str) -> str:
     """A signal's value as people write it: "level 3", "30 days", "12.5 %", "250,000"."""
     if unit == "level":
-        return f"level {fmt(value)}"
+        return "the model's top level" if is_top(value) else f"level {fmt(value)}"
     if unit and unit not in ("revenue", "value"):
         return f"{fmt(value)} {unit}"
     return fmt(value)

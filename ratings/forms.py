@@ -8,12 +8,26 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, MAX_WEIGHT, SIGNALS, criteria_errors, fmt
+from accounts.models import Coverage
+from ratings.criteria import (
+    BANDS,
+    CATEGORIES,
+    CLASSIFICATIONS,
+    LEVEL_SIGNALS,
+    LINEAR,
+    MAX_WEIGHT,
+    SIGNALS,
+    TOP,
+    criteria_errors,
+    fmt,
+    is_top,
+)
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
 
 POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
-                       "cadence_c_days", "cadence_d_days", "declass_max_level", "declass_months",
-                       "declass_min_discount_pct", "declass_min_calls"]
+                       "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days", "cadence_self_service_days",
+                       "declass_levels_below_top", "declass_months", "declass_min_discount_rise",
+                       "declass_min_investment"]
 POINTS = {"min_value": 0, "max_value": 100, "decimal_places": 2, "max_digits": 5}
 
 
@@ -76,8 +90,14 @@ class PolicyForm(forms.ModelForm):
                 label=f"{signal.label}: scoring")
             self.fields[prefix + "zero_at"] = forms.DecimalField(required=False, initial=item.get("zero_at"),
                                                                  label="0 points at", max_digits=14, decimal_places=2)
-            self.fields[prefix + "full_at"] = forms.DecimalField(required=False, initial=item.get("full_at"),
-                                                                 label="100 points at", max_digits=14, decimal_places=2)
+            if name in LEVEL_SIGNALS:  # a level, or "top": the active hierarchy model's top level
+                self.fields[prefix + "full_at"] = forms.CharField(
+                    required=False, initial=item.get("full_at", TOP), label="100 points at", max_length=10,
+                    help_text='A level, or "top" for the active model\'s top level (5 or 6).')
+            else:
+                self.fields[prefix + "full_at"] = forms.DecimalField(required=False, initial=item.get("full_at"),
+                                                                     label="100 points at", max_digits=14,
+                                                                     decimal_places=2)
             self.fields[prefix + "bands"] = forms.CharField(
                 required=False, label="Bands (from value: points)",
                 initial=", ".join(f"{fmt(s).replace(',', '')}: {fmt(p)}" for s, p in item.get("bands", [])),
@@ -136,7 +156,10 @@ class PolicyForm(forms.ModelForm):
                     self._row_error(name, error.messages[0])
                     continue
             else:
-                item.update(scoring=LINEAR, zero_at=cleaned.get(prefix + "zero_at"), full_at=cleaned.get(prefix + "full_at"))
+                full_at = cleaned.get(prefix + "full_at")
+                if isinstance(full_at, str):  # a level signal's: "top", a number, or blank
+                    full_at = TOP if is_top(full_at) else (full_at.strip() or None)
+                item.update(scoring=LINEAR, zero_at=cleaned.get(prefix + "zero_at"), full_at=full_at)
             criteria.append(item)
         for signal_name, message in criteria_errors(criteria):
             if signal_name:
@@ -187,3 +210,8 @@ class DecisionForm(forms.Form):
                              help_text="Stays on the account's record with the evidence.")
     review_again_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                       help_text="When keeping: not flagged again before this date (default in 6 months).")
+    coverage = forms.ChoiceField(choices=[(Coverage.INSIDE_SALES, Coverage.INSIDE_SALES.label),
+                                          (Coverage.SELF_SERVICE, Coverage.SELF_SERVICE.label)],
+                                 initial=Coverage.INSIDE_SALES, required=False,
+                                 help_text="When declassifying: how the account is served from now on (it keeps a "
+                                           "contact cadence of its own).")

@@ -8,7 +8,9 @@
 - RatingSnapshot: history — a row whenever an account's computed rating or score changed.
 - RatingOverride: a manual rating with a reason and an expiry; at most one in force per account.
   History is kept: a replaced, cleared or expired override gets cleared_at.
-- DeclassificationReview: an admin's decision on an account the declassification rule flagged.
+- DeclassificationReview: an admin's decision on an account the declassification rule flagged (a
+  declassification also goes through accounts.services.account_declassify: tactical, with the reason,
+  and a cheaper coverage model).
 
 Account.rating (accounts app) holds the effective rating — the override while one is in force, else
 the computed rating — so the account list filters on an index; only ratings.services writes it.
@@ -31,10 +33,12 @@ RATINGS = ("A", "B", "C", "D")
 POLICY_RANGES = {
     **{f"threshold_{r}": (f"{r.upper()} threshold: the score", 0, 100, "") for r in "abc"},
     **{f"cadence_{r}_days": (f"{r.upper()}: the contact cadence", 1, 730, " days") for r in "abcd"},
-    "declass_max_level": ("Declassification: the level", 1, 6, ""),
+    **{f"cadence_{c}_days": (f"{label}: the contact cadence", 1, 730, " days")
+       for c, label in (("inside_sales", "Inside sales"), ("self_service", "Self-service"))},
+    "declass_levels_below_top": ("Declassification: the levels below the top", 1, 5, ""),
     "declass_months": ("Declassification: the window", 1, 60, " months"),
-    "declass_min_discount_pct": ("Declassification: the average discount", 0, 100, " %"),
-    "declass_min_calls": ("Declassification: the number of calls", 1, 1000, ""),
+    "declass_min_discount_rise": ("Declassification: the rise in discount", 0, 100, " points"),
+    "declass_min_investment": ("Declassification: the investment", 1, 10000, ""),
 }
 
 
@@ -72,20 +76,31 @@ class RatingPolicy(TenantModel):
     cadence_b_days = models.PositiveSmallIntegerField("B: contact every (days)", validators=_range("cadence_b_days"))
     cadence_c_days = models.PositiveSmallIntegerField("C: contact every (days)", validators=_range("cadence_c_days"))
     cadence_d_days = models.PositiveSmallIntegerField("D: contact every (days)", validators=_range("cadence_d_days"))
-    # Declassification rule: level ≤ max level for the whole window, average discount in the window at
-    # least min discount, and the team still spends time on it (at least min calls logged in the window).
-    declass_max_level = models.PositiveSmallIntegerField(
-        "level at most", validators=_range("declass_max_level"),
-        help_text="Flag accounts whose hierarchy level stayed at or below this level …")
+    # Contact cadence of the cheaper coverage models (accounts.Coverage): lower-rated and declassified
+    # accounts served by inside sales or self-service are contacted on this rhythm, whatever their rating.
+    cadence_inside_sales_days = models.PositiveSmallIntegerField(
+        "Inside sales: contact every (days)", default=60, validators=_range("cadence_inside_sales_days"))
+    cadence_self_service_days = models.PositiveSmallIntegerField(
+        "Self-service: contact every (days)", default=180, validators=_range("cadence_self_service_days"))
+    # Declassification rule (the method: strategic accounts that do not value the investment and ask for
+    # ever bigger discounts): a strategic account whose level stayed low for the whole window, whose
+    # discount kept rising, while we kept investing in it. The level is relative to the active hierarchy
+    # model (so the rule means the same on the 5-level and the 6-level model).
+    declass_levels_below_top = models.PositiveSmallIntegerField(
+        "levels below the top", default=3, validators=_range("declass_levels_below_top"),
+        help_text="Flag strategic accounts whose level stayed this many levels or more below the active "
+                  "model's top (3: level 2 of 5, level 3 of 6) …")
     declass_months = models.PositiveSmallIntegerField(
         "for months", validators=_range("declass_months"), help_text="… for this many months …")
-    declass_min_discount_pct = models.DecimalField(
-        "average discount at least (%)", max_digits=5, decimal_places=2,
-        validators=_range("declass_min_discount_pct"),
-        help_text="… while their average discount over those months was at least this …")
-    declass_min_calls = models.PositiveSmallIntegerField(
-        "calls at least", validators=_range("declass_min_calls"),
-        help_text="… and the team still logged at least this many call reports with them in those months.")
+    declass_min_discount_rise = models.DecimalField(
+        "discount rising by at least (points)", max_digits=5, decimal_places=2, default=2,
+        validators=_range("declass_min_discount_rise"),
+        help_text="… while their discount rose over those months by at least this many percentage points "
+                  "(the trend line through the financial periods) …")
+    declass_min_investment = models.PositiveSmallIntegerField(
+        "investment at least", default=8, validators=_range("declass_min_investment"),
+        help_text="… and we still invested in them: calls, visits and plan actions in those months plus the "
+                  "seats on the account team, at least this many.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", editable=False)
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -128,6 +143,15 @@ class RatingPolicy(TenantModel):
     @property
     def thresholds(self) -> dict:
         return {"A": self.threshold_a, "B": self.threshold_b, "C": self.threshold_c}
+
+    def declass_level_max(self, top_level: int) -> int:
+        """The highest level that still counts as "low" under a model with `top_level` levels (at least 1)."""
+        return max(1, top_level - self.declass_levels_below_top)
+
+    @property
+    def coverage_cadence(self) -> dict[str, int]:
+        """Days between contacts for accounts served by inside sales or self-service."""
+        return {"inside_sales": self.cadence_inside_sales_days, "self_service": self.cadence_self_service_days}
 
     @property
     def cadence(self) -> dict[str, int]:

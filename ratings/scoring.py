@@ -6,7 +6,7 @@ draft preview and the API all use it; nothing scores accounts in Python.
 
 from decimal import Decimal
 
-from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, SIGNALS
+from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, SIGNALS, resolve_top
 from ratings.signals import is_postgres
 
 
@@ -15,11 +15,16 @@ def _num(value):
     return Decimal(str(value)) if is_postgres() else float(value)
 
 
-def points_sql(item: dict, column: str) -> tuple[str, list]:
-    """CASE expression: the 0–100 points of one criterion for the value in `column`."""
+def points_sql(item: dict, column: str, top_level: int = 5) -> tuple[str, list]:
+    """CASE expression: the 0–100 points of one criterion for the value in `column`. `top_level`: the
+    active hierarchy model's top level, for level criteria whose full_at is "top"."""
     missing = _num(item.get("missing", 0))
     if item["scoring"] == LINEAR:
-        zero_at, full_at = Decimal(str(item["zero_at"])), Decimal(str(item["full_at"]))
+        zero_at = Decimal(str(item["zero_at"]))
+        full_at = Decimal(str(resolve_top(item["full_at"], top_level)))
+        if zero_at == full_at:  # "top" on a model whose top is the 0-points level: a step, not a slope
+            return (f"CASE WHEN {column} IS NULL THEN %s WHEN {column} >= %s THEN 100 ELSE 0 END",
+                    [missing, _num(full_at)])
         if zero_at < full_at:
             sql = (f"CASE WHEN {column} IS NULL THEN %s WHEN {column} <= %s THEN 0 WHEN {column} >= %s THEN 100 "
                    f"ELSE ROUND(({column} - %s) * 100.0 / %s, 2) END")
@@ -60,11 +65,16 @@ def _fence() -> str:
     return "OFFSET 0" if is_postgres() else "LIMIT -1 OFFSET 0"
 
 
-def scored_select(policy, *, source: str = "sig") -> tuple[str, list]:
-    """SELECT over `source` (one row per account with its signals) adding p_<signal>, score, rating."""
+def scored_select(policy, *, source: str = "sig", top_level: int | None = None) -> tuple[str, list]:
+    """SELECT over `source` (one row per account with its signals) adding p_<signal>, score, rating.
+    `top_level`: the active hierarchy model's top level (looked up when not given)."""
+    if top_level is None:
+        from hierarchy.selectors import model_top_level
+
+        top_level = model_top_level()
     point_columns, params = [], []
     for item in policy.criteria:
-        sql, item_params = points_sql(item, f"pt_src.{item['signal']}")
+        sql, item_params = points_sql(item, f"pt_src.{item['signal']}", top_level)
         point_columns.append(f"{sql} AS p_{item['signal']}")
         params += item_params
     total = sum(int(item["weight"]) for item in policy.criteria)

@@ -25,7 +25,7 @@ from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from accounts.access import can_see_money, money_visible_expression, money_visible_filter
-from accounts.models import Account, AccountStatus, FinancialPeriod
+from accounts.models import Account, AccountStatus, Classification, Coverage, FinancialPeriod
 from accounts.selectors import mine_filter
 from ratings.criteria import SIGNALS, describe_scoring, fmt
 from ratings.models import (
@@ -104,9 +104,12 @@ def policy_changes(before: RatingPolicy, after: RatingPolicy) -> list[tuple[str,
     labels = {"threshold_a": "A from score", "threshold_b": "B from score", "threshold_c": "C from score",
               "cadence_a_days": "A: contact every (days)", "cadence_b_days": "B: contact every (days)",
               "cadence_c_days": "C: contact every (days)", "cadence_d_days": "D: contact every (days)",
-              "declass_max_level": "Declassification: level at most", "declass_months": "Declassification: months",
-              "declass_min_discount_pct": "Declassification: average discount at least (%)",
-              "declass_min_calls": "Declassification: calls at least"}
+              "cadence_inside_sales_days": "Inside sales: contact every (days)",
+              "cadence_self_service_days": "Self-service: contact every (days)",
+              "declass_levels_below_top": "Declassification: levels below the top",
+              "declass_months": "Declassification: months",
+              "declass_min_discount_rise": "Declassification: discount rising by at least (points)",
+              "declass_min_investment": "Declassification: investment at least"}
     for field_name, label in labels.items():
         a, b = getattr(before, field_name), getattr(after, field_name)
         if a != b:
@@ -164,8 +167,11 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
     now = now or timezone.now()
     if connection.vendor == "postgresql":
         _query(f"SELECT {BATCH_SETTINGS}", [])  # transaction-local, as in the recompute
+    from hierarchy.selectors import model_top_level
+
+    top = model_top_level()
     ctes = signals_ctes_with_sig(now=now)
-    ctes += [("old", *scored_select(active)), ("new", *scored_select(draft))]
+    ctes += [("old", *scored_select(active, top_level=top)), ("new", *scored_select(draft, top_level=top))]
     head, params = with_clause(ctes)
     in_force = (f"LEFT JOIN {_table(RatingOverride)} ov ON ov.account_id = old.account_id AND ov.tenant_id = %s "
                 "AND ov.cleared_at IS NULL AND ov.expires_at > %s")
@@ -262,6 +268,13 @@ class RatingPanel:
         return self.account.last_contact_at is None
 
     @property
+    def cadence_label(self) -> str:
+        """Whose cadence applies: "B accounts" or "inside-sales accounts"."""
+        if self.account.coverage != Coverage.FIELD_TEAM:
+            return f"{self.account.get_coverage_display().lower()} accounts"
+        return f"{self.effective} accounts"
+
+    @property
     def band(self) -> str:
         """Why this letter: the threshold band the score falls in."""
         if not self.state or not self.score_visible:
@@ -293,7 +306,11 @@ def _format_value(signal: str, value) -> str:
     return fmt(value)
 
 
-def cadence_for(policy: RatingPolicy, rating: str) -> int | None:
+def cadence_for(policy: RatingPolicy, rating: str, coverage: str = Coverage.FIELD_TEAM) -> int | None:
+    """Days between contacts: the coverage model's own cadence for inside sales and self-service (so
+    lower-rated and declassified accounts are not ignored), else the rating's."""
+    if coverage in policy.coverage_cadence:
+        return policy.coverage_cadence[coverage]
     return policy.cadence.get(rating) if rating else None
 
 
@@ -323,7 +340,7 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
                 share=round(100 * item["weight"] / total, 1),
                 contribution=None if not sees_financials or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),
                 hidden=hidden, scoring=describe_scoring(item)))
-    panel.cadence_days = cadence_for(panel.active_policy, panel.effective)
+    panel.cadence_days = cadence_for(panel.active_policy, panel.effective, account.coverage)
     if panel.cadence_days and account.last_contact_at:
         panel.next_contact_due = account.last_contact_at + dt.timedelta(days=panel.cadence_days)
     return panel
@@ -415,16 +432,24 @@ DUE_STATES = {"overdue": "Overdue", "due": "Due soon", "all": "Overdue and due s
 
 def contact_due(*, policy: RatingPolicy, queryset=None, user=None, state: str = "all", within_days: int = 14,
                 rating: str = "", now: dt.datetime | None = None) -> QuerySet:
-    """Rated accounts (not declassified) whose next contact — last contact + the cadence of the
-    effective rating under the active policy — is past (overdue; never contacted counts as overdue) or
-    within `within_days`. `user`: only accounts they own or are on the team of. Ordered most overdue
-    first; annotated with cadence_days and next_due."""
+    """Accounts whose next contact — last contact + their cadence — is past (overdue; never contacted
+    counts as overdue) or within `within_days`. The cadence: for accounts served by inside sales or
+    self-service (declassified ones included: lower-rated accounts are not ignored), that coverage
+    model's; for field-team accounts (rated, not declassified), the effective rating's under the active
+    policy. `user`: only accounts they own or are on the team of. Ordered most overdue first; annotated
+    with cadence_days and next_due."""
     now = now or timezone.now()
-    cadence = Case(*[When(rating=r, then=Value(d)) for r, d in policy.cadence.items()], default=Value(None))
-    cadence_interval = Case(*[When(rating=r, then=Value(dt.timedelta(days=d))) for r, d in policy.cadence.items()],
-                            default=Value(None), output_field=DurationField())
+    by_coverage = policy.coverage_cadence
+    cadence = Case(*[When(coverage=c, then=Value(d)) for c, d in by_coverage.items()],
+                   *[When(rating=r, then=Value(d)) for r, d in policy.cadence.items()], default=Value(None))
+    cadence_interval = Case(
+        *[When(coverage=c, then=Value(dt.timedelta(days=d))) for c, d in by_coverage.items()],
+        *[When(rating=r, then=Value(dt.timedelta(days=d))) for r, d in policy.cadence.items()],
+        default=Value(None), output_field=DurationField())
     queryset = Account.objects.all() if queryset is None else queryset
-    qs = (queryset.exclude(status=AccountStatus.DECLASSIFIED).exclude(rating="").select_related("owner")
+    covered = Q(coverage__in=list(by_coverage)) | (
+        Q(coverage=Coverage.FIELD_TEAM) & ~Q(status=AccountStatus.DECLASSIFIED) & ~Q(rating=""))
+    qs = (queryset.filter(covered).select_related("owner")
           .annotate(cadence_days=cadence,
                     next_due=ExpressionWrapper(F("last_contact_at") + cadence_interval, output_field=DateTimeField())))
     if rating in RATINGS:
@@ -451,54 +476,116 @@ def contact_due_counts(*, policy: RatingPolicy, user=None, within_days: int = 14
 
 @dataclass
 class Candidate:
+    """One account under the declassification rule: the figures over the window and which parts match."""
     account_id: int
     name: str
     rating: str
+    classification: str
     current_level: int | None
+    potential_level: int | None
     max_level: int | None
     assessments: int
-    avg_discount: Decimal
+    avg_discount: Decimal | None
     periods: int
+    discount_rise: Decimal | None  # percentage points over the window, from the trend line
     calls: int
     last_call: dt.datetime | None
+    visits: int
+    actions: int
+    seats: int
+    matches_strategic: bool
+    matches_level: bool
+    matches_discount: bool
+    matches_investment: bool
+
+    @property
+    def investment(self) -> int:
+        return self.calls + self.visits + self.actions + self.seats
+
+    @property
+    def matches(self) -> bool:
+        return self.matches_strategic and self.matches_level and self.matches_discount and self.matches_investment
 
 
 def _window_start(policy: RatingPolicy, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=round(policy.declass_months * 365.25 / 12))
 
 
-def declassification_candidates(*, policy: RatingPolicy, now: dt.datetime | None = None,
-                                limit: int = 500) -> list[Candidate]:
-    """Accounts (not declassified, not kept until a later review date) matching the policy's rule over
-    the last declass_months: current level at or below declass_max_level and no assessment above it in
-    the window (never assessed counts as at or below), average discount of financial periods ending in
-    the window ≥ declass_min_discount_pct, and at least declass_min_calls call reports logged in the
-    window (the team still spends time on it). One query."""
-    now = now or timezone.now()
+def _declassification_rows(*, policy: RatingPolicy, now: dt.datetime, top_level: int, account_ids=None,
+                           only_matching: bool, limit: int = 500) -> list[Candidate]:
+    """The rule in one statement. Each part is a column (m_*), so the list (only_matching: every part
+    holds, and no "keep" decision stands) and one account's evidence (every row) read the same rule:
+    - strategic: only strategic accounts are candidates;
+    - level: the current level and every assessment in the window at most policy.declass_level_max(top)
+      (never assessed counts as low);
+    - discount: the trend line through the window's periods rises by at least declass_min_discount_rise
+      points over the window (and does rise);
+    - investment: calls + visits + plan actions in the window + team seats ≥ declass_min_investment."""
     since = _window_start(policy, now)
-    head, params = with_clause(declassification_ctes(since=since))
-    kept = (f"SELECT 1 FROM {_table(DeclassificationReview)} r WHERE r.account_id = acc.id AND r.tenant_id = %s "
-            "AND r.decision = %s AND r.review_again_on > %s")
-    rows = _query(
-        f"{head} SELECT acc.id, a.name, acc.rating, acc.current_level, lvl.max_level, COALESCE(lvl.assessments, 0), "
-        "disc.avg_discount, disc.periods, calls.calls, calls.last_call FROM acc "
-        f"JOIN {_table(Account)} a ON a.id = acc.id AND a.tenant_id = %s "
-        "LEFT JOIN lvl ON lvl.account_id = acc.id JOIN disc ON disc.account_id = acc.id "
-        "JOIN calls ON calls.account_id = acc.id "
-        "WHERE acc.status <> %s AND (acc.current_level IS NULL OR acc.current_level <= %s) "
-        "AND (lvl.max_level IS NULL OR lvl.max_level <= %s) AND disc.avg_discount >= %s AND calls.calls >= %s "
-        f"AND NOT EXISTS ({kept}) ORDER BY disc.avg_discount DESC, calls.calls DESC, a.name LIMIT %s",
-        [*params, current_tenant_id(), AccountStatus.DECLASSIFIED, policy.declass_max_level, policy.declass_max_level,
-         _num(policy.declass_min_discount_pct), policy.declass_min_calls, current_tenant_id(), ReviewDecision.KEEP,
-         connection.ops.adapt_datefield_value(timezone.localdate(now)), limit])
+    window_days = max((now - since).days, 1)
+    level_max = policy.declass_level_max(top_level)
+    head, params = with_clause(declassification_ctes(since=since, now=now, account_ids=account_ids,
+                                                     strategic_only=only_matching))
+    rise = f"(disc.slope * {window_days})"
+    investment = ("(COALESCE(calls.calls, 0) + COALESCE(vis.visits, 0) + COALESCE(act.actions, 0) "
+                  "+ COALESCE(seats.seats, 0))")
+    kept = (f"SELECT 1 FROM {_table(DeclassificationReview)} r WHERE r.account_id = ev.account_id "
+            "AND r.tenant_id = %s AND r.decision = %s AND r.review_again_on > %s")
+    select = (
+        "SELECT acc.id AS account_id, a.name, acc.rating, acc.classification, acc.current_level, acc.potential_level, "
+        "lvl.max_level, COALESCE(lvl.assessments, 0) AS assessments, disc.avg_discount, COALESCE(disc.periods, 0) AS periods, "
+        f"{rise} AS discount_rise, COALESCE(calls.calls, 0) AS calls, calls.last_call, COALESCE(vis.visits, 0) AS visits, "
+        "COALESCE(act.actions, 0) AS actions, COALESCE(seats.seats, 0) AS seats, "
+        "(acc.classification = %s) AS m_strategic, "
+        "((acc.current_level IS NULL OR acc.current_level <= %s) AND (lvl.max_level IS NULL OR lvl.max_level <= %s)) "
+        "AS m_level, "
+        f"(disc.slope IS NOT NULL AND disc.slope > 0 AND {rise} >= %s) AS m_discount, "
+        f"({investment} >= %s) AS m_investment "
+        f"FROM acc JOIN {_table(Account)} a ON a.id = acc.id AND a.tenant_id = %s "
+        "LEFT JOIN lvl ON lvl.account_id = acc.id LEFT JOIN disc ON disc.account_id = acc.id "
+        "LEFT JOIN calls ON calls.account_id = acc.id LEFT JOIN vis ON vis.account_id = acc.id "
+        "LEFT JOIN act ON act.action_account_id = acc.id LEFT JOIN seats ON seats.account_id = acc.id"
+    )
+    select_params = [Classification.STRATEGIC, level_max, level_max, _num(policy.declass_min_discount_rise),
+                     policy.declass_min_investment, current_tenant_id()]
+    sql = f"{head} SELECT * FROM ({select}) ev"
+    tail_params = []
+    if only_matching:
+        sql += (" WHERE ev.m_strategic AND ev.m_level AND ev.m_discount AND ev.m_investment "
+                f"AND NOT EXISTS ({kept})")
+        tail_params = [current_tenant_id(), ReviewDecision.KEEP,
+                       connection.ops.adapt_datefield_value(timezone.localdate(now))]
+    sql += " ORDER BY ev.discount_rise DESC NULLS LAST, ev.name LIMIT %s"
     result = []
-    for row in rows:
+    for row in _query(sql, [*params, *select_params, *tail_params, limit]):
         candidate = Candidate(*row)
-        candidate.avg_discount = Decimal(str(candidate.avg_discount)).quantize(Decimal("0.01"))
+        for name in ("avg_discount", "discount_rise"):
+            value = getattr(candidate, name)
+            setattr(candidate, name, None if value is None else Decimal(str(value)).quantize(Decimal("0.01")))
+        for name in ("matches_strategic", "matches_level", "matches_discount", "matches_investment"):
+            setattr(candidate, name, bool(getattr(candidate, name)))
         if isinstance(candidate.last_call, str):  # SQLite
             candidate.last_call = dt.datetime.fromisoformat(candidate.last_call).replace(tzinfo=dt.UTC)
         result.append(candidate)
     return result
+
+
+def declassification_candidates(*, policy: RatingPolicy, now: dt.datetime | None = None, user=None,
+                                limit: int = 500) -> list[Candidate]:
+    """Strategic accounts (not declassified, not kept until a later review date) that match the policy's
+    rule over the last declass_months (see _declassification_rows), biggest discount rise first.
+    `user`: only the accounts they own or are on the team of (an account manager's own review).
+    Two queries (the active model's top level, then the rule)."""
+    from hierarchy.selectors import model_top_level
+
+    now = now or timezone.now()
+    account_ids = None
+    if user is not None:
+        account_ids = list(Account.objects.filter(_mine_q(user)).values_list("pk", flat=True))
+        if not account_ids:
+            return []
+    return _declassification_rows(policy=policy, now=now, top_level=model_top_level(), account_ids=account_ids,
+                                  only_matching=True, limit=limit)
 
 
 @dataclass
@@ -506,65 +593,71 @@ class Evidence:
     account: Account
     policy: RatingPolicy
     since: dt.datetime
+    top_level: int
+    level_max: int
+    figures: Candidate
     level_history: list[dict]
-    max_level: int | None
+    levels_by_role: list[tuple[str, int]]
     periods: list[FinancialPeriod]
-    avg_discount: Decimal | None
     calls: list
-    call_count: int
-    matches_level: bool
-    matches_discount: bool
-    matches_effort: bool
 
     @property
     def matches(self) -> bool:
-        return self.matches_level and self.matches_discount and self.matches_effort
+        return self.figures.matches
 
     def as_json(self) -> dict:
+        f = self.figures
         return {
-            "since": self.since.isoformat(), "policy_version": self.policy.version,
-            "current_level": self.account.current_level, "max_level_in_window": self.max_level,
-            "average_discount_pct": None if self.avg_discount is None else str(self.avg_discount),
-            "periods": len(self.periods), "calls": self.call_count,
-            "matches": {"level": self.matches_level, "discount": self.matches_discount, "effort": self.matches_effort},
+            "since": self.since.isoformat(), "policy_version": self.policy.version, "top_level": self.top_level,
+            "level_at_most": self.level_max, "classification": f.classification,
+            "current_level": f.current_level, "potential_level": f.potential_level,
+            "max_level_in_window": f.max_level, "levels_by_role": dict(self.levels_by_role),
+            "average_discount_pct": None if f.avg_discount is None else str(f.avg_discount),
+            "discount_rise_points": None if f.discount_rise is None else str(f.discount_rise),
+            "periods": f.periods,
+            "investment": {"calls": f.calls, "visits": f.visits, "plan_actions": f.actions, "team_seats": f.seats,
+                           "total": f.investment},
+            "matches": {"strategic": f.matches_strategic, "level": f.matches_level, "discount": f.matches_discount,
+                        "investment": f.matches_investment},
         }
 
 
 def declassification_evidence(*, account: Account, now: dt.datetime | None = None) -> Evidence:
-    """The evidence for one account: level history (hierarchy's monthly roll-up), the assessments' highest
-    level, financial periods and discounts, and the call reports in the window. Six queries."""
-    from django.db.models import Max
-
-    from hierarchy.models import Assessment
-    from hierarchy.selectors import account_history
+    """The evidence for one account: the rule's figures (the same statement as the list), the level
+    history (hierarchy's monthly roll-up), the current levels by buying role and the potential level,
+    the financial periods with their discounts, and the latest call reports. A fixed number of queries."""
+    from hierarchy.selectors import account_history, account_levels_one, model_top_level
     from ratings.services import policy_defaults_ensure
 
     now = now or timezone.now()
     policy = policy_defaults_ensure()
     since = _window_start(policy, now)
+    top = model_top_level()
+    figures = _declassification_rows(policy=policy, now=now, top_level=top, account_ids=[account.pk],
+                                     only_matching=False)
+    if not figures:  # a declassified account is no longer in the rated set: its review shows what it can
+        figures = [Candidate(account.pk, account.name, account.rating, account.classification, account.current_level,
+                             account.potential_level, None, 0, None, 0, None, 0, None, 0, 0, 0,
+                             False, False, False, False)]
     history = account_history(account=account, months=policy.declass_months, now=now)
-    max_level = (Assessment.objects.filter(account=account, assessed_at__gte=since, hierarchy_model__is_active=True)
-                 .aggregate(m=Max("level"))["m"])
     periods = list(FinancialPeriod.objects.filter(account=account, period_end__gte=since.date()).order_by("period_start"))
-    discounts = [p.discount_pct for p in periods if p.discount_pct is not None]
-    avg_discount = (sum(discounts) / len(discounts)).quantize(Decimal("0.01")) if discounts else None
     CallReport = _model("plans.CallReport")
-    calls, call_count = [], 0
+    calls = []
     if CallReport is not None:
-        window = CallReport.objects.filter(account=account, occurred_at__gte=since)
-        call_count = window.count()
-        calls = list(window.select_related("author").order_by("-occurred_at")[:10])
-    level_ok = (account.current_level is None or account.current_level <= policy.declass_max_level) and (
-        max_level is None or max_level <= policy.declass_max_level)
+        calls = list(CallReport.objects.filter(account=account, occurred_at__gte=since).select_related("author")
+                     .order_by("-occurred_at")[:10])
     return Evidence(
-        account=account, policy=policy, since=since, level_history=history, max_level=max_level, periods=periods,
-        avg_discount=avg_discount, calls=calls, call_count=call_count, matches_level=level_ok,
-        matches_discount=avg_discount is not None and avg_discount >= policy.declass_min_discount_pct,
-        matches_effort=call_count >= policy.declass_min_calls)
+        account=account, policy=policy, since=since, top_level=top, level_max=policy.declass_level_max(top),
+        figures=figures[0], level_history=history, levels_by_role=account_levels_one(account).by_role_display,
+        periods=periods, calls=calls)
 
 
-def declassification_reviews(*, limit: int = 20) -> list[DeclassificationReview]:
-    return list(DeclassificationReview.objects.select_related("account", "decided_by").order_by("-created_at")[:limit])
+def declassification_reviews(*, limit: int = 20, user=None) -> list[DeclassificationReview]:
+    """The latest decisions; `user`: on their own accounts only."""
+    reviews = DeclassificationReview.objects.select_related("account", "decided_by")
+    if user is not None:
+        reviews = reviews.filter(account__in=Account.objects.filter(_mine_q(user)))
+    return list(reviews.order_by("-created_at")[:limit])
 
 
 def visible_financial_account_ids(*, membership: Membership, account_ids) -> set[int]:

@@ -48,11 +48,12 @@ log = logging.getLogger(__name__)
 DEFAULT_POLICY = {
     "threshold_a": 70, "threshold_b": 50, "threshold_c": 30,
     "cadence_a_days": 14, "cadence_b_days": 30, "cadence_c_days": 90, "cadence_d_days": 180,
-    "declass_max_level": 2, "declass_months": 12, "declass_min_discount_pct": 15, "declass_min_calls": 6,
+    "cadence_inside_sales_days": 60, "cadence_self_service_days": 180,
+    "declass_levels_below_top": 3, "declass_months": 12, "declass_min_discount_rise": 2, "declass_min_investment": 8,
 }
 POLICY_FIELDS = ("note", "criteria", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
-                 "cadence_c_days", "cadence_d_days", "declass_max_level", "declass_months",
-                 "declass_min_discount_pct", "declass_min_calls")
+                 "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days", "cadence_self_service_days",
+                 "declass_levels_below_top", "declass_months", "declass_min_discount_rise", "declass_min_investment")
 LOCK_CLASS = 0x5241  # first key of pg_advisory_xact_lock(int, int): "ratings"; the second is the tenant
 MAX_OVERRIDE_DAYS = 366
 
@@ -300,6 +301,12 @@ def recompute_account_soon(*, tenant_id: int, account_id: int) -> None:
     _recompute_on_commit(tenant_id, account_id, countdown=debounce_seconds())
 
 
+def recompute_tenant_soon(*, tenant_id: int) -> None:
+    """Queue one recompute of every account of the tenant (e.g. after the hierarchy model switched:
+    every level and the level criteria's top changed). Recorded in the current transaction (the outbox)."""
+    _recompute_on_commit(tenant_id)
+
+
 # --- Overrides ----------------------------------------------------------------------------------
 
 def _sync_account_rating(account_ids, now) -> None:
@@ -387,9 +394,13 @@ def override_clear(*, account: Account, by) -> int:
 
 @transaction.atomic
 def declassification_decide(*, account: Account, decision: str, reason: str, by,
-                            review_again_on: dt.date | None = None) -> DeclassificationReview:
-    """Records an admin's decision on a flagged account. Declassify sets Account.status to
-    declassified; keep leaves it and stops the flag until `review_again_on` (default: in 6 months)."""
+                            review_again_on: dt.date | None = None, coverage: str = "") -> DeclassificationReview:
+    """Records an admin's decision on a flagged account, with the evidence as it stood. Declassify goes
+    through accounts.services.account_declassify: the account becomes tactical (a ClassificationChange
+    with the reason), its status declassified, and it moves to `coverage` (inside sales or self-service),
+    which keeps a contact cadence of its own. Keep leaves it and stops the flag until `review_again_on`
+    (default: in 6 months)."""
+    from accounts.services import account_declassify
     from ratings.selectors import declassification_evidence
 
     errors = {}
@@ -413,14 +424,10 @@ def declassification_decide(*, account: Account, decision: str, reason: str, by,
     evidence = declassification_evidence(account=account)
     review = DeclassificationReview(
         tenant_id=account.tenant_id, account=account, decision=decision, reason=reason, decided_by=by,
-        policy=policy_defaults_ensure(), review_again_on=review_again_on, evidence=evidence.as_json())
+        policy=evidence.policy, review_again_on=review_again_on, evidence=evidence.as_json())
     review.full_clean(exclude=["tenant"])
-    review.save()
     if decision == ReviewDecision.DECLASSIFY:
-        # accounts has no service for a status change yet: one conditional UPDATE here (see the report).
-        Account.objects.filter(pk=account.pk).update(status=AccountStatus.DECLASSIFIED, updated_at=timezone.now())
+        account_declassify(account=account, reason=reason, coverage=coverage, by=by)
         shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
-        audit_record(action=AuditAction.ACCOUNT_STATUS_CHANGED, target=account,
-                     changes={"status": (locked, AccountStatus.DECLASSIFIED), "reason": (None, reason)})
-        account.status = AccountStatus.DECLASSIFIED
+    review.save()
     return review

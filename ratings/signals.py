@@ -33,7 +33,7 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Q, Sum, Window
+from django.db.models import Count, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import Account, AccountStatus, FinancialPeriod
@@ -211,23 +211,57 @@ def account_signals(*, now, account_ids=None) -> dict[int, dict]:
 
 # --- declassification evidence -------------------------------------------------------------------
 
-def declassification_ctes(*, since, account_ids=None) -> list[Cte]:
-    """Per account, over the window starting at `since`: the highest assessed level (any source), the
-    average discount of financial periods ending in the window, and the call reports logged."""
+def declassification_ctes(*, since, now, account_ids=None, strategic_only: bool = False) -> list[Cte]:
+    """Per account, over the window from `since` to `now`:
+    - lvl: the highest level assessed (any source) under the active hierarchy model, and how many;
+    - disc: the discount trend: the least-squares slope of discount % over the financial periods ending
+      in the window (percentage points per day; NULL with fewer than two periods), and the average;
+    - calls, vis, act, seats: our investment: call reports, visits held (not cancelled), plan actions
+      opened in the window, and the seats on the account team today.
+    `strategic_only`: every part limited to strategic accounts (the list's candidates; the rule flags no
+    other), so the aggregates read a fraction of the tenant's rows."""
+    from accounts.models import AccountTeamMember
     from hierarchy.models import Assessment
 
-    ctes = [_sub("acc", accounts_source(account_ids))]
+    def scoped(queryset, path="account__"):
+        return queryset.filter(**{f"{path}classification": "strategic"}) if strategic_only else queryset
+
+    ctes = [_sub("acc", scoped(accounts_source(account_ids), ""))]
     # Levels of the active hierarchy model only: another model's numbers mean something else.
-    ctes.append(_sub("lvl", _for_accounts(Assessment.objects.filter(assessed_at__gte=since, hierarchy_model__is_active=True),
+    ctes.append(_sub("lvl", _for_accounts(scoped(Assessment.objects.filter(assessed_at__gte=since,
+                                                                           hierarchy_model__is_active=True)),
                                           account_ids)
                      .values("account_id").annotate(max_level=Max("level"), assessments=Count("pk")).order_by()))
-    ctes.append(_sub("disc", _for_accounts(FinancialPeriod.objects.filter(period_end__gte=since.date(),
-                                                                          discount_pct__isnull=False), account_ids)
-                     .values("account_id").annotate(avg_discount=Avg("discount_pct"), periods=Count("pk")).order_by()))
-    CallReport = _model("plans.CallReport")
-    if CallReport is not None:
-        ctes.append(_sub("calls", _for_accounts(CallReport.objects.filter(occurred_at__gte=since), account_ids)
-                         .values("account_id").annotate(calls=Count("pk"), last_call=Max("occurred_at")).order_by()))
+    periods_sql, periods_params = compiled(
+        _for_accounts(scoped(FinancialPeriod.objects.filter(period_end__gte=since.date(), discount_pct__isnull=False)),
+                      account_ids)
+        .values("account_id", "discount_pct", "period_end").order_by())
+    if is_postgres():
+        day = "(fp.period_end - CAST(%s AS date))"
     else:
-        ctes.append(("calls", "SELECT NULL AS account_id, 0 AS calls, NULL AS last_call WHERE 1 = 0", []))
+        day = "(julianday(fp.period_end) - julianday(%s))"
+    denominator = "(COUNT(*) * SUM(d.x * d.x) - SUM(d.x) * SUM(d.x))"
+    ctes.append(("disc", "SELECT d.account_id, COUNT(*) AS periods, AVG(d.y) AS avg_discount, "
+                         f"CASE WHEN COUNT(*) >= 2 AND {denominator} <> 0 THEN "
+                         f"(COUNT(*) * SUM(d.x * d.y) - SUM(d.x) * SUM(d.y)) * 1.0 / {denominator} END AS slope "
+                         f"FROM (SELECT fp.account_id, fp.discount_pct AS y, {day} AS x FROM ({periods_sql}) fp) d "
+                         "GROUP BY d.account_id",
+                 [since.date().isoformat() if not is_postgres() else since.date(), *periods_params]))
+    ctes.append(_sub("seats", _for_accounts(scoped(AccountTeamMember.objects.all()), account_ids)
+                     .values("account_id").annotate(seats=Count("pk")).order_by()))
+    CallReport, Visit, PlanAction = _model("plans.CallReport"), _model("plans.Visit"), _model("plans.PlanAction")
+    if CallReport is None or Visit is None or PlanAction is None:
+        ctes += [("calls", "SELECT NULL AS account_id, 0 AS calls, NULL AS last_call WHERE 1 = 0", []),
+                 ("vis", "SELECT NULL AS account_id, 0 AS visits WHERE 1 = 0", []),
+                 ("act", "SELECT NULL AS account_id, 0 AS actions WHERE 1 = 0", [])]
+        return ctes
+    ctes.append(_sub("calls", _for_accounts(scoped(CallReport.objects.filter(occurred_at__gte=since)), account_ids)
+                     .values("account_id").annotate(calls=Count("pk"), last_call=Max("occurred_at")).order_by()))
+    ctes.append(_sub("vis", _for_accounts(scoped(Visit.objects.filter(starts_at__gte=since, starts_at__lte=now)
+                                                 .exclude(status="cancelled")), account_ids)
+                     .values("account_id").annotate(visits=Count("pk")).order_by()))
+    ctes.append(_sub("act", _for_accounts(scoped(PlanAction.objects.filter(created_at__gte=since)
+                                                 .exclude(status="cancelled"), "plan__account__"),
+                                          account_ids, "plan__account_id")
+                     .values(action_account_id=F("plan__account_id")).annotate(actions=Count("pk")).order_by()))
     return ctes

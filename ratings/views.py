@@ -243,9 +243,10 @@ def due(request):
 def declassification(request):
     access.require_declassification_reader(request.membership)
     policy = services.policy_defaults_ensure()
+    scope_user = access.declassification_scope_user(request.membership)
     return render(request, "ratings/declassification.html", {
-        "policy": policy, "candidates": selectors.declassification_candidates(policy=policy),
-        "reviews": selectors.declassification_reviews(limit=15),
+        "policy": policy, "candidates": selectors.declassification_candidates(policy=policy, user=scope_user),
+        "reviews": selectors.declassification_reviews(limit=15, user=scope_user), "own_only": scope_user is not None,
     })
 
 
@@ -260,12 +261,14 @@ def declassification_review(request, account_id):
             try:
                 review = services.declassification_decide(
                     account=account, decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"],
-                    review_again_on=form.cleaned_data["review_again_on"], by=request.user)
+                    review_again_on=form.cleaned_data["review_again_on"], by=request.user,
+                    coverage=form.cleaned_data["coverage"])
             except ValidationError as error:
                 _form_errors(form, error)
             else:
                 if review.decision == ReviewDecision.DECLASSIFY:
-                    messages.success(request, f"{account.name} is declassified.")
+                    messages.success(request, f"{account.name} is declassified: now tactical, served by "
+                                              f"{account.get_coverage_display().lower()}.")
                 else:
                     messages.success(request, f"{account.name} is kept; it is not flagged again before "
                                               f"{review.review_again_on:%d %b %Y}.")

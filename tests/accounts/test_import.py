@@ -68,8 +68,8 @@ def test_one_bad_row_means_nothing_is_written_and_the_error_names_row_and_column
     body = preview.content.decode()
     assert "Row 2, column <code>owner_email</code>: nobody@example.com is not a member of this tenant." in body
     assert "Row 5, column <code>name</code>: is required." in body
-    assert "Row 5, column <code>revenue_tier</code>: “golden” is not one of platinum, gold, silver, bronze." in body
-    assert "Row 5, column <code>potential_level</code>: “9” is not a level from 1 to 6." in body
+    assert "Row 5, column <code>revenue_tier</code>: “golden” is not one of platinum, gold, silver, bronze, lead." in body
+    assert "Row 5, column <code>potential_level</code>: “9” is not a level from 1 to 5 (the top of the active hierarchy model)." in body
     assert "Row 5, column <code>beachhead</code>: “maybe” is not yes or no." in body
     assert "Upload a corrected file" in body and 'type="submit">Import' not in body
     # Confirming anyway (a forged POST) writes nothing.

@@ -205,7 +205,8 @@ def test_edit_and_delete(manager_a):
     ContactFactory(account=account)
     url = manager_a.url(f"accounts/{account.pk}/edit/")
     response = manager_a.client.post(url, {"name": "After", "external_id": "E-1", "status": "customer", "potential_level": "7"})
-    assert response.status_code == 400 and b"Ensure this value is less than or equal to 6." in response.content
+    assert response.status_code == 400 and (b"The potential level must be from 1 to 5: the active hierarchy model has "
+                                            b"5 levels (got 7).") in response.content
     assert manager_a.client.post(url, {"name": "After", "external_id": "E-1", "status": "customer"}).status_code == 302
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).name == "After"

@@ -56,3 +56,22 @@ def test_in_the_openapi_schema(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/visits/{visit_id}/briefing/" in schema and "/api/v1/visits/{visit_id}/briefing/pdf/" in schema
     assert "must_not_say" in schema
+
+
+def test_json_briefing_carries_the_critical_step_the_issues_and_the_fallback(world, executive_a, manager_a):
+    from accounts.models import Account
+    from plans import services as plans_services
+    from plans.models import AccountPlan, Opportunity
+
+    with manager_a.scope():
+        Account.objects.filter(pk=world.account.pk).update(current_level=3)
+        Opportunity.objects.filter(pk=world.opportunity.pk).update(fallback_strategy="end_around",
+                                                                   fallback_rationale="If they match our price")
+        plan = AccountPlan.objects.get(account=world.account, status="active")
+        plans_services.customer_issue_add(plan=plan, kind="business", by=manager_a.user, raised_by=world.cfo,
+                                          statement="Empty return trips eat our margin.")
+    data = api_client_for(executive_a).get(f"/api/v1/visits/{world.visit.pk}/briefing/").json()
+    assert data["at_critical_step"] is True
+    assert data["customer_issues"] == [{"kind": "business", "statement": "Empty return trips eat our margin.",
+                                        "raised_by": "Carla Finance"}]
+    assert data["opportunities"][0]["fallback_strategy"] == "end_around"

@@ -112,3 +112,34 @@ def test_queries_of_the_briefing_page_do_not_grow_with_history(tenant_a, executi
             assert executive_a.client.get(executive_a.url(f"briefings/visits/{world.visit.pk}/")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] and counts[0] <= 60, counts
+
+
+def test_an_account_at_level_3_is_marked_at_the_critical_step(world, executive_a):
+    """Level 3 -> 4 is where the relationship changes nature: the briefing says so when the account
+    sits at 3, in the page, the print view and the PDF; an account already at 4 gets no such mark."""
+    from accounts.models import Account
+
+    base = executive_a.url(f"briefings/visits/{world.visit.pk}/")
+    assert "The critical step" not in _words(executive_a.client.get(base).content)  # the world stands at 4
+    with executive_a.scope():
+        Account.objects.filter(pk=world.account.pk).update(current_level=3)
+    phrase = "The critical step: from level 3 to 4."
+    assert phrase in _words(executive_a.client.get(base).content)
+    assert phrase in _words(executive_a.client.get(base + "print/").content)
+    assert phrase in _pdf_text(executive_a.client.get(base + "pdf/"))
+
+
+def test_the_briefing_shows_the_customers_issues_from_the_plan(world, executive_a, manager_a):
+    from plans import services as plans_services
+    from plans.models import AccountPlan
+
+    with manager_a.scope():
+        plan = AccountPlan.objects.get(account=world.account, status="active")
+        plans_services.customer_issue_add(plan=plan, kind="business", by=manager_a.user, raised_by=world.cfo,
+                                          statement="Empty return trips eat our margin.",
+                                          opportunities=[world.opportunity])
+    base = executive_a.url(f"briefings/visits/{world.visit.pk}/")
+    words = _words(executive_a.client.get(base).content)
+    assert "Their business and organisational issues" in words
+    assert "Empty return trips eat our margin." in words and "Fleet telematics" in words
+    assert "Empty return trips eat our margin." in _pdf_text(executive_a.client.get(base + "pdf/"))

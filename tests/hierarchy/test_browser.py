@@ -92,7 +92,8 @@ def test_assess_three_relationships_survey_one_and_see_the_map_gap_and_playbook_
     expect(page.locator("#hier-summary")).to_contain_text("+2.0")
     # The customer's own view (2) now decides Carla's level: the account stands at 3 (Frank), so the
     # playbook is about reaching 4.
-    expect(page.locator("#hier-playbook h2")).to_have_text("How to reach level 4")
+    expect(page.locator("#hier-playbook h2")).to_have_text("How to reach level 4 The critical step")
+    expect(page.locator("#hier-playbook .hier-critical-note")).to_contain_text("changes nature")
     expect(page.locator("#hier-playbook")).to_contain_text("Problem definition")
 
 

@@ -4,7 +4,7 @@ URL keyword → function(member_of_other_tenant) -> primary key of an object in 
 from django.utils import timezone
 
 from hierarchy import services
-from hierarchy.models import HierarchyAlert, HierarchyLevel
+from hierarchy.models import HierarchyAlert, HierarchyLevel, HierarchyModelSwitch
 from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
 
 
@@ -44,7 +44,17 @@ def _model(member):
         return services.hierarchy_defaults_ensure().pk
 
 
+def _model_switch(member):
+    from hierarchy.models import HierarchyModel
+
+    with member.scope():
+        services.hierarchy_defaults_ensure()
+        services.hierarchy_model_activate(model=HierarchyModel.objects.get(kind="needs"), by=member.user)
+        return HierarchyModelSwitch.objects.get().pk
+
+
 OBJECTS = {
+    "model_switch_id": _model_switch,
     "account_id": lambda member: AccountFactory(tenant=member.tenant).pk,
     "relationship_id": lambda member: _relationship(member).pk,
     "assessment_id": _assessment,

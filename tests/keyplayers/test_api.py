@@ -147,3 +147,23 @@ def test_openapi_documents_key_players_and_guidance():
     parameters = {p["name"] for p in paths["/api/v1/key-players/"]["get"]["parameters"]}
     assert {"account", "buying_role", "buying_stage", "stance", "influence", "flag"} <= parameters
     assert "recommended" in schema["components"]["schemas"]["KeyPlayer"]["properties"]
+
+
+def test_concerns_are_logged_and_answered_through_the_api(manager_a, viewer_a, manager_b, make_player):
+    player = make_player(name="Sam Buyer")
+    api = api_client_for(manager_a)
+    base = f"/api/v1/key-players/{player.pk}/"
+    assert api.post(base + "concerns/", {"concern": ""}, format="json").status_code == 400
+    raised = api.post(base + "concerns/", {"concern": "Price above the incumbent's"}, format="json")
+    assert raised.status_code == 201, raised.json()
+    concern_id = raised.json()["id"]
+    assert api_client_for(viewer_a).post(base + "concerns/", {"concern": "x"}, format="json").status_code == 403
+    assert api_client_for(manager_b).post(base + "concerns/", {"concern": "x"}, format="json").status_code == 404
+    body = api.get(base).json()
+    assert body["concerns"] == "Price above the incumbent's" and body["concern_log"][0]["answer"] == ""
+    answered = api.post(base + f"concerns/{concern_id}/answer/", {"answer": "Three-year cost is lower."}, format="json")
+    assert answered.status_code == 200 and answered.json()["answered_on"] is not None
+    again = api.post(base + f"concerns/{concern_id}/answer/", {"answer": "Again"}, format="json")
+    assert again.status_code == 400 and list(again.json()) == ["answer"]
+    assert api.get(base).json()["concerns"] == ""
+    assert api.post(base + "concerns/2000000000/answer/", {"answer": "x"}, format="json").status_code == 404

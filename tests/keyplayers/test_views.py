@@ -140,12 +140,12 @@ def test_edit_and_remove(manager_a, account_a, make_player):
     url = manager_a.url(f"key-players/{player.pk}/edit/")
     assert "Sam Buyer" in manager_a.client.get(url).content.decode()
     response = manager_a.client.post(url, {"buying_role": "purchasing", "buying_stage": "decision", "stance": "skeptic",
-                                           "influence": "low", "concerns": "Price"})
+                                           "influence": "low", "concerns": "Price"})  # concerns: a log, not edited here
     assert response.status_code == 302
     with manager_a.scope():
         stored = KeyPlayer.objects.get(pk=player.pk)
     assert (stored.buying_role, stored.buying_stage, stored.stance, stored.influence, stored.concerns) == (
-        "purchasing", "decision", "skeptic", "low", "Price")
+        "purchasing", "decision", "skeptic", "low", "")
     assert manager_a.client.post(manager_a.url(f"key-players/{player.pk}/remove/")).status_code == 302
     with manager_a.scope():
         assert not KeyPlayer.objects.exists()
@@ -341,3 +341,60 @@ def test_dashboard_shows_the_coverage_panel(manager_a, make_player):
     make_player()
     html = manager_a.client.get(manager_a.url("")).content.decode()
     assert "Buying-team coverage" in html and "1 with no relationship to any of our people" in html
+
+
+
+def test_concerns_are_a_log_raised_and_answered_on_the_card(manager_a, viewer_a, manager_b, account_a, make_player):
+    """Diagnose before you prescribe; stop for yellow lights: each concern is logged in their words and
+    stays open (a yellow light on the card and in the briefing's summary) until we record our answer."""
+    from keyplayers.models import KeyPlayerConcern
+
+    player = make_player(name="Sam Buyer", buying_role=BuyingRole.PURCHASING)
+    add = manager_a.url(f"key-players/{player.pk}/concerns/")
+    assert manager_a.client.post(add, {"concern": "  "}).status_code == 302  # refused, with a message
+    assert manager_a.client.post(add, {"concern": "Your price is above the incumbent's"}).status_code == 302
+    assert manager_a.client.post(add, {"concern": "Who supports us at night?"}).status_code == 302
+    assert viewer_a.client.post(add, {"concern": "x"}).status_code in (403, 404)
+    assert manager_b.client.post(manager_b.url(f"key-players/{player.pk}/concerns/"), {"concern": "x"}).status_code == 404
+    with manager_a.scope():
+        price = KeyPlayerConcern.objects.get(concern__startswith="Your price")
+        assert KeyPlayerConcern.objects.count() == 2
+        assert KeyPlayer.objects.get(pk=player.pk).concerns.splitlines() == [
+            "Who supports us at night?", "Your price is above the incumbent's"]
+    board = manager_a.client.get(board_url(manager_a, account_a)).content.decode()
+    assert board.count("Yellow light") == 2 and "Stop and answer it before going on" in board
+    answer = manager_a.url(f"key-players/concerns/{price.pk}/answer/")
+    assert manager_b.client.post(manager_b.url(f"key-players/concerns/{price.pk}/answer/"),
+                                 {"answer": "x"}).status_code == 404
+    assert manager_a.client.post(answer, {"answer": "Total cost over three years is 12 % lower."}).status_code == 302
+    with manager_a.scope():
+        price.refresh_from_db()
+        assert price.answer.startswith("Total cost") and price.answered_by == manager_a.user and not price.is_open
+        assert KeyPlayer.objects.get(pk=player.pk).concerns == "Who supports us at night?"
+    board = manager_a.client.get(board_url(manager_a, account_a)).content.decode()
+    assert board.count("Yellow light") == 1 and "answered" in board and "Total cost over three years" in board
+
+
+def test_buying_stage_changes_are_dated(manager_a, account_a, make_player):
+    import datetime as dt
+
+    import time_machine
+
+    from keyplayers.models import BuyingStageChange
+
+    from keyplayers import services as kp_services
+    from tests.keyplayers.factories import ContactFactory as KpContactFactory
+
+    contact = KpContactFactory(account=account_a, tenant=account_a.tenant, full_name="Dana Decider")
+    with time_machine.travel(dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC), tick=False), manager_a.scope():
+        player = kp_services.key_player_create(account=account_a, contact=contact, buying_role=BuyingRole.EXECUTIVE,
+                                               by=manager_a.user)
+    with time_machine.travel(dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC), tick=False):
+        assert manager_a.client.post(manager_a.url(f"key-players/{player.pk}/stage/"),
+                                     {"buying_stage": "evaluate_risk", "group": "stage"}).status_code in (200, 302)
+    with manager_a.scope():
+        changes = list(BuyingStageChange.objects.filter(key_player=player).order_by("created_at"))
+    assert [(c.from_stage, c.to_stage) for c in changes] == [("", "planning"), ("planning", "evaluate_risk")]
+    assert changes[1].created_at.date() == dt.date(2026, 11, 3) and changes[1].changed_by == manager_a.user
+    board = manager_a.client.get(board_url(manager_a, account_a)).content.decode()
+    assert "since 3 Nov 2026" in board

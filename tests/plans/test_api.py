@@ -98,6 +98,7 @@ def test_opportunity_score_and_filters(manager_a):
         "stage": "developing", "pain_identified": True, "access_to_power": True, "value_agreed": True,
         "competitive_strategy": "divide_and_conquer", "strategy_rationale": "Win the pilot region first.",
         "must_get": "3-year term", "can_give": "Free onboarding", "walk_away": "Below 15% margin",
+        "value_benefits": "Half the downtime", "value_agreed_with": "Their CIO",
     }, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["qualification_score"] == 60
@@ -290,3 +291,39 @@ def test_the_executive_filter_of_visits_follows_the_current_role(manager_a, tena
     listing = api.get("/api/v1/visits/?executive=true").json()
     assert [v["id"] for v in listing["results"]] == [visit.pk]
     assert listing["results"][0]["our_attendees"][0]["is_executive"] is True
+
+
+def test_lead_and_fallback_strategies_and_the_value_case_behind_value_agreed(manager_a, viewer_a):
+    """The opportunity strategy is a lead and a fallback in order of preference, each with its why; "value
+    agreed" needs the value case agreed with the customer; the ROI is money, hidden like the value."""
+    api = api_client_for(manager_a)
+    account = AccountFactory(tenant=manager_a.tenant)
+    base = {"account": account.pk, "name": "Fleet", "value": "50000.00", "close_date": _future(60)}
+    bad = api.post("/api/v1/opportunities/", {**base, "competitive_strategy": "preferred", "strategy_rationale": "We wrote it",
+                                              "fallback_strategy": "preferred", "value_agreed": True}, format="json")
+    assert bad.status_code == 400
+    assert bad.json() == {"fallback_strategy": ["The fallback must differ from the lead strategy."],
+                          "value_agreed": ["Record the value case agreed with the customer first: the benefits (or the "
+                                           "pain removed) in their terms, and who on their side agreed it."]}
+    no_why = api.post("/api/v1/opportunities/", {**base, "competitive_strategy": "preferred", "strategy_rationale": "x",
+                                                 "fallback_strategy": "stall"}, format="json")
+    assert list(no_why.json()) == ["fallback_rationale"]
+    no_lead = api.post("/api/v1/opportunities/", {**base, "fallback_strategy": "stall", "fallback_rationale": "x"},
+                       format="json")
+    assert no_lead.json() == {"fallback_strategy": [
+        "Choose the lead strategy first; the fallback is the one to turn to if it fails."]}
+    good = api.post("/api/v1/opportunities/", {
+        **base, "competitive_strategy": "preferred", "strategy_rationale": "We wrote the requirements with them.",
+        "fallback_strategy": "divide_and_conquer", "fallback_rationale": "If it goes to tender, win the pilot site first.",
+        "evaluation_plan": "Six-week pilot, their KPIs.", "value_agreed": True, "value_roi": "Payback in 14 months",
+        "value_benefits": "Half the downtime", "value_agreed_with": "Their COO", "value_agreed_on": _future(0),
+        "buyer_tactics": "Shark buyer: fake deadline", "buyer_tactics_answer": "Hold the price"}, format="json")
+    assert good.status_code == 201, good.json()
+    body = good.json()
+    assert (body["competitive_strategy"], body["fallback_strategy"], body["value_agreed_with"]) == (
+        "preferred", "divide_and_conquer", "Their COO")
+    hidden = api_client_for(viewer_a).get(f"/api/v1/opportunities/{body['id']}/").json()
+    assert hidden["value_roi"] is None and hidden["value_benefits"] == "Half the downtime"
+    # emptying the value case while "value agreed" stays ticked is refused
+    emptied = api.patch(f"/api/v1/opportunities/{body['id']}/", {"value_agreed_with": ""}, format="json")
+    assert list(emptied.json()) == ["value_agreed"]

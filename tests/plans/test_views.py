@@ -802,3 +802,40 @@ def test_log_the_call_of_a_visit_prefills_account_people_and_time(manager_a, exe
     theirs = make_visit(account=AccountFactory(tenant=manager_b.tenant), organiser=manager_b.user,
                         attendees=[manager_b.user])
     assert manager_a.client.get(manager_a.url(f"plans/calls/new/?visit={theirs.pk}")).status_code == 404
+
+
+def test_opportunity_page_shows_lead_and_fallback_strategies_and_the_agreed_value_case(manager_a, viewer_a):
+    from tests.accounts.factories import TeamMemberFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    TeamMemberFactory(account=account, user=manager_a.user)  # on the team: sees (and edits) the money
+    url = manager_a.url("plans/opportunities/new/")
+    base = {"account": account.pk, "name": "Fleet", "stage": "developing", "value": "1000", "currency": "EUR",
+            "close_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            "competitive_strategy": "head_to_head", "strategy_rationale": "We outnumber them five to one here.",
+            "fallback_strategy": "end_around", "fallback_rationale": "If they match the price, go to the COO.",
+            "value_agreed": "on"}
+    form = manager_a.client.get(url).content.decode()
+    assert "Lead strategy" in form and "Fallback strategy" in form and "Value case, agreed with the customer" in form
+    missing = manager_a.client.post(url, base)
+    assert missing.status_code == 200
+    assert missing.context["form"].errors["value_agreed"][0].startswith("Record the value case agreed with the customer")
+    done = manager_a.client.post(url, {**base, "value_benefits": "Half the empty runs", "value_roi": "Payback 9 months",
+                                       "value_agreed_with": "Their COO", "evaluation_plan": "Four-week pilot",
+                                       "buyer_tactics": "Shark: a fake rival offer", "buyer_tactics_answer": "Hold price"})
+    assert done.status_code == 302
+    page = _words(manager_a.client.get(done["Location"]).content)
+    for phrase in ("Lead: Head-to-head (only with resources much larger than the competitor's)",
+                   "Fallback: End-around", "If they match the price, go to the COO.", "Evaluation plan offered",
+                   "Benefits delivered Half the empty runs", "Agreed with Their COO", "Payback 9 months",
+                   "Shark: a fake rival offer", "the value case"):
+        assert phrase in page, phrase
+    viewer_page = _words(viewer_a.client.get(done["Location"]).content)
+    assert "Half the empty runs" in viewer_page and "Payback 9 months" not in viewer_page  # the ROI is money
+
+
+def _words(html: bytes) -> str:
+    import html as html_lib
+    import re
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html.decode())).split())

@@ -39,7 +39,7 @@ def bulk_accounts(tenant, n: int, *, prefix: str = "Bulk") -> list[int]:
         FinancialPeriod.objects.bulk_create([
             FinancialPeriod(tenant=tenant, account=a, period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31),
                             revenue=Decimal(10000 * (1 + i % 150) + (year - 2024) * 5000 * (i % 7)),
-                            discount_pct=Decimal(i % 30))
+                            discount_pct=Decimal(i % 30 + (year - 2024) * (i % 2)))  # half of them rising
             for i, a in enumerate(accounts) for year in (2024, 2025)])
         Opportunity.objects.bulk_create([
             Opportunity(tenant=tenant, account=a, name=f"{a.name} deal {stage}", stage=stage,

@@ -44,11 +44,11 @@ def test_policies_read_by_everyone_written_by_admins(admin_a, viewer_a, manager_
     assert bad.json() == {
         "criteria": ["Open pipeline: weight 0 — leave the signal out instead (weights must be at least 1)."],
         "threshold_b": ["Thresholds must fall from A to C: B (75) must be below A (70)."]}
-    bad = admin.post("/api/v1/rating-policies/", {"threshold_a": "120", "declass_min_discount_pct": "1000"},
+    bad = admin.post("/api/v1/rating-policies/", {"threshold_a": "120", "declass_min_discount_rise": "1000"},
                      format="json")
     assert bad.status_code == 400
     assert bad.json() == {"threshold_a": ["A threshold: the score must be from 0 to 100."],
-                          "declass_min_discount_pct": ["Declassification: the average discount must be from 0 to 100 %."]}
+                          "declass_min_discount_rise": ["Declassification: the rise in discount must be from 0 to 100 points."]}
     with admin_a.scope():
         assert RatingPolicy.objects.count() == 1
 

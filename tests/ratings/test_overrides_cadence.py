@@ -7,10 +7,11 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from accounts.models import Account
+from accounts.models import Account, ClassificationChange
 from hierarchy.models import Assessment, HierarchyModel
+from plans.models import AccountPlan, PlanAction, Visit
 from ratings import selectors, services
-from ratings.models import RatingOverride, ReviewDecision
+from ratings.models import DeclassificationReview, RatingOverride, ReviewDecision
 from tests.ratings.factories import (
     AccountFactory,
     CallReportFactory,
@@ -141,14 +142,29 @@ def test_contact_due_uses_the_cadence_of_the_effective_rating(manager_a):
         assert "C never" not in names(selectors.contact_due(policy=policy))
 
 
-def _declass_account(tenant, *, name, discount, calls, level=2, assessed=None, old_model=False):
-    account = AccountFactory(tenant=tenant, name=name, current_level=level)
-    for quarter in range(4):
+RISING = (10, 12, 14, 16)
+
+
+def _declass_account(tenant, *, name, discounts=RISING, calls=8, level=2, assessed=None, old_model=False,
+                     classification="strategic", visits=0, actions=0, seats=0):
+    account = AccountFactory(tenant=tenant, name=name, current_level=level, classification=classification,
+                             potential_level=4)
+    for quarter, discount in enumerate(discounts):
         start = dt.date(2026, 1 + 3 * quarter, 1)
         FinancialPeriodFactory(account=account, period_start=start, period_end=start + dt.timedelta(days=80),
                                revenue=Decimal(50000), discount_pct=Decimal(discount))
     for i in range(calls):
         CallReportFactory(account=account, occurred_at=NOW - dt.timedelta(days=20 * i + 1))
+    for i in range(visits):
+        start = NOW - dt.timedelta(days=30 * i + 5)
+        Visit.objects.create(tenant=tenant, account=account, purpose="Review", starts_at=start,
+                             ends_at=start + dt.timedelta(hours=2), timezone="UTC")
+    if actions:
+        plan = AccountPlan.objects.create(tenant=tenant, account=account, title=f"{name} plan", objectives="Grow")
+        for i in range(actions):
+            PlanAction.objects.create(tenant=tenant, plan=plan, title=f"Action {i}", due_date=NOW.date())
+    for _ in range(seats):
+        TeamMemberFactory(account=account)
     if assessed is not None:
         relationship = RelationshipFactory(contact=ContactFactory(account=account, tenant=tenant))
         kind = "needs" if old_model else "buy_sell"
@@ -161,28 +177,59 @@ def _declass_account(tenant, *, name, discount, calls, level=2, assessed=None, o
     return account
 
 
+def _least_squares_rise(points: list[tuple[dt.date, float]], since: dt.date, days: int) -> Decimal:
+    """The trend line's rise over `days`, computed here the textbook way to check the SQL."""
+    xs = [(d - since).days for d, _ in points]
+    ys = [y for _, y in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+    return Decimal(str(slope * days)).quantize(Decimal("0.01"))
+
+
 @time_machine.travel(NOW, tick=False)
-def test_declassification_rule_and_decisions(admin_a):
+def test_declassification_flags_strategic_accounts_with_rising_discounts_and_investment(admin_a):
+    """The rule as the method states it: only strategic accounts; a discount that keeps rising (a high
+    but steady discount is not asking for more); investment counted as calls + visits + plan actions +
+    team seats; the level relative to the active model (3 below the top of 5: at most 2)."""
     tenant = admin_a.tenant
     with admin_a.scope():
-        flagged = _declass_account(tenant, name="Flagged", discount=20, calls=7)
-        _declass_account(tenant, name="Small discount", discount=10, calls=7)
-        _declass_account(tenant, name="No effort", discount=20, calls=3)
-        _declass_account(tenant, name="Climbed", discount=20, calls=7, assessed=3)
-        _declass_account(tenant, name="Level 3", discount=20, calls=7, level=3)
-        kept = _declass_account(tenant, name="Kept", discount=25, calls=8)
+        flagged = _declass_account(tenant, name="Flagged")
+        _declass_account(tenant, name="Steady high discount", discounts=(25, 25, 25, 25))
+        _declass_account(tenant, name="Falling discount", discounts=(16, 14, 12, 10))
+        _declass_account(tenant, name="Tactical squeezer", classification="tactical", discounts=(10, 14, 18, 22))
+        _declass_account(tenant, name="Unqualified squeezer", classification="unqualified", discounts=(10, 14, 18, 22))
+        _declass_account(tenant, name="Few calls only", calls=3)
+        _declass_account(tenant, name="Mixed investment", calls=2, visits=2, actions=2, seats=2)
+        _declass_account(tenant, name="Climbed", assessed=3)
+        _declass_account(tenant, name="Level 3", level=3)
+        kept = _declass_account(tenant, name="Kept", discounts=(10, 14, 18, 22))
         # A 3 under the model no longer active means something else: it does not count.
-        other = _declass_account(tenant, name="Old model", discount=22, calls=7, assessed=3, old_model=True)
-        policy = services.policy_defaults_ensure()  # level ≤ 2, 12 months, discount ≥ 15 %, ≥ 6 calls
-        names = [c.name for c in selectors.declassification_candidates(policy=policy)]
-        assert names == ["Kept", "Old model", "Flagged"]  # highest discount first
-        assert selectors.declassification_evidence(account=other).matches_level
+        other = _declass_account(tenant, name="Old model", discounts=(10, 13, 16, 19), assessed=3, old_model=True)
+        policy = services.policy_defaults_ensure()  # 3 below the top, 12 months, rise ≥ 2 points, investment ≥ 8
+        candidates = selectors.declassification_candidates(policy=policy)
+        # biggest rise first, then by name
+        assert [c.name for c in candidates] == ["Kept", "Old model", "Flagged", "Mixed investment"]
+        by_name = {c.name: c for c in candidates}
+        since = (NOW - dt.timedelta(days=365)).date()
+        periods = [(dt.date(2026, 1 + 3 * q, 1) + dt.timedelta(days=80), y) for q, y in enumerate(RISING)]
+        assert by_name["Flagged"].discount_rise == _least_squares_rise(periods, since, 365)
+        assert by_name["Flagged"].avg_discount == Decimal("13.00") and by_name["Flagged"].periods == 4
+        mixed = by_name["Mixed investment"]
+        assert (mixed.calls, mixed.visits, mixed.actions, mixed.seats, mixed.investment) == (2, 2, 2, 2, 8)
+        assert all(c.classification == "strategic" for c in candidates)
+
+        assert selectors.declassification_evidence(account=other).figures.matches_level
         services.declassification_decide(account=other, decision=ReviewDecision.KEEP, by=admin_a.user, reason="Later")
-        candidate = selectors.declassification_candidates(policy=policy)[1]
-        assert (candidate.avg_discount, candidate.calls, candidate.periods) == (Decimal("20.00"), 7, 4)
         evidence = selectors.declassification_evidence(account=flagged)
-        assert (evidence.matches_level, evidence.matches_discount, evidence.matches_effort) == (True, True, True)
-        assert evidence.call_count == 7 and len(evidence.level_history) == 12
+        figures = evidence.figures
+        assert (figures.matches_strategic, figures.matches_level, figures.matches_discount,
+                figures.matches_investment) == (True, True, True, True)
+        assert (evidence.top_level, evidence.level_max, figures.calls, len(evidence.level_history)) == (5, 2, 8, 12)
+        assert figures.potential_level == 4
+        tactical = selectors.declassification_evidence(account=Account.objects.get(name="Tactical squeezer"))
+        assert not tactical.figures.matches_strategic and tactical.figures.matches_discount
+        steady = selectors.declassification_evidence(account=Account.objects.get(name="Steady high discount"))
+        assert not steady.figures.matches_discount and steady.figures.discount_rise == Decimal("0.00")
 
         with pytest.raises(ValidationError) as caught:
             services.declassification_decide(account=kept, decision="keep", reason="", by=admin_a.user)
@@ -190,14 +237,60 @@ def test_declassification_rule_and_decisions(admin_a):
                                                         "account's record."]}
         services.declassification_decide(account=kept, decision=ReviewDecision.KEEP, by=admin_a.user,
                                          reason="Reference customer for the new segment")
+        assert [c.name for c in selectors.declassification_candidates(policy=policy)] == ["Flagged", "Mixed investment"]
+    with time_machine.travel(NOW + dt.timedelta(days=200), tick=False), admin_a.scope():
+        # the keep decision lapses after its review date (6 months by default)
+        assert "Kept" in [c.name for c in selectors.declassification_candidates(policy=policy)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_declassify_records_the_change_to_tactical_and_moves_to_a_cheaper_coverage(admin_a):
+    tenant = admin_a.tenant
+    with admin_a.scope():
+        flagged = _declass_account(tenant, name="Flagged")
+        policy = services.policy_defaults_ensure()
+        with pytest.raises(ValidationError) as caught:  # the coverage is part of the decision
+            services.declassification_decide(account=flagged, decision=ReviewDecision.DECLASSIFY, by=admin_a.user,
+                                             reason="Discounts without progress", coverage="field_team")
+        assert list(caught.value.message_dict) == ["coverage"]
+        assert Account.objects.get(pk=flagged.pk).status != "declassified"
+        assert not DeclassificationReview.objects.exists()
         review = services.declassification_decide(account=flagged, decision=ReviewDecision.DECLASSIFY,
-                                                  by=admin_a.user, reason="Discounts without progress")
-        assert review.evidence["matches"] == {"level": True, "discount": True, "effort": True}
-        assert Account.objects.get(pk=flagged.pk).status == "declassified"
+                                                  by=admin_a.user, reason="Discounts without progress",
+                                                  coverage="inside_sales")
+        assert review.evidence["matches"] == {"strategic": True, "level": True, "discount": True, "investment": True}
+        assert review.evidence["investment"]["calls"] == 8 and review.evidence["potential_level"] == 4
+        account = Account.objects.get(pk=flagged.pk)
+        assert (account.status, account.classification, account.coverage) == ("declassified", "tactical", "inside_sales")
+        change = ClassificationChange.objects.get(account=account)
+        assert (change.from_classification, change.to_classification, change.changed_by) == (
+            "strategic", "tactical", admin_a.user)
+        assert change.reason == "Declassified: Discounts without progress"
         assert selectors.declassification_candidates(policy=policy) == []
         with pytest.raises(ValidationError, match="already declassified"):
-            services.declassification_decide(account=Account.objects.get(pk=flagged.pk), decision="declassify",
-                                             reason="again", by=admin_a.user)
-    with time_machine.travel(NOW + dt.timedelta(days=200), tick=False), admin_a.scope():
-        # the keep decision lapses after its review date (6 months by default); the data has aged too
-        assert [c.name for c in selectors.declassification_candidates(policy=policy)] == ["Kept", "Old model"]
+            services.declassification_decide(account=account, decision="declassify", reason="again", by=admin_a.user,
+                                             coverage="inside_sales")
+        # not ignored: the inside-sales cadence (60 days) puts it on the due list, declassified as it is
+        Account.objects.filter(pk=account.pk).update(last_contact_at=NOW - dt.timedelta(days=61))
+        due = {a.name: a for a in selectors.contact_due(policy=policy)}
+        assert due["Flagged"].cadence_days == 60 and due["Flagged"].next_due == NOW - dt.timedelta(days=1)
+        Account.objects.filter(pk=account.pk).update(last_contact_at=NOW - dt.timedelta(days=30))
+        assert "Flagged" not in {a.name for a in selectors.contact_due(policy=policy, within_days=14)}
+
+
+def test_only_the_review_declassifies_an_account(manager_a):
+    from accounts import services as account_services
+
+    with manager_a.scope():
+        account = AccountFactory(tenant=manager_a.tenant, name="Editable", classification="tactical")
+        with pytest.raises(ValidationError) as caught:
+            account_services.account_update(account=account, by=manager_a.user, status="declassified")
+        assert "declassification review" in caught.value.message_dict["status"][0]
+        with pytest.raises(ValidationError) as caught:
+            account_services.account_create(by=manager_a.user, name="New", status="declassified")
+        assert "declassification review" in caught.value.message_dict["status"][0]
+        with pytest.raises(ValidationError) as caught:  # tactical accounts are not declassified
+            account_services.account_declassify(account=account, reason="x", coverage="inside_sales", by=manager_a.user)
+        assert caught.value.message_dict["decision"] == [
+            "Editable is tactical, not strategic: only strategic accounts are declassified."]
+        assert Account.objects.get(pk=account.pk).status == "prospect"

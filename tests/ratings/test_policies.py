@@ -70,15 +70,16 @@ def test_thresholds_must_fall_from_a_to_c(admin_a):
 
 
 def test_out_of_range_policy_fields_are_named(admin_a):
-    errors = _draft_errors(admin_a, threshold_a=120, cadence_c_days=0, declass_max_level=7, declass_months=61,
-                           declass_min_discount_pct=-1, declass_min_calls=0)
+    errors = _draft_errors(admin_a, threshold_a=120, cadence_c_days=0, declass_levels_below_top=6, declass_months=61,
+                           declass_min_discount_rise=-1, declass_min_investment=0, cadence_inside_sales_days=0)
     assert errors["threshold_a"] == ["A threshold: the score must be from 0 to 100 (got 120)."]
     assert errors["cadence_c_days"] == ["C: the contact cadence must be from 1 to 730 days (got 0)."]
-    assert errors["declass_max_level"] == ["Declassification: the level must be from 1 to 6 (got 7)."]
+    assert errors["declass_levels_below_top"] == ["Declassification: the levels below the top must be from 1 to 5 (got 6)."]
+    assert errors["cadence_inside_sales_days"] == ["Inside sales: the contact cadence must be from 1 to 730 days (got 0)."]
     assert errors["declass_months"] == ["Declassification: the window must be from 1 to 60 months (got 61)."]
-    assert errors["declass_min_discount_pct"] == [
-        "Declassification: the average discount must be from 0 to 100 % (got -1)."]
-    assert errors["declass_min_calls"] == ["Declassification: the number of calls must be from 1 to 1000 (got 0)."]
+    assert errors["declass_min_discount_rise"] == [
+        "Declassification: the rise in discount must be from 0 to 100 points (got -1)."]
+    assert errors["declass_min_investment"] == ["Declassification: the investment must be from 1 to 10000 (got 0)."]
 
 
 def test_cadence_must_not_get_shorter_from_a_to_d(admin_a):

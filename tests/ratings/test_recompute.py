@@ -19,7 +19,7 @@ from tests.ratings.bulk import bulk_accounts
 from tests.ratings.factories import AccountFactory, OpportunityFactory
 from tests.ratings.helpers import activate_policy, pipeline_only
 
-RECOMPUTE_QUERIES = 11  # savepoint; lock; expired overrides; policy; temp table; snapshots; upsert; accounts; count; drop; release
+RECOMPUTE_QUERIES = 12  # savepoint; lock; expired overrides; policy; model's top level; temp table; snapshots; upsert; accounts; count; drop; release
 
 
 @pytest.mark.django_db

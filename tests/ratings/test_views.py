@@ -231,11 +231,11 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__use": None}))
     assert "Use at least one criterion" in bad.content.decode()
     bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__zero_at": "", "threshold_b": "150",
-                                                           "declass_min_discount_pct": "1000", "cadence_a_days": "-2",
+                                                           "declass_min_discount_rise": "1000", "cadence_a_days": "-2",
                                                            "declass_months": "x"})).content.decode()
     assert "Open pipeline: give the value that scores 0 points." in bad and "got None" not in bad
     assert "B threshold: the score must be from 0 to 100 (got 150)." in bad
-    assert "Declassification: the average discount must be from 0 to 100 % (got 1000)." in bad
+    assert "Declassification: the rise in discount must be from 0 to 100 points (got 1000)." in bad
     assert "A: the contact cadence must be from 1 to 730 days (got -2)." in bad
     assert "Declassification: the window must be from 1 to 60 months." in bad
     assert "Ensure this value" not in bad and "Ensure that there are" not in bad
@@ -262,26 +262,41 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
 
 
 def test_declassification_pages_by_role(admin_a, executive_a, manager_a):
-    account = AccountFactory(tenant=admin_a.tenant, current_level=1)
+    """Admins and executives review every account; a manager reads the review of their own accounts
+    only (read-only); only admins decide, and declassifying needs the coverage model to move to."""
+    account = AccountFactory(tenant=admin_a.tenant, current_level=1, classification="strategic", name="Squeezer")
     for quarter in range(4):
         start = dt.date.today().replace(day=1) - dt.timedelta(days=90 * quarter + 30)
         FinancialPeriodFactory(account=account, period_start=start, period_end=start + dt.timedelta(days=60),
-                               revenue=Decimal(1000), discount_pct=Decimal(30))
-    for i in range(6):
+                               revenue=Decimal(1000), discount_pct=Decimal(30 - 3 * quarter))  # rising to 30
+    for i in range(8):
         CallReportFactory(account=account, occurred_at=timezone.now() - dt.timedelta(days=10 * i))
     listing = admin_a.url("ratings/declassification/")
     review = admin_a.url(f"ratings/declassification/{account.pk}/")
-    assert manager_a.client.get(listing).status_code == 404
+    assert b"0 accounts flagged" in manager_a.client.get(listing).content  # not one of theirs
     assert manager_a.client.get(review).status_code == 404
+    with admin_a.scope():
+        TeamMemberFactory(account=account, user=manager_a.user)
+    mine = manager_a.client.get(listing).content.decode()
+    assert "1 account flagged" in mine and "Squeezer" in mine and "your accounts" in mine
+    read_only = manager_a.client.get(review).content.decode()
+    assert "Read-only: an admin records the decision." in read_only and "Record the decision" not in read_only
+    assert manager_a.client.post(review, {"decision": "declassify", "reason": "x", "coverage": "inside_sales"}
+                                 ).status_code == 404
     assert b"1 account flagged" in executive_a.client.get(listing).content
     assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 404
     bad = admin_a.client.post(review, {"decision": "declassify", "reason": ""})
     assert b"This field is required." in bad.content
-    done = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress"})
+    no_coverage = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress"})
+    assert no_coverage.status_code == 200 and "Choose how the account is served from now on" in no_coverage.content.decode()
+    done = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress",
+                                        "coverage": "inside_sales"})
     assert done.status_code == 302
     with admin_a.scope():
-        assert Account.objects.get(pk=account.pk).status == "declassified"
-    assert b"0 accounts flagged" in admin_a.client.get(listing).content
+        account = Account.objects.get(pk=account.pk)
+        assert (account.status, account.classification, account.coverage) == ("declassified", "tactical", "inside_sales")
+    after = admin_a.client.get(listing).content.decode()
+    assert "0 accounts flagged" in after and "now tactical, inside sales" in after
 
 
 def test_dashboard_panel_lists_my_due_accounts(manager_a):
@@ -366,8 +381,8 @@ def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accou
     """The draft preview, the declassification list and one account's evidence: a fixed number of
     queries whether the tenant has 4 accounts or 60 (and the account 1 call report or 15)."""
     with admin_a.scope():
-        activate_policy(admin_a, declass_max_level=6, declass_months=24, declass_min_discount_pct=0,
-                        declass_min_calls=1)  # every bulk account is flagged: the list has rows
+        activate_policy(admin_a, declass_levels_below_top=1, declass_months=24, declass_min_discount_rise=0,
+                        declass_min_investment=1)  # every bulk account is flagged: the list has rows
         draft = services.policy_draft_save(by=admin_a.user, threshold_a=60, threshold_b=40, threshold_c=20)
     paths = {"preview": f"ratings/policies/{draft.pk}/preview/", "declassification": "ratings/declassification/"}
 
@@ -392,5 +407,6 @@ def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accou
     for name in few:
         assert many[name][0] <= few[name][0], f"{name}: {few[name][0]} queries for 4 accounts, {many[name][0]} for 60"
     assert "60 accounts" in many["preview"][1].content.decode()
-    assert b"Many 00055" in many["declassification"][1].content
+    assert b"Many 00051" in many["declassification"][1].content  # strategic, discount rising
+    assert b"Many 00055" not in many["declassification"][1].content  # tactical: never a candidate
     assert many["evidence"][1].content.decode().count("Talked about next year.") == 10  # the latest 10 calls
