@@ -135,3 +135,6 @@ def test_relationship_and_account_pages_fit_a_phone(page, live_server, tenant_a,
     page.locator("#hier-alerts button:has-text('Acknowledge')").click()
     expect(page).to_have_url(re.compile(rf"/t/{tenant_a.slug}/accounts/{account.pk}/$"))
     expect(page.locator(".msg-success")).to_contain_text("Alert acknowledged")
+    # The account page then fills its deferred panels (htmx); let them finish, or the test database's flush
+    # after the test meets a request still reading and PostgreSQL breaks the deadlock by failing the flush.
+    page.wait_for_load_state("networkidle")
