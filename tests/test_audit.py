@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from accounts.models import AccountStatus, TeamRole
+from accounts.models import AccountStatus, Classification, Coverage, TeamRole
 from hierarchy import services as hierarchy_services
 from hierarchy.models import HierarchyModel
 from keyplayers import services as keyplayers_services
@@ -207,12 +207,15 @@ def test_an_import_records_owner_status_and_classification_changes(admin_a, make
 
 
 def test_declassifying_an_account_records_its_status_change(admin_a):
-    account = AccountFactory(tenant=admin_a.tenant, status=AccountStatus.CUSTOMER)
+    account = AccountFactory(tenant=admin_a.tenant, status=AccountStatus.CUSTOMER, classification=Classification.STRATEGIC)
     with acting(admin_a):
         ratings_services.declassification_decide(account=account, decision=ReviewDecision.DECLASSIFY,
-                                                 reason="Discounts without progress", by=admin_a.user)
+                                                 reason="Discounts without progress", by=admin_a.user,
+                                                 coverage=Coverage.INSIDE_SALES)
     entry = only_entry(admin_a, AuditAction.ACCOUNT_STATUS_CHANGED)
     assert entry.changes["status"] == ["customer", "declassified"]
+    assert entry.changes["coverage"] == ["field_team", "inside_sales"]
+    assert only_entry(admin_a, AuditAction.ACCOUNT_CLASSIFIED).changes["classification"] == ["strategic", "tactical"]
 
 
 def test_an_api_change_names_the_tokens_user(admin_a):

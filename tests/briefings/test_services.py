@@ -186,8 +186,9 @@ def test_a_worker_killed_between_claim_and_send_is_recovered_exactly_once(world,
 def test_morning_digest_sends_one_email_for_the_days_visits(tenant_a, executive_a, manager_a, smtp):
     from tenancy.services import tenant_update_settings
 
-    tenant_update_settings(tenant=tenant_a, name=tenant_a.name, timezone=tenant_a.timezone, briefing_lead_hours=24,
-                           briefing_delivery=DeliveryMode.MORNING, briefing_digest_hour=7)
+    with executive_a.scope():  # a settings change is audited in the tenant's trail
+        tenant_update_settings(tenant=tenant_a, name=tenant_a.name, timezone=tenant_a.timezone, briefing_lead_hours=24,
+                               briefing_delivery=DeliveryMode.MORNING, briefing_digest_hour=7)
     # 06:30 on a day, tenant time: the next digest is at 07:00, so visits starting before 07:00 tomorrow are due.
     local_now = dt.datetime.combine(timezone.localdate(timezone=tenant_a.zone) + dt.timedelta(days=1),
                                     dt.time(6, 30), tzinfo=tenant_a.zone)
