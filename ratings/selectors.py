@@ -588,6 +588,21 @@ def declassification_candidates(*, policy: RatingPolicy, now: dt.datetime | None
                                   only_matching=True, limit=limit)
 
 
+# The tenant-wide review reads every strategic account's calls, visits, actions, seats, periods and
+# assessments over the window (a second at 100,000 accounts): kept this long, dropped by a decision.
+CANDIDATES_SECONDS = 600
+
+
+def candidates_figure(policy: RatingPolicy) -> str:
+    return f"declassification-candidates:{policy.pk}"
+
+
+def declassification_candidates_recent(*, policy: RatingPolicy) -> dict:
+    """{"value": declassification_candidates(policy=policy), "as_of": …}, at most CANDIDATES_SECONDS old."""
+    return shared_cache.tenant_figure(candidates_figure(policy), lambda: declassification_candidates(policy=policy),
+                                      CANDIDATES_SECONDS)
+
+
 @dataclass
 class Evidence:
     account: Account

@@ -36,6 +36,7 @@ from ratings.models import (
 )
 from ratings.scoring import breakdown_sql, scored_select
 from ratings.selectors import DISTRIBUTION as RATING_DISTRIBUTION
+from ratings.selectors import candidates_figure
 from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
 from tenancy import shared_cache
 from tenancy.audit import audit_changes, audit_record, audit_record_many
@@ -430,4 +431,5 @@ def declassification_decide(*, account: Account, decision: str, reason: str, by,
         account_declassify(account=account, reason=reason, coverage=coverage, by=by)
         shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
     review.save()
+    shared_cache.tenant_figure_changed(candidates_figure(review.policy))  # decided: off the list at once
     return review

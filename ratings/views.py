@@ -244,8 +244,13 @@ def declassification(request):
     access.require_declassification_reader(request.membership)
     policy = services.policy_defaults_ensure()
     scope_user = access.declassification_scope_user(request.membership)
+    if scope_user is None:  # the whole tenant's review: counted at most every few minutes
+        figure = selectors.declassification_candidates_recent(policy=policy)
+        candidates, as_of = figure["value"], figure["as_of"]
+    else:  # a manager's own accounts: few, counted now
+        candidates, as_of = selectors.declassification_candidates(policy=policy, user=scope_user), None
     return render(request, "ratings/declassification.html", {
-        "policy": policy, "candidates": selectors.declassification_candidates(policy=policy, user=scope_user),
+        "policy": policy, "candidates": candidates, "as_of": as_of,
         "reviews": selectors.declassification_reviews(limit=15, user=scope_user), "own_only": scope_user is not None,
     })
 
