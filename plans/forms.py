@@ -21,24 +21,11 @@ from plans.models import (
     Opportunity,
     PlanAction,
 )
+from tenancy.forms import DateInput, DateTimeLocalInput
 from tenancy.models import Role, User
 
 LEVEL_CHOICES = [("", "—")] + [(i, f"Level {i}") for i in range(1, 7)]
 ALL_TIMEZONES = sorted(zoneinfo.available_timezones())
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 def member_label(user) -> str:

@@ -7,6 +7,25 @@ from tenancy import throttle
 from tenancy.models import BriefingDelivery, Role, validate_one_line
 
 
+class DateInput(forms.DateInput):
+    """<input type="date"> always carries ISO 8601 (yyyy-mm-dd): a browser drops any other value (the
+    locale's 03/03/2027), shows the field empty and refuses to submit a required one."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """<input type="datetime-local">: ISO 8601 without seconds, for the same reason."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT proxies sit in front
     of the app; then the address the outermost of them saw, i.e. the TRUSTED_PROXY_COUNT-th entry of
