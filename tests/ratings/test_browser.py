@@ -120,3 +120,28 @@ def test_admin_sets_the_rating_by_hand_without_touching_the_end_date(page, make_
     with admin.scope():
         assert RatingOverride.objects.get(account=account, cleared_at__isnull=True).rating == "A"
     assert problems.take() == []
+
+
+def test_ratings_filters_load_without_htmx_errors_and_filter_on_change(page, make_member, tenant_a):
+    """The ratings list, the due list and the accounts list filter as soon as a select changes, and their
+    trigger parses: "change from:#rt-filters select" raised htmx:syntax:error on every load."""
+    from tests.conftest import PageProblems
+
+    admin = make_member(tenant_a, Role.ADMIN)
+    _accounts(tenant_a)
+    with admin.scope():
+        activate_policy(admin, criteria=CRITERIA, threshold_a=70, threshold_b=55, threshold_c=30)
+        services.ratings_recompute()
+    problems = PageProblems(page)
+    browser_login(page, admin.user.email)
+    page.goto(f"/t/{tenant_a.slug}/ratings/")
+    page.select_option("#rt-rating", "A")
+    page.wait_for_url("**rating=A**")
+    assert page.locator("#rt-results tbody td:first-child").all_inner_texts() == ["Steady A"]
+    page.goto(f"/t/{tenant_a.slug}/ratings/due/")
+    page.select_option("#due-rating", "D")
+    page.wait_for_url("**rating=D**")
+    page.goto(f"/t/{tenant_a.slug}/accounts/")
+    page.locator("#account-filters select").first.select_option(index=1)
+    page.wait_for_url("**?**")
+    assert problems.take() == []
