@@ -335,6 +335,20 @@ def test_admin_activates_the_needs_model_and_edits_a_level(admin_a, manager_a):
     assert (level.name, level.signal_list) == ("Peace of mind", ["Trusts us", "Delegates"])
 
 
+def test_the_model_select_shows_the_active_model_and_no_empty_choice(admin_a):
+    """It said "- Select an option -" while the Buy-Sell Hierarchy was active; after a switch it shows
+    the new one."""
+    html = admin_a.client.get(admin_a.url("hierarchy/settings/")).content.decode()
+    select = re.search(r'<select name="model"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert "Select an option" not in select and 'value=""' not in select
+    assert re.search(r'<option value="\d+" selected>Buy-Sell Hierarchy</option>', select), select
+    with admin_a.scope():
+        needs = HierarchyModel.objects.get(kind=ModelKind.NEEDS)
+    admin_a.client.post(admin_a.url("hierarchy/settings/"), {"model": needs.pk})
+    html = admin_a.client.get(admin_a.url("hierarchy/settings/")).content.decode()
+    assert re.search(rf'<option value="{needs.pk}" selected>{re.escape(needs.name)}</option>', html)
+
+
 def test_admin_cannot_pick_another_tenants_model(admin_a, admin_b):
     with admin_b.scope():
         theirs = services.hierarchy_defaults_ensure()
