@@ -17,6 +17,7 @@ from ratings.criteria import fmt
 from ratings.forms import DecisionForm, OverrideForm, PolicyForm
 from ratings.models import RATINGS, ReviewDecision
 from tenancy.decorators import tenant_view
+from tenancy.roles import ADMINS, require_role
 
 PER_PAGE = 25
 
@@ -252,8 +253,7 @@ def declassification_review(request, account_id):
     account = access.access_declassification_account_by_id(membership=request.membership, account_id=account_id)
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        if not request.membership.is_admin:
-            raise Http404("No such page.")
+        require_role(request.membership, ADMINS, "Deciding a declassification")
         if form.is_valid():
             try:
                 review = services.declassification_decide(

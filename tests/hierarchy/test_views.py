@@ -144,8 +144,8 @@ def test_bad_assessment_input_explains_and_records_nothing(rel, manager_a, data,
 @pytest.mark.parametrize("role", ["executive", "viewer"])
 def test_readers_cannot_assess(account, rel, make_member, role):
     member = make_member(account.tenant, role)
-    assert member.client.get(_assess_url(member, rel)).status_code == 404
-    assert member.client.post(_assess_url(member, rel), {"level": "3", "evidence": "x"}).status_code == 404
+    assert member.client.get(_assess_url(member, rel)).status_code == 403
+    assert member.client.post(_assess_url(member, rel), {"level": "3", "evidence": "x"}).status_code == 403
     with member.scope():
         assert Assessment.objects.count() == 0
 
@@ -283,7 +283,7 @@ def test_alert_on_account_and_dashboard_until_a_manager_acknowledges(account, re
     assert message in manager_a.client.get(manager_a.url("")).content.decode()  # dashboard panel
     assert message in viewer_a.client.get(_map_url(viewer_a, account)).content.decode()
     ack = manager_a.url(f"hierarchy/alerts/{alert.pk}/acknowledge/")
-    assert viewer_a.client.post(ack).status_code == 404
+    assert viewer_a.client.post(ack).status_code == 403
     assert manager_a.client.post(ack).status_code == 302
     assert f"Alert acknowledged: {message}" in manager_a.client.get(manager_a.url("")).content.decode()
     assert message not in manager_a.client.get(manager_a.url("")).content.decode()
@@ -309,7 +309,7 @@ def test_overview_shows_distribution_and_accounts(rel, viewer_a, manager_a):
 # --- Admin: hierarchy model and levels --------------------------------------------------------------------
 
 def test_only_admins_reach_the_model_settings(admin_a, manager_a):
-    assert manager_a.client.get(manager_a.url("hierarchy/settings/")).status_code == 404
+    assert manager_a.client.get(manager_a.url("hierarchy/settings/")).status_code == 403
     response = admin_a.client.get(admin_a.url("hierarchy/settings/"))
     assert response.status_code == 200 and "Needs model" in response.content.decode()
 
@@ -322,7 +322,7 @@ def test_admin_activates_the_needs_model_and_edits_a_level(admin_a, manager_a):
     response = admin_a.client.post(admin_a.url("hierarchy/settings/"), {"model": needs.pk})
     assert response.status_code == 302
     url = admin_a.url(f"hierarchy/settings/levels/{level.pk}/")
-    assert manager_a.client.get(url).status_code == 404
+    assert manager_a.client.get(url).status_code == 403
     bad = admin_a.client.post(url, {"name": "", "description": ""})
     assert "A level needs a name." in bad.content.decode()
     ok = admin_a.client.post(url, {"name": "Peace of mind", "description": "They feel safe.",

@@ -47,7 +47,7 @@ def test_every_member_reads_the_pages(tenant_a, make_member, role):
         assert member.client.get(member.url(path)).status_code == 200, path
 
 
-@pytest.mark.parametrize("role, status", [("admin", 200), ("manager", 200), ("executive", 404), ("viewer", 404)])
+@pytest.mark.parametrize("role, status", [("admin", 200), ("manager", 200), ("executive", 403), ("viewer", 403)])
 def test_only_editors_get_the_forms(tenant_a, make_member, role, status):
     member = make_member(tenant_a, role)
     for path in EDIT_PAGES:
@@ -72,7 +72,7 @@ def test_an_executive_cannot_post_to_edit_endpoints(executive_a):
     plan = PlanFactory(account=AccountFactory(tenant=executive_a.tenant))
     action = ActionFactory(plan=plan)
     response = executive_a.client.post(executive_a.url(f"plans/actions/{action.pk}/status/"), {"status": "done"})
-    assert response.status_code == 404
+    assert response.status_code == 403
     with executive_a.scope():
         assert PlanAction.objects.get(pk=action.pk).status == ActionStatus.OPEN
 
@@ -220,7 +220,7 @@ def test_notes_thread_with_htmx(manager_a, viewer_a):
                                      {"body": "Procurement wants three bids."}, **HTMX)
     assert response.status_code == 200 and b"Procurement wants three bids." in response.content
     assert b'id="notes"' in response.content and b"<html" not in response.content
-    assert viewer_a.client.post(viewer_a.url(f"plans/opportunities/{opp.pk}/notes/"), {"body": "x"}).status_code == 404
+    assert viewer_a.client.post(viewer_a.url(f"plans/opportunities/{opp.pk}/notes/"), {"body": "x"}).status_code == 403
     page = viewer_a.client.get(viewer_a.url(f"plans/opportunities/{opp.pk}/"))
     assert b"Procurement wants three bids." in page.content and b"Add note" not in page.content
 
@@ -647,7 +647,7 @@ def test_only_editors_change_an_opportunitys_key_players(executive_a):
     player = KeyPlayerFactory(account=account)
     response = executive_a.client.post(executive_a.url(f"plans/opportunities/{opp.pk}/key-players/"),
                                        {"key_player": player.pk})
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert b'name="key_player"' not in executive_a.client.get(executive_a.url(f"plans/opportunities/{opp.pk}/")).content
     with executive_a.scope():
         assert not opp.key_players.exists()

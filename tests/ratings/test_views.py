@@ -116,7 +116,7 @@ def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_memb
     url = admin_a.url(f"ratings/accounts/{account.pk}/override/")
     ends = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     good = {"rating": "A", "reason": "Board-level renewal", "ends_on": ends}
-    assert viewer_a.client.post(url, good).status_code == 404
+    assert viewer_a.client.post(url, good).status_code == 403
     assert other_manager.client.post(url, good).status_code == 404  # not their account
     bad = manager_a.client.post(url, {"rating": "A", "reason": "", "ends_on": "2001-01-01"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 200
@@ -199,7 +199,7 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     _rate(admin_a)
     setup_ran(tenant)
     edit = admin_a.url("ratings/policies/draft/")
-    assert manager_a.client.get(edit).status_code == 404
+    assert manager_a.client.get(edit).status_code == 403
     values = _editor_values(admin_a.client, edit)
     assert values["pipeline__weight"] == "1"
 
@@ -229,8 +229,8 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     assert "3 accounts would change rating" in preview
     assert "Mover 0" in preview and "Stayer" not in preview
     draft_id = int(saved.url.rstrip("/").split("/")[-2])
-    assert manager_a.client.get(saved.url).status_code == 404
-    assert manager_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/")).status_code == 404
+    assert manager_a.client.get(saved.url).status_code == 403
+    assert manager_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/")).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         activated = admin_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/"))
     assert activated.status_code == 302
@@ -250,10 +250,10 @@ def test_declassification_pages_by_role(admin_a, executive_a, manager_a):
         CallReportFactory(account=account, occurred_at=timezone.now() - dt.timedelta(days=10 * i))
     listing = admin_a.url("ratings/declassification/")
     review = admin_a.url(f"ratings/declassification/{account.pk}/")
-    assert manager_a.client.get(listing).status_code == 404
-    assert manager_a.client.get(review).status_code == 404
+    assert manager_a.client.get(listing).status_code == 403
+    assert manager_a.client.get(review).status_code == 403
     assert b"1 account flagged" in executive_a.client.get(listing).content
-    assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 404
+    assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 403
     bad = admin_a.client.post(review, {"decision": "declassify", "reason": ""})
     assert b"This field is required." in bad.content
     done = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress"})
@@ -302,7 +302,7 @@ def test_template_tags_other_apps_can_include(admin_a, django_assert_max_num_que
 def test_recompute_now_button_is_for_admins(admin_a, manager_a, django_capture_on_commit_callbacks):
     account = AccountFactory(tenant=admin_a.tenant)
     url = admin_a.url("ratings/recompute/")
-    assert manager_a.client.post(url).status_code == 404
+    assert manager_a.client.post(url).status_code == 403
     assert admin_a.client.get(url).status_code == 405
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_a.client.post(url).status_code == 302

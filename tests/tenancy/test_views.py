@@ -109,7 +109,7 @@ def test_the_last_admin_cannot_be_demoted_or_removed(admin_a):
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.EXECUTIVE, Role.VIEWER])
 def test_members_page_is_for_admins_only(tenant_a, make_member, role):
     member = make_member(tenant_a, role)
-    assert member.client.get(member.url("members/")).status_code == 404
+    assert member.client.get(member.url("members/")).status_code == 403
 
 
 def test_admin_cannot_touch_members_of_another_tenant(admin_a, manager_b):
@@ -199,7 +199,7 @@ def test_admin_edits_tenant_settings_with_clear_errors(admin_a, manager_a):
     admin_a.tenant.refresh_from_db()
     assert (admin_a.tenant.timezone, admin_a.tenant.briefing_lead_hours) == ("America/New_York", 24)
     assert (admin_a.tenant.briefing_delivery, admin_a.tenant.briefing_digest_hour) == ("morning", 6)
-    assert manager_a.client.get(manager_a.url("settings/")).status_code == 404
+    assert manager_a.client.get(manager_a.url("settings/")).status_code == 403
 
 
 def test_password_reset_by_email(client, manager_a):
