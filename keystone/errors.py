@@ -31,7 +31,8 @@ def permission_denied(request, exception=None):
         admins = [m.user for m in Membership.objects.filter(role=Role.ADMIN, user__is_active=True)
                   .select_related("user").order_by("user__full_name", "user__email")]
     return render(request, "403.html", {"needed": needed, "membership": membership, "admins": admins,
-                                        "action": getattr(exception, "action", "")}, status=403)
+                                        "action": getattr(exception, "action", ""),
+                                        "note": getattr(exception, "note", "")}, status=403)
 
 
 def server_error(request):

@@ -8,7 +8,8 @@ from accounts import access as accounts_access
 from accounts.models import Account
 from plans import selectors
 from plans.models import AccountPlan, CallReport, Opportunity, PlanAction, Visit
-from tenancy.roles import EDITORS, require_role
+from tenancy.models import Role
+from tenancy.roles import EDITORS, RoleRequired, require_role
 
 
 def _require(request, edit: bool) -> None:
@@ -66,3 +67,20 @@ def access_call_by_id(*, request, call_id: int, edit: bool = False) -> CallRepor
 def access_visit_by_id(*, request, visit_id: int, edit: bool = False) -> Visit:
     _require(request, edit)
     return _found(selectors.visit_detail(visit_id), "visit", request, edit)
+
+
+def can_log_call(*, membership, visit=None) -> bool:
+    """Editors log any call report; an executive logs the call report of a visit they attend."""
+    if membership is None:
+        return False
+    if membership.can_edit:
+        return True
+    if visit is None or membership.role != Role.EXECUTIVE or visit.is_cancelled:
+        return False
+    return any(attendee.user_id == membership.user_id for attendee in visit.our_attendees.all())
+
+
+def require_call_logger(*, request, visit=None) -> None:
+    if not can_log_call(membership=request.membership, visit=visit):
+        raise RoleRequired(EDITORS, "Logging a call report",
+                           "An executive can log the call report of a visit they attend, from the visit's page.")

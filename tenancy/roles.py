@@ -19,9 +19,10 @@ _URL_OBJECTS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 class RoleRequired(PermissionDenied):
-    def __init__(self, roles=EDITORS, action: str = ""):
+    def __init__(self, roles=EDITORS, action: str = "", note: str = ""):
         self.roles = tuple(Role(role) for role in roles)
         self.action = action
+        self.note = note  # another way to be allowed, e.g. "as an attendee of the visit"
         super().__init__(f"{action or 'This'} needs the {roles_text(self.roles)} role.")
 
 

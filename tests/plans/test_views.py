@@ -777,3 +777,28 @@ def test_log_the_call_of_a_visit_prefills_account_people_and_time(manager_a, exe
     theirs = make_visit(account=AccountFactory(tenant=manager_b.tenant), organiser=manager_b.user,
                         attendees=[manager_b.user])
     assert manager_a.client.get(manager_a.url(f"plans/calls/new/?visit={theirs.pk}")).status_code == 404
+
+
+def test_an_executive_attending_a_visit_logs_its_call_report(manager_a, executive_a, make_member):
+    """From the visit's page ("Log the call"); an executive who is not on the visit, or who names another
+    account, is refused (403 saying who can)."""
+    account = AccountFactory(tenant=manager_a.tenant, name="Orbit Airlines")
+    other = AccountFactory(tenant=manager_a.tenant)
+    visit = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user])
+    page = executive_a.client.get(executive_a.url(f"plans/visits/{visit.pk}/")).content.decode()
+    assert f"calls/new/?visit={visit.pk}" in page and "Cancel visit" not in page
+    url = executive_a.url(f"plans/calls/new/?visit={visit.pk}")
+    assert executive_a.client.get(url).status_code == 200
+    wrong = executive_a.client.post(url, _call_post(other, attendees=[executive_a.user.pk]))
+    assert wrong.status_code == 400 and "log the call of the visit to Orbit Airlines only" in wrong.content.decode()
+    response = executive_a.client.post(url, _call_post(account, attendees=[executive_a.user.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with executive_a.scope():
+        assert CallReport.objects.get().author_id == executive_a.user.pk
+
+    outsider = make_member(manager_a.tenant, "executive")
+    refused = outsider.client.get(outsider.url(f"plans/calls/new/?visit={visit.pk}"))
+    assert refused.status_code == 403 and "a visit they attend" in refused.content.decode()
+    assert f"calls/new/?visit={visit.pk}" not in outsider.client.get(
+        outsider.url(f"plans/visits/{visit.pk}/")).content.decode()
+    assert executive_a.client.get(executive_a.url("plans/calls/new/")).status_code == 403

@@ -290,3 +290,24 @@ def test_pages_show_times_in_the_tenants_time_zone(manager_a):
                                            by=manager_a.user)
     page = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode()
     assert "10 Mar 2026, 00:30" in page and "9 Mar 2026" not in page
+
+
+def test_a_role_refusal_is_a_403_that_names_the_role_and_the_admins(tenant_a, tenant_b, make_member):
+    """Inside the member's own tenant: 403, the role that can, the admins to ask. Another tenant's id
+    and a missing id stay 404 with the same page."""
+    from tests.accounts.factories import AccountFactory
+
+    make_member(tenant_a, Role.ADMIN, full_name="Ada Admin", email="ada@tenant-a.example")
+    viewer = make_member(tenant_a, Role.VIEWER)
+    mine = AccountFactory(tenant=tenant_a)
+    theirs = AccountFactory(tenant=tenant_b)
+    refused = viewer.client.get(viewer.url(f"accounts/{mine.pk}/edit/"))
+    html = refused.content.decode()
+    assert refused.status_code == 403
+    assert "needs the <strong>Admin or Account manager</strong> role" in html
+    assert "you are <strong>Viewer</strong>" in html
+    assert "Ada Admin" in html and "mailto:ada@tenant-a.example" in html
+    other = viewer.client.get(viewer.url(f"accounts/{theirs.pk}/edit/"))
+    missing = viewer.client.get(viewer.url("accounts/2000000000/edit/"))
+    assert other.status_code == missing.status_code == 404
+    assert same_page(other, missing)
