@@ -436,21 +436,26 @@ def coverage_summary():
 @dataclass
 class CoverageOverview:
     thresholds: CoverageSettings
-    players: list  # flagged key players, by account
+    players: object  # flagged key players, by account: a queryset the page pages through
     single_role: list  # rule 3 rows
     counts: dict
 
 
-def coverage_overview(*, limit: int = 500) -> CoverageOverview:
-    """Every coverage gap in the tenant: flagged key players (the first `limit`), accounts where we reach
-    one buying role (the first `limit`), and the counts per rule. Four queries, whatever the number of
-    key players."""
+def coverage_overview(*, limit: int = 50, mine_of: int | None = None) -> CoverageOverview:
+    """Every coverage gap in the tenant: flagged key players (a queryset, for the page to page through;
+    with `mine_of` a user id, only on accounts that user owns or is on the team of), accounts where we
+    reach one buying role (the first `limit`), and the counts per rule. Four queries, whatever the
+    number of key players."""
     thresholds = coverage_settings()
     counts = coverage_counts(thresholds=thresholds)
     counts.pop("total")
     single = single_role_accounts(limit=limit)
-    players = list(key_players_annotated(thresholds=thresholds).filter(flagged=True)
-                   .select_related("contact", "account").order_by("account__name", "contact__full_name", "pk")[:limit])
+    players = (key_players_annotated(thresholds=thresholds).filter(flagged=True)
+               .select_related("contact", "account").order_by("account__name", "contact__full_name", "pk"))
+    if mine_of is not None:
+        from accounts.selectors import mine_filter
+
+        players = players.filter(account__in=Account.objects.filter(mine_filter(mine_of)).values("pk"))
     return CoverageOverview(thresholds=thresholds, players=players, single_role=single, counts=counts)
 
 

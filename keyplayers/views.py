@@ -209,9 +209,11 @@ def boards(request):
 
 @tenant_view
 def coverage(request):
-    overview = selectors.coverage_overview()
-    return render(request, "keyplayers/coverage.html", {"overview": overview, "flags": selectors.FLAGS,
-                                                        "roles": BuyingRole.choices})
+    mine = request.GET.get("mine") == "1"
+    overview = selectors.coverage_overview(mine_of=request.user.pk if mine else None)
+    page = CappedPaginator(overview.players, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    return render(request, "keyplayers/coverage.html", {"overview": overview, "page": page, "mine": mine,
+                                                        "flags": selectors.FLAGS, "roles": BuyingRole.choices})
 
 
 @tenant_view(admin=True)

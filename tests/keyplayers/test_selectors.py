@@ -186,11 +186,12 @@ def test_coverage_overview_queries_do_not_grow_with_rows(manager_a, make_player,
     for _ in range(3):
         make_player()
     with manager_a.scope(), django_assert_num_queries(4):
-        selectors.coverage_overview()
+        list(selectors.coverage_overview().players)
     for _ in range(12):
         relate(make_player(buying_role=R.OPERATIONAL), manager_a.user, level=1)
     with manager_a.scope(), django_assert_num_queries(4):
         overview = selectors.coverage_overview()
+        list(overview.players)
     assert overview.counts["players"] == 15
 
 
