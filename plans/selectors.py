@@ -85,6 +85,7 @@ class OpportunityTeam:
 
     players: list
     available: list
+    account_has_players: bool = False  # whether the account has any key player at all
 
 
 def opportunity_team(opportunity: Opportunity) -> OpportunityTeam:
@@ -98,7 +99,8 @@ def opportunity_team(opportunity: Opportunity) -> OpportunityTeam:
                    .annotate(on_opportunity_id=Subquery(on)).order_by("contact__full_name", "pk"))
     mine = [p for p in players if p.on_opportunity_id == opportunity.pk]
     return OpportunityTeam(players=attach_guidance(mine) if mine else [],
-                           available=[p for p in players if p.on_opportunity_id is None])
+                           available=[p for p in players if p.on_opportunity_id is None],
+                           account_has_players=bool(players))
 
 
 # --- plans and actions --------------------------------------------------------------------------------------
@@ -303,3 +305,8 @@ def opportunities_changed_since(*, account: Account, since: dt.datetime, limit: 
     """The account's opportunities opened or closed (won, lost) since `since`, latest change first."""
     return list(Opportunity.objects.filter(account=account).filter(Q(created_at__gte=since) | Q(closed_at__gte=since))
                 .order_by("-updated_at", "-pk")[:limit])
+
+
+def has_active_plan(account_id: int) -> bool:
+    """Whether the account has an active plan (a call report's next steps go there; without one they start one)."""
+    return AccountPlan.objects.filter(account_id=account_id, status=PlanStatus.ACTIVE).exists()

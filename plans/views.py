@@ -455,6 +455,7 @@ def call_create(request):
         data = form.cleaned_data
         next_steps = [services.NextStep(title=s["title"], due_date=s["due_date"], owner=s.get("owner"))
                       for s in steps.cleaned_data if s.get("title")]
+        starts_plan = bool(next_steps) and not selectors.has_active_plan(data["account"].pk)
         try:
             call = services.call_report_record(
                 account=data["account"], occurred_at=data["occurred_at"], channel=data["channel"],
@@ -466,7 +467,10 @@ def call_create(request):
         else:
             done = f"Call report saved for {call.account.name}."
             if next_steps:
-                done += f" {len(next_steps)} next step{'s' if len(next_steps) != 1 else ''} added to the account plan."
+                steps_text = f"{len(next_steps)} next step{'s' if len(next_steps) != 1 else ''}"
+                done += (f" {call.account.name} had no active account plan: one was started with {steps_text} "
+                         "as its actions — give it its objectives." if starts_plan
+                         else f" {steps_text} added to the account plan.")
             messages.success(request, done)
             return redirect(_tenant_url(request, "plans:call_detail", call.pk))
     return render(request, "plans/call_form.html", {"form": form, "steps": steps, "visit": visit},

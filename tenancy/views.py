@@ -59,7 +59,7 @@ def members(request):
             return redirect("members", tenant_slug=request.tenant.slug)
     rows = Membership.objects.select_related("user").order_by("user__email")
     # Waiting invitations show the address only: nothing of the person's account, if they have one.
-    invited = Invitation.objects.filter(accepted_at__isnull=True).order_by("email").only("pk", "email")
+    invited = Invitation.objects.filter(accepted_at__isnull=True).order_by("email").only("pk", "email", "role")
     return render(request, "tenancy/members.html", {"form": form, "rows": rows, "invited": invited,
                                                     "roles": ChangeRoleForm.base_fields["role"].choices},
                   status=400 if form.errors else 200)
