@@ -19,6 +19,7 @@ from accounts.models import (
 from accounts.selectors import DEFAULT_SORT, PER_PAGE_CHOICES, SORTS, AccountFilters
 from tenancy.forms import DateInput
 from tenancy.models import User
+from tenancy.selectors import start_in_tenant_currency
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -205,6 +206,10 @@ class FinancialPeriodForm(forms.ModelForm):
         fields = ["period_start", "period_end", "revenue", "margin_pct", "discount_pct", "currency"]
         widgets = {"period_start": DateInput(),
                    "period_end": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start_in_tenant_currency(self, kwargs)
 
     def clean(self):
         cleaned = super().clean()

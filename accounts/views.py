@@ -373,7 +373,7 @@ def account_financials(request, account_id):
     account = access_account_financials_by_id(membership=request.membership, account_id=account_id,
                                               edit=request.method == "POST")
     periods = selectors.financial_periods(account=account)
-    form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else "EUR"})
+    form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else request.tenant.currency})
     if request.method == "POST" and form.is_valid():
         try:
             services.financial_period_save(account=account, **form.cleaned_data)

@@ -314,7 +314,7 @@ def opportunity_list(request):
 @plans_view(editor=True)
 def opportunity_create(request):
     form = OpportunityForm(request.POST or None, initial={
-        "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": "EUR"})
+        "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": request.tenant.currency})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:

@@ -276,7 +276,7 @@ class RatingPanel:
         return f"{letter} from {lower} to below {upper}; the score {score} is in that band."
 
 
-def _format_value(signal: str, value) -> str:
+def _format_value(signal: str, value, currency: str = "") -> str:
     if value is None:
         return "no value"
     if signal == "classification":
@@ -288,6 +288,8 @@ def _format_value(signal: str, value) -> str:
         return f"{fmt(value)} %"
     if unit in ("levels", "days"):
         return f"{fmt(value)} {unit}"
+    if unit in ("revenue", "value") and currency:
+        return f"{fmt(round(Decimal(str(value))))} {currency}"  # money: whole units, always with its currency
     return fmt(value)
 
 
@@ -316,7 +318,7 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
             panel.financials_hidden |= hidden
             panel.rows.append(BreakdownRow(
                 signal=name, label=SIGNALS[name].label, help=SIGNALS[name].help,
-                value="hidden" if hidden else _format_value(name, value),
+                value="hidden" if hidden else _format_value(name, value, membership.tenant.currency),
                 points=points if sees_financials else None, weight=item["weight"],
                 share=round(100 * item["weight"] / total, 1),
                 contribution=None if not sees_financials or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),

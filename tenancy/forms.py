@@ -99,6 +99,13 @@ class ApiTokenForm(forms.Form):
 class TenantSettingsForm(forms.Form):
     name = forms.CharField(max_length=120, validators=[validate_one_line])
     timezone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin. Visits default to it.")
+    currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3, required=False,
+                                error_messages={"invalid": "Use a three-letter ISO code, e.g. GBP."},
+                                help_text="Three-letter ISO code. New opportunities and financial periods start in it; "
+                                          "the ratings' money criteria count amounts in it only.")
+
+    def clean_currency(self):
+        return (self.cleaned_data.get("currency") or "").upper() or None
     briefing_lead_hours = forms.IntegerField(min_value=1, max_value=24 * 14, label="Briefing lead time (hours)",
                                              help_text="How long before a visit its executives receive the briefing.")
     briefing_delivery = forms.ChoiceField(choices=BriefingDelivery.choices, label="Briefing e-mails",

@@ -121,7 +121,7 @@ def member_remove(request, membership_id):
 @tenant_view(admin=True)
 def tenant_settings(request):
     tenant = request.tenant
-    initial = {"name": tenant.name, "timezone": tenant.timezone, "briefing_lead_hours": tenant.briefing_lead_hours,
+    initial = {"name": tenant.name, "timezone": tenant.timezone, "currency": tenant.currency, "briefing_lead_hours": tenant.briefing_lead_hours,
                "briefing_delivery": tenant.briefing_delivery, "briefing_digest_hour": tenant.briefing_digest_hour}
     form = TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
