@@ -34,11 +34,12 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Q, Sum, Window
+from django.db.models import Avg, Count, F, Max, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import Account, AccountStatus, FinancialPeriod
-from tenancy.selectors import tenant_currency
+from tenancy.context import current_tenant_id
+from tenancy.models import Tenant
 
 Cte = tuple[str, str, list]  # (name, sql, params)
 
@@ -116,10 +117,15 @@ def key_players_source(account_ids=None):
             ).order_by())
 
 
+def _tenant_currency_sql():
+    """The tenant's currency inside the statement (no query of its own: the recompute's count stays fixed)."""
+    return Subquery(Tenant.objects.filter(pk=current_tenant_id()).values("currency")[:1])
+
+
 def financials_source(account_ids=None):
     """Every period numbered from the latest (rn = 1) per account; signals_sql keeps rn ≤ 2."""
     # Amounts in different currencies are never added or compared: only the tenant's currency counts.
-    return (_for_accounts(FinancialPeriod.objects.filter(currency=tenant_currency()), account_ids)
+    return (_for_accounts(FinancialPeriod.objects.filter(currency=_tenant_currency_sql()), account_ids)
             .annotate(rn=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("period_start").desc()))
             .values("account_id", "revenue", "rn").order_by())
 
@@ -130,7 +136,7 @@ def pipeline_source(account_ids=None):
         return None
     from plans.models import CLOSED_STAGES
 
-    return (_for_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=tenant_currency()),
+    return (_for_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=_tenant_currency_sql()),
                           account_ids)
             .values("account_id").annotate(pipeline=Sum("value")).order_by())
 
