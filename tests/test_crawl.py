@@ -23,8 +23,8 @@ from tests.conftest import PageProblems, browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("admin", "manager", "executive", "viewer")
-MAX_PAGES_PER_ROLE = 40
-MAX_LINK_CHECKS_PER_ROLE = 120
+MAX_PAGES_PER_ROLE = 36
+MAX_LINK_CHECKS_PER_ROLE = 100
 SLOW_SECONDS = 1.0
 # Not pages: files (checked by status and type only).
 FILE_LINK = re.compile(r"(\.csv|\.ics|\.pdf|/pdf/|/export/?|/feed/)(\?|$)")
