@@ -579,3 +579,11 @@ def rating_at(*, account: Account, at: dt.datetime) -> str:
     """The computed rating the account had at `at` (its latest snapshot before then), or ""."""
     return (RatingSnapshot.objects.filter(account=account, computed_at__lt=at)
             .order_by("-computed_at", "-pk").values_list("rating", flat=True).first()) or ""
+
+
+def recompute_pending(account_id: int) -> bool:
+    """A change that moves the account's rating is saved and its recompute has not landed yet (the
+    debounced recompute of the account, or a whole-tenant one)."""
+    from tenancy import outbox
+
+    return outbox.waiting(f"ratings.recompute:account:{account_id}", "ratings.recompute:tenant")

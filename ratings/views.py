@@ -91,6 +91,7 @@ def _account_context(request, account, override_form=None):
         "override_form": override_form or (OverrideForm(tenant=request.tenant, initial={"rating": panel.computed or "B"})
                                            if can_override else None),
         "overrides": selectors.override_history(account_id=account.pk, limit=10),
+        "rating_pending": selectors.recompute_pending(account.pk),
     }
 
 

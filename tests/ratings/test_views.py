@@ -373,3 +373,19 @@ def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accou
     assert "60 accounts" in many["preview"][1].content.decode()
     assert b"Many 00055" in many["declassification"][1].content
     assert many["evidence"][1].content.decode().count("Talked about next year.") == 10  # the latest 10 calls
+
+
+def test_the_rating_panel_says_a_recompute_is_pending_and_refreshes_until_it_lands(admin_a):
+    account = AccountFactory(tenant=admin_a.tenant)
+    _rate(admin_a)
+    setup_ran(admin_a.tenant)
+    url = admin_a.url(f"ratings/accounts/{account.pk}/")
+    assert "Rating being updated" not in admin_a.client.get(url).content.decode()
+    OpportunityFactory(account=account, value=Decimal(50))  # moves the pipeline: a recompute is queued
+    html = admin_a.client.get(url).content.decode()
+    assert "Rating being updated" in html
+    assert f'hx-get="/t/{admin_a.tenant.slug}/ratings/accounts/{account.pk}/?part=panel" hx-trigger="every 3s"' in html
+    _rate(admin_a)
+    setup_ran(admin_a.tenant)  # the recompute ran
+    panel = admin_a.client.get(url + "?part=panel", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in panel and "Rating being updated" not in panel and "every 3s" not in panel
