@@ -20,6 +20,7 @@ from django.http import Http404
 
 from accounts.models import Account, AccountTeamMember, Contact, FinancialPeriod, ImportBatch
 from tenancy.models import Membership
+from tenancy.roles import EDITORS, require_role
 
 NOT_FOUND = "No such page."
 
@@ -101,17 +102,19 @@ financials_visible_filter = money_visible_filter
 # --- Objects by id ----------------------------------------------------------------------------------
 
 def require_editor(membership: Membership) -> None:
-    if membership is None or not membership.can_edit:
+    """After the object is found: a member whose role cannot change it gets 403 naming the roles that can."""
+    if membership is None:
         raise Http404(NOT_FOUND)
+    require_role(membership, EDITORS)
 
 
 def access_account_by_id(*, membership: Membership, account_id: int, edit: bool = False) -> Account:
     """Every member of the tenant reads every account; admins and managers change them."""
-    if edit:
-        require_editor(membership)
     account = Account.objects.select_related("owner", "classified_by").filter(pk=account_id).first()
     if account is None:
         raise Http404(NOT_FOUND)
+    if edit:
+        require_editor(membership)
     return account
 
 
@@ -123,36 +126,36 @@ def access_account_financials_by_id(*, membership: Membership, account_id: int, 
 
 
 def access_contact_by_id(*, membership: Membership, contact_id: int, edit: bool = False) -> Contact:
-    if edit:
-        require_editor(membership)
     contact = Contact.objects.select_related("account", "reports_to").filter(pk=contact_id).first()
     if contact is None:
         raise Http404(NOT_FOUND)
+    if edit:
+        require_editor(membership)
     return contact
 
 
 def access_team_member_by_id(*, membership: Membership, team_member_id: int, edit: bool = False) -> AccountTeamMember:
-    if edit:
-        require_editor(membership)
     member = AccountTeamMember.objects.select_related("account", "user").filter(pk=team_member_id).first()
     if member is None:
         raise Http404(NOT_FOUND)
+    if edit:
+        require_editor(membership)
     return member
 
 
 def access_financial_period_by_id(*, membership: Membership, financial_period_id: int, edit: bool = False) -> FinancialPeriod:
-    if edit:
-        require_editor(membership)
     period = FinancialPeriod.objects.select_related("account").filter(pk=financial_period_id).first()
     if period is None or not can_see_financials(membership=membership, account=period.account):
         raise Http404(NOT_FOUND)
+    if edit:
+        require_editor(membership)
     return period
 
 
 def access_import_batch_by_key(*, membership: Membership, batch_key: str) -> ImportBatch:
     """An upload is visible only to the editor who made it."""
-    require_editor(membership)
     batch = ImportBatch.objects.filter(key=batch_key, created_by_id=membership.user_id).first()
     if batch is None:
         raise Http404(NOT_FOUND)
+    require_editor(membership)
     return batch

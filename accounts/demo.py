@@ -84,7 +84,7 @@ TIER_REVENUE = {RevenueTier.PLATINUM: (2_000_000, 5_000_000), RevenueTier.GOLD: 
 
 
 def _currency(tenant) -> str:
-    return {"Europe/Zurich": "CHF", "Europe/London": "GBP"}.get(tenant.timezone, "EUR")
+    return tenant.currency
 
 
 def _quarters(count: int) -> list[tuple[dt.date, dt.date]]:

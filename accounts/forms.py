@@ -18,7 +18,9 @@ from accounts.models import (
     TeamRole,
 )
 from accounts.selectors import DEFAULT_SORT, PER_PAGE_CHOICES, SORTS, AccountFilters
+from tenancy.forms import DateInput
 from tenancy.models import User
+from tenancy.selectors import start_in_tenant_currency
 
 
 class MemberChoiceField(forms.ModelChoiceField):
@@ -178,7 +180,7 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["full_name", "title", "department", "reports_to", "email", "phone", "external_id", "is_active", "left_on"]
-        widgets = {"left_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"left_on": DateInput()}
         help_texts = {"left_on": "When they left (for people no longer there)."}
 
     def __init__(self, *args, account: Account, people: list[Contact], **kwargs):
@@ -191,7 +193,7 @@ class ContactForm(forms.ModelForm):
 
 
 class ContactLeaveForm(forms.Form):
-    left_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Left on")
+    left_on = forms.DateField(widget=DateInput(), label="Left on")
 
 
 # --- Team -----------------------------------------------------------------------------------------
@@ -215,8 +217,12 @@ class FinancialPeriodForm(forms.ModelForm):
     class Meta:
         model = FinancialPeriod
         fields = ["period_start", "period_end", "revenue", "margin_pct", "discount_pct", "currency"]
-        widgets = {"period_start": forms.DateInput(attrs={"type": "date"}),
-                   "period_end": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"period_start": DateInput(),
+                   "period_end": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        start_in_tenant_currency(self, kwargs)
 
     def clean(self):
         cleaned = super().clean()

@@ -31,6 +31,7 @@ from accounts.models import (
     FinancialPeriod,
 )
 from tenancy.models import Membership, User
+from tenancy.roles import EDITORS
 
 COUNT_CAP = 1_000
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -222,9 +223,14 @@ def account_export_rows(*, filters: AccountFilters, sort: str, membership: Membe
         yield account
 
 
-def member_choices() -> list[User]:
-    """People of this tenant, for owner and team pickers."""
-    return [m.user for m in Membership.objects.select_related("user").order_by("user__full_name", "user__email")]
+def member_choices(*, owners: bool = False, keep_user_id: int | None = None) -> list[User]:
+    """People of this tenant, for team pickers; with `owners`, those who may own an account (admins and
+    account managers: an owner changes the account), plus `keep_user_id` (the current owner, whatever
+    their role now, so saving the form does not drop them)."""
+    memberships = Membership.objects.select_related("user").order_by("user__full_name", "user__email")
+    if owners:
+        memberships = memberships.filter(Q(role__in=EDITORS) | Q(user_id=keep_user_id))
+    return [m.user for m in memberships]
 
 
 # --- One account ----------------------------------------------------------------------------------

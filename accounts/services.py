@@ -35,6 +35,7 @@ from accounts.access import TEAM_RULE, can_manage_team
 from tenancy.audit import audit_record, audit_record_many
 from tenancy.context import current_tenant_id
 from tenancy.models import AuditAction, Membership, User
+from tenancy.selectors import tenant_currency
 
 # Sent after commit when contacts are marked as gone, by hand or by an import (which writes in bulk,
 # without post_save): contacts_left.send(sender=Contact, tenant_id=…, contact_ids=[…]).
@@ -397,13 +398,14 @@ def _check_period(period: FinancialPeriod, *, duplicate_start: bool = False) -> 
 @transaction.atomic
 def financial_period_save(*, account: Account, period_start: dt.date, period_end: dt.date, revenue: Decimal,
                           margin_pct: Decimal | None = None, discount_pct: Decimal | None = None,
-                          currency: str = "EUR") -> FinancialPeriod:
-    """Records (or corrects) the figures of one period of the account, keyed by its start."""
+                          currency: str | None = None) -> FinancialPeriod:
+    """Records (or corrects) the figures of one period of the account, keyed by its start. Without a
+    currency, the tenant's."""
     period = FinancialPeriod.objects.filter(account=account, period_start=period_start).first()
     if period is None:
         period = FinancialPeriod(tenant_id=account.tenant_id, account=account, period_start=period_start)
     values = {"period_end": period_end, "revenue": revenue, "margin_pct": margin_pct, "discount_pct": discount_pct,
-              "currency": (currency or "").strip().upper()}
+              "currency": (currency or "").strip().upper() or tenant_currency()}
     changed = [field for field, value in values.items() if getattr(period, field) != value]
     for field in changed:
         setattr(period, field, values[field])

@@ -112,8 +112,8 @@ def account_export(request):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_create(request):
-    members = selectors.member_choices()
-    form = AccountCreateForm(request.POST or None, members=members)
+    members = selectors.member_choices(owners=True)
+    form = AccountCreateForm(request.POST or None, members=members, initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -135,7 +135,7 @@ def _status(request, form) -> int:
 @tenant_view(editor=True)
 def account_edit(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
-    members = selectors.member_choices()
+    members = selectors.member_choices(owners=True, keep_user_id=account.owner_id)
     form = AccountForm(request.POST or None, instance=account, members=members)
     if request.method == "POST" and form.is_valid():
         try:
@@ -373,7 +373,7 @@ def account_financials(request, account_id):
     account = access_account_financials_by_id(membership=request.membership, account_id=account_id,
                                               edit=request.method == "POST")
     periods = selectors.financial_periods(account=account)
-    form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else "EUR"})
+    form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else request.tenant.currency})
     if request.method == "POST" and form.is_valid():
         try:
             services.financial_period_save(account=account, **form.cleaned_data)

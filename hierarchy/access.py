@@ -8,6 +8,7 @@ hierarchy model. Queries go through the scoped managers, so another tenant's id 
 from django.http import Http404
 
 from accounts.models import Account
+from tenancy.roles import ADMINS, EDITORS, require_role
 from hierarchy.models import HierarchyAlert, HierarchyLevel, Relationship, SurveyInvitation
 
 
@@ -27,37 +28,34 @@ def access_account_by_id(*, request, account_id: int) -> Account:
 
 
 def access_relationship_by_id(*, request, relationship_id: int, edit: bool = False) -> Relationship:
-    if edit and not can_edit(request):
-        _refuse()
     relationship = (Relationship.objects.select_related("account", "contact", "user", "owner")
                     .filter(pk=relationship_id).first())
     if relationship is None:
         _refuse()
+    if edit:
+        require_role(request.membership, EDITORS)
     return relationship
 
 
 def access_invitation_by_id(*, request, invitation_id: int) -> SurveyInvitation:
-    if not can_edit(request):
-        _refuse()
     invitation = SurveyInvitation.objects.select_related("relationship").filter(pk=invitation_id).first()
     if invitation is None:
         _refuse()
+    require_role(request.membership, EDITORS)
     return invitation
 
 
 def access_alert_by_id(*, request, alert_id: int) -> HierarchyAlert:
-    if not can_edit(request):
-        _refuse()
     alert = HierarchyAlert.objects.select_related("account").filter(pk=alert_id).first()
     if alert is None:
         _refuse()
+    require_role(request.membership, EDITORS)
     return alert
 
 
 def access_level_by_id(*, request, level_id: int) -> HierarchyLevel:
-    if request.membership is None or not request.membership.is_admin:
-        _refuse()
     level = HierarchyLevel.objects.select_related("model").filter(pk=level_id).first()
     if level is None:
         _refuse()
+    require_role(request.membership, ADMINS)
     return level

@@ -30,6 +30,11 @@ class HierarchyConfig(AppConfig):
     name = "hierarchy"
 
     def ready(self):
+        from tenancy.roles import url_objects
+
+        url_objects("hierarchy", relationship_id="hierarchy.Relationship", invitation_id="hierarchy.SurveyInvitation",
+                    alert_id="hierarchy.HierarchyAlert", level_id="hierarchy.HierarchyLevel")
+
         from accounts.services import contacts_left
 
         post_save.connect(_contact_saved, sender="accounts.Contact", dispatch_uid="hierarchy.contact_saved")

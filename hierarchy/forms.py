@@ -80,13 +80,14 @@ class SurveyAnswerForm(forms.Form):
 
 
 class ActivateModelForm(forms.Form):
-    model = forms.ModelChoiceField(queryset=None, label="Active hierarchy model",
+    model = forms.ModelChoiceField(queryset=None, label="Active hierarchy model", empty_label=None,
                                    error_messages={"required": "Choose a hierarchy model.",
                                                    "invalid_choice": "Choose one of this tenant's hierarchy models."})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, active: HierarchyModel | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["model"].queryset = HierarchyModel.objects.order_by("name")
+        self.fields["model"].initial = active  # one model is always active: the select shows which
 
 
 class LevelForm(forms.ModelForm):

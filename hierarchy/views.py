@@ -276,8 +276,8 @@ def overview(request):
 
 @tenant_view(admin=True)
 def settings_page(request):
-    services.hierarchy_defaults_ensure()
-    form = ActivateModelForm(request.POST or None)
+    active = services.hierarchy_defaults_ensure()
+    form = ActivateModelForm(request.POST or None, active=active)
     if request.method == "POST" and form.is_valid():
         model = services.hierarchy_model_activate(model=form.cleaned_data["model"], by=request.user)
         messages.success(request, f"{model.name} is now the active hierarchy model.")

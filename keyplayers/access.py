@@ -20,9 +20,9 @@ def access_account_by_id(*, membership, account_id: int, for_edit: bool = False)
 def access_key_player_by_id(*, membership, key_player_id: int, for_edit: bool = False) -> KeyPlayer:
     if membership is None:
         raise Http404("No such page.")
-    if for_edit:
-        account_access.require_editor(membership)
     player = KeyPlayer.objects.select_related("account", "contact").filter(pk=key_player_id).first()
     if player is None:
         raise Http404("No such key player.")
+    if for_edit:
+        account_access.require_editor(membership)
     return player

@@ -35,6 +35,10 @@ class KeyplayersConfig(AppConfig):
     name = "keyplayers"
 
     def ready(self):
+        from tenancy.roles import url_objects
+
+        url_objects("*", key_player_id="keyplayers.KeyPlayer")
+
         from django.apps import apps
 
         from accounts.services import contacts_left

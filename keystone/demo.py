@@ -14,8 +14,8 @@ DEMO_PASSWORD = "keystone-demo"
 DEMO_STEPS: list[str] = ["accounts.demo.seed", "hierarchy.demo.seed", "keyplayers.demo.seed", "plans.demo.seed", "ratings.demo.seed", "briefings.demo.seed"]
 
 TENANTS = [
-    ("northwind", "Northwind Systems", "Europe/London"),
-    ("alpine", "Alpine Analytics", "Europe/Zurich"),
+    ("northwind", "Northwind Systems", "Europe/London", "GBP"),
+    ("alpine", "Alpine Analytics", "Europe/Zurich", "CHF"),
 ]
 PEOPLE = {
     Role.ADMIN: "Alex Admin",
@@ -40,10 +40,11 @@ def _user(email: str, full_name: str) -> User:
 
 
 @transaction.atomic
-def seed() -> list[DemoLogin]:
+def seed(tenants=TENANTS) -> list[DemoLogin]:
+    """`tenants`: all demo tenants by default; the browser crawl seeds only the one it walks."""
     logins: dict[str, DemoLogin] = {}
-    for slug, name, tz in TENANTS:
-        tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz})
+    for slug, name, tz, currency in tenants:
+        tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz, "currency": currency})
         users = {}
         with tenant_context(tenant.pk):
             for role, full_name in PEOPLE.items():

@@ -15,6 +15,26 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request, exception=None):
+    """Inside the member's own tenant, an action their role may not take (tenancy.roles.RoleRequired):
+    which role can, and whom to ask: the tenant's admins."""
+    from tenancy.models import Membership, Role
+    from tenancy.roles import RoleRequired, roles_text
+
+    needed = roles_text(exception.roles) if isinstance(exception, RoleRequired) else ""
+    if request.path_info.startswith("/api/"):
+        detail = f"Your role cannot do this; it needs the {needed} role." if needed else "Not allowed."
+        return JsonResponse({"detail": detail}, status=403)
+    membership = getattr(request, "membership", None)
+    admins = []
+    if membership is not None:
+        admins = [m.user for m in Membership.objects.filter(role=Role.ADMIN, user__is_active=True)
+                  .select_related("user").order_by("user__full_name", "user__email")]
+    return render(request, "403.html", {"needed": needed, "membership": membership, "admins": admins,
+                                        "action": getattr(exception, "action", ""),
+                                        "note": getattr(exception, "note", "")}, status=403)
+
+
 def server_error(request):
     """An unhandled error. A database that is unreachable (restarting, failing over) is a 503 with a
     page that says so and retries, not a 500: the request changed nothing (its transaction is gone)

@@ -218,7 +218,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Keystone API",
     "DESCRIPTION": (
         "Strategic account management around the Buy-Sell Hierarchy. Authenticate with a personal "
-        "API token (`Authorization: Bearer ks_…`), created on your profile page; a token is bound to "
+        "API token (`Authorization: Bearer ks_…`), created under \"API tokens\" in your user menu (/t/<tenant>/api-tokens/); a token is bound to "
         "one tenant and sees only that tenant's data."
     ),
     "VERSION": "1.0.0",

@@ -41,5 +41,6 @@ urlpatterns = [
     path("calendar/", include("plans.public_urls")),
 ]
 
+handler403 = "keystone.errors.permission_denied"
 handler404 = "keystone.errors.not_found"
 handler500 = "keystone.errors.server_error"

@@ -36,6 +36,7 @@ from plans.models import (
 )
 from keyplayers.models import KeyPlayer
 from tenancy.models import Membership, Role
+from tenancy.selectors import tenant_currency
 
 HISTORY_DAYS = 730
 OBJECTIVES = [
@@ -190,6 +191,7 @@ def _opportunities(accounts, users, rng):
         return
     stages = list(Stage.values)
     today = timezone.localdate()
+    currency = tenant_currency()
     count = max(len(stages), len(candidates))  # every stage at least once, even with few accounts
     for n in range(count):
         account = candidates[n % len(candidates)]
@@ -200,7 +202,7 @@ def _opportunities(accounts, users, rng):
         area = _area(rng)
         opportunity = services.opportunity_create(
             account=account, name=rng.choice(OPPORTUNITY_NAMES).format(area=area[0].upper() + area[1:], year=today.year + 1),
-            stage=stage, value=Decimal(rng.randrange(20, 900) * 1000), currency="EUR",
+            stage=stage, value=Decimal(rng.randrange(20, 900) * 1000), currency=currency,
             close_date=today + dt.timedelta(days=rng.randint(-60, -5) if stage in CLOSED_STAGES else rng.randint(20, 240)),
             owner=_owner(account, users),
             **{name: name in met for name, _, _ in QUALIFICATION_CRITERIA},

@@ -23,24 +23,12 @@ from plans.models import (
     Opportunity,
     PlanAction,
 )
+from tenancy.forms import DateInput, DateTimeLocalInput
 from tenancy.models import Role, User
+from tenancy.selectors import start_in_tenant_currency
 
 LEVEL_CHOICES = [("", "—")] + [(i, f"Level {i}") for i in range(1, 7)]
 ALL_TIMEZONES = sorted(zoneinfo.available_timezones())
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 def member_label(user) -> str:
@@ -216,6 +204,7 @@ class OpportunityForm(forms.ModelForm):
 
     def __init__(self, *args, with_account: bool = True, with_money: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        start_in_tenant_currency(self, kwargs)
         self.fields["owner"].queryset = selectors.member_users()
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")

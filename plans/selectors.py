@@ -87,6 +87,7 @@ class OpportunityTeam:
 
     players: list
     available: list
+    account_has_players: bool = False  # whether the account has any key player at all
 
 
 def opportunity_team(opportunity: Opportunity) -> OpportunityTeam:
@@ -100,7 +101,8 @@ def opportunity_team(opportunity: Opportunity) -> OpportunityTeam:
                    .annotate(on_opportunity_id=Subquery(on)).order_by("contact__full_name", "pk"))
     mine = [p for p in players if p.on_opportunity_id == opportunity.pk]
     return OpportunityTeam(players=attach_guidance(mine) if mine else [],
-                           available=[p for p in players if p.on_opportunity_id is None])
+                           available=[p for p in players if p.on_opportunity_id is None],
+                           account_has_players=bool(players))
 
 
 # --- plans and actions --------------------------------------------------------------------------------------
@@ -354,3 +356,6 @@ def unseen_mentions(*, user, limit: int = 10) -> list:
 
     return list(NoteMention.objects.filter(user=user, seen_at__isnull=True)
                 .select_related("note__author", "note__opportunity__account").order_by("-created_at", "-pk")[:limit])
+def has_active_plan(account_id: int) -> bool:
+    """Whether the account has an active plan (a call report's next steps go there; without one they start one)."""
+    return AccountPlan.objects.filter(account_id=account_id, status=PlanStatus.ACTIVE).exists()

@@ -53,6 +53,7 @@ from plans.models import (
 )
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, Role, User
+from tenancy.selectors import tenant_currency
 
 # A call report records something that happened; allow a little clock skew between devices.
 CALL_FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -414,6 +415,8 @@ def opportunity_create(*, account: Account, name: str, value: Decimal, close_dat
     _require_members([owner], "owner")
     opp = Opportunity(tenant_id=_tenant_id(), account=account)
     _apply(opp, fields, OPPORTUNITY_EDITABLE)
+    if not fields.get("currency"):
+        opp.currency = tenant_currency()  # not the model's fallback: the tenant's own
     if opp.stage in CLOSED_STAGES:
         opp.closed_at = timezone.now()
     _check_opportunity(opp, value_agreed_now=opp.value_agreed)

@@ -33,6 +33,8 @@ from plans.access import (
     access_opportunity_by_id,
     access_plan_by_id,
     access_visit_by_id,
+    can_log_call,
+    require_call_logger,
 )
 from plans.forms import (
     ActionForm,
@@ -352,7 +354,7 @@ def opportunity_list(request):
 @plans_view(editor=True)
 def opportunity_create(request):
     form = OpportunityForm(request.POST or None, initial={
-        "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": "EUR"})
+        "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": request.tenant.currency})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -470,15 +472,17 @@ def call_list(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view(editor=True)
+@plans_view
 def call_create(request):
     initial = {
         "account": _int(request.GET.get("account")), "opportunity": _int(request.GET.get("opportunity")),
         "occurred_at": timezone.localtime().replace(second=0, microsecond=0), "attendees": [request.user.pk],
     }
     visit_id = _int(request.GET.get("visit"))
-    if visit_id is not None and request.method == "GET":
-        initial.update(_call_initial_from_visit(access_visit_by_id(request=request, visit_id=visit_id)))
+    visit = access_visit_by_id(request=request, visit_id=visit_id) if visit_id is not None else None
+    require_call_logger(request=request, visit=visit)
+    if visit is not None and request.method == "GET":
+        initial.update(_call_initial_from_visit(visit))
     form = CallReportForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     steps = NextStepFormSet(request.POST or None, prefix="steps", form_kwargs={"default_owner": request.user})
@@ -486,10 +490,14 @@ def call_create(request):
         # The account changed: refresh the choices that depend on it (contacts, opportunities).
         form = CallReportForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/call_form.html#dependent", {"form": form})
+    if request.method == "POST" and form.is_valid() and not request.membership.can_edit \
+            and form.cleaned_data["account"].pk != visit.account_id:
+        form.add_error("account", f"As an attendee you log the call of the visit to {visit.account.name} only.")
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         data = form.cleaned_data
         next_steps = [services.NextStep(title=s["title"], due_date=s["due_date"], owner=s.get("owner"))
                       for s in steps.cleaned_data if s.get("title")]
+        starts_plan = bool(next_steps) and not selectors.has_active_plan(data["account"].pk)
         try:
             call = services.call_report_record(
                 account=data["account"], occurred_at=data["occurred_at"], channel=data["channel"],
@@ -501,10 +509,13 @@ def call_create(request):
         else:
             done = f"Call report saved for {call.account.name}."
             if next_steps:
-                done += f" {len(next_steps)} next step{'s' if len(next_steps) != 1 else ''} added to the account plan."
+                steps_text = f"{len(next_steps)} next step{'s' if len(next_steps) != 1 else ''}"
+                done += (f" {call.account.name} had no active account plan: one was started with {steps_text} "
+                         "as its actions — give it its objectives." if starts_plan
+                         else f" {steps_text} added to the account plan.")
             messages.success(request, done)
             return redirect(_tenant_url(request, "plans:call_detail", call.pk))
-    return render(request, "plans/call_form.html", {"form": form, "steps": steps},
+    return render(request, "plans/call_form.html", {"form": form, "steps": steps, "visit": visit},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -655,6 +666,7 @@ def visit_detail(request, visit_id):
     visit = access_visit_by_id(request=request, visit_id=visit_id)
     return render(request, "plans/visit_detail.html", {
         "visit": visit, "visit_tz": ZoneInfo(visit.timezone), "account_url": account_detail_url(request, visit.account),
+        "can_log_call": can_log_call(membership=request.membership, visit=visit),
         "other_tz": visit.timezone != request.tenant.timezone,
     })
 

@@ -15,6 +15,7 @@ from accounts.access import access_account_by_id
 from accounts.models import Account, AccountTeamMember
 from ratings.models import RatingPolicy
 from tenancy.models import Membership, Role
+from tenancy.roles import ADMINS, EDITORS, RoleRequired, require_role
 
 NOT_FOUND = "No such page."
 
@@ -37,17 +38,20 @@ def can_override(*, membership: Membership, account: Account) -> bool:
 
 def access_account_override_by_id(*, membership: Membership, account_id: int) -> Account:
     account = access_account_by_id(membership=membership, account_id=account_id)
+    require_role(membership, EDITORS, "Setting a rating by hand")  # then the team rule: not on the team stays 404
     if not can_override(membership=membership, account=account):
         raise Http404(NOT_FOUND)
     return account
 
 
 def access_policy_by_id(*, membership: Membership, policy_id: int, admin: bool = False) -> RatingPolicy:
-    if membership is None or (admin and not membership.is_admin):
+    if membership is None:
         raise Http404(NOT_FOUND)
     policy = RatingPolicy.objects.select_related("created_by", "activated_by").filter(pk=policy_id).first()
     if policy is None:
         raise Http404(NOT_FOUND)
+    if admin:
+        require_role(membership, ADMINS)
     return policy
 
 
@@ -57,8 +61,10 @@ def can_review_declassification(membership: Membership) -> bool:
 
 
 def require_declassification_reader(membership: Membership) -> None:
-    if not can_review_declassification(membership):
+    if membership is None:
         raise Http404(NOT_FOUND)
+    if not can_review_declassification(membership):
+        raise RoleRequired((Role.ADMIN, Role.EXECUTIVE, Role.MANAGER), "The declassification review")
 
 
 def declassification_scope_user(membership: Membership):
@@ -67,8 +73,8 @@ def declassification_scope_user(membership: Membership):
 
 
 def access_declassification_account_by_id(*, membership: Membership, account_id: int) -> Account:
-    require_declassification_reader(membership)
     account = access_account_by_id(membership=membership, account_id=account_id)
+    require_declassification_reader(membership)
     if not membership.sees_all_financials and not can_override(membership=membership, account=account):
         raise Http404(NOT_FOUND)  # a manager, not on this account's team
     return account

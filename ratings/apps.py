@@ -53,6 +53,10 @@ class RatingsConfig(AppConfig):
     name = "ratings"
 
     def ready(self):
+        from tenancy.roles import url_objects
+
+        url_objects("ratings", policy_id="ratings.RatingPolicy")
+
         from django.apps import apps
 
         for label in WATCHED:

@@ -23,6 +23,7 @@ from ratings.criteria import (
     is_top,
 )
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
+from tenancy.forms import DateInput
 
 POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
                        "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days", "cadence_self_service_days",
@@ -179,7 +180,7 @@ class OverrideForm(forms.Form):
     rating = forms.ChoiceField(choices=[(r, r) for r in RATINGS])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                              help_text="Why the computed rating does not fit this account. Shown with the rating.")
-    ends_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}),
+    ends_on = forms.DateField(label="Ends on", widget=DateInput(),
                               help_text="The computed rating applies again from the start of this day.")
 
     def __init__(self, *args, tenant=None, **kwargs):
@@ -208,7 +209,7 @@ class DecisionForm(forms.Form):
                                  widget=forms.RadioSelect)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                              help_text="Stays on the account's record with the evidence.")
-    review_again_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    review_again_on = forms.DateField(required=False, widget=DateInput(),
                                       help_text="When keeping: not flagged again before this date (default in 6 months).")
     coverage = forms.ChoiceField(choices=[(Coverage.INSIDE_SALES, Coverage.INSIDE_SALES.label),
                                           (Coverage.SELF_SERVICE, Coverage.SELF_SERVICE.label)],

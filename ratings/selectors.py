@@ -291,7 +291,7 @@ class RatingPanel:
         return f"{letter} from {lower} to below {upper}; the score {score} is in that band."
 
 
-def _format_value(signal: str, value) -> str:
+def _format_value(signal: str, value, currency: str = "") -> str:
     if value is None:
         return "no value"
     if signal == "classification":
@@ -303,6 +303,8 @@ def _format_value(signal: str, value) -> str:
         return f"{fmt(value)} %"
     if unit in ("levels", "days"):
         return f"{fmt(value)} {unit}"
+    if unit in ("revenue", "value") and currency:
+        return f"{fmt(round(Decimal(str(value))))} {currency}"  # money: whole units, always with its currency
     return fmt(value)
 
 
@@ -335,7 +337,7 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
             panel.financials_hidden |= hidden
             panel.rows.append(BreakdownRow(
                 signal=name, label=SIGNALS[name].label, help=SIGNALS[name].help,
-                value="hidden" if hidden else _format_value(name, value),
+                value="hidden" if hidden else _format_value(name, value, membership.tenant.currency),
                 points=points if sees_financials else None, weight=item["weight"],
                 share=round(100 * item["weight"] / total, 1),
                 contribution=None if not sees_financials or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),
@@ -699,3 +701,11 @@ def rating_at(*, account: Account, at: dt.datetime) -> str:
     """The computed rating the account had at `at` (its latest snapshot before then), or ""."""
     return (RatingSnapshot.objects.filter(account=account, computed_at__lt=at)
             .order_by("-computed_at", "-pk").values_list("rating", flat=True).first()) or ""
+
+
+def recompute_pending(account_id: int) -> bool:
+    """A change that moves the account's rating is saved and its recompute has not landed yet (the
+    debounced recompute of the account, or a whole-tenant one)."""
+    from tenancy import outbox
+
+    return outbox.waiting(f"ratings.recompute:account:{account_id}", "ratings.recompute:tenant")

@@ -15,8 +15,9 @@ Definitions (what the policy editor and the "why" panel describe):
 - potential_gap: Account.potential_level − Account.current_level.
 - classification: Account.classification.
 - revenue / revenue_growth: the latest FinancialPeriod's revenue (by period start) and its change
-  against the period before in per cent (none when there is no earlier period or it was 0).
-- pipeline: sum of open opportunities' values (stage not won/lost); 0 without any.
+  against the period before in per cent (none when there is no earlier period or it was 0); periods in
+  the tenant's currency only (Tenant.currency), since amounts in different currencies are never compared.
+- pipeline: sum of open opportunities' values (stage not won/lost) in the tenant's currency; 0 without any.
 - days_since_contact: whole days since Account.last_contact_at (plans' call reports keep it).
 - keyplayer_coverage: per cent of the account's key players (contact still there) with whom at least
   one of our people has a relationship.
@@ -33,10 +34,12 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Count, F, Max, Q, Sum, Window
+from django.db.models import Avg, Count, F, Max, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import Account, AccountStatus, FinancialPeriod
+from tenancy.context import current_tenant_id
+from tenancy.models import Tenant
 
 Cte = tuple[str, str, list]  # (name, sql, params)
 
@@ -114,9 +117,15 @@ def key_players_source(account_ids=None):
             ).order_by())
 
 
+def _tenant_currency_sql():
+    """The tenant's currency inside the statement (no query of its own: the recompute's count stays fixed)."""
+    return Subquery(Tenant.objects.filter(pk=current_tenant_id()).values("currency")[:1])
+
+
 def financials_source(account_ids=None):
     """Every period numbered from the latest (rn = 1) per account; signals_sql keeps rn ≤ 2."""
-    return (_for_accounts(FinancialPeriod.objects.all(), account_ids)
+    # Amounts in different currencies are never added or compared: only the tenant's currency counts.
+    return (_for_accounts(FinancialPeriod.objects.filter(currency=_tenant_currency_sql()), account_ids)
             .annotate(rn=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("period_start").desc()))
             .values("account_id", "revenue", "rn").order_by())
 
@@ -127,7 +136,8 @@ def pipeline_source(account_ids=None):
         return None
     from plans.models import CLOSED_STAGES
 
-    return (_for_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)), account_ids)
+    return (_for_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=_tenant_currency_sql()),
+                          account_ids)
             .values("account_id").annotate(pipeline=Sum("value")).order_by())
 
 

@@ -17,6 +17,7 @@ from ratings.criteria import fmt
 from ratings.forms import DecisionForm, OverrideForm, PolicyForm
 from ratings.models import RATINGS, ReviewDecision
 from tenancy.decorators import tenant_view
+from tenancy.roles import ADMINS, require_role
 
 PER_PAGE = 25
 
@@ -92,6 +93,7 @@ def _account_context(request, account, override_form=None):
         "override_form": override_form or (OverrideForm(tenant=request.tenant, initial={"rating": panel.computed or "B"})
                                            if can_override else None),
         "overrides": selectors.override_history(account_id=account.pk, limit=10),
+        "rating_pending": selectors.recompute_pending(account.pk),
     }
 
 
@@ -260,8 +262,7 @@ def declassification_review(request, account_id):
     account = access.access_declassification_account_by_id(membership=request.membership, account_id=account_id)
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        if not request.membership.is_admin:
-            raise Http404("No such page.")
+        require_role(request.membership, ADMINS, "Deciding a declassification")
         if form.is_valid():
             try:
                 review = services.declassification_decide(

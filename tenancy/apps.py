@@ -6,4 +6,8 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
+        from tenancy.roles import url_objects
+
+        url_objects("tenancy", membership_id="tenancy.Membership", invitation_id="tenancy.Invitation")
+
         from tenancy import checks, schema, signals  # noqa: F401  (registers checks, OpenAPI auth, worker hooks)

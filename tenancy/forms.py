@@ -8,6 +8,25 @@ from tenancy import throttle
 from tenancy.models import BriefingDelivery, Role, validate_one_line
 
 
+class DateInput(forms.DateInput):
+    """<input type="date"> always carries ISO 8601 (yyyy-mm-dd): a browser drops any other value (the
+    locale's 03/03/2027), shows the field empty and refuses to submit a required one."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """<input type="datetime-local">: ISO 8601 without seconds, for the same reason."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT proxies sit in front
     of the app; then the address the outermost of them saw, i.e. the TRUSTED_PROXY_COUNT-th entry of
@@ -81,6 +100,13 @@ class ApiTokenForm(forms.Form):
 class TenantSettingsForm(forms.Form):
     name = forms.CharField(max_length=120, validators=[validate_one_line])
     timezone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin. Visits default to it.")
+    currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3, required=False,
+                                error_messages={"invalid": "Use a three-letter ISO code, e.g. GBP."},
+                                help_text="Three-letter ISO code. New opportunities and financial periods start in it; "
+                                          "the ratings' money criteria count amounts in it only.")
+
+    def clean_currency(self):
+        return (self.cleaned_data.get("currency") or "").upper() or None
     briefing_lead_hours = forms.IntegerField(min_value=1, max_value=24 * 14, label="Briefing lead time (hours)",
                                              help_text="How long before a visit its executives receive the briefing.")
     briefing_delivery = forms.ChoiceField(choices=BriefingDelivery.choices, label="Briefing e-mails",

@@ -5,7 +5,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -92,6 +92,10 @@ class Tenant(models.Model):
     name = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(max_length=50, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    currency = models.CharField(
+        max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code, e.g. GBP.")],
+        help_text="The tenant's currency: new opportunities and financial periods start in it, and the ratings' "
+                  "money criteria count amounts in it (amounts in other currencies are never added to them).")
     briefing_lead_hours = models.PositiveSmallIntegerField(
         default=48,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],

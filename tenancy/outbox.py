@@ -80,6 +80,14 @@ def enqueue_on_commit(task_name: str, tenant_id: int, *args, dedupe_key: str = "
     return message_id
 
 
+def waiting(*dedupe_keys: str, within: dt.timedelta = dt.timedelta(hours=1)) -> bool:
+    """Whether work recorded under one of these keys (in the current tenant) is still to be done: pages
+    say "being updated" meanwhile. A message given up on, or older than `within`, no longer counts."""
+    return OutboxMessage.objects.filter(
+        dedupe_key__in=dedupe_keys, done_at__isnull=True, failed_at__isnull=True,
+        created_at__gte=timezone.now() - within).exists()
+
+
 def _record(task_name, tenant_id, args, kwargs, dedupe_key, countdown) -> tuple[int, bool]:
     fields = {"tenant_id": tenant_id, "task_name": task_name, "args": args, "kwargs": kwargs,
               "dedupe_key": dedupe_key, "not_before": timezone.now() + dt.timedelta(seconds=countdown)}

@@ -1,7 +1,7 @@
 from django_scopes import scopes_disabled
 
-from tenancy.context import user_context
-from tenancy.models import AuditAction, AuditEntry, Membership
+from tenancy.context import current_tenant_id, user_context
+from tenancy.models import AuditAction, AuditEntry, Membership, Tenant
 
 
 def memberships_of_user(user) -> list[Membership]:
@@ -47,3 +47,15 @@ def audit_kinds() -> list[tuple[str, str]]:
               "account": "Account owner, status and classification", "team": "Account teams"}
     prefixes = dict.fromkeys(value.split(".")[0] for value in AuditAction.values)
     return [(prefix, labels.get(prefix, prefix)) for prefix in prefixes]
+
+
+def tenant_currency() -> str:
+    """The current tenant's currency: what new amounts start in and what money criteria count."""
+    return Tenant.objects.filter(pk=current_tenant_id()).values_list("currency", flat=True).get()
+
+
+def start_in_tenant_currency(form, kwargs: dict) -> None:
+    """A form for a new amount (opportunity, financial period) starts in the tenant's currency, not the
+    model's fallback, unless the caller chose one."""
+    if "currency" in form.fields and not form.instance.pk and "currency" not in (kwargs.get("initial") or {}):
+        form.initial["currency"] = tenant_currency()

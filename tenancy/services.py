@@ -181,11 +181,14 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 @transaction.atomic
 def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing_lead_hours: int,
-                           briefing_delivery: str = BriefingDelivery.PER_VISIT, briefing_digest_hour: int = 7) -> Tenant:
-    fields = ["name", "timezone", "briefing_lead_hours", "briefing_delivery", "briefing_digest_hour"]
+                           briefing_delivery: str = BriefingDelivery.PER_VISIT, briefing_digest_hour: int = 7,
+                           currency: str | None = None) -> Tenant:
+    fields = ["name", "timezone", "currency", "briefing_lead_hours", "briefing_delivery", "briefing_digest_hour"]
     before = {name: getattr(tenant, name) for name in fields}
     tenant.name = name.strip()
     tenant.timezone = timezone
+    if currency:  # left out: unchanged
+        tenant.currency = currency.upper()
     tenant.briefing_lead_hours = briefing_lead_hours
     tenant.briefing_delivery = briefing_delivery
     tenant.briefing_digest_hour = briefing_digest_hour

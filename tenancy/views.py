@@ -64,7 +64,7 @@ def members(request):
             return redirect("members", tenant_slug=request.tenant.slug)
     rows = Membership.objects.select_related("user").order_by("user__email")
     # Waiting invitations show the address only: nothing of the person's account, if they have one.
-    invited = Invitation.objects.filter(accepted_at__isnull=True).order_by("email").only("pk", "email")
+    invited = Invitation.objects.filter(accepted_at__isnull=True).order_by("email").only("pk", "email", "role")
     return render(request, "tenancy/members.html", {"form": form, "rows": rows, "invited": invited,
                                                     "roles": ChangeRoleForm.base_fields["role"].choices},
                   status=400 if form.errors else 200)
@@ -126,7 +126,7 @@ def member_remove(request, membership_id):
 @tenant_view(admin=True)
 def tenant_settings(request):
     tenant = request.tenant
-    initial = {"name": tenant.name, "timezone": tenant.timezone, "briefing_lead_hours": tenant.briefing_lead_hours,
+    initial = {"name": tenant.name, "timezone": tenant.timezone, "currency": tenant.currency, "briefing_lead_hours": tenant.briefing_lead_hours,
                "briefing_delivery": tenant.briefing_delivery, "briefing_digest_hour": tenant.briefing_digest_hour}
     form = TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

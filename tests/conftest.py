@@ -218,3 +218,30 @@ def browser_login(page, email, password="pass-word-123"):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+# htmx reports a failed swap, a bad trigger or a failed request as an event (and only sometimes on the
+# console); this init script turns each into a console error, so one listener catches them all.
+_HTMX_ERROR_EVENTS = ("htmx:targetError", "htmx:syntax:error", "htmx:swapError", "htmx:responseError",
+                      "htmx:sendError", "htmx:onLoadError", "htmx:oobErrorNoTarget", "htmx:historyCacheError",
+                      "htmx:evalDisallowedError", "htmx:timeout")
+_HTMX_WATCH = "\n".join(
+    f'document.addEventListener("{name}", function (e) {{ console.error("[{name}] " + '
+    f'((e.detail && e.detail.pathInfo && e.detail.pathInfo.requestPath) || (e.detail && e.detail.target '
+    f'&& e.detail.target.id) || "")); }});' for name in _HTMX_ERROR_EVENTS)
+
+
+class PageProblems:
+    """Everything a page tells the console or throws: console errors, htmx error events, uncaught
+    exceptions. `watch(page)` once per page; `problems.take()` returns and clears what was seen."""
+
+    def __init__(self, page):
+        self.seen: list[str] = []
+        page.add_init_script(_HTMX_WATCH)
+        page.on("console", lambda message: message.type == "error" and self.seen.append(
+            f"console: {message.text} ({message.location.get('url', '')})"))
+        page.on("pageerror", lambda error: self.seen.append(f"page error: {error}"))
+
+    def take(self) -> list[str]:
+        seen, self.seen = self.seen, []
+        return seen

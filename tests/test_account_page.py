@@ -125,3 +125,22 @@ def test_a_deferred_panel_follows_the_page_rules(manager_a, viewer_a, account_wi
     html = manager_a.client.get(url + "hierarchy/", HTTP_HX_REQUEST="true",
                                 HTTP_HX_CURRENT_URL=f"http://testserver{page}").content.decode()
     assert f"next={page}" in html and "/panels/" not in html
+
+
+@pytest.mark.parametrize("path, tab", [("hierarchy/accounts/{id}/", "Relationship map"),
+                                       ("key-players/accounts/{id}/", "Key players"),
+                                       ("plans/account/{id}/", "Plans &amp; activity"),
+                                       ("ratings/accounts/{id}/", "Rating")])
+def test_every_tab_of_an_account_shows_the_same_header_tabs_and_navigation(path, tab, manager_a):
+    """Issue 13, item 5: the tabs other apps contribute keep the account's breadcrumb and tabs, and the
+    top navigation stays on Accounts."""
+    from tests.accounts.factories import AccountFactory as Accounts
+
+    account = Accounts(tenant=manager_a.tenant, name="Orbit Airlines")
+    html = manager_a.client.get(manager_a.url(path.format(id=account.pk))).content.decode()
+    assert f'<a href="/t/{manager_a.tenant.slug}/accounts/">Accounts</a> › <a href="/t/{manager_a.tenant.slug}/accounts/{account.pk}/">Orbit Airlines</a>' in html
+    tabs = re.search(r'<nav class="tabs" aria-label="Orbit Airlines">(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r'aria-current="page">([^<]+)</a>', tabs) == [tab]
+    assert "Overview" in tabs and "Contacts &amp; org chart" in tabs
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'aria-current="page">([^<]+)</a>', nav) == ["Accounts"]

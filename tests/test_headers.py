@@ -32,6 +32,19 @@ def test_templates_carry_nothing_the_policy_would_block():
     assert found == []
 
 
+# htmx reads `from:` up to the next blank unless the selector is in parentheses: "change from:#f select"
+# listens on #f and then stumbles on "select" (htmx:syntax:error on every page load).
+_TRIGGER = re.compile(r'hx-trigger="([^"]*)"')
+_FROM_THEN_WORD = re.compile(r"from:(?!\(|closest\s|find\s|next\s|previous\s)[^\s,]+\s+"
+                             r"(?!once\b|changed\b|delay:|throttle:|from:|target:|consume\b|queue:)[^\s,]")
+
+
+def test_htmx_trigger_selectors_parse():
+    found = [f"{path.relative_to(BASE)}: {trigger}" for path in TEMPLATES
+             for trigger in _TRIGGER.findall(path.read_text()) if _FROM_THEN_WORD.search(trigger)]
+    assert found == []
+
+
 def _csp(response) -> dict[str, str]:
     header = response["Content-Security-Policy"]
     return {part.split()[0]: part for part in (p.strip() for p in header.split(";")) if part}

@@ -221,8 +221,8 @@ def test_an_upload_is_only_seen_by_its_uploader_and_only_editors_import(manager_
     other_manager = make_member(manager_a.tenant)
     assert other_manager.client.get(response["Location"]).status_code == 404
     assert other_manager.client.post(response["Location"]).status_code == 404
-    assert viewer_a.client.get(viewer_a.url("accounts/import/")).status_code == 404
-    assert _upload(viewer_a, "external_id,name\nF-2,F\n").status_code == 404
+    assert viewer_a.client.get(viewer_a.url("accounts/import/")).status_code == 403
+    assert _upload(viewer_a, "external_id,name\nF-2,F\n").status_code == 403
     with manager_a.scope():
         assert not Account.objects.exists()
 

@@ -217,12 +217,17 @@ def test_edit_and_delete(manager_a):
 
 @pytest.mark.parametrize("path", ["accounts/new/", "accounts/{id}/edit/", "accounts/{id}/classify/", "accounts/{id}/delete/",
                                   "accounts/{id}/contacts/new/", "accounts/import/"])
-def test_viewers_and_executives_get_404_on_editing_pages(viewer_a, executive_a, path):
+def test_viewers_and_executives_get_403_on_editing_pages(viewer_a, executive_a, path):
+    """Their own tenant's account: 403 naming the roles that can; a missing id stays 404."""
     account = AccountFactory(tenant=viewer_a.tenant)
     for member in (viewer_a, executive_a):
         url = member.url(path.format(id=account.pk))
-        assert member.client.get(url).status_code == 404
-        assert member.client.post(url, {"name": "x", "classification": "strategic", "reason": "x"}).status_code == 404
+        refused = member.client.get(url)
+        assert refused.status_code == 403
+        assert "needs the <strong>Admin or Account manager</strong> role" in refused.content.decode()
+        assert member.client.post(url, {"name": "x", "classification": "strategic", "reason": "x"}).status_code == 403
+        if "{id}" in path:
+            assert member.client.get(member.url(path.format(id=2_000_000_000))).status_code == 404
     with viewer_a.scope():
         assert Account.objects.get(pk=account.pk).classification == "unqualified"
 
@@ -277,8 +282,8 @@ def test_team_add_change_remove(manager_a, viewer_a, manager_b):
     assert again.status_code == 400 and b"is already on the team" in again.content
     with manager_a.scope():
         member = AccountTeamMember.objects.get()
-    assert viewer_a.client.post(viewer_a.url(f"accounts/team/{member.pk}/remove/")).status_code == 404
-    assert viewer_a.client.post(url, {"user": viewer_a.user.pk}).status_code == 404
+    assert viewer_a.client.post(viewer_a.url(f"accounts/team/{member.pk}/remove/")).status_code == 403
+    assert viewer_a.client.post(url, {"user": viewer_a.user.pk}).status_code == 403
     manager_a.client.post(manager_a.url(f"accounts/team/{member.pk}/role/"), {"team_role": "owner"})
     with manager_a.scope():
         assert AccountTeamMember.objects.get().team_role == "owner"

@@ -138,3 +138,31 @@ def test_relationship_and_account_pages_fit_a_phone(page, live_server, tenant_a,
     # The account page then fills its deferred panels (htmx); let them finish, or the test database's flush
     # after the test meets a request still reading and PostgreSQL breaks the deadlock by failing the flush.
     page.wait_for_load_state("networkidle")
+
+
+def test_record_assessment_from_the_relationship_page_saves_and_says_so(page, live_server, tenant_a, make_member):
+    """The relationship's own page opens the assessment as a page of its own (there is no map dialog to
+    swap into): submitting it records the level and comes back with a message, and nothing goes to the
+    console (it used to be an htmx:targetError and nothing saved)."""
+    from hierarchy.models import Assessment
+    from tests.conftest import PageProblems
+
+    manager = make_member(tenant_a, Role.MANAGER, full_name="Morgan Manager")
+    account = AccountFactory(tenant=tenant_a, name="Orbit Airlines")
+    TeamMemberFactory(account=account, user=manager.user)
+    contact = ContactFactory(account=account, full_name="Carla Chief")
+    from tests.hierarchy.factories import make_relationship
+
+    relationship = make_relationship(user=manager.user, contact=contact)
+    problems = PageProblems(page)
+    browser_login(page, manager.user.email)
+    page.goto(f"/t/{tenant_a.slug}/hierarchy/relationships/{relationship.pk}/")
+    page.click("a:has-text('Record assessment')")
+    page.locator("label.level-option", has_text="3.").click()
+    page.fill("textarea[name=evidence]", "Asked for our view before the tender.")
+    page.click("button:has-text('Record assessment')")
+    expect(page).to_have_url(re.compile(rf"/hierarchy/relationships/{relationship.pk}/$"))
+    expect(page.locator(".msg-success")).to_contain_text("Recorded level 3")
+    with manager.scope():
+        assert list(Assessment.objects.filter(relationship=relationship).values_list("level", flat=True)) == [3]
+    assert problems.take() == []

@@ -145,8 +145,8 @@ def test_bad_assessment_input_explains_and_records_nothing(rel, manager_a, data,
 @pytest.mark.parametrize("role", ["executive", "viewer"])
 def test_readers_cannot_assess(account, rel, make_member, role):
     member = make_member(account.tenant, role)
-    assert member.client.get(_assess_url(member, rel)).status_code == 404
-    assert member.client.post(_assess_url(member, rel), {"level": "3", "evidence": "x"}).status_code == 404
+    assert member.client.get(_assess_url(member, rel)).status_code == 403
+    assert member.client.post(_assess_url(member, rel), {"level": "3", "evidence": "x"}).status_code == 403
     with member.scope():
         assert Assessment.objects.count() == 0
 
@@ -284,7 +284,7 @@ def test_alert_on_account_and_dashboard_until_a_manager_acknowledges(account, re
     assert message in manager_a.client.get(manager_a.url("")).content.decode()  # dashboard panel
     assert message in viewer_a.client.get(_map_url(viewer_a, account)).content.decode()
     ack = manager_a.url(f"hierarchy/alerts/{alert.pk}/acknowledge/")
-    assert viewer_a.client.post(ack).status_code == 404
+    assert viewer_a.client.post(ack).status_code == 403
     assert manager_a.client.post(ack).status_code == 302
     assert f"Alert acknowledged: {message}" in manager_a.client.get(manager_a.url("")).content.decode()
     assert message not in manager_a.client.get(manager_a.url("")).content.decode()
@@ -311,7 +311,7 @@ def test_overview_shows_distribution_and_accounts(rel, viewer_a, manager_a):
 # --- Admin: hierarchy model and levels --------------------------------------------------------------------
 
 def test_only_admins_reach_the_model_settings(admin_a, manager_a):
-    assert manager_a.client.get(manager_a.url("hierarchy/settings/")).status_code == 404
+    assert manager_a.client.get(manager_a.url("hierarchy/settings/")).status_code == 403
     response = admin_a.client.get(admin_a.url("hierarchy/settings/"))
     assert response.status_code == 200 and "Needs model" in response.content.decode()
 
@@ -324,7 +324,7 @@ def test_admin_activates_the_needs_model_and_edits_a_level(admin_a, manager_a):
     response = admin_a.client.post(admin_a.url("hierarchy/settings/"), {"model": needs.pk})
     assert response.status_code == 302
     url = admin_a.url(f"hierarchy/settings/levels/{level.pk}/")
-    assert manager_a.client.get(url).status_code == 404
+    assert manager_a.client.get(url).status_code == 403
     bad = admin_a.client.post(url, {"name": "", "description": ""})
     assert "A level needs a name." in bad.content.decode()
     ok = admin_a.client.post(url, {"name": "Peace of mind", "description": "They feel safe.",
@@ -335,6 +335,20 @@ def test_admin_activates_the_needs_model_and_edits_a_level(admin_a, manager_a):
         level.refresh_from_db()
         assert HierarchyModel.objects.get(is_active=True).pk == needs.pk
     assert (level.name, level.signal_list) == ("Peace of mind", ["Trusts us", "Delegates"])
+
+
+def test_the_model_select_shows_the_active_model_and_no_empty_choice(admin_a):
+    """It said "- Select an option -" while the Buy-Sell Hierarchy was active; after a switch it shows
+    the new one."""
+    html = admin_a.client.get(admin_a.url("hierarchy/settings/")).content.decode()
+    select = re.search(r'<select name="model"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert "Select an option" not in select and 'value=""' not in select
+    assert re.search(r'<option value="\d+" selected>Buy-Sell Hierarchy</option>', select), select
+    with admin_a.scope():
+        needs = HierarchyModel.objects.get(kind=ModelKind.NEEDS)
+    admin_a.client.post(admin_a.url("hierarchy/settings/"), {"model": needs.pk})
+    html = admin_a.client.get(admin_a.url("hierarchy/settings/")).content.decode()
+    assert re.search(rf'<option value="{needs.pk}" selected>{re.escape(needs.name)}</option>', html)
 
 
 def test_admin_cannot_pick_another_tenants_model(admin_a, admin_b):

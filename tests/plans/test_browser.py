@@ -58,7 +58,8 @@ def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, l
     page.fill("input[name=steps-0-due_date]", (visit_day - dt.timedelta(days=2)).isoformat())
     page.click("text=Save call report")
     page.wait_for_load_state()
-    assert "Call report saved for Contoso Freight. 1 next step added to the account plan." in page.content()
+    assert ("Call report saved for Contoso Freight. Contoso Freight had no active account plan: one was started "
+            "with 1 next step as its actions") in page.content()
     assert page.locator("text=Send the briefing pack to Eve").count() == 1
     with tenant_context(tenant_a.pk):
         assert Account.objects.get(pk=account.pk).last_contact_at == called

@@ -47,7 +47,7 @@ def test_every_member_reads_the_pages(tenant_a, make_member, role):
         assert member.client.get(member.url(path)).status_code == 200, path
 
 
-@pytest.mark.parametrize("role, status", [("admin", 200), ("manager", 200), ("executive", 404), ("viewer", 404)])
+@pytest.mark.parametrize("role, status", [("admin", 200), ("manager", 200), ("executive", 403), ("viewer", 403)])
 def test_only_editors_get_the_forms(tenant_a, make_member, role, status):
     member = make_member(tenant_a, role)
     for path in EDIT_PAGES:
@@ -72,7 +72,7 @@ def test_an_executive_cannot_post_to_edit_endpoints(executive_a):
     plan = PlanFactory(account=AccountFactory(tenant=executive_a.tenant))
     action = ActionFactory(plan=plan)
     response = executive_a.client.post(executive_a.url(f"plans/actions/{action.pk}/status/"), {"status": "done"})
-    assert response.status_code == 404
+    assert response.status_code == 403
     with executive_a.scope():
         assert PlanAction.objects.get(pk=action.pk).status == ActionStatus.OPEN
 
@@ -220,7 +220,7 @@ def test_notes_thread_with_htmx(manager_a, viewer_a):
                                      {"body": "Procurement wants three bids."}, **HTMX)
     assert response.status_code == 200 and b"Procurement wants three bids." in response.content
     assert b'id="notes"' in response.content and b"<html" not in response.content
-    assert viewer_a.client.post(viewer_a.url(f"plans/opportunities/{opp.pk}/notes/"), {"body": "x"}).status_code == 404
+    assert viewer_a.client.post(viewer_a.url(f"plans/opportunities/{opp.pk}/notes/"), {"body": "x"}).status_code == 403
     page = viewer_a.client.get(viewer_a.url(f"plans/opportunities/{opp.pk}/"))
     assert b"Procurement wants three bids." in page.content and b"Add note" not in page.content
 
@@ -672,7 +672,7 @@ def test_only_editors_change_an_opportunitys_key_players(executive_a):
     player = KeyPlayerFactory(account=account)
     response = executive_a.client.post(executive_a.url(f"plans/opportunities/{opp.pk}/key-players/"),
                                        {"key_player": player.pk})
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert b'name="key_player"' not in executive_a.client.get(executive_a.url(f"plans/opportunities/{opp.pk}/")).content
     with executive_a.scope():
         assert not opp.key_players.exists()
@@ -839,3 +839,26 @@ def _words(html: bytes) -> str:
     import re
 
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html.decode())).split())
+def test_an_executive_attending_a_visit_logs_its_call_report(manager_a, executive_a, make_member):
+    """From the visit's page ("Log the call"); an executive who is not on the visit, or who names another
+    account, is refused (403 saying who can)."""
+    account = AccountFactory(tenant=manager_a.tenant, name="Orbit Airlines")
+    other = AccountFactory(tenant=manager_a.tenant)
+    visit = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user])
+    page = executive_a.client.get(executive_a.url(f"plans/visits/{visit.pk}/")).content.decode()
+    assert f"calls/new/?visit={visit.pk}" in page and "Cancel visit" not in page
+    url = executive_a.url(f"plans/calls/new/?visit={visit.pk}")
+    assert executive_a.client.get(url).status_code == 200
+    wrong = executive_a.client.post(url, _call_post(other, attendees=[executive_a.user.pk]))
+    assert wrong.status_code == 400 and "log the call of the visit to Orbit Airlines only" in wrong.content.decode()
+    response = executive_a.client.post(url, _call_post(account, attendees=[executive_a.user.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with executive_a.scope():
+        assert CallReport.objects.get().author_id == executive_a.user.pk
+
+    outsider = make_member(manager_a.tenant, "executive")
+    refused = outsider.client.get(outsider.url(f"plans/calls/new/?visit={visit.pk}"))
+    assert refused.status_code == 403 and "a visit they attend" in refused.content.decode()
+    assert f"calls/new/?visit={visit.pk}" not in outsider.client.get(
+        outsider.url(f"plans/visits/{visit.pk}/")).content.decode()
+    assert executive_a.client.get(executive_a.url("plans/calls/new/")).status_code == 403

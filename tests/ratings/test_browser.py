@@ -95,3 +95,53 @@ def test_the_editor_shows_only_the_chosen_scorings_inputs(page, make_member, ten
     row.locator("input[name=pipeline__bands]").fill("0: 0, 50: 60, 90: 100")
     page.click("text=Save draft and preview")
     assert "≥ 50: 60" in page.locator(".rt-changes").inner_text()  # the hidden linear inputs did no harm
+
+
+def test_admin_sets_the_rating_by_hand_without_touching_the_end_date(page, make_member, tenant_a):
+    """The "Ends on" field arrives filled in (90 days on) in ISO format, so Chromium keeps it and the form
+    submits; rendered as 03/03/2027 the browser dropped it and refused the required field."""
+    from ratings.models import RatingOverride
+    from tests.conftest import PageProblems
+
+    admin = make_member(tenant_a, Role.ADMIN)
+    account = AccountFactory(tenant=tenant_a, name="Handset Ltd", classification="strategic")
+    with admin.scope():
+        activate_policy(admin, criteria=CRITERIA, threshold_a=70, threshold_b=55, threshold_c=30)
+        services.ratings_recompute()
+    problems = PageProblems(page)
+    browser_login(page, admin.user.email)
+    page.goto(f"/t/{tenant_a.slug}/ratings/accounts/{account.pk}/")
+    page.click("text=Set the rating by hand")
+    assert page.locator("input[name=ends_on]").input_value() != ""
+    page.select_option("select[name=rating]", "A")
+    page.fill("textarea[name=reason]", "The board asked us to treat them as a flagship.")
+    page.click("button:has-text('Save manual rating')")
+    page.locator("text=Remove the manual rating").wait_for()
+    with admin.scope():
+        assert RatingOverride.objects.get(account=account, cleared_at__isnull=True).rating == "A"
+    assert problems.take() == []
+
+
+def test_ratings_filters_load_without_htmx_errors_and_filter_on_change(page, make_member, tenant_a):
+    """The ratings list, the due list and the accounts list filter as soon as a select changes, and their
+    trigger parses: "change from:#rt-filters select" raised htmx:syntax:error on every load."""
+    from tests.conftest import PageProblems
+
+    admin = make_member(tenant_a, Role.ADMIN)
+    _accounts(tenant_a)
+    with admin.scope():
+        activate_policy(admin, criteria=CRITERIA, threshold_a=70, threshold_b=55, threshold_c=30)
+        services.ratings_recompute()
+    problems = PageProblems(page)
+    browser_login(page, admin.user.email)
+    page.goto(f"/t/{tenant_a.slug}/ratings/")
+    page.select_option("#rt-rating", "A")
+    page.wait_for_url("**rating=A**")
+    assert page.locator("#rt-results tbody td:first-child").all_inner_texts() == ["Steady A"]
+    page.goto(f"/t/{tenant_a.slug}/ratings/due/")
+    page.select_option("#due-rating", "D")
+    page.wait_for_url("**rating=D**")
+    page.goto(f"/t/{tenant_a.slug}/accounts/")
+    page.locator("#account-filters select").first.select_option(index=1)
+    page.wait_for_url("**?**")
+    assert problems.take() == []

@@ -138,7 +138,7 @@ def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_memb
     url = admin_a.url(f"ratings/accounts/{account.pk}/override/")
     ends = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     good = {"rating": "A", "reason": "Board-level renewal", "ends_on": ends}
-    assert viewer_a.client.post(url, good).status_code == 404
+    assert viewer_a.client.post(url, good).status_code == 403
     assert other_manager.client.post(url, good).status_code == 404  # not their account
     bad = manager_a.client.post(url, {"rating": "A", "reason": "", "ends_on": "2001-01-01"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 200
@@ -221,7 +221,7 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     _rate(admin_a)
     setup_ran(tenant)
     edit = admin_a.url("ratings/policies/draft/")
-    assert manager_a.client.get(edit).status_code == 404
+    assert manager_a.client.get(edit).status_code == 403
     values = _editor_values(admin_a.client, edit)
     assert values["pipeline__weight"] == "1"
 
@@ -251,8 +251,8 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     assert "3 accounts would change rating" in preview
     assert "Mover 0" in preview and "Stayer" not in preview
     draft_id = int(saved.url.rstrip("/").split("/")[-2])
-    assert manager_a.client.get(saved.url).status_code == 404
-    assert manager_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/")).status_code == 404
+    assert manager_a.client.get(saved.url).status_code == 403
+    assert manager_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/")).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         activated = admin_a.client.post(admin_a.url(f"ratings/policies/{draft_id}/activate/"))
     assert activated.status_code == 302
@@ -283,9 +283,9 @@ def test_declassification_pages_by_role(admin_a, executive_a, manager_a, django_
     read_only = manager_a.client.get(review).content.decode()
     assert "Read-only: an admin records the decision." in read_only and "Record the decision" not in read_only
     assert manager_a.client.post(review, {"decision": "declassify", "reason": "x", "coverage": "inside_sales"}
-                                 ).status_code == 404
+                                 ).status_code == 403  # reads it; deciding is the admins' (the 403 says so)
     assert b"1 account flagged" in executive_a.client.get(listing).content
-    assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 404
+    assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 403
     bad = admin_a.client.post(review, {"decision": "declassify", "reason": ""})
     assert b"This field is required." in bad.content
     no_coverage = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress"})
@@ -340,7 +340,7 @@ def test_template_tags_other_apps_can_include(admin_a, django_assert_max_num_que
 def test_recompute_now_button_is_for_admins(admin_a, manager_a, django_capture_on_commit_callbacks):
     account = AccountFactory(tenant=admin_a.tenant)
     url = admin_a.url("ratings/recompute/")
-    assert manager_a.client.post(url).status_code == 404
+    assert manager_a.client.post(url).status_code == 403
     assert admin_a.client.get(url).status_code == 405
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_a.client.post(url).status_code == 302
@@ -413,3 +413,19 @@ def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accou
     assert b"Many 00051" in many["declassification"][1].content  # strategic, discount rising
     assert b"Many 00055" not in many["declassification"][1].content  # tactical: never a candidate
     assert many["evidence"][1].content.decode().count("Talked about next year.") == 10  # the latest 10 calls
+
+
+def test_the_rating_panel_says_a_recompute_is_pending_and_refreshes_until_it_lands(admin_a):
+    account = AccountFactory(tenant=admin_a.tenant)
+    _rate(admin_a)
+    setup_ran(admin_a.tenant)
+    url = admin_a.url(f"ratings/accounts/{account.pk}/")
+    assert "Rating being updated" not in admin_a.client.get(url).content.decode()
+    OpportunityFactory(account=account, value=Decimal(50))  # moves the pipeline: a recompute is queued
+    html = admin_a.client.get(url).content.decode()
+    assert "Rating being updated" in html
+    assert f'hx-get="/t/{admin_a.tenant.slug}/ratings/accounts/{account.pk}/?part=panel" hx-trigger="every 3s"' in html
+    _rate(admin_a)
+    setup_ran(admin_a.tenant)  # the recompute ran
+    panel = admin_a.client.get(url + "?part=panel", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in panel and "Rating being updated" not in panel and "every 3s" not in panel

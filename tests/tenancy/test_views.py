@@ -109,7 +109,7 @@ def test_the_last_admin_cannot_be_demoted_or_removed(admin_a):
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.EXECUTIVE, Role.VIEWER])
 def test_members_page_is_for_admins_only(tenant_a, make_member, role):
     member = make_member(tenant_a, role)
-    assert member.client.get(member.url("members/")).status_code == 404
+    assert member.client.get(member.url("members/")).status_code == 403
 
 
 def test_admin_cannot_touch_members_of_another_tenant(admin_a, manager_b):
@@ -199,7 +199,7 @@ def test_admin_edits_tenant_settings_with_clear_errors(admin_a, manager_a):
     admin_a.tenant.refresh_from_db()
     assert (admin_a.tenant.timezone, admin_a.tenant.briefing_lead_hours) == ("America/New_York", 24)
     assert (admin_a.tenant.briefing_delivery, admin_a.tenant.briefing_digest_hour) == ("morning", 6)
-    assert manager_a.client.get(manager_a.url("settings/")).status_code == 404
+    assert manager_a.client.get(manager_a.url("settings/")).status_code == 403
 
 
 def test_password_reset_by_email(client, manager_a):
@@ -290,3 +290,24 @@ def test_pages_show_times_in_the_tenants_time_zone(manager_a):
                                            by=manager_a.user)
     page = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode()
     assert "10 Mar 2026, 00:30" in page and "9 Mar 2026" not in page
+
+
+def test_a_role_refusal_is_a_403_that_names_the_role_and_the_admins(tenant_a, tenant_b, make_member):
+    """Inside the member's own tenant: 403, the role that can, the admins to ask. Another tenant's id
+    and a missing id stay 404 with the same page."""
+    from tests.accounts.factories import AccountFactory
+
+    make_member(tenant_a, Role.ADMIN, full_name="Ada Admin", email="ada@tenant-a.example")
+    viewer = make_member(tenant_a, Role.VIEWER)
+    mine = AccountFactory(tenant=tenant_a)
+    theirs = AccountFactory(tenant=tenant_b)
+    refused = viewer.client.get(viewer.url(f"accounts/{mine.pk}/edit/"))
+    html = refused.content.decode()
+    assert refused.status_code == 403
+    assert "needs the <strong>Admin or Account manager</strong> role" in html
+    assert "you are <strong>Viewer</strong>" in html
+    assert "Ada Admin" in html and "mailto:ada@tenant-a.example" in html
+    other = viewer.client.get(viewer.url(f"accounts/{theirs.pk}/edit/"))
+    missing = viewer.client.get(viewer.url("accounts/2000000000/edit/"))
+    assert other.status_code == missing.status_code == 404
+    assert same_page(other, missing)
