@@ -127,7 +127,7 @@ class AccountForm(forms.ModelForm):
                   "partner_benefits", "reference_customer",
                   "beachhead", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4}), "partner_benefits": forms.Textarea(attrs={"rows": 2}),
-                   "partner_since": forms.DateInput(attrs={"type": "date"})}
+                   "partner_since": DateInput()}
 
     def __init__(self, *args, members: list[User], **kwargs):
         super().__init__(*args, **kwargs)

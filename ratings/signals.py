@@ -34,7 +34,7 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Q, Subquery, Sum, Window
+from django.db.models import Count, F, Max, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import Account, AccountStatus, FinancialPeriod

@@ -127,8 +127,8 @@ class AuditFilterForm(forms.Form):
 
     kind = forms.ChoiceField(required=False, label="What")
     actor = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, label="From", widget=DateInput())
+    until = forms.DateField(required=False, label="To", widget=DateInput())
 
     def __init__(self, *args, kinds, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -64,7 +64,7 @@ def test_the_plan_page_adds_and_shows_issues_by_role(manager_a, viewer_a, manage
     assert "“One operating model after the merger”" in page and "Carla Finance (level 3)" in page
     assert "Fleet telematics" in page and "Organisational issue" in page
     assert "One operating model after the merger" in viewer_a.client.get(url).content.decode()
-    assert viewer_a.client.post(add, {"kind": "business", "statement": "x"}).status_code == 404  # like every plans write
+    assert viewer_a.client.post(add, {"kind": "business", "statement": "x"}).status_code == 403  # a role refusal names who can
     assert manager_b.client.post(manager_b.url(f"plans/{plan.pk}/issues/"),
                                  {"kind": "business", "statement": "x"}).status_code == 404
     with manager_a.scope():
