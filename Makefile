@@ -3,7 +3,7 @@ PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install check bench clean
+.PHONY: run test install check lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
@@ -32,6 +32,9 @@ bench: $(STAMP)
 
 check: $(STAMP)
 	DEBUG=1 $(VENV)/bin/python manage.py check
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf var staticfiles
