@@ -103,3 +103,27 @@ def test_a_large_tenant_finds_the_account_by_typing_and_its_contacts_follow(page
     page.fill("input[name=account__search]", "cob")
     page.get_by_label("Carla Cobalt, CFO").wait_for()  # the match was chosen and the account's contacts loaded
     assert page.locator("select[name=account] option:checked").inner_text().startswith("Cobalt Dairy")
+
+
+def test_a_phone_month_shows_account_names_and_a_busy_day_opens_in_the_day_view(page, live_server, tenant_a,
+                                                                                 make_member):
+    """At 390 px a month cell is about 50 px wide: chips show the account (cut short), not the time; a day
+    with more visits than the cell holds offers "+N more", which opens the day with all of them."""
+    from tests.plans.factories import make_visit
+
+    manager = make_member(tenant_a, Role.MANAGER)
+    tz = ZoneInfo(tenant_a.timezone)
+    day = timezone.localdate(timezone=tz) + dt.timedelta(days=2)
+    for hour in range(8, 14):
+        make_visit(account=AccountFactory(tenant=tenant_a, name=f"Harbour {hour}"), organiser=manager.user,
+                   attendees=[manager.user], start=dt.datetime.combine(day, dt.time(hour), tzinfo=tz))
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, manager.user.email)
+    page.goto(f"/t/{tenant_a.slug}/plans/calendar/?view=month&date={day}")
+    chip = page.locator("table.pl-month a.pl-chip").first
+    assert chip.locator("strong").is_visible() and not chip.locator(".pl-time").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.click("a.pl-more")
+    expect_rows = page.locator("table.pl-callist tbody tr td a", has_text="Harbour")
+    expect_rows.first.wait_for()
+    assert expect_rows.count() == 6 and "view=day" in page.url
