@@ -383,6 +383,21 @@ def contacts_available(*, account: Account) -> list[Contact]:
                 .order_by("full_name"))
 
 
+def _key_player_count(**filters):
+    players = KeyPlayer.objects.filter(account_id=OuterRef("pk"), **filters).order_by().values("account_id")
+    return Coalesce(Subquery(players.annotate(n=Count("pk")).values("n")), 0)
+
+
+def board_accounts(*, search: str = "") -> QuerySet:
+    """Accounts to open a board from, by name, with their key players and blockers counted per row: a
+    page of them costs a page of rows whatever the tenant's size (ordering by the number of key players
+    counted them for every account first: 0.4 s at 100k)."""
+    accounts = Account.objects.annotate(players=_key_player_count(), blockers=_key_player_count(stance=Stance.BLOCKER))
+    if search:
+        accounts = accounts.filter(name__icontains=search)
+    return accounts.order_by("name", "pk")
+
+
 # --- Tenant-wide ----------------------------------------------------------------------------------
 
 def key_player_list(*, buying_role=None, buying_stage=None, stance=None, influence=None, account=None,
