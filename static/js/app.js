@@ -3,6 +3,18 @@
 (function () {
   "use strict";
 
+  // Styles that need this file (the phone's folded navigation) apply only when it runs.
+  document.documentElement.classList.add("js");
+
+  // <button data-nav-toggle aria-controls=…>: opens and closes the main navigation on a phone.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-nav-toggle]");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    button.closest(".topbar").classList.toggle("nav-open", open);
+  });
+
   // <form data-confirm="Remove …?"> or <button data-confirm="…">: ask before submitting.
   document.addEventListener("submit", function (event) {
     var form = event.target;
