@@ -300,15 +300,25 @@ def account_overview(*, account: Account, membership: Membership) -> AccountOver
                            contact_count=Contact.objects.filter(account=account, is_active=True).count())
 
 
+def money_totals(amounts) -> list[tuple[str, Decimal]]:
+    """[(currency, total)] from (currency, amount) pairs, in order of first appearance: amounts in
+    different currencies are never added together (no rates are kept)."""
+    totals: dict[str, Decimal] = {}
+    for currency, amount in amounts:
+        totals[currency] = totals.get(currency, Decimal(0)) + (amount or 0)
+    return list(totals.items())
+
+
 def revenue_summary(periods: list[FinancialPeriod]) -> dict:
-    """Last four periods against the four before them."""
-    recent = periods[-4:]
-    before = periods[-8:-4]
-    total = sum((p.revenue for p in recent), Decimal(0))
-    previous = sum((p.revenue for p in before), Decimal(0))
-    growth = ((total - previous) / previous * 100) if previous else None
-    return {"total": total, "previous": previous, "growth": growth,
-            "currency": recent[-1].currency if recent else "",
+    """Last four periods against the four before them: a total per currency; growth only where all
+    eight periods are in one currency (comparing sums of different currencies would mean nothing)."""
+    recent, before = periods[-4:], periods[-8:-4]
+    totals = money_totals((p.currency, p.revenue) for p in recent)
+    previous = money_totals((p.currency, p.revenue) for p in before)
+    growth = None
+    if len(totals) == 1 and len(previous) == 1 and totals[0][0] == previous[0][0] and previous[0][1]:
+        growth = (totals[0][1] - previous[0][1]) / previous[0][1] * 100
+    return {"totals": totals, "growth": growth,
             "margin": _avg([p.margin_pct for p in recent]), "discount": _avg([p.discount_pct for p in recent])}
 
 

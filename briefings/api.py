@@ -150,7 +150,8 @@ class BriefingSerializer(serializers.Serializer):
     def get_revenue_last_four_periods(self, b) -> dict | None:
         if not b.financials_visible or not b.revenue:
             return None
-        return {"total": str(b.revenue["total"]), "currency": b.revenue["currency"],
+        # A total per currency, as the pipeline: amounts in different currencies are never added.
+        return {"totals": [{"currency": currency, "total": str(total)} for currency, total in b.revenue["totals"]],
                 "growth_pct": None if b.revenue["growth"] is None else round(float(b.revenue["growth"]), 1)}
 
     def get_pipeline(self, b) -> list[dict] | None:

@@ -231,10 +231,7 @@ def _rating_view(*, account: Account, membership: Membership, financials_visible
 
 def _pipeline(opportunities: list[Opportunity]) -> list[tuple[str, Decimal]]:
     """Open pipeline per currency: amounts in different currencies are never added together."""
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for opp in opportunities:
-        totals[opp.currency] += opp.value
-    return sorted(totals.items())
+    return sorted(accounts_selectors.money_totals((opp.currency, opp.value) for opp in opportunities))
 
 
 def _opportunity_views(opportunities: list[Opportunity], financials_visible: bool) -> list[OpportunityView]:
@@ -324,9 +321,10 @@ def _must_know(b: Briefing) -> list[str]:
         due = b.rating.next_contact_due
         if due is not None and due < b.generated_at:
             items.append(f"Contact is overdue: it was due on {_day(timezone.localtime(due).date())} for a {b.rating.letter}.")
-    if b.financials_visible and b.revenue and b.revenue.get("total"):
+    if b.financials_visible and b.revenue and any(total for _, total in b.revenue["totals"]):
         growth = b.revenue.get("growth")
-        items.append(f"Revenue over the last four periods: {b.revenue['total']:,.0f} {b.revenue['currency']}"
+        totals = " + ".join(f"{total:,.0f} {currency}" for currency, total in b.revenue["totals"])
+        items.append(f"Revenue over the last four periods: {totals}"
                      + (f" ({growth:+.1f} % on the four before)." if growth is not None else "."))
     if b.opportunities:
         nearest = min(b.opportunities, key=lambda o: o.opportunity.close_date)

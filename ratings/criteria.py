@@ -275,21 +275,36 @@ def criteria_normalise(criteria: list[dict]) -> list[dict]:
     return result
 
 
-def with_unit(value, unit: str) -> str:
-    """A signal's value as people write it: "level 3", "30 days", "12.5 %", "250,000"."""
+MONEY_UNITS = ("revenue", "value")
+
+
+def unit_label(signal: str, currency: str) -> str:
+    """What a signal's numbers are counted in, as the policy editor writes it after an input: the
+    tenant's currency for money (only amounts in it are counted), else "days", "%", "levels"."""
+    unit = SIGNALS[signal].unit
+    if unit in MONEY_UNITS:
+        return currency
+    return "" if unit == "level" else unit
+
+
+def with_unit(value, unit: str, currency: str = "") -> str:
+    """A signal's value as people write it: "level 3", "30 days", "12.5 %", "250,000 GBP"."""
     if unit == "level":
         return "the model's top level" if is_top(value) else f"level {fmt(value)}"
-    if unit and unit not in ("revenue", "value"):
+    if unit in MONEY_UNITS:
+        return f"{fmt(value)} {currency}".rstrip()
+    if unit:
         return f"{fmt(value)} {unit}"
     return fmt(value)
 
 
-def describe_scoring(item: dict) -> str:
-    """One line for people: how this criterion turns a value into points."""
+def describe_scoring(item: dict, currency: str = "") -> str:
+    """One line for people: how this criterion turns a value into points (money in `currency`, the
+    tenant's: other currencies are not counted)."""
     unit = SIGNALS[item["signal"]].unit
     if item["scoring"] == LINEAR:
-        return (f"0 points at {with_unit(item['zero_at'], unit)}, 100 at {with_unit(item['full_at'], unit)}, "
-                "linear between")
+        return (f"0 points at {with_unit(item['zero_at'], unit, currency)}, "
+                f"100 at {with_unit(item['full_at'], unit, currency)}, linear between")
     if item["scoring"] == BANDS:
-        return "; ".join(f"≥ {with_unit(start, unit)}: {fmt(points)}" for start, points in item["bands"])
+        return "; ".join(f"≥ {with_unit(start, unit, currency)}: {fmt(points)}" for start, points in item["bands"])
     return ", ".join(f"{c} {fmt(item['points'][c])}" for c in CLASSIFICATIONS if c in item["points"])

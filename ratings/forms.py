@@ -21,6 +21,7 @@ from ratings.criteria import (
     criteria_errors,
     fmt,
     is_top,
+    unit_label,
 )
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
 from tenancy.forms import DateInput
@@ -115,6 +116,7 @@ class PolicyForm(forms.ModelForm):
                 "zero_at": self[prefix + "zero_at"] if not signal.categorical else None,
                 "full_at": self[prefix + "full_at"] if not signal.categorical else None,
                 "bands": self[prefix + "bands"] if not signal.categorical else None,
+                "unit": unit_label(name, self.instance.tenant.currency),
                 "categories": [self[prefix + c] for c in CLASSIFICATIONS] if signal.categorical else [],
                 "errors": self.row_errors.get(name, []),
             }

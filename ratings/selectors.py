@@ -77,15 +77,17 @@ class CriterionRow:
 
 def policy_rows(policy: RatingPolicy) -> list[CriterionRow]:
     total = policy.total_weight or 1
+    currency = policy.tenant.currency
     return [CriterionRow(signal=c["signal"], label=SIGNALS[c["signal"]].label, help=SIGNALS[c["signal"]].help,
                          weight=c["weight"], share=round(100 * c["weight"] / total, 1),
-                         scoring=describe_scoring(c) + (f"; no value: {fmt(c.get('missing', 0))}"))
+                         scoring=describe_scoring(c, currency) + (f"; no value: {fmt(c.get('missing', 0))}"))
             for c in policy.criteria]
 
 
 def policy_changes(before: RatingPolicy, after: RatingPolicy) -> list[tuple[str, str, str]]:
     """[(what, before, after)] for every difference between two versions, in reading order."""
     changes = []
+    currency = after.tenant.currency
     old = {c["signal"]: c for c in before.criteria}
     new = {c["signal"]: c for c in after.criteria}
     for name, signal in SIGNALS.items():
@@ -98,9 +100,10 @@ def policy_changes(before: RatingPolicy, after: RatingPolicy) -> list[tuple[str,
             continue
         if a["weight"] != b["weight"]:
             changes.append((f"{signal.label}: weight", str(a["weight"]), str(b["weight"])))
-        if describe_scoring(a) != describe_scoring(b) or a.get("missing") != b.get("missing"):
-            changes.append((f"{signal.label}: scoring", f"{describe_scoring(a)}; no value: {fmt(a.get('missing', 0))}",
-                            f"{describe_scoring(b)}; no value: {fmt(b.get('missing', 0))}"))
+        scoring_a, scoring_b = describe_scoring(a, currency), describe_scoring(b, currency)
+        if scoring_a != scoring_b or a.get("missing") != b.get("missing"):
+            changes.append((f"{signal.label}: scoring", f"{scoring_a}; no value: {fmt(a.get('missing', 0))}",
+                            f"{scoring_b}; no value: {fmt(b.get('missing', 0))}"))
     labels = {"threshold_a": "A from score", "threshold_b": "B from score", "threshold_c": "C from score",
               "cadence_a_days": "A: contact every (days)", "cadence_b_days": "B: contact every (days)",
               "cadence_c_days": "C: contact every (days)", "cadence_d_days": "D: contact every (days)",
@@ -341,7 +344,7 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
                 points=points if sees_financials else None, weight=item["weight"],
                 share=round(100 * item["weight"] / total, 1),
                 contribution=None if not sees_financials or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),
-                hidden=hidden, scoring=describe_scoring(item)))
+                hidden=hidden, scoring=describe_scoring(item, membership.tenant.currency)))
     panel.cadence_days = cadence_for(panel.active_policy, panel.effective, account.coverage)
     if panel.cadence_days and account.last_contact_at:
         panel.next_contact_due = account.last_contact_at + dt.timedelta(days=panel.cadence_days)
@@ -703,9 +706,33 @@ def rating_at(*, account: Account, at: dt.datetime) -> str:
             .order_by("-computed_at", "-pk").values_list("rating", flat=True).first()) or ""
 
 
+RECOMPUTE_KEY_PREFIX = "ratings.recompute:"
+RECOMPUTE_TENANT_KEY = RECOMPUTE_KEY_PREFIX + "tenant"
+
+
+def recompute_key(account_id: int) -> str:
+    """The outbox key of an account's debounced recompute (ratings.services records it)."""
+    return f"{RECOMPUTE_KEY_PREFIX}account:{account_id}"
+
+
 def recompute_pending(account_id: int) -> bool:
     """A change that moves the account's rating is saved and its recompute has not landed yet (the
     debounced recompute of the account, or a whole-tenant one)."""
     from tenancy import outbox
 
-    return outbox.waiting(f"ratings.recompute:account:{account_id}", "ratings.recompute:tenant")
+    return outbox.waiting(recompute_key(account_id), RECOMPUTE_TENANT_KEY)
+
+
+@dataclass(frozen=True)
+class PendingRecomputes:
+    """Which ratings are being updated, for any number of badges from one query."""
+    keys: frozenset[str]
+
+    def __contains__(self, account_id: int) -> bool:
+        return RECOMPUTE_TENANT_KEY in self.keys or recompute_key(account_id) in self.keys
+
+
+def pending_recomputes() -> PendingRecomputes:
+    from tenancy import outbox
+
+    return PendingRecomputes(frozenset(outbox.waiting_keys(RECOMPUTE_KEY_PREFIX)))

@@ -36,7 +36,7 @@ from ratings.models import (
 )
 from ratings.scoring import breakdown_sql, scored_select
 from ratings.selectors import DISTRIBUTION as RATING_DISTRIBUTION
-from ratings.selectors import candidates_figure
+from ratings.selectors import RECOMPUTE_TENANT_KEY, candidates_figure, recompute_key
 from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
 from tenancy import shared_cache
 from tenancy.audit import audit_changes, audit_record, audit_record_many
@@ -67,9 +67,9 @@ def _recompute_on_commit(tenant_id: int, account_id: int | None = None, *, count
     sweep if the broker is down then, so a saved change always reaches the rating within minutes. One
     waiting recompute per account (or per tenant): later changes join it until it starts."""
     if account_id is None:
-        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, dedupe_key="ratings.recompute:tenant")
+        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, dedupe_key=RECOMPUTE_TENANT_KEY)
     else:
-        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, account_id, dedupe_key=f"ratings.recompute:account:{account_id}",
+        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, account_id, dedupe_key=recompute_key(account_id),
                           countdown=countdown)
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("recompute/", views.recompute, name="recompute"),
     path("accounts/<int:account_id>/", views.account, name="account"),
+    path("accounts/<int:account_id>/badge/", views.badge, name="badge"),
     path("accounts/<int:account_id>/override/", views.override, name="override"),
     path("accounts/<int:account_id>/override/clear/", views.override_clear, name="override_clear"),
     path("policies/", views.policies, name="policies"),

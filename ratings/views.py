@@ -3,6 +3,7 @@ render the page or, for htmx requests, the page's partial."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from keystone.paging import CappedPaginator
 from ratings import access, selectors, services
+from ratings.account_page import render_badge
 from ratings.charts import history_chart
 from ratings.criteria import fmt
 from ratings.forms import DecisionForm, OverrideForm, PolicyForm
@@ -102,6 +104,13 @@ def account(request, account_id):
     account = access.access_account_rating_by_id(membership=request.membership, account_id=account_id)
     return _render(request, "ratings/account.html", request.GET.get("part") == "panel" and "panel",
                    _account_context(request, account))
+
+
+@tenant_view
+def badge(request, account_id):
+    """The account's rating badge alone: a badge saying "being updated" asks for this until it is not."""
+    account = access.access_account_rating_by_id(membership=request.membership, account_id=account_id)
+    return HttpResponse(render_badge(account, request))
 
 
 @require_POST

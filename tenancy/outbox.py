@@ -80,12 +80,26 @@ def enqueue_on_commit(task_name: str, tenant_id: int, *args, dedupe_key: str = "
     return message_id
 
 
-def waiting(*dedupe_keys: str, within: dt.timedelta = dt.timedelta(hours=1)) -> bool:
+WAITING_WITHIN = dt.timedelta(hours=1)
+
+
+def _waiting(within: dt.timedelta):
+    # Not done, not given up on, and recent: a message lost for longer is the sweep's business, and a
+    # page saying "being updated" for hours would be wrong.
+    return OutboxMessage.objects.filter(done_at__isnull=True, failed_at__isnull=True,
+                                        created_at__gte=timezone.now() - within)
+
+
+def waiting(*dedupe_keys: str, within: dt.timedelta = WAITING_WITHIN) -> bool:
     """Whether work recorded under one of these keys (in the current tenant) is still to be done: pages
-    say "being updated" meanwhile. A message given up on, or older than `within`, no longer counts."""
-    return OutboxMessage.objects.filter(
-        dedupe_key__in=dedupe_keys, done_at__isnull=True, failed_at__isnull=True,
-        created_at__gte=timezone.now() - within).exists()
+    say "being updated" meanwhile."""
+    return _waiting(within).filter(dedupe_key__in=dedupe_keys).exists()
+
+
+def waiting_keys(prefix: str, within: dt.timedelta = WAITING_WITHIN) -> set[str]:
+    """The keys starting with `prefix` whose work is still to be done, in one query: a list marks every
+    row that is being updated without asking once per row (the waiting messages are few)."""
+    return set(_waiting(within).filter(dedupe_key__startswith=prefix).values_list("dedupe_key", flat=True))
 
 
 def _record(task_name, tenant_id, args, kwargs, dedupe_key, countdown) -> tuple[int, bool]:

@@ -144,3 +144,82 @@ def test_every_tab_of_an_account_shows_the_same_header_tabs_and_navigation(path,
     assert "Overview" in tabs and "Contacts &amp; org chart" in tabs
     nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
     assert re.findall(r'aria-current="page">([^<]+)</a>', nav) == ["Accounts"]
+
+
+PAGES_BELOW_A_TAB = [  # (path, the tab it belongs to, the last crumb: the page itself)
+    ("accounts/{account}/edit/", "Overview", "Edit"),
+    ("accounts/{account}/classify/", "Overview", "Classification"),
+    ("accounts/{account}/delete/", "Overview", "Delete"),
+    ("accounts/{account}/contacts/new/", "Contacts &amp; org chart", "New contact"),
+    ("accounts/contacts/{contact}/edit/", "Contacts &amp; org chart", "Edit Anna Buyer"),
+    ("accounts/contacts/{contact}/delete/", "Contacts &amp; org chart", "Delete Anna Buyer"),
+    ("hierarchy/relationships/{relationship}/", "Relationship map", "Avery Admin ↔ Anna Buyer"),
+    ("hierarchy/accounts/{account}/relationships/new/", "Relationship map", "Add a relationship"),
+    ("hierarchy/relationships/{relationship}/assess/", "Relationship map", "Assess Anna Buyer"),
+    ("hierarchy/relationships/{relationship}/survey/", "Relationship map", "Survey for Anna Buyer"),
+    ("key-players/{key_player}/edit/", "Key players", "Edit Anna Buyer"),
+    ("key-players/accounts/{account}/add/", "Key players", "Add a key player"),
+    ("plans/{plan}/", "Plans &amp; activity", "Growth plan"),
+    ("plans/{plan}/edit/", "Plans &amp; activity", "Edit plan"),
+    ("plans/actions/{action}/edit/", "Plans &amp; activity", "Edit action"),
+    ("plans/opportunities/{opportunity}/", "Plans &amp; activity", "Fleet renewal"),
+    ("plans/opportunities/{opportunity}/edit/", "Plans &amp; activity", "Edit opportunity"),
+    ("plans/calls/{call}/", "Plans &amp; activity", "Call of "),
+    ("plans/visits/{visit}/", "Plans &amp; activity", "Visit of "),
+    ("plans/visits/{visit}/edit/", "Plans &amp; activity", "Edit visit"),
+]
+
+
+@pytest.fixture
+def one_of_everything(admin_a):
+    admin_a.user.full_name = "Avery Admin"
+    admin_a.user.save(update_fields=["full_name"])
+    from tests.hierarchy.factories import AccountFactory, ContactFactory
+    from tests.plans.factories import ActionFactory, OpportunityFactory, make_call, make_visit
+
+    account = AccountFactory(tenant=admin_a.tenant, name="Orbit Airlines", owner=admin_a.user)
+    contact = ContactFactory(account=account, full_name="Anna Buyer")
+    plan = PlanFactory(account=account, title="Growth plan")
+    with admin_a.scope():
+        relationship = make_relationship(user=admin_a.user, contact=contact)
+    return {"account": account.pk, "contact": contact.pk, "relationship": relationship.pk, "plan": plan.pk,
+            "key_player": KeyPlayerFactory(account=account, contact=contact).pk,
+            "action": ActionFactory(plan=plan).pk,
+            "opportunity": OpportunityFactory(account=account, name="Fleet renewal").pk,
+            "call": make_call(account=account, author=admin_a.user).pk,
+            "visit": make_visit(account=account, organiser=admin_a.user, attendees=[admin_a.user]).pk}
+
+
+@pytest.mark.parametrize("path, tab, here", PAGES_BELOW_A_TAB)
+def test_every_page_about_one_account_shows_its_header_tabs_and_one_breadcrumb(path, tab, here, admin_a,
+                                                                               one_of_everything):
+    """Issue 13, item 5: a page below one of an account's tabs (a relationship, a key player, a plan, an
+    edit form…) keeps the account's header and tabs, marks the tab it belongs to, has the one breadcrumb
+    style (Accounts › the account › the tab › this page) and keeps the top navigation on Accounts."""
+    slug = admin_a.tenant.slug
+    response = admin_a.client.get(admin_a.url(path.format(**one_of_everything)))
+    assert response.status_code == 200
+    html = response.content.decode()
+    crumbs = re.findall(r'<nav class="crumbs muted" aria-label="Breadcrumb">(.*?)</nav>', html, re.S)
+    assert len(crumbs) == 1, "one breadcrumb"
+    account_pk = one_of_everything["account"]
+    assert crumbs[0].startswith(f'<a href="/t/{slug}/accounts/">Accounts</a> › '
+                                f'<a href="/t/{slug}/accounts/{account_pk}/">Orbit Airlines</a> › ')
+    last = re.search(r'<span aria-current="page">([^<]*)</span>$', crumbs[0]).group(1)
+    assert last.startswith(here), last
+    if tab != "Overview":  # the overview is the account's own crumb
+        assert f'">{tab}</a> › <span aria-current="page">' in crumbs[0]
+    tabs = re.search(r'<nav class="tabs" aria-label="Orbit Airlines">(.*?)</nav>', html, re.S).group(1)
+    assert re.findall(r'aria-current="page">([^<]+)</a>', tabs) == [tab]
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'aria-current="page">([^<]+)</a>', nav) == ["Accounts"]
+
+
+def test_pages_not_about_one_account_keep_their_section(admin_a, one_of_everything):
+    """A new plan or visit (no account yet) and the lists stay in their own section, with no account header."""
+    for path, section in [("plans/new/", "Plans"), ("plans/visits/new/", "Calendar"), ("plans/calendar/", "Calendar"),
+                          ("ratings/policies/", "Ratings"), ("accounts/import/", "Accounts")]:
+        html = admin_a.client.get(admin_a.url(path)).content.decode()
+        nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
+        assert re.findall(r'aria-current="page">([^<]+)</a>', nav) == [section], path
+        assert '<nav class="tabs" aria-label="Orbit Airlines">' not in html, path

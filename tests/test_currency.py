@@ -47,3 +47,41 @@ def test_the_pipeline_criterion_never_adds_another_currency_and_shows_its_own(gb
     html = gbp.client.get(gbp.url(f"ratings/accounts/{account.pk}/")).content.decode()
     assert "<td>60 GBP</td>" in html
     assert "1,060" not in html
+
+
+def test_the_policy_says_money_thresholds_in_the_tenant_currency(gbp):
+    """The policy page, the editor and the "why" panel write money thresholds with the currency they
+    count in, and the editor says other currencies are not added in."""
+    account = AccountFactory(tenant=gbp.tenant)
+    with gbp.scope():
+        services.ratings_recompute()
+    with gbp.scope():
+        from ratings.models import PolicyStatus, RatingPolicy
+        active = RatingPolicy.objects.get(status=PolicyStatus.ACTIVE)
+    policy_page = gbp.client.get(gbp.url(f"ratings/policies/{active.pk}/")).content.decode()
+    assert "≥ 100,000 GBP: 30" in policy_page and "≥ 50,000 GBP: 40" in policy_page
+    assert "≥ 31 days: 60" in policy_page  # other units as before
+    editor = gbp.client.get(gbp.url("ratings/policies/draft/")).content.decode()
+    assert "Bands (from, in GBP)" in editor and "Bands (from, in days)" in editor
+    assert "counted in GBP, the tenant&#x27;s currency" in editor or "counted in GBP, the tenant's currency" in editor
+    why = gbp.client.get(gbp.url(f"ratings/accounts/{account.pk}/")).content.decode()
+    assert "≥ 1,000,000 GBP: 100" in why
+
+
+def test_revenue_in_two_currencies_is_shown_per_currency_and_never_added(gbp):
+    """Periods in GBP and EUR: the account page, the financials tab and the briefing's selector give a
+    total per currency, and no growth (it would compare sums of different currencies)."""
+    from accounts import selectors as account_selectors
+    from tests.accounts.factories import AccountFactory as Accounts
+    from tests.accounts.factories import FinancialPeriodFactory
+
+    account = Accounts(tenant=gbp.tenant, name="Orbit Airlines")
+    for currency, revenue in [("GBP", 100), ("GBP", 100), ("GBP", 1000), ("GBP", 2000), ("EUR", 500), ("EUR", 700)]:
+        FinancialPeriodFactory(account=account, currency=currency, revenue=Decimal(revenue))
+    for tab in ("", "financials/"):
+        html = gbp.client.get(gbp.url(f"accounts/{account.pk}/{tab}")).content.decode()
+        assert "3,000 GBP + 1,200 EUR" in html, tab
+        assert "4,200" not in html
+    with gbp.scope():
+        summary = account_selectors.revenue_summary(account_selectors.financial_periods(account=account))
+    assert summary["totals"] == [("GBP", Decimal(3000)), ("EUR", Decimal(1200))] and summary["growth"] is None

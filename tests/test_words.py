@@ -71,18 +71,6 @@ def test_a_call_report_that_starts_an_account_plan_says_so(manager_a):
     assert "1 next step added to the account plan." in again.content.decode()
 
 
-def test_a_visit_page_highlights_calendar_as_its_breadcrumb_says(manager_a):
-    from tests.plans.factories import make_visit
-
-    visit = make_visit(account=AccountFactory(tenant=manager_a.tenant), organiser=manager_a.user,
-                       attendees=[manager_a.user])
-    html = manager_a.client.get(manager_a.url(f"plans/visits/{visit.pk}/")).content.decode()
-    assert re.search(r'plans/calendar/" aria-current="page">Calendar</a>', html)
-    assert 'aria-current="page">Plans</a>' not in html
-    plans = manager_a.client.get(manager_a.url("plans/")).content.decode()
-    assert 'aria-current="page">Plans</a>' in plans
-
-
 def test_no_breadcrumb_ends_in_a_dangling_separator():
     from pathlib import Path
 

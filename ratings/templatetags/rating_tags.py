@@ -2,8 +2,9 @@
 
     {% load rating_tags %}
     {% rating_badge account %}   the effective rating as a badge; a hand-set rating is marked and its
-                                 reason and end shown on hover. One query per request for any number
-                                 of badges (the tenant's overrides in force, cached on the request).
+                                 reason and end shown on hover; "being updated" while a recompute is
+                                 pending. Two queries per request for any number of badges (the
+                                 overrides in force and the pending recomputes, cached on the request).
     {% rating_panel account %}   the account's "why" panel (ratings/_account_rating.html).
 """
 

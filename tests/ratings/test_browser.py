@@ -94,7 +94,7 @@ def test_the_editor_shows_only_the_chosen_scorings_inputs(page, make_member, ten
     assert not row.locator("input[name=pipeline__zero_at]").is_visible()
     row.locator("input[name=pipeline__bands]").fill("0: 0, 50: 60, 90: 100")
     page.click("text=Save draft and preview")
-    assert "≥ 50: 60" in page.locator(".rt-changes").inner_text()  # the hidden linear inputs did no harm
+    assert "≥ 50 EUR: 60" in page.locator(".rt-changes").inner_text()  # the hidden linear inputs did no harm
 
 
 def test_admin_sets_the_rating_by_hand_without_touching_the_end_date(page, make_member, tenant_a):
