@@ -11,7 +11,7 @@ from django.urls import reverse
 from keystone.account_page import account_panels as collect_panels
 from keystone.account_page import account_tabs as collect_tabs
 from keystone.account_page import rating_badge
-from keystone.templatetags.crumbs import crumb_items
+from tenancy.templatetags.crumbs import crumb_items
 
 register = template.Library()
 
