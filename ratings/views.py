@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from keystone.paging import CappedPaginator
@@ -106,6 +106,7 @@ def account(request, account_id):
                    _account_context(request, account))
 
 
+@require_safe
 @tenant_view
 def badge(request, account_id):
     """The account's rating badge alone: a badge saying "being updated" asks for this until it is not."""

@@ -74,6 +74,8 @@ def test_the_badge_of_another_tenants_or_a_missing_account_is_404(admin_a, tenan
     foreign = AccountFactory(tenant=tenant_b)
     assert admin_a.client.get(_badge_url(admin_a, foreign)).status_code == 404
     assert admin_a.client.get(f"/t/{admin_a.tenant.slug}/ratings/accounts/999999/badge/").status_code == 404
+    own = AccountFactory(tenant=admin_a.tenant)
+    assert admin_a.client.post(_badge_url(admin_a, own)).status_code == 405
 
 
 @pytest.mark.browser
