@@ -60,10 +60,6 @@ def _raise_unknown(fields: dict, allowed) -> None:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
 
 
-def _member_ids() -> set[int]:
-    return set(Membership.objects.values_list("user_id", flat=True))
-
-
 def _check_member(user: User | None, field: str) -> None:
     if user is not None and not Membership.objects.filter(user_id=user.pk).exists():
         raise ValidationError({field: f"{user} is not a member of this tenant."})

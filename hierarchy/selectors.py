@@ -129,19 +129,6 @@ def relationship_levels(queryset=None, *, executive_contact_ids=None):
     )
 
 
-def best_level_per_contact(*, account_ids=None) -> dict[int, dict]:
-    """{contact_id: {"account_id", "best", "best_self", "best_customer", "relationships"}} for contacts
-    with at least one relationship; one query. Keyplayers uses it for "best relationship below a level"."""
-    queryset = Relationship.objects.all()
-    if account_ids is not None:
-        queryset = queryset.filter(account_id__in=list(account_ids))
-    rows = (relationship_levels(queryset).values("contact_id", "account_id")
-            .annotate(best=Max("effective_level"), best_self=Max("self_level"),
-                      best_customer=Max("customer_level"), relationships=Count("pk"))
-            .order_by())
-    return {row.pop("contact_id"): row for row in rows}
-
-
 def current_levels(*, account_ids=None) -> list[dict]:
     """Every relationship's current levels: account, contact, our user, self, customer, effective, gap."""
     queryset = Relationship.objects.all()
@@ -282,12 +269,6 @@ def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_cont
 
 def account_levels_one(account: Account, **kwargs) -> AccountLevels:
     return account_levels(account_ids=[account.pk], **kwargs)[account.pk]
-
-
-def uncovered_contacts(*, account: Account) -> list[Contact]:
-    """Contacts still there with no relationship at all (coverage gaps)."""
-    return list(Contact.objects.filter(account=account, is_active=True)
-                .exclude(Exists(Relationship.objects.filter(contact_id=OuterRef("pk")))).order_by("full_name"))
 
 
 # --- Relationship map -----------------------------------------------------------------------------

@@ -164,11 +164,6 @@ def key_players_annotated(queryset=None, *, thresholds: CoverageSettings | None 
     )
 
 
-def _count_true(name: str):
-    """Rows where a boolean annotation holds."""
-    return Count("pk", filter=Q(**{name: True}))
-
-
 def flag_filter(flag: str) -> Q:
     if flag == "any":
         return Q(flagged=True)
@@ -251,19 +246,6 @@ def levels_by_buying_role(*, account_ids, thresholds: CoverageSettings | None = 
         item.players, item.reached, item.relationships = row["players"], row["reached"], row["relationships"]
         item.best = row["best"]
         item.average = None if row["average"] is None else round(float(row["average"]), 1)
-    return result
-
-
-def stage_history(*, key_player_ids, limit: int = 5) -> dict[int, list]:
-    """{key_player_id: [BuyingStageChange, newest first, at most `limit`]}: one query."""
-    from keyplayers.models import BuyingStageChange
-
-    result: dict[int, list] = {}
-    for change in BuyingStageChange.objects.filter(key_player_id__in=list(key_player_ids)).order_by(
-            "key_player_id", "-created_at", "-pk"):
-        rows = result.setdefault(change.key_player_id, [])
-        if len(rows) < limit:
-            rows.append(change)
     return result
 
 
@@ -497,13 +479,6 @@ def coverage_overview(*, mine_of: int | None = None) -> CoverageOverview:
     single = single_role_accounts(account_ids=account_ids, limit=SINGLE_ROLE_ROWS)
     return CoverageOverview(thresholds=thresholds, single_role=single, players=players.select_related(
         "contact", "account").order_by("account__name", "account_id", "pk"))
-
-
-def stage_counts() -> dict[str, int]:
-    """Key players per buying stage, tenant-wide (one query)."""
-    rows = dict(KeyPlayer.objects.values("buying_stage").annotate(n=Count("pk")).values_list("buying_stage", "n").order_by())
-    return {stage: rows.get(stage, 0) for stage in BuyingStage.values}
-
 
 
 def account_panel(*, account: Account) -> dict:

@@ -60,10 +60,7 @@ class RatingsConfig(AppConfig):
         from django.apps import apps
 
         for label in WATCHED:
-            try:
-                model = apps.get_model(label)
-            except LookupError:
-                continue
+            model = apps.get_model(label)
             uid = f"ratings.recompute_soon.{label}"
             post_save.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.save")
             post_delete.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.delete")

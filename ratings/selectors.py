@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import NullIf
 from django.utils import timezone
 
-from accounts.access import can_see_money, money_visible_expression, money_visible_filter
+from accounts.access import can_see_money, money_visible_expression
 from accounts.models import Account, AccountStatus, Classification, Coverage, FinancialPeriod
 from accounts.selectors import mine_filter
 from ratings.criteria import SIGNALS, describe_scoring, fmt
@@ -678,15 +678,6 @@ def declassification_reviews(*, limit: int = 20, user=None) -> list[Declassifica
     if user is not None:
         reviews = reviews.filter(account__in=Account.objects.filter(_mine_q(user)))
     return list(reviews.order_by("-created_at")[:limit])
-
-
-def visible_financial_account_ids(*, membership: Membership, account_ids) -> set[int]:
-    """Which of these accounts' financials the member may see (one query; none for admins/executives)."""
-    ids = set(account_ids)
-    if membership.sees_all_financials or not ids:
-        return ids
-    return set(Account.objects.filter(pk__in=ids).filter(money_visible_filter(membership=membership))
-               .values_list("pk", flat=True))
 
 
 def redact_breakdown(breakdown: dict, visible: bool) -> dict:

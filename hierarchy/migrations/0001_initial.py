@@ -5,7 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from hierarchy.db import AppendOnly
+from tenancy.append_only import AppendOnly
 from tenancy.rls import EnableRowLevelSecurity
 
 

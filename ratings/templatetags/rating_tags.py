@@ -5,12 +5,10 @@
                                  reason and end shown on hover; "being updated" while a recompute is
                                  pending. Two queries per request for any number of badges (the
                                  overrides in force and the pending recomputes, cached on the request).
-    {% rating_panel account %}   the account's "why" panel (ratings/_account_rating.html).
 """
 
 from django import template
 
-from ratings import selectors
 from ratings.account_page import render_badge
 
 register = template.Library()
@@ -22,9 +20,3 @@ def rating_badge(context, account):
     request = context.get("request")
     return render_badge(account, request if request is not None else context)
 
-
-@register.inclusion_tag("ratings/_account_rating.html", takes_context=True)
-def rating_panel(context, account):
-    request = context["request"]
-    return {"panel": selectors.account_rating_panel(account=account, membership=request.membership),
-            "request": request, "tenant": request.tenant}

@@ -80,16 +80,6 @@ def test_roll_up_hooks_for_buying_roles_and_executives(case, manager_a):
     assert levels.weighted == round(23 / 11, 2)
 
 
-def test_uncovered_contacts_and_best_level_per_contact(case, manager_a):
-    c = case["contacts"]
-    with manager_a.scope():
-        assert [x.full_name for x in selectors.uncovered_contacts(account=case["account"])] == ["It"]
-        best = selectors.best_level_per_contact(account_ids=[case["account"].pk])
-    assert best[c["ceo"].pk] == {"account_id": case["account"].pk, "best": 3, "best_self": 3, "best_customer": 2,
-                                 "relationships": 2}
-    assert best[c["buyer"].pk]["best"] == 1 and best[c["buyer"].pk]["best_self"] is None
-
-
 def test_account_levels_query_count_does_not_grow(manager_a, django_assert_num_queries):
     def add_account(n_contacts):
         account = AccountFactory(tenant=manager_a.tenant)

@@ -314,9 +314,11 @@ def test_dashboard_panel_lists_my_due_accounts(manager_a):
 
 def test_template_tags_other_apps_can_include(admin_a, django_assert_max_num_queries):
     """{% rating_badge %} marks hand-set ratings and pending recomputes with two queries for any number of badges;
-    {% rating_panel %} renders the "why" panel for the account page."""
+    the account page's rating section renders the "why" panel."""
     from django.template import Context, Template
     from django.test import RequestFactory
+
+    from ratings import account_page
 
     accounts = [AccountFactory(tenant=admin_a.tenant, name=f"Tagged {i}") for i in range(6)]
     _rate(admin_a)
@@ -331,8 +333,7 @@ def test_template_tags_other_apps_can_include(admin_a, django_assert_max_num_que
             html = badges.render(Context({"rows": rows, "request": request}))
         assert html.count('class="badge rating-D"') == 5
         assert 'class="badge rating-A rt-overridden" title="Set by hand until' in html and "Renewal" in html
-        panel = Template("{% load rating_tags %}{% rating_panel account %}").render(
-            Context({"account": rows[0], "request": request}))
+        panel = account_page.panel(request, rows[0])
     assert "Set by hand to <strong>A</strong> (computed: D)" in panel
     assert "Why D? Score" in panel and f"/t/{admin_a.tenant.slug}/ratings/accounts/{rows[0].pk}/" in panel
 
