@@ -25,7 +25,7 @@ from accounts.models import (
     RevenueTier,
     TeamRole,
 )
-from keystone.api_filters import StrictDjangoFilterBackend
+from tenancy.api_filters import StrictDjangoFilterBackend
 from tenancy.api import TenantModelViewSet, TenantRelatedField
 from tenancy.models import Membership, User
 

@@ -3,6 +3,12 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = "accounts/"
+    api = "accounts.api.register"
+    dashboard = "accounts.dashboard.panels"
+    demo = "accounts.demo.seed"
+    nav = "accounts/_nav.html"
 
     def ready(self):
         from tenancy.roles import url_objects

@@ -30,7 +30,7 @@ from accounts.models import (
 )
 from accounts.access import TEAM_RULE, team_managed_filter
 from accounts.services import top_level
-from keystone.spreadsheet import unescape_cell
+from tenancy.spreadsheet import unescape_cell
 from tenancy.models import Membership
 
 MAX_BYTES = 5 * 1024 * 1024

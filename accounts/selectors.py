@@ -76,7 +76,7 @@ class AccountPage:
     total: int  # exact unless capped
     capped: bool
     sort: str
-    too_deep: bool = False  # the page lies past COUNT_CAP rows: narrow the list instead (keystone.paging)
+    too_deep: bool = False  # the page lies past COUNT_CAP rows: narrow the list instead (tenancy.paging)
 
     @property
     def has_previous(self) -> bool:
@@ -184,7 +184,7 @@ def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int
     base = account_filtered(filters=filters, user=user)
     offset = (page - 1) * per_page
     if offset >= COUNT_CAP and not exact_count:
-        # Deeper than the list goes (keystone.paging): count up to the cap, read no row before the page.
+        # Deeper than the list goes (tenancy.paging): count up to the cap, read no row before the page.
         counted = base.order_by().values("pk")[:COUNT_CAP + 1].count()
         return AccountPage(rows=[], number=page, per_page=per_page, has_next=False, total=min(counted, COUNT_CAP),
                            capped=counted > COUNT_CAP, sort=sort, too_deep=counted > COUNT_CAP)

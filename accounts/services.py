@@ -10,13 +10,11 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import (
     Account,
@@ -32,6 +30,7 @@ from accounts.models import (
     TeamRole,
 )
 from accounts.access import TEAM_RULE, can_manage_team
+from tenancy import contributions
 from tenancy.audit import audit_record, audit_record_many
 from tenancy.context import current_tenant_id
 from tenancy.models import AuditAction, Membership, User
@@ -72,10 +71,11 @@ def _strip(values: dict) -> dict:
 # --- Accounts -------------------------------------------------------------------------------------
 
 def top_level() -> int:
-    """The top level of the tenant's active hierarchy model (5 or 6), from settings.ACCOUNTS_TOP_LEVEL; 6
-    (the most any shipped model has) when no such function is configured."""
-    path = getattr(settings, "ACCOUNTS_TOP_LEVEL", "")
-    return import_string(path)() if path else 6
+    """The top level of the tenant's active hierarchy model (5 or 6), from the `account_top_level` hook that
+    hierarchy declares (tenancy.contributions; accounts sits below it); 6, the most any shipped model has,
+    without one."""
+    bounds = contributions.functions("account_top_level")
+    return bounds[0]() if bounds else 6
 
 
 def _check_potential_level(account: Account) -> None:

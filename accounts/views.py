@@ -37,7 +37,7 @@ from accounts.forms import (
 )
 from accounts.models import ImportKind
 from accounts.pickers import picker_matches
-from keystone.spreadsheet import SafeWriter
+from tenancy.spreadsheet import SafeWriter
 from tenancy.decorators import tenant_view
 
 
@@ -200,9 +200,9 @@ def account_picker(request):
 
 @tenant_view
 def account_panel(request, account_id, section):
-    """A panel of the overview that the page defers (keystone.account_page: DEFERRED), for the
+    """A panel of the overview that the page defers (accounts.sections: DEFERRED), for the
     placeholder's htmx request. The same access rule as the page; an unknown section is a 404."""
-    from keystone.account_page import account_panel as render_panel
+    from accounts.sections import account_panel as render_panel
 
     account = access_account_by_id(membership=request.membership, account_id=account_id)
     html = render_panel(request, account, section)

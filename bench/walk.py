@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import AccountTeamMember, Contact, FinancialPeriod, ImportBatch  # noqa: E402
 from hierarchy.models import Assessment, HierarchyAlert, HierarchyModel, Relationship, SurveyInvitation  # noqa: E402
 try:  # the account page's deferred panels (an older checkout has none: the walker also times it)
-    from keystone.account_page import deferred_sections  # noqa: E402
+    from accounts.sections import deferred_sections  # noqa: E402
 except ImportError:
     def deferred_sections():
         return []

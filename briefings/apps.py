@@ -4,6 +4,13 @@ from django.apps import AppConfig
 class BriefingsConfig(AppConfig):
     name = "briefings"
     verbose_name = "Briefings"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = "briefings/"
+    api = "briefings.api.register"
+    dashboard = "briefings.dashboard.panels"
+    demo = "briefings.demo.seed"
+    nav = "briefings/_nav.html"
+    visit_page = "briefings.visit_page"
 
     def ready(self):
         from plans.services import visit_changed

@@ -1,4 +1,4 @@
-"""What briefings adds to plans' visit page and calendar (keystone.visit_page): the Briefing link, and
+"""What briefings adds to plans' visit page and calendar (plans.visit_sections): the Briefing link, and
 who got the briefing e-mail (or why not)."""
 
 from django.template.loader import render_to_string

@@ -28,6 +28,15 @@ def _contacts_left(sender, tenant_id, contact_ids, **kwargs):
 
 class HierarchyConfig(AppConfig):
     name = "hierarchy"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = "hierarchy/"
+    public_urls = "survey/"
+    api = "hierarchy.api.register"
+    dashboard = "hierarchy.dashboard.panels"
+    demo = "hierarchy.demo.seed"
+    nav = "hierarchy/_nav.html"
+    account_page = "hierarchy.account_page"
+    account_top_level = "hierarchy.selectors.model_top_level"
 
     def ready(self):
         from tenancy.roles import url_objects

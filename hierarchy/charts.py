@@ -123,3 +123,15 @@ def grouped_bars(*, groups: list[tuple[str, list[tuple[str, str, int]]]], title:
         legend = [(css, name) for name, css, _ in items]
     return BarChart(width=WIDTH, height=HEIGHT, bars=bars, x_labels=labels, y_ticks=ticks, legend=legend,
                     title=title, empty=not any(b.value for b in bars))
+
+
+def account_level_chart(history, levels: int):
+    """An account's roll-up and both views of its level, month by month (hierarchy.selectors.account_history)."""
+    start = history[0]["at"].replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return step_chart(
+        title="Account level, month by month", levels=levels, start=start, end=history[-1]["at"],
+        series=[
+            ("Roll-up (highest)", "s-eff", [(p["at"], p["highest"]) for p in history]),
+            ("Our view", "s-self", [(p["at"], p["self"]) for p in history]),
+            ("Customer's view", "s-cust", [(p["at"], p["customer"]) for p in history]),
+        ])

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from hierarchy import charts, selectors, services
+from hierarchy.account_page import account_panel_context, client_page
 from hierarchy.access import (
     access_account_by_id,
     access_alert_by_id,
@@ -60,17 +61,6 @@ def _turl(request, name, *args):
 
 # --- Charts -----------------------------------------------------------------------------------------
 
-def _account_chart(history, levels: int):
-    start = history[0]["at"].replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return charts.step_chart(
-        title="Account level, month by month", levels=levels, start=start, end=history[-1]["at"],
-        series=[
-            ("Roll-up (highest)", "s-eff", [(p["at"], p["highest"]) for p in history]),
-            ("Our view", "s-self", [(p["at"], p["self"]) for p in history]),
-            ("Customer's view", "s-cust", [(p["at"], p["customer"]) for p in history]),
-        ])
-
-
 def _relationship_chart(series, levels: int):
     now = timezone.now()
     points = series[Source.SELF] + series[Source.CUSTOMER_SURVEY]
@@ -92,37 +82,13 @@ def _distribution_chart(distribution, levels):
 
 # --- Account: relationship map, roll-ups, playbook, history -------------------------------------------
 
-def _client_page(request, fallback: str) -> str:
-    """The page the browser shows (htmx's HX-Current-URL) when it is this site and under this tenant;
-    `fallback` otherwise. An htmx request to an endpoint of the panel (assess, a section refresh) is not
-    the page itself, so links and forms it renders return to the page that holds the panel."""
-    current = request.htmx.current_url_abs_path if request.htmx else None  # None unless same origin
-    if current and current.startswith(f"/t/{request.tenant.slug}/"):
-        return current
-    return fallback
-
-
-def account_panel_context(request, account, *, page_url: str | None = None) -> dict:
-    """Everything the account panel shows; also used by the account page (hierarchy.account_page).
-    page_url: the page the panel is shown on, where its Acknowledge and Add relationship forms return
-    (the request's own page unless the caller knows better)."""
-    model = services.hierarchy_defaults_ensure()
-    hmap = selectors.relationship_map(account=account, model=model)
-    history = selectors.account_history(account=account, months=18, model=model)
-    return {
-        "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
-        "history_chart": _account_chart(history, len(hmap.levels) or 5),
-        "can_edit": can_edit(request), "page_url": page_url or request.get_full_path(),
-    }
-
-
 @vary_on_headers("HX-Request")
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(request=request, account_id=account_id)
     section = request.GET.get("section") if request.htmx else None
     if section in {"map", "summary", "playbook", "history", "alerts"}:
-        page_url = _client_page(request, _turl(request, "hierarchy:account", account.pk))
+        page_url = client_page(request, _turl(request, "hierarchy:account", account.pk))
         return render(request, f"hierarchy/account.html#{section}",
                       account_panel_context(request, account, page_url=page_url))
     return render(request, "hierarchy/account.html", account_panel_context(request, account, page_url=request.path))
@@ -203,7 +169,7 @@ def assess(request, relationship_id):
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
             if request.htmx:
                 relationship.account.refresh_from_db(fields=["current_level"])
-                page_url = _client_page(request, _turl(request, "hierarchy:account", relationship.account_id))
+                page_url = client_page(request, _turl(request, "hierarchy:account", relationship.account_id))
                 context = account_panel_context(request, relationship.account, page_url=page_url) | {
                     "oob": True, "flash": note}
                 return render(request, "hierarchy/account.html#assessed", context)

@@ -1,4 +1,4 @@
-"""What key players contribute to the account page (keystone.account_page)."""
+"""What key players contribute to the account page (accounts.sections)."""
 
 from django.template.loader import render_to_string
 

@@ -33,6 +33,13 @@ def _announced(sender, tenant_id=None, **kwargs):
 
 class KeyplayersConfig(AppConfig):
     name = "keyplayers"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = "key-players/"
+    api = "keyplayers.api.register"
+    dashboard = "keyplayers.dashboard.panels"
+    demo = "keyplayers.demo.seed"
+    nav = "keyplayers/_nav.html"
+    account_page = "keyplayers.account_page"
 
     def ready(self):
         from tenancy.roles import url_objects

@@ -27,7 +27,7 @@ from keyplayers.forms import (
     StanceForm,
 )
 from keyplayers.models import BuyingRole, BuyingStage, KeyPlayerConcern, Stance
-from keystone.paging import CappedPaginator
+from tenancy.paging import CappedPaginator
 from tenancy.decorators import tenant_view
 
 PAGE_SIZE = 25

@@ -1,15 +1,14 @@
-"""/api/v1/: one router; each app registers its viewsets in its api.py `register(router)`."""
+"""/api/v1/: one router; each app registers its viewsets with the `register(router)` its AppConfig names
+(the `api` hook, tenancy.contributions)."""
 
 from django.urls import include, path
-from django.utils.module_loading import import_string
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from tenancy import contributions
 from tenancy.api import me
-
-API_APPS = ["tenancy.api.register", "accounts.api.register", "hierarchy.api.register", "keyplayers.api.register", "plans.api.register", "ratings.api.register", "briefings.api.register"]
 
 
 class SchemaView(SpectacularAPIView):
@@ -30,8 +29,8 @@ class SchemaView(SpectacularAPIView):
 router = DefaultRouter()
 router.include_root_view = False
 router.include_format_suffixes = False
-for register in API_APPS:
-    import_string(register)(router)
+for register in contributions.functions("api"):
+    register(router)
 
 urlpatterns = [
     path("me/", me, name="api-me"),

@@ -10,6 +10,6 @@ class KeystoneConfig(AppConfig):
         from django.db import models
         from rest_framework.serializers import ModelSerializer
 
-        from keystone.dates import RFC3339DateTimeField
+        from tenancy.dates import RFC3339DateTimeField
 
         ModelSerializer.serializer_field_mapping[models.DateTimeField] = RFC3339DateTimeField

@@ -1,17 +1,17 @@
-"""Demo data: two tenants, a user for every role in each, one user in both. Each app adds a step to
-DEMO_STEPS: `step(tenant, users, rng)` runs inside that tenant's context and must be safe to repeat."""
+"""Demo data: two tenants, a user for every role in each, one user in both. Each app adds a step with its
+`demo` hook (tenancy.contributions): `seed(tenant, users, rng)` runs inside that tenant's context, in
+INSTALLED_APPS order, and must be safe to repeat."""
 
 import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils.module_loading import import_string
 
+from tenancy import contributions
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Role, Tenant, User
 
 DEMO_PASSWORD = "keystone-demo"
-DEMO_STEPS: list[str] = ["accounts.demo.seed", "hierarchy.demo.seed", "keyplayers.demo.seed", "plans.demo.seed", "ratings.demo.seed", "briefings.demo.seed"]
 
 TENANTS = [
     ("northwind", "Northwind Systems", "Europe/London", "GBP"),
@@ -56,6 +56,6 @@ def seed(tenants=TENANTS) -> list[DemoLogin]:
             Membership.objects.get_or_create(tenant=tenant, user=shared, defaults={"role": Role.MANAGER})
             logins.setdefault(shared.email, DemoLogin(shared.email, [])).tenants.append(f"{name} (manager)")
             rng = random.Random(f"keystone-demo-{slug}")
-            for step in DEMO_STEPS:
-                import_string(step)(tenant, users, rng)
+            for step in contributions.functions("demo"):
+                step(tenant, users, rng)
     return list(logins.values())

@@ -203,12 +203,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenancy.api_auth.TenantTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.api_permissions.IsTenantMember"],
     "DEFAULT_SCHEMA_CLASS": "keystone.api_schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "keystone.paging.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "tenancy.paging.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "keystone.api_filters.StrictDjangoFilterBackend",
+        "tenancy.api_filters.StrictDjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
-        "keystone.api_filters.SearchFilter",
+        "tenancy.api_filters.SearchFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
@@ -309,9 +309,6 @@ HEALTH_OUTBOX_STALE_SECONDS = 5 * 60
 # The roll-up's "level by buying role" takes the roles from keyplayers, which sits above hierarchy
 # (hierarchy never imports it; see hierarchy.selectors._roles_from_sources).
 HIERARCHY_ROLE_SOURCES = ["keyplayers.selectors.role_of_contact"]
-# An account's potential level is bounded by the top level of the tenant's active hierarchy model, which
-# hierarchy (above accounts) knows: accounts.services.top_level() calls this.
-ACCOUNTS_TOP_LEVEL = "hierarchy.selectors.model_top_level"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,4 +1,4 @@
-"""What plans contribute to the account page (keystone.account_page)."""
+"""What plans contribute to the account page (accounts.sections)."""
 
 from django.template.loader import render_to_string
 
@@ -6,7 +6,7 @@ from accounts.access import can_see_money
 from plans import selectors
 
 TAB = ("Plans & activity", "plans:account")
-DEFERRED = True  # its own request after the page loads (keystone.account_page)
+DEFERRED = True  # its own request after the page loads (accounts.sections)
 
 
 def panel(request, account) -> str:

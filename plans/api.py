@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.access import can_see_money, money_orderings, money_visible_expression
 from accounts.models import Account, Contact
-from keystone.dates import IsoDateTimeFilter, check_supported_range, in_supported_range, rfc3339
+from tenancy.dates import IsoDateTimeFilter, check_supported_range, in_supported_range, rfc3339
 from hierarchy.models import Relationship
 from keyplayers.models import KeyPlayer
 from plans import selectors, services

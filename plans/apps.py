@@ -3,6 +3,14 @@ from django.apps import AppConfig
 
 class PlansConfig(AppConfig):
     name = "plans"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = "plans/"
+    public_urls = "calendar/"
+    api = "plans.api.register"
+    dashboard = "plans.dashboard.panels"
+    demo = "plans.demo.seed"
+    nav = "plans/_nav.html"
+    account_page = "plans.account_page"
 
     def ready(self):
         from tenancy.roles import url_objects

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Account, Contact
 from accounts.pickers import AccountChoiceField
 from hierarchy.models import Relationship
-from keystone.dates import check_supported_range
+from tenancy.dates import check_supported_range
 from plans import selectors, services
 from plans.models import (
     IssueKind,

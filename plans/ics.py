@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from keystone.dates import in_supported_range
+from tenancy.dates import in_supported_range
 from plans.models import Visit
 
 logger = logging.getLogger(__name__)

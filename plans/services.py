@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from keyplayers.models import KeyPlayer
-from keystone.dates import OUT_OF_RANGE, in_supported_range
+from tenancy.dates import OUT_OF_RANGE, in_supported_range
 from plans.models import (
     CLOSED_STAGES,
     OPEN_ACTION_STATUSES,

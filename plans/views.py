@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import can_see_money, money_visible_expression
-from keystone.paging import CappedPaginator
+from tenancy.paging import CappedPaginator
 from plans import calendar as cal
 from plans import selectors, services
 from plans.ics import visits_calendar

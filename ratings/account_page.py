@@ -1,4 +1,4 @@
-"""What ratings contribute to the account page (keystone.account_page), and the rating badge other
+"""What ratings contribute to the account page (accounts.sections), and the rating badge other
 apps show through keystone (the {% rating_badge %} tag renders the same thing: render_badge)."""
 
 from django.template.loader import render_to_string
@@ -44,6 +44,6 @@ def render_badge(account, holder) -> str:
 
 
 def badge(request, account) -> str:
-    """For keystone.account_page.rating_badge: the same HTML as {% rating_badge account %}; two queries
+    """For accounts.sections.rating_badge: the same HTML as {% rating_badge account %}; two queries
     per request for any number of badges."""
     return render_badge(account, request)

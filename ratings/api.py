@@ -19,8 +19,8 @@ from rest_framework.response import Response
 
 from accounts.access import money_orderings, money_visible_expression
 from accounts.models import Account, AccountStatus, Rating
-from keystone.api_filters import StrictDjangoFilterBackend
-from keystone.dates import IsoDateTimeFilter, RFC3339DateTimeField
+from tenancy.api_filters import StrictDjangoFilterBackend
+from tenancy.dates import IsoDateTimeFilter, RFC3339DateTimeField
 from ratings import selectors, services
 from ratings.models import (
     POLICY_RANGES,

@@ -7,7 +7,6 @@ models (assessments included: hierarchy's assessment_recorded comes after commit
 the recompute in the write's own transaction). Each receiver only calls services.recompute_account_soon(),
 which records one debounced recompute of that account in the outbox, in the same transaction, sent
 after it commits — no business logic runs in a receiver, and a rolled-back change queues nothing.
-Models that do not exist (an app not installed yet) are simply not connected.
 """
 
 from django.apps import AppConfig
@@ -51,6 +50,14 @@ def _hierarchy_model_switched(sender, instance, created=False, raw=False, **kwar
 
 class RatingsConfig(AppConfig):
     name = "ratings"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = "ratings/"
+    api = "ratings.api.register"
+    dashboard = "ratings.dashboard.panels"
+    demo = "ratings.demo.seed"
+    nav = "ratings/_nav.html"
+    account_page = "ratings.account_page"
+    account_badge = "ratings.account_page.badge"
 
     def ready(self):
         from tenancy.roles import url_objects

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from keystone.paging import CappedPaginator
+from tenancy.paging import CappedPaginator
 from ratings import access, selectors, services
 from ratings.account_page import render_badge
 from ratings.charts import history_chart

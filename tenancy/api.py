@@ -6,8 +6,8 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from keystone.api_filters import StrictDjangoFilterBackend
-from keystone.dates import IsoDateTimeFilter
+from tenancy.api_filters import StrictDjangoFilterBackend
+from tenancy.dates import IsoDateTimeFilter
 from tenancy.api_permissions import IsTenantAdminToRead
 from tenancy.context import current_tenant_id
 from tenancy.models import AuditAction, AuditEntry

@@ -4,6 +4,9 @@ from django.apps import AppConfig
 class TenancyConfig(AppConfig):
     name = "tenancy"
     verbose_name = "Tenancy"
+    # What the app adds to the project (tenancy.contributions).
+    tenant_urls = ""
+    api = "tenancy.api.register"
 
     def ready(self):
         from tenancy.roles import url_objects

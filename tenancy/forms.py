@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
 
-from keystone.dates import OUT_OF_RANGE, in_supported_range
+from tenancy.dates import OUT_OF_RANGE, in_supported_range
 from tenancy import throttle
 from tenancy.models import BriefingDelivery, Role, validate_one_line
 

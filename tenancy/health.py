@@ -54,7 +54,7 @@ def _cache() -> str:
 
 
 def _broker() -> str:
-    from keystone.celery import app
+    from celery import current_app as app  # the project's app (keystone.celery), set up at start-up
 
     try:
         with app.connection_for_write() as conn:

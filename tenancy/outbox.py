@@ -146,7 +146,7 @@ def _task(task_name: str):
     """The registered task (its apps' tasks modules are imported on first use, as the worker does)."""
     from celery.exceptions import NotRegistered
 
-    from keystone.celery import app
+    from celery import current_app as app  # the project's app (keystone.celery), set up at start-up
 
     try:
         return app.tasks[task_name]

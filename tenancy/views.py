@@ -4,14 +4,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-
-from keystone.paging import CappedPaginator
 
 from tenancy import health, services
 from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
@@ -19,6 +17,7 @@ from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import ApiTokenForm, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
 from tenancy.models import ApiToken, Invitation, Membership, Tenant
+from tenancy.paging import CappedPaginator
 from tenancy.tokens import INVITATION_PREFIX, hash_token, tenant_id_of
 from tenancy.selectors import audit_entries, audit_kinds, memberships_of_user
 
@@ -36,18 +35,6 @@ def home(request):
     if len(memberships) == 1:
         return redirect("dashboard", tenant_slug=memberships[0].tenant.slug)
     return render(request, "tenancy/picker.html", {"memberships": memberships})
-
-
-@tenant_view
-def dashboard(request):
-    return render(request, "tenancy/dashboard.html", {"widgets": _dashboard_widgets(request)})
-
-
-def _dashboard_widgets(request):
-    """Each app may contribute a dashboard panel: a template plus its context (see keystone.dashboard)."""
-    from keystone.dashboard import collect_widgets
-
-    return collect_widgets(request)
 
 
 @tenant_view(admin=True)
@@ -197,22 +184,6 @@ def _add_errors(form, error: ValidationError):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
-
-
-def healthz(request):
-    """Liveness (load balancers, the web container's healthcheck): the process serves and the database
-    answers. 200 while Redis is down: pages are still served (tenancy.health)."""
-    body, status = health.liveness()
-    return JsonResponse(body, status=status)
-
-
-def healthz_ready(request):
-    """Readiness and degradation (monitoring): cache, broker, worker and beat heartbeats, the outbox.
-    "degraded" still answers 200 unless ?strict=1; a database that is down answers 503."""
-    body, status = health.readiness()
-    if request.GET.get("strict") == "1" and body["status"] != "ok":
-        status = 503
-    return JsonResponse(body, status=status)
 
 
 def reverse_tenant(name, tenant, *args):

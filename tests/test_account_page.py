@@ -1,4 +1,4 @@
-"""The account page carries what the apps above accounts contribute (keystone.account_page): the
+"""The account page carries what the apps above accounts contribute (accounts.sections): the
 relationship map, key-player coverage, plans and activity, and the rating, with a tab to each app's
 own page for the account."""
 

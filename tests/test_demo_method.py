@@ -10,10 +10,10 @@ from django.utils.module_loading import import_string
 
 from accounts.models import Account, ClassificationChange
 from hierarchy.models import HierarchyModel, HierarchyModelSwitch
-from keystone.demo import DEMO_STEPS
 from plans.models import Opportunity
 from ratings import selectors, services
 from ratings.models import AccountRating
+from tenancy import contributions
 from tenancy.context import tenant_context
 from tenancy.models import Role
 
@@ -26,8 +26,8 @@ def demo(tenant_a, make_member):
     users = {role: member.user for role, member in members.items()}
     with tenant_context(tenant_a.pk):
         rng = random.Random("keystone-demo-test")
-        for step in DEMO_STEPS:
-            if step.startswith("briefings."):
+        for app, step in contributions.declared("demo"):
+            if app == "briefings":
                 continue  # the digest's deliveries are not part of this story
             import_string(step)(tenant_a, users, rng)
     return members

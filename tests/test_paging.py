@@ -1,4 +1,4 @@
-"""Deep list pages read a bounded number of rows (issue 12): keystone.paging caps how deep an HTML list
+"""Deep list pages read a bounded number of rows (issue 12): tenancy.paging caps how deep an HTML list
 goes, and the account list answers a page past the cap without reading the rows before it."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import selectors as account_selectors
 from accounts.models import Account
 from accounts.selectors import AccountFilters, account_list
-from keystone.paging import CappedPaginator
+from tenancy.paging import CappedPaginator
 from tests.accounts.factories import AccountFactory
 from tests.plans.factories import OpportunityFactory
 
@@ -32,7 +32,7 @@ def test_the_capped_paginator_counts_at_most_cap_plus_one_rows(manager_a):
 
 
 def test_a_deep_opportunity_page_says_to_narrow_the_list(manager_a, monkeypatch):
-    from keystone import paging
+    from tenancy import paging
 
     monkeypatch.setattr(paging, "MAX_ROWS", 3)
     account = AccountFactory(tenant=manager_a.tenant)
@@ -65,7 +65,7 @@ def test_the_api_counts_exactly_without_the_lists_annotations(manager_a):
     from django.db.models import Count, OuterRef, Subquery
 
     from accounts.models import Contact
-    from keystone.paging import LeanCountPaginator
+    from tenancy.paging import LeanCountPaginator
 
     for _ in range(3):
         AccountFactory(tenant=manager_a.tenant)

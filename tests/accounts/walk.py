@@ -21,4 +21,4 @@ OBJECTS = {
     "financial_period_id": lambda member: FinancialPeriodFactory(account=AccountFactory(tenant=member.tenant)).pk,
     "batch_key": lambda member: ImportBatchFactory(tenant=member.tenant, created_by=member.user).key,
 }
-OBJECTS["section"] = lambda member: "hierarchy"  # a deferred account panel (keystone.account_page)
+OBJECTS["section"] = lambda member: "hierarchy"  # a deferred account panel (accounts.sections)

@@ -350,12 +350,12 @@ def test_recompute_now_button_is_for_admins(admin_a, manager_a, django_capture_o
 
 
 def test_account_page_badge_is_the_tags_html_with_two_queries_per_request(admin_a, django_assert_max_num_queries):
-    """ratings.account_page.badge (what keystone.account_page calls for the accounts pages) renders what
+    """ratings.account_page.badge (what accounts.sections calls for the accounts pages) renders what
     {% rating_badge %} renders: the override mark for a manual rating in force, a plain badge otherwise."""
     from django.template import Context, Template
     from django.test import RequestFactory
 
-    from keystone.account_page import rating_badge
+    from accounts.sections import rating_badge
     from ratings.account_page import badge
 
     hand, plain, unrated = (AccountFactory(tenant=admin_a.tenant, name=n) for n in ("Hand", "Plain", "Unrated"))

@@ -1,7 +1,15 @@
 from django import template
 from django.urls import reverse
 
+from tenancy import contributions
+
 register = template.Library()
+
+
+@register.simple_tag
+def app_navs() -> list[str]:
+    """The templates of the apps' links in the top navigation (their `nav` hook), in INSTALLED_APPS order."""
+    return [nav for _, nav in contributions.declared("nav")]
 
 
 @register.simple_tag(takes_context=True)

@@ -1,6 +1,6 @@
 """{% load account_page %} for the accounts app's templates: {% account_tabs account %},
 {% account_panels account %} and {% account_rating_badge account %} render what the higher apps
-contribute (keystone.account_page)."""
+contribute (accounts.sections)."""
 
 from django import template
 from django.utils.html import format_html_join
@@ -8,9 +8,9 @@ from django.utils.safestring import mark_safe
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from keystone.account_page import account_panels as collect_panels
-from keystone.account_page import account_tabs as collect_tabs
-from keystone.account_page import rating_badge
+from accounts.sections import account_panels as collect_panels
+from accounts.sections import account_tabs as collect_tabs
+from accounts.sections import rating_badge
 from tenancy.templatetags.crumbs import crumb_items
 
 register = template.Library()

@@ -1,12 +1,12 @@
 """{% load visit_page %} for plans' visit templates: {% visit_links visit %} and {% visit_panels visit %}
-render what the higher apps contribute (keystone.visit_page)."""
+render what the higher apps contribute (plans.visit_sections)."""
 
 from django import template
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from keystone.visit_page import visit_links as collect_links
-from keystone.visit_page import visit_panels as collect_panels
+from plans.visit_sections import visit_links as collect_links
+from plans.visit_sections import visit_panels as collect_panels
 
 register = template.Library()
 

@@ -1,7 +1,6 @@
 """The account page is assembled from what the apps above accounts contribute, so accounts never
-imports them (the same idea as keystone.dashboard).
-
-Each entry names a module with
+imports them: each names a module as its `account_page` hook (tenancy.contributions), in INSTALLED_APPS
+order, with
   TAB = (label, url name)            a tab on every account page, linking to the app's own page for it
   panel(request, account) -> str     HTML for the overview tab, in a fixed number of queries
   DEFERRED = True (optional)         the panel is not drawn with the page: the page holds a placeholder
@@ -13,16 +12,13 @@ Each entry names a module with
 
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.module_loading import import_module, import_string
 from django.utils.safestring import mark_safe
 
-SECTIONS = ["hierarchy.account_page", "keyplayers.account_page", "plans.account_page", "ratings.account_page"]
-# The account's rating as a badge wherever accounts shows it (a manual rating marked as such).
-RATING_BADGE = "ratings.account_page.badge"
+from tenancy import contributions
 
 
 def _modules():
-    return [import_module(path) for path in SECTIONS]
+    return contributions.modules("account_page")
 
 
 def section_key(module) -> str:
@@ -61,4 +57,6 @@ def account_panel(request, account, section: str) -> str | None:
 
 
 def rating_badge(request, account) -> str:
-    return mark_safe(import_string(RATING_BADGE)(request, account))
+    """The account's rating as a badge wherever accounts shows it (the `account_badge` hook: ratings marks
+    a manual rating as such); nothing while no app gives one."""
+    return mark_safe("".join(badge(request, account) for badge in contributions.functions("account_badge")))

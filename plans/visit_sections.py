@@ -1,20 +1,18 @@
 """The visit page and the calendar show what apps above plans contribute about a visit (the same idea
-as keystone.account_page), so plans never imports them.
-
-Each entry names a module with
+as accounts.sections), so plans never imports them: each names a module as its `visit_page` hook
+(tenancy.contributions), with
   links(request, visit) -> [(label, url)]   links shown with the visit on its page and in the calendar;
                                             no query (they are drawn for every visit in a list)
   panel(request, visit) -> str              HTML for the visit page's side column, a fixed number of queries
 """
 
-from django.utils.module_loading import import_module
 from django.utils.safestring import mark_safe
 
-SECTIONS = ["briefings.visit_page"]
+from tenancy import contributions
 
 
 def _modules():
-    return [import_module(path) for path in SECTIONS]
+    return contributions.modules("visit_page")
 
 
 def visit_links(request, visit) -> list[tuple[str, str]]:
