@@ -7,7 +7,7 @@ AppConfig; whoever assembles them reads them in INSTALLED_APPS order, so a new a
     tenant_urls = "key-players/"      its urls module, mounted at /t/<tenant>/<prefix> (keystone.urls)
     public_urls = "survey/"           its public_urls module, mounted at /<prefix>, no login (keystone.urls)
     api = "plans.api.register"        register(router) adds its viewsets to /api/v1/ (keystone.api_urls)
-    dashboard = "plans.dashboard.panels"   panels(request) -> [{"template", **context}] (keystone.dashboard)
+    dashboard = "plans.dashboard.panels"   panels(request) -> [{"template", **context}] (keystone.views)
     demo = "plans.demo.seed"          seed(tenant, users, rng), in the tenant's context (keystone.demo)
     nav = "plans/_nav.html"           its links in the top navigation (templates/_nav_items.html)
     account_page = "plans.account_page"    a tab and an overview panel of every account (accounts.sections)
