@@ -39,14 +39,8 @@ from accounts.models import ImportKind
 from accounts.pickers import picker_matches
 from keystone.spreadsheet import SafeWriter
 from tenancy.decorators import tenant_view
+from tenancy.forms import add_errors
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _turl(request, name, *args) -> str:
@@ -119,7 +113,7 @@ def account_create(request):
         try:
             account = services.account_create(by=request.user, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{account.name}” was created.")
             return redirect(_turl(request, "accounts:detail", account.pk))
@@ -141,7 +135,7 @@ def account_edit(request, account_id):
         try:
             services.account_update(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{account.name}” was saved.")
             return redirect(_turl(request, "accounts:detail", account.pk))
@@ -175,7 +169,7 @@ def account_classify(request, account_id):
         try:
             services.account_classify(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{account.name}” is now {account.get_classification_display().lower()}.")
             return redirect(_turl(request, "accounts:detail", account.pk))
@@ -248,7 +242,7 @@ def contact_create(request, account_id):
         try:
             contact = services.contact_create(account=account, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{contact.full_name} was added to {account.name}.")
             return redirect(_turl(request, "accounts:contacts", account.pk))
@@ -267,7 +261,7 @@ def contact_edit(request, contact_id):
         try:
             services.contact_update(contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{contact.full_name} was saved.")
             return redirect(_turl(request, "accounts:contacts", account.pk))
@@ -322,7 +316,7 @@ def account_team(request, account_id):
         try:
             member = services.team_member_add(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{member.user.get_full_name()} joined the team as {member.get_team_role_display().lower()}.")
             return redirect(_turl(request, "accounts:team", account.pk))
@@ -378,7 +372,7 @@ def account_financials(request, account_id):
         try:
             services.financial_period_save(account=account, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"The period from {form.cleaned_data['period_start']} was saved.")
             return redirect(_turl(request, "accounts:financials", account.pk))

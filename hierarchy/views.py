@@ -36,15 +36,8 @@ from hierarchy.models import CRITICAL_CLIMB_FROM, Source, SurveyInvitation
 from tenancy import throttle
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
-from tenancy.forms import client_ip
+from tenancy.forms import add_errors, client_ip
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _next_or(request, fallback: str) -> str:
@@ -138,7 +131,7 @@ def relationship_new(request, account_id):
             relationship = services.relationship_create(user=form.cleaned_data["user"], contact=form.cleaned_data["contact"],
                                                         owner=form.cleaned_data["owner"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Relationship added: {relationship.user.get_full_name()} ↔ {relationship.contact}.")
             return redirect(_next_or(request, _turl(request, "hierarchy:account", account.pk)))
@@ -198,7 +191,7 @@ def assess(request, relationship_id):
                 relationship=relationship, level=form.cleaned_data["level"], evidence=form.cleaned_data["evidence"],
                 assessed_by=request.user, source=Source.SELF)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
             if request.htmx:
@@ -224,7 +217,7 @@ def survey_send(request, relationship_id):
                 relationship=relationship, sent_by=request.user, base_url=request.build_absolute_uri("/")[:-1],
                 valid_days=form.cleaned_data["valid_days"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Survey link sent to {invitation.email}; it works once, until "
                                       f"{timezone.localtime(invitation.expires_at):%d %b %Y}.")
@@ -298,7 +291,7 @@ def level_edit(request, level_id):
                                             signals=data["signals"], climb_playbook=data["climb_playbook"],
                                             survey_statement=data["survey_statement"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Level {level.number} of the {level.model.name} saved.")
             return redirect(_turl(request, "hierarchy:settings"))
@@ -359,7 +352,7 @@ def survey(request, token):
                     services.survey_answer(parsed=parsed, level=form.cleaned_data["level"],
                                            comment=form.cleaned_data["comment"])
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_errors(form, error)
                 else:
                     return _public(render(request, "hierarchy/public/thanks.html", {}))
             relationship = invitation.relationship

@@ -1,5 +1,5 @@
 """Browser validation for plans. On success the view hands cleaned_data to one service; the service's
-own ValidationError (business rules) is shown on the same form (see views._add_errors)."""
+own ValidationError (business rules) is shown on the same form (see tenancy.forms.add_errors)."""
 
 import datetime as dt
 import zoneinfo

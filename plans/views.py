@@ -51,6 +51,7 @@ from plans.forms import (
 from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
+from tenancy.forms import add_errors
 from tenancy.models import Membership
 
 PAGE_SIZE = 25
@@ -77,13 +78,6 @@ def _page(request, template: str, context: dict, partial: str | None = None):
         return render(request, f"{template}#{partial}", context)
     return render(request, template, context)
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Ids are 64-bit integers in the database: a larger number in a query string is no id at all.
@@ -155,7 +149,7 @@ def plan_create(request):
                 target_level=data["target_level"], target_date=data["target_date"], review_date=data["review_date"],
                 created_by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Plan “{plan.title}” is now the active plan of {plan.account.name}."
                                       + _carried_over(plan))
@@ -202,7 +196,7 @@ def plan_edit(request, plan_id):
         try:
             services.plan_update(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Plan saved.")
             return redirect(_tenant_url(request, "plans:plan_detail", plan.pk))
@@ -234,7 +228,7 @@ def action_create(request, plan_id):
         try:
             services.action_create(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"Action “{form.cleaned_data['title']}” added.")
@@ -262,7 +256,7 @@ def issue_create(request, plan_id):
         try:
             services.customer_issue_add(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "The customer's issue is on the plan.")
             return redirect(_tenant_url(request, "plans:plan_detail", plan.pk) + "#issues")
@@ -301,7 +295,7 @@ def action_edit(request, action_id):
         try:
             services.action_update(action=action, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Action saved.")
             return redirect(_back_to(request, _tenant_url(request, "plans:plan_detail", action.plan_id)))
@@ -360,7 +354,7 @@ def opportunity_create(request):
         try:
             opportunity = services.opportunity_create(**data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Opportunity “{opportunity.name}” created.")
             return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk))
@@ -436,7 +430,7 @@ def opportunity_edit(request, opportunity_id):
         try:
             services.opportunity_update(opportunity=opportunity, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Opportunity saved.")
             return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk))
@@ -452,7 +446,7 @@ def opportunity_note_add(request, opportunity_id):
         try:
             services.opportunity_note_add(opportunity=opportunity, author=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk) + "#notes")
@@ -505,7 +499,7 @@ def call_create(request):
                 attendees=list(data["attendees"]), contacts=list(data["contacts"]), next_steps=next_steps,
                 author=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             done = f"Call report saved for {call.account.name}."
             if next_steps:
@@ -653,7 +647,7 @@ def visit_create(request):
                 agenda=data["agenda"], attendees=list(data["attendees"]), contacts=list(data["contacts"]),
                 organiser=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Visit to {visit.account.name} is on the calendar.")
             return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))
@@ -691,7 +685,7 @@ def visit_edit(request, visit_id):
                 purpose=data["purpose"], location=data["location"], agenda=data["agenda"],
                 attendees=list(data["attendees"]), contacts=list(data["contacts"]))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Visit updated; subscribed calendars pick up the change.")
             return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))

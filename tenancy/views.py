@@ -17,7 +17,7 @@ from tenancy import health, services
 from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
-from tenancy.forms import ApiTokenForm, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
+from tenancy.forms import ApiTokenForm, add_errors, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
 from tenancy.models import ApiToken, Invitation, Membership, Tenant
 from tenancy.tokens import INVITATION_PREFIX, hash_token, tenant_id_of
 from tenancy.selectors import audit_entries, audit_kinds, memberships_of_user
@@ -58,7 +58,7 @@ def members(request):
             services.member_invite(tenant=request.tenant, invited_by=request.user,
                                    base_url=request.build_absolute_uri("/")[:-1], **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("members", tenant_slug=request.tenant.slug)
@@ -133,7 +133,7 @@ def tenant_settings(request):
         try:
             services.tenant_update_settings(tenant=tenant, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
@@ -190,13 +190,6 @@ def api_token_revoke(request, token_id):
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens", tenant_slug=request.tenant.slug)
 
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def healthz(request):
