@@ -6,7 +6,6 @@ everyone else a period is "not found" and an account is "does not exist" in a pa
 """
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, serializers
 from rest_framework.decorators import action
@@ -28,15 +27,6 @@ from accounts.models import (
 from keystone.api_filters import StrictDjangoFilterBackend
 from tenancy.api import TenantModelViewSet, TenantRelatedField
 from tenancy.models import Membership, User
-
-
-def _service(fn, **kwargs):
-    """A service's ValidationError becomes a 400 with the same field messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from None
 
 
 def _membership(serializer_or_view):
@@ -84,10 +74,10 @@ class AccountSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness within the tenant is checked by the service, with a clear message
 
     def create(self, validated_data):
-        return _service(services.account_create, by=self.context["request"].user, **validated_data)
+        return services.account_create(by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return _service(services.account_update, account=instance, by=self.context["request"].user, **validated_data)
+        return services.account_update(account=instance, by=self.context["request"].user, **validated_data)
 
 
 class ClassifySerializer(serializers.Serializer):
@@ -142,7 +132,7 @@ class AccountViewSet(TenantModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        _service(services.account_delete, account=instance)
+        services.account_delete(account=instance)
 
     @extend_schema(request=ClassifySerializer, responses=AccountSerializer,
                    summary="Change the classification (strategic / tactical / unqualified) with its reason")
@@ -151,7 +141,7 @@ class AccountViewSet(TenantModelViewSet):
         account = self.get_object()
         payload = ClassifySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        _service(services.account_classify, account=account, by=request.user, **payload.validated_data)
+        services.account_classify(account=account, by=request.user, **payload.validated_data)
         return Response(AccountSerializer(account, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=ClassificationChangeSerializer(many=True), summary="The history of classification changes")
@@ -181,11 +171,11 @@ class ContactSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return _service(services.contact_create, **validated_data)
+        return services.contact_create(**validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("account", None)
-        return _service(services.contact_update, contact=instance, **validated_data)
+        return services.contact_update(contact=instance, **validated_data)
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -214,7 +204,7 @@ class ContactViewSet(TenantModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        _service(services.contact_delete, contact=instance)
+        services.contact_delete(contact=instance)
 
 
 # --- Team members -----------------------------------------------------------------------------------
@@ -237,10 +227,10 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return _service(services.team_member_add, by=self.context["request"].user, **validated_data)
+        return services.team_member_add(by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return _service(services.team_member_update, team_member=instance, by=self.context["request"].user,
+        return services.team_member_update(team_member=instance, by=self.context["request"].user,
                         team_role=validated_data.get("team_role", instance.team_role))
 
 
@@ -269,7 +259,7 @@ class TeamMemberViewSet(TenantModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        _service(services.team_member_remove, team_member=instance, by=self.request.user)
+        services.team_member_remove(team_member=instance, by=self.request.user)
 
 
 # --- Financials -------------------------------------------------------------------------------------
@@ -295,11 +285,11 @@ class FinancialPeriodSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return _service(services.financial_period_save, **validated_data)
+        return services.financial_period_save(**validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("account", None)
-        return _service(services.financial_period_update, period=instance, **validated_data)
+        return services.financial_period_update(period=instance, **validated_data)
 
 
 class FinancialPeriodFilter(django_filters.FilterSet):

@@ -3,7 +3,6 @@ alerts and the hierarchy models. Thin over hierarchy.services and hierarchy.sele
 
 from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -25,15 +24,6 @@ from hierarchy.models import (
 )
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
 from tenancy.models import Membership, User
-
-
-def _service(fn, **kwargs):
-    """A service's ValidationError becomes a 400 with the same field messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from None
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -157,7 +147,7 @@ class RelationshipViewSet(TenantModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = _service(services.relationship_create, user=data["user"], contact=data["contact"],
+        serializer.instance = services.relationship_create(user=data["user"], contact=data["contact"],
                                        owner=data.get("owner"))
 
     @extend_schema(request=RelationshipOwnerSerializer, responses=RelationshipSerializer)
@@ -170,7 +160,7 @@ class RelationshipViewSet(TenantModelViewSet):
             raise serializers.ValidationError({name: "Only the owner of a relationship can be changed." for name in unknown})
         payload = RelationshipOwnerSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        relationship = _service(services.relationship_set_owner, relationship=relationship,
+        relationship = services.relationship_set_owner(relationship=relationship,
                                 owner=payload.validated_data["owner"])
         return Response(RelationshipSerializer(relationship, context=self.get_serializer_context()).data)
 
@@ -208,8 +198,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = _service(
-            services.assessment_record, relationship=data["relationship"], level=data["level"],
+        serializer.instance = services.assessment_record(relationship=data["relationship"], level=data["level"],
             evidence=data["evidence"], assessed_by=self.request.user, source=Source.SELF,
             assessed_at=data.get("assessed_at"))
 
@@ -258,14 +247,13 @@ class SurveyInvitationViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         request = self.request
-        serializer.instance, _ = _service(
-            services.survey_invitation_send, relationship=data["relationship"], sent_by=request.user,
+        serializer.instance, _ = services.survey_invitation_send(relationship=data["relationship"], sent_by=request.user,
             base_url=request.build_absolute_uri("/")[:-1], email=data.get("email"), valid_days=data.get("valid_days"))
 
     @extend_schema(request=None, responses=SurveyInvitationSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, *args, **kwargs):
-        invitation = _service(services.survey_invitation_revoke, invitation=self.get_object())
+        invitation = services.survey_invitation_revoke(invitation=self.get_object())
         return Response(self.get_serializer(invitation).data)
 
 
@@ -352,7 +340,7 @@ class AlertViewSet(TenantReadOnlyViewSet):
     @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, *args, **kwargs):
-        alert = _service(services.alert_acknowledge, alert=self.get_object(), by=request.user)
+        alert = services.alert_acknowledge(alert=self.get_object(), by=request.user)
         return Response(AlertSerializer(alert).data, status=status.HTTP_200_OK)
 
 

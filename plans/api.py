@@ -46,12 +46,6 @@ from tenancy.api import TenantModelViewSet, TenantRelatedField
 from tenancy.models import User, validate_timezone
 
 
-def _drf_error(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError({k if k != "__all__" else "non_field_errors": v for k, v in error.message_dict.items()})
-    return ValidationError({"non_field_errors": error.messages})
-
-
 class _Members:
     """Stands in for the members queryset at class definition time (resolved per request)."""
 
@@ -105,16 +99,10 @@ class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        try:
-            serializer.instance = self.create_with_service(serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
+        serializer.instance = self.create_with_service(serializer.validated_data)
 
     def perform_update(self, serializer):
-        try:
-            serializer.instance = self.update_with_service(serializer.instance, serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
+        serializer.instance = self.update_with_service(serializer.instance, serializer.validated_data)
 
     def create_with_service(self, data):
         raise NotImplementedError
@@ -302,17 +290,11 @@ class CustomerIssueViewSet(TenantTimezoneMixin, TenantModelViewSet):
         return queryset.select_related("plan").prefetch_related("relationships", "opportunities")
 
     def perform_create(self, serializer):
-        try:
-            issue = services.customer_issue_add(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
+        issue = services.customer_issue_add(by=self.request.user, **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=issue.pk)
 
     def perform_destroy(self, instance):
-        try:
-            services.customer_issue_remove(issue=instance)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
+        services.customer_issue_remove(issue=instance)
 
 
 # --- opportunities -------------------------------------------------------------------------------------------------
@@ -448,11 +430,8 @@ class OpportunityViewSet(ServiceViewSet):
         if request.method == "POST":
             serializer = OpportunityNoteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            try:
-                note = services.opportunity_note_add(opportunity=opportunity, author=request.user,
-                                                     body=serializer.validated_data["body"])
-            except DjangoValidationError as error:
-                raise _drf_error(error) from None
+            note = services.opportunity_note_add(opportunity=opportunity, author=request.user,
+                                                 body=serializer.validated_data["body"])
             return Response(OpportunityNoteSerializer(note).data, status=status.HTTP_201_CREATED)
         notes = opportunity.notes.select_related("author").order_by("created_at", "pk")
         return Response(OpportunityNoteSerializer(notes, many=True).data)
@@ -507,7 +486,6 @@ class CallReportSerializer(serializers.ModelSerializer):
     @extend_schema_field(CallNextStepActionSerializer(many=True))
     def get_actions(self, obj):
         return CallNextStepActionSerializer(obj.next_steps.all(), many=True).data
-
 
 
 class CallReportFilter(django_filters.FilterSet):

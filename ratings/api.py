@@ -7,7 +7,6 @@ criterion's points are null, so the hidden part cannot be worked out by subtract
 import datetime as dt
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -43,15 +42,6 @@ CRITERIA_HELP = (
     'On the level signals (exec_level, highest_level, survey_level) full_at may be "top": the active hierarchy '
     "model's top level (5 or 6)."
 )
-
-
-def _service(fn, **kwargs):
-    """A service's ValidationError becomes a 400 with the same messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from None
 
 
 def _membership(request):
@@ -93,10 +83,10 @@ class PolicySerializer(serializers.ModelSerializer):
         validators = []
 
     def create(self, validated_data):
-        return _service(services.policy_draft_save, by=self.context["request"].user, **validated_data)
+        return services.policy_draft_save(by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return _service(services.policy_draft_save, by=self.context["request"].user, draft=instance, **validated_data)
+        return services.policy_draft_save(by=self.context["request"].user, draft=instance, **validated_data)
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -150,7 +140,7 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
         serializer.save()
 
     def perform_destroy(self, instance):
-        _service(services.policy_discard, policy=instance)
+        services.policy_discard(policy=instance)
 
     def _admin(self, request):
         if not _membership(request).is_admin:
@@ -161,7 +151,7 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
     @action(detail=True, methods=["post"])
     def activate(self, request, policy_id=None):
         policy = self.get_object()
-        policy = _service(services.policy_activate, policy=policy, by=request.user)
+        policy = services.policy_activate(policy=policy, by=request.user)
         return Response(PolicySerializer(policy, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=PreviewSerializer,
