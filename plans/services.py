@@ -6,9 +6,7 @@ write: bad input raises django.core.exceptions.ValidationError and nothing is ch
 """
 
 import datetime as dt
-import hashlib
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -54,6 +52,7 @@ from plans.models import (
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership, Role, User
 from tenancy.selectors import tenant_currency
+from tenancy.tokens import FEED_PREFIX, generate_token, hash_token
 
 # A call report records something that happened; allow a little clock skew between devices.
 CALL_FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -761,14 +760,6 @@ def visit_cancel(*, visit: Visit) -> Visit:
 
 # --- calendar feeds --------------------------------------------------------------------------------------
 
-def feed_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _feed_token(tenant_id: int) -> str:
-    return f"{tenant_id}_{secrets.token_urlsafe(32)}"
-
-
 @transaction.atomic
 def calendar_feed_rotate(*, user: User, kind: str) -> tuple[CalendarFeed, str]:
     """Issues a new secret feed URL token for `user` (their visits, or all of the tenant's) and revokes
@@ -781,8 +772,8 @@ def calendar_feed_rotate(*, user: User, kind: str) -> tuple[CalendarFeed, str]:
     for old in CalendarFeed.objects.select_for_update().filter(user=user, kind=kind, revoked_at__isnull=True):
         old.revoked_at = now
         old.save(update_fields=["revoked_at", "updated_at"])
-    raw = _feed_token(tenant_id)
-    feed = CalendarFeed(tenant_id=tenant_id, user=user, kind=kind, prefix=raw[:12], key_hash=feed_hash(raw))
+    raw = generate_token(tenant_id, prefix=FEED_PREFIX)
+    feed = CalendarFeed(tenant_id=tenant_id, user=user, kind=kind, prefix=raw[:12], key_hash=hash_token(raw))
     _clean_and_save(feed)
     return feed, raw
 

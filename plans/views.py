@@ -53,6 +53,7 @@ from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import add_errors
 from tenancy.models import Membership
+from tenancy.tokens import FEED_PREFIX, hash_token, tenant_id_of
 
 PAGE_SIZE = 25
 
@@ -725,12 +726,12 @@ def _not_found():
 def calendar_feed(request, token):
     """GET /calendar/<tenant id>_<secret>.ics — no login: the secret is the credential. The tenant id
     in the token says which tenant to open; the secret's hash is then looked up inside it."""
-    tenant_part, _, secret = token.partition("_")
-    if not tenant_part.isdigit() or len(tenant_part) > 18 or len(secret) < 20:
+    tenant_id = tenant_id_of(token, prefix=FEED_PREFIX)
+    if tenant_id is None:
         _not_found()
-    with tenant_context(int(tenant_part)):
+    with tenant_context(tenant_id):
         feed = (CalendarFeed.objects.select_related("user", "tenant")
-                .filter(key_hash=services.feed_hash(token), revoked_at__isnull=True).first())
+                .filter(key_hash=hash_token(token), revoked_at__isnull=True).first())
         if feed is None or not feed.user.is_active or not Membership.objects.filter(user_id=feed.user_id).exists():
             _not_found()
         now = timezone.now()
