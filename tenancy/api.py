@@ -50,9 +50,9 @@ class UndeclaredMethodFirst:
         super().initial(request, *args, **kwargs)
 
 
-class TenantModelViewSet(UndeclaredMethodFirst, viewsets.ModelViewSet):
-    """All tenant API endpoints derive from this. Subclasses set `model` and describe their query in
-    `scoped_queryset()`; get_queryset() is sealed so no subclass can step outside the tenant scope."""
+class SealedTenantQueryset:
+    """Subclasses set `model` and describe their query in `scoped_queryset()`; get_queryset() is sealed
+    so no subclass can step outside the tenant scope."""
 
     model = None
 
@@ -68,24 +68,16 @@ class TenantModelViewSet(UndeclaredMethodFirst, viewsets.ModelViewSet):
         current_tenant_id()  # raises outside a tenant scope, before any query is built
         return self.scoped_queryset(self.model.objects.all())
 
+
+class TenantReadOnlyViewSet(SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
+    """Read-only tenant API endpoints derive from this."""
+
+
+class TenantModelViewSet(SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ModelViewSet):
+    """All other tenant API endpoints derive from this."""
+
     def perform_create(self, serializer):
         serializer.save(tenant_id=current_tenant_id())
-
-
-class TenantReadOnlyViewSet(UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
-    model = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
-            raise TypeError(f"{cls.__name__}: override scoped_queryset(), not get_queryset().")
-
-    def scoped_queryset(self, queryset):
-        return queryset
-
-    def get_queryset(self):
-        current_tenant_id()
-        return self.scoped_queryset(self.model.objects.all())
 
 
 class MeSerializer(serializers.Serializer):
