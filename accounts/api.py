@@ -25,20 +25,12 @@ from accounts.models import (
     TeamRole,
 )
 from keystone.api_filters import StrictDjangoFilterBackend
-from tenancy.api import TenantModelViewSet, TenantRelatedField
-from tenancy.models import Membership, User
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
 
 
 def _membership(serializer_or_view):
     request = serializer_or_view.context["request"] if hasattr(serializer_or_view, "context") else serializer_or_view.request
     return request._request.membership
-
-
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id of a member of the token's tenant; any other id is "does not exist"."""
-
-    def get_queryset(self):
-        return User.objects.filter(pk__in=Membership.objects.values("user_id"))
 
 
 class FinancialAccountField(TenantRelatedField):

@@ -4,8 +4,7 @@ alerts and the hierarchy models. Thin over hierarchy.services and hierarchy.sele
 from collections.abc import Mapping
 
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,16 +21,7 @@ from hierarchy.models import (
     Source,
     SurveyInvitation,
 )
-from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
-from tenancy.models import Membership, User
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id that must belong to a member of the token's tenant; any other id is "does not exist"."""
-
-    def get_queryset(self):
-        return User.objects.filter(pk__in=Membership.objects.values("user_id"))
+from tenancy.api import MemberField, TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
 
 
 def _id_filters(model_class, *names, **extra):

@@ -42,31 +42,8 @@ from plans.models import (
     VisitAttendee,
     VisitStatus,
 )
-from tenancy.api import TenantModelViewSet, TenantRelatedField
-from tenancy.models import User, validate_timezone
-
-
-class _Members:
-    """Stands in for the members queryset at class definition time (resolved per request)."""
-
-    model = User
-
-    def all(self):
-        return selectors.member_users()
-
-
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id that must belong to a member of the token's tenant."""
-
-    default_error_messages = {"does_not_exist": "User {pk_value} is not a member of this tenant."}
-
-    def __init__(self, **kwargs):
-        if not kwargs.get("read_only"):
-            kwargs["queryset"] = _Members()
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return selectors.member_users()
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
+from tenancy.models import validate_timezone
 
 
 class WallClockDateTimeField(serializers.DateTimeField):

@@ -10,7 +10,8 @@ from keystone.api_filters import StrictDjangoFilterBackend
 from keystone.dates import IsoDateTimeFilter
 from tenancy.api_permissions import IsTenantAdminToRead
 from tenancy.context import current_tenant_id
-from tenancy.models import AuditAction, AuditEntry
+from tenancy.members import member_users
+from tenancy.models import AuditAction, AuditEntry, User
 from tenancy.selectors import audit_kinds
 
 
@@ -36,6 +37,30 @@ class _Lazy:
 
     def all(self):
         return self.model.objects.all()
+
+
+class _Members:
+    """Stands in for the members queryset at class definition time (resolved per request)."""
+
+    model = User
+
+    def all(self):
+        return member_users()
+
+
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user id of a member of the token's tenant; any other id is "not a member", whether the user
+    exists elsewhere or not at all."""
+
+    default_error_messages = {"does_not_exist": "User {pk_value} is not a member of this tenant."}
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("read_only"):
+            kwargs["queryset"] = _Members()
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return member_users()
 
 
 class UndeclaredMethodFirst:

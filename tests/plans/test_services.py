@@ -70,7 +70,7 @@ def test_plan_target_date_in_the_past_is_refused(manager_a):
 def test_plan_owner_must_be_a_member(manager_a, manager_b):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
-        with pytest.raises(ValidationError, match="Not a member of this tenant"):
+        with pytest.raises(ValidationError, match="is not a member of this tenant"):
             services.plan_create(account=account, title="P", objectives="x", owner=manager_b.user)
         assert not AccountPlan.objects.exists()
 
@@ -306,7 +306,7 @@ def test_a_next_step_due_in_the_past_refuses_the_whole_report(manager_a):
 
 def test_attendees_must_be_members(manager_a, manager_b):
     account = AccountFactory(tenant=manager_a.tenant)
-    with pytest.raises(ValidationError, match="Not a member"):
+    with pytest.raises(ValidationError, match="is not a member"):
         make_call(account=account, author=manager_a.user, attendees=[manager_b.user])
 
 
@@ -378,7 +378,7 @@ def test_rotating_a_feed_revokes_the_previous_token(manager_a):
 
 def test_only_members_get_feeds(manager_a, manager_b):
     with manager_a.scope():
-        with pytest.raises(ValidationError, match="Not a member"):
+        with pytest.raises(ValidationError, match="is not a member"):
             services.calendar_feed_rotate(user=manager_b.user, kind=FeedKind.TENANT)
 
 
