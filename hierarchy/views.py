@@ -14,14 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.access import access_account_by_id
 from hierarchy import charts, selectors, services
 from hierarchy.access import (
-    access_account_by_id,
     access_alert_by_id,
     access_invitation_by_id,
     access_level_by_id,
     access_relationship_by_id,
-    can_edit,
 )
 from hierarchy.forms import (
     ActivateModelForm,
@@ -105,14 +104,14 @@ def account_panel_context(request, account, *, page_url: str | None = None) -> d
     return {
         "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
         "history_chart": _account_chart(history, len(hmap.levels) or 5),
-        "can_edit": can_edit(request), "page_url": page_url or request.get_full_path(),
+        "can_edit": request.membership.can_edit, "page_url": page_url or request.get_full_path(),
     }
 
 
 @vary_on_headers("HX-Request")
 @tenant_view
 def account(request, account_id):
-    account = access_account_by_id(request=request, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     section = request.GET.get("section") if request.htmx else None
     if section in {"map", "summary", "playbook", "history", "alerts"}:
         page_url = _client_page(request, _turl(request, "hierarchy:account", account.pk))
@@ -123,7 +122,7 @@ def account(request, account_id):
 
 @tenant_view(editor=True)
 def relationship_new(request, account_id):
-    account = access_account_by_id(request=request, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     initial = {"contact": request.GET.get("contact"), "user": request.GET.get("user")}
     form = RelationshipForm(request.POST or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -143,7 +142,7 @@ def relationship_new(request, account_id):
 
 @tenant_view
 def relationship(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id)
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
     series = selectors.relationship_history(relationship=relationship, model=model)
@@ -157,7 +156,7 @@ def relationship(request, relationship_id):
         "chart": _relationship_chart(series, len(levels) or 5),
         "current_level": by_number.get(current), "next_level": by_number.get(current + 1),
         "critical_climb": selectors.is_critical_climb(relationship.effective_level) and current + 1 in by_number,
-        "invitations": invitations, "now": timezone.now(), "can_edit": can_edit(request), "model": model,
+        "invitations": invitations, "now": timezone.now(), "can_edit": request.membership.can_edit, "model": model,
         "owner_form": OwnerForm(initial={"owner": relationship.owner_id}),
     })
 
@@ -165,7 +164,7 @@ def relationship(request, relationship_id):
 @require_POST
 @tenant_view(editor=True)
 def relationship_owner(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, edit=True)
     form = OwnerForm(request.POST)
     if form.is_valid():
         try:
@@ -181,7 +180,7 @@ def relationship_owner(request, relationship_id):
 @vary_on_headers("HX-Request")
 @tenant_view(editor=True)
 def assess(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, edit=True)
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
     form = AssessmentForm(request.POST or None, levels=levels, initial={"level": relationship.self_level})
@@ -209,7 +208,7 @@ def assess(request, relationship_id):
 
 @tenant_view(editor=True)
 def survey_send(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, edit=True)
     form = SurveySendForm(request.POST or None, initial={"valid_days": services.survey_valid_days()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -229,7 +228,7 @@ def survey_send(request, relationship_id):
 @require_POST
 @tenant_view(editor=True)
 def invitation_revoke(request, invitation_id):
-    invitation = access_invitation_by_id(request=request, invitation_id=invitation_id)
+    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, edit=True)
     try:
         services.survey_invitation_revoke(invitation=invitation)
         messages.success(request, f"The survey link sent to {invitation.email} no longer works.")
@@ -241,7 +240,7 @@ def invitation_revoke(request, invitation_id):
 @require_POST
 @tenant_view(editor=True)
 def alert_acknowledge(request, alert_id):
-    alert = access_alert_by_id(request=request, alert_id=alert_id)
+    alert = access_alert_by_id(membership=request.membership, alert_id=alert_id, edit=True)
     try:
         services.alert_acknowledge(alert=alert, by=request.user)
         messages.success(request, f"Alert acknowledged: {alert.message}")
@@ -263,7 +262,7 @@ def overview(request):
         "account_chart": charts.grouped_bars(title="Accounts by roll-up level", groups=[
             (f"{level.number}", [("Accounts", "s-eff", distribution["accounts"][level.number])]) for level in levels]),
         "alerts": selectors.open_alerts(limit=50), "rows": selectors.accounts_overview(limit=100),
-        "can_edit": can_edit(request), "page_url": request.get_full_path(),
+        "can_edit": request.membership.can_edit, "page_url": request.get_full_path(),
     })
 
 
@@ -282,7 +281,7 @@ def settings_page(request):
 
 @tenant_view(admin=True)
 def level_edit(request, level_id):
-    level = access_level_by_id(request=request, level_id=level_id)
+    level = access_level_by_id(membership=request.membership, level_id=level_id, edit=True)
     form = LevelForm(request.POST or None, instance=level)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
