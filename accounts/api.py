@@ -65,12 +65,6 @@ class AccountSerializer(serializers.ModelSerializer):
         extra_kwargs = {"classification": {"help_text": "Change it with POST …/classify/ (a reason is required)."}}
         validators = []  # uniqueness within the tenant is checked by the service, with a clear message
 
-    def create(self, validated_data):
-        return services.account_create(by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        return services.account_update(account=instance, by=self.context["request"].user, **validated_data)
-
 
 class ClassifySerializer(serializers.Serializer):
     classification = serializers.ChoiceField(choices=Classification.choices)
@@ -120,8 +114,11 @@ class AccountViewSet(TenantModelViewSet):
     def scoped_queryset(self, queryset):
         return queryset.select_related("owner")
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.account_create(by=self.request.user, **data)
+
+    def update_with_service(self, instance, data):
+        return services.account_update(account=instance, by=self.request.user, **data)
 
     def perform_destroy(self, instance):
         services.account_delete(account=instance)
@@ -162,13 +159,6 @@ class ContactSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"account": "A contact cannot move to another account; create them there."})
         return attrs
 
-    def create(self, validated_data):
-        return services.contact_create(**validated_data)
-
-    def update(self, instance, validated_data):
-        validated_data.pop("account", None)
-        return services.contact_update(contact=instance, **validated_data)
-
 
 class ContactFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
@@ -192,8 +182,12 @@ class ContactViewSet(TenantModelViewSet):
     ordering_fields = ["full_name", "last_contact_at", "updated_at"]
     ordering = ["full_name", "id"]
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.contact_create(**data)
+
+    def update_with_service(self, instance, data):
+        data.pop("account", None)
+        return services.contact_update(contact=instance, **data)
 
     def perform_destroy(self, instance):
         services.contact_delete(contact=instance)
@@ -218,13 +212,6 @@ class TeamMemberSerializer(serializers.ModelSerializer):
                     raise serializers.ValidationError({name: "Cannot change; remove this team member and add another."})
         return attrs
 
-    def create(self, validated_data):
-        return services.team_member_add(by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        return services.team_member_update(team_member=instance, by=self.context["request"].user,
-                        team_role=validated_data.get("team_role", instance.team_role))
-
 
 class TeamMemberFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
@@ -247,8 +234,12 @@ class TeamMemberViewSet(TenantModelViewSet):
     ordering_fields = ["created_at", "team_role"]
     ordering = ["account_id", "team_role", "id"]
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.team_member_add(by=self.request.user, **data)
+
+    def update_with_service(self, instance, data):
+        return services.team_member_update(team_member=instance, by=self.request.user,
+                                           team_role=data.get("team_role", instance.team_role))
 
     def perform_destroy(self, instance):
         services.team_member_remove(team_member=instance, by=self.request.user)
@@ -275,13 +266,6 @@ class FinancialPeriodSerializer(serializers.ModelSerializer):
         elif "account" in attrs and attrs["account"].pk != self.instance.account_id:
             raise serializers.ValidationError({"account": "A period cannot move to another account."})
         return attrs
-
-    def create(self, validated_data):
-        return services.financial_period_save(**validated_data)
-
-    def update(self, instance, validated_data):
-        validated_data.pop("account", None)
-        return services.financial_period_update(period=instance, **validated_data)
 
 
 class FinancialPeriodFilter(django_filters.FilterSet):
@@ -311,8 +295,12 @@ class FinancialPeriodViewSet(TenantModelViewSet):
     def scoped_queryset(self, queryset):
         return queryset.filter(financials_visible_filter(membership=_membership(self), prefix="account__"))
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.financial_period_save(**data)
+
+    def update_with_service(self, instance, data):
+        data.pop("account", None)
+        return services.financial_period_update(period=instance, **data)
 
     def perform_destroy(self, instance):
         services.financial_period_delete(period=instance)

@@ -158,13 +158,13 @@ class KeyPlayerViewSet(TenantModelViewSet):
     def _reload(self, pk):
         return self.get_queryset().get(pk=pk)
 
-    def perform_create(self, serializer):
-        player = services.key_player_create(by=self.request.user, **serializer.validated_data)
-        serializer.instance = self._reload(player.pk)
+    def create_with_service(self, data):
+        player = services.key_player_create(by=self.request.user, **data)
+        return self._reload(player.pk)
 
-    def perform_update(self, serializer):
-        services.key_player_update(key_player=serializer.instance, by=self.request.user, **serializer.validated_data)
-        serializer.instance = self._reload(serializer.instance.pk)
+    def update_with_service(self, instance, data):
+        services.key_player_update(key_player=instance, by=self.request.user, **data)
+        return self._reload(instance.pk)
 
     def perform_destroy(self, instance):
         services.key_player_remove(key_player=instance)

@@ -75,18 +75,6 @@ class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
-        serializer.instance = self.create_with_service(serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = self.update_with_service(serializer.instance, serializer.validated_data)
-
-    def create_with_service(self, data):
-        raise NotImplementedError
-
-    def update_with_service(self, instance, data):
-        raise NotImplementedError
-
     def _refetch(self, pk):
         return self.get_queryset().get(pk=pk)
 
@@ -266,9 +254,9 @@ class CustomerIssueViewSet(TenantTimezoneMixin, TenantModelViewSet):
     def scoped_queryset(self, queryset):
         return queryset.select_related("plan").prefetch_related("relationships", "opportunities")
 
-    def perform_create(self, serializer):
-        issue = services.customer_issue_add(by=self.request.user, **serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=issue.pk)
+    def create_with_service(self, data):
+        issue = services.customer_issue_add(by=self.request.user, **data)
+        return self.get_queryset().get(pk=issue.pk)
 
     def perform_destroy(self, instance):
         services.customer_issue_remove(issue=instance)

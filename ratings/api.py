@@ -82,12 +82,6 @@ class PolicySerializer(serializers.ModelSerializer):
             for name in POLICY_RANGES}}
         validators = []
 
-    def create(self, validated_data):
-        return services.policy_draft_save(by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        return services.policy_draft_save(by=self.context["request"].user, draft=instance, **validated_data)
-
 
 class PreviewSerializer(serializers.Serializer):
     active_version = serializers.IntegerField()
@@ -136,8 +130,11 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
         services.policy_defaults_ensure()  # a tenant always has an active version to read
         return super().list(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.policy_draft_save(by=self.request.user, **data)
+
+    def update_with_service(self, instance, data):
+        return services.policy_draft_save(by=self.request.user, draft=instance, **data)
 
     def perform_destroy(self, instance):
         services.policy_discard(policy=instance)

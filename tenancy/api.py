@@ -94,15 +94,31 @@ class SealedTenantQueryset:
         return self.scoped_queryset(self.model.objects.all())
 
 
+class ServiceWrites:
+    """Every API write goes through the app's service, one way: the viewset names it in
+    `create_with_service(data)` and `update_with_service(instance, data)`, each returning the object the
+    response shows (serializers only validate and represent; deletes use DRF's `perform_destroy`). A
+    service's ValidationError is a 400 like any other (keystone.api_errors)."""
+
+    def perform_create(self, serializer):
+        serializer.instance = self.create_with_service(serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_with_service(serializer.instance, serializer.validated_data)
+
+    def create_with_service(self, data):
+        raise NotImplementedError(f"{type(self).__name__}: writes go through a service (create_with_service).")
+
+    def update_with_service(self, instance, data):
+        raise NotImplementedError(f"{type(self).__name__}: writes go through a service (update_with_service).")
+
+
 class TenantReadOnlyViewSet(SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
     """Read-only tenant API endpoints derive from this."""
 
 
-class TenantModelViewSet(SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ModelViewSet):
+class TenantModelViewSet(ServiceWrites, SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ModelViewSet):
     """All other tenant API endpoints derive from this."""
-
-    def perform_create(self, serializer):
-        serializer.save(tenant_id=current_tenant_id())
 
 
 class MeSerializer(serializers.Serializer):
