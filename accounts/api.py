@@ -25,12 +25,8 @@ from accounts.models import (
     TeamRole,
 )
 from keystone.api_filters import StrictDjangoFilterBackend
+from tenancy.access import membership_of
 from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
-
-
-def _membership(serializer_or_view):
-    request = serializer_or_view.context["request"] if hasattr(serializer_or_view, "context") else serializer_or_view.request
-    return request._request.membership
 
 
 class FinancialAccountField(TenantRelatedField):
@@ -40,7 +36,7 @@ class FinancialAccountField(TenantRelatedField):
         super().__init__(Account, **kwargs)
 
     def get_queryset(self):
-        return Account.objects.filter(financials_visible_filter(membership=_membership(self)))
+        return Account.objects.filter(financials_visible_filter(membership=membership_of(self.context["request"])))
 
 
 # --- Accounts ---------------------------------------------------------------------------------------
@@ -293,7 +289,7 @@ class FinancialPeriodViewSet(TenantModelViewSet):
     ordering = ["account_id", "period_start"]
 
     def scoped_queryset(self, queryset):
-        return queryset.filter(financials_visible_filter(membership=_membership(self), prefix="account__"))
+        return queryset.filter(financials_visible_filter(membership=membership_of(self.request), prefix="account__"))
 
     def create_with_service(self, data):
         return services.financial_period_save(**data)

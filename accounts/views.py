@@ -128,7 +128,7 @@ def _status(request, form) -> int:
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_edit(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     members = selectors.member_choices(owners=True, keep_user_id=account.owner_id)
     form = AccountForm(request.POST or None, instance=account, members=members)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +146,7 @@ def account_edit(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_delete(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     error = None
     if request.method == "POST":
         try:
@@ -163,7 +163,7 @@ def account_delete(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_classify(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     form = ClassifyForm(request.POST or None, initial={"classification": account.classification})
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,7 +234,7 @@ def account_contacts(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def contact_create(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     _, people = selectors.org_chart(account=account)
     form = ContactForm(request.POST or None, account=account, people=people,
                        initial={"reports_to": request.GET.get("reports_to")})
@@ -253,7 +253,7 @@ def contact_create(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def contact_edit(request, contact_id):
-    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, edit=True)
+    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, for_edit=True)
     account = contact.account
     _, people = selectors.org_chart(account=account)
     form = ContactForm(request.POST or None, instance=contact, account=account, people=people)
@@ -274,7 +274,7 @@ def contact_edit(request, contact_id):
 @require_POST
 @tenant_view(editor=True)
 def contact_leave(request, contact_id):
-    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, edit=True)
+    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, for_edit=True)
     form = ContactLeaveForm(request.POST)
     if form.is_valid():
         try:
@@ -291,7 +291,7 @@ def contact_leave(request, contact_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def contact_delete(request, contact_id):
-    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, edit=True)
+    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, for_edit=True)
     error = None
     if request.method == "POST":
         try:
@@ -309,7 +309,7 @@ def contact_delete(request, contact_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view
 def account_team(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=request.method == "POST")
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=request.method == "POST")
     members = selectors.member_choices() if request.membership.can_edit else []
     form = TeamMemberForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
@@ -333,7 +333,7 @@ def account_team(request, account_id):
 @require_POST
 @tenant_view(editor=True)
 def team_member_role(request, team_member_id):
-    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, edit=True)
+    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, for_edit=True)
     form = TeamRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a team role from the list.")
@@ -350,7 +350,7 @@ def team_member_role(request, team_member_id):
 @require_POST
 @tenant_view(editor=True)
 def team_member_remove(request, team_member_id):
-    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, edit=True)
+    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, for_edit=True)
     try:
         services.team_member_remove(team_member=member, by=request.user)
     except ValidationError as error:
@@ -365,7 +365,7 @@ def team_member_remove(request, team_member_id):
 @tenant_view
 def account_financials(request, account_id):
     account = access_account_financials_by_id(membership=request.membership, account_id=account_id,
-                                              edit=request.method == "POST")
+                                              for_edit=request.method == "POST")
     periods = selectors.financial_periods(account=account)
     form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else request.tenant.currency})
     if request.method == "POST" and form.is_valid():
@@ -386,7 +386,7 @@ def account_financials(request, account_id):
 @require_POST
 @tenant_view(editor=True)
 def financial_period_delete(request, financial_period_id):
-    period = access_financial_period_by_id(membership=request.membership, financial_period_id=financial_period_id, edit=True)
+    period = access_financial_period_by_id(membership=request.membership, financial_period_id=financial_period_id, for_edit=True)
     services.financial_period_delete(period=period)
     messages.success(request, f"The period from {period.period_start} was deleted.")
     return redirect(_turl(request, "accounts:financials", period.account_id))

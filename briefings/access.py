@@ -7,5 +7,5 @@ from plans.models import Visit
 from tenancy.models import Membership
 
 
-def access_briefing_by_visit_id(*, membership: Membership, visit_id: int, edit: bool = False) -> Visit:
-    return access_visit_by_id(membership=membership, visit_id=visit_id, edit=edit)
+def access_briefing_by_visit_id(*, membership: Membership, visit_id: int, for_edit: bool = False) -> Visit:
+    return access_visit_by_id(membership=membership, visit_id=visit_id, for_edit=for_edit)

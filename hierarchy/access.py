@@ -8,22 +8,22 @@ from tenancy.access import editors_if, found
 from tenancy.roles import ADMINS
 
 
-def access_relationship_by_id(*, membership, relationship_id: int, edit: bool = False) -> Relationship:
+def access_relationship_by_id(*, membership, relationship_id: int, for_edit: bool = False) -> Relationship:
     relationship = (Relationship.objects.select_related("account", "contact", "user", "owner")
                     .filter(pk=relationship_id).first())
-    return found(relationship, membership, roles=editors_if(edit))
+    return found(relationship, membership, roles=editors_if(for_edit))
 
 
-def access_invitation_by_id(*, membership, invitation_id: int, edit: bool = False) -> SurveyInvitation:
+def access_invitation_by_id(*, membership, invitation_id: int, for_edit: bool = False) -> SurveyInvitation:
     invitation = SurveyInvitation.objects.select_related("relationship").filter(pk=invitation_id).first()
-    return found(invitation, membership, roles=editors_if(edit))
+    return found(invitation, membership, roles=editors_if(for_edit))
 
 
-def access_alert_by_id(*, membership, alert_id: int, edit: bool = False) -> HierarchyAlert:
+def access_alert_by_id(*, membership, alert_id: int, for_edit: bool = False) -> HierarchyAlert:
     alert = HierarchyAlert.objects.select_related("account").filter(pk=alert_id).first()
-    return found(alert, membership, roles=editors_if(edit))
+    return found(alert, membership, roles=editors_if(for_edit))
 
 
-def access_level_by_id(*, membership, level_id: int, edit: bool = False) -> HierarchyLevel:
+def access_level_by_id(*, membership, level_id: int, for_edit: bool = False) -> HierarchyLevel:
     level = HierarchyLevel.objects.select_related("model").filter(pk=level_id).first()
-    return found(level, membership, roles=editors_if(edit, ADMINS))
+    return found(level, membership, roles=editors_if(for_edit, ADMINS))

@@ -164,7 +164,7 @@ def relationship(request, relationship_id):
 @require_POST
 @tenant_view(editor=True)
 def relationship_owner(request, relationship_id):
-    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, for_edit=True)
     form = OwnerForm(request.POST)
     if form.is_valid():
         try:
@@ -180,7 +180,7 @@ def relationship_owner(request, relationship_id):
 @vary_on_headers("HX-Request")
 @tenant_view(editor=True)
 def assess(request, relationship_id):
-    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, for_edit=True)
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
     form = AssessmentForm(request.POST or None, levels=levels, initial={"level": relationship.self_level})
@@ -208,7 +208,7 @@ def assess(request, relationship_id):
 
 @tenant_view(editor=True)
 def survey_send(request, relationship_id):
-    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, for_edit=True)
     form = SurveySendForm(request.POST or None, initial={"valid_days": services.survey_valid_days()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,7 +228,7 @@ def survey_send(request, relationship_id):
 @require_POST
 @tenant_view(editor=True)
 def invitation_revoke(request, invitation_id):
-    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, edit=True)
+    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, for_edit=True)
     try:
         services.survey_invitation_revoke(invitation=invitation)
         messages.success(request, f"The survey link sent to {invitation.email} no longer works.")
@@ -240,7 +240,7 @@ def invitation_revoke(request, invitation_id):
 @require_POST
 @tenant_view(editor=True)
 def alert_acknowledge(request, alert_id):
-    alert = access_alert_by_id(membership=request.membership, alert_id=alert_id, edit=True)
+    alert = access_alert_by_id(membership=request.membership, alert_id=alert_id, for_edit=True)
     try:
         services.alert_acknowledge(alert=alert, by=request.user)
         messages.success(request, f"Alert acknowledged: {alert.message}")
@@ -281,7 +281,7 @@ def settings_page(request):
 
 @tenant_view(admin=True)
 def level_edit(request, level_id):
-    level = access_level_by_id(membership=request.membership, level_id=level_id, edit=True)
+    level = access_level_by_id(membership=request.membership, level_id=level_id, for_edit=True)
     form = LevelForm(request.POST or None, instance=level)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

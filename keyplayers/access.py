@@ -6,6 +6,6 @@ from keyplayers.models import KeyPlayer
 from tenancy.access import editors_if, found
 
 
-def access_key_player_by_id(*, membership, key_player_id: int, edit: bool = False) -> KeyPlayer:
+def access_key_player_by_id(*, membership, key_player_id: int, for_edit: bool = False) -> KeyPlayer:
     player = KeyPlayer.objects.select_related("account", "contact").filter(pk=key_player_id).first()
-    return found(player, membership, roles=editors_if(edit))
+    return found(player, membership, roles=editors_if(for_edit))

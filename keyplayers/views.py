@@ -92,7 +92,7 @@ def _first_error(form) -> str:
 @require_POST
 @tenant_view
 def key_player_stage(request, key_player_id):
-    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     form = StageForm(request.POST)
     if not form.is_valid():
         return _after_board_change(request, player, error=_first_error(form))
@@ -106,7 +106,7 @@ def key_player_stage(request, key_player_id):
 @require_POST
 @tenant_view
 def key_player_stance(request, key_player_id):
-    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     form = StanceForm(request.POST)
     if not form.is_valid():
         return _after_board_change(request, player, error=_first_error(form))
@@ -119,7 +119,7 @@ def key_player_stance(request, key_player_id):
 
 @tenant_view(editor=True)
 def key_player_add(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     contacts = selectors.contacts_available(account=account)
     form = KeyPlayerForm(request.POST or None, contacts=contacts)
     if request.method == "POST" and form.is_valid():
@@ -137,7 +137,7 @@ def key_player_add(request, account_id):
 
 @tenant_view(editor=True)
 def key_player_edit(request, key_player_id):
-    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     initial = {name: getattr(player, name) for name in services.EDITABLE_FIELDS}
     form = KeyPlayerForm(request.POST or None, initial=initial, include_contact=False)
     if request.method == "POST" and form.is_valid():
@@ -155,7 +155,7 @@ def key_player_edit(request, key_player_id):
 @tenant_view(editor=True)
 def concern_add(request, key_player_id):
     """Logs a concern on the key player's card (a plain form post back to the board)."""
-    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     form = ConcernForm(request.POST)
     try:
         if not form.is_valid():
@@ -174,7 +174,7 @@ def concern_answer(request, concern_id):
     concern = KeyPlayerConcern.objects.filter(pk=concern_id).first()
     if concern is None:
         raise Http404("No such concern.")
-    player = access_key_player_by_id(membership=request.membership, key_player_id=concern.key_player_id, edit=True)
+    player = access_key_player_by_id(membership=request.membership, key_player_id=concern.key_player_id, for_edit=True)
     form = AnswerForm(request.POST)
     try:
         if not form.is_valid():
@@ -190,7 +190,7 @@ def concern_answer(request, concern_id):
 @require_POST
 @tenant_view(editor=True)
 def key_player_remove(request, key_player_id):
-    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     services.key_player_remove(key_player=player)
     messages.success(request, f"{player.contact} is no longer a key player on {player.account}.")
     return redirect(_url(request, "board", player.account_id))

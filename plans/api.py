@@ -42,6 +42,7 @@ from plans.models import (
     VisitAttendee,
     VisitStatus,
 )
+from tenancy.access import membership_of
 from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
 from tenancy.models import validate_timezone
 
@@ -306,7 +307,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         visible = getattr(instance, "money_visible", None)
         if visible is None:  # a row the view did not annotate (e.g. just written): ask the rule
             request = self.context.get("request")
-            visible = can_see_money(membership=getattr(request, "_request", request).membership, account=instance.account)
+            visible = can_see_money(membership=membership_of(request), account=instance.account)
         if not visible:
             for name in Opportunity.MONEY_FIELDS:
                 data[name] = None
@@ -377,7 +378,7 @@ class OpportunityViewSet(ServiceViewSet):
     def scoped_queryset(self, queryset):
         return (queryset.select_related("account", "owner").prefetch_related("key_players")
                 .annotate(score=selectors.qualification_score_expression(),
-                          money_visible=money_visible_expression(membership=self.request._request.membership,
+                          money_visible=money_visible_expression(membership=membership_of(self.request),
                                                                  prefix="account__")))
 
     def create_with_service(self, data):

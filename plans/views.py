@@ -189,7 +189,7 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
 
 @plans_view(editor=True)
 def plan_edit(request, plan_id):
-    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     initial = model_to_dict(plan, fields=["title", "objectives", "owner", "target_level", "target_date", "review_date"])
     form = PlanForm(request.POST or None, initial=initial, with_account=False)
     if request.method == "POST" and form.is_valid():
@@ -206,7 +206,7 @@ def plan_edit(request, plan_id):
 @require_POST
 @plans_view(editor=True)
 def plan_archive(request, plan_id):
-    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     if request.POST.get("reactivate"):
         services.plan_reactivate(plan=plan)
         messages.success(request, f"“{plan.title}” is the active plan of {plan.account.name} again."
@@ -222,7 +222,7 @@ def plan_archive(request, plan_id):
 @require_POST
 @plans_view(editor=True)
 def action_create(request, plan_id):
-    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     form = ActionForm(request.POST)
     if form.is_valid():
         try:
@@ -250,7 +250,7 @@ def mentions_seen(request):
 @plans_view(editor=True)
 def issue_create(request, plan_id):
     """Adds one of the customer's issues to the plan (a plain form post; the page answers with errors)."""
-    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     form = IssueForm(request.POST, plan=plan)
     if form.is_valid():
         try:
@@ -266,7 +266,7 @@ def issue_create(request, plan_id):
 @require_POST
 @plans_view(editor=True)
 def issue_remove(request, issue_id):
-    issue = access_issue_by_id(membership=request.membership, issue_id=issue_id, edit=True)
+    issue = access_issue_by_id(membership=request.membership, issue_id=issue_id, for_edit=True)
     try:
         services.customer_issue_remove(issue=issue)
     except ValidationError as error:
@@ -288,7 +288,7 @@ def action_list(request):
 
 @plans_view(editor=True)
 def action_edit(request, action_id):
-    action = access_action_by_id(membership=request.membership, action_id=action_id, edit=True)
+    action = access_action_by_id(membership=request.membership, action_id=action_id, for_edit=True)
     initial = model_to_dict(action, fields=["title", "owner", "due_date", "notes", "status"])
     form = ActionForm(request.POST or None, initial=initial, with_status=True)
     if request.method == "POST" and form.is_valid():
@@ -305,7 +305,7 @@ def action_edit(request, action_id):
 @require_POST
 @plans_view(editor=True)
 def action_status(request, action_id):
-    action = access_action_by_id(membership=request.membership, action_id=action_id, edit=True)
+    action = access_action_by_id(membership=request.membership, action_id=action_id, for_edit=True)
     form = ActionStatusForm(request.POST)
     error = None
     if form.is_valid():
@@ -395,11 +395,11 @@ def _key_players_changed(request, opportunity, error=None):
 @require_POST
 @plans_view(editor=True)
 def opportunity_key_player_add(request, opportunity_id):
-    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     key_player_id = _int(request.POST.get("key_player"))
     if key_player_id is None:
         return _key_players_changed(request, opportunity, "Choose one of the account's key players.")
-    key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     try:
         services.opportunity_key_player_add(opportunity=opportunity, key_player=key_player)
     except ValidationError as error:
@@ -412,8 +412,8 @@ def opportunity_key_player_add(request, opportunity_id):
 @require_POST
 @plans_view(editor=True)
 def opportunity_key_player_remove(request, opportunity_id, key_player_id):
-    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, edit=True)
-    key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
+    key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     services.opportunity_key_player_remove(opportunity=opportunity, key_player=key_player)
     if not request.htmx:
         messages.success(request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account).")
@@ -422,7 +422,7 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
 
 @plans_view(editor=True)
 def opportunity_edit(request, opportunity_id):
-    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     initial = model_to_dict(opportunity, fields=[f for f in OpportunityForm.Meta.fields if f != "account"])
     form = OpportunityForm(request.POST or None, initial=initial, with_account=False,
                            with_money=can_see_money(membership=request.membership, account=opportunity.account))
@@ -440,7 +440,7 @@ def opportunity_edit(request, opportunity_id):
 @require_POST
 @plans_view(editor=True)
 def opportunity_note_add(request, opportunity_id):
-    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -667,7 +667,7 @@ def visit_detail(request, visit_id):
 
 @plans_view(editor=True)
 def visit_edit(request, visit_id):
-    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, edit=True)
+    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     tz = ZoneInfo(visit.timezone)
     initial = {
         "purpose": visit.purpose, "location": visit.location, "agenda": visit.agenda, "timezone": visit.timezone,
@@ -696,7 +696,7 @@ def visit_edit(request, visit_id):
 @require_POST
 @plans_view(editor=True)
 def visit_cancel(request, visit_id):
-    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, edit=True)
+    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     services.visit_cancel(visit=visit)
     messages.success(request, "Visit cancelled. Subscribed calendars will show it as cancelled.")
     return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))

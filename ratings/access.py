@@ -31,19 +31,19 @@ def can_override(*, membership: Membership, account: Account) -> bool:
     return AccountTeamMember.objects.filter(account_id=account.pk, user_id=membership.user_id).exists()
 
 
-def access_account_override_by_id(*, membership: Membership, account_id: int, edit: bool = True) -> Account:
+def access_account_override_by_id(*, membership: Membership, account_id: int, for_edit: bool = True) -> Account:
     """Setting a rating by hand is always a change: the editor roles first, then the team rule (a manager
     not on the account's team gets the 404 of a missing account)."""
     account = access_account_by_id(membership=membership, account_id=account_id)
-    found(account, membership, roles=editors_if(edit), action="Setting a rating by hand")
+    found(account, membership, roles=editors_if(for_edit), action="Setting a rating by hand")
     if not can_override(membership=membership, account=account):
         raise Http404(NOT_FOUND)
     return account
 
 
-def access_policy_by_id(*, membership: Membership, policy_id: int, edit: bool = False) -> RatingPolicy:
+def access_policy_by_id(*, membership: Membership, policy_id: int, for_edit: bool = False) -> RatingPolicy:
     policy = RatingPolicy.objects.select_related("created_by", "activated_by").filter(pk=policy_id).first()
-    return found(policy, membership, roles=editors_if(edit, ADMINS))
+    return found(policy, membership, roles=editors_if(for_edit, ADMINS))
 
 
 def can_review_declassification(membership: Membership) -> bool:
@@ -63,10 +63,10 @@ def declassification_scope_user(membership: Membership):
     return None if membership.sees_all_financials else membership.user
 
 
-def access_declassification_account_by_id(*, membership: Membership, account_id: int, edit: bool = False) -> Account:
-    """Readers of the review see it; `edit` (deciding) is for admins."""
+def access_declassification_account_by_id(*, membership: Membership, account_id: int, for_edit: bool = False) -> Account:
+    """Readers of the review see it; `for_edit` (deciding) is for admins."""
     account = access_account_by_id(membership=membership, account_id=account_id)
     require_declassification_reader(membership)
     if not membership.sees_all_financials and not can_override(membership=membership, account=account):
         raise Http404(NOT_FOUND)  # a manager, not on this account's team
-    return found(account, membership, roles=editors_if(edit, ADMINS), action="Deciding a declassification")
+    return found(account, membership, roles=editors_if(for_edit, ADMINS), action="Deciding a declassification")

@@ -30,8 +30,9 @@ from ratings.models import (
     RatingSnapshot,
     range_message,
 )
+from tenancy.access import membership_of
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet
-from tenancy.api_permissions import IsTenantAdmin
+from tenancy.api_permissions import IsTenantAdmin, IsTenantAdminToRead
 
 CRITERIA_HELP = (
     'List of criteria, e.g. [{"signal": "pipeline", "weight": 10, "scoring": "bands", "bands": [[0, 0], '
@@ -42,10 +43,6 @@ CRITERIA_HELP = (
     'On the level signals (exec_level, highest_level, survey_level) full_at may be "top": the active hierarchy '
     "model's top level (5 or 6)."
 )
-
-
-def _membership(request):
-    return getattr(request, "_request", request).membership
 
 
 class NotFoundForRefusals:
@@ -139,10 +136,6 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
     def perform_destroy(self, instance):
         services.policy_discard(policy=instance)
 
-    def _admin(self, request):
-        if not _membership(request).is_admin:
-            raise NotFound()
-
     @extend_schema(request=None, responses=PolicySerializer,
                    summary="Activate this draft (the active version is retired; every rating is recomputed)")
     @action(detail=True, methods=["post"])
@@ -153,9 +146,8 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
 
     @extend_schema(responses=PreviewSerializer,
                    summary="What activating this draft would do: distribution now and under the draft, and who moves")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], permission_classes=[IsTenantAdminToRead])
     def preview(self, request, policy_id=None):
-        self._admin(request)
         draft = self.get_object()
         if draft.status != PolicyStatus.DRAFT:
             raise serializers.ValidationError({"non_field_errors": [f"Version {draft.version} is not a draft."]})
@@ -282,7 +274,7 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
         now = timezone.now()
         if self.action == "list":
             queryset = queryset.exclude(status=AccountStatus.DECLASSIFIED)
-        return queryset.annotate(financials_visible=money_visible_expression(membership=_membership(self.request))).prefetch_related(
+        return queryset.annotate(financials_visible=money_visible_expression(membership=membership_of(self.request))).prefetch_related(
             Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
             Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
                      to_attr="open_overrides"))
@@ -340,7 +332,7 @@ class RatingSnapshotViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self, queryset):
         return queryset.select_related("policy").annotate(
-            financials_visible=money_visible_expression(membership=_membership(self.request), prefix="account__"))
+            financials_visible=money_visible_expression(membership=membership_of(self.request), prefix="account__"))
 
 
 # --- Contact cadence ----------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def policy_edit(request):
 
 @tenant_view(admin=True)
 def policy_preview(request, policy_id):
-    draft = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, edit=True)
+    draft = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     if not draft.is_draft:
         messages.info(request, f"Version {draft.version} is {draft.get_status_display().lower()}; only a draft has a preview.")
         return redirect(_url(request, "policy", draft.pk))
@@ -201,7 +201,7 @@ def policy_preview(request, policy_id):
 @require_POST
 @tenant_view(admin=True)
 def policy_activate(request, policy_id):
-    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, edit=True)
+    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     try:
         services.policy_activate(policy=policy, by=request.user)
     except ValidationError as error:
@@ -215,7 +215,7 @@ def policy_activate(request, policy_id):
 @require_POST
 @tenant_view(admin=True)
 def policy_discard(request, policy_id):
-    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, edit=True)
+    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     try:
         services.policy_discard(policy=policy)
     except ValidationError as error:
@@ -269,7 +269,7 @@ def declassification(request):
 @tenant_view
 def declassification_review(request, account_id):
     account = access.access_declassification_account_by_id(membership=request.membership, account_id=account_id,
-                                                           edit=request.method == "POST")
+                                                           for_edit=request.method == "POST")
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():

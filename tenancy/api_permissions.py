@@ -2,6 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from tenancy.access import membership_of
 from tenancy.roles import ADMINS, EDITORS, roles_text
 
 
@@ -12,7 +13,7 @@ class TenantRoles(BasePermission):
     write_roles = EDITORS
 
     def has_permission(self, request, view):
-        membership = getattr(request._request, "membership", None)
+        membership = membership_of(request)
         if membership is None or request.user is None:
             return False
         roles = self.read_roles if request.method in SAFE_METHODS else self.write_roles

@@ -73,7 +73,7 @@ def members(request):
 @require_POST
 @tenant_view(admin=True)
 def invitation_cancel(request, invitation_id):
-    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, edit=True)
+    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, for_edit=True)
     services.invitation_cancel(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     return redirect("members", tenant_slug=request.tenant.slug)
@@ -100,7 +100,7 @@ def invitation_accept(request, token):
 @require_POST
 @tenant_view(admin=True)
 def member_role(request, membership_id):
-    membership = access_membership_by_id(membership=request.membership, membership_id=membership_id, edit=True)
+    membership = access_membership_by_id(membership=request.membership, membership_id=membership_id, for_edit=True)
     form = ChangeRoleForm(request.POST)
     if form.is_valid():
         try:
@@ -114,7 +114,7 @@ def member_role(request, membership_id):
 @require_POST
 @tenant_view(admin=True)
 def member_remove(request, membership_id):
-    membership = access_membership_by_id(membership=request.membership, membership_id=membership_id, edit=True)
+    membership = access_membership_by_id(membership=request.membership, membership_id=membership_id, for_edit=True)
     try:
         services.member_remove(membership=membership)
         messages.success(request, f"{membership.user.email} was removed from {request.tenant.name}.")
@@ -185,7 +185,7 @@ def api_tokens(request):
 @require_POST
 @tenant_view
 def api_token_revoke(request, token_id):
-    token = access_api_token_by_id(membership=request.membership, token_id=token_id, edit=True)
+    token = access_api_token_by_id(membership=request.membership, token_id=token_id, for_edit=True)
     services.api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens", tenant_slug=request.tenant.slug)
