@@ -19,10 +19,8 @@ from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404
 
 from accounts.models import Account, AccountTeamMember, Contact, FinancialPeriod, ImportBatch
+from tenancy.access import NOT_FOUND, editors_if, found, membership_of
 from tenancy.models import Membership
-from tenancy.roles import EDITORS, require_role
-
-NOT_FOUND = "No such page."
 
 
 # --- Money: tenant admins, executives and the account's team (its owner included) ------------------
@@ -90,8 +88,7 @@ def money_orderings(request, *names: str) -> list[str]:
     who see every account's money. Without a request (the schema generator) they are all listed."""
     if request is None:
         return list(names)
-    membership = getattr(getattr(request, "_request", request), "membership", None)
-    return list(names) if sees_all_money(membership) else []
+    return list(names) if sees_all_money(membership_of(request)) else []
 
 
 # The older names of the same rule.
@@ -99,63 +96,41 @@ can_see_financials = can_see_money
 financials_visible_filter = money_visible_filter
 
 
-# --- Objects by id ----------------------------------------------------------------------------------
+# --- Objects by id (tenancy.access: one signature, 404 before 403) ----------------------------------
 
-def require_editor(membership: Membership) -> None:
-    """After the object is found: a member whose role cannot change it gets 403 naming the roles that can."""
-    if membership is None:
-        raise Http404(NOT_FOUND)
-    require_role(membership, EDITORS)
-
-
-def access_account_by_id(*, membership: Membership, account_id: int, edit: bool = False) -> Account:
+def access_account_by_id(*, membership: Membership, account_id: int, for_edit: bool = False) -> Account:
     """Every member of the tenant reads every account; admins and managers change them."""
     account = Account.objects.select_related("owner", "classified_by").filter(pk=account_id).first()
-    if account is None:
-        raise Http404(NOT_FOUND)
-    if edit:
-        require_editor(membership)
-    return account
+    return found(account, membership, roles=editors_if(for_edit))
 
 
-def access_account_financials_by_id(*, membership: Membership, account_id: int, edit: bool = False) -> Account:
-    account = access_account_by_id(membership=membership, account_id=account_id, edit=edit)
+def access_account_financials_by_id(*, membership: Membership, account_id: int, for_edit: bool = False) -> Account:
+    account = access_account_by_id(membership=membership, account_id=account_id, for_edit=for_edit)
     if not can_see_financials(membership=membership, account=account):
         raise Http404(NOT_FOUND)
     return account
 
 
-def access_contact_by_id(*, membership: Membership, contact_id: int, edit: bool = False) -> Contact:
+def access_contact_by_id(*, membership: Membership, contact_id: int, for_edit: bool = False) -> Contact:
     contact = Contact.objects.select_related("account", "reports_to").filter(pk=contact_id).first()
-    if contact is None:
-        raise Http404(NOT_FOUND)
-    if edit:
-        require_editor(membership)
-    return contact
+    return found(contact, membership, roles=editors_if(for_edit))
 
 
-def access_team_member_by_id(*, membership: Membership, team_member_id: int, edit: bool = False) -> AccountTeamMember:
+def access_team_member_by_id(*, membership: Membership, team_member_id: int, for_edit: bool = False) -> AccountTeamMember:
     member = AccountTeamMember.objects.select_related("account", "user").filter(pk=team_member_id).first()
-    if member is None:
-        raise Http404(NOT_FOUND)
-    if edit:
-        require_editor(membership)
-    return member
+    return found(member, membership, roles=editors_if(for_edit))
 
 
-def access_financial_period_by_id(*, membership: Membership, financial_period_id: int, edit: bool = False) -> FinancialPeriod:
+def access_financial_period_by_id(*, membership: Membership, financial_period_id: int, for_edit: bool = False) -> FinancialPeriod:
     period = FinancialPeriod.objects.select_related("account").filter(pk=financial_period_id).first()
-    if period is None or not can_see_financials(membership=membership, account=period.account):
-        raise Http404(NOT_FOUND)
-    if edit:
-        require_editor(membership)
-    return period
+    if period is not None and not can_see_financials(membership=membership, account=period.account):
+        period = None  # the money rule hides it: the same 404 as a missing one
+    return found(period, membership, roles=editors_if(for_edit))
 
 
-def access_import_batch_by_key(*, membership: Membership, batch_key: str) -> ImportBatch:
+def access_import_batch_by_key(*, membership: Membership, batch_key: str, for_edit: bool = True) -> ImportBatch:
     """An upload is visible only to the editor who made it."""
-    batch = ImportBatch.objects.filter(key=batch_key, created_by_id=membership.user_id).first()
-    if batch is None:
-        raise Http404(NOT_FOUND)
-    require_editor(membership)
-    return batch
+    batch = None
+    if membership is not None:
+        batch = ImportBatch.objects.filter(key=batch_key, created_by_id=membership.user_id).first()
+    return found(batch, membership, roles=editors_if(for_edit))

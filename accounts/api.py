@@ -6,7 +6,6 @@ everyone else a period is "not found" and an account is "does not exist" in a pa
 """
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, serializers
 from rest_framework.decorators import action
@@ -26,29 +25,8 @@ from accounts.models import (
     TeamRole,
 )
 from tenancy.api_filters import StrictDjangoFilterBackend
-from tenancy.api import TenantModelViewSet, TenantRelatedField
-from tenancy.models import Membership, User
-
-
-def _service(fn, **kwargs):
-    """A service's ValidationError becomes a 400 with the same field messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-def _membership(serializer_or_view):
-    request = serializer_or_view.context["request"] if hasattr(serializer_or_view, "context") else serializer_or_view.request
-    return request._request.membership
-
-
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id of a member of the token's tenant; any other id is "does not exist"."""
-
-    def get_queryset(self):
-        return User.objects.filter(pk__in=Membership.objects.values("user_id"))
+from tenancy.access import membership_of
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
 
 
 class FinancialAccountField(TenantRelatedField):
@@ -58,7 +36,7 @@ class FinancialAccountField(TenantRelatedField):
         super().__init__(Account, **kwargs)
 
     def get_queryset(self):
-        return Account.objects.filter(financials_visible_filter(membership=_membership(self)))
+        return Account.objects.filter(financials_visible_filter(membership=membership_of(self.context["request"])))
 
 
 # --- Accounts ---------------------------------------------------------------------------------------
@@ -82,12 +60,6 @@ class AccountSerializer(serializers.ModelSerializer):
                             "current_level", "rating", "last_contact_at", "created_at", "updated_at"]
         extra_kwargs = {"classification": {"help_text": "Change it with POST …/classify/ (a reason is required)."}}
         validators = []  # uniqueness within the tenant is checked by the service, with a clear message
-
-    def create(self, validated_data):
-        return _service(services.account_create, by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        return _service(services.account_update, account=instance, by=self.context["request"].user, **validated_data)
 
 
 class ClassifySerializer(serializers.Serializer):
@@ -138,11 +110,14 @@ class AccountViewSet(TenantModelViewSet):
     def scoped_queryset(self, queryset):
         return queryset.select_related("owner")
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.account_create(by=self.request.user, **data)
+
+    def update_with_service(self, instance, data):
+        return services.account_update(account=instance, by=self.request.user, **data)
 
     def perform_destroy(self, instance):
-        _service(services.account_delete, account=instance)
+        services.account_delete(account=instance)
 
     @extend_schema(request=ClassifySerializer, responses=AccountSerializer,
                    summary="Change the classification (strategic / tactical / unqualified) with its reason")
@@ -151,7 +126,7 @@ class AccountViewSet(TenantModelViewSet):
         account = self.get_object()
         payload = ClassifySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        _service(services.account_classify, account=account, by=request.user, **payload.validated_data)
+        services.account_classify(account=account, by=request.user, **payload.validated_data)
         return Response(AccountSerializer(account, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=ClassificationChangeSerializer(many=True), summary="The history of classification changes")
@@ -180,13 +155,6 @@ class ContactSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"account": "A contact cannot move to another account; create them there."})
         return attrs
 
-    def create(self, validated_data):
-        return _service(services.contact_create, **validated_data)
-
-    def update(self, instance, validated_data):
-        validated_data.pop("account", None)
-        return _service(services.contact_update, contact=instance, **validated_data)
-
 
 class ContactFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
@@ -210,11 +178,15 @@ class ContactViewSet(TenantModelViewSet):
     ordering_fields = ["full_name", "last_contact_at", "updated_at"]
     ordering = ["full_name", "id"]
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.contact_create(**data)
+
+    def update_with_service(self, instance, data):
+        data.pop("account", None)
+        return services.contact_update(contact=instance, **data)
 
     def perform_destroy(self, instance):
-        _service(services.contact_delete, contact=instance)
+        services.contact_delete(contact=instance)
 
 
 # --- Team members -----------------------------------------------------------------------------------
@@ -235,13 +207,6 @@ class TeamMemberSerializer(serializers.ModelSerializer):
                 if name in attrs and attrs[name].pk != getattr(self.instance, f"{name}_id"):
                     raise serializers.ValidationError({name: "Cannot change; remove this team member and add another."})
         return attrs
-
-    def create(self, validated_data):
-        return _service(services.team_member_add, by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        return _service(services.team_member_update, team_member=instance, by=self.context["request"].user,
-                        team_role=validated_data.get("team_role", instance.team_role))
 
 
 class TeamMemberFilter(django_filters.FilterSet):
@@ -265,11 +230,15 @@ class TeamMemberViewSet(TenantModelViewSet):
     ordering_fields = ["created_at", "team_role"]
     ordering = ["account_id", "team_role", "id"]
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.team_member_add(by=self.request.user, **data)
+
+    def update_with_service(self, instance, data):
+        return services.team_member_update(team_member=instance, by=self.request.user,
+                                           team_role=data.get("team_role", instance.team_role))
 
     def perform_destroy(self, instance):
-        _service(services.team_member_remove, team_member=instance, by=self.request.user)
+        services.team_member_remove(team_member=instance, by=self.request.user)
 
 
 # --- Financials -------------------------------------------------------------------------------------
@@ -293,13 +262,6 @@ class FinancialPeriodSerializer(serializers.ModelSerializer):
         elif "account" in attrs and attrs["account"].pk != self.instance.account_id:
             raise serializers.ValidationError({"account": "A period cannot move to another account."})
         return attrs
-
-    def create(self, validated_data):
-        return _service(services.financial_period_save, **validated_data)
-
-    def update(self, instance, validated_data):
-        validated_data.pop("account", None)
-        return _service(services.financial_period_update, period=instance, **validated_data)
 
 
 class FinancialPeriodFilter(django_filters.FilterSet):
@@ -327,10 +289,14 @@ class FinancialPeriodViewSet(TenantModelViewSet):
     ordering = ["account_id", "period_start"]
 
     def scoped_queryset(self, queryset):
-        return queryset.filter(financials_visible_filter(membership=_membership(self), prefix="account__"))
+        return queryset.filter(financials_visible_filter(membership=membership_of(self.request), prefix="account__"))
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.financial_period_save(**data)
+
+    def update_with_service(self, instance, data):
+        data.pop("account", None)
+        return services.financial_period_update(period=instance, **data)
 
     def perform_destroy(self, instance):
         services.financial_period_delete(period=instance)

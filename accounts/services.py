@@ -33,6 +33,7 @@ from accounts.access import TEAM_RULE, can_manage_team
 from tenancy import contributions
 from tenancy.audit import audit_record, audit_record_many
 from tenancy.context import current_tenant_id
+from tenancy.members import require_members
 from tenancy.models import AuditAction, Membership, User
 from tenancy.selectors import tenant_currency
 
@@ -59,9 +60,6 @@ def _raise_unknown(fields: dict, allowed) -> None:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
 
 
-def _check_member(user: User | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(user_id=user.pk).exists():
-        raise ValidationError({field: f"{user} is not a member of this tenant."})
 
 
 def _strip(values: dict) -> dict:
@@ -101,7 +99,7 @@ def account_create(*, by: User, name: str, classification: str = Classification.
     account.name = (account.name or "").strip()
     if account.status == AccountStatus.DECLASSIFIED:
         raise ValidationError({"status": DECLASSIFY_THROUGH_REVIEW})
-    _check_member(account.owner, "owner")
+    require_members([account.owner], "owner")
     _check_external_id(account)
     _check_potential_level(account)
     account.full_clean(exclude=["tenant"], validate_constraints=False)
@@ -135,7 +133,7 @@ def account_update(*, account: Account, by: User, **changes: Any) -> Account:
     if "potential_level" in changed:
         _check_potential_level(account)
     if "owner" in changed:
-        _check_member(account.owner, "owner")
+        require_members([account.owner], "owner")
     if "external_id" in changed:
         _check_external_id(account)
     account.full_clean(exclude=["tenant"], validate_constraints=False)
@@ -340,7 +338,7 @@ def team_member_add(*, account: Account, user: User, by: User, team_role: str = 
     _check_may_manage_team(account, by)
     if user is None:
         raise ValidationError({"user": "Choose a person."})
-    _check_member(user, "user")
+    require_members([user], "user")
     if AccountTeamMember.objects.filter(account=account, user=user).exists():
         raise ValidationError({"user": f"{user} is already on the team of {account.name}."})
     member = AccountTeamMember(tenant_id=account.tenant_id, account=account, user=user, team_role=team_role)

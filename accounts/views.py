@@ -39,14 +39,8 @@ from accounts.models import ImportKind
 from accounts.pickers import picker_matches
 from tenancy.spreadsheet import SafeWriter
 from tenancy.decorators import tenant_view
+from tenancy.forms import add_errors
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _turl(request, name, *args) -> str:
@@ -119,7 +113,7 @@ def account_create(request):
         try:
             account = services.account_create(by=request.user, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{account.name}” was created.")
             return redirect(_turl(request, "accounts:detail", account.pk))
@@ -134,14 +128,14 @@ def _status(request, form) -> int:
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_edit(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     members = selectors.member_choices(owners=True, keep_user_id=account.owner_id)
     form = AccountForm(request.POST or None, instance=account, members=members)
     if request.method == "POST" and form.is_valid():
         try:
             services.account_update(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{account.name}” was saved.")
             return redirect(_turl(request, "accounts:detail", account.pk))
@@ -152,7 +146,7 @@ def account_edit(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_delete(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     error = None
     if request.method == "POST":
         try:
@@ -169,13 +163,13 @@ def account_delete(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def account_classify(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     form = ClassifyForm(request.POST or None, initial={"classification": account.classification})
     if request.method == "POST" and form.is_valid():
         try:
             services.account_classify(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"“{account.name}” is now {account.get_classification_display().lower()}.")
             return redirect(_turl(request, "accounts:detail", account.pk))
@@ -240,7 +234,7 @@ def account_contacts(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def contact_create(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=True)
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=True)
     _, people = selectors.org_chart(account=account)
     form = ContactForm(request.POST or None, account=account, people=people,
                        initial={"reports_to": request.GET.get("reports_to")})
@@ -248,7 +242,7 @@ def contact_create(request, account_id):
         try:
             contact = services.contact_create(account=account, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{contact.full_name} was added to {account.name}.")
             return redirect(_turl(request, "accounts:contacts", account.pk))
@@ -259,7 +253,7 @@ def contact_create(request, account_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def contact_edit(request, contact_id):
-    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, edit=True)
+    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, for_edit=True)
     account = contact.account
     _, people = selectors.org_chart(account=account)
     form = ContactForm(request.POST or None, instance=contact, account=account, people=people)
@@ -267,7 +261,7 @@ def contact_edit(request, contact_id):
         try:
             services.contact_update(contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{contact.full_name} was saved.")
             return redirect(_turl(request, "accounts:contacts", account.pk))
@@ -280,7 +274,7 @@ def contact_edit(request, contact_id):
 @require_POST
 @tenant_view(editor=True)
 def contact_leave(request, contact_id):
-    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, edit=True)
+    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, for_edit=True)
     form = ContactLeaveForm(request.POST)
     if form.is_valid():
         try:
@@ -297,7 +291,7 @@ def contact_leave(request, contact_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view(editor=True)
 def contact_delete(request, contact_id):
-    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, edit=True)
+    contact = access_contact_by_id(membership=request.membership, contact_id=contact_id, for_edit=True)
     error = None
     if request.method == "POST":
         try:
@@ -315,14 +309,14 @@ def contact_delete(request, contact_id):
 @require_http_methods(["GET", "POST"])
 @tenant_view
 def account_team(request, account_id):
-    account = access_account_by_id(membership=request.membership, account_id=account_id, edit=request.method == "POST")
+    account = access_account_by_id(membership=request.membership, account_id=account_id, for_edit=request.method == "POST")
     members = selectors.member_choices() if request.membership.can_edit else []
     form = TeamMemberForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         try:
             member = services.team_member_add(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{member.user.get_full_name()} joined the team as {member.get_team_role_display().lower()}.")
             return redirect(_turl(request, "accounts:team", account.pk))
@@ -339,7 +333,7 @@ def account_team(request, account_id):
 @require_POST
 @tenant_view(editor=True)
 def team_member_role(request, team_member_id):
-    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, edit=True)
+    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, for_edit=True)
     form = TeamRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a team role from the list.")
@@ -356,7 +350,7 @@ def team_member_role(request, team_member_id):
 @require_POST
 @tenant_view(editor=True)
 def team_member_remove(request, team_member_id):
-    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, edit=True)
+    member = access_team_member_by_id(membership=request.membership, team_member_id=team_member_id, for_edit=True)
     try:
         services.team_member_remove(team_member=member, by=request.user)
     except ValidationError as error:
@@ -371,14 +365,14 @@ def team_member_remove(request, team_member_id):
 @tenant_view
 def account_financials(request, account_id):
     account = access_account_financials_by_id(membership=request.membership, account_id=account_id,
-                                              edit=request.method == "POST")
+                                              for_edit=request.method == "POST")
     periods = selectors.financial_periods(account=account)
     form = FinancialPeriodForm(request.POST or None, initial={"currency": periods[-1].currency if periods else request.tenant.currency})
     if request.method == "POST" and form.is_valid():
         try:
             services.financial_period_save(account=account, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"The period from {form.cleaned_data['period_start']} was saved.")
             return redirect(_turl(request, "accounts:financials", account.pk))
@@ -392,7 +386,7 @@ def account_financials(request, account_id):
 @require_POST
 @tenant_view(editor=True)
 def financial_period_delete(request, financial_period_id):
-    period = access_financial_period_by_id(membership=request.membership, financial_period_id=financial_period_id, edit=True)
+    period = access_financial_period_by_id(membership=request.membership, financial_period_id=financial_period_id, for_edit=True)
     services.financial_period_delete(period=period)
     messages.success(request, f"The period from {period.period_start} was deleted.")
     return redirect(_turl(request, "accounts:financials", period.account_id))

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from briefings import render, selectors
 from briefings.access import access_briefing_by_visit_id
+from tenancy.access import membership_of
 from tenancy.api import UndeclaredMethodFirst
 
 
@@ -172,8 +173,8 @@ class VisitBriefingViewSet(UndeclaredMethodFirst, viewsets.ViewSet):
     answers_one_object = True  # `list` is the one briefing of the visit in the path (keystone.api_schema)
 
     def _briefing(self, request, visit_id):
-        visit = access_briefing_by_visit_id(membership=request._request.membership, visit_id=visit_id)
-        return selectors.briefing_build(visit=visit, membership=request._request.membership)
+        visit = access_briefing_by_visit_id(membership=membership_of(request), visit_id=visit_id)
+        return selectors.briefing_build(visit=visit, membership=membership_of(request))
 
     @extend_schema(responses={200: BriefingSerializer, 404: OpenApiResponse(description="No such visit.")},
                    summary="The briefing of a visit")

@@ -5,7 +5,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from hierarchy import charts, selectors, services
-from hierarchy.access import can_edit
 
 TAB = ("Relationship map", "hierarchy:account")
 DEFERRED = True  # its own request after the page loads (accounts.sections)
@@ -41,5 +40,5 @@ def account_panel_context(request, account, *, page_url: str | None = None) -> d
     return {
         "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
         "history_chart": charts.account_level_chart(history, len(hmap.levels) or 5),
-        "can_edit": can_edit(request), "page_url": page_url or request.get_full_path(),
+        "can_edit": request.membership.can_edit, "page_url": page_url or request.get_full_path(),
     }

@@ -3,10 +3,8 @@ alerts and the hierarchy models. Thin over hierarchy.services and hierarchy.sele
 
 from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,25 +21,7 @@ from hierarchy.models import (
     Source,
     SurveyInvitation,
 )
-from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
-from tenancy.models import Membership, User
-
-
-def _service(fn, **kwargs):
-    """A service's ValidationError becomes a 400 with the same field messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id that must belong to a member of the token's tenant; any other id is "does not exist"."""
-
-    def get_queryset(self):
-        return User.objects.filter(pk__in=Membership.objects.values("user_id"))
+from tenancy.api import MemberField, ServiceWrites, TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
 
 
 def _id_filters(model_class, *names, **extra):
@@ -155,10 +135,8 @@ class RelationshipViewSet(TenantModelViewSet):
     def scoped_queryset(self, queryset):
         return queryset.order_by("pk")
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = _service(services.relationship_create, user=data["user"], contact=data["contact"],
-                                       owner=data.get("owner"))
+    def create_with_service(self, data):
+        return services.relationship_create(user=data["user"], contact=data["contact"], owner=data.get("owner"))
 
     @extend_schema(request=RelationshipOwnerSerializer, responses=RelationshipSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -170,8 +148,7 @@ class RelationshipViewSet(TenantModelViewSet):
             raise serializers.ValidationError({name: "Only the owner of a relationship can be changed." for name in unknown})
         payload = RelationshipOwnerSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        relationship = _service(services.relationship_set_owner, relationship=relationship,
-                                owner=payload.validated_data["owner"])
+        relationship = services.relationship_set_owner(relationship=relationship, owner=payload.validated_data["owner"])
         return Response(RelationshipSerializer(relationship, context=self.get_serializer_context()).data)
 
 
@@ -189,7 +166,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
         extra_kwargs = {"evidence": {"allow_blank": False}, "level": {"validators": []}}
 
 
-class AssessmentViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
+class AssessmentViewSet(ServiceWrites, mixins.CreateModelMixin, TenantReadOnlyViewSet):
     """Assessments are append-only: there is no update or delete. A correction is a new assessment.
     The API records our own view (source "self"); customer answers come only through survey links."""
 
@@ -206,12 +183,10 @@ class AssessmentViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
     def scoped_queryset(self, queryset):
         return queryset.order_by("-assessed_at", "-pk")
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = _service(
-            services.assessment_record, relationship=data["relationship"], level=data["level"],
-            evidence=data["evidence"], assessed_by=self.request.user, source=Source.SELF,
-            assessed_at=data.get("assessed_at"))
+    def create_with_service(self, data):
+        return services.assessment_record(relationship=data["relationship"], level=data["level"],
+                                          evidence=data["evidence"], assessed_by=self.request.user,
+                                          source=Source.SELF, assessed_at=data.get("assessed_at"))
 
 
 # --- Survey invitations ------------------------------------------------------------------------------
@@ -240,7 +215,7 @@ class SurveyInvitationSerializer(serializers.ModelSerializer):
         return "expired" if invitation.expires_at <= timezone.now() else "open"
 
 
-class SurveyInvitationViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
+class SurveyInvitationViewSet(ServiceWrites, mixins.CreateModelMixin, TenantReadOnlyViewSet):
     """Creating an invitation e-mails the contact a signed, single-use link (after commit). The link itself
     is only ever sent to the contact: the customer's view must come from the customer."""
 
@@ -255,17 +230,16 @@ class SurveyInvitationViewSet(mixins.CreateModelMixin, TenantReadOnlyViewSet):
     def scoped_queryset(self, queryset):
         return queryset.order_by("-created_at", "-pk")
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        request = self.request
-        serializer.instance, _ = _service(
-            services.survey_invitation_send, relationship=data["relationship"], sent_by=request.user,
-            base_url=request.build_absolute_uri("/")[:-1], email=data.get("email"), valid_days=data.get("valid_days"))
+    def create_with_service(self, data):
+        invitation, _ = services.survey_invitation_send(
+            relationship=data["relationship"], sent_by=self.request.user,
+            base_url=self.request.build_absolute_uri("/")[:-1], email=data.get("email"), valid_days=data.get("valid_days"))
+        return invitation
 
     @extend_schema(request=None, responses=SurveyInvitationSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, *args, **kwargs):
-        invitation = _service(services.survey_invitation_revoke, invitation=self.get_object())
+        invitation = services.survey_invitation_revoke(invitation=self.get_object())
         return Response(self.get_serializer(invitation).data)
 
 
@@ -352,7 +326,7 @@ class AlertViewSet(TenantReadOnlyViewSet):
     @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, *args, **kwargs):
-        alert = _service(services.alert_acknowledge, alert=self.get_object(), by=request.user)
+        alert = services.alert_acknowledge(alert=self.get_object(), by=request.user)
         return Response(AlertSerializer(alert).data, status=status.HTTP_200_OK)
 
 

@@ -2,7 +2,8 @@ from django import forms
 
 from accounts.models import Contact
 from hierarchy.models import HierarchyLevel, HierarchyModel
-from tenancy.models import Membership, User
+from tenancy.members import member_users
+from tenancy.models import User
 
 
 def _level_choices(levels):
@@ -25,10 +26,6 @@ class AssessmentForm(forms.Form):
             f"Choose a level from 1 to {len(levels)}." if levels else "No hierarchy levels are set up.")
 
 
-def _member_users():
-    return User.objects.filter(pk__in=Membership.objects.values("user_id")).order_by("full_name", "email")
-
-
 class RelationshipForm(forms.Form):
     contact = forms.ModelChoiceField(queryset=None, label="Their person",
                                      error_messages={"required": "Choose the contact at the customer.",
@@ -43,8 +40,8 @@ class RelationshipForm(forms.Form):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.filter(account=account, is_active=True).order_by("full_name")
-        self.fields["user"].queryset = _member_users()
-        self.fields["owner"].queryset = _member_users()
+        self.fields["user"].queryset = member_users()
+        self.fields["owner"].queryset = member_users()
         self.fields["user"].label_from_instance = self.fields["owner"].label_from_instance = lambda u: u.get_full_name()
 
 
@@ -55,7 +52,7 @@ class OwnerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _member_users()
+        self.fields["owner"].queryset = member_users()
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name()
 
 

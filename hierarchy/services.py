@@ -38,7 +38,8 @@ from hierarchy.models import (
 from tenancy import shared_cache
 from tenancy.audit import audit_changes, audit_record
 from tenancy.context import current_tenant_id
-from tenancy.models import AuditAction, Membership, Tenant
+from tenancy.members import require_members
+from tenancy.models import AuditAction, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +167,9 @@ def _clean_lines(text: str) -> str:
 # --- Relationships --------------------------------------------------------------------------------
 
 def _require_member(user, field: str) -> None:
-    if user is None or not Membership.objects.filter(user=user).exists():
+    if user is None:
         raise ValidationError({field: "Choose someone who is a member of this tenant."})
+    require_members([user], field)
 
 
 @transaction.atomic

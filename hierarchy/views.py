@@ -14,15 +14,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.access import access_account_by_id
 from hierarchy import charts, selectors, services
 from hierarchy.account_page import account_panel_context, client_page
 from hierarchy.access import (
-    access_account_by_id,
     access_alert_by_id,
     access_invitation_by_id,
     access_level_by_id,
     access_relationship_by_id,
-    can_edit,
 )
 from hierarchy.forms import (
     ActivateModelForm,
@@ -37,15 +36,8 @@ from hierarchy.models import CRITICAL_CLIMB_FROM, Source, SurveyInvitation
 from tenancy import throttle
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
-from tenancy.forms import client_ip
+from tenancy.forms import add_errors, client_ip
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _next_or(request, fallback: str) -> str:
@@ -85,7 +77,7 @@ def _distribution_chart(distribution, levels):
 @vary_on_headers("HX-Request")
 @tenant_view
 def account(request, account_id):
-    account = access_account_by_id(request=request, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     section = request.GET.get("section") if request.htmx else None
     if section in {"map", "summary", "playbook", "history", "alerts"}:
         page_url = client_page(request, _turl(request, "hierarchy:account", account.pk))
@@ -96,7 +88,7 @@ def account(request, account_id):
 
 @tenant_view(editor=True)
 def relationship_new(request, account_id):
-    account = access_account_by_id(request=request, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     initial = {"contact": request.GET.get("contact"), "user": request.GET.get("user")}
     form = RelationshipForm(request.POST or None, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -104,7 +96,7 @@ def relationship_new(request, account_id):
             relationship = services.relationship_create(user=form.cleaned_data["user"], contact=form.cleaned_data["contact"],
                                                         owner=form.cleaned_data["owner"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Relationship added: {relationship.user.get_full_name()} ↔ {relationship.contact}.")
             return redirect(_next_or(request, _turl(request, "hierarchy:account", account.pk)))
@@ -116,7 +108,7 @@ def relationship_new(request, account_id):
 
 @tenant_view
 def relationship(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id)
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
     series = selectors.relationship_history(relationship=relationship, model=model)
@@ -130,7 +122,7 @@ def relationship(request, relationship_id):
         "chart": _relationship_chart(series, len(levels) or 5),
         "current_level": by_number.get(current), "next_level": by_number.get(current + 1),
         "critical_climb": selectors.is_critical_climb(relationship.effective_level) and current + 1 in by_number,
-        "invitations": invitations, "now": timezone.now(), "can_edit": can_edit(request), "model": model,
+        "invitations": invitations, "now": timezone.now(), "can_edit": request.membership.can_edit, "model": model,
         "owner_form": OwnerForm(initial={"owner": relationship.owner_id}),
     })
 
@@ -138,7 +130,7 @@ def relationship(request, relationship_id):
 @require_POST
 @tenant_view(editor=True)
 def relationship_owner(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, for_edit=True)
     form = OwnerForm(request.POST)
     if form.is_valid():
         try:
@@ -154,7 +146,7 @@ def relationship_owner(request, relationship_id):
 @vary_on_headers("HX-Request")
 @tenant_view(editor=True)
 def assess(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, for_edit=True)
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
     form = AssessmentForm(request.POST or None, levels=levels, initial={"level": relationship.self_level})
@@ -164,7 +156,7 @@ def assess(request, relationship_id):
                 relationship=relationship, level=form.cleaned_data["level"], evidence=form.cleaned_data["evidence"],
                 assessed_by=request.user, source=Source.SELF)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
             if request.htmx:
@@ -182,7 +174,7 @@ def assess(request, relationship_id):
 
 @tenant_view(editor=True)
 def survey_send(request, relationship_id):
-    relationship = access_relationship_by_id(request=request, relationship_id=relationship_id, edit=True)
+    relationship = access_relationship_by_id(membership=request.membership, relationship_id=relationship_id, for_edit=True)
     form = SurveySendForm(request.POST or None, initial={"valid_days": services.survey_valid_days()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,7 +182,7 @@ def survey_send(request, relationship_id):
                 relationship=relationship, sent_by=request.user, base_url=request.build_absolute_uri("/")[:-1],
                 valid_days=form.cleaned_data["valid_days"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Survey link sent to {invitation.email}; it works once, until "
                                       f"{timezone.localtime(invitation.expires_at):%d %b %Y}.")
@@ -202,7 +194,7 @@ def survey_send(request, relationship_id):
 @require_POST
 @tenant_view(editor=True)
 def invitation_revoke(request, invitation_id):
-    invitation = access_invitation_by_id(request=request, invitation_id=invitation_id)
+    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, for_edit=True)
     try:
         services.survey_invitation_revoke(invitation=invitation)
         messages.success(request, f"The survey link sent to {invitation.email} no longer works.")
@@ -214,7 +206,7 @@ def invitation_revoke(request, invitation_id):
 @require_POST
 @tenant_view(editor=True)
 def alert_acknowledge(request, alert_id):
-    alert = access_alert_by_id(request=request, alert_id=alert_id)
+    alert = access_alert_by_id(membership=request.membership, alert_id=alert_id, for_edit=True)
     try:
         services.alert_acknowledge(alert=alert, by=request.user)
         messages.success(request, f"Alert acknowledged: {alert.message}")
@@ -236,7 +228,7 @@ def overview(request):
         "account_chart": charts.grouped_bars(title="Accounts by roll-up level", groups=[
             (f"{level.number}", [("Accounts", "s-eff", distribution["accounts"][level.number])]) for level in levels]),
         "alerts": selectors.open_alerts(limit=50), "rows": selectors.accounts_overview(limit=100),
-        "can_edit": can_edit(request), "page_url": request.get_full_path(),
+        "can_edit": request.membership.can_edit, "page_url": request.get_full_path(),
     })
 
 
@@ -255,7 +247,7 @@ def settings_page(request):
 
 @tenant_view(admin=True)
 def level_edit(request, level_id):
-    level = access_level_by_id(request=request, level_id=level_id)
+    level = access_level_by_id(membership=request.membership, level_id=level_id, for_edit=True)
     form = LevelForm(request.POST or None, instance=level)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -264,7 +256,7 @@ def level_edit(request, level_id):
                                             signals=data["signals"], climb_playbook=data["climb_playbook"],
                                             survey_statement=data["survey_statement"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Level {level.number} of the {level.model.name} saved.")
             return redirect(_turl(request, "hierarchy:settings"))
@@ -325,7 +317,7 @@ def survey(request, token):
                     services.survey_answer(parsed=parsed, level=form.cleaned_data["level"],
                                            comment=form.cleaned_data["comment"])
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_errors(form, error)
                 else:
                     return _public(render(request, "hierarchy/public/thanks.html", {}))
             relationship = invitation.relationship

@@ -1,7 +1,6 @@
 """/api/v1/key-players/ and /api/v1/key-player-guidance/: thin over keyplayers.services and selectors."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from django.db.models import Prefetch
@@ -14,12 +13,6 @@ from keyplayers import selectors, services
 from keyplayers.models import BuyingRole, BuyingStage, Guidance, Influence, KeyPlayer, KeyPlayerConcern, Stance
 from tenancy.api import TenantModelViewSet, TenantRelatedField
 from tenancy.api_permissions import IsTenantAdmin, IsTenantMember
-
-
-def _as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"non_field_errors": error.messages})
 
 
 # --- Serializers ----------------------------------------------------------------------------------
@@ -165,19 +158,13 @@ class KeyPlayerViewSet(TenantModelViewSet):
     def _reload(self, pk):
         return self.get_queryset().get(pk=pk)
 
-    def perform_create(self, serializer):
-        try:
-            player = services.key_player_create(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _as_drf_error(error) from None
-        serializer.instance = self._reload(player.pk)
+    def create_with_service(self, data):
+        player = services.key_player_create(by=self.request.user, **data)
+        return self._reload(player.pk)
 
-    def perform_update(self, serializer):
-        try:
-            services.key_player_update(key_player=serializer.instance, by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _as_drf_error(error) from None
-        serializer.instance = self._reload(serializer.instance.pk)
+    def update_with_service(self, instance, data):
+        services.key_player_update(key_player=instance, by=self.request.user, **data)
+        return self._reload(instance.pk)
 
     def perform_destroy(self, instance):
         services.key_player_remove(key_player=instance)
@@ -189,10 +176,7 @@ class KeyPlayerViewSet(TenantModelViewSet):
         player = self.get_object()
         payload = ConcernSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            concern = services.concern_raise(key_player=player, concern=payload.validated_data["concern"], by=request.user)
-        except DjangoValidationError as error:
-            raise _as_drf_error(error) from None
+        concern = services.concern_raise(key_player=player, concern=payload.validated_data["concern"], by=request.user)
         return Response(ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Record how we answered one of the key player's concerns", request=AnswerSerializer,
@@ -207,10 +191,7 @@ class KeyPlayerViewSet(TenantModelViewSet):
             raise NotFound()
         payload = AnswerSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            concern = services.concern_answer(concern=concern, answer=payload.validated_data["answer"], by=request.user)
-        except DjangoValidationError as error:
-            raise _as_drf_error(error) from None
+        concern = services.concern_answer(concern=concern, answer=payload.validated_data["answer"], by=request.user)
         return Response(ConcernSerializer(concern).data)
 
 
@@ -261,10 +242,7 @@ class GuidanceViewSet(TenantModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         existed = Guidance.objects.filter(buying_role=data["buying_role"], buying_stage=data["buying_stage"]).exists()
-        try:
-            row = services.guidance_set(**data)
-        except DjangoValidationError as error:
-            raise _as_drf_error(error) from None
+        row = services.guidance_set(**data)
         return Response(self._cell_data(row), status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
@@ -276,10 +254,7 @@ class GuidanceViewSet(TenantModelViewSet):
         serializer.is_valid(raise_exception=True)
         values = {"communication": row.communication, "message": row.message, "typical_concern": row.typical_concern,
                   **serializer.validated_data}
-        try:
-            row = services.guidance_set(buying_role=row.buying_role, buying_stage=row.buying_stage, **values)
-        except DjangoValidationError as error:
-            raise _as_drf_error(error) from None
+        row = services.guidance_set(buying_role=row.buying_role, buying_stage=row.buying_stage, **values)
         return Response(self._cell_data(row))
 
     def destroy(self, request, *args, **kwargs):

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from keyplayers import selectors, services
-from keyplayers.access import access_account_by_id, access_key_player_by_id
+from accounts.access import access_account_by_id
+from keyplayers.access import access_key_player_by_id
 from keyplayers.forms import (
     AnswerForm,
     CellSelectForm,
@@ -29,6 +30,7 @@ from keyplayers.forms import (
 from keyplayers.models import BuyingRole, BuyingStage, KeyPlayerConcern, Stance
 from tenancy.paging import CappedPaginator
 from tenancy.decorators import tenant_view
+from tenancy.forms import add_errors
 
 PAGE_SIZE = 25
 
@@ -41,13 +43,6 @@ def _url(request, name, *args, query=None):
 def _group(value) -> str:
     return "role" if value == "role" else "stage"
 
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- Board ----------------------------------------------------------------------------------------
@@ -131,7 +126,7 @@ def key_player_add(request, account_id):
         try:
             player = services.key_player_create(account=account, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{player.contact} added as {player.get_buying_role_display().lower()} "
                                       f"at “{player.get_buying_stage_display()}”.")
@@ -149,7 +144,7 @@ def key_player_edit(request, key_player_id):
         try:
             services.key_player_update(key_player=player, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"{player.contact} saved.")
             return redirect(_url(request, "board", player.account_id) + f"#kp-{player.pk}")
@@ -265,7 +260,7 @@ def coverage_thresholds(request):
         try:
             services.coverage_settings_update(**{name: form.cleaned_data[name] for name in CoverageSettingsForm.Meta.fields})
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Minimum levels saved; coverage is recomputed with them everywhere.")
             return redirect(_url(request, "coverage"))
@@ -297,7 +292,7 @@ def guidance_edit(request):
         try:
             services.guidance_set(**form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Guidance for {cell.role_label.lower()} at “{cell.stage_label}” saved.")
             return redirect(_url(request, "guidance") + f"#g-{role}-{stage}")

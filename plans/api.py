@@ -42,37 +42,9 @@ from plans.models import (
     VisitAttendee,
     VisitStatus,
 )
-from tenancy.api import TenantModelViewSet, TenantRelatedField
-from tenancy.models import User, validate_timezone
-
-
-def _drf_error(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError({k if k != "__all__" else "non_field_errors": v for k, v in error.message_dict.items()})
-    return ValidationError({"non_field_errors": error.messages})
-
-
-class _Members:
-    """Stands in for the members queryset at class definition time (resolved per request)."""
-
-    model = User
-
-    def all(self):
-        return selectors.member_users()
-
-
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id that must belong to a member of the token's tenant."""
-
-    default_error_messages = {"does_not_exist": "User {pk_value} is not a member of this tenant."}
-
-    def __init__(self, **kwargs):
-        if not kwargs.get("read_only"):
-            kwargs["queryset"] = _Members()
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return selectors.member_users()
+from tenancy.access import membership_of
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
+from tenancy.models import validate_timezone
 
 
 class WallClockDateTimeField(serializers.DateTimeField):
@@ -103,24 +75,6 @@ class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
     """Writes go through services; no DELETE (plans, calls and visits are history: archive or cancel)."""
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
-
-    def perform_create(self, serializer):
-        try:
-            serializer.instance = self.create_with_service(serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
-
-    def perform_update(self, serializer):
-        try:
-            serializer.instance = self.update_with_service(serializer.instance, serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
-
-    def create_with_service(self, data):
-        raise NotImplementedError
-
-    def update_with_service(self, instance, data):
-        raise NotImplementedError
 
     def _refetch(self, pk):
         return self.get_queryset().get(pk=pk)
@@ -301,18 +255,12 @@ class CustomerIssueViewSet(TenantTimezoneMixin, TenantModelViewSet):
     def scoped_queryset(self, queryset):
         return queryset.select_related("plan").prefetch_related("relationships", "opportunities")
 
-    def perform_create(self, serializer):
-        try:
-            issue = services.customer_issue_add(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
-        serializer.instance = self.get_queryset().get(pk=issue.pk)
+    def create_with_service(self, data):
+        issue = services.customer_issue_add(by=self.request.user, **data)
+        return self.get_queryset().get(pk=issue.pk)
 
     def perform_destroy(self, instance):
-        try:
-            services.customer_issue_remove(issue=instance)
-        except DjangoValidationError as error:
-            raise _drf_error(error) from None
+        services.customer_issue_remove(issue=instance)
 
 
 # --- opportunities -------------------------------------------------------------------------------------------------
@@ -359,7 +307,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         visible = getattr(instance, "money_visible", None)
         if visible is None:  # a row the view did not annotate (e.g. just written): ask the rule
             request = self.context.get("request")
-            visible = can_see_money(membership=getattr(request, "_request", request).membership, account=instance.account)
+            visible = can_see_money(membership=membership_of(request), account=instance.account)
         if not visible:
             for name in Opportunity.MONEY_FIELDS:
                 data[name] = None
@@ -430,7 +378,7 @@ class OpportunityViewSet(ServiceViewSet):
     def scoped_queryset(self, queryset):
         return (queryset.select_related("account", "owner").prefetch_related("key_players")
                 .annotate(score=selectors.qualification_score_expression(),
-                          money_visible=money_visible_expression(membership=self.request._request.membership,
+                          money_visible=money_visible_expression(membership=membership_of(self.request),
                                                                  prefix="account__")))
 
     def create_with_service(self, data):
@@ -448,11 +396,8 @@ class OpportunityViewSet(ServiceViewSet):
         if request.method == "POST":
             serializer = OpportunityNoteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            try:
-                note = services.opportunity_note_add(opportunity=opportunity, author=request.user,
-                                                     body=serializer.validated_data["body"])
-            except DjangoValidationError as error:
-                raise _drf_error(error) from None
+            note = services.opportunity_note_add(opportunity=opportunity, author=request.user,
+                                                 body=serializer.validated_data["body"])
             return Response(OpportunityNoteSerializer(note).data, status=status.HTTP_201_CREATED)
         notes = opportunity.notes.select_related("author").order_by("created_at", "pk")
         return Response(OpportunityNoteSerializer(notes, many=True).data)
@@ -507,7 +452,6 @@ class CallReportSerializer(serializers.ModelSerializer):
     @extend_schema_field(CallNextStepActionSerializer(many=True))
     def get_actions(self, obj):
         return CallNextStepActionSerializer(obj.next_steps.all(), many=True).data
-
 
 
 class CallReportFilter(django_filters.FilterSet):

@@ -1,5 +1,5 @@
 """Browser validation for plans. On success the view hands cleaned_data to one service; the service's
-own ValidationError (business rules) is shown on the same form (see views._add_errors)."""
+own ValidationError (business rules) is shown on the same form (see tenancy.forms.add_errors)."""
 
 import datetime as dt
 import zoneinfo
@@ -24,6 +24,7 @@ from plans.models import (
     PlanAction,
 )
 from tenancy.forms import DateInput, DateTimeLocalInput
+from tenancy.members import member_users
 from tenancy.models import Role, User
 from tenancy.selectors import start_in_tenant_currency
 
@@ -90,7 +91,7 @@ class PlanForm(forms.ModelForm):
 
     def __init__(self, *args, with_account: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.member_users()
+        self.fields["owner"].queryset = member_users()
         levels = selectors.hierarchy_levels()
         if levels:
             self.fields["target_level"].choices = [("", "—")] + [(n, f"{n}. {name}") for n, name in sorted(levels.items())]
@@ -110,7 +111,7 @@ class ActionForm(forms.ModelForm):
 
     def __init__(self, *args, with_status: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.member_users()
+        self.fields["owner"].queryset = member_users()
         if with_status:
             self.fields["status"] = forms.ChoiceField(choices=ActionStatus.choices)
 
@@ -205,7 +206,7 @@ class OpportunityForm(forms.ModelForm):
     def __init__(self, *args, with_account: bool = True, with_money: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         start_in_tenant_currency(self, kwargs)
-        self.fields["owner"].queryset = selectors.member_users()
+        self.fields["owner"].queryset = member_users()
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")
         else:
@@ -262,7 +263,7 @@ class CallReportForm(AccountBoundForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.account = self.resolve_account(account)
         self.fields["account"].queryset = Account.objects.order_by("name")
-        self.fields["attendees"].queryset = selectors.member_users()
+        self.fields["attendees"].queryset = member_users()
         if self.account is not None:
             self.fields["contacts"].queryset = Contact.objects.filter(account=self.account).order_by("-is_active", "full_name")
             self.fields["opportunity"].queryset = Opportunity.objects.filter(account=self.account).order_by("-close_date")
@@ -283,7 +284,7 @@ class NextStepForm(forms.Form):
 
     def __init__(self, *args, default_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.member_users()
+        self.fields["owner"].queryset = member_users()
         if default_owner is not None:
             self.fields["owner"].initial = default_owner.pk
 
@@ -366,7 +367,7 @@ class VisitForm(AccountBoundForm, forms.Form):
     def __init__(self, *args, account: Account | None = None, with_account: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = self.resolve_account(account)
-        self.fields["attendees"].queryset = selectors.member_users()
+        self.fields["attendees"].queryset = member_users()
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")
         else:

@@ -33,16 +33,10 @@ from plans.models import (
     VisitContact,
     VisitStatus,
 )
+from tenancy.members import member_users
 from tenancy.models import Membership, Role, User
 
 # --- people ----------------------------------------------------------------------------------------------
-
-
-def member_users() -> QuerySet[User]:
-    """The tenant's members, each with `.role`, for owner and attendee choices."""
-    role = Membership.objects.filter(user_id=OuterRef("pk")).values("role")[:1]
-    return (User.objects.filter(pk__in=Membership.objects.values("user_id"), is_active=True)
-            .annotate(role=Subquery(role)).order_by("full_name", "email"))
 
 
 def executive_users() -> QuerySet[User]:

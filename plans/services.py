@@ -6,9 +6,7 @@ write: bad input raises django.core.exceptions.ValidationError and nothing is ch
 """
 
 import datetime as dt
-import hashlib
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,8 +50,10 @@ from plans.models import (
     VisitStatus,
 )
 from tenancy.context import current_tenant_id
+from tenancy.members import require_members
 from tenancy.models import Membership, Role, User
 from tenancy.selectors import tenant_currency
+from tenancy.tokens import FEED_PREFIX, generate_token, hash_token
 
 # A call report records something that happened; allow a little clock skew between devices.
 CALL_FUTURE_TOLERANCE = dt.timedelta(minutes=10)
@@ -74,23 +74,6 @@ def _announce_visit_change(visit: Visit) -> None:
 
 def _tenant_id() -> int:
     return current_tenant_id()
-
-
-def _member_roles(users: Iterable[User | None]) -> dict[int, str]:
-    ids = {u.pk for u in users if u is not None}
-    if not ids:
-        return {}
-    return dict(Membership.objects.filter(user_id__in=ids).values_list("user_id", "role"))
-
-
-def _require_members(users: Sequence[User | None], field: str) -> dict[int, str]:
-    """Every user must be a member of the current tenant; returns their roles."""
-    roles = _member_roles(users)
-    strangers = [u for u in users if u is not None and u.pk not in roles]
-    if strangers:
-        names = ", ".join(sorted(str(u) for u in strangers))
-        raise ValidationError({field: f"Not a member of this tenant: {names}."})
-    return roles
 
 
 def _require_contacts_of(account: Account, contacts: Sequence[Contact], field: str) -> None:
@@ -159,7 +142,7 @@ def plan_create(*, account: Account, title: str, objectives: str, owner: User | 
                 review_date: dt.date | None = None, created_by: User | None = None) -> AccountPlan:
     """Starts the account's active plan. The previous active plan is archived and kept; its open
     actions move to the new plan (`plan.carried_over_actions` says how many)."""
-    _require_members([owner], "owner")
+    require_members([owner], "owner")
     if target_date is not None and target_date < _today():
         raise ValidationError({"target_date": "The target date is in the past: choose a date from today on."})
     _check_target_level(target_level)
@@ -190,7 +173,7 @@ def plan_update(*, plan: AccountPlan, **changes) -> AccountPlan:
         if isinstance(changes.get(text), str):
             changes[text] = changes[text].strip()
     if "owner" in changes:
-        _require_members([changes["owner"]], "owner")
+        require_members([changes["owner"]], "owner")
     if changes.get("target_level") not in (None, plan.target_level):
         _check_target_level(changes["target_level"])
     new_target = changes.get("target_date")
@@ -246,7 +229,7 @@ def _check_action(*, plan: AccountPlan, title: str, owner: User | None, due_date
         errors["due_date"] = f"The due date {due_date:%d %b %Y} is in the past: choose a date from today on."
     if errors:
         raise ValidationError(errors)
-    _require_members([owner], "owner")
+    require_members([owner], "owner")
 
 
 @transaction.atomic
@@ -412,7 +395,7 @@ def opportunity_create(*, account: Account, name: str, value: Decimal, close_dat
     in the deal (see opportunity_key_players_set)."""
     fields = _normalise_opportunity({"name": name, "value": value, "close_date": close_date, "stage": stage,
                                      "owner": owner, **details})
-    _require_members([owner], "owner")
+    require_members([owner], "owner")
     opp = Opportunity(tenant_id=_tenant_id(), account=account)
     _apply(opp, fields, OPPORTUNITY_EDITABLE)
     if not fields.get("currency"):
@@ -432,7 +415,7 @@ def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPla
     """`key_players` (when given) replaces the opportunity's key players."""
     changes = _normalise_opportunity(changes)
     if "owner" in changes:
-        _require_members([changes["owner"]], "owner")
+        require_members([changes["owner"]], "owner")
     was_open = opportunity.is_open
     changed = _apply(opportunity, changes, OPPORTUNITY_EDITABLE)
     if "stage" in changed:
@@ -604,8 +587,8 @@ def call_report_record(*, account: Account, occurred_at: dt.datetime, summary: s
         raise ValidationError(errors)
     attendees = list(dict.fromkeys(attendees))
     contacts = list(dict.fromkeys(contacts))
-    _require_members(attendees, "attendees")
-    _require_members([s.owner for s in next_steps], "next_steps")
+    require_members(attendees, "attendees")
+    require_members([s.owner for s in next_steps], "next_steps")
     _require_contacts_of(account, contacts, "contacts")
 
     tenant_id = _tenant_id()
@@ -679,7 +662,7 @@ def _check_visit(*, account: Account, starts_at, ends_at, timezone_name: str, pu
         errors["attendees"] = "Add at least one of our people."
     if errors:
         raise ValidationError(errors)
-    roles = _require_members(attendees, "attendees")
+    roles = require_members(attendees, "attendees")
     _require_contacts_of(account, contacts, "contacts")
     return roles
 
@@ -761,28 +744,20 @@ def visit_cancel(*, visit: Visit) -> Visit:
 
 # --- calendar feeds --------------------------------------------------------------------------------------
 
-def feed_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _feed_token(tenant_id: int) -> str:
-    return f"{tenant_id}_{secrets.token_urlsafe(32)}"
-
-
 @transaction.atomic
 def calendar_feed_rotate(*, user: User, kind: str) -> tuple[CalendarFeed, str]:
     """Issues a new secret feed URL token for `user` (their visits, or all of the tenant's) and revokes
     the previous one of that kind. Returns the row and the raw token, which is shown only once."""
     if kind not in FeedKind.values:
         raise ValidationError({"kind": f"Unknown feed {kind!r}: use “mine” or “tenant”."})
-    _require_members([user], "user")
+    require_members([user], "user")
     tenant_id = _tenant_id()
     now = timezone.now()
     for old in CalendarFeed.objects.select_for_update().filter(user=user, kind=kind, revoked_at__isnull=True):
         old.revoked_at = now
         old.save(update_fields=["revoked_at", "updated_at"])
-    raw = _feed_token(tenant_id)
-    feed = CalendarFeed(tenant_id=tenant_id, user=user, kind=kind, prefix=raw[:12], key_hash=feed_hash(raw))
+    raw = generate_token(tenant_id, prefix=FEED_PREFIX)
+    feed = CalendarFeed(tenant_id=tenant_id, user=user, kind=kind, prefix=raw[:12], key_hash=hash_token(raw))
     _clean_and_save(feed)
     return feed, raw
 

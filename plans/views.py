@@ -19,17 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.access import can_see_money, money_visible_expression
+from accounts.access import access_account_by_id, can_see_money, money_visible_expression
+from keyplayers.access import access_key_player_by_id
 from tenancy.paging import CappedPaginator
 from plans import calendar as cal
 from plans import selectors, services
 from plans.ics import visits_calendar
 from plans.access import (
-    access_account_by_id,
     access_action_by_id,
     access_call_by_id,
     access_issue_by_id,
-    access_key_player_by_id,
     access_opportunity_by_id,
     access_plan_by_id,
     access_visit_by_id,
@@ -51,7 +50,9 @@ from plans.forms import (
 from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
+from tenancy.forms import add_errors
 from tenancy.models import Membership
+from tenancy.tokens import FEED_PREFIX, hash_token, tenant_id_of
 
 PAGE_SIZE = 25
 
@@ -77,13 +78,6 @@ def _page(request, template: str, context: dict, partial: str | None = None):
         return render(request, f"{template}#{partial}", context)
     return render(request, template, context)
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Ids are 64-bit integers in the database: a larger number in a query string is no id at all.
@@ -155,7 +149,7 @@ def plan_create(request):
                 target_level=data["target_level"], target_date=data["target_date"], review_date=data["review_date"],
                 created_by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Plan “{plan.title}” is now the active plan of {plan.account.name}."
                                       + _carried_over(plan))
@@ -173,7 +167,7 @@ def _carried_over(plan) -> str:
 @vary_on_headers("HX-Request")
 @plans_view
 def plan_detail(request, plan_id):
-    plan = access_plan_by_id(request=request, plan_id=plan_id)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id)
     return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
 
 
@@ -195,14 +189,14 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
 
 @plans_view(editor=True)
 def plan_edit(request, plan_id):
-    plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     initial = model_to_dict(plan, fields=["title", "objectives", "owner", "target_level", "target_date", "review_date"])
     form = PlanForm(request.POST or None, initial=initial, with_account=False)
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_update(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Plan saved.")
             return redirect(_tenant_url(request, "plans:plan_detail", plan.pk))
@@ -212,7 +206,7 @@ def plan_edit(request, plan_id):
 @require_POST
 @plans_view(editor=True)
 def plan_archive(request, plan_id):
-    plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     if request.POST.get("reactivate"):
         services.plan_reactivate(plan=plan)
         messages.success(request, f"“{plan.title}” is the active plan of {plan.account.name} again."
@@ -228,13 +222,13 @@ def plan_archive(request, plan_id):
 @require_POST
 @plans_view(editor=True)
 def action_create(request, plan_id):
-    plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     form = ActionForm(request.POST)
     if form.is_valid():
         try:
             services.action_create(plan=plan, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"Action “{form.cleaned_data['title']}” added.")
@@ -256,13 +250,13 @@ def mentions_seen(request):
 @plans_view(editor=True)
 def issue_create(request, plan_id):
     """Adds one of the customer's issues to the plan (a plain form post; the page answers with errors)."""
-    plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
+    plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     form = IssueForm(request.POST, plan=plan)
     if form.is_valid():
         try:
             services.customer_issue_add(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "The customer's issue is on the plan.")
             return redirect(_tenant_url(request, "plans:plan_detail", plan.pk) + "#issues")
@@ -272,7 +266,7 @@ def issue_create(request, plan_id):
 @require_POST
 @plans_view(editor=True)
 def issue_remove(request, issue_id):
-    issue = access_issue_by_id(request=request, issue_id=issue_id, edit=True)
+    issue = access_issue_by_id(membership=request.membership, issue_id=issue_id, for_edit=True)
     try:
         services.customer_issue_remove(issue=issue)
     except ValidationError as error:
@@ -294,14 +288,14 @@ def action_list(request):
 
 @plans_view(editor=True)
 def action_edit(request, action_id):
-    action = access_action_by_id(request=request, action_id=action_id, edit=True)
+    action = access_action_by_id(membership=request.membership, action_id=action_id, for_edit=True)
     initial = model_to_dict(action, fields=["title", "owner", "due_date", "notes", "status"])
     form = ActionForm(request.POST or None, initial=initial, with_status=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.action_update(action=action, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Action saved.")
             return redirect(_back_to(request, _tenant_url(request, "plans:plan_detail", action.plan_id)))
@@ -311,7 +305,7 @@ def action_edit(request, action_id):
 @require_POST
 @plans_view(editor=True)
 def action_status(request, action_id):
-    action = access_action_by_id(request=request, action_id=action_id, edit=True)
+    action = access_action_by_id(membership=request.membership, action_id=action_id, for_edit=True)
     form = ActionStatusForm(request.POST)
     error = None
     if form.is_valid():
@@ -360,7 +354,7 @@ def opportunity_create(request):
         try:
             opportunity = services.opportunity_create(**data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Opportunity “{opportunity.name}” created.")
             return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk))
@@ -370,7 +364,7 @@ def opportunity_create(request):
 @vary_on_headers("HX-Request")
 @plans_view
 def opportunity_detail(request, opportunity_id):
-    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id)
     return _opportunity_page(request, opportunity, NoteForm())
 
 
@@ -401,11 +395,11 @@ def _key_players_changed(request, opportunity, error=None):
 @require_POST
 @plans_view(editor=True)
 def opportunity_key_player_add(request, opportunity_id):
-    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     key_player_id = _int(request.POST.get("key_player"))
     if key_player_id is None:
         return _key_players_changed(request, opportunity, "Choose one of the account's key players.")
-    key_player = access_key_player_by_id(request=request, key_player_id=key_player_id, edit=True)
+    key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     try:
         services.opportunity_key_player_add(opportunity=opportunity, key_player=key_player)
     except ValidationError as error:
@@ -418,8 +412,8 @@ def opportunity_key_player_add(request, opportunity_id):
 @require_POST
 @plans_view(editor=True)
 def opportunity_key_player_remove(request, opportunity_id, key_player_id):
-    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
-    key_player = access_key_player_by_id(request=request, key_player_id=key_player_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
+    key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     services.opportunity_key_player_remove(opportunity=opportunity, key_player=key_player)
     if not request.htmx:
         messages.success(request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account).")
@@ -428,7 +422,7 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
 
 @plans_view(editor=True)
 def opportunity_edit(request, opportunity_id):
-    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     initial = model_to_dict(opportunity, fields=[f for f in OpportunityForm.Meta.fields if f != "account"])
     form = OpportunityForm(request.POST or None, initial=initial, with_account=False,
                            with_money=can_see_money(membership=request.membership, account=opportunity.account))
@@ -436,7 +430,7 @@ def opportunity_edit(request, opportunity_id):
         try:
             services.opportunity_update(opportunity=opportunity, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Opportunity saved.")
             return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk))
@@ -446,13 +440,13 @@ def opportunity_edit(request, opportunity_id):
 @require_POST
 @plans_view(editor=True)
 def opportunity_note_add(request, opportunity_id):
-    opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
+    opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
             services.opportunity_note_add(opportunity=opportunity, author=request.user, body=form.cleaned_data["body"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if not request.htmx:
                 return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk) + "#notes")
@@ -479,8 +473,8 @@ def call_create(request):
         "occurred_at": timezone.localtime().replace(second=0, microsecond=0), "attendees": [request.user.pk],
     }
     visit_id = _int(request.GET.get("visit"))
-    visit = access_visit_by_id(request=request, visit_id=visit_id) if visit_id is not None else None
-    require_call_logger(request=request, visit=visit)
+    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id) if visit_id is not None else None
+    require_call_logger(membership=request.membership, visit=visit)
     if visit is not None and request.method == "GET":
         initial.update(_call_initial_from_visit(visit))
     form = CallReportForm(request.POST or None, initial=initial)
@@ -505,7 +499,7 @@ def call_create(request):
                 attendees=list(data["attendees"]), contacts=list(data["contacts"]), next_steps=next_steps,
                 author=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             done = f"Call report saved for {call.account.name}."
             if next_steps:
@@ -533,7 +527,7 @@ def _call_initial_from_visit(visit) -> dict:
 
 @plans_view
 def call_detail(request, call_id):
-    call = access_call_by_id(request=request, call_id=call_id)
+    call = access_call_by_id(membership=request.membership, call_id=call_id)
     return render(request, "plans/call_detail.html", {"call": call, "account_url": account_detail_url(request, call.account)})
 
 
@@ -653,7 +647,7 @@ def visit_create(request):
                 agenda=data["agenda"], attendees=list(data["attendees"]), contacts=list(data["contacts"]),
                 organiser=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Visit to {visit.account.name} is on the calendar.")
             return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))
@@ -663,7 +657,7 @@ def visit_create(request):
 
 @plans_view
 def visit_detail(request, visit_id):
-    visit = access_visit_by_id(request=request, visit_id=visit_id)
+    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id)
     return render(request, "plans/visit_detail.html", {
         "visit": visit, "visit_tz": ZoneInfo(visit.timezone), "account_url": account_detail_url(request, visit.account),
         "can_log_call": can_log_call(membership=request.membership, visit=visit),
@@ -673,7 +667,7 @@ def visit_detail(request, visit_id):
 
 @plans_view(editor=True)
 def visit_edit(request, visit_id):
-    visit = access_visit_by_id(request=request, visit_id=visit_id, edit=True)
+    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     tz = ZoneInfo(visit.timezone)
     initial = {
         "purpose": visit.purpose, "location": visit.location, "agenda": visit.agenda, "timezone": visit.timezone,
@@ -691,7 +685,7 @@ def visit_edit(request, visit_id):
                 purpose=data["purpose"], location=data["location"], agenda=data["agenda"],
                 attendees=list(data["attendees"]), contacts=list(data["contacts"]))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Visit updated; subscribed calendars pick up the change.")
             return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))
@@ -702,7 +696,7 @@ def visit_edit(request, visit_id):
 @require_POST
 @plans_view(editor=True)
 def visit_cancel(request, visit_id):
-    visit = access_visit_by_id(request=request, visit_id=visit_id, edit=True)
+    visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     services.visit_cancel(visit=visit)
     messages.success(request, "Visit cancelled. Subscribed calendars will show it as cancelled.")
     return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))
@@ -712,7 +706,7 @@ def visit_cancel(request, visit_id):
 
 @plans_view
 def account(request, account_id):
-    account = access_account_by_id(request=request, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     activity = selectors.account_activity(account=account)
     return render(request, "plans/account.html", {
         "account": account, "activity": activity, "today": timezone.localdate(),
@@ -731,12 +725,12 @@ def _not_found():
 def calendar_feed(request, token):
     """GET /calendar/<tenant id>_<secret>.ics — no login: the secret is the credential. The tenant id
     in the token says which tenant to open; the secret's hash is then looked up inside it."""
-    tenant_part, _, secret = token.partition("_")
-    if not tenant_part.isdigit() or len(tenant_part) > 18 or len(secret) < 20:
+    tenant_id = tenant_id_of(token, prefix=FEED_PREFIX)
+    if tenant_id is None:
         _not_found()
-    with tenant_context(int(tenant_part)):
+    with tenant_context(tenant_id):
         feed = (CalendarFeed.objects.select_related("user", "tenant")
-                .filter(key_hash=services.feed_hash(token), revoked_at__isnull=True).first())
+                .filter(key_hash=hash_token(token), revoked_at__isnull=True).first())
         if feed is None or not feed.user.is_active or not Membership.objects.filter(user_id=feed.user_id).exists():
             _not_found()
         now = timezone.now()

@@ -14,14 +14,9 @@ from django.http import Http404
 from accounts.access import access_account_by_id
 from accounts.models import Account, AccountTeamMember
 from ratings.models import RatingPolicy
+from tenancy.access import NOT_FOUND, editors_if, found
 from tenancy.models import Membership, Role
-from tenancy.roles import ADMINS, EDITORS, RoleRequired, require_role
-
-NOT_FOUND = "No such page."
-
-
-def access_account_rating_by_id(*, membership: Membership, account_id: int) -> Account:
-    return access_account_by_id(membership=membership, account_id=account_id)
+from tenancy.roles import ADMINS, RoleRequired
 
 
 def can_override(*, membership: Membership, account: Account) -> bool:
@@ -36,23 +31,19 @@ def can_override(*, membership: Membership, account: Account) -> bool:
     return AccountTeamMember.objects.filter(account_id=account.pk, user_id=membership.user_id).exists()
 
 
-def access_account_override_by_id(*, membership: Membership, account_id: int) -> Account:
+def access_account_override_by_id(*, membership: Membership, account_id: int, for_edit: bool = True) -> Account:
+    """Setting a rating by hand is always a change: the editor roles first, then the team rule (a manager
+    not on the account's team gets the 404 of a missing account)."""
     account = access_account_by_id(membership=membership, account_id=account_id)
-    require_role(membership, EDITORS, "Setting a rating by hand")  # then the team rule: not on the team stays 404
+    found(account, membership, roles=editors_if(for_edit), action="Setting a rating by hand")
     if not can_override(membership=membership, account=account):
         raise Http404(NOT_FOUND)
     return account
 
 
-def access_policy_by_id(*, membership: Membership, policy_id: int, admin: bool = False) -> RatingPolicy:
-    if membership is None:
-        raise Http404(NOT_FOUND)
+def access_policy_by_id(*, membership: Membership, policy_id: int, for_edit: bool = False) -> RatingPolicy:
     policy = RatingPolicy.objects.select_related("created_by", "activated_by").filter(pk=policy_id).first()
-    if policy is None:
-        raise Http404(NOT_FOUND)
-    if admin:
-        require_role(membership, ADMINS)
-    return policy
+    return found(policy, membership, roles=editors_if(for_edit, ADMINS))
 
 
 def can_review_declassification(membership: Membership) -> bool:
@@ -72,9 +63,10 @@ def declassification_scope_user(membership: Membership):
     return None if membership.sees_all_financials else membership.user
 
 
-def access_declassification_account_by_id(*, membership: Membership, account_id: int) -> Account:
+def access_declassification_account_by_id(*, membership: Membership, account_id: int, for_edit: bool = False) -> Account:
+    """Readers of the review see it; `for_edit` (deciding) is for admins."""
     account = access_account_by_id(membership=membership, account_id=account_id)
     require_declassification_reader(membership)
     if not membership.sees_all_financials and not can_override(membership=membership, account=account):
         raise Http404(NOT_FOUND)  # a manager, not on this account's team
-    return account
+    return found(account, membership, roles=editors_if(for_edit, ADMINS), action="Deciding a declassification")

@@ -7,7 +7,6 @@ criterion's points are null, so the hidden part cannot be worked out by subtract
 import datetime as dt
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -31,8 +30,9 @@ from ratings.models import (
     RatingSnapshot,
     range_message,
 )
+from tenancy.access import membership_of
 from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet
-from tenancy.api_permissions import IsTenantAdmin
+from tenancy.api_permissions import IsTenantAdmin, IsTenantAdminToRead
 
 CRITERIA_HELP = (
     'List of criteria, e.g. [{"signal": "pipeline", "weight": 10, "scoring": "bands", "bands": [[0, 0], '
@@ -43,19 +43,6 @@ CRITERIA_HELP = (
     'On the level signals (exec_level, highest_level, survey_level) full_at may be "top": the active hierarchy '
     "model's top level (5 or 6)."
 )
-
-
-def _service(fn, **kwargs):
-    """A service's ValidationError becomes a 400 with the same messages."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-def _membership(request):
-    return getattr(request, "_request", request).membership
 
 
 class NotFoundForRefusals:
@@ -91,12 +78,6 @@ class PolicySerializer(serializers.ModelSerializer):
             for code in ("invalid", "min_value", "max_value", "max_digits", "max_whole_digits")}}
             for name in POLICY_RANGES}}
         validators = []
-
-    def create(self, validated_data):
-        return _service(services.policy_draft_save, by=self.context["request"].user, **validated_data)
-
-    def update(self, instance, validated_data):
-        return _service(services.policy_draft_save, by=self.context["request"].user, draft=instance, **validated_data)
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -146,29 +127,27 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
         services.policy_defaults_ensure()  # a tenant always has an active version to read
         return super().list(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
-        serializer.save()
+    def create_with_service(self, data):
+        return services.policy_draft_save(by=self.request.user, **data)
+
+    def update_with_service(self, instance, data):
+        return services.policy_draft_save(by=self.request.user, draft=instance, **data)
 
     def perform_destroy(self, instance):
-        _service(services.policy_discard, policy=instance)
-
-    def _admin(self, request):
-        if not _membership(request).is_admin:
-            raise NotFound()
+        services.policy_discard(policy=instance)
 
     @extend_schema(request=None, responses=PolicySerializer,
                    summary="Activate this draft (the active version is retired; every rating is recomputed)")
     @action(detail=True, methods=["post"])
     def activate(self, request, policy_id=None):
         policy = self.get_object()
-        policy = _service(services.policy_activate, policy=policy, by=request.user)
+        policy = services.policy_activate(policy=policy, by=request.user)
         return Response(PolicySerializer(policy, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=PreviewSerializer,
                    summary="What activating this draft would do: distribution now and under the draft, and who moves")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], permission_classes=[IsTenantAdminToRead])
     def preview(self, request, policy_id=None):
-        self._admin(request)
         draft = self.get_object()
         if draft.status != PolicyStatus.DRAFT:
             raise serializers.ValidationError({"non_field_errors": [f"Version {draft.version} is not a draft."]})
@@ -295,7 +274,7 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
         now = timezone.now()
         if self.action == "list":
             queryset = queryset.exclude(status=AccountStatus.DECLASSIFIED)
-        return queryset.annotate(financials_visible=money_visible_expression(membership=_membership(self.request))).prefetch_related(
+        return queryset.annotate(financials_visible=money_visible_expression(membership=membership_of(self.request))).prefetch_related(
             Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
             Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
                      to_attr="open_overrides"))
@@ -353,7 +332,7 @@ class RatingSnapshotViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self, queryset):
         return queryset.select_related("policy").annotate(
-            financials_visible=money_visible_expression(membership=_membership(self.request), prefix="account__"))
+            financials_visible=money_visible_expression(membership=membership_of(self.request), prefix="account__"))
 
 
 # --- Contact cadence ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.access import access_account_by_id
 from tenancy.paging import CappedPaginator
 from ratings import access, selectors, services
 from ratings.account_page import render_badge
@@ -18,7 +19,6 @@ from ratings.criteria import fmt
 from ratings.forms import DecisionForm, OverrideForm, PolicyForm
 from ratings.models import RATINGS, ReviewDecision
 from tenancy.decorators import tenant_view
-from tenancy.roles import ADMINS, require_role
 
 PER_PAGE = 25
 
@@ -101,7 +101,7 @@ def _account_context(request, account, override_form=None):
 @vary_on_headers("HX-Request")
 @tenant_view
 def account(request, account_id):
-    account = access.access_account_rating_by_id(membership=request.membership, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     return _render(request, "ratings/account.html", request.GET.get("part") == "panel" and "panel",
                    _account_context(request, account))
 
@@ -110,7 +110,7 @@ def account(request, account_id):
 @tenant_view
 def badge(request, account_id):
     """The account's rating badge alone: a badge saying "being updated" asks for this until it is not."""
-    account = access.access_account_rating_by_id(membership=request.membership, account_id=account_id)
+    account = access_account_by_id(membership=request.membership, account_id=account_id)
     return HttpResponse(render_badge(account, request))
 
 
@@ -187,7 +187,7 @@ def policy_edit(request):
 
 @tenant_view(admin=True)
 def policy_preview(request, policy_id):
-    draft = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, admin=True)
+    draft = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     if not draft.is_draft:
         messages.info(request, f"Version {draft.version} is {draft.get_status_display().lower()}; only a draft has a preview.")
         return redirect(_url(request, "policy", draft.pk))
@@ -201,7 +201,7 @@ def policy_preview(request, policy_id):
 @require_POST
 @tenant_view(admin=True)
 def policy_activate(request, policy_id):
-    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, admin=True)
+    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     try:
         services.policy_activate(policy=policy, by=request.user)
     except ValidationError as error:
@@ -215,7 +215,7 @@ def policy_activate(request, policy_id):
 @require_POST
 @tenant_view(admin=True)
 def policy_discard(request, policy_id):
-    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, admin=True)
+    policy = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     try:
         services.policy_discard(policy=policy)
     except ValidationError as error:
@@ -268,10 +268,10 @@ def declassification(request):
 
 @tenant_view
 def declassification_review(request, account_id):
-    account = access.access_declassification_account_by_id(membership=request.membership, account_id=account_id)
+    account = access.access_declassification_account_by_id(membership=request.membership, account_id=account_id,
+                                                           for_edit=request.method == "POST")
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        require_role(request.membership, ADMINS, "Deciding a declassification")
         if form.is_valid():
             try:
                 review = services.declassification_decide(

@@ -10,7 +10,8 @@ from tenancy.api_filters import StrictDjangoFilterBackend
 from tenancy.dates import IsoDateTimeFilter
 from tenancy.api_permissions import IsTenantAdminToRead
 from tenancy.context import current_tenant_id
-from tenancy.models import AuditAction, AuditEntry
+from tenancy.members import member_users
+from tenancy.models import AuditAction, AuditEntry, User
 from tenancy.selectors import audit_kinds
 
 
@@ -38,6 +39,30 @@ class _Lazy:
         return self.model.objects.all()
 
 
+class _Members:
+    """Stands in for the members queryset at class definition time (resolved per request)."""
+
+    model = User
+
+    def all(self):
+        return member_users()
+
+
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user id of a member of the token's tenant; any other id is "not a member", whether the user
+    exists elsewhere or not at all."""
+
+    default_error_messages = {"does_not_exist": "User {pk_value} is not a member of this tenant."}
+
+    def __init__(self, **kwargs):
+        if not kwargs.get("read_only"):
+            kwargs["queryset"] = _Members()
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return member_users()
+
+
 class UndeclaredMethodFirst:
     """A method the view does not offer (TRACE, or PUT on a read-only list) is a 405 for everyone, before
     the role check: DRF checks permissions first, so a manager's TRACE on an admin-only endpoint was a 403
@@ -50,9 +75,9 @@ class UndeclaredMethodFirst:
         super().initial(request, *args, **kwargs)
 
 
-class TenantModelViewSet(UndeclaredMethodFirst, viewsets.ModelViewSet):
-    """All tenant API endpoints derive from this. Subclasses set `model` and describe their query in
-    `scoped_queryset()`; get_queryset() is sealed so no subclass can step outside the tenant scope."""
+class SealedTenantQueryset:
+    """Subclasses set `model` and describe their query in `scoped_queryset()`; get_queryset() is sealed
+    so no subclass can step outside the tenant scope."""
 
     model = None
 
@@ -68,24 +93,32 @@ class TenantModelViewSet(UndeclaredMethodFirst, viewsets.ModelViewSet):
         current_tenant_id()  # raises outside a tenant scope, before any query is built
         return self.scoped_queryset(self.model.objects.all())
 
+
+class ServiceWrites:
+    """Every API write goes through the app's service, one way: the viewset names it in
+    `create_with_service(data)` and `update_with_service(instance, data)`, each returning the object the
+    response shows (serializers only validate and represent; deletes use DRF's `perform_destroy`). A
+    service's ValidationError is a 400 like any other (keystone.api_errors)."""
+
     def perform_create(self, serializer):
-        serializer.save(tenant_id=current_tenant_id())
+        serializer.instance = self.create_with_service(serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_with_service(serializer.instance, serializer.validated_data)
+
+    def create_with_service(self, data):
+        raise NotImplementedError(f"{type(self).__name__}: writes go through a service (create_with_service).")
+
+    def update_with_service(self, instance, data):
+        raise NotImplementedError(f"{type(self).__name__}: writes go through a service (update_with_service).")
 
 
-class TenantReadOnlyViewSet(UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
-    model = None
+class TenantReadOnlyViewSet(SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ReadOnlyModelViewSet):
+    """Read-only tenant API endpoints derive from this."""
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
-            raise TypeError(f"{cls.__name__}: override scoped_queryset(), not get_queryset().")
 
-    def scoped_queryset(self, queryset):
-        return queryset
-
-    def get_queryset(self):
-        current_tenant_id()
-        return self.scoped_queryset(self.model.objects.all())
+class TenantModelViewSet(ServiceWrites, SealedTenantQueryset, UndeclaredMethodFirst, viewsets.ModelViewSet):
+    """All other tenant API endpoints derive from this."""
 
 
 class MeSerializer(serializers.Serializer):

@@ -1,31 +1,39 @@
+"""The API's role rule: the same role tuples as pages (tenancy.roles), a class per endpoint kind."""
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from tenancy.access import membership_of
+from tenancy.roles import ADMINS, EDITORS, roles_text
 
-class IsTenantMember(BasePermission):
-    """Every member reads; only admins and account managers write."""
 
-    message = "Your role in this tenant may read but not change data."
+class TenantRoles(BasePermission):
+    """A member of the token's tenant; `read_roles` to read (None: every member), `write_roles` to change."""
+
+    read_roles = None
+    write_roles = EDITORS
 
     def has_permission(self, request, view):
-        membership = getattr(request._request, "membership", None)
+        membership = membership_of(request)
         if membership is None or request.user is None:
             return False
-        return request.method in SAFE_METHODS or membership.can_edit
+        roles = self.read_roles if request.method in SAFE_METHODS else self.write_roles
+        return roles is None or membership.role in roles
+
+    @property
+    def message(self):
+        return f"This needs the {roles_text(self.write_roles)} role."
 
 
-class IsTenantAdmin(BasePermission):
-    message = "Only tenant admins may do this."
-
-    def has_permission(self, request, view):
-        membership = getattr(request._request, "membership", None)
-        return membership is not None and (request.method in SAFE_METHODS or membership.is_admin)
+class IsTenantMember(TenantRoles):
+    """Every member reads; only admins and account managers write (the default for every endpoint)."""
 
 
-class IsTenantAdminToRead(BasePermission):
+class IsTenantAdmin(TenantRoles):
+    write_roles = ADMINS
+
+
+class IsTenantAdminToRead(TenantRoles):
     """Only tenant admins, reading too (the audit trail): others get 403 (they see the tenant anyway)."""
 
-    message = "Only tenant admins may read the audit log."
-
-    def has_permission(self, request, view):
-        membership = getattr(request._request, "membership", None)
-        return membership is not None and membership.is_admin
+    read_roles = ADMINS
+    write_roles = ADMINS

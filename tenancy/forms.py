@@ -27,6 +27,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+def add_errors(form, error) -> None:
+    """A service's ValidationError shown on the form that fed it: a field's message beside that field,
+    anything else (or a field the form lacks) above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT proxies sit in front
     of the app; then the address the outermost of them saw, i.e. the TRUSTED_PROXY_COUNT-th entry of

@@ -1,6 +1,7 @@
-"""Personal API tokens: `ks_<tenant id>_<secret>`. The tenant id tells the middleware which tenant to
-open before it looks the token up, so the token table stays under row-level security like any other.
-Only the SHA-256 of the whole token is stored."""
+"""Capability tokens: personal API tokens `ks_<tenant id>_<secret>`, invitation links `inv_<tenant id>_<secret>`
+and calendar feeds `<tenant id>_<secret>` (no prefix: the feed URLs issued before keep their shape). The
+tenant id says which tenant to open before the token is looked up, so the token tables stay under
+row-level security like any other. Only the SHA-256 of the whole token is stored."""
 
 import hashlib
 import secrets
@@ -11,7 +12,8 @@ from django.utils import timezone
 from tenancy.models import ApiToken
 
 PREFIX = "ks"
-INVITATION_PREFIX = "inv"  # the same shape for invitation links: inv_<tenant id>_<secret>
+INVITATION_PREFIX = "inv"
+FEED_PREFIX = ""
 
 
 def hash_token(raw: str) -> str:
@@ -19,15 +21,20 @@ def hash_token(raw: str) -> str:
 
 
 def generate_token(tenant_id: int, *, prefix: str = PREFIX) -> str:
-    return f"{prefix}_{tenant_id}_{secrets.token_urlsafe(32)}"
+    head = f"{prefix}_" if prefix else ""
+    return f"{head}{tenant_id}_{secrets.token_urlsafe(32)}"
 
 
 def tenant_id_of(raw: str, *, prefix: str) -> int | None:
     """The tenant id a token of this shape names, or None when it is not one."""
-    parts = raw.split("_", 2)
-    if len(parts) != 3 or parts[0] != prefix or not parts[1].isdigit() or len(parts[2]) < 20 or len(parts[1]) > 18:
+    if prefix:
+        given, _, raw = raw.partition("_")
+        if given != prefix:
+            return None
+    tenant_part, _, secret = raw.partition("_")
+    if not tenant_part.isdigit() or len(tenant_part) > 18 or len(secret) < 20:
         return None
-    return int(parts[1])
+    return int(tenant_part)
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,5 @@ def token_from_header(header: str) -> ParsedToken | None:
     if scheme.lower() not in {"bearer", "token"}:
         return None
     raw = raw.strip()
-    parts = raw.split("_", 2)
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit() or len(parts[2]) < 20:
-        return None
-    return ParsedToken(raw=raw, tenant_id=int(parts[1]))
+    tenant_id = tenant_id_of(raw, prefix=PREFIX)
+    return None if tenant_id is None else ParsedToken(raw=raw, tenant_id=tenant_id)

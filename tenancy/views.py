@@ -15,7 +15,7 @@ from tenancy import health, services
 from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
-from tenancy.forms import ApiTokenForm, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
+from tenancy.forms import ApiTokenForm, add_errors, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
 from tenancy.models import ApiToken, Invitation, Membership, Tenant
 from tenancy.paging import CappedPaginator
 from tenancy.tokens import INVITATION_PREFIX, hash_token, tenant_id_of
@@ -45,7 +45,7 @@ def members(request):
             services.member_invite(tenant=request.tenant, invited_by=request.user,
                                    base_url=request.build_absolute_uri("/")[:-1], **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("members", tenant_slug=request.tenant.slug)
@@ -60,7 +60,7 @@ def members(request):
 @require_POST
 @tenant_view(admin=True)
 def invitation_cancel(request, invitation_id):
-    invitation = access_invitation_by_id(request=request, invitation_id=invitation_id)
+    invitation = access_invitation_by_id(membership=request.membership, invitation_id=invitation_id, for_edit=True)
     services.invitation_cancel(invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     return redirect("members", tenant_slug=request.tenant.slug)
@@ -87,7 +87,7 @@ def invitation_accept(request, token):
 @require_POST
 @tenant_view(admin=True)
 def member_role(request, membership_id):
-    membership = access_membership_by_id(request=request, membership_id=membership_id)
+    membership = access_membership_by_id(membership=request.membership, membership_id=membership_id, for_edit=True)
     form = ChangeRoleForm(request.POST)
     if form.is_valid():
         try:
@@ -101,7 +101,7 @@ def member_role(request, membership_id):
 @require_POST
 @tenant_view(admin=True)
 def member_remove(request, membership_id):
-    membership = access_membership_by_id(request=request, membership_id=membership_id)
+    membership = access_membership_by_id(membership=request.membership, membership_id=membership_id, for_edit=True)
     try:
         services.member_remove(membership=membership)
         messages.success(request, f"{membership.user.email} was removed from {request.tenant.name}.")
@@ -120,7 +120,7 @@ def tenant_settings(request):
         try:
             services.tenant_update_settings(tenant=tenant, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
@@ -172,18 +172,11 @@ def api_tokens(request):
 @require_POST
 @tenant_view
 def api_token_revoke(request, token_id):
-    token = access_api_token_by_id(request=request, token_id=token_id)
+    token = access_api_token_by_id(membership=request.membership, token_id=token_id, for_edit=True)
     services.api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens", tenant_slug=request.tenant.slug)
 
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def reverse_tenant(name, tenant, *args):

@@ -172,7 +172,7 @@ def test_relationship_needs_a_member_and_a_contact_who_is_still_there(manager_a,
     with manager_a.scope():
         with pytest.raises(ValidationError) as error:
             services.relationship_create(user=manager_b.user, contact=here)  # a member of another tenant
-        assert error.value.message_dict["user"] == ["Choose someone who is a member of this tenant."]
+        assert error.value.message_dict["user"] == [f"{manager_b.user} is not a member of this tenant."]
         with pytest.raises(ValidationError) as error:
             services.relationship_create(user=manager_a.user, contact=gone)
         assert "Gone Person has left" in error.value.message_dict["contact"][0]

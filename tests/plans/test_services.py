@@ -25,6 +25,7 @@ from plans.models import (
     VisitAttendee,
     VisitStatus,
 )
+from tenancy.tokens import hash_token
 from tests.plans.factories import AccountFactory, ContactFactory, OpportunityFactory, PlanFactory, make_call, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_plan_target_date_in_the_past_is_refused(manager_a):
 def test_plan_owner_must_be_a_member(manager_a, manager_b):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
-        with pytest.raises(ValidationError, match="Not a member of this tenant"):
+        with pytest.raises(ValidationError, match="is not a member of this tenant"):
             services.plan_create(account=account, title="P", objectives="x", owner=manager_b.user)
         assert not AccountPlan.objects.exists()
 
@@ -305,7 +306,7 @@ def test_a_next_step_due_in_the_past_refuses_the_whole_report(manager_a):
 
 def test_attendees_must_be_members(manager_a, manager_b):
     account = AccountFactory(tenant=manager_a.tenant)
-    with pytest.raises(ValidationError, match="Not a member"):
+    with pytest.raises(ValidationError, match="is not a member"):
         make_call(account=account, author=manager_a.user, attendees=[manager_b.user])
 
 
@@ -368,7 +369,7 @@ def test_rotating_a_feed_revokes_the_previous_token(manager_a):
         first.refresh_from_db()
         assert raw1 != raw2 and raw2.startswith(f"{manager_a.tenant.pk}_")
         assert first.revoked_at is not None and second.revoked_at is None
-        assert second.key_hash == services.feed_hash(raw2) and raw2 not in second.key_hash
+        assert second.key_hash == hash_token(raw2) and raw2 not in second.key_hash
         assert services.calendar_feed_revoke(user=manager_a.user, kind=FeedKind.MINE) == 1
         assert not CalendarFeed.objects.filter(revoked_at__isnull=True).exists()
         with pytest.raises(ValidationError, match="Unknown feed"):
@@ -377,7 +378,7 @@ def test_rotating_a_feed_revokes_the_previous_token(manager_a):
 
 def test_only_members_get_feeds(manager_a, manager_b):
     with manager_a.scope():
-        with pytest.raises(ValidationError, match="Not a member"):
+        with pytest.raises(ValidationError, match="is not a member"):
             services.calendar_feed_rotate(user=manager_b.user, kind=FeedKind.TENANT)
 
 
