@@ -5,7 +5,6 @@ in the forms are the tenant's unless a visit says otherwise.
 """
 
 import datetime as dt
-import functools
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -54,21 +53,6 @@ from tenancy.decorators import tenant_view
 from tenancy.models import Membership
 
 PAGE_SIZE = 25
-
-
-def plans_view(view=None, *, editor: bool = False):
-    """@tenant_view plus the tenant's time zone for the whole request (forms, pages, "today")."""
-
-    def decorate(fn):
-        @tenant_view(editor=editor)
-        @functools.wraps(fn)
-        def wrapper(request, *args, **kwargs):
-            with timezone.override(ZoneInfo(request.tenant.timezone)):
-                return fn(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
 
 
 def _page(request, template: str, context: dict, partial: str | None = None):
@@ -129,7 +113,7 @@ def account_detail_url(request, account) -> str:
 # --- account plans ---------------------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def plan_list(request):
     today = timezone.localdate()
     status = request.GET.get("status", PlanStatus.ACTIVE)
@@ -143,7 +127,7 @@ def plan_list(request):
     }, partial="results")
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def plan_create(request):
     account_id = _int(request.GET.get("account"))
     form = PlanForm(request.POST or None, initial={"account": account_id, "owner": request.user.pk})
@@ -171,7 +155,7 @@ def _carried_over(plan) -> str:
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def plan_detail(request, plan_id):
     plan = access_plan_by_id(request=request, plan_id=plan_id)
     return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
@@ -193,7 +177,7 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
     return response
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def plan_edit(request, plan_id):
     plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
     initial = model_to_dict(plan, fields=["title", "objectives", "owner", "target_level", "target_date", "review_date"])
@@ -210,7 +194,7 @@ def plan_edit(request, plan_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def plan_archive(request, plan_id):
     plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
     if request.POST.get("reactivate"):
@@ -226,7 +210,7 @@ def plan_archive(request, plan_id):
 # --- actions ------------------------------------------------------------------------------------------------------
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def action_create(request, plan_id):
     plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
     form = ActionForm(request.POST)
@@ -245,7 +229,7 @@ def action_create(request, plan_id):
 
 
 @require_POST
-@plans_view
+@tenant_view
 def mentions_seen(request):
     """Clears the user's mentions from their dashboard."""
     services.mentions_mark_seen(user=request.user)
@@ -253,7 +237,7 @@ def mentions_seen(request):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def issue_create(request, plan_id):
     """Adds one of the customer's issues to the plan (a plain form post; the page answers with errors)."""
     plan = access_plan_by_id(request=request, plan_id=plan_id, edit=True)
@@ -270,7 +254,7 @@ def issue_create(request, plan_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def issue_remove(request, issue_id):
     issue = access_issue_by_id(request=request, issue_id=issue_id, edit=True)
     try:
@@ -281,7 +265,7 @@ def issue_remove(request, issue_id):
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def action_list(request):
     today = timezone.localdate()
     scope = request.GET.get("show", "mine")
@@ -292,7 +276,7 @@ def action_list(request):
     return _page(request, "plans/action_list.html", {"page": page, "show": scope, "today": today}, partial="results")
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def action_edit(request, action_id):
     action = access_action_by_id(request=request, action_id=action_id, edit=True)
     initial = model_to_dict(action, fields=["title", "owner", "due_date", "notes", "status"])
@@ -309,7 +293,7 @@ def action_edit(request, action_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def action_status(request, action_id):
     action = access_action_by_id(request=request, action_id=action_id, edit=True)
     form = ActionStatusForm(request.POST)
@@ -334,7 +318,7 @@ def action_status(request, action_id):
 # --- opportunities -----------------------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def opportunity_list(request):
     stage = request.GET.get("stage") or ""
     stage = stage if stage in Stage.values else ""
@@ -351,7 +335,7 @@ def opportunity_list(request):
     }, partial="results")
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_create(request):
     form = OpportunityForm(request.POST or None, initial={
         "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": request.tenant.currency})
@@ -368,7 +352,7 @@ def opportunity_create(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def opportunity_detail(request, opportunity_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id)
     return _opportunity_page(request, opportunity, NoteForm())
@@ -399,7 +383,7 @@ def _key_players_changed(request, opportunity, error=None):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_key_player_add(request, opportunity_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
     key_player_id = _int(request.POST.get("key_player"))
@@ -416,7 +400,7 @@ def opportunity_key_player_add(request, opportunity_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
     key_player = access_key_player_by_id(request=request, key_player_id=key_player_id, edit=True)
@@ -426,7 +410,7 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     return _key_players_changed(request, opportunity)
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_edit(request, opportunity_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
     initial = model_to_dict(opportunity, fields=[f for f in OpportunityForm.Meta.fields if f != "account"])
@@ -444,7 +428,7 @@ def opportunity_edit(request, opportunity_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_note_add(request, opportunity_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
     form = NoteForm(request.POST)
@@ -463,7 +447,7 @@ def opportunity_note_add(request, opportunity_id):
 # --- call reports --------------------------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def call_list(request):
     mine = request.GET.get("mine") == "1"
     calls = selectors.call_list(account_id=_int(request.GET.get("account")), attendee=request.user if mine else None)
@@ -472,7 +456,7 @@ def call_list(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def call_create(request):
     initial = {
         "account": _int(request.GET.get("account")), "opportunity": _int(request.GET.get("opportunity")),
@@ -531,7 +515,7 @@ def _call_initial_from_visit(visit) -> dict:
     }
 
 
-@plans_view
+@tenant_view
 def call_detail(request, call_id):
     call = access_call_by_id(request=request, call_id=call_id)
     return render(request, "plans/call_detail.html", {"call": call, "account_url": account_detail_url(request, call.account)})
@@ -556,7 +540,7 @@ def _calendar_filters(request):
 
 @never_cache
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def calendar(request):
     form, f = _calendar_filters(request)
     tz = ZoneInfo(request.tenant.timezone)
@@ -602,7 +586,7 @@ def _feeds_context(request, new_token: str | None = None, new_kind: str | None =
 
 @require_POST
 @never_cache
-@plans_view
+@tenant_view
 def calendar_feeds(request):
     """Creates/rotates or revokes one of the user's secret feed URLs; the new URL is shown once."""
     kind = request.POST.get("kind", "")
@@ -628,7 +612,7 @@ def calendar_feeds(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def visit_create(request):
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10, 0))
@@ -661,7 +645,7 @@ def visit_create(request):
                   status=400 if request.method == "POST" else 200)
 
 
-@plans_view
+@tenant_view
 def visit_detail(request, visit_id):
     visit = access_visit_by_id(request=request, visit_id=visit_id)
     return render(request, "plans/visit_detail.html", {
@@ -671,7 +655,7 @@ def visit_detail(request, visit_id):
     })
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def visit_edit(request, visit_id):
     visit = access_visit_by_id(request=request, visit_id=visit_id, edit=True)
     tz = ZoneInfo(visit.timezone)
@@ -700,7 +684,7 @@ def visit_edit(request, visit_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def visit_cancel(request, visit_id):
     visit = access_visit_by_id(request=request, visit_id=visit_id, edit=True)
     services.visit_cancel(visit=visit)
@@ -710,7 +694,7 @@ def visit_cancel(request, visit_id):
 
 # --- the account's activity -------------------------------------------------------------------------------------------
 
-@plans_view
+@tenant_view
 def account(request, account_id):
     account = access_account_by_id(request=request, account_id=account_id)
     activity = selectors.account_activity(account=account)
