@@ -77,6 +77,14 @@ def model_levels(model: HierarchyModel | None) -> list[HierarchyLevel]:
     return list(HierarchyLevel.objects.filter(model=model).order_by("number"))
 
 
+def level_names(levels: list[HierarchyLevel] | None = None) -> dict[int, str]:
+    """{number: name} of the active model's levels (one query; empty before the tenant has a model), or
+    of `levels` the caller has already read."""
+    if levels is None:
+        levels = HierarchyLevel.objects.filter(model__is_active=True).order_by("number").only("number", "name")
+    return {level.number: level.name for level in levels}
+
+
 def model_top_level(model: HierarchyModel | None = None) -> int:
     """The top level of `model` (default: the active one): 5 for the Buy-Sell Hierarchy, 6 for the needs
     model. Rules that name a level (rating criteria, departure alerts, declassification, the potential
@@ -105,6 +113,13 @@ def hierarchy_models() -> list[HierarchyModel]:
 
 # --- Relationship levels (set-based building blocks) ----------------------------------------------
 
+def effective_level(through: str = ""):
+    """The effective level of a relationship as an expression: the customer's own view when they have
+    given one, ours until then (Relationship.effective_level in Python). `through` reaches the
+    relationship over a relation, e.g. "contact__relationships__"."""
+    return Coalesce(f"{through}customer_level", f"{through}self_level")
+
+
 def relationship_levels(queryset=None, *, executive_contact_ids=None):
     """Relationships annotated with effective_level, is_executive and weight: a queryset other apps
     aggregate in SQL (e.g. .values("account_id").annotate(Max("effective_level")))."""
@@ -116,7 +131,7 @@ def relationship_levels(queryset=None, *, executive_contact_ids=None):
     else:
         executive = Q(contact_id__in=list(executive_contact_ids))
     return queryset.annotate(
-        effective_level=Coalesce("customer_level", "self_level"),
+        effective_level=effective_level(),
         contact_has_reports=has_reports,
     ).annotate(
         is_executive=Case(When(executive, then=Value(True)), default=Value(False), output_field=BooleanField()),
@@ -147,7 +162,7 @@ def current_levels(*, account_ids=None) -> list[dict]:
     queryset = Relationship.objects.all()
     if account_ids is not None:
         queryset = queryset.filter(account_id__in=list(account_ids))
-    rows = list(queryset.annotate(effective_level=Coalesce("customer_level", "self_level")).values(
+    rows = list(queryset.annotate(effective_level=effective_level()).values(
         "pk", "account_id", "contact_id", "user_id", "owner_id", "self_level", "customer_level", "effective_level",
         "self_assessed_at", "customer_assessed_at", "contact__is_active").order_by("account_id", "contact_id", "user_id"))
     for row in rows:
@@ -459,9 +474,8 @@ def account_history(*, account: Account, months: int = 18, now: dt.datetime | No
 def level_distribution() -> dict:
     """How many relationships sit at each level (effective, ours, the customer's) and how many accounts
     (by their stored roll-up level). Two queries."""
-    row_counts = Relationship.objects.filter(contact__is_active=True).aggregate(
-        **{f"effective_{n}": Count("pk", filter=Q(customer_level=n) | Q(customer_level__isnull=True, self_level=n))
-           for n in range(1, 7)},
+    row_counts = Relationship.objects.filter(contact__is_active=True).alias(effective=effective_level()).aggregate(
+        **{f"effective_{n}": Count("pk", filter=Q(effective=n)) for n in range(1, 7)},
         **{f"self_{n}": Count("pk", filter=Q(self_level=n)) for n in range(1, 7)},
         **{f"customer_{n}": Count("pk", filter=Q(customer_level=n)) for n in range(1, 7)},
         unassessed=Count("pk", filter=Q(self_level__isnull=True, customer_level__isnull=True)),

@@ -2,9 +2,8 @@
 Every function runs a fixed number of queries, whatever the number of key players.
 
 Definitions (documented once, used everywhere):
-- A relationship's level is its *effective* level, as hierarchy defines it: the customer's own current
-  level (latest survey answer) when there is one, otherwise ours (latest self assessment) —
-  Coalesce(customer_level, self_level) over hierarchy.Relationship's denormalised current levels.
+- A relationship's level is its *effective* level, as hierarchy defines it
+  (hierarchy.selectors.effective_level: the customer's own view when given, otherwise ours).
 - A key player's *best relationship level* is the highest effective level over all relationships any
   of our people have with that contact.
 - Coverage rules (only for key players whose contact is still there):
@@ -42,7 +41,8 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Account, Contact
 from accounts.selectors import mine_filter
-from hierarchy.models import HierarchyLevel, Relationship
+from hierarchy.models import Relationship
+from hierarchy.selectors import effective_level, level_names
 from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import (
     BuyingRole,
@@ -128,11 +128,6 @@ def attach_guidance(players, matrix=None):
 def coverage_settings() -> CoverageSettings:
     """The tenant's thresholds, or the defaults (unsaved) when an admin never changed them."""
     return CoverageSettings.objects.first() or CoverageSettings()
-
-
-def effective_level(prefix: str = ""):
-    """hierarchy's effective level of a relationship: the customer's view when given, else ours."""
-    return Coalesce(f"{prefix}customer_level", f"{prefix}self_level")
 
 
 def _bool(condition: Q):
@@ -265,11 +260,6 @@ def stage_history(*, key_player_ids, limit: int = 5) -> dict[int, list]:
         if len(rows) < limit:
             rows.append(change)
     return result
-
-
-def level_names() -> dict[int, str]:
-    """{number: name} of the tenant's active hierarchy model (one query; empty before it is seeded)."""
-    return dict(HierarchyLevel.objects.filter(model__is_active=True).order_by("number").values_list("number", "name"))
 
 
 # --- One account ----------------------------------------------------------------------------------

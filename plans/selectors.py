@@ -49,13 +49,6 @@ def executive_users() -> QuerySet[User]:
     return member_users().filter(pk__in=current_executive_ids())
 
 
-def hierarchy_levels() -> dict[int, str]:
-    """Level number → name in the tenant's active hierarchy model (empty when there is none)."""
-    from hierarchy import selectors as hierarchy_selectors
-
-    return {level.number: level.name for level in hierarchy_selectors.model_levels(hierarchy_selectors.active_model())}
-
-
 # --- opportunities ---------------------------------------------------------------------------------------
 
 def qualification_score_expression():

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import can_see_money, money_visible_expression
+from hierarchy.selectors import level_names
 from keystone.paging import CappedPaginator
 from plans import calendar as cal
 from plans import selectors, services
@@ -168,7 +169,7 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
     response = _page(request, "plans/plan_detail.html", {
         "plan": plan, "actions": actions, "action_form": action_form, "today": today,
         "other_plans": list(other_plans), "account_url": account_detail_url(request, plan.account),
-        "levels": selectors.hierarchy_levels(),
+        "levels": level_names(),
         "status_choices": ActionStatusForm.base_fields["status"].choices,
         "issues": selectors.plan_issues(plan),
         "issue_form": issue_form or (IssueForm(plan=plan) if plan.is_active and request.membership.can_edit else None),

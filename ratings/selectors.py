@@ -39,7 +39,7 @@ from ratings.models import (
     ReviewDecision,
 )
 from ratings.scoring import _num, scored_select
-from ratings.signals import _model, db_datetime, declassification_ctes, signals_ctes_with_sig, with_clause
+from ratings.inputs import _model, db_datetime, declassification_ctes, signals_ctes_with_sig, with_clause
 from tenancy import shared_cache
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership
@@ -163,7 +163,7 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
     """What activating `draft` would do, on today's data: the A–D distribution under the active
     policy and under the draft, and the accounts whose computed rating would move. Uses the recompute's
     own signal and scoring SQL for both policies, so it covers the accounts the recompute rates and the
-    ratings list shows (declassified ones are left out: see signals.accounts_source). Movers with a
+    ratings list shows (declassified ones are left out: see inputs.accounts_source). Movers with a
     manual rating in force are marked: they keep it until it ends. Four queries."""
     from ratings.services import BATCH_SETTINGS
 

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from hierarchy.models import Assessment, HierarchyAlert, Relationship, Source, SurveyInvitation
 from tests.conftest import api_client_for
-from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
+from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, leave, make_relationship
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/hierarchy/"
@@ -218,8 +218,7 @@ def test_rollup_gives_the_level_by_buying_role_the_account_panel_shows(manager_a
     KeyPlayerFactory(account=account, contact=buyer.contact, buying_role=BuyingRole.MIDDLE_MANAGEMENT)
     KeyPlayerFactory(account=account, contact=gone.contact, buying_role=BuyingRole.PURCHASING)
     with manager_a.scope():
-        gone.contact.is_active = False
-        gone.contact.save(update_fields=["is_active"])
+        leave(gone.contact)
     api = api_client_for(manager_a)
     one = api.get(f"{BASE}rollups/{account.pk}/").json()
     assert one["by_role"] == {"executive": 3, "middle_management": 2}  # the contact who left does not count

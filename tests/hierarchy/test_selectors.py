@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Account
 from hierarchy import selectors
 from hierarchy.models import Source
-from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
+from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, leave, make_relationship
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -46,8 +46,7 @@ def case(manager_a, make_member):
     assess(r["u1_left"], 5)
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).current_level == 5  # before Left leaves
-        left.is_active = False
-        left.save()
+        leave(left)
     return {"account": account, "rels": r, "contacts": {"ceo": ceo, "cfo": cfo, "buyer": buyer, "ops": ops}}
 
 

@@ -1,4 +1,5 @@
-"""Account signals, set-based: one SQL statement computes every signal for all of a tenant's accounts.
+"""The rating inputs ("account signals" in the policy editor), set-based: one SQL statement computes
+every input for all of a tenant's accounts.
 
 Each source below is an ordinary queryset through the tenant-scoped managers (so it carries the
 tenant filter, and row-level security applies on PostgreSQL), grouped by account. They are compiled
@@ -35,9 +36,10 @@ from collections.abc import Iterable
 from django.apps import apps
 from django.db import connection
 from django.db.models import Count, F, Max, Q, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
 from accounts.models import Account, AccountStatus, FinancialPeriod
+from hierarchy.selectors import effective_level
 from tenancy.context import current_tenant_id
 from tenancy.models import Tenant
 
@@ -112,8 +114,7 @@ def key_players_source(account_ids=None):
                 kp_total=Count("contact_id", distinct=True),
                 kp_covered=Count("contact__relationships__contact_id", distinct=True),
                 exec_total=Count("contact_id", distinct=True, filter=executive),
-                exec_best=Max(Coalesce("contact__relationships__customer_level",
-                                       "contact__relationships__self_level"), filter=executive),
+                exec_best=Max(effective_level("contact__relationships__"), filter=executive),
             ).order_by())
 
 
