@@ -20,9 +20,8 @@ Definitions used everywhere:
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     BooleanField,
@@ -42,7 +41,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import Account, AccountTeamMember, Contact
 from hierarchy.models import (
@@ -190,18 +188,12 @@ class AccountLevels:
     relationships: int = 0
     contacts: int = 0
     uncovered: int = 0
-    by_role: dict = field(default_factory=dict)
 
     @property
     def potential_gap(self) -> int | None:
         if self.potential_level is None or self.highest is None:
             return None
         return self.potential_level - self.highest
-
-    @property
-    def by_role_display(self) -> list[tuple[str, int]]:
-        """[("Middle management", 3), …] for pages."""
-        return [(role.replace("_", " ").capitalize(), level) for role, level in sorted(self.by_role.items())]
 
     @property
     def coverage_pct(self) -> int | None:
@@ -214,24 +206,10 @@ def _round(value, digits=2):
     return None if value is None else round(float(value), digits)
 
 
-def _roles_from_sources(account_ids) -> dict[int, str]:
-    """Buying roles belong to keyplayers, which sits above hierarchy (hierarchy cannot import it): the
-    project names the functions that supply them in settings.HIERARCHY_ROLE_SOURCES (dotted paths to
-    `f(*, account_ids) -> {contact_id: role}`), the way keystone.account_page lists the apps' panels."""
-    roles = {}
-    for path in getattr(settings, "HIERARCHY_ROLE_SOURCES", ()):
-        roles.update(import_string(path)(account_ids=account_ids))
-    return roles
-
-
-def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_contact=None) -> dict[int, AccountLevels]:
-    """Roll-ups for many accounts in four queries (all the tenant's accounts when account_ids is None),
-    one more when any contact has a buying role (the level by buying role).
-
-    role_of_contact: {contact_id: role} — the buying role of each contact; by default from the configured
-    role sources (keyplayers' key players). by_role then holds the highest effective level per role ({role: level}),
-    over contacts still there; the account panel and the roll-up API both show it.
-    """
+def account_levels(*, account_ids=None, executive_contact_ids=None) -> dict[int, AccountLevels]:
+    """Roll-ups for many accounts in three queries (all the tenant's accounts when account_ids is None).
+    The level by buying role is keyplayers' (keyplayers.selectors.levels_by_buying_role): buying roles
+    are its concept, and hierarchy sits below it."""
     accounts = Account.objects.all()
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
@@ -283,15 +261,6 @@ def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_cont
     for row in coverage:
         result[row["account_id"]].contacts = row["total"]
         result[row["account_id"]].uncovered = row["uncovered"]
-    if role_of_contact is None:
-        role_of_contact = _roles_from_sources(ids)
-    if role_of_contact:
-        for row in current_levels(account_ids=ids):
-            role = role_of_contact.get(row["contact_id"])
-            if role is None or not row["contact__is_active"] or row["effective_level"] is None:
-                continue
-            roles = result[row["account_id"]].by_role
-            roles[role] = max(roles.get(role) or 0, row["effective_level"])
     return result
 
 
@@ -379,7 +348,7 @@ def _org_chart_order(contacts: list[Contact]) -> list[tuple[Contact, int]]:
 
 def relationship_map(*, account: Account, model: HierarchyModel | None = None) -> RelationshipMap:
     """Our people × their people for one account. Twelve queries, whatever the number of relationships
-    (eleven when the caller passes the active model; one more when contacts have buying roles)."""
+    (eleven when the caller passes the active model)."""
     contacts = list(Contact.objects.filter(account=account).order_by("-is_active", "full_name"))
     relationships = list(Relationship.objects.filter(account=account).select_related("user", "owner", "contact")
                          .order_by("pk"))

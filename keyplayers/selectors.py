@@ -40,7 +40,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Account, Contact
-from accounts.selectors import mine_filter
+from accounts.selectors import mine_filter, on_accounts
 from hierarchy.models import Relationship
 from hierarchy.selectors import effective_level, level_names
 from keyplayers.defaults import DEFAULT_GUIDANCE
@@ -197,13 +197,19 @@ def single_role_accounts(*, account_ids=None, limit: int | None = None) -> list[
              "role_label": BuyingRole(r["role"]).label, "roles_on_team": r["roles_on_team"]} for r in rows]
 
 
-def role_of_contact(*, account_ids=None) -> dict[int, str]:
-    """{contact_id: buying role}, for hierarchy.selectors.account_levels(role_of_contact=…) and the
-    executive_contact_ids its roll-ups accept. One query."""
-    queryset = KeyPlayer.objects.all()
-    if account_ids is not None:
-        queryset = queryset.filter(account_id__in=list(account_ids))
-    return dict(queryset.order_by("pk").values_list("contact_id", "buying_role"))
+def reach_per_account(*, accounts: dict | None = None) -> QuerySet:
+    """Per account (a grouped queryset, for set-based statements such as ratings' inputs): key players
+    whose contact is still there (`players`), how many of them at least one of our people has a
+    relationship with (`reached`), the executive ones (`executives`) and the best effective level among
+    relationships with those (`executive_best`). `accounts`: see accounts.selectors.on_accounts."""
+    executive = Q(buying_role=BuyingRole.EXECUTIVE)
+    return (on_accounts(KeyPlayer.objects.filter(contact__is_active=True), accounts)
+            .values("account_id")
+            .annotate(players=Count("contact_id", distinct=True),
+                      reached=Count("contact__relationships__contact_id", distinct=True),
+                      executives=Count("contact_id", distinct=True, filter=executive),
+                      executive_best=Max(effective_level("contact__relationships__"), filter=executive))
+            .order_by())
 
 
 # --- Level by buying role (account roll-up) -------------------------------------------------------
