@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from hierarchy.models import Assessment, HierarchyAlert, Relationship, Source, SurveyInvitation
 from tests.conftest import api_client_for
-from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, leave, make_relationship
+from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/hierarchy/"
