@@ -31,6 +31,13 @@ from accounts.models import (
     FinancialPeriod,
 )
 from tenancy.models import Membership, User
+
+
+def on_accounts(queryset, accounts: dict | None, path: str = "account__"):
+    """`queryset` narrowed to the accounts that `accounts` ({Account lookup: value}, e.g.
+    {"pk__in": ids, "classification": "strategic"}) selects, reached over `path`. The per-account
+    selectors other apps compose into one statement take it, so the statement keeps plain joins."""
+    return queryset.filter(**{f"{path}{lookup}": value for lookup, value in (accounts or {}).items()})
 from tenancy.roles import EDITORS
 
 COUNT_CAP = 1_000

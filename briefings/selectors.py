@@ -402,7 +402,7 @@ def briefing_build(*, visit: Visit, membership: Membership, now: dt.datetime | N
                                        team_user_ids={m.user_id for m in team})
     model = hierarchy_selectors.active_model()
     model_levels = hierarchy_selectors.model_levels(model)
-    level_names = {level.number: level.name for level in model_levels}
+    level_names = hierarchy_selectors.level_names(model_levels)
     playbook = _playbook(model_levels)
 
     our_attendees = list(visit.our_attendees.all())

@@ -260,7 +260,7 @@ def deliveries_run(*, tenant_id: int, now: dt.datetime | None = None) -> RunRepo
     report = RunReport()
     with tenant_context(tenant_id):
         tenant = Tenant.objects.get(pk=tenant_id)
-    with tenant_context(tenant_id), timezone.override(tenant.zone):
+    with tenant_context(tenant_id):
         now = now or timezone.now()
         report.planned = deliveries_plan(tenant=tenant, now=now)
         _give_up_on_dead_claims(now)
@@ -272,7 +272,7 @@ def deliveries_run(*, tenant_id: int, now: dt.datetime | None = None) -> RunRepo
         token, won = deliveries_claim(delivery_ids=candidates, now=now)
     if not won:
         return report
-    with tenant_context(tenant_id), timezone.override(tenant.zone):
+    with tenant_context(tenant_id):
         outgoing = _prepare(tenant=tenant, ids=won, token=token, now=now)
     report.settled = len(won) - sum(len(o.deliveries) for o in outgoing)  # includes ones that failed to build
     for item in outgoing:

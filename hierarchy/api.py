@@ -264,10 +264,6 @@ class RollupSerializer(serializers.Serializer):
     contacts = serializers.IntegerField()
     uncovered = serializers.IntegerField(help_text="Contacts still there with no relationship.")
     coverage_pct = serializers.IntegerField(allow_null=True)
-    by_role = serializers.DictField(
-        child=serializers.IntegerField(), help_text=(
-            "Highest effective level per buying role ({role: level}) over contacts still there, as the account "
-            "panel shows it; roles come from key players (empty when none are recorded)."))
 
 
 class RollupViewSet(TenantReadOnlyViewSet):

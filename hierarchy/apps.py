@@ -1,24 +1,11 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
-
-
-def _contact_saved(sender, instance, raw=False, **kwargs):
-    """A contact marked as gone may leave a high-level relationship behind: the service decides."""
-    if raw or instance.is_active:
-        return
-    from hierarchy.services import contact_saved
-    from tenancy.context import TenantRequired, current_tenant_id
-
-    try:
-        current_tenant_id()
-    except TenantRequired:
-        return  # platform code outside a tenant: the periodic scan (hierarchy.tasks) catches up
-    contact_saved(contact=instance)
 
 
 def _contacts_left(sender, tenant_id, contact_ids, **kwargs):
-    """accounts announces departures after commit (imports mark many at once, without post_save); the
-    tenant's database context ended with that transaction, so open it again."""
+    """The one way hierarchy learns that contacts left: accounts announces every departure (by hand, by
+    the API or by an import, which writes in bulk without post_save) after commit, so the tenant's
+    database context ended with that transaction: open it again. The nightly scan
+    (hierarchy.tasks.contact_departures_scan_all) catches a message lost with a crashed worker."""
     from hierarchy.services import contacts_departed
     from tenancy.context import tenant_context
 
@@ -46,5 +33,4 @@ class HierarchyConfig(AppConfig):
 
         from accounts.services import contacts_left
 
-        post_save.connect(_contact_saved, sender="accounts.Contact", dispatch_uid="hierarchy.contact_saved")
         contacts_left.connect(_contacts_left, dispatch_uid="hierarchy.contacts_left")

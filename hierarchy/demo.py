@@ -104,7 +104,7 @@ def _stuck_strategic(*, users, ours, levels, rng, now, skip) -> None:
     senior_first = F("reports_to_id").asc(nulls_first=True)
     for contact in Contact.objects.filter(account__in=strategic, is_active=True).order_by("account_id", senior_first, "pk"):
         people.setdefault(contact.account_id, []).append(contact)
-    names = {level.number: level.name for level in levels}
+    names = selectors.level_names(levels)
     for index, account in enumerate(strategic):
         discounts = periods.get(account.pk, [])
         squeezing = len(discounts) >= 2 and discounts[-1] - discounts[0] >= 3

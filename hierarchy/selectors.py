@@ -20,9 +20,8 @@ Definitions used everywhere:
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import (
     Avg,
     BooleanField,
@@ -42,7 +41,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import Account, AccountTeamMember, Contact
 from hierarchy.models import (
@@ -77,6 +75,14 @@ def model_levels(model: HierarchyModel | None) -> list[HierarchyLevel]:
     return list(HierarchyLevel.objects.filter(model=model).order_by("number"))
 
 
+def level_names(levels: list[HierarchyLevel] | None = None) -> dict[int, str]:
+    """{number: name} of the active model's levels (one query; empty before the tenant has a model), or
+    of `levels` the caller has already read."""
+    if levels is None:
+        levels = HierarchyLevel.objects.filter(model__is_active=True).order_by("number").only("number", "name")
+    return {level.number: level.name for level in levels}
+
+
 def model_top_level(model: HierarchyModel | None = None) -> int:
     """The top level of `model` (default: the active one): 5 for the Buy-Sell Hierarchy, 6 for the needs
     model. Rules that name a level (rating criteria, departure alerts, declassification, the potential
@@ -105,6 +111,13 @@ def hierarchy_models() -> list[HierarchyModel]:
 
 # --- Relationship levels (set-based building blocks) ----------------------------------------------
 
+def effective_level(through: str = ""):
+    """The effective level of a relationship as an expression: the customer's own view when they have
+    given one, ours until then (Relationship.effective_level in Python). `through` reaches the
+    relationship over a relation, e.g. "contact__relationships__"."""
+    return Coalesce(f"{through}customer_level", f"{through}self_level")
+
+
 def relationship_levels(queryset=None, *, executive_contact_ids=None):
     """Relationships annotated with effective_level, is_executive and weight: a queryset other apps
     aggregate in SQL (e.g. .values("account_id").annotate(Max("effective_level")))."""
@@ -116,7 +129,7 @@ def relationship_levels(queryset=None, *, executive_contact_ids=None):
     else:
         executive = Q(contact_id__in=list(executive_contact_ids))
     return queryset.annotate(
-        effective_level=Coalesce("customer_level", "self_level"),
+        effective_level=effective_level(),
         contact_has_reports=has_reports,
     ).annotate(
         is_executive=Case(When(executive, then=Value(True)), default=Value(False), output_field=BooleanField()),
@@ -134,7 +147,7 @@ def current_levels(*, account_ids=None) -> list[dict]:
     queryset = Relationship.objects.all()
     if account_ids is not None:
         queryset = queryset.filter(account_id__in=list(account_ids))
-    rows = list(queryset.annotate(effective_level=Coalesce("customer_level", "self_level")).values(
+    rows = list(queryset.annotate(effective_level=effective_level()).values(
         "pk", "account_id", "contact_id", "user_id", "owner_id", "self_level", "customer_level", "effective_level",
         "self_assessed_at", "customer_assessed_at", "contact__is_active").order_by("account_id", "contact_id", "user_id"))
     for row in rows:
@@ -162,18 +175,12 @@ class AccountLevels:
     relationships: int = 0
     contacts: int = 0
     uncovered: int = 0
-    by_role: dict = field(default_factory=dict)
 
     @property
     def potential_gap(self) -> int | None:
         if self.potential_level is None or self.highest is None:
             return None
         return self.potential_level - self.highest
-
-    @property
-    def by_role_display(self) -> list[tuple[str, int]]:
-        """[("Middle management", 3), …] for pages."""
-        return [(role.replace("_", " ").capitalize(), level) for role, level in sorted(self.by_role.items())]
 
     @property
     def coverage_pct(self) -> int | None:
@@ -186,24 +193,10 @@ def _round(value, digits=2):
     return None if value is None else round(float(value), digits)
 
 
-def _roles_from_sources(account_ids) -> dict[int, str]:
-    """Buying roles belong to keyplayers, which sits above hierarchy (hierarchy cannot import it): the
-    project names the functions that supply them in settings.HIERARCHY_ROLE_SOURCES (dotted paths to
-    `f(*, account_ids) -> {contact_id: role}`), the way keystone.account_page lists the apps' panels."""
-    roles = {}
-    for path in getattr(settings, "HIERARCHY_ROLE_SOURCES", ()):
-        roles.update(import_string(path)(account_ids=account_ids))
-    return roles
-
-
-def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_contact=None) -> dict[int, AccountLevels]:
-    """Roll-ups for many accounts in four queries (all the tenant's accounts when account_ids is None),
-    one more when any contact has a buying role (the level by buying role).
-
-    role_of_contact: {contact_id: role} — the buying role of each contact; by default from the configured
-    role sources (keyplayers' key players). by_role then holds the highest effective level per role ({role: level}),
-    over contacts still there; the account panel and the roll-up API both show it.
-    """
+def account_levels(*, account_ids=None, executive_contact_ids=None) -> dict[int, AccountLevels]:
+    """Roll-ups for many accounts in three queries (all the tenant's accounts when account_ids is None).
+    The level by buying role is keyplayers' (keyplayers.selectors.levels_by_buying_role): buying roles
+    are its concept, and hierarchy sits below it."""
     accounts = Account.objects.all()
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
@@ -255,15 +248,6 @@ def account_levels(*, account_ids=None, executive_contact_ids=None, role_of_cont
     for row in coverage:
         result[row["account_id"]].contacts = row["total"]
         result[row["account_id"]].uncovered = row["uncovered"]
-    if role_of_contact is None:
-        role_of_contact = _roles_from_sources(ids)
-    if role_of_contact:
-        for row in current_levels(account_ids=ids):
-            role = role_of_contact.get(row["contact_id"])
-            if role is None or not row["contact__is_active"] or row["effective_level"] is None:
-                continue
-            roles = result[row["account_id"]].by_role
-            roles[role] = max(roles.get(role) or 0, row["effective_level"])
     return result
 
 
@@ -345,7 +329,7 @@ def _org_chart_order(contacts: list[Contact]) -> list[tuple[Contact, int]]:
 
 def relationship_map(*, account: Account, model: HierarchyModel | None = None) -> RelationshipMap:
     """Our people × their people for one account. Twelve queries, whatever the number of relationships
-    (eleven when the caller passes the active model; one more when contacts have buying roles)."""
+    (eleven when the caller passes the active model)."""
     contacts = list(Contact.objects.filter(account=account).order_by("-is_active", "full_name"))
     relationships = list(Relationship.objects.filter(account=account).select_related("user", "owner", "contact")
                          .order_by("pk"))
@@ -440,9 +424,8 @@ def account_history(*, account: Account, months: int = 18, now: dt.datetime | No
 def level_distribution() -> dict:
     """How many relationships sit at each level (effective, ours, the customer's) and how many accounts
     (by their stored roll-up level). Two queries."""
-    row_counts = Relationship.objects.filter(contact__is_active=True).aggregate(
-        **{f"effective_{n}": Count("pk", filter=Q(customer_level=n) | Q(customer_level__isnull=True, self_level=n))
-           for n in range(1, 7)},
+    row_counts = Relationship.objects.filter(contact__is_active=True).alias(effective=effective_level()).aggregate(
+        **{f"effective_{n}": Count("pk", filter=Q(effective=n)) for n in range(1, 7)},
         **{f"self_{n}": Count("pk", filter=Q(self_level=n)) for n in range(1, 7)},
         **{f"customer_{n}": Count("pk", filter=Q(customer_level=n)) for n in range(1, 7)},
         unassessed=Count("pk", filter=Q(self_level__isnull=True, customer_level__isnull=True)),

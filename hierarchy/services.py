@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -279,7 +279,7 @@ def account_levels_refresh(*, account_ids) -> int:
     (all of the tenant's when account_ids is None)."""
     best = (
         Relationship.objects.filter(account_id=OuterRef("pk"), contact__is_active=True)
-        .annotate(effective=Coalesce("customer_level", "self_level"))
+        .annotate(effective=selectors.effective_level())
         .filter(effective__isnull=False)
         .order_by("-effective")
         .values("effective")[:1]
@@ -334,14 +334,6 @@ def contacts_departed(*, contact_ids) -> int:
         account_levels_refresh(account_ids=Contact.objects.filter(pk__in=ids).values_list("account_id", flat=True)
                                .distinct().order_by())
     return created
-
-
-def contact_saved(*, contact: Contact) -> None:
-    """Called when a contact is saved as no longer there (hierarchy.apps connects it to post_save)."""
-    if contact.is_active:
-        return
-    contact_departures_scan(contact_ids=[contact.pk])
-    account_levels_refresh(account_ids=[contact.account_id])
 
 
 @transaction.atomic

@@ -8,8 +8,9 @@ from tenancy.tasks import for_each_tenant, tenant_task
 
 @tenant_task(name="hierarchy.contact_departures_scan")
 def contact_departures_scan_task(tenant_id, contact_ids=None):
-    """Alerts for contacts who left while holding a level-4+ relationship (catches bulk updates and
-    imports that bypass Contact.save()); refreshes those accounts' stored levels."""
+    """Alerts for contacts who left while holding a level-4+ relationship, and those accounts' stored
+    levels: the nightly safety net behind accounts' contacts_left announcement (a message lost with a
+    crashed worker, a bulk UPDATE)."""
     return services.contact_departures_scan(contact_ids=contact_ids)
 
 

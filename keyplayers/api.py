@@ -1,4 +1,5 @@
-"""/api/v1/key-players/ and /api/v1/key-player-guidance/: thin over keyplayers.services and selectors."""
+"""/api/v1/key-players/, /api/v1/key-player-guidance/ and /api/v1/key-player-levels/: thin over
+keyplayers.services and selectors."""
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from accounts.models import Account, Contact
 from keyplayers import selectors, services
 from keyplayers.models import BuyingRole, BuyingStage, Guidance, Influence, KeyPlayer, KeyPlayerConcern, Stance
-from tenancy.api import TenantModelViewSet, TenantRelatedField
+from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
 from tenancy.api_permissions import IsTenantAdmin, IsTenantMember
 
 
@@ -97,10 +98,7 @@ class KeyPlayerSerializer(serializers.ModelSerializer):
                     raise serializers.ValidationError({name: f"The {name} of a key player cannot change; "
                                                              "remove it and add another instead."})
                 attrs.pop(name, None)
-        elif attrs["contact"].account_id != attrs["account"].pk:
-            raise serializers.ValidationError({"contact": f"{attrs['contact'].full_name} works at another account; "
-                                                          f"pick a contact of {attrs['account']}."})
-        return attrs
+        return attrs  # a contact of another account: key_player_create refuses it
 
 
 # --- Filters --------------------------------------------------------------------------------------
@@ -263,7 +261,55 @@ class GuidanceViewSet(TenantModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# --- Level by buying role ------------------------------------------------------------------------
+
+class RoleLevelSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    label = serializers.CharField()
+    players = serializers.IntegerField(help_text="Key players in this role whose contact is still there.")
+    reached = serializers.IntegerField(help_text="Of them, how many at least one of our people has a relationship with.")
+    relationships = serializers.IntegerField()
+    best = serializers.IntegerField(allow_null=True, help_text="The highest effective level of those relationships.")
+    average = serializers.FloatField(allow_null=True)
+    minimum = serializers.IntegerField(allow_null=True, help_text="The tenant's minimum level for the role.")
+    below_minimum = serializers.BooleanField()
+
+
+class AccountRoleLevelsSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    roles = RoleLevelSerializer(many=True)
+
+
+class RoleLevelViewSet(TenantReadOnlyViewSet):
+    """Per account, the level by buying role the board and the account panel show (two queries a page)."""
+
+    model = Account
+    serializer_class = AccountRoleLevelsSerializer
+    # For the OpenAPI schema only (never evaluated: get_queryset() goes through the tenant scope).
+    queryset = Account.objects.none()
+    lookup_url_kwarg = "account_id"
+    lookup_value_regex = r"\d+"
+
+    def scoped_queryset(self, queryset):
+        return queryset.order_by("name", "pk")
+
+    @staticmethod
+    def _rows(accounts):
+        levels = selectors.levels_by_buying_role(account_ids=[a.pk for a in accounts])
+        return [{"account": a.pk, "roles": levels[a.pk]} for a in accounts]
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = AccountRoleLevelsSerializer(self._rows(page if page is not None else list(queryset)), many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(AccountRoleLevelsSerializer(self._rows([self.get_object()])[0]).data)
+
+
 def register(router):
     """Adds this app's viewsets to the /api/v1/ router."""
     router.register("key-players", KeyPlayerViewSet, basename="key-player")
     router.register("key-player-guidance", GuidanceViewSet, basename="key-player-guidance")
+    router.register("key-player-levels", RoleLevelViewSet, basename="key-player-levels")

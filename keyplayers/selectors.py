@@ -2,9 +2,8 @@
 Every function runs a fixed number of queries, whatever the number of key players.
 
 Definitions (documented once, used everywhere):
-- A relationship's level is its *effective* level, as hierarchy defines it: the customer's own current
-  level (latest survey answer) when there is one, otherwise ours (latest self assessment) —
-  Coalesce(customer_level, self_level) over hierarchy.Relationship's denormalised current levels.
+- A relationship's level is its *effective* level, as hierarchy defines it
+  (hierarchy.selectors.effective_level: the customer's own view when given, otherwise ours).
 - A key player's *best relationship level* is the highest effective level over all relationships any
   of our people have with that contact.
 - Coverage rules (only for key players whose contact is still there):
@@ -41,8 +40,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Account, Contact
-from accounts.selectors import mine_filter
-from hierarchy.models import HierarchyLevel, Relationship
+from accounts.selectors import mine_filter, on_accounts
+from hierarchy.models import Relationship
+from hierarchy.selectors import effective_level, level_names
 from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import (
     BuyingRole,
@@ -130,11 +130,6 @@ def coverage_settings() -> CoverageSettings:
     return CoverageSettings.objects.first() or CoverageSettings()
 
 
-def effective_level(prefix: str = ""):
-    """hierarchy's effective level of a relationship: the customer's view when given, else ours."""
-    return Coalesce(f"{prefix}customer_level", f"{prefix}self_level")
-
-
 def _bool(condition: Q):
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
@@ -197,13 +192,19 @@ def single_role_accounts(*, account_ids=None, limit: int | None = None) -> list[
              "role_label": BuyingRole(r["role"]).label, "roles_on_team": r["roles_on_team"]} for r in rows]
 
 
-def role_of_contact(*, account_ids=None) -> dict[int, str]:
-    """{contact_id: buying role}, for hierarchy.selectors.account_levels(role_of_contact=…) and the
-    executive_contact_ids its roll-ups accept. One query."""
-    queryset = KeyPlayer.objects.all()
-    if account_ids is not None:
-        queryset = queryset.filter(account_id__in=list(account_ids))
-    return dict(queryset.order_by("pk").values_list("contact_id", "buying_role"))
+def reach_per_account(*, accounts: dict | None = None) -> QuerySet:
+    """Per account (a grouped queryset, for set-based statements such as ratings' inputs): key players
+    whose contact is still there (`players`), how many of them at least one of our people has a
+    relationship with (`reached`), the executive ones (`executives`) and the best effective level among
+    relationships with those (`executive_best`). `accounts`: see accounts.selectors.on_accounts."""
+    executive = Q(buying_role=BuyingRole.EXECUTIVE)
+    return (on_accounts(KeyPlayer.objects.filter(contact__is_active=True), accounts)
+            .values("account_id")
+            .annotate(players=Count("contact_id", distinct=True),
+                      reached=Count("contact__relationships__contact_id", distinct=True),
+                      executives=Count("contact_id", distinct=True, filter=executive),
+                      executive_best=Max(effective_level("contact__relationships__"), filter=executive))
+            .order_by())
 
 
 # --- Level by buying role (account roll-up) -------------------------------------------------------
@@ -249,9 +250,6 @@ def levels_by_buying_role(*, account_ids, thresholds: CoverageSettings | None = 
     return result
 
 
-def level_names() -> dict[int, str]:
-    """{number: name} of the tenant's active hierarchy model (one query; empty before it is seeded)."""
-    return dict(HierarchyLevel.objects.filter(model__is_active=True).order_by("number").values_list("number", "name"))
 
 
 # --- One account ----------------------------------------------------------------------------------

@@ -306,9 +306,6 @@ HEALTH_HEARTBEAT_STALE_SECONDS = 3 * 60
 HEALTH_OUTBOX_STALE_SECONDS = 5 * 60
 
 # --- Hierarchy ------------------------------------------------------------------------------
-# The roll-up's "level by buying role" takes the roles from keyplayers, which sits above hierarchy
-# (hierarchy never imports it; see hierarchy.selectors._roles_from_sources).
-HIERARCHY_ROLE_SOURCES = ["keyplayers.selectors.role_of_contact"]
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

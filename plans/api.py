@@ -60,18 +60,7 @@ class WallClockDateTimeField(serializers.DateTimeField):
         return result
 
 
-class TenantTimezoneMixin:
-    """Runs the request in the tenant's time zone, as the browser views do."""
-
-    def dispatch(self, request, *args, **kwargs):
-        tenant = getattr(request, "tenant", None)
-        if tenant is None:
-            return super().dispatch(request, *args, **kwargs)
-        with timezone.override(ZoneInfo(tenant.timezone)):
-            return super().dispatch(request, *args, **kwargs)
-
-
-class ServiceViewSet(TenantTimezoneMixin, TenantModelViewSet):
+class ServiceViewSet(TenantModelViewSet):
     """Writes go through services; no DELETE (plans, calls and visits are history: archive or cancel)."""
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -238,7 +227,7 @@ class IssueFilter(django_filters.FilterSet):
         fields = ["plan", "account", "kind"]
 
 
-class CustomerIssueViewSet(TenantTimezoneMixin, TenantModelViewSet):
+class CustomerIssueViewSet(TenantModelViewSet):
     """The customer's initiatives and issues on account plans, in their words, with the relationships and
     opportunities that serve each. Added and removed, not edited (write a new one)."""
 

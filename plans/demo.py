@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import Account, Classification, Contact
-from plans import selectors, services
+from hierarchy.selectors import level_names
+from plans import services
 from plans.models import (
     CLOSED_STAGES,
     QUALIFICATION_CRITERIA,
@@ -151,7 +152,7 @@ def _area(rng):
 def _plans(accounts, users, rng):
     manager, executive, _ = _people(users)
     have_plans = set(AccountPlan.objects.values_list("account_id", flat=True))
-    levels = selectors.hierarchy_levels()
+    levels = level_names()
     today = timezone.localdate()
     for account in accounts:
         if account.classification != Classification.STRATEGIC or account.pk in have_plans:

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Account, Contact
 from accounts.pickers import AccountChoiceField
 from hierarchy.models import Relationship
+from hierarchy.selectors import level_names
 from tenancy.dates import check_supported_range
 from plans import selectors, services
 from plans.models import (
@@ -92,7 +93,7 @@ class PlanForm(forms.ModelForm):
     def __init__(self, *args, with_account: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_users()
-        levels = selectors.hierarchy_levels()
+        levels = level_names()
         if levels:
             self.fields["target_level"].choices = [("", "—")] + [(n, f"{n}. {name}") for n, name in sorted(levels.items())]
         if with_account:

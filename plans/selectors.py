@@ -10,17 +10,19 @@ import operator
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When, Window,
+    Case, Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When, Window,
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from accounts.models import Account
+from accounts.selectors import on_accounts
 from plans.models import (
     CLOSED_STAGES,
     OPEN_ACTION_STATUSES,
     QUALIFICATION_CRITERIA,
     AccountPlan,
+    ActionStatus,
     CallAttendee,
     CallContact,
     CallReport,
@@ -41,13 +43,6 @@ from tenancy.models import Membership, Role, User
 
 def executive_users() -> QuerySet[User]:
     return member_users().filter(pk__in=current_executive_ids())
-
-
-def hierarchy_levels() -> dict[int, str]:
-    """Level number → name in the tenant's active hierarchy model (empty when there is none)."""
-    from hierarchy import selectors as hierarchy_selectors
-
-    return {level.number: level.name for level in hierarchy_selectors.model_levels(hierarchy_selectors.active_model())}
 
 
 # --- opportunities ---------------------------------------------------------------------------------------
@@ -317,6 +312,42 @@ def account_activity(*, account: Account, today: dt.date | None = None, now: dt.
         next_visits=list(visit_list(account_id=account.pk, start=now)[:NEXT_VISITS]),
         older_plans=[p for p in plans if p is not active],
     )
+
+
+# --- per account, for set-based statements (ratings' inputs) ----------------------------------------------
+# Grouped querysets, one row per account; `accounts`: see accounts.selectors.on_accounts.
+
+def open_pipeline_per_account(*, currency, accounts: dict | None = None) -> QuerySet:
+    """`pipeline`: the value of the open opportunities (not won or lost) in `currency` (a value or an
+    expression: amounts in different currencies are never added)."""
+    return (on_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=currency), accounts)
+            .values("account_id").annotate(pipeline=Sum("value")).order_by())
+
+
+def calls_per_account(*, since: dt.datetime, accounts: dict | None = None) -> QuerySet:
+    """`calls`: call reports since `since`; `last_call`: when the latest took place."""
+    return (on_accounts(CallReport.objects.filter(occurred_at__gte=since), accounts)
+            .values("account_id").annotate(calls=Count("pk"), last_call=Max("occurred_at")).order_by())
+
+
+def visits_held_per_account(*, since: dt.datetime, until: dt.datetime, accounts: dict | None = None) -> QuerySet:
+    """`visits`: visits from `since` to `until` that were not cancelled."""
+    return (on_accounts(Visit.objects.filter(starts_at__gte=since, starts_at__lte=until)
+                        .exclude(status=VisitStatus.CANCELLED), accounts)
+            .values("account_id").annotate(visits=Count("pk")).order_by())
+
+
+def actions_opened_per_account(*, since: dt.datetime, accounts: dict | None = None) -> QuerySet:
+    """`actions`: plan actions opened since `since` and not cancelled; the account is `action_account_id`."""
+    return (on_accounts(PlanAction.objects.filter(created_at__gte=since).exclude(status=ActionStatus.CANCELLED),
+                        accounts, "plan__account__")
+            .values(action_account_id=F("plan__account_id")).annotate(actions=Count("pk")).order_by())
+
+
+def latest_calls(*, account: Account, since: dt.datetime, limit: int = 10) -> list[CallReport]:
+    """The account's call reports since `since`, newest first, with their author."""
+    return list(CallReport.objects.filter(account=account, occurred_at__gte=since).select_related("author")
+                .order_by("-occurred_at")[:limit])
 
 
 # --- the dashboard ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import Account, Contact
+from hierarchy.selectors import level_names
 from keyplayers.models import KeyPlayer
 from tenancy.dates import OUT_OF_RANGE, in_supported_range
 from plans.models import (
@@ -119,9 +120,7 @@ def _lock_account(account: Account) -> None:
 def _check_target_level(level: int | None) -> None:
     if level is None:
         return
-    from plans.selectors import hierarchy_levels
-
-    levels = hierarchy_levels()
+    levels = level_names()
     if levels and level not in levels:
         raise ValidationError({"target_level": f"The hierarchy model in use has levels {min(levels)} to {max(levels)}: "
                                                f"{level} is not one of them."})

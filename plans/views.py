@@ -5,7 +5,6 @@ in the forms are the tenant's unless a visit says otherwise.
 """
 
 import datetime as dt
-import functools
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import access_account_by_id, can_see_money, money_visible_expression
+from hierarchy.selectors import level_names
 from keyplayers.access import access_key_player_by_id
 from tenancy.paging import CappedPaginator
 from plans import calendar as cal
@@ -55,21 +55,6 @@ from tenancy.models import Membership
 from tenancy.tokens import FEED_PREFIX, hash_token, tenant_id_of
 
 PAGE_SIZE = 25
-
-
-def plans_view(view=None, *, editor: bool = False):
-    """@tenant_view plus the tenant's time zone for the whole request (forms, pages, "today")."""
-
-    def decorate(fn):
-        @tenant_view(editor=editor)
-        @functools.wraps(fn)
-        def wrapper(request, *args, **kwargs):
-            with timezone.override(ZoneInfo(request.tenant.timezone)):
-                return fn(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
 
 
 def _page(request, template: str, context: dict, partial: str | None = None):
@@ -123,7 +108,7 @@ def account_detail_url(request, account) -> str:
 # --- account plans ---------------------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def plan_list(request):
     today = timezone.localdate()
     status = request.GET.get("status", PlanStatus.ACTIVE)
@@ -137,7 +122,7 @@ def plan_list(request):
     }, partial="results")
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def plan_create(request):
     account_id = _int(request.GET.get("account"))
     form = PlanForm(request.POST or None, initial={"account": account_id, "owner": request.user.pk})
@@ -165,7 +150,7 @@ def _carried_over(plan) -> str:
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def plan_detail(request, plan_id):
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id)
     return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
@@ -178,7 +163,7 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
     response = _page(request, "plans/plan_detail.html", {
         "plan": plan, "actions": actions, "action_form": action_form, "today": today,
         "other_plans": list(other_plans), "account_url": account_detail_url(request, plan.account),
-        "levels": selectors.hierarchy_levels(),
+        "levels": level_names(),
         "status_choices": ActionStatusForm.base_fields["status"].choices,
         "issues": selectors.plan_issues(plan),
         "issue_form": issue_form or (IssueForm(plan=plan) if plan.is_active and request.membership.can_edit else None),
@@ -187,7 +172,7 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
     return response
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def plan_edit(request, plan_id):
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     initial = model_to_dict(plan, fields=["title", "objectives", "owner", "target_level", "target_date", "review_date"])
@@ -204,7 +189,7 @@ def plan_edit(request, plan_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def plan_archive(request, plan_id):
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     if request.POST.get("reactivate"):
@@ -220,7 +205,7 @@ def plan_archive(request, plan_id):
 # --- actions ------------------------------------------------------------------------------------------------------
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def action_create(request, plan_id):
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     form = ActionForm(request.POST)
@@ -239,7 +224,7 @@ def action_create(request, plan_id):
 
 
 @require_POST
-@plans_view
+@tenant_view
 def mentions_seen(request):
     """Clears the user's mentions from their dashboard."""
     services.mentions_mark_seen(user=request.user)
@@ -247,7 +232,7 @@ def mentions_seen(request):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def issue_create(request, plan_id):
     """Adds one of the customer's issues to the plan (a plain form post; the page answers with errors)."""
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
@@ -264,7 +249,7 @@ def issue_create(request, plan_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def issue_remove(request, issue_id):
     issue = access_issue_by_id(membership=request.membership, issue_id=issue_id, for_edit=True)
     try:
@@ -275,7 +260,7 @@ def issue_remove(request, issue_id):
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def action_list(request):
     today = timezone.localdate()
     scope = request.GET.get("show", "mine")
@@ -286,7 +271,7 @@ def action_list(request):
     return _page(request, "plans/action_list.html", {"page": page, "show": scope, "today": today}, partial="results")
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def action_edit(request, action_id):
     action = access_action_by_id(membership=request.membership, action_id=action_id, for_edit=True)
     initial = model_to_dict(action, fields=["title", "owner", "due_date", "notes", "status"])
@@ -303,7 +288,7 @@ def action_edit(request, action_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def action_status(request, action_id):
     action = access_action_by_id(membership=request.membership, action_id=action_id, for_edit=True)
     form = ActionStatusForm(request.POST)
@@ -328,7 +313,7 @@ def action_status(request, action_id):
 # --- opportunities -----------------------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def opportunity_list(request):
     stage = request.GET.get("stage") or ""
     stage = stage if stage in Stage.values else ""
@@ -345,7 +330,7 @@ def opportunity_list(request):
     }, partial="results")
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_create(request):
     form = OpportunityForm(request.POST or None, initial={
         "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": request.tenant.currency})
@@ -362,7 +347,7 @@ def opportunity_create(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def opportunity_detail(request, opportunity_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id)
     return _opportunity_page(request, opportunity, NoteForm())
@@ -393,7 +378,7 @@ def _key_players_changed(request, opportunity, error=None):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_key_player_add(request, opportunity_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     key_player_id = _int(request.POST.get("key_player"))
@@ -410,7 +395,7 @@ def opportunity_key_player_add(request, opportunity_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
@@ -420,7 +405,7 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     return _key_players_changed(request, opportunity)
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_edit(request, opportunity_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     initial = model_to_dict(opportunity, fields=[f for f in OpportunityForm.Meta.fields if f != "account"])
@@ -438,7 +423,7 @@ def opportunity_edit(request, opportunity_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def opportunity_note_add(request, opportunity_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     form = NoteForm(request.POST)
@@ -457,7 +442,7 @@ def opportunity_note_add(request, opportunity_id):
 # --- call reports --------------------------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def call_list(request):
     mine = request.GET.get("mine") == "1"
     calls = selectors.call_list(account_id=_int(request.GET.get("account")), attendee=request.user if mine else None)
@@ -466,7 +451,7 @@ def call_list(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def call_create(request):
     initial = {
         "account": _int(request.GET.get("account")), "opportunity": _int(request.GET.get("opportunity")),
@@ -525,7 +510,7 @@ def _call_initial_from_visit(visit) -> dict:
     }
 
 
-@plans_view
+@tenant_view
 def call_detail(request, call_id):
     call = access_call_by_id(membership=request.membership, call_id=call_id)
     return render(request, "plans/call_detail.html", {"call": call, "account_url": account_detail_url(request, call.account)})
@@ -550,7 +535,7 @@ def _calendar_filters(request):
 
 @never_cache
 @vary_on_headers("HX-Request")
-@plans_view
+@tenant_view
 def calendar(request):
     form, f = _calendar_filters(request)
     tz = ZoneInfo(request.tenant.timezone)
@@ -596,7 +581,7 @@ def _feeds_context(request, new_token: str | None = None, new_kind: str | None =
 
 @require_POST
 @never_cache
-@plans_view
+@tenant_view
 def calendar_feeds(request):
     """Creates/rotates or revokes one of the user's secret feed URLs; the new URL is shown once."""
     kind = request.POST.get("kind", "")
@@ -622,7 +607,7 @@ def calendar_feeds(request):
 
 
 @vary_on_headers("HX-Request")
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def visit_create(request):
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10, 0))
@@ -655,7 +640,7 @@ def visit_create(request):
                   status=400 if request.method == "POST" else 200)
 
 
-@plans_view
+@tenant_view
 def visit_detail(request, visit_id):
     visit = access_visit_by_id(membership=request.membership, visit_id=visit_id)
     return render(request, "plans/visit_detail.html", {
@@ -665,7 +650,7 @@ def visit_detail(request, visit_id):
     })
 
 
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def visit_edit(request, visit_id):
     visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     tz = ZoneInfo(visit.timezone)
@@ -694,7 +679,7 @@ def visit_edit(request, visit_id):
 
 
 @require_POST
-@plans_view(editor=True)
+@tenant_view(editor=True)
 def visit_cancel(request, visit_id):
     visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     services.visit_cancel(visit=visit)
@@ -704,7 +689,7 @@ def visit_cancel(request, visit_id):
 
 # --- the account's activity -------------------------------------------------------------------------------------------
 
-@plans_view
+@tenant_view
 def account(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
     activity = selectors.account_activity(account=account)

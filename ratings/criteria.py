@@ -25,7 +25,7 @@ score = Σ(weight × points) / Σ weight. Weights are relative (the editor shows
 changing one weight never forces changing the others. Rating: A when score ≥ threshold A, else B when
 ≥ threshold B, else C when ≥ threshold C, else D.
 
-Every signal is computed set-based in SQL by ratings.signals; the scoring SQL is ratings.scoring.
+Every signal is computed set-based in SQL by ratings.inputs; the scoring SQL is ratings.scoring.
 """
 
 import math

@@ -1,4 +1,4 @@
-"""Scoring in SQL: a policy's criteria become CASE expressions over the signals of ratings.signals.
+"""Scoring in SQL: a policy's criteria become CASE expressions over the signals of ratings.inputs.
 
 `scored_select(policy)` is the one implementation of points → score → rating. The recompute, the
 draft preview and the API all use it; nothing scores accounts in Python.
@@ -7,7 +7,7 @@ draft preview and the API all use it; nothing scores accounts in Python.
 from decimal import Decimal
 
 from ratings.criteria import BANDS, CATEGORIES, CLASSIFICATIONS, LINEAR, SIGNALS, resolve_top
-from ratings.signals import is_postgres
+from ratings.inputs import is_postgres
 
 
 def _num(value):

@@ -39,7 +39,7 @@ from ratings.models import (
     ReviewDecision,
 )
 from ratings.scoring import _num, scored_select
-from ratings.signals import _model, db_datetime, declassification_ctes, signals_ctes_with_sig, with_clause
+from ratings.inputs import db_datetime, declassification_ctes, signals_ctes_with_sig, with_clause
 from tenancy import shared_cache
 from tenancy.context import current_tenant_id
 from tenancy.models import Membership
@@ -163,7 +163,7 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
     """What activating `draft` would do, on today's data: the A–D distribution under the active
     policy and under the draft, and the accounts whose computed rating would move. Uses the recompute's
     own signal and scoring SQL for both policies, so it covers the accounts the recompute rates and the
-    ratings list shows (declassified ones are left out: see signals.accounts_source). Movers with a
+    ratings list shows (declassified ones are left out: see inputs.accounts_source). Movers with a
     manual rating in force are marked: they keep it until it ends. Four queries."""
     from ratings.services import BATCH_SETTINGS
 
@@ -646,7 +646,9 @@ def declassification_evidence(*, account: Account, now: dt.datetime | None = Non
     """The evidence for one account: the rule's figures (the same statement as the list), the level
     history (hierarchy's monthly roll-up), the current levels by buying role and the potential level,
     the financial periods with their discounts, and the latest call reports. A fixed number of queries."""
-    from hierarchy.selectors import account_history, account_levels_one, model_top_level
+    from hierarchy.selectors import account_history, model_top_level
+    from keyplayers.selectors import levels_by_buying_role
+    from plans.selectors import latest_calls
     from ratings.services import policy_defaults_ensure
 
     now = now or timezone.now()
@@ -661,14 +663,12 @@ def declassification_evidence(*, account: Account, now: dt.datetime | None = Non
                              False, False, False, False)]
     history = account_history(account=account, months=policy.declass_months, now=now)
     periods = list(FinancialPeriod.objects.filter(account=account, period_end__gte=since.date()).order_by("period_start"))
-    CallReport = _model("plans.CallReport")
-    calls = []
-    if CallReport is not None:
-        calls = list(CallReport.objects.filter(account=account, occurred_at__gte=since).select_related("author")
-                     .order_by("-occurred_at")[:10])
+    calls = latest_calls(account=account, since=since)
     return Evidence(
         account=account, policy=policy, since=since, top_level=top, level_max=policy.declass_level_max(top),
-        figures=figures[0], level_history=history, levels_by_role=account_levels_one(account).by_role_display,
+        figures=figures[0], level_history=history,
+        levels_by_role=[(row.label, row.best) for row in levels_by_buying_role(account_ids=[account.pk])[account.pk]
+                        if row.best is not None],
         periods=periods, calls=calls)
 
 

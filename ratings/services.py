@@ -37,7 +37,7 @@ from ratings.models import (
 from ratings.scoring import breakdown_sql, scored_select
 from ratings.selectors import DISTRIBUTION as RATING_DISTRIBUTION
 from ratings.selectors import RECOMPUTE_TENANT_KEY, candidates_figure, recompute_key
-from ratings.signals import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
+from ratings.inputs import db_datetime, is_postgres, signals_ctes_with_sig, with_clause
 from tenancy import shared_cache
 from tenancy.audit import audit_changes, audit_record, audit_record_many
 from tenancy.context import current_tenant_id

@@ -1,14 +1,17 @@
 """The one way into tenant data: `tenant_context(tenant_id)`.
 
 It opens a transaction, sets PostgreSQL's `app.tenant_id` (and `app.user_id`) transaction-locally
-for row-level security, and opens the django-scopes scope. When the transaction ends the setting is
-gone, so a pooled connection or a worker never carries one tenant into the next request or task.
+for row-level security, opens the django-scopes scope and activates the tenant's time zone. When the
+transaction ends the setting is gone, so a pooled connection or a worker never carries one tenant into
+the next request or task.
 """
 
+import zoneinfo
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django_scopes import get_scope, scope, scopes_disabled
 
 _active: ContextVar[tuple[int, int | None] | None] = ContextVar("keystone_tenant", default=None)
@@ -21,10 +24,6 @@ class TenantRequired(RuntimeError):
 def _set_db_context(tenant_id: int | None, user_id: int | None) -> None:
     if connection.vendor != "postgresql":
         return
-    # JIT off for the transaction too: a request's statements are short, and PostgreSQL's JIT, which
-    # the planner turns on from its cost estimate alone on a large tenant, spent seconds compiling
-    # them (issue 12). Transaction-local like the tenant, so it also holds behind PgBouncer in
-    # transaction mode; a batch job may turn it back on for its own transaction.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true), "
@@ -33,19 +32,48 @@ def _set_db_context(tenant_id: int | None, user_id: int | None) -> None:
         )
 
 
+def _enter_db_context(tenant_id: int, user_id: int | None) -> str | None:
+    """Sets the tenant for row-level security and returns the tenant's time zone name, in one round trip
+    (every request and task opens a context, so a second query each would show)."""
+    from tenancy.models import Tenant  # tenancy.models builds on this module
+
+    if connection.vendor != "postgresql":
+        return Tenant.objects.filter(pk=tenant_id).values_list("timezone", flat=True).first()
+    # JIT off for the transaction too: a request's statements are short, and PostgreSQL's JIT, which
+    # the planner turns on from its cost estimate alone on a large tenant, spent seconds compiling
+    # them (issue 12). Transaction-local like the tenant, so it also holds behind PgBouncer in
+    # transaction mode; a batch job may turn it back on for its own transaction.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true), "
+            f"set_config('jit', 'off', true), (SELECT timezone FROM {Tenant._meta.db_table} WHERE id = %s)",
+            [str(tenant_id), str(user_id or ""), tenant_id],
+        )
+        return cursor.fetchone()[3]
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 @contextmanager
 def tenant_context(tenant_id, *, user_id: int | None = None):
-    """Run the block as `tenant_id` (inside one transaction), optionally also as `user_id`."""
+    """Run the block as `tenant_id` (inside one transaction), optionally also as `user_id`, in the
+    tenant's time zone: pages, API calls, tasks and the public pages agree on "today" and on the hour
+    they show (Tenant.timezone, read in the statement that sets the tenant)."""
     if tenant_id in (None, "") or isinstance(tenant_id, bool):
         raise TenantRequired("tenant_context() needs a tenant id.")
     tenant_id = int(getattr(tenant_id, "pk", tenant_id))
     previous = _active.get()
     inside_outer_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic():
-        _set_db_context(tenant_id, user_id)
+        zone = _zone(_enter_db_context(tenant_id, user_id))
         token = _active.set((tenant_id, user_id))
         try:
-            with scope(tenant=tenant_id):
+            with scope(tenant=tenant_id), timezone.override(zone):
                 yield tenant_id
         finally:
             _active.reset(token)

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -46,8 +45,7 @@ class TenantMiddleware:
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise Http404("No such page.")
-        # Pages show dates and times in the tenant's time zone (a day ends at the tenant's midnight).
-        with tenant_context(tenant.pk, user_id=request.user.pk), timezone.override(tenant.zone):
+        with tenant_context(tenant.pk, user_id=request.user.pk):
             membership = Membership.objects.filter(user=request.user).first()
             if membership is None:
                 raise Http404("No such page.")

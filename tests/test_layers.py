@@ -21,11 +21,10 @@ RANK = {app: rank for rank, app in enumerate(ORDER)}
 # The shared layout (templates/: base.html, error pages) sits with tenancy at the bottom.
 ROOT_TEMPLATES = "tenancy"
 
-# Edges that other branches of issue 14 remove: the setting goes with item 3 (the level by buying role in one
-# place), the plans pagination partial that keyplayers borrows with item 7 (one pagination partial). The lead
+# Edges that other branches of issue 14 remove: the plans pagination partial that keyplayers borrows goes
+# with item 7 (one pagination partial). The lead
 # deletes each entry when merging its branch; test_pending_exceptions_still_exist says when.
 PENDING = {
-    ("hierarchy", "keyplayers", "setting HIERARCHY_ROLE_SOURCES"),
     ("keyplayers", "plans", "plans/_pagination.html"),
 }
 

@@ -49,3 +49,14 @@ def assess(relationship, level, *, by=None, source="self", at=None, evidence="Se
         return services.assessment_record(relationship=relationship, level=level, evidence=evidence,
                                           assessed_by=by or relationship.user, source=source,
                                           assessed_at=at or timezone.now())
+
+
+def leave(contact):
+    """Marks `contact` as gone the way the app does (accounts' service, inside an open tenant scope) and
+    delivers the after-commit contacts_left announcement hierarchy acts on."""
+    from django.test import TestCase
+
+    from accounts.services import contact_leave
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        contact_leave(contact=contact)

@@ -203,37 +203,3 @@ def test_models_list_seeds_defaults(viewer_a):
     body = api_client_for(viewer_a).get(BASE + "models/").json()
     assert [(m["kind"], m["is_active"], len(m["levels"])) for m in body] == [("buy_sell", True, 5), ("needs", False, 6)]
     assert body[0]["levels"][0]["climb_playbook"][0].startswith("USP analysis")
-
-
-def test_rollup_gives_the_level_by_buying_role_the_account_panel_shows(manager_a, account, rel):
-    from keyplayers.models import BuyingRole
-    from tests.keyplayers.factories import KeyPlayerFactory
-
-    assess(rel, 3)
-    buyer = make_relationship(user=manager_a.user, contact=ContactFactory(account=account, full_name="Bea Buyer"))
-    gone = make_relationship(user=manager_a.user, contact=ContactFactory(account=account, full_name="Gus Gone"))
-    assess(buyer, 2)
-    assess(gone, 5)
-    KeyPlayerFactory(account=account, contact=rel.contact, buying_role=BuyingRole.EXECUTIVE)
-    KeyPlayerFactory(account=account, contact=buyer.contact, buying_role=BuyingRole.MIDDLE_MANAGEMENT)
-    KeyPlayerFactory(account=account, contact=gone.contact, buying_role=BuyingRole.PURCHASING)
-    with manager_a.scope():
-        gone.contact.is_active = False
-        gone.contact.save(update_fields=["is_active"])
-    api = api_client_for(manager_a)
-    one = api.get(f"{BASE}rollups/{account.pk}/").json()
-    assert one["by_role"] == {"executive": 3, "middle_management": 2}  # the contact who left does not count
-    assert api.get(BASE + "rollups/").json()["results"][0]["by_role"] == one["by_role"]
-    html = manager_a.client.get(manager_a.url(f"hierarchy/accounts/{account.pk}/")).content.decode()
-    assert "<dt>Level · Executive</dt><dd>3" in html and "<dt>Level · Middle management</dt><dd>2" in html
-
-
-def test_rollup_by_role_is_empty_without_key_players(manager_a, account, rel, settings):
-    from tests.keyplayers.factories import KeyPlayerFactory
-
-    assess(rel, 3)
-    assert api_client_for(manager_a).get(f"{BASE}rollups/{account.pk}/").json()["by_role"] == {}
-    KeyPlayerFactory(account=account, contact=rel.contact, buying_role="executive")
-    assert api_client_for(manager_a).get(f"{BASE}rollups/{account.pk}/").json()["by_role"] == {"executive": 3}
-    settings.HIERARCHY_ROLE_SOURCES = []  # hierarchy alone knows no buying roles
-    assert api_client_for(manager_a).get(f"{BASE}rollups/{account.pk}/").json()["by_role"] == {}

@@ -10,7 +10,7 @@ from accounts.models import Account
 from hierarchy import selectors, services
 from hierarchy.models import AlertKind, HierarchyAlert, HierarchyModel, HierarchyModelSwitch, ModelKind
 from tenancy.models import OutboxMessage
-from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
+from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, leave, make_relationship
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,7 @@ def test_departure_alerts_watch_the_two_top_levels_of_the_active_model(manager_a
     contact = ContactFactory(account=AccountFactory(tenant=manager_a.tenant))
     assess(make_relationship(user=manager_a.user, contact=contact), level)
     with manager_a.scope():
-        contact.is_active = False
-        contact.save()
+        leave(contact)
         assert HierarchyAlert.objects.filter(kind=AlertKind.CONTACT_LEFT).exists() is alerted
 
 

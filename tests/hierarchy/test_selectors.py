@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Account
 from hierarchy import selectors
 from hierarchy.models import Source
-from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
+from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, leave, make_relationship
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -46,8 +46,7 @@ def case(manager_a, make_member):
     assess(r["u1_left"], 5)
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).current_level == 5  # before Left leaves
-        left.is_active = False
-        left.save()
+        leave(left)
     return {"account": account, "rels": r, "contacts": {"ceo": ceo, "cfo": cfo, "buyer": buyer, "ops": ops}}
 
 
@@ -68,13 +67,10 @@ def test_account_roll_up_by_hand(case, manager_a):
     assert (levels.potential_level, levels.potential_gap) == (5, 1)
 
 
-def test_roll_up_hooks_for_buying_roles_and_executives(case, manager_a):
+def test_roll_up_hook_for_executives(case, manager_a):
     c = case["contacts"]
-    roles = {c["ceo"].pk: "executive", c["cfo"].pk: "executive", c["buyer"].pk: "purchasing", c["ops"].pk: "operational"}
     with manager_a.scope():
-        levels = selectors.account_levels_one(case["account"], role_of_contact=roles,
-                                              executive_contact_ids=[c["buyer"].pk])
-    assert levels.by_role == {"executive": 3, "purchasing": 1, "operational": 4}
+        levels = selectors.account_levels_one(case["account"], executive_contact_ids=[c["buyer"].pk])
     assert levels.executive_level == 1  # the caller said only the buyer is an executive
     # weighted with that definition: (2·2 + 3·2 + 1·2 + 1·3 + 4·2) / (2+2+2+3+2) — CEO, CFO have reports (2)
     assert levels.weighted == round(23 / 11, 2)
@@ -88,11 +84,11 @@ def test_account_levels_query_count_does_not_grow(manager_a, django_assert_num_q
         return account
 
     add_account(1)
-    with manager_a.scope(), django_assert_num_queries(4):  # accounts, levels, coverage, buying roles
+    with manager_a.scope(), django_assert_num_queries(3):  # accounts, levels, coverage
         few = selectors.account_levels()
     for _ in range(4):
         add_account(3)
-    with manager_a.scope(), django_assert_num_queries(4):
+    with manager_a.scope(), django_assert_num_queries(3):
         many = selectors.account_levels()
     assert len(few) == 1 and len(many) == 5
 

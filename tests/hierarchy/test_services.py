@@ -20,7 +20,7 @@ from hierarchy.models import (
     SurveyInvitation,
 )
 from tenancy.append_only import append_only_tables
-from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, make_relationship
+from tests.hierarchy.factories import AccountFactory, ContactFactory, assess, leave, make_relationship
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'")
@@ -263,11 +263,9 @@ def test_a_contact_leaving_with_a_level_four_relationship_raises_one_alert(manag
     assess(r_low, 3)
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).current_level == 4
-        high.is_active = False
-        high.save()  # as the accounts app would: the hierarchy app notices on save
-        low.is_active = False
-        low.save()
-        high.save()  # saving again adds nothing
+        leave(high)  # accounts announces the departure; hierarchy acts on it
+        leave(low)
+        assert services.contacts_departed(contact_ids=[high.pk]) == 0  # announced again: nothing added
         alerts = list(HierarchyAlert.objects.filter(kind=AlertKind.CONTACT_LEFT))
         assert [(a.relationship_id, a.from_level) for a in alerts] == [(r_high.pk, 4)]
         assert alerts[0].message == "High Flyer has left while holding a level-4 relationship."

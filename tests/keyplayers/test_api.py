@@ -167,3 +167,25 @@ def test_concerns_are_logged_and_answered_through_the_api(manager_a, viewer_a, m
     assert again.status_code == 400 and list(again.json()) == ["answer"]
     assert api.get(base).json()["concerns"] == ""
     assert api.post(base + "concerns/2000000000/answer/", {"answer": "x"}, format="json").status_code == 404
+
+
+def test_level_by_buying_role_per_account(manager_a, manager_b, account_a, make_player, relate,
+                                          django_capture_on_commit_callbacks):
+    """The level by buying role the board and the account panel show (it moved here from hierarchy's
+    roll-up: buying roles are keyplayers')."""
+    from accounts.services import contact_leave
+
+    boss = make_player(buying_role=BuyingRole.EXECUTIVE)
+    buyer = make_player(buying_role=BuyingRole.MIDDLE_MANAGEMENT)
+    gone = make_player(buying_role=BuyingRole.PURCHASING)
+    relate(boss, manager_a.user, level=3)
+    relate(buyer, manager_a.user, level=4, customer_level=2)  # the customer's view is the effective one
+    relate(gone, manager_a.user, level=5)
+    with manager_a.scope(), django_capture_on_commit_callbacks(execute=True):
+        contact_leave(contact=gone.contact)
+    client = api_client_for(manager_a)
+    one = client.get(f"/api/v1/key-player-levels/{account_a.pk}/").json()
+    best = {row["role"]: row["best"] for row in one["roles"]}
+    assert best == {"executive": 3, "middle_management": 2, "operational": None, "purchasing": None}  # gone left
+    assert client.get("/api/v1/key-player-levels/").json()["results"] == [one]
+    assert api_client_for(manager_b).get(f"/api/v1/key-player-levels/{account_a.pk}/").status_code == 404

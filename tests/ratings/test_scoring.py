@@ -9,7 +9,7 @@ import time_machine
 from accounts.models import Account
 from ratings import services
 from ratings.models import AccountRating, RatingSnapshot
-from ratings.signals import account_signals
+from ratings.inputs import account_signals
 from tenancy.context import tenant_context
 from tests.ratings.factories import (
     AccountFactory,

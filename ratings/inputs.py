@@ -1,4 +1,5 @@
-"""Account signals, set-based: one SQL statement computes every signal for all of a tenant's accounts.
+"""The rating inputs ("account signals" in the policy editor), set-based: one SQL statement computes
+every input for all of a tenant's accounts.
 
 Each source below is an ordinary queryset through the tenant-scoped managers (so it carries the
 tenant filter, and row-level security applies on PostgreSQL), grouped by account. They are compiled
@@ -26,29 +27,28 @@ Definitions (what the policy editor and the "why" panel describe):
 Declassified accounts are not rated: they have no signals here (see accounts_source), so the recompute
 leaves them (their last rating and history stay as they were) and the draft preview does not count them.
 
-The reads of keyplayers and plans tables are written here because those apps have no set-based
-selector for them yet (see the report); when an app or model is missing the signal is "no data".
+What keyplayers and plans know comes from their per-account selectors (grouped querysets, compiled
+into the statement here), never from their models.
 """
 
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.db import connection
-from django.db.models import Count, F, Max, Q, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, F, Max, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import Account, AccountStatus, FinancialPeriod
+from keyplayers.selectors import reach_per_account
+from plans.selectors import (
+    actions_opened_per_account,
+    calls_per_account,
+    open_pipeline_per_account,
+    visits_held_per_account,
+)
 from tenancy.context import current_tenant_id
 from tenancy.models import Tenant
 
 Cte = tuple[str, str, list]  # (name, sql, params)
-
-
-def _model(label: str):
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 def compiled(queryset) -> tuple[str, list]:
@@ -99,22 +99,9 @@ def survey_levels_source(account_ids=None):
             .values("account_id").annotate(survey_level=Max("customer_level")).order_by())
 
 
-def key_players_source(account_ids=None):
-    """Per account: key players (contact still there), how many we have a relationship with, the
-    executive ones and the best effective level among relationships with them."""
-    KeyPlayer = _model("keyplayers.KeyPlayer")
-    if KeyPlayer is None:
-        return None
-    executive = Q(buying_role="executive")
-    return (_for_accounts(KeyPlayer.objects.filter(contact__is_active=True), account_ids)
-            .values("account_id")
-            .annotate(
-                kp_total=Count("contact_id", distinct=True),
-                kp_covered=Count("contact__relationships__contact_id", distinct=True),
-                exec_total=Count("contact_id", distinct=True, filter=executive),
-                exec_best=Max(Coalesce("contact__relationships__customer_level",
-                                       "contact__relationships__self_level"), filter=executive),
-            ).order_by())
+def _account_ids(account_ids) -> dict | None:
+    """accounts.selectors.on_accounts' narrowing to `account_ids` (None: the whole tenant)."""
+    return None if account_ids is None else {"pk__in": list(account_ids)}
 
 
 def _tenant_currency_sql():
@@ -128,17 +115,6 @@ def financials_source(account_ids=None):
     return (_for_accounts(FinancialPeriod.objects.filter(currency=_tenant_currency_sql()), account_ids)
             .annotate(rn=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("period_start").desc()))
             .values("account_id", "revenue", "rn").order_by())
-
-
-def pipeline_source(account_ids=None):
-    Opportunity = _model("plans.Opportunity")
-    if Opportunity is None:
-        return None
-    from plans.models import CLOSED_STAGES
-
-    return (_for_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=_tenant_currency_sql()),
-                          account_ids)
-            .values("account_id").annotate(pipeline=Sum("value")).order_by())
 
 
 # --- the statement -------------------------------------------------------------------------------
@@ -155,17 +131,10 @@ def signal_ctes(*, account_ids=None) -> list[Cte]:
     ctes.append(("fin", "SELECT fw.account_id, MAX(CASE WHEN fw.rn = 1 THEN fw.revenue END) AS revenue, "
                         "MAX(CASE WHEN fw.rn = 2 THEN fw.revenue END) AS prev_revenue "
                         f"FROM ({fin_sql}) fw WHERE fw.rn <= 2 GROUP BY fw.account_id", fin_params))
-    key_players = key_players_source(account_ids)
-    if key_players is not None:
-        ctes.append(_sub("kp", key_players))
-    else:
-        ctes.append(("kp", "SELECT NULL AS account_id, 0 AS kp_total, 0 AS kp_covered, 0 AS exec_total, "
-                           "NULL AS exec_best WHERE 1 = 0", []))
-    pipeline = pipeline_source(account_ids)
-    if pipeline is not None:
-        ctes.append(_sub("pipe", pipeline))
-    else:
-        ctes.append(("pipe", "SELECT NULL AS account_id, 0 AS pipeline WHERE 1 = 0", []))
+    ctes.append(_sub("kp", reach_per_account(accounts=_account_ids(account_ids))))
+    # Amounts in different currencies are never added or compared: only the tenant's currency counts.
+    ctes.append(_sub("pipe", open_pipeline_per_account(currency=_tenant_currency_sql(),
+                                                       accounts=_account_ids(account_ids))))
     return ctes
 
 
@@ -173,10 +142,10 @@ def signals_select(*, now) -> tuple[str, list]:
     """SELECT of one row per account with every signal (from the CTEs of signal_ctes)."""
     growth = ("CASE WHEN fin.prev_revenue > 0 THEN "
               "ROUND((fin.revenue - fin.prev_revenue) * 100.0 / fin.prev_revenue, 2) END")
-    coverage = "CASE WHEN kp.kp_total > 0 THEN ROUND(kp.kp_covered * 100.0 / kp.kp_total, 2) END"
+    coverage = "CASE WHEN kp.players > 0 THEN ROUND(kp.reached * 100.0 / kp.players, 2) END"
     sql = (
         "SELECT acc.id AS account_id, "
-        "CASE WHEN COALESCE(kp.exec_total, 0) > 0 THEN kp.exec_best ELSE acc.current_level END AS exec_level, "
+        "CASE WHEN COALESCE(kp.executives, 0) > 0 THEN kp.executive_best ELSE acc.current_level END AS exec_level, "
         "acc.current_level AS highest_level, "
         "acc.potential_level - acc.current_level AS potential_gap, "
         "acc.classification AS classification, "
@@ -259,19 +228,8 @@ def declassification_ctes(*, since, now, account_ids=None, strategic_only: bool 
                  [since.date().isoformat() if not is_postgres() else since.date(), *periods_params]))
     ctes.append(_sub("seats", _for_accounts(scoped(AccountTeamMember.objects.all()), account_ids)
                      .values("account_id").annotate(seats=Count("pk")).order_by()))
-    CallReport, Visit, PlanAction = _model("plans.CallReport"), _model("plans.Visit"), _model("plans.PlanAction")
-    if CallReport is None or Visit is None or PlanAction is None:
-        ctes += [("calls", "SELECT NULL AS account_id, 0 AS calls, NULL AS last_call WHERE 1 = 0", []),
-                 ("vis", "SELECT NULL AS account_id, 0 AS visits WHERE 1 = 0", []),
-                 ("act", "SELECT NULL AS account_id, 0 AS actions WHERE 1 = 0", [])]
-        return ctes
-    ctes.append(_sub("calls", _for_accounts(scoped(CallReport.objects.filter(occurred_at__gte=since)), account_ids)
-                     .values("account_id").annotate(calls=Count("pk"), last_call=Max("occurred_at")).order_by()))
-    ctes.append(_sub("vis", _for_accounts(scoped(Visit.objects.filter(starts_at__gte=since, starts_at__lte=now)
-                                                 .exclude(status="cancelled")), account_ids)
-                     .values("account_id").annotate(visits=Count("pk")).order_by()))
-    ctes.append(_sub("act", _for_accounts(scoped(PlanAction.objects.filter(created_at__gte=since)
-                                                 .exclude(status="cancelled"), "plan__account__"),
-                                          account_ids, "plan__account_id")
-                     .values(action_account_id=F("plan__account_id")).annotate(actions=Count("pk")).order_by()))
+    accounts = {**(_account_ids(account_ids) or {}), **({"classification": "strategic"} if strategic_only else {})}
+    ctes.append(_sub("calls", calls_per_account(since=since, accounts=accounts)))
+    ctes.append(_sub("vis", visits_held_per_account(since=since, until=now, accounts=accounts)))
+    ctes.append(_sub("act", actions_opened_per_account(since=since, accounts=accounts)))
     return ctes
