@@ -36,6 +36,7 @@ from hierarchy.models import CRITICAL_CLIMB_FROM, Source, SurveyInvitation
 from tenancy import throttle
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
+from tenancy.htmx import render_page, wants_partial
 from tenancy.forms import client_ip
 
 
@@ -120,7 +121,7 @@ def account_panel_context(request, account, *, page_url: str | None = None) -> d
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(request=request, account_id=account_id)
-    section = request.GET.get("section") if request.htmx else None
+    section = request.GET.get("section") if wants_partial(request) else None
     if section in {"map", "summary", "playbook", "history", "alerts"}:
         page_url = _client_page(request, _turl(request, "hierarchy:account", account.pk))
         return render(request, f"hierarchy/account.html#{section}",
@@ -201,7 +202,7 @@ def assess(request, relationship_id):
             _add_errors(form, error)
         else:
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
-            if request.htmx:
+            if wants_partial(request):
                 relationship.account.refresh_from_db(fields=["current_level"])
                 page_url = _client_page(request, _turl(request, "hierarchy:account", relationship.account_id))
                 context = account_panel_context(request, relationship.account, page_url=page_url) | {
@@ -211,7 +212,7 @@ def assess(request, relationship_id):
             return redirect(_next_or(request, _turl(request, "hierarchy:account", relationship.account_id)))
     context = {"relationship": relationship, "account": relationship.account, "form": form, "levels": levels,
                "model": model, "next": _next_or(request, "")}
-    return render(request, "hierarchy/assess.html#dialog" if request.htmx else "hierarchy/assess.html", context)
+    return render_page(request, "hierarchy/assess.html", context, partial="dialog")
 
 
 @tenant_view(editor=True)

@@ -51,6 +51,7 @@ from plans.forms import (
 from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind, PlanStatus, Stage
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
+from tenancy.htmx import render_page, wants_partial
 from tenancy.models import Membership
 
 PAGE_SIZE = 25
@@ -73,9 +74,7 @@ def plans_view(view=None, *, editor: bool = False):
 
 def _page(request, template: str, context: dict, partial: str | None = None):
     """The page, or only `partial` of it for an htmx request."""
-    if partial and request.htmx and not request.htmx.boosted:
-        return render(request, f"{template}#{partial}", context)
-    return render(request, template, context)
+    return render_page(request, template, context, partial=partial)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -236,12 +235,12 @@ def action_create(request, plan_id):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            if not request.htmx:
+            if not wants_partial(request):
                 messages.success(request, f"Action “{form.cleaned_data['title']}” added.")
                 return redirect(_tenant_url(request, "plans:plan_detail", plan.pk))
             return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
     # htmx swaps only 2xx responses by default: answer 200 with the errors inside the partial.
-    return _plan_page(request, plan, form, status=200 if request.htmx else 400)
+    return _plan_page(request, plan, form, status=200 if wants_partial(request) else 400)
 
 
 @require_POST
@@ -321,7 +320,7 @@ def action_status(request, action_id):
             error = " ".join(exc.messages)
     else:
         error = "Choose one of the statuses."
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "plans/plan_detail.html#action_row", {
             "a": action, "today": timezone.localdate(), "row_error": error,
             "status_choices": ActionStatusForm.base_fields["status"].choices, "plan": action.plan,
@@ -391,7 +390,7 @@ def _opportunity_page(request, opportunity, note_form, status=200, partial="note
 
 def _key_players_changed(request, opportunity, error=None):
     """The key players card again (htmx), or back to the page; an error is a 400 without htmx."""
-    if request.htmx:
+    if wants_partial(request):
         return _opportunity_page(request, opportunity, NoteForm(), partial="key_players", key_player_error=error)
     if error:
         return _opportunity_page(request, opportunity, NoteForm(), status=400, key_player_error=error)
@@ -410,7 +409,7 @@ def opportunity_key_player_add(request, opportunity_id):
         services.opportunity_key_player_add(opportunity=opportunity, key_player=key_player)
     except ValidationError as error:
         return _key_players_changed(request, opportunity, " ".join(error.messages))
-    if not request.htmx:
+    if not wants_partial(request):
         messages.success(request, f"{key_player.contact} is on “{opportunity.name}”.")
     return _key_players_changed(request, opportunity)
 
@@ -421,7 +420,7 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     opportunity = access_opportunity_by_id(request=request, opportunity_id=opportunity_id, edit=True)
     key_player = access_key_player_by_id(request=request, key_player_id=key_player_id, edit=True)
     services.opportunity_key_player_remove(opportunity=opportunity, key_player=key_player)
-    if not request.htmx:
+    if not wants_partial(request):
         messages.success(request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account).")
     return _key_players_changed(request, opportunity)
 
@@ -454,10 +453,10 @@ def opportunity_note_add(request, opportunity_id):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            if not request.htmx:
+            if not wants_partial(request):
                 return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk) + "#notes")
             return _opportunity_page(request, opportunity, NoteForm())
-    return _opportunity_page(request, opportunity, form, status=200 if request.htmx else 400)
+    return _opportunity_page(request, opportunity, form, status=200 if wants_partial(request) else 400)
 
 
 # --- call reports --------------------------------------------------------------------------------------------------
@@ -486,7 +485,7 @@ def call_create(request):
     form = CallReportForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     steps = NextStepFormSet(request.POST or None, prefix="steps", form_kwargs={"default_owner": request.user})
-    if request.method == "GET" and request.htmx and request.htmx.trigger_name == "account":
+    if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
         # The account changed: refresh the choices that depend on it (contacts, opportunities).
         form = CallReportForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/call_form.html#dependent", {"form": form})
@@ -584,7 +583,7 @@ def calendar(request):
                   "following": link(window.view, window.following)},
         "views": [(value, label, link(value, window.anchor)) for value, label in CalendarFilterForm.VIEWS],
     }
-    if not (request.htmx and not request.htmx.boosted):
+    if not wants_partial(request):
         context.update(_feeds_context(request))
     return _page(request, "plans/calendar.html", context, partial="calendar")
 
@@ -619,7 +618,7 @@ def calendar_feeds(request):
         messages.error(request, " ".join(error.messages))
         return redirect(_tenant_url(request, "plans:calendar"))
     context = _feeds_context(request, new_token, kind)
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "plans/calendar.html#feeds", context)
     if action == "revoke":
         messages.success(request, "The feed link is revoked: calendars subscribed to it get nothing more.")
@@ -641,7 +640,7 @@ def visit_create(request):
                "timezone": str(tz), "attendees": [request.user.pk]}
     form = VisitForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
-    if request.method == "GET" and request.htmx and request.htmx.trigger_name == "account":
+    if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
         form = VisitForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/visit_form.html#dependent", {"form": form})
     if request.method == "POST" and form.is_valid():
