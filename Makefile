@@ -3,7 +3,7 @@ PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install check lint bench clean
+.PHONY: run test install check lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
@@ -17,8 +17,11 @@ install: $(STAMP)
 run: $(STAMP)
 	scripts/run-demo
 
+# In parallel (pytest-xdist), one worker per core: each has its own test database, Redis key prefix and
+# temporary folder. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	KEYSTONE_REQUIRE_POSTGRES=1 scripts/with-services $(VENV)/bin/pytest $(PYTEST_ARGS)
+	KEYSTONE_REQUIRE_POSTGRES=1 scripts/with-services $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks on PostgreSQL (not tests): the 100,000-account list, the ratings recompute at 100,000
 # accounts against one hand-written statement, 1,000 briefings (and PDFs) over three years of history,
@@ -35,6 +38,10 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# Rewrites files in place (ruff format, configured in pyproject.toml); CI runs `make lint` only.
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
 
 clean:
 	rm -rf var staticfiles

@@ -40,6 +40,7 @@ from accounts.pickers import picker_matches
 from tenancy.spreadsheet import SafeWriter
 from tenancy.decorators import tenant_view
 from tenancy.forms import add_errors
+from tenancy.htmx import render_page, wants_partial
 
 
 
@@ -47,17 +48,12 @@ def _turl(request, name, *args) -> str:
     return reverse(name, args=[request.tenant.slug, *args])
 
 
-def _partial(request) -> bool:
-    """An htmx request for a part of the page (a history restore needs the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 # --- List, export -----------------------------------------------------------------------------------
 
 @vary_on_headers("HX-Request")
 @tenant_view
 def account_list(request):
-    partial = _partial(request)
+    partial = wants_partial(request)
     form = AccountFilterForm(request.GET, members=None if partial else selectors.member_choices())
     form.is_valid()  # invalid filters are dropped, and shown with their error
     page = selectors.account_list(filters=form.filters(), sort=form.sort_key, page=form.page_number, per_page=form.page_size,
@@ -181,7 +177,7 @@ def account_classify(request, account_id):
 # --- Account pages (tabs) -------------------------------------------------------------------------------
 
 def _tab(request, template: str, context: dict, status: int = 200):
-    return render(request, f"{template}#tab" if _partial(request) else template, context, status=status)
+    return render_page(request, template, context, partial="tab", status=status)
 
 
 @tenant_view

@@ -37,6 +37,7 @@ from tenancy import throttle
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import add_errors, client_ip
+from tenancy.htmx import render_page, wants_partial
 
 
 
@@ -78,7 +79,7 @@ def _distribution_chart(distribution, levels):
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
-    section = request.GET.get("section") if request.htmx else None
+    section = request.GET.get("section") if wants_partial(request) else None
     if section in {"map", "summary", "playbook", "history", "alerts"}:
         page_url = client_page(request, _turl(request, "hierarchy:account", account.pk))
         return render(request, f"hierarchy/account.html#{section}",
@@ -159,7 +160,7 @@ def assess(request, relationship_id):
             add_errors(form, error)
         else:
             note = f"Recorded level {assessment.level} for {relationship.user.get_full_name()} ↔ {relationship.contact}."
-            if request.htmx:
+            if wants_partial(request):
                 relationship.account.refresh_from_db(fields=["current_level"])
                 page_url = client_page(request, _turl(request, "hierarchy:account", relationship.account_id))
                 context = account_panel_context(request, relationship.account, page_url=page_url) | {
@@ -169,7 +170,7 @@ def assess(request, relationship_id):
             return redirect(_next_or(request, _turl(request, "hierarchy:account", relationship.account_id)))
     context = {"relationship": relationship, "account": relationship.account, "form": form, "levels": levels,
                "model": model, "next": _next_or(request, "")}
-    return render(request, "hierarchy/assess.html#dialog" if request.htmx else "hierarchy/assess.html", context)
+    return render_page(request, "hierarchy/assess.html", context, partial="dialog")
 
 
 @tenant_view(editor=True)

@@ -31,6 +31,7 @@ from keyplayers.models import BuyingRole, BuyingStage, KeyPlayerConcern, Stance
 from tenancy.paging import CappedPaginator
 from tenancy.decorators import tenant_view
 from tenancy.forms import add_errors
+from tenancy.htmx import render_page, wants_partial
 
 PAGE_SIZE = 25
 
@@ -66,15 +67,13 @@ def _board_context(request, account, group, **extra):
 def board(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
     context = _board_context(request, account, _group(request.GET.get("group")))
-    if request.htmx:
-        return render(request, "keyplayers/board.html#board", context)
-    return render(request, "keyplayers/board.html", context)
+    return render_page(request, "keyplayers/board.html", context, partial="board")
 
 
 def _after_board_change(request, player, *, notice=None, error=None):
     """htmx: the re-rendered board (so a card moves to its new column); otherwise back to the board."""
     group = _group(request.POST.get("group"))
-    if request.htmx:
+    if wants_partial(request):
         context = _board_context(request, player.account, group, notice=notice, error=error)
         return render(request, "keyplayers/board.html#board", context)
     if error:
@@ -214,9 +213,7 @@ def key_player_list(request):
     page = CappedPaginator(selectors.key_player_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.attach_guidance(page.object_list)
     context = {"form": form, "page": page, "filtered": any(filters.values()), "account": filters.get("account")}
-    if request.htmx:
-        return render(request, "keyplayers/list.html#results", context)
-    return render(request, "keyplayers/list.html", context)
+    return render_page(request, "keyplayers/list.html", context, partial="results")
 
 
 @tenant_view
@@ -247,9 +244,7 @@ def coverage(request):
     context = {"overview": overview, "page": page, "mine": mine, "counts": summary.counts,
                "as_of": summary.computed_at, "single_role_rows": selectors.SINGLE_ROLE_ROWS,
                "flags": selectors.FLAGS, "roles": BuyingRole.choices}
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "keyplayers/coverage.html#results", context)
-    return render(request, "keyplayers/coverage.html", context)
+    return render_page(request, "keyplayers/coverage.html", context, partial="results")
 
 
 @tenant_view(admin=True)
@@ -297,9 +292,7 @@ def guidance_edit(request):
             messages.success(request, f"Guidance for {cell.role_label.lower()} at “{cell.stage_label}” saved.")
             return redirect(_url(request, "guidance") + f"#g-{role}-{stage}")
     context = {"form": form, "cell": cell}
-    if request.htmx:
-        return render(request, "keyplayers/guidance_edit.html#cell_form", context)
-    return render(request, "keyplayers/guidance_edit.html", context)
+    return render_page(request, "keyplayers/guidance_edit.html", context, partial="cell_form")
 
 
 @require_POST

@@ -51,6 +51,7 @@ from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind,
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import add_errors
+from tenancy.htmx import render_page, wants_partial
 from tenancy.models import Membership
 from tenancy.tokens import FEED_PREFIX, hash_token, tenant_id_of
 
@@ -59,9 +60,7 @@ PAGE_SIZE = 25
 
 def _page(request, template: str, context: dict, partial: str | None = None):
     """The page, or only `partial` of it for an htmx request."""
-    if partial and request.htmx and not request.htmx.boosted:
-        return render(request, f"{template}#{partial}", context)
-    return render(request, template, context)
+    return render_page(request, template, context, partial=partial)
 
 
 
@@ -215,12 +214,12 @@ def action_create(request, plan_id):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            if not request.htmx:
+            if not wants_partial(request):
                 messages.success(request, f"Action “{form.cleaned_data['title']}” added.")
                 return redirect(_tenant_url(request, "plans:plan_detail", plan.pk))
             return _plan_page(request, plan, ActionForm(initial={"owner": request.user.pk}))
     # htmx swaps only 2xx responses by default: answer 200 with the errors inside the partial.
-    return _plan_page(request, plan, form, status=200 if request.htmx else 400)
+    return _plan_page(request, plan, form, status=200 if wants_partial(request) else 400)
 
 
 @require_POST
@@ -300,7 +299,7 @@ def action_status(request, action_id):
             error = " ".join(exc.messages)
     else:
         error = "Choose one of the statuses."
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "plans/plan_detail.html#action_row", {
             "a": action, "today": timezone.localdate(), "row_error": error,
             "status_choices": ActionStatusForm.base_fields["status"].choices, "plan": action.plan,
@@ -370,7 +369,7 @@ def _opportunity_page(request, opportunity, note_form, status=200, partial="note
 
 def _key_players_changed(request, opportunity, error=None):
     """The key players card again (htmx), or back to the page; an error is a 400 without htmx."""
-    if request.htmx:
+    if wants_partial(request):
         return _opportunity_page(request, opportunity, NoteForm(), partial="key_players", key_player_error=error)
     if error:
         return _opportunity_page(request, opportunity, NoteForm(), status=400, key_player_error=error)
@@ -389,7 +388,7 @@ def opportunity_key_player_add(request, opportunity_id):
         services.opportunity_key_player_add(opportunity=opportunity, key_player=key_player)
     except ValidationError as error:
         return _key_players_changed(request, opportunity, " ".join(error.messages))
-    if not request.htmx:
+    if not wants_partial(request):
         messages.success(request, f"{key_player.contact} is on “{opportunity.name}”.")
     return _key_players_changed(request, opportunity)
 
@@ -400,7 +399,7 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     services.opportunity_key_player_remove(opportunity=opportunity, key_player=key_player)
-    if not request.htmx:
+    if not wants_partial(request):
         messages.success(request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account).")
     return _key_players_changed(request, opportunity)
 
@@ -433,10 +432,10 @@ def opportunity_note_add(request, opportunity_id):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            if not request.htmx:
+            if not wants_partial(request):
                 return redirect(_tenant_url(request, "plans:opportunity_detail", opportunity.pk) + "#notes")
             return _opportunity_page(request, opportunity, NoteForm())
-    return _opportunity_page(request, opportunity, form, status=200 if request.htmx else 400)
+    return _opportunity_page(request, opportunity, form, status=200 if wants_partial(request) else 400)
 
 
 # --- call reports --------------------------------------------------------------------------------------------------
@@ -465,7 +464,7 @@ def call_create(request):
     form = CallReportForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     steps = NextStepFormSet(request.POST or None, prefix="steps", form_kwargs={"default_owner": request.user})
-    if request.method == "GET" and request.htmx and request.htmx.trigger_name == "account":
+    if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
         # The account changed: refresh the choices that depend on it (contacts, opportunities).
         form = CallReportForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/call_form.html#dependent", {"form": form})
@@ -563,7 +562,7 @@ def calendar(request):
                   "following": link(window.view, window.following)},
         "views": [(value, label, link(value, window.anchor)) for value, label in CalendarFilterForm.VIEWS],
     }
-    if not (request.htmx and not request.htmx.boosted):
+    if not wants_partial(request):
         context.update(_feeds_context(request))
     return _page(request, "plans/calendar.html", context, partial="calendar")
 
@@ -598,7 +597,7 @@ def calendar_feeds(request):
         messages.error(request, " ".join(error.messages))
         return redirect(_tenant_url(request, "plans:calendar"))
     context = _feeds_context(request, new_token, kind)
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "plans/calendar.html#feeds", context)
     if action == "revoke":
         messages.success(request, "The feed link is revoked: calendars subscribed to it get nothing more.")
@@ -620,7 +619,7 @@ def visit_create(request):
                "timezone": str(tz), "attendees": [request.user.pk]}
     form = VisitForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
-    if request.method == "GET" and request.htmx and request.htmx.trigger_name == "account":
+    if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
         form = VisitForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/visit_form.html#dependent", {"form": form})
     if request.method == "POST" and form.is_valid():

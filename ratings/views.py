@@ -19,6 +19,7 @@ from ratings.criteria import fmt
 from ratings.forms import DecisionForm, OverrideForm, PolicyForm
 from ratings.models import RATINGS, ReviewDecision
 from tenancy.decorators import tenant_view
+from tenancy.htmx import render_page, wants_partial
 
 PER_PAGE = 25
 
@@ -28,9 +29,7 @@ def _url(request, name, *args):
 
 
 def _render(request, template, partial, context):
-    if request.htmx and partial:
-        return render(request, f"{template}#{partial}", context)
-    return render(request, template, context)
+    return render_page(request, template, context, partial=partial)
 
 
 def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = None):
@@ -128,7 +127,7 @@ def override(request, account_id):
         else:
             messages.success(request, f"{account.name} is rated {form.cleaned_data['rating']} by hand until "
                                       f"{form.cleaned_data['ends_on']:%d %b %Y}.")
-            if request.htmx:
+            if wants_partial(request):
                 return render(request, "ratings/account.html#panel", _account_context(request, account))
             return redirect(_url(request, "account", account.pk))
     account.refresh_from_db(fields=["rating"])
@@ -145,7 +144,7 @@ def override_clear(request, account_id):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"The manual rating of {account.name} was removed; the computed rating applies.")
-    if request.htmx:
+    if wants_partial(request):
         account.refresh_from_db(fields=["rating"])
         return render(request, "ratings/account.html#panel", _account_context(request, account))
     return redirect(_url(request, "account", account.pk))

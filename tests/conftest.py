@@ -1,5 +1,6 @@
 import os
 import re
+import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,27 @@ from tests.tenancy.factories import MembershipFactory, TenantFactory, UserFactor
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (row-level security)")
+
+
+def pytest_unconfigure(config):
+    from django.conf import settings
+
+    if getattr(settings, "TEST_VAR_DIR_MADE_HERE", False):
+        shutil.rmtree(settings.VAR_DIR, ignore_errors=True)
+
+
+# The longest tests (minutes each). pytest-xdist hands tests out in collection order, one to each worker
+# in turn: started first, each runs on a worker of its own while the others share the rest, instead of
+# being handed out last and keeping one worker busy after all the others have finished.
+SLOW_FIRST = ("tests/test_crawl.py", "tests/test_api_fuzz.py", "tests/faults/")
+
+
+def pytest_collection_modifyitems(items):
+    def slow_first(item):
+        path = item.path.as_posix()
+        return next((rank for rank, slow in enumerate(SLOW_FIRST) if f"/{slow}" in path), len(SLOW_FIRST))
+
+    items.sort(key=slow_first)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session", autouse=True)

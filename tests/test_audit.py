@@ -315,7 +315,8 @@ def test_append_only_on_the_embedded_sqlite_default(tmp_path):
         "print('append-only ok')\n"
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "KEYSTONE_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'lite.sqlite3'}", DEBUG="1", DJANGO_SETTINGS_MODULE="keystone.settings")
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'lite.sqlite3'}", DEBUG="1", DJANGO_SETTINGS_MODULE="keystone.settings",
+               KEYSTONE_VAR_DIR=str(tmp_path))  # its filesystem broker folders, not in the checkout
     root = Path(__file__).resolve().parent.parent
     manage = [sys.executable, str(root / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=root, check=True, timeout=300)

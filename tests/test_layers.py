@@ -21,12 +21,8 @@ RANK = {app: rank for rank, app in enumerate(ORDER)}
 # The shared layout (templates/: base.html, error pages) sits with tenancy at the bottom.
 ROOT_TEMPLATES = "tenancy"
 
-# Edges that other branches of issue 14 remove: the plans pagination partial that keyplayers borrows goes
-# with item 7 (one pagination partial). The lead
-# deletes each entry when merging its branch; test_pending_exceptions_still_exist says when.
-PENDING = {
-    ("keyplayers", "plans", "plans/_pagination.html"),
-}
+# Known upward edges still to remove (none today); test_pending_exceptions_still_exist says when one goes.
+PENDING: set[tuple[str, str, str]] = set()
 
 _APPS = "|".join(ORDER)
 DOTTED = re.compile(rf"^({_APPS})(\.[A-Za-z_]\w*)+$")  # a module, an object in one, or a model label
