@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from keystone.dates import OUT_OF_RANGE, in_supported_range
 from accounts.models import Account, Contact
 from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import (
@@ -50,6 +51,8 @@ def _validate(*, buying_role=None, buying_stage=None, stance=None, influence=Non
     if "last_contact_at" in fields and last_contact_at is not None:
         if last_contact_at > timezone.now() + dt.timedelta(minutes=5):
             errors["last_contact_at"] = "The last contact cannot be in the future."
+        elif not in_supported_range(last_contact_at):  # and answers show it in the tenant's time zone
+            errors["last_contact_at"] = OUT_OF_RANGE
     if errors:
         raise ValidationError(errors)
 
