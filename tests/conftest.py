@@ -16,6 +16,11 @@ from tests.tenancy.factories import MembershipFactory, TenantFactory, UserFactor
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (row-level security)")
+    from django.conf import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    # The fuzz run's example database (hypothesis writes ./.hypothesis by default): not in the checkout.
+    set_hypothesis_home_dir(str(settings.VAR_DIR / "hypothesis"))
 
 
 def pytest_unconfigure(config):

@@ -153,10 +153,14 @@ def redis_broker(redis_server):
         app.amqp._producer_pool = None
         app.conf.broker_url = url
 
-    saved = app.conf.broker_url, app.conf.task_always_eager
+    saved = app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options
+    # This Redis is the test's alone, and the worker processes it starts publish and consume without
+    # the per-xdist-worker key prefix of the shared one (keystone/test_settings.py).
+    app.conf.broker_transport_options = {k: v for k, v in saved[2].items() if k != "global_keyprefix"}
     use(redis_server.url)
     app.conf.task_always_eager = False
     yield redis_server
+    app.conf.broker_transport_options = saved[2]
     use(saved[0])
     app.conf.task_always_eager = saved[1]
     outbox.broker_retry_now()
