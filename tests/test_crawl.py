@@ -21,7 +21,7 @@ from django.db.models.functions import Now
 from keystone.demo import DEMO_PASSWORD, TENANTS, seed
 from tests.conftest import PageProblems, browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.alone, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("admin", "manager", "executive", "viewer")
 MAX_PAGES_PER_ROLE = 36
