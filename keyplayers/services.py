@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from keystone.dates import OUT_OF_RANGE, in_supported_range
+from tenancy.dates import OUT_OF_RANGE, in_supported_range
 from accounts.models import Account, Contact
 from keyplayers.defaults import DEFAULT_GUIDANCE
 from keyplayers.models import (
