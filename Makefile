@@ -39,6 +39,7 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Rewrites files in place (ruff format, configured in pyproject.toml); CI runs `make lint` only.
 format: $(STAMP)

@@ -25,6 +25,7 @@ from tenancy.models import Membership
 
 # --- Money: tenant admins, executives and the account's team (its owner included) ------------------
 
+
 def sees_all_money(membership: Membership | None) -> bool:
     """Admins and executives see every account's money, so tenant-wide totals too."""
     return membership is not None and membership.sees_all_financials
@@ -52,7 +53,9 @@ def can_manage_team(*, membership: Membership, account: Account, team_user_ids=N
     `team_user_ids`: the account's team as already loaded by the caller, to save the query."""
     if membership is None or not membership.can_edit:
         return False
-    return membership.is_admin or can_see_financials(membership=membership, account=account, team_user_ids=team_user_ids)
+    return membership.is_admin or can_see_financials(
+        membership=membership, account=account, team_user_ids=team_user_ids
+    )
 
 
 def team_managed_filter(*, membership: Membership) -> Q:
@@ -79,8 +82,11 @@ def money_visible_expression(*, membership: Membership, prefix: str = ""):
     """The same rule as a boolean expression, e.g. `.annotate(money_visible=money_visible_expression(...))`."""
     if sees_all_money(membership):
         return Value(True, output_field=BooleanField())
-    return Case(When(money_visible_filter(membership=membership, prefix=prefix), then=Value(True)),
-                default=Value(False), output_field=BooleanField())
+    return Case(
+        When(money_visible_filter(membership=membership, prefix=prefix), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def money_orderings(request, *names: str) -> list[str]:
@@ -97,6 +103,7 @@ financials_visible_filter = money_visible_filter
 
 
 # --- Objects by id (tenancy.access: one signature, 404 before 403) ----------------------------------
+
 
 def access_account_by_id(*, membership: Membership, account_id: int, for_edit: bool = False) -> Account:
     """Every member of the tenant reads every account; admins and managers change them."""
@@ -116,12 +123,16 @@ def access_contact_by_id(*, membership: Membership, contact_id: int, for_edit: b
     return found(contact, membership, roles=editors_if(for_edit))
 
 
-def access_team_member_by_id(*, membership: Membership, team_member_id: int, for_edit: bool = False) -> AccountTeamMember:
+def access_team_member_by_id(
+    *, membership: Membership, team_member_id: int, for_edit: bool = False
+) -> AccountTeamMember:
     member = AccountTeamMember.objects.select_related("account", "user").filter(pk=team_member_id).first()
     return found(member, membership, roles=editors_if(for_edit))
 
 
-def access_financial_period_by_id(*, membership: Membership, financial_period_id: int, for_edit: bool = False) -> FinancialPeriod:
+def access_financial_period_by_id(
+    *, membership: Membership, financial_period_id: int, for_edit: bool = False
+) -> FinancialPeriod:
     period = FinancialPeriod.objects.select_related("account").filter(pk=financial_period_id).first()
     if period is not None and not can_see_financials(membership=membership, account=period.account):
         period = None  # the money rule hides it: the same 404 as a missing one

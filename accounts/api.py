@@ -41,23 +41,64 @@ class FinancialAccountField(TenantRelatedField):
 
 # --- Accounts ---------------------------------------------------------------------------------------
 
+
 class AccountSerializer(serializers.ModelSerializer):
     owner = MemberField(required=False, allow_null=True, help_text="User id of a member of this tenant.")
-    owner_email = serializers.EmailField(source="owner.email", read_only=True, allow_null=True)  # no default: a PATCH (partial) would skip it
+    owner_email = serializers.EmailField(
+        source="owner.email", read_only=True, allow_null=True
+    )  # no default: a PATCH (partial) would skip it
     classified_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True,
-                                     help_text="A, B, C or D; blank until the account is first rated.")
+    rating = serializers.ChoiceField(
+        choices=Rating.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="A, B, C or D; blank until the account is first rated.",
+    )
 
     class Meta:
         model = Account
-        fields = ["id", "name", "external_id", "industry", "segment", "owner", "owner_email", "revenue_tier",
-                  "classification", "classification_reason", "classified_by", "classified_at", "motivation",
-                  "relationship_category", "potential_level", "current_level", "rating", "status", "coverage",
-                  "partner_programme", "partner_tier", "partner_since", "partner_benefits", "reference_customer",
-                  "beachhead", "notes", "last_contact_at",
-                  "created_at", "updated_at"]
-        read_only_fields = ["classification", "classification_reason", "classified_by", "classified_at",
-                            "current_level", "rating", "last_contact_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "external_id",
+            "industry",
+            "segment",
+            "owner",
+            "owner_email",
+            "revenue_tier",
+            "classification",
+            "classification_reason",
+            "classified_by",
+            "classified_at",
+            "motivation",
+            "relationship_category",
+            "potential_level",
+            "current_level",
+            "rating",
+            "status",
+            "coverage",
+            "partner_programme",
+            "partner_tier",
+            "partner_since",
+            "partner_benefits",
+            "reference_customer",
+            "beachhead",
+            "notes",
+            "last_contact_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "classification",
+            "classification_reason",
+            "classified_by",
+            "classified_at",
+            "current_level",
+            "rating",
+            "last_contact_at",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"classification": {"help_text": "Change it with POST …/classify/ (a reason is required)."}}
         validators = []  # uniqueness within the tenant is checked by the service, with a clear message
 
@@ -77,7 +118,9 @@ class ClassificationChangeSerializer(serializers.Serializer):
 
 
 class AccountFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Words that start words of the name or external id")
+    search = django_filters.CharFilter(
+        method="filter_search", label="Words that start words of the name or external id"
+    )
     classification = django_filters.ChoiceFilter(choices=Classification.choices)
     revenue_tier = django_filters.ChoiceFilter(choices=RevenueTier.choices)
     status = django_filters.ChoiceFilter(choices=AccountStatus.choices)
@@ -88,7 +131,16 @@ class AccountFilter(django_filters.FilterSet):
 
     class Meta:
         model = Account
-        fields = ["search", "classification", "revenue_tier", "status", "rating", "current_level", "owner", "external_id"]
+        fields = [
+            "search",
+            "classification",
+            "revenue_tier",
+            "status",
+            "rating",
+            "current_level",
+            "owner",
+            "external_id",
+        ]
 
     def filter_search(self, queryset, name, value):
         return selectors._search(queryset, value)
@@ -119,8 +171,11 @@ class AccountViewSet(TenantModelViewSet):
     def perform_destroy(self, instance):
         services.account_delete(account=instance)
 
-    @extend_schema(request=ClassifySerializer, responses=AccountSerializer,
-                   summary="Change the classification (strategic / tactical / unqualified) with its reason")
+    @extend_schema(
+        request=ClassifySerializer,
+        responses=AccountSerializer,
+        summary="Change the classification (strategic / tactical / unqualified) with its reason",
+    )
     @action(detail=True, methods=["post"])
     def classify(self, request, account_id=None):
         account = self.get_object()
@@ -133,26 +188,46 @@ class AccountViewSet(TenantModelViewSet):
     @action(detail=True, methods=["get"], url_path="classification-history", pagination_class=None)
     def classification_history(self, request, account_id=None):
         account = self.get_object()
-        return Response(ClassificationChangeSerializer(selectors.classification_history(account=account), many=True).data)
+        return Response(
+            ClassificationChangeSerializer(selectors.classification_history(account=account), many=True).data
+        )
 
 
 # --- Contacts ---------------------------------------------------------------------------------------
 
+
 class ContactSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Cannot change after creation.")
-    reports_to = TenantRelatedField(Contact, required=False, allow_null=True,
-                                    help_text="Their manager: a contact at the same account.")
+    reports_to = TenantRelatedField(
+        Contact, required=False, allow_null=True, help_text="Their manager: a contact at the same account."
+    )
 
     class Meta:
         model = Contact
-        fields = ["id", "account", "external_id", "full_name", "title", "department", "reports_to", "email", "phone",
-                  "is_active", "left_on", "last_contact_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "account",
+            "external_id",
+            "full_name",
+            "title",
+            "department",
+            "reports_to",
+            "email",
+            "phone",
+            "is_active",
+            "left_on",
+            "last_contact_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["last_contact_at", "created_at", "updated_at"]
         validators = []
 
     def validate(self, attrs):
         if self.instance is not None and "account" in attrs and attrs["account"].pk != self.instance.account_id:
-            raise serializers.ValidationError({"account": "A contact cannot move to another account; create them there."})
+            raise serializers.ValidationError(
+                {"account": "A contact cannot move to another account; create them there."}
+            )
         return attrs
 
 
@@ -190,6 +265,7 @@ class ContactViewSet(TenantModelViewSet):
 
 
 # --- Team members -----------------------------------------------------------------------------------
+
 
 class TeamMemberSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account)
@@ -234,8 +310,9 @@ class TeamMemberViewSet(TenantModelViewSet):
         return services.team_member_add(by=self.request.user, **data)
 
     def update_with_service(self, instance, data):
-        return services.team_member_update(team_member=instance, by=self.request.user,
-                                           team_role=data.get("team_role", instance.team_role))
+        return services.team_member_update(
+            team_member=instance, by=self.request.user, team_role=data.get("team_role", instance.team_role)
+        )
 
     def perform_destroy(self, instance):
         services.team_member_remove(team_member=instance, by=self.request.user)
@@ -243,13 +320,24 @@ class TeamMemberViewSet(TenantModelViewSet):
 
 # --- Financials -------------------------------------------------------------------------------------
 
+
 class FinancialPeriodSerializer(serializers.ModelSerializer):
     account = FinancialAccountField(help_text="An account whose financials you may see.")
 
     class Meta:
         model = FinancialPeriod
-        fields = ["id", "account", "period_start", "period_end", "revenue", "margin_pct", "discount_pct", "currency",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "account",
+            "period_start",
+            "period_end",
+            "revenue",
+            "margin_pct",
+            "discount_pct",
+            "currency",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         validators = []
 
@@ -257,8 +345,12 @@ class FinancialPeriodSerializer(serializers.ModelSerializer):
         if self.instance is None:
             clash = FinancialPeriod.objects.filter(account=attrs["account"], period_start=attrs["period_start"]).first()
             if clash is not None:
-                raise serializers.ValidationError({"period_start": f"The account already has a period starting "
-                                                                   f"{attrs['period_start']} (id {clash.pk}): PATCH it."})
+                raise serializers.ValidationError(
+                    {
+                        "period_start": f"The account already has a period starting "
+                        f"{attrs['period_start']} (id {clash.pk}): PATCH it."
+                    }
+                )
         elif "account" in attrs and attrs["account"].pk != self.instance.account_id:
             raise serializers.ValidationError({"account": "A period cannot move to another account."})
         return attrs

@@ -53,9 +53,14 @@ def revenue_chart(periods) -> dict | None:
     n = len(periods)
     gap = plot_w / max(n - 1, 1)
     points = [
-        Point(x=round(LEFT + (i * gap if n > 1 else plot_w / 2), 1), y=y_of(v),
-              label=f"{p.period_start:%Y}-Q{(p.period_start.month - 1) // 3 + 1}", value=p.revenue,
-              margin=p.margin_pct, currency=p.currency)
+        Point(
+            x=round(LEFT + (i * gap if n > 1 else plot_w / 2), 1),
+            y=y_of(v),
+            label=f"{p.period_start:%Y}-Q{(p.period_start.month - 1) // 3 + 1}",
+            value=p.revenue,
+            margin=p.margin_pct,
+            currency=p.currency,
+        )
         for i, (p, v) in enumerate(zip(periods, values))
     ]
     grid = []
@@ -68,8 +73,17 @@ def revenue_chart(periods) -> dict | None:
     line = " ".join(f"{p.x},{p.y}" for p in points)
     area = f"{points[0].x},{baseline} {line} {points[-1].x},{baseline}"
     return {
-        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP,
-        "bottom": HEIGHT - BOTTOM, "points": points, "line": line, "area": area, "grid": grid,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": HEIGHT - BOTTOM,
+        "points": points,
+        "line": line,
+        "area": area,
+        "grid": grid,
         "x_labels": [p for i, p in enumerate(points) if i % every == 0 or i == n - 1],
-        "label_y": HEIGHT - BOTTOM + 18, "currency": periods[-1].currency,
+        "label_y": HEIGHT - BOTTOM + 18,
+        "currency": periods[-1].currency,
     }

@@ -29,10 +29,45 @@ from tenancy.models import Role
 COUNT = 60
 
 NAMES = [
-    "Northgate", "Bluewater", "Ironbridge", "Silverline", "Harbourview", "Kestrel", "Meridian", "Oakridge", "Pioneer",
-    "Redwood", "Summit", "Tidewater", "Vantage", "Westbrook", "Alder", "Beacon", "Cobalt", "Driftwood", "Evergreen",
-    "Falcon", "Granite", "Highland", "Juniper", "Lakeside", "Mariner", "Nordic", "Orchard", "Pinnacle", "Quarry",
-    "Riverton", "Sterling", "Thornbury", "Upland", "Valemont", "Whitmore", "Yarrow", "Zenith", "Ashford", "Brightwell",
+    "Northgate",
+    "Bluewater",
+    "Ironbridge",
+    "Silverline",
+    "Harbourview",
+    "Kestrel",
+    "Meridian",
+    "Oakridge",
+    "Pioneer",
+    "Redwood",
+    "Summit",
+    "Tidewater",
+    "Vantage",
+    "Westbrook",
+    "Alder",
+    "Beacon",
+    "Cobalt",
+    "Driftwood",
+    "Evergreen",
+    "Falcon",
+    "Granite",
+    "Highland",
+    "Juniper",
+    "Lakeside",
+    "Mariner",
+    "Nordic",
+    "Orchard",
+    "Pinnacle",
+    "Quarry",
+    "Riverton",
+    "Sterling",
+    "Thornbury",
+    "Upland",
+    "Valemont",
+    "Whitmore",
+    "Yarrow",
+    "Zenith",
+    "Ashford",
+    "Brightwell",
     "Castlegate",
 ]
 INDUSTRIES = {
@@ -50,19 +85,93 @@ INDUSTRIES = {
     "Public sector": ["City Council", "Transport Authority", "Water Board"],
 }
 SEGMENTS = ["Enterprise", "Mid-market", "Public sector", "Growth"]
-FIRST = ["Anna", "Ben", "Carla", "David", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Katrin", "Liam", "Mara",
-         "Nils", "Olga", "Pablo", "Rosa", "Stefan", "Tara", "Umar", "Vera", "Walter", "Yusuf", "Zoe", "Priya", "Marco",
-         "Sofia", "Lukas", "Amelia", "Henrik", "Chloe", "Mateo", "Ingrid", "Tomas", "Leila", "Oscar"]
-LAST = ["Andersen", "Becker", "Costa", "Dubois", "Eriksen", "Fischer", "Gallagher", "Hoffmann", "Ivanova", "Jensen",
-        "Keller", "Lindqvist", "Moreau", "Novak", "O'Brien", "Petrov", "Quinn", "Rossi", "Schmidt", "Tanaka", "Ullman",
-        "Varga", "Weber", "Young", "Zimmermann", "Okafor", "Nakamura", "Haddad", "Kowalski", "Brennan"]
+FIRST = [
+    "Anna",
+    "Ben",
+    "Carla",
+    "David",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Katrin",
+    "Liam",
+    "Mara",
+    "Nils",
+    "Olga",
+    "Pablo",
+    "Rosa",
+    "Stefan",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Walter",
+    "Yusuf",
+    "Zoe",
+    "Priya",
+    "Marco",
+    "Sofia",
+    "Lukas",
+    "Amelia",
+    "Henrik",
+    "Chloe",
+    "Mateo",
+    "Ingrid",
+    "Tomas",
+    "Leila",
+    "Oscar",
+]
+LAST = [
+    "Andersen",
+    "Becker",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gallagher",
+    "Hoffmann",
+    "Ivanova",
+    "Jensen",
+    "Keller",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "O'Brien",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Ullman",
+    "Varga",
+    "Weber",
+    "Young",
+    "Zimmermann",
+    "Okafor",
+    "Nakamura",
+    "Haddad",
+    "Kowalski",
+    "Brennan",
+]
 TOP = [("Chief Executive Officer", "Executive board"), ("Managing Director", "Executive board")]
-DIRECTORS = [("Chief Financial Officer", "Finance"), ("Chief Operating Officer", "Operations"),
-             ("Chief Information Officer", "IT"), ("VP Procurement", "Procurement"), ("VP Sales", "Sales"),
-             ("Head of Engineering", "Engineering")]
-MANAGERS = {"Finance": ["Controller", "Head of Treasury"], "Operations": ["Plant Manager", "Head of Supply Chain"],
-            "IT": ["IT Architect", "Head of Infrastructure"], "Procurement": ["Category Manager", "Senior Buyer"],
-            "Sales": ["Key Account Manager", "Sales Operations Lead"], "Engineering": ["Lead Engineer", "Quality Manager"]}
+DIRECTORS = [
+    ("Chief Financial Officer", "Finance"),
+    ("Chief Operating Officer", "Operations"),
+    ("Chief Information Officer", "IT"),
+    ("VP Procurement", "Procurement"),
+    ("VP Sales", "Sales"),
+    ("Head of Engineering", "Engineering"),
+]
+MANAGERS = {
+    "Finance": ["Controller", "Head of Treasury"],
+    "Operations": ["Plant Manager", "Head of Supply Chain"],
+    "IT": ["IT Architect", "Head of Infrastructure"],
+    "Procurement": ["Category Manager", "Senior Buyer"],
+    "Sales": ["Key Account Manager", "Sales Operations Lead"],
+    "Engineering": ["Lead Engineer", "Quality Manager"],
+}
 STRATEGIC_REASONS = [
     "Our first customer in {industry}: the beachhead for the whole segment.",
     "Co-develops the next product line with us; their know-how shapes our roadmap.",
@@ -78,9 +187,13 @@ TACTICAL_REASONS = [
 ]
 SQUEEZERS_FROM = 15  # hierarchy's demo gives the first 15 accounts rich histories; squeezers come after them
 SELF_SERVED = (RelationshipCategory.SELF_SERVICE, RelationshipCategory.AUTOMATED)
-TIER_REVENUE = {RevenueTier.PLATINUM: (2_000_000, 5_000_000), RevenueTier.GOLD: (600_000, 2_000_000),
-                RevenueTier.SILVER: (150_000, 600_000), RevenueTier.BRONZE: (20_000, 150_000),
-                RevenueTier.LEAD: (5_000, 20_000)}
+TIER_REVENUE = {
+    RevenueTier.PLATINUM: (2_000_000, 5_000_000),
+    RevenueTier.GOLD: (600_000, 2_000_000),
+    RevenueTier.SILVER: (150_000, 600_000),
+    RevenueTier.BRONZE: (20_000, 150_000),
+    RevenueTier.LEAD: (5_000, 20_000),
+}
 
 
 def _currency(tenant) -> str:
@@ -134,17 +247,29 @@ def _plan(rng, users) -> list[dict]:
             coverage = Coverage.SELF_SERVICE
         elif classification == Classification.TACTICAL and tier == RevenueTier.BRONZE:
             coverage = Coverage.INSIDE_SALES
-        plans.append({
-            "external_id": f"DEMO-{i + 1:03d}", "name": name, "industry": industry, "coverage": coverage,
-            "segment": "Public sector" if industry == "Public sector" else rng.choice(SEGMENTS[:2] + SEGMENTS[3:]),
-            "owner": owner, "revenue_tier": tier, "classification": classification, "reason": reason,
-            "motivation": rng.choice(list(Motivation)), "relationship_category": category,
-            "potential_level": rng.choice([3, 4, 4, 5, 5]),
-            "status": rng.choices([AccountStatus.CUSTOMER, AccountStatus.PROSPECT], weights=[8, 2])[0],
-            **_partner(rng.random() < 0.15, i), "reference_customer": rng.random() < 0.2,
-            "beachhead": classification == Classification.STRATEGIC and "beachhead" in reason,
-            "team": team, "people": _people(rng, i), "financials": _financials(rng, tier, classification, squeezer),
-        })
+        plans.append(
+            {
+                "external_id": f"DEMO-{i + 1:03d}",
+                "name": name,
+                "industry": industry,
+                "coverage": coverage,
+                "segment": "Public sector" if industry == "Public sector" else rng.choice(SEGMENTS[:2] + SEGMENTS[3:]),
+                "owner": owner,
+                "revenue_tier": tier,
+                "classification": classification,
+                "reason": reason,
+                "motivation": rng.choice(list(Motivation)),
+                "relationship_category": category,
+                "potential_level": rng.choice([3, 4, 4, 5, 5]),
+                "status": rng.choices([AccountStatus.CUSTOMER, AccountStatus.PROSPECT], weights=[8, 2])[0],
+                **_partner(rng.random() < 0.15, i),
+                "reference_customer": rng.random() < 0.2,
+                "beachhead": classification == Classification.STRATEGIC and "beachhead" in reason,
+                "team": team,
+                "people": _people(rng, i),
+                "financials": _financials(rng, tier, classification, squeezer),
+            }
+        )
     return plans
 
 
@@ -153,16 +278,25 @@ def _partner(member: bool, index: int) -> dict:
     if not member:
         return {"partner_programme": "", "partner_tier": "", "partner_since": None, "partner_benefits": ""}
     tier = ["Gold", "Silver", "Registered"][index % 3]
-    return {"partner_programme": "Keystone Partner Network", "partner_tier": tier,
-            "partner_since": dt.date(2020 + index % 5, 1 + index % 12, 1),
-            "partner_benefits": "Joint marketing fund, early access to releases, a named partner manager."}
+    return {
+        "partner_programme": "Keystone Partner Network",
+        "partner_tier": tier,
+        "partner_since": dt.date(2020 + index % 5, 1 + index % 12, 1),
+        "partner_benefits": "Joint marketing fund, early access to releases, a named partner manager.",
+    }
 
 
 def _people(rng, index: int) -> list[dict]:
     """An org chart: one head, 2–4 directors, 0–2 managers under each; about one in twelve has left."""
+
     def person(title, department, boss):
-        return {"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "title": title, "department": department,
-                "boss": boss, "gone": rng.random() < 0.08}
+        return {
+            "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            "title": title,
+            "department": department,
+            "boss": boss,
+            "gone": rng.random() < 0.08,
+        }
 
     title, department = rng.choice(TOP)
     people = [person(title, department, None)]
@@ -188,10 +322,20 @@ def _financials(rng, tier, classification, squeezer: bool) -> list[dict]:
     for q in range(12):
         seasonal = 1 + 0.08 * [0, 0.5, -0.4, 0.9][q % 4]
         value = revenue * Decimal(str(round((1 + growth) ** q * seasonal * rng.uniform(0.9, 1.1), 4)))
-        rows.append({"revenue": value.quantize(Decimal("0.01")),
-                     "margin_pct": Decimal(str(round(rng.uniform(14, 42), 2))),
-                     "discount_pct": Decimal(str(round(min(35, max(0, _discount(discount_base, q, rng.uniform(-2, 2),
-                                                                                 classification, squeezer))), 2)))})
+        rows.append(
+            {
+                "revenue": value.quantize(Decimal("0.01")),
+                "margin_pct": Decimal(str(round(rng.uniform(14, 42), 2))),
+                "discount_pct": Decimal(
+                    str(
+                        round(
+                            min(35, max(0, _discount(discount_base, q, rng.uniform(-2, 2), classification, squeezer))),
+                            2,
+                        )
+                    )
+                ),
+            }
+        )
     return rows
 
 
@@ -206,36 +350,65 @@ def _discount(base: float, quarter: int, noise: float, classification: str, sque
 def seed(tenant, users, rng):
     """Demo data for one tenant (runs inside its context; must be safe to run twice)."""
     plans = _plan(rng, users)
-    existing = set(Account.objects.filter(external_id__in=[p["external_id"] for p in plans]).values_list("external_id", flat=True))
+    existing = set(
+        Account.objects.filter(external_id__in=[p["external_id"] for p in plans]).values_list("external_id", flat=True)
+    )
     todo = [p for p in plans if p["external_id"] not in existing]
     if not todo:
         return
     by = users[Role.MANAGER]
-    fields = ("name", "external_id", "industry", "segment", "owner", "revenue_tier", "motivation", "relationship_category",
-              "potential_level", "status", "coverage", "partner_programme", "partner_tier", "partner_since",
-              "partner_benefits", "reference_customer", "beachhead")
+    fields = (
+        "name",
+        "external_id",
+        "industry",
+        "segment",
+        "owner",
+        "revenue_tier",
+        "motivation",
+        "relationship_category",
+        "potential_level",
+        "status",
+        "coverage",
+        "partner_programme",
+        "partner_tier",
+        "partner_since",
+        "partner_benefits",
+        "reference_customer",
+        "beachhead",
+    )
     currency = _currency(tenant)
     quarters = _quarters(12)
     team, contacts, periods, bosses = [], [], [], []
     for plan in todo:
         account = services.account_create(by=by, **{f: plan[f] for f in fields})
         if plan["classification"] != Classification.UNQUALIFIED:
-            services.account_classify(account=account, classification=plan["classification"], reason=plan["reason"],
-                                      by=plan["owner"] or by)
+            services.account_classify(
+                account=account, classification=plan["classification"], reason=plan["reason"], by=plan["owner"] or by
+            )
         for user, role in plan["team"]:
             team.append(AccountTeamMember(tenant=tenant, account=account, user=user, team_role=role))
         people = []
         for person in plan["people"]:
-            contact = Contact(tenant=tenant, account=account, external_id=person["external_id"], full_name=person["name"],
-                              title=person["title"], department=person["department"],
-                              email=_email(person["name"], account.name), is_active=not person["gone"],
-                              left_on=quarters[-1][1] if person["gone"] else None)
+            contact = Contact(
+                tenant=tenant,
+                account=account,
+                external_id=person["external_id"],
+                full_name=person["name"],
+                title=person["title"],
+                department=person["department"],
+                email=_email(person["name"], account.name),
+                is_active=not person["gone"],
+                left_on=quarters[-1][1] if person["gone"] else None,
+            )
             people.append(contact)
             contacts.append(contact)
         bosses.append((people, plan["people"]))
         for (start, end), figures in zip(quarters, plan["financials"]):
-            periods.append(FinancialPeriod(tenant=tenant, account=account, period_start=start, period_end=end,
-                                           currency=currency, **figures))
+            periods.append(
+                FinancialPeriod(
+                    tenant=tenant, account=account, period_start=start, period_end=end, currency=currency, **figures
+                )
+            )
     AccountTeamMember.objects.bulk_create(team)
     Contact.objects.bulk_create(contacts)
     managed = []

@@ -41,7 +41,8 @@ MAX_ERRORS_SHOWN = 1000
 ACCOUNT_COLUMNS = {
     "external_id": "Required. Your CRM/ERP id: a re-import updates the account with this id.",
     "name": "Required.",
-    "industry": "", "segment": "",
+    "industry": "",
+    "segment": "",
     "owner_email": "E-mail of a member of this tenant; blank for none.",
     "revenue_tier": "platinum, gold, silver, bronze or blank.",
     "classification": "strategic, tactical or unqualified; blank keeps the current one.",
@@ -51,23 +52,32 @@ ACCOUNT_COLUMNS = {
     "potential_level": "1 to the active hierarchy model's top level (5 or 6), or blank.",
     "status": "prospect, customer or declassified; blank keeps the current one (new accounts: prospect).",
     "partner_programme": "the programme's name (yes: “Partner programme”; no or blank: none)",
-    "reference_customer": "yes/no", "beachhead": "yes/no",
+    "reference_customer": "yes/no",
+    "beachhead": "yes/no",
     "notes": "",
 }
 CONTACT_COLUMNS = {
     "external_id": "Required. Your CRM id of the person: a re-import updates them.",
     "account_external_id": "Required. The external id of their account (import accounts first).",
     "full_name": "Required.",
-    "title": "", "department": "",
+    "title": "",
+    "department": "",
     "reports_to_external_id": "External id of their manager: a contact in this file (anywhere) or already here.",
-    "email": "", "phone": "",
+    "email": "",
+    "phone": "",
     "is_active": "yes (still there, the default) or no (has left).",
     "left_on": "YYYY-MM-DD, for people who have left.",
 }
 COLUMNS = {ImportKind.ACCOUNTS: ACCOUNT_COLUMNS, ImportKind.CONTACTS: CONTACT_COLUMNS}
-COLUMN_OF_FIELD = {"owner_id": "owner_email", "account_id": "account_external_id", "reports_to": "reports_to_external_id"}
-REQUIRED = {ImportKind.ACCOUNTS: ("external_id", "name"),
-            ImportKind.CONTACTS: ("external_id", "account_external_id", "full_name")}
+COLUMN_OF_FIELD = {
+    "owner_id": "owner_email",
+    "account_id": "account_external_id",
+    "reports_to": "reports_to_external_id",
+}
+REQUIRED = {
+    ImportKind.ACCOUNTS: ("external_id", "name"),
+    ImportKind.CONTACTS: ("external_id", "account_external_id", "full_name"),
+}
 
 TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
 FALSE = {"no", "n", "false", "0", "", "nein", "non"}
@@ -79,6 +89,7 @@ class FileProblem(Exception):
 
 # --- Reading --------------------------------------------------------------------------------------
 
+
 def _header_key(text: str) -> str:
     return "_".join(text.strip().lower().replace("-", " ").split())
 
@@ -88,19 +99,25 @@ def _refuse_nul(number: int, record: list[str], header: list[str]) -> None:
     for i, cell in enumerate(record):
         if "\x00" in cell:
             column = f" (column “{header[i].strip()}”)" if i < len(header) and number > 1 else ""
-            raise FileProblem(f"Row {number} contains a NUL character{column}: the file is probably not a "
-                              "CSV text file. Save it again as “CSV UTF-8”.")
+            raise FileProblem(
+                f"Row {number} contains a NUL character{column}: the file is probably not a "
+                "CSV text file. Save it again as “CSV UTF-8”."
+            )
 
 
 def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
     """(columns, rows, warnings). rows: [[row number, {column: value}], …], known columns only."""
     if len(data) > MAX_BYTES:
-        raise FileProblem(f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB. Split it.")
+        raise FileProblem(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB. Split it."
+        )
     try:
         text = data.decode("utf-8-sig")  # with or without a byte-order mark
     except UnicodeDecodeError as error:
-        raise FileProblem(f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). "
-                          "In Excel choose “CSV UTF-8 (comma delimited)” when saving.") from None
+        raise FileProblem(
+            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read). "
+            "In Excel choose “CSV UTF-8 (comma delimited)” when saving."
+        ) from None
     if not text.strip():
         raise FileProblem("The file is empty.")
     first_line = text.lstrip("\r\n").splitlines()[0]
@@ -122,10 +139,15 @@ def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
         hint = ""
         if all(c in keys for c in REQUIRED[other]):
             hint = f" This looks like a file of {other.label.lower()}: choose that kind of import."
-        raise FileProblem(f"Row 1 (the header) lacks the required column{'s' if len(missing) > 1 else ''} "
-                          f"{', '.join(missing)}. Columns found: {', '.join(k or '(blank)' for k in keys)}.{hint}")
-    warnings = [f"Column “{header[i].strip()}” is not one we know; it will be ignored." for i, k in enumerate(keys)
-                if k not in known and k]
+        raise FileProblem(
+            f"Row 1 (the header) lacks the required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}. Columns found: {', '.join(k or '(blank)' for k in keys)}.{hint}"
+        )
+    warnings = [
+        f"Column “{header[i].strip()}” is not one we know; it will be ignored."
+        for i, k in enumerate(keys)
+        if k not in known and k
+    ]
     rows = []
     number = 1
     try:
@@ -134,12 +156,17 @@ def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
             if not any(cell.strip() for cell in record):
                 continue  # blank line
             _refuse_nul(number, record, header)
-            if len(record) > len(keys) and any(cell.strip() for cell in record[len(keys):]):
-                raise FileProblem(f"Row {number} has {len(record)} values but the header has {len(keys)} columns "
-                                  f"(is a value with a “{delimiter}” missing its quotes?).")
+            if len(record) > len(keys) and any(cell.strip() for cell in record[len(keys) :]):
+                raise FileProblem(
+                    f"Row {number} has {len(record)} values but the header has {len(keys)} columns "
+                    f"(is a value with a “{delimiter}” missing its quotes?)."
+                )
             # Our exports put a quote before a cell a spreadsheet would run as a formula; it goes again here.
-            values = {k: (unescape_cell(record[i].strip()) if i < len(record) else "") for i, k in enumerate(keys)
-                      if k in known}
+            values = {
+                k: (unescape_cell(record[i].strip()) if i < len(record) else "")
+                for i, k in enumerate(keys)
+                if k in known
+            }
             rows.append([number, values])
             if len(rows) > MAX_ROWS:
                 raise FileProblem(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
@@ -151,6 +178,7 @@ def read_csv(data: bytes, *, kind: str) -> tuple[list[str], list, list[str]]:
 
 
 # --- Planning -------------------------------------------------------------------------------------
+
 
 @dataclass
 class RowError:
@@ -201,8 +229,12 @@ class ImportPlan:
         return sum(1 for row in self.rows if row.action == action)
 
     def summary(self) -> dict:
-        return {"create": self.count("create"), "update": self.count("update"),
-                "unchanged": self.count("unchanged"), "errors": len(self.errors)}
+        return {
+            "create": self.count("create"),
+            "update": self.count("update"),
+            "unchanged": self.count("unchanged"),
+            "errors": len(self.errors),
+        }
 
 
 def _choice(row: RowPlan, column: str, raw: str, choices) -> str | None:
@@ -259,7 +291,10 @@ def _first_rows(raw_rows) -> tuple[list[RowPlan], dict[str, int]]:
         ext = values.get("external_id", "").strip()
         row = RowPlan(number=number, external_id=ext)
         if not ext:
-            row.error("external_id", "is required: the import matches existing rows on it, so that a re-import updates instead of duplicating.")
+            row.error(
+                "external_id",
+                "is required: the import matches existing rows on it, so that a re-import updates instead of duplicating.",
+            )
         elif len(ext) > 64:
             row.error("external_id", f"is {len(ext)} characters long; at most 64 fit.")
         elif ext in first:
@@ -274,12 +309,14 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
     rows, _ = _first_rows(raw_rows)
     ids = [row.external_id for row in rows if row.external_id]
     existing = {a.external_id: a for a in Account.objects.filter(external_id__in=ids)}
-    members = {email.lower(): user_id for user_id, email in
-               Membership.objects.values_list("user_id", "user__email")}
+    members = {email.lower(): user_id for user_id, email in Membership.objects.values_list("user_id", "user__email")}
     # Changing an existing account's owner follows the team rule (accounts.access.can_manage_team).
     importer = Membership.objects.filter(user_id=importer_id).first()
-    managed = set(Account.objects.filter(team_managed_filter(membership=importer), external_id__in=ids)
-                  .values_list("pk", flat=True))
+    managed = set(
+        Account.objects.filter(team_managed_filter(membership=importer), external_id__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
     # The bound of potential levels, looked up once and only for a file that has that column.
     top = top_level() if any("potential_level" in values for _, values in raw_rows) else None
     for row, (_, values) in zip(rows, raw_rows):
@@ -300,16 +337,23 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
             if email and email not in members:
                 row.error("owner_email", f"{values['owner_email']} is not a member of this tenant.")
             new["owner_id"] = members.get(email) if email else None
-        for column, choices in (("revenue_tier", RevenueTier), ("motivation", Motivation),
-                                ("relationship_category", RelationshipCategory)):
+        for column, choices in (
+            ("revenue_tier", RevenueTier),
+            ("motivation", Motivation),
+            ("relationship_category", RelationshipCategory),
+        ):
             if column in values:
                 new[column] = _choice(row, column, values[column], choices) if values[column] else ""
         if values.get("status"):
             new["status"] = _choice(row, "status", values["status"], AccountStatus)
-            if new["status"] == AccountStatus.DECLASSIFIED and (account is None
-                                                               or account.status != AccountStatus.DECLASSIFIED):
-                row.error("status", "declassified is set by the declassification review (Ratings), which records "
-                                    "the reason; import the account as customer or prospect.")
+            if new["status"] == AccountStatus.DECLASSIFIED and (
+                account is None or account.status != AccountStatus.DECLASSIFIED
+            ):
+                row.error(
+                    "status",
+                    "declassified is set by the declassification review (Ratings), which records "
+                    "the reason; import the account as customer or prospect.",
+                )
         elif account is None:
             new["status"] = AccountStatus.PROSPECT
         if "potential_level" in values:
@@ -319,7 +363,10 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
             elif raw.isdigit() and 1 <= int(raw) <= top:
                 new["potential_level"] = int(raw)
             else:
-                row.error("potential_level", f"“{raw}” is not a level from 1 to {top} (the top of the active hierarchy model).")
+                row.error(
+                    "potential_level",
+                    f"“{raw}” is not a level from 1 to {top} (the top of the active hierarchy model).",
+                )
         if "partner_programme" in values:
             new["partner_programme"] = _partner_programme(row, values["partner_programme"])
         for column in ("reference_customer", "beachhead"):
@@ -338,7 +385,10 @@ def plan_accounts(raw_rows, *, importer_id: int | None = None) -> ImportPlan:
                 else:
                     row.classify = (current, classification, reason)
         elif reason and (account is None or reason != account.classification_reason):
-            row.error("classification", "is blank, but a classification_reason is given: say which classification it explains.")
+            row.error(
+                "classification",
+                "is blank, but a classification_reason is given: say which classification it explains.",
+            )
         row.values = new
         if row.errors:
             row.action = "error"
@@ -381,11 +431,15 @@ def plan_contacts(raw_rows) -> ImportPlan:
     ids = [row.external_id for row in rows if row.external_id]
     existing = {c.external_id: c for c in Contact.objects.filter(external_id__in=ids).select_related("reports_to")}
     # Managers already here (not in the file): their account, to keep the chart within one account.
-    bosses_here = {ext: (pk, account_id) for ext, pk, account_id in
-                   Contact.objects.filter(external_id__in=boss_refs - set(in_file))
-                   .values_list("external_id", "pk", "account_id")}
-    plan = ImportPlan(kind=ImportKind.CONTACTS, rows=rows,
-                      existing_contact_ids={ext: pk for ext, (pk, _) in bosses_here.items()})
+    bosses_here = {
+        ext: (pk, account_id)
+        for ext, pk, account_id in Contact.objects.filter(external_id__in=boss_refs - set(in_file)).values_list(
+            "external_id", "pk", "account_id"
+        )
+    }
+    plan = ImportPlan(
+        kind=ImportKind.CONTACTS, rows=rows, existing_contact_ids={ext: pk for ext, (pk, _) in bosses_here.items()}
+    )
     account_of_row: dict[str, int | None] = {}
     for row, (_, values) in zip(rows, raw_rows):
         contact = existing.get(row.external_id)
@@ -396,11 +450,16 @@ def plan_contacts(raw_rows) -> ImportPlan:
         if not account_ref:
             row.error("account_external_id", "is required.")
         elif account_ref not in accounts:
-            row.error("account_external_id", f"no account has the external id “{account_ref}” (import the accounts first).")
+            row.error(
+                "account_external_id", f"no account has the external id “{account_ref}” (import the accounts first)."
+            )
         elif contact is not None and contact.account_id != accounts[account_ref]:
             # The same rule as the API: their history (relationships, calls) belongs to the old account.
-            row.error("account_external_id", f"{contact.full_name} works at another account in Keystone; a contact "
-                      "cannot move to another account: mark them as left there and import them as a new contact.")
+            row.error(
+                "account_external_id",
+                f"{contact.full_name} works at another account in Keystone; a contact "
+                "cannot move to another account: mark them as left there and import them as a new contact.",
+            )
         else:
             new["account_id"] = accounts[account_ref]
         account_of_row[row.external_id] = new.get("account_id")
@@ -427,7 +486,7 @@ def plan_contacts(raw_rows) -> ImportPlan:
             row.error("left_on", "is set, but is_active says the person is still there.")
         if not active and not new.get("left_on"):
             # Gone without a date: keep the date we know, or today (so a re-import changes nothing).
-            new["left_on"] = (contact.left_on if contact and contact.left_on else timezone.localdate())
+            new["left_on"] = contact.left_on if contact and contact.left_on else timezone.localdate()
         if new.get("left_on") and new["left_on"] > timezone.localdate():
             row.error("left_on", "is in the future.")
         row.reports_to_external_id = values.get("reports_to_external_id", "")
@@ -447,7 +506,9 @@ def plan_contacts(raw_rows) -> ImportPlan:
         elif ref in bosses_here:
             boss_account = bosses_here[ref][1]
         else:
-            row.error("reports_to_external_id", f"no contact has the external id “{ref}”, in this file or already here.")
+            row.error(
+                "reports_to_external_id", f"no contact has the external id “{ref}”, in this file or already here."
+            )
             continue
         if boss_account is not None and boss_account != row.values.get("account_id"):
             row.error("reports_to_external_id", f"“{ref}” works at another account.")
@@ -503,21 +564,53 @@ def _find_loops(rows: list[RowPlan], boss_of: dict[str, str], account_ids: set[i
 
 SAMPLES = {
     ImportKind.ACCOUNTS: [
-        {"external_id": "CRM-1001", "name": "Harbour Freight Logistics", "industry": "Logistics", "segment": "Mid-market",
-         "revenue_tier": "silver", "classification": "strategic",
-         "classification_reason": "First customer in cold-chain logistics: our beachhead in the segment.",
-         "motivation": "grow", "relationship_category": "dedicated", "potential_level": "4", "status": "customer",
-         "beachhead": "yes"},
-        {"external_id": "CRM-1002", "name": "Brightwater Utilities", "industry": "Utilities", "segment": "Enterprise",
-         "revenue_tier": "platinum", "classification": "tactical",
-         "classification_reason": "Large, but buys on price through tenders; little future advantage.",
-         "motivation": "retain", "relationship_category": "personal", "potential_level": "2", "status": "customer"},
+        {
+            "external_id": "CRM-1001",
+            "name": "Harbour Freight Logistics",
+            "industry": "Logistics",
+            "segment": "Mid-market",
+            "revenue_tier": "silver",
+            "classification": "strategic",
+            "classification_reason": "First customer in cold-chain logistics: our beachhead in the segment.",
+            "motivation": "grow",
+            "relationship_category": "dedicated",
+            "potential_level": "4",
+            "status": "customer",
+            "beachhead": "yes",
+        },
+        {
+            "external_id": "CRM-1002",
+            "name": "Brightwater Utilities",
+            "industry": "Utilities",
+            "segment": "Enterprise",
+            "revenue_tier": "platinum",
+            "classification": "tactical",
+            "classification_reason": "Large, but buys on price through tenders; little future advantage.",
+            "motivation": "retain",
+            "relationship_category": "personal",
+            "potential_level": "2",
+            "status": "customer",
+        },
     ],
     ImportKind.CONTACTS: [
-        {"external_id": "P-501", "account_external_id": "CRM-1001", "full_name": "Dana Whitfield", "title": "COO",
-         "department": "Operations", "email": "dana.whitfield@example.com", "is_active": "yes"},
-        {"external_id": "P-502", "account_external_id": "CRM-1001", "full_name": "Omar Lindqvist",
-         "title": "Head of Cold Chain", "department": "Operations", "reports_to_external_id": "P-501",
-         "email": "omar.lindqvist@example.com", "is_active": "yes"},
+        {
+            "external_id": "P-501",
+            "account_external_id": "CRM-1001",
+            "full_name": "Dana Whitfield",
+            "title": "COO",
+            "department": "Operations",
+            "email": "dana.whitfield@example.com",
+            "is_active": "yes",
+        },
+        {
+            "external_id": "P-502",
+            "account_external_id": "CRM-1001",
+            "full_name": "Omar Lindqvist",
+            "title": "Head of Cold Chain",
+            "department": "Operations",
+            "reports_to_external_id": "P-501",
+            "email": "omar.lindqvist@example.com",
+            "is_active": "yes",
+        },
     ],
 }

@@ -49,6 +49,7 @@ class AccountStatus(models.TextChoices):
 class Coverage(models.TextChoices):
     """How we serve the account. Lower-rated and declassified accounts are not ignored: they move to a
     cheaper model with a contact cadence of its own (ratings' policy sets the cadences)."""
+
     FIELD_TEAM = "field_team", "Field team"
     INSIDE_SALES = "inside_sales", "Inside sales"
     SELF_SERVICE = "self_service", "Self-service"
@@ -63,47 +64,76 @@ class Rating(models.TextChoices):
 
 class Account(TenantModel):
     name = models.CharField(max_length=200)
-    external_id = models.CharField(max_length=64, blank=True, help_text="The id in your CRM or ERP; CSV imports match on it.")
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text="The id in your CRM or ERP; CSV imports match on it."
+    )
     industry = models.CharField(max_length=100, blank=True)
     segment = models.CharField(max_length=100, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    revenue_tier = models.CharField(max_length=16, choices=RevenueTier.choices, blank=True,
-                                    help_text="The size view. Independent of the strategic/tactical classification.")
-    classification = models.CharField(max_length=16, choices=Classification.choices, default=Classification.UNQUALIFIED,
-                                      help_text="Strategic means future advantage to us, not size.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revenue_tier = models.CharField(
+        max_length=16,
+        choices=RevenueTier.choices,
+        blank=True,
+        help_text="The size view. Independent of the strategic/tactical classification.",
+    )
+    classification = models.CharField(
+        max_length=16,
+        choices=Classification.choices,
+        default=Classification.UNQUALIFIED,
+        help_text="Strategic means future advantage to us, not size.",
+    )
     classification_reason = models.TextField(blank=True)
-    classified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     classified_at = models.DateTimeField(null=True, blank=True)
     motivation = models.CharField(max_length=16, choices=Motivation.choices, blank=True)
     relationship_category = models.CharField(max_length=16, choices=RelationshipCategory.choices, blank=True)
-    potential_level = models.PositiveSmallIntegerField(null=True, blank=True, validators=LEVEL_VALIDATORS,
-                                                       help_text="The highest hierarchy level this customer could see us at.")
+    potential_level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=LEVEL_VALIDATORS,
+        help_text="The highest hierarchy level this customer could see us at.",
+    )
     # Maintained by the hierarchy app (latest assessments rolled up); stored here so lists filter on an index.
     current_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Maintained by the ratings app; stored here for the same reason.
     rating = models.CharField(max_length=1, choices=Rating.choices, blank=True, editable=False)
-    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.PROSPECT,
-                              help_text="Declassified is set by the declassification review, which records why.")
-    coverage = models.CharField(max_length=16, choices=Coverage.choices, default=Coverage.FIELD_TEAM,
-                                help_text="Field team: contact cadence by rating. Inside sales and self-service: "
-                                          "the cadence the rating policy sets for them.")
+    status = models.CharField(
+        max_length=16,
+        choices=AccountStatus.choices,
+        default=AccountStatus.PROSPECT,
+        help_text="Declassified is set by the declassification review, which records why.",
+    )
+    coverage = models.CharField(
+        max_length=16,
+        choices=Coverage.choices,
+        default=Coverage.FIELD_TEAM,
+        help_text="Field team: contact cadence by rating. Inside sales and self-service: "
+        "the cadence the rating policy sets for them.",
+    )
     # Partner programme membership as data (blank programme: not a partner).
-    partner_programme = models.CharField(max_length=120, blank=True,
-                                         help_text="The partner programme the account is in; blank when none.")
+    partner_programme = models.CharField(
+        max_length=120, blank=True, help_text="The partner programme the account is in; blank when none."
+    )
     partner_tier = models.CharField(max_length=60, blank=True, help_text="Its tier in that programme.")
     partner_since = models.DateField(null=True, blank=True, help_text="Member since.")
     partner_benefits = models.TextField(blank=True, help_text="What the programme gives them (and us).")
     reference_customer = models.BooleanField(default=False, help_text="May be cited to other prospects.")
-    beachhead = models.BooleanField("breakthrough / beachhead", default=False,
-                                    help_text="Our first account in a new segment.")
+    beachhead = models.BooleanField(
+        "breakthrough / beachhead", default=False, help_text="Our first account in a new segment."
+    )
     notes = models.TextField(blank=True)
     # Maintained by plans (call reports); the contact cadence counts from it.
     last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "external_id"], condition=~Q(external_id=""),
-                                    name="account_tenant_external_id_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"], condition=~Q(external_id=""), name="account_tenant_external_id_unique"
+            ),
         ]
         indexes = [
             # name + id: the default order, with the id as the tie-break that keeps pages stable; the id
@@ -166,18 +196,23 @@ class Contact(TenantModel):
     full_name = models.CharField(max_length=150)
     title = models.CharField(max_length=150, blank=True)
     department = models.CharField(max_length=100, blank=True)
-    reports_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    is_active = models.BooleanField("still there", default=True, help_text="Untick when the person leaves; history stays.")
+    is_active = models.BooleanField(
+        "still there", default=True, help_text="Untick when the person leaves; history stays."
+    )
     left_on = models.DateField(null=True, blank=True)
     # Maintained by plans (call reports).
     last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "external_id"], condition=~Q(external_id=""),
-                                    name="contact_tenant_external_id_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"], condition=~Q(external_id=""), name="contact_tenant_external_id_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "account", "full_name"], name="contact_tenant_account_idx"),
@@ -201,7 +236,9 @@ class AccountTeamMember(TenantModel):
     team_role = models.CharField(max_length=24, choices=TeamRole.choices, default=TeamRole.ACCOUNT_MANAGER)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "account", "user"], name="team_tenant_account_user_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "account", "user"], name="team_tenant_account_user_unique")
+        ]
         indexes = [models.Index(fields=["tenant", "user"], name="team_tenant_user_idx")]
 
     def __str__(self):
@@ -215,16 +252,32 @@ class FinancialPeriod(TenantModel):
     period_start = models.DateField()
     period_end = models.DateField()
     revenue = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
-    margin_pct = models.DecimalField("margin %", max_digits=5, decimal_places=2, null=True, blank=True,
-                                     validators=[MinValueValidator(-100), MaxValueValidator(100)])
-    discount_pct = models.DecimalField("discount %", max_digits=5, decimal_places=2, null=True, blank=True,
-                                       validators=[MinValueValidator(0), MaxValueValidator(100)])
+    margin_pct = models.DecimalField(
+        "margin %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(100)],
+    )
+    discount_pct = models.DecimalField(
+        "discount %",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     currency = models.CharField(max_length=3, default="EUR")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "account", "period_start"], name="financial_tenant_account_period_unique"),
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="financial_period_ordered"),
+            models.UniqueConstraint(
+                fields=["tenant", "account", "period_start"], name="financial_tenant_account_period_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="financial_period_ordered"
+            ),
         ]
         ordering = ["period_start"]
 

@@ -21,7 +21,7 @@ class AccountPicker(forms.Select):
 
     def _large(self) -> bool:
         queryset = getattr(self.choices, "queryset", None)
-        return queryset is not None and queryset.order_by().values("pk")[:SELECT_LIMIT + 1].count() > SELECT_LIMIT
+        return queryset is not None and queryset.order_by().values("pk")[: SELECT_LIMIT + 1].count() > SELECT_LIMIT
 
     def optgroups(self, name, value, attrs=None):
         if not getattr(self, "searching", False):
@@ -31,8 +31,10 @@ class AccountPicker(forms.Select):
         ids = [int(v) for v in chosen if str(v).isdecimal() and str(v).isascii() and len(str(v)) <= 18]
         accounts = Account.objects.filter(pk__in=ids).order_by("name")
         options += [(account.name, str(account.pk)) for account in accounts]
-        return [(None, [self.create_option(name, v, label, v in chosen or (not chosen and v == ""), i, attrs=attrs)], i)
-                for i, (label, v) in enumerate(options)]
+        return [
+            (None, [self.create_option(name, v, label, v in chosen or (not chosen and v == ""), i, attrs=attrs)], i)
+            for i, (label, v) in enumerate(options)
+        ]
 
     def get_context(self, name, value, attrs):
         self.searching = self._large()

@@ -39,10 +39,16 @@ def account_panels(request, account) -> list[str]:
     for module in _modules():
         if getattr(module, "DEFERRED", False):
             slug = request.tenant.slug
-            panels.append(render_to_string("accounts/_deferred_panel.html", {
-                "url": reverse("accounts:panel", args=[slug, account.pk, section_key(module)]),
-                "tab_url": reverse(module.TAB[1], args=[slug, account.pk]), "label": module.TAB[0],
-            }))
+            panels.append(
+                render_to_string(
+                    "accounts/_deferred_panel.html",
+                    {
+                        "url": reverse("accounts:panel", args=[slug, account.pk, section_key(module)]),
+                        "tab_url": reverse(module.TAB[1], args=[slug, account.pk]),
+                        "label": module.TAB[0],
+                    },
+                )
+            )
         else:
             panels.append(mark_safe(module.panel(request, account)))
     return panels

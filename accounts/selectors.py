@@ -38,6 +38,8 @@ def on_accounts(queryset, accounts: dict | None, path: str = "account__"):
     {"pk__in": ids, "classification": "strategic"}) selects, reached over `path`. The per-account
     selectors other apps compose into one statement take it, so the statement keeps plain joins."""
     return queryset.filter(**{f"{path}{lookup}": value for lookup, value in (accounts or {}).items()})
+
+
 from tenancy.roles import EDITORS
 
 COUNT_CAP = 1_000
@@ -49,17 +51,46 @@ SORTS = {
     "name": ("Name A–Z", (F("name").asc(), F("id").asc())),
     "-name": ("Name Z–A", (F("name").desc(), F("id").desc())),
     "rating": ("Rating, A first", (NullIf("rating", Value("")).asc(), F("name").asc(), F("id").asc())),
-    "-rating": ("Rating, unrated and D first", (NullIf("rating", Value("")).desc(nulls_first=True), F("name").desc(), F("id").desc())),
-    "-level": ("Hierarchy level, highest first", (F("current_level").desc(nulls_last=True), F("name").asc(), F("id").asc())),
-    "level": ("Hierarchy level, unassessed and lowest first", (F("current_level").asc(nulls_first=True), F("name").desc(), F("id").desc())),
-    "last_contact": ("Longest without contact first", (F("last_contact_at").asc(nulls_first=True), F("name").asc(), F("id").asc())),
-    "-last_contact": ("Most recent contact first", (F("last_contact_at").desc(nulls_last=True), F("name").desc(), F("id").desc())),
+    "-rating": (
+        "Rating, unrated and D first",
+        (NullIf("rating", Value("")).desc(nulls_first=True), F("name").desc(), F("id").desc()),
+    ),
+    "-level": (
+        "Hierarchy level, highest first",
+        (F("current_level").desc(nulls_last=True), F("name").asc(), F("id").asc()),
+    ),
+    "level": (
+        "Hierarchy level, unassessed and lowest first",
+        (F("current_level").asc(nulls_first=True), F("name").desc(), F("id").desc()),
+    ),
+    "last_contact": (
+        "Longest without contact first",
+        (F("last_contact_at").asc(nulls_first=True), F("name").asc(), F("id").asc()),
+    ),
+    "-last_contact": (
+        "Most recent contact first",
+        (F("last_contact_at").desc(nulls_last=True), F("name").desc(), F("id").desc()),
+    ),
     "classification": ("Classification", (F("classification").asc(), F("name").asc(), F("id").asc())),
 }
 DEFAULT_SORT = "name"
-LIST_FIELDS = ("name", "external_id", "industry", "segment", "owner", "revenue_tier", "classification", "status",
-               "rating", "current_level", "potential_level", "last_contact_at", "tenant_id", "owner__full_name",
-               "owner__email")
+LIST_FIELDS = (
+    "name",
+    "external_id",
+    "industry",
+    "segment",
+    "owner",
+    "revenue_tier",
+    "classification",
+    "status",
+    "rating",
+    "current_level",
+    "potential_level",
+    "last_contact_at",
+    "tenant_id",
+    "owner__full_name",
+    "owner__email",
+)
 
 
 @dataclass
@@ -180,8 +211,15 @@ def account_filtered(*, filters: AccountFilters, user: User | None = None):
     return _search(qs, filters.q)
 
 
-def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int = 1, per_page: int = 25,
-                 user: User | None = None, exact_count: bool = False) -> AccountPage:
+def account_list(
+    *,
+    filters: AccountFilters,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    per_page: int = 25,
+    user: User | None = None,
+    exact_count: bool = False,
+) -> AccountPage:
     """One page of the account list: one query for the rows (with owners), at most one count —
     capped at COUNT_CAP unless `exact_count` (which costs a scan of every matching account)."""
     sort = sort if sort in SORTS else DEFAULT_SORT
@@ -192,10 +230,18 @@ def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int
     offset = (page - 1) * per_page
     if offset >= COUNT_CAP and not exact_count:
         # Deeper than the list goes (tenancy.paging): count up to the cap, read no row before the page.
-        counted = base.order_by().values("pk")[:COUNT_CAP + 1].count()
-        return AccountPage(rows=[], number=page, per_page=per_page, has_next=False, total=min(counted, COUNT_CAP),
-                           capped=counted > COUNT_CAP, sort=sort, too_deep=counted > COUNT_CAP)
-    page_ids = base.order_by(*ordering).values("pk")[offset:offset + per_page + 1]
+        counted = base.order_by().values("pk")[: COUNT_CAP + 1].count()
+        return AccountPage(
+            rows=[],
+            number=page,
+            per_page=per_page,
+            has_next=False,
+            total=min(counted, COUNT_CAP),
+            capped=counted > COUNT_CAP,
+            sort=sort,
+            too_deep=counted > COUNT_CAP,
+        )
+    page_ids = base.order_by(*ordering).values("pk")[offset : offset + per_page + 1]
     rows = list(Account.objects.filter(pk__in=page_ids).select_related("owner").only(*LIST_FIELDS).order_by(*ordering))
     has_next = len(rows) > per_page
     rows = rows[:per_page]
@@ -203,10 +249,12 @@ def account_list(*, filters: AccountFilters, sort: str = DEFAULT_SORT, page: int
         total, capped = offset + len(rows), False  # this page shows the end: no count needed
     else:
         counted = base.order_by().values("pk")
-        total = counted.count() if exact_count else counted[:COUNT_CAP + 1].count()
+        total = counted.count() if exact_count else counted[: COUNT_CAP + 1].count()
         capped = not exact_count and total > COUNT_CAP
         total = min(total, COUNT_CAP) if capped else total
-    return AccountPage(rows=rows, number=page, per_page=per_page, has_next=has_next, total=total, capped=capped, sort=sort)
+    return AccountPage(
+        rows=rows, number=page, per_page=per_page, has_next=has_next, total=total, capped=capped, sort=sort
+    )
 
 
 def account_export_rows(*, filters: AccountFilters, sort: str, membership: Membership):
@@ -215,15 +263,27 @@ def account_export_rows(*, filters: AccountFilters, sort: str, membership: Membe
     financials."""
     ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     today = timezone.localdate()
-    revenue = (FinancialPeriod.objects.filter(account=OuterRef("pk"), period_end__gt=today - dt.timedelta(days=365),
-                                              period_end__lte=today)
-               .order_by().values("account").annotate(total=Sum("revenue")).values("total"))
+    revenue = (
+        FinancialPeriod.objects.filter(
+            account=OuterRef("pk"), period_end__gt=today - dt.timedelta(days=365), period_end__lte=today
+        )
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("revenue"))
+        .values("total")
+    )
     currency = FinancialPeriod.objects.filter(account=OuterRef("pk")).order_by("-period_start").values("currency")[:1]
     visible = set()
     if not membership.sees_all_financials:
-        visible = set(Account.objects.filter(financials_visible_filter(membership=membership)).values_list("pk", flat=True))
-    qs = (account_filtered(filters=filters, user=membership.user).order_by(*ordering)
-          .select_related("owner").annotate(revenue_last_year=Subquery(revenue), revenue_currency=Subquery(currency)))
+        visible = set(
+            Account.objects.filter(financials_visible_filter(membership=membership)).values_list("pk", flat=True)
+        )
+    qs = (
+        account_filtered(filters=filters, user=membership.user)
+        .order_by(*ordering)
+        .select_related("owner")
+        .annotate(revenue_last_year=Subquery(revenue), revenue_currency=Subquery(currency))
+    )
     for account in qs.iterator(chunk_size=2000):
         if not (membership.sees_all_financials or account.pk in visible):
             account.revenue_last_year = account.revenue_currency = None
@@ -241,6 +301,7 @@ def member_choices(*, owners: bool = False, keep_user_id: int | None = None) -> 
 
 
 # --- One account ----------------------------------------------------------------------------------
+
 
 @dataclass
 class OrgNode:
@@ -278,12 +339,17 @@ def _reaches(nodes, start: OrgNode, target: int) -> bool:
 
 
 def account_team(*, account: Account) -> list[AccountTeamMember]:
-    return list(AccountTeamMember.objects.filter(account=account).select_related("user")
-                .order_by("team_role", "user__full_name"))
+    return list(
+        AccountTeamMember.objects.filter(account=account)
+        .select_related("user")
+        .order_by("team_role", "user__full_name")
+    )
 
 
 def classification_history(*, account: Account) -> list[ClassificationChange]:
-    return list(ClassificationChange.objects.filter(account=account).select_related("changed_by").order_by("-created_at", "-pk"))
+    return list(
+        ClassificationChange.objects.filter(account=account).select_related("changed_by").order_by("-created_at", "-pk")
+    )
 
 
 def financial_periods(*, account: Account) -> list[FinancialPeriod]:
@@ -302,9 +368,13 @@ class AccountOverview:
 def account_overview(*, account: Account, membership: Membership) -> AccountOverview:
     team = account_team(account=account)
     visible = can_see_financials(membership=membership, account=account, team_user_ids={t.user_id for t in team})
-    return AccountOverview(account=account, team=team, financials_visible=visible,
-                           history=classification_history(account=account),
-                           contact_count=Contact.objects.filter(account=account, is_active=True).count())
+    return AccountOverview(
+        account=account,
+        team=team,
+        financials_visible=visible,
+        history=classification_history(account=account),
+        contact_count=Contact.objects.filter(account=account, is_active=True).count(),
+    )
 
 
 def money_totals(amounts) -> list[tuple[str, Decimal]]:
@@ -325,8 +395,12 @@ def revenue_summary(periods: list[FinancialPeriod]) -> dict:
     growth = None
     if len(totals) == 1 and len(previous) == 1 and totals[0][0] == previous[0][0] and previous[0][1]:
         growth = (totals[0][1] - previous[0][1]) / previous[0][1] * 100
-    return {"totals": totals, "growth": growth,
-            "margin": _avg([p.margin_pct for p in recent]), "discount": _avg([p.discount_pct for p in recent])}
+    return {
+        "totals": totals,
+        "growth": growth,
+        "margin": _avg([p.margin_pct for p in recent]),
+        "discount": _avg([p.discount_pct for p in recent]),
+    }
 
 
 def _avg(values):
@@ -336,8 +410,9 @@ def _avg(values):
 
 # --- Dashboard ------------------------------------------------------------------------------------
 
+
 def my_accounts_summary(*, user: User, limit: int = 6) -> dict:
-    """"My accounts": those the user owns or is on the team of — counts by classification and the
+    """ "My accounts": those the user owns or is on the team of — counts by classification and the
     ones longest without contact. Two queries."""
     mine = Account.objects.filter(mine_filter(user.pk))
     counts = mine.aggregate(
@@ -346,16 +421,23 @@ def my_accounts_summary(*, user: User, limit: int = 6) -> dict:
         tactical=Count("pk", filter=Q(classification=Classification.TACTICAL)),
         unqualified=Count("pk", filter=Q(classification=Classification.UNQUALIFIED)),
     )
-    stale = list(mine.only("name", "classification", "rating", "last_contact_at", "tenant_id")
-                 .order_by(F("last_contact_at").asc(nulls_first=True), "name")[:limit])
+    stale = list(
+        mine.only("name", "classification", "rating", "last_contact_at", "tenant_id").order_by(
+            F("last_contact_at").asc(nulls_first=True), "name"
+        )[:limit]
+    )
     return {"counts": counts, "stale": stale}
 
 
 def contacts_changed_since(*, account: Account, since: dt.datetime, limit: int = 24) -> list[Contact]:
     """The account's contacts who left since `since` (by their leaving date, or marked gone since then
     without one) and those added since; in name order."""
-    return list(Contact.objects.filter(account=account)
-                .filter(Q(is_active=False, left_on__gte=since.date())
-                        | Q(is_active=False, left_on__isnull=True, updated_at__gte=since)
-                        | Q(is_active=True, created_at__gte=since))
-                .order_by("full_name", "pk")[:limit])
+    return list(
+        Contact.objects.filter(account=account)
+        .filter(
+            Q(is_active=False, left_on__gte=since.date())
+            | Q(is_active=False, left_on__isnull=True, updated_at__gte=since)
+            | Q(is_active=True, created_at__gte=since)
+        )
+        .order_by("full_name", "pk")[:limit]
+    )

@@ -42,15 +42,39 @@ from tenancy.selectors import tenant_currency
 contacts_left = Signal()
 
 ACCOUNT_FIELDS = (
-    "name", "external_id", "industry", "segment", "owner", "revenue_tier", "motivation",
-    "relationship_category", "potential_level", "status", "coverage", "partner_programme", "partner_tier",
-    "partner_since", "partner_benefits", "reference_customer",
-    "beachhead", "notes",
+    "name",
+    "external_id",
+    "industry",
+    "segment",
+    "owner",
+    "revenue_tier",
+    "motivation",
+    "relationship_category",
+    "potential_level",
+    "status",
+    "coverage",
+    "partner_programme",
+    "partner_tier",
+    "partner_since",
+    "partner_benefits",
+    "reference_customer",
+    "beachhead",
+    "notes",
 )
-DECLASSIFY_THROUGH_REVIEW = ("An account is declassified through the declassification review (Ratings), which "
-                             "records the reason and moves it to tactical; it cannot be set here.")
+DECLASSIFY_THROUGH_REVIEW = (
+    "An account is declassified through the declassification review (Ratings), which "
+    "records the reason and moves it to tactical; it cannot be set here."
+)
 CONTACT_FIELDS = (
-    "full_name", "external_id", "title", "department", "reports_to", "email", "phone", "is_active", "left_on",
+    "full_name",
+    "external_id",
+    "title",
+    "department",
+    "reports_to",
+    "email",
+    "phone",
+    "is_active",
+    "left_on",
 )
 
 
@@ -60,13 +84,12 @@ def _raise_unknown(fields: dict, allowed) -> None:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
 
 
-
-
 def _strip(values: dict) -> dict:
     return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
 
 
 # --- Accounts -------------------------------------------------------------------------------------
+
 
 def top_level() -> int:
     """The top level of the tenant's active hierarchy model (5 or 6), from the `account_top_level` hook that
@@ -79,20 +102,32 @@ def top_level() -> int:
 def _check_potential_level(account: Account) -> None:
     level = account.potential_level
     if level is not None and isinstance(level, int) and level > (top := top_level()):
-        raise ValidationError({"potential_level": f"The potential level must be from 1 to {top}: the active "
-                                                  f"hierarchy model has {top} levels (got {level})."})
+        raise ValidationError(
+            {
+                "potential_level": f"The potential level must be from 1 to {top}: the active "
+                f"hierarchy model has {top} levels (got {level})."
+            }
+        )
 
 
 def _check_external_id(account: Account) -> None:
     if account.external_id:
         clash = Account.objects.filter(external_id=account.external_id).exclude(pk=account.pk).only("name").first()
         if clash is not None:
-            raise ValidationError({"external_id": f"External id {account.external_id!r} is already used by “{clash.name}”."})
+            raise ValidationError(
+                {"external_id": f"External id {account.external_id!r} is already used by “{clash.name}”."}
+            )
 
 
 @transaction.atomic
-def account_create(*, by: User, name: str, classification: str = Classification.UNQUALIFIED,
-                   classification_reason: str = "", **fields: Any) -> Account:
+def account_create(
+    *,
+    by: User,
+    name: str,
+    classification: str = Classification.UNQUALIFIED,
+    classification_reason: str = "",
+    **fields: Any,
+) -> Account:
     """A new account. A classification other than unqualified needs its reason, like any later change."""
     _raise_unknown(fields, ACCOUNT_FIELDS)
     account = Account(tenant_id=current_tenant_id(), name=name, **_strip(fields))
@@ -140,7 +175,9 @@ def account_update(*, account: Account, by: User, **changes: Any) -> Account:
     account.save(update_fields=[*changed, "updated_at"])
     for field, action in AUDITED_ACCOUNT_FIELDS.items():
         if field in changed:
-            audit_record(action=action, target=account, changes={field: (audited_before[field], getattr(account, field))})
+            audit_record(
+                action=action, target=account, changes={field: (audited_before[field], getattr(account, field))}
+            )
     return account
 
 
@@ -150,9 +187,13 @@ AUDITED_ACCOUNT_FIELDS = {"owner": AuditAction.ACCOUNT_OWNER_CHANGED, "status": 
 
 def _check_classification(classification: str, reason: str) -> None:
     if classification not in Classification.values:
-        raise ValidationError({"classification": f"Unknown classification {classification!r}: use strategic, tactical or unqualified."})
+        raise ValidationError(
+            {"classification": f"Unknown classification {classification!r}: use strategic, tactical or unqualified."}
+        )
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Give the reason for this classification: what future advantage (or none) the account brings."})
+        raise ValidationError(
+            {"reason": "Give the reason for this classification: what future advantage (or none) the account brings."}
+        )
 
 
 @transaction.atomic
@@ -162,18 +203,27 @@ def account_classify(*, account: Account, classification: str, reason: str, by: 
     reason = reason.strip()
     locked = Account.objects.select_for_update().only("classification").get(pk=account.pk)
     change = ClassificationChange(
-        tenant_id=account.tenant_id, account=account, from_classification=locked.classification,
-        to_classification=classification, reason=reason, changed_by=by,
+        tenant_id=account.tenant_id,
+        account=account,
+        from_classification=locked.classification,
+        to_classification=classification,
+        reason=reason,
+        changed_by=by,
     )
     change.full_clean(exclude=["tenant", "account", "changed_by"])
     change.save()
-    audit_record(action=AuditAction.ACCOUNT_CLASSIFIED, target=account,
-                 changes={"classification": (locked.classification, classification), "reason": (None, reason)})
+    audit_record(
+        action=AuditAction.ACCOUNT_CLASSIFIED,
+        target=account,
+        changes={"classification": (locked.classification, classification), "reason": (None, reason)},
+    )
     account.classification = classification
     account.classification_reason = reason
     account.classified_by = by
     account.classified_at = change.created_at
-    account.save(update_fields=["classification", "classification_reason", "classified_by", "classified_at", "updated_at"])
+    account.save(
+        update_fields=["classification", "classification_reason", "classified_by", "classified_at", "updated_at"]
+    )
     return change
 
 
@@ -186,23 +236,33 @@ def account_declassify(*, account: Account, reason: str, coverage: str, by: User
     reason = (reason or "").strip()
     errors = {}
     if coverage not in (Coverage.INSIDE_SALES, Coverage.SELF_SERVICE):
-        errors["coverage"] = ("Choose how the account is served from now on: inside sales or self-service "
-                              f"(got {coverage!r}).")
+        errors["coverage"] = (
+            f"Choose how the account is served from now on: inside sales or self-service (got {coverage!r})."
+        )
     if not reason:
         errors["reason"] = "Give the reason for the declassification; it stays on the account's record."
     locked = Account.objects.select_for_update().only("classification", "status").get(pk=account.pk)
     if locked.status == AccountStatus.DECLASSIFIED:
         errors["decision"] = f"{account.name} is already declassified."
     elif locked.classification != Classification.STRATEGIC:
-        errors["decision"] = (f"{account.name} is {locked.get_classification_display().lower()}, not strategic: "
-                              "only strategic accounts are declassified.")
+        errors["decision"] = (
+            f"{account.name} is {locked.get_classification_display().lower()}, not strategic: "
+            "only strategic accounts are declassified."
+        )
     if errors:
         raise ValidationError(errors)
-    change = account_classify(account=account, classification=Classification.TACTICAL,
-                              reason=f"Declassified: {reason}", by=by)
-    audit_record(action=AuditAction.ACCOUNT_STATUS_CHANGED, target=account,
-                 changes={"status": (locked.status, AccountStatus.DECLASSIFIED), "coverage": (account.coverage, coverage),
-                          "reason": (None, reason)})
+    change = account_classify(
+        account=account, classification=Classification.TACTICAL, reason=f"Declassified: {reason}", by=by
+    )
+    audit_record(
+        action=AuditAction.ACCOUNT_STATUS_CHANGED,
+        target=account,
+        changes={
+            "status": (locked.status, AccountStatus.DECLASSIFIED),
+            "coverage": (account.coverage, coverage),
+            "reason": (None, reason),
+        },
+    )
     account.status, account.coverage = AccountStatus.DECLASSIFIED, coverage
     account.save(update_fields=["status", "coverage", "updated_at"])
     return change
@@ -218,11 +278,14 @@ def account_delete(*, account: Account) -> None:
     except (ProtectedError, RestrictedError) as error:
         blockers = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
         kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blockers})
-        raise ValidationError(f"“{account.name}” cannot be deleted while it has {', '.join(kinds)}. "
-                              "Set its status to declassified instead, or remove those first.") from error
+        raise ValidationError(
+            f"“{account.name}” cannot be deleted while it has {', '.join(kinds)}. "
+            "Set its status to declassified instead, or remove those first."
+        ) from error
 
 
 # --- Contacts -------------------------------------------------------------------------------------
+
 
 def _check_reports_to(contact: Contact) -> None:
     boss = contact.reports_to
@@ -239,7 +302,9 @@ def _check_reports_to(contact: Contact) -> None:
     seen, current = set(), boss.pk
     while current is not None and current not in seen:
         if current == contact.pk:
-            raise ValidationError({"reports_to": f"{boss.full_name} already reports (directly or not) to {contact.full_name}."})
+            raise ValidationError(
+                {"reports_to": f"{boss.full_name} already reports (directly or not) to {contact.full_name}."}
+            )
         seen.add(current)
         current = chain.get(current)
 
@@ -248,18 +313,24 @@ def _check_contact_external_id(contact: Contact) -> None:
     if contact.external_id:
         clash = Contact.objects.filter(external_id=contact.external_id).exclude(pk=contact.pk).only("full_name").first()
         if clash is not None:
-            raise ValidationError({"external_id": f"External id {contact.external_id!r} is already used by {clash.full_name}."})
+            raise ValidationError(
+                {"external_id": f"External id {contact.external_id!r} is already used by {clash.full_name}."}
+            )
 
 
 def _check_left(contact: Contact) -> None:
     if contact.is_active and contact.left_on:
-        raise ValidationError({"left_on": "A person who is still there has no leaving date: untick “still there” or clear the date."})
+        raise ValidationError(
+            {"left_on": "A person who is still there has no leaving date: untick “still there” or clear the date."}
+        )
 
 
 @transaction.atomic
 def contact_create(*, account: Account, full_name: str, **fields: Any) -> Contact:
     _raise_unknown(fields, CONTACT_FIELDS)
-    contact = Contact(tenant_id=account.tenant_id, account=account, full_name=(full_name or "").strip(), **_strip(fields))
+    contact = Contact(
+        tenant_id=account.tenant_id, account=account, full_name=(full_name or "").strip(), **_strip(fields)
+    )
     _check_reports_to(contact)
     _check_contact_external_id(contact)
     _check_left(contact)
@@ -315,17 +386,21 @@ def contact_delete(*, contact: Contact) -> None:
         with transaction.atomic():
             contact.delete()
     except (ProtectedError, RestrictedError) as error:
-        raise ValidationError(f"{contact.full_name} has relationships or other history and cannot be deleted: "
-                              "mark them as gone instead.") from error
+        raise ValidationError(
+            f"{contact.full_name} has relationships or other history and cannot be deleted: mark them as gone instead."
+        ) from error
 
 
 def _announce_left(contact_ids: list[int]) -> None:
     if contact_ids:
         tenant_id = current_tenant_id()
-        transaction.on_commit(lambda: contacts_left.send(sender=Contact, tenant_id=tenant_id, contact_ids=list(contact_ids)))
+        transaction.on_commit(
+            lambda: contacts_left.send(sender=Contact, tenant_id=tenant_id, contact_ids=list(contact_ids))
+        )
 
 
 # --- Team -----------------------------------------------------------------------------------------
+
 
 def _check_may_manage_team(account: Account, by: User | None, field: str = NON_FIELD_ERRORS) -> None:
     membership = Membership.objects.filter(user_id=getattr(by, "pk", None)).first()
@@ -334,7 +409,9 @@ def _check_may_manage_team(account: Account, by: User | None, field: str = NON_F
 
 
 @transaction.atomic
-def team_member_add(*, account: Account, user: User, by: User, team_role: str = TeamRole.ACCOUNT_MANAGER) -> AccountTeamMember:
+def team_member_add(
+    *, account: Account, user: User, by: User, team_role: str = TeamRole.ACCOUNT_MANAGER
+) -> AccountTeamMember:
     _check_may_manage_team(account, by)
     if user is None:
         raise ValidationError({"user": "Choose a person."})
@@ -344,8 +421,11 @@ def team_member_add(*, account: Account, user: User, by: User, team_role: str = 
     member = AccountTeamMember(tenant_id=account.tenant_id, account=account, user=user, team_role=team_role)
     member.full_clean(exclude=["tenant"], validate_constraints=False)
     member.save()
-    audit_record(action=AuditAction.TEAM_MEMBER_ADDED, target=account,
-                 changes={"person": (None, user), "team_role": (None, team_role)})
+    audit_record(
+        action=AuditAction.TEAM_MEMBER_ADDED,
+        target=account,
+        changes={"person": (None, user), "team_role": (None, team_role)},
+    )
     return member
 
 
@@ -353,9 +433,11 @@ def team_member_add(*, account: Account, user: User, by: User, team_role: str = 
 def team_member_update(*, team_member: AccountTeamMember, team_role: str, by: User) -> AccountTeamMember:
     _check_may_manage_team(team_member.account, by)
     if team_member.team_role != team_role:
-        audit_record(action=AuditAction.TEAM_ROLE_CHANGED, target=team_member.account,
-                     changes={"person": (team_member.user, team_member.user),
-                              "team_role": (team_member.team_role, team_role)})
+        audit_record(
+            action=AuditAction.TEAM_ROLE_CHANGED,
+            target=team_member.account,
+            changes={"person": (team_member.user, team_member.user), "team_role": (team_member.team_role, team_role)},
+        )
         team_member.team_role = team_role
         team_member.full_clean(exclude=["tenant"], validate_constraints=False)
         team_member.save(update_fields=["team_role", "updated_at"])
@@ -365,12 +447,16 @@ def team_member_update(*, team_member: AccountTeamMember, team_role: str, by: Us
 @transaction.atomic
 def team_member_remove(*, team_member: AccountTeamMember, by: User) -> None:
     _check_may_manage_team(team_member.account, by)
-    audit_record(action=AuditAction.TEAM_MEMBER_REMOVED, target=team_member.account,
-                 changes={"person": (team_member.user, None), "team_role": (team_member.team_role, None)})
+    audit_record(
+        action=AuditAction.TEAM_MEMBER_REMOVED,
+        target=team_member.account,
+        changes={"person": (team_member.user, None), "team_role": (team_member.team_role, None)},
+    )
     team_member.delete()
 
 
 # --- Financials -----------------------------------------------------------------------------------
+
 
 def _check_period(period: FinancialPeriod, *, duplicate_start: bool = False) -> None:
     """Every problem of the period at once, so a form shows them together."""
@@ -384,22 +470,36 @@ def _check_period(period: FinancialPeriod, *, duplicate_start: bool = False) -> 
     if "currency" not in errors and (len(period.currency) != 3 or not period.currency.isalpha()):
         errors["currency"] = ["Use a three-letter ISO currency code, e.g. EUR."]
     if duplicate_start:
-        errors.setdefault("period_start", []).append(f"The account already has a period starting {period.period_start}.")
+        errors.setdefault("period_start", []).append(
+            f"The account already has a period starting {period.period_start}."
+        )
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def financial_period_save(*, account: Account, period_start: dt.date, period_end: dt.date, revenue: Decimal,
-                          margin_pct: Decimal | None = None, discount_pct: Decimal | None = None,
-                          currency: str | None = None) -> FinancialPeriod:
+def financial_period_save(
+    *,
+    account: Account,
+    period_start: dt.date,
+    period_end: dt.date,
+    revenue: Decimal,
+    margin_pct: Decimal | None = None,
+    discount_pct: Decimal | None = None,
+    currency: str | None = None,
+) -> FinancialPeriod:
     """Records (or corrects) the figures of one period of the account, keyed by its start. Without a
     currency, the tenant's."""
     period = FinancialPeriod.objects.filter(account=account, period_start=period_start).first()
     if period is None:
         period = FinancialPeriod(tenant_id=account.tenant_id, account=account, period_start=period_start)
-    values = {"period_end": period_end, "revenue": revenue, "margin_pct": margin_pct, "discount_pct": discount_pct,
-              "currency": (currency or "").strip().upper() or tenant_currency()}
+    values = {
+        "period_end": period_end,
+        "revenue": revenue,
+        "margin_pct": margin_pct,
+        "discount_pct": discount_pct,
+        "currency": (currency or "").strip().upper() or tenant_currency(),
+    }
     changed = [field for field, value in values.items() if getattr(period, field) != value]
     for field in changed:
         setattr(period, field, values[field])
@@ -424,8 +524,12 @@ def financial_period_update(*, period: FinancialPeriod, **changes: Any) -> Finan
         return period
     for field in changed:
         setattr(period, field, changes[field])
-    duplicate = "period_start" in changed and FinancialPeriod.objects.filter(
-        account_id=period.account_id, period_start=period.period_start).exclude(pk=period.pk).exists()
+    duplicate = (
+        "period_start" in changed
+        and FinancialPeriod.objects.filter(account_id=period.account_id, period_start=period.period_start)
+        .exclude(pk=period.pk)
+        .exists()
+    )
     _check_period(period, duplicate_start=duplicate)
     period.save(update_fields=[*changed, "updated_at"])
     return period
@@ -448,8 +552,15 @@ def import_batch_create(*, by: User, kind: str, filename: str, columns: list[str
         raise ValidationError({"kind": f"Unknown kind of import {kind!r}."})
     # Uploads nobody confirmed are dropped after a day (here, rather than by a scheduled job).
     ImportBatch.objects.filter(created_at__lt=timezone.now() - IMPORT_KEEP).delete()
-    batch = ImportBatch(tenant_id=current_tenant_id(), key=secrets.token_urlsafe(24), kind=kind,
-                        filename=(filename or "")[:255], created_by=by, columns=columns, rows=rows)
+    batch = ImportBatch(
+        tenant_id=current_tenant_id(),
+        key=secrets.token_urlsafe(24),
+        kind=kind,
+        filename=(filename or "")[:255],
+        created_by=by,
+        columns=columns,
+        rows=rows,
+    )
     batch.save()
     return batch
 
@@ -493,8 +604,11 @@ def _apply_accounts(plan, *, by: User) -> None:
             row.instance = next(created)
         elif row.action == "update":
             account = row.instance
-            audited.extend((account, field, getattr(account, field), row.values[field])
-                           for field in row.changed if field in IMPORT_AUDITED_FIELDS)
+            audited.extend(
+                (account, field, getattr(account, field), row.values[field])
+                for field in row.changed
+                if field in IMPORT_AUDITED_FIELDS
+            )
             for field in row.changed:
                 setattr(account, field, row.values[field])
             account.updated_at = now
@@ -507,14 +621,25 @@ def _apply_accounts(plan, *, by: User) -> None:
         if row.classify is None:
             continue
         account, (previous, classification, reason) = row.instance, row.classify
-        changes.append(ClassificationChange(tenant_id=tenant_id, account=account, from_classification=previous,
-                                            to_classification=classification, reason=reason, changed_by=by))
+        changes.append(
+            ClassificationChange(
+                tenant_id=tenant_id,
+                account=account,
+                from_classification=previous,
+                to_classification=classification,
+                reason=reason,
+                changed_by=by,
+            )
+        )
         account.classification, account.classification_reason = classification, reason
         account.classified_by, account.classified_at, account.updated_at = by, now, now
         classified.append(account)
     ClassificationChange.objects.bulk_create(changes, batch_size=1000)
-    Account.objects.bulk_update(classified, ["classification", "classification_reason", "classified_by",
-                                             "classified_at", "updated_at"], batch_size=1000)
+    Account.objects.bulk_update(
+        classified,
+        ["classification", "classification_reason", "classified_by", "classified_at", "updated_at"],
+        batch_size=1000,
+    )
     _audit_import(audited, changes)
 
 
@@ -532,17 +657,25 @@ def _audit_import(audited: list, classifications: list[ClassificationChange]) ->
         if field == "owner_id":
             old, new = emails.get(old), emails.get(new)
         records.append((AUDITED_ACCOUNT_FIELDS[name], account, {name: (old, new)}))
-    records.extend((AuditAction.ACCOUNT_CLASSIFIED, change.account,
-                    {"classification": (change.from_classification, change.to_classification), "reason": (None, change.reason)})
-                   for change in classifications)
+    records.extend(
+        (
+            AuditAction.ACCOUNT_CLASSIFIED,
+            change.account,
+            {"classification": (change.from_classification, change.to_classification), "reason": (None, change.reason)},
+        )
+        for change in classifications
+    )
     audit_record_many(records)
 
 
 def _apply_contacts(plan) -> None:
     now = timezone.now()
     tenant_id = current_tenant_id()
-    new = [Contact(tenant_id=tenant_id, **{k: v for k, v in row.values.items() if k != "reports_to"})
-           for row in plan.rows if row.action == "create"]
+    new = [
+        Contact(tenant_id=tenant_id, **{k: v for k, v in row.values.items() if k != "reports_to"})
+        for row in plan.rows
+        if row.action == "create"
+    ]
     Contact.objects.bulk_create(new, batch_size=1000)
     created = iter(new)
     by_fields: dict[tuple, list[Contact]] = {}

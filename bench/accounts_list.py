@@ -39,17 +39,94 @@ from tenancy.context import tenant_context  # noqa: E402
 from tenancy.models import Membership, Role, Tenant, User  # noqa: E402
 
 SLUG = "bench-accounts"
-FIRST = ["Northgate", "Bluewater", "Ironbridge", "Silverline", "Harbourview", "Kestrel", "Meridian", "Oakridge",
-         "Pioneer", "Redwood", "Summit", "Tidewater", "Vantage", "Westbrook", "Alder", "Beacon", "Cobalt", "Driftwood",
-         "Evergreen", "Falcon", "Granite", "Highland", "Juniper", "Lakeside", "Mariner", "Nordic", "Orchard",
-         "Pinnacle", "Quarry", "Riverton", "Sterling", "Thornbury", "Upland", "Valemont", "Whitmore", "Yarrow",
-         "Zenith", "Ashford", "Brightwell", "Castlegate"]
-SECOND = ["Logistics", "Freight", "Health", "Foods", "Energy", "Bank", "Capital", "Motors", "Pharma", "Retail",
-          "Telecom", "Systems", "Software", "Industries", "Components", "Dairy", "Breweries", "Insurance", "Power",
-          "Networks", "Laboratories", "Outfitters", "Markets", "Distribution", "Shipping", "Mobility", "Digital",
-          "Utilities", "Clinics", "Fabrication"]
-INDUSTRIES = ["Manufacturing", "Logistics", "Healthcare", "Retail", "Financial services", "Energy",
-              "Telecommunications", "Pharmaceuticals", "Food & beverage", "Software", "Automotive", "Public sector"]
+FIRST = [
+    "Northgate",
+    "Bluewater",
+    "Ironbridge",
+    "Silverline",
+    "Harbourview",
+    "Kestrel",
+    "Meridian",
+    "Oakridge",
+    "Pioneer",
+    "Redwood",
+    "Summit",
+    "Tidewater",
+    "Vantage",
+    "Westbrook",
+    "Alder",
+    "Beacon",
+    "Cobalt",
+    "Driftwood",
+    "Evergreen",
+    "Falcon",
+    "Granite",
+    "Highland",
+    "Juniper",
+    "Lakeside",
+    "Mariner",
+    "Nordic",
+    "Orchard",
+    "Pinnacle",
+    "Quarry",
+    "Riverton",
+    "Sterling",
+    "Thornbury",
+    "Upland",
+    "Valemont",
+    "Whitmore",
+    "Yarrow",
+    "Zenith",
+    "Ashford",
+    "Brightwell",
+    "Castlegate",
+]
+SECOND = [
+    "Logistics",
+    "Freight",
+    "Health",
+    "Foods",
+    "Energy",
+    "Bank",
+    "Capital",
+    "Motors",
+    "Pharma",
+    "Retail",
+    "Telecom",
+    "Systems",
+    "Software",
+    "Industries",
+    "Components",
+    "Dairy",
+    "Breweries",
+    "Insurance",
+    "Power",
+    "Networks",
+    "Laboratories",
+    "Outfitters",
+    "Markets",
+    "Distribution",
+    "Shipping",
+    "Mobility",
+    "Digital",
+    "Utilities",
+    "Clinics",
+    "Fabrication",
+]
+INDUSTRIES = [
+    "Manufacturing",
+    "Logistics",
+    "Healthcare",
+    "Retail",
+    "Financial services",
+    "Energy",
+    "Telecommunications",
+    "Pharmaceuticals",
+    "Food & beverage",
+    "Software",
+    "Automotive",
+    "Public sector",
+]
 OWNERS = 20
 
 
@@ -93,11 +170,18 @@ def generate(tenant, n, owner_ids):
             rng = random.Random(1)
             batch = []
             for g in range(1, n + 1):
-                batch.append(Account(tenant=tenant, name=f"{FIRST[(g * 7) % len(FIRST)]} {SECOND[(g * 13) % len(SECOND)]} {g}",
-                                     external_id=f"B-{g:07d}", industry=INDUSTRIES[g % len(INDUSTRIES)],
-                                     owner_id=None if g % 10 == 0 else owner_ids[g % len(owner_ids)],
-                                     classification=rng.choice(["strategic", "tactical", "tactical", "unqualified"]),
-                                     rating=rng.choice("ABCD "), current_level=rng.choice([None, 1, 2, 3, 4, 5])))
+                batch.append(
+                    Account(
+                        tenant=tenant,
+                        name=f"{FIRST[(g * 7) % len(FIRST)]} {SECOND[(g * 13) % len(SECOND)]} {g}",
+                        external_id=f"B-{g:07d}",
+                        industry=INDUSTRIES[g % len(INDUSTRIES)],
+                        owner_id=None if g % 10 == 0 else owner_ids[g % len(owner_ids)],
+                        classification=rng.choice(["strategic", "tactical", "tactical", "unqualified"]),
+                        rating=rng.choice("ABCD "),
+                        current_level=rng.choice([None, 1, 2, 3, 4, 5]),
+                    )
+                )
                 if len(batch) == 5000:
                     Account.objects.bulk_create(batch)
                     batch = []
@@ -115,8 +199,15 @@ def cleanup():
     with tenant_context(tenant.pk):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # set-based, and row-level security keeps it to this tenant
-                for table in ("accounts_accountsearchtoken", "accounts_classificationchange", "accounts_financialperiod",
-                              "accounts_accountteammember", "accounts_contact", "accounts_importbatch", "accounts_account"):
+                for table in (
+                    "accounts_accountsearchtoken",
+                    "accounts_classificationchange",
+                    "accounts_financialperiod",
+                    "accounts_accountteammember",
+                    "accounts_contact",
+                    "accounts_importbatch",
+                    "accounts_account",
+                ):
                     cursor.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])
         user_ids = list(Membership.objects.values_list("user_id", flat=True))
         tenant.delete()
@@ -140,7 +231,11 @@ def measure(client, url, runs, htmx=False):
     sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-    rows = response.content.count(b"<tr>") - 1 if b"<tbody>" in response.content and b"acc-table" in response.content else 0
+    rows = (
+        response.content.count(b"<tr>") - 1
+        if b"<tbody>" in response.content and b"acc-table" in response.content
+        else 0
+    )
     return statistics.median(timings), p95, timings[0], len(ctx.captured_queries), len(ours), rows, sql_ms
 
 
@@ -171,8 +266,9 @@ def main():
         with tenant_context(tenant.pk):
             users = []
             for i in range(OWNERS):
-                user = User.objects.filter(email=f"owner{i}@bench.example").first() or \
-                    User.objects.create_user(email=f"owner{i}@bench.example", password=None, full_name=f"Owner {i:02d}")
+                user = User.objects.filter(email=f"owner{i}@bench.example").first() or User.objects.create_user(
+                    email=f"owner{i}@bench.example", password=None, full_name=f"Owner {i:02d}"
+                )
                 Membership.objects.create(tenant=tenant, user=user, role=Role.MANAGER)
                 users.append(user)
         start = time.perf_counter()
@@ -207,9 +303,13 @@ def main():
         ("htmx partial: search", f"{base}?q=north", True),
     ]
     loop = timeit.timeit("sum(range(1000))", number=2000) / 2000 * 1e6
-    print(f"\nThis machine: sum(range(1000)) takes {loop:.1f} µs (a typical 2024 laptop core: ~8 µs); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.")
-    print(f"\n{'scenario':<38} {'median ms':>9} {'p95 ms':>7} {'min ms':>7} {'sql ms':>7} {'queries':>7} {'accounts_*':>10} {'rows':>4}")
+    print(
+        f"\nThis machine: sum(range(1000)) takes {loop:.1f} µs (a typical 2024 laptop core: ~8 µs); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs."
+    )
+    print(
+        f"\n{'scenario':<38} {'median ms':>9} {'p95 ms':>7} {'min ms':>7} {'sql ms':>7} {'queries':>7} {'accounts_*':>10} {'rows':>4}"
+    )
     for label, url, htmx in scenarios:
         median, p95, low, total, ours, rows, sql_ms = measure(client, url, args.runs, htmx=htmx)
         print(f"{label:<38} {median:9.1f} {p95:7.1f} {low:7.1f} {sql_ms:7.1f} {total:7d} {ours:10d} {rows:4d}")
@@ -223,14 +323,17 @@ def main():
 def explain(tenant, user, deep):
     from accounts.selectors import SORTS, AccountFilters, account_filtered
 
-    cases = [("first page", AccountFilters(), 0), ("search", AccountFilters(q="north"), 0),
-             ("search, two words", AccountFilters(q="north log"), 0),
-             ("filter, two columns", AccountFilters(revenue_tier="gold", status="customer"), 0),
-             ("deep page", AccountFilters(), (deep - 1) * 25)]
+    cases = [
+        ("first page", AccountFilters(), 0),
+        ("search", AccountFilters(q="north"), 0),
+        ("search, two words", AccountFilters(q="north log"), 0),
+        ("filter, two columns", AccountFilters(revenue_tier="gold", status="customer"), 0),
+        ("deep page", AccountFilters(), (deep - 1) * 25),
+    ]
     with tenant_context(tenant.pk, user_id=user.pk):
         for label, filters, offset in cases:
             base = account_filtered(filters=filters)
-            qs = base.order_by(*SORTS["name"][1]).values("pk")[offset:offset + 26]
+            qs = base.order_by(*SORTS["name"][1]).values("pk")[offset : offset + 26]
             print(f"\n--- {label}: the page's ids\n" + qs.explain(analyze=True))
             count = base.order_by().values("pk")[:1001]
             print(f"--- {label}: the capped count (its inner query)\n" + count.explain(analyze=True))

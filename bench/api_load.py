@@ -73,9 +73,21 @@ def main():
         _, raw = api_token_create(tenant=tenant, user=user, name="bench api load")
     port = free_port()
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "keystone.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "sync", "--log-level", "warning"],
-        cwd=ROOT, env=os.environ.copy())
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "keystone.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
     try:
         wait_until_up(port)
         url = f"http://127.0.0.1:{port}{args.path}"
@@ -116,9 +128,11 @@ def main():
         server.wait(timeout=30)
     timings.sort()
     p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-    print(f"GET {args.path} on {args.accounts:,} accounts, {args.clients} clients, gunicorn {args.workers} sync workers: "
-          f"{len(timings)} requests in {wall:.1f} s = {len(timings) / wall:.1f} req/s; p50 {statistics.median(timings):.0f} ms, "
-          f"p95 {p95:.0f} ms; {errors[0]} errors (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"GET {args.path} on {args.accounts:,} accounts, {args.clients} clients, gunicorn {args.workers} sync workers: "
+        f"{len(timings)} requests in {wall:.1f} s = {len(timings) / wall:.1f} req/s; p50 {statistics.median(timings):.0f} ms, "
+        f"p95 {p95:.0f} ms; {errors[0]} errors (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":

@@ -90,8 +90,9 @@ MONTHS = 36
 
 
 def _user(email: str, name: str) -> User:
-    return User.objects.filter(email=email).first() or User.objects.create_user(email=email, password=None,
-                                                                                full_name=name)
+    return User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=None, full_name=name
+    )
 
 
 def generate(tenant: Tenant, n: int, manager: User, executive: User) -> None:
@@ -101,77 +102,222 @@ def generate(tenant: Tenant, n: int, manager: User, executive: User) -> None:
     with tenant_context(t):
         model = hierarchy_defaults_ensure(tenant_id=t)
         policy = policy_defaults_ensure(tenant_id=t)
-        accounts = Account.objects.bulk_create([
-            Account(tenant_id=t, name=f"Bench Account {i:05d}", classification=rng.choice(["strategic", "tactical"]),
-                    potential_level=rng.choice([4, 5]), current_level=rng.randint(2, 4), owner=manager,
-                    status="customer", rating=rng.choice("ABCD"), classification_reason="Bench")
-            for i in range(n)])
-        contacts = Contact.objects.bulk_create([
-            Contact(tenant_id=t, account=a, full_name=f"Person {a.pk}-{k}", title=["CEO", "CFO", "Head of Purchasing",
-                                                                                  "Operations", "IT", "COO"][k],
-                    is_active=k != 5, left_on=(now - dt.timedelta(days=20)).date() if k == 5 else None)
-            for a in accounts for k in range(6)])
+        accounts = Account.objects.bulk_create(
+            [
+                Account(
+                    tenant_id=t,
+                    name=f"Bench Account {i:05d}",
+                    classification=rng.choice(["strategic", "tactical"]),
+                    potential_level=rng.choice([4, 5]),
+                    current_level=rng.randint(2, 4),
+                    owner=manager,
+                    status="customer",
+                    rating=rng.choice("ABCD"),
+                    classification_reason="Bench",
+                )
+                for i in range(n)
+            ]
+        )
+        contacts = Contact.objects.bulk_create(
+            [
+                Contact(
+                    tenant_id=t,
+                    account=a,
+                    full_name=f"Person {a.pk}-{k}",
+                    title=["CEO", "CFO", "Head of Purchasing", "Operations", "IT", "COO"][k],
+                    is_active=k != 5,
+                    left_on=(now - dt.timedelta(days=20)).date() if k == 5 else None,
+                )
+                for a in accounts
+                for k in range(6)
+            ]
+        )
         by_account = {}
         for c in contacts:
             by_account.setdefault(c.account_id, []).append(c)
-        relationships = Relationship.objects.bulk_create([
-            Relationship(tenant_id=t, account=a, user=user, contact=by_account[a.pk][k], owner=manager,
-                         self_level=rng.randint(2, 4), self_assessed_at=now - dt.timedelta(days=10),
-                         customer_level=rng.randint(1, 4), customer_assessed_at=now - dt.timedelta(days=40))
-            for a in accounts for user, k in ((manager, 0), (executive, 0), (manager, 1))])
-        Assessment.objects.bulk_create([
-            Assessment(tenant_id=t, relationship=r, account_id=r.account_id, hierarchy_model=model,
-                       level=rng.randint(1, 4), evidence="Monthly review", source=source, assessed_by=manager,
-                       assessed_at=now - dt.timedelta(days=30 * m + 10))
-            for r in relationships for m in range(MONTHS)
-            for source in (["self", "customer_survey"] if m % 3 == 0 else ["self"])], batch_size=5000)
-        KeyPlayer.objects.bulk_create([
-            KeyPlayer(tenant_id=t, account=a, contact=by_account[a.pk][k], buying_role=role,
-                      buying_stage=rng.choice(["planning", "evaluate_alternatives", "evaluate_risk"]),
-                      stance=rng.choice(["supporter", "neutral", "skeptic", "blocker"]), concerns="Price and risk")
-            for a in accounts for k, role in ((0, "executive"), (1, "middle_management"), (2, "purchasing"))])
-        FinancialPeriod.objects.bulk_create([
-            FinancialPeriod(tenant_id=t, account=a, period_start=(now - dt.timedelta(days=91 * (q + 1))).date(),
-                            period_end=(now - dt.timedelta(days=91 * q + 1)).date(),
-                            revenue=Decimal(rng.randint(50_000, 500_000)), margin_pct=Decimal("22.5"),
-                            discount_pct=Decimal("6"), currency="GBP")
-            for a in accounts for q in range(12)], batch_size=5000)
-        Opportunity.objects.bulk_create([
-            Opportunity(tenant_id=t, account=a, name=f"Deal {a.pk}-{k}", stage="won" if k < 4 else "proposing",
-                        value=Decimal(rng.randint(10_000, 900_000)), currency="GBP",
-                        close_date=(now + dt.timedelta(days=60 - 180 * (4 - k))).date(), pain_identified=True,
-                        competitive_strategy="preferred", walk_away="Below 15 % margin",
-                        closed_at=now - dt.timedelta(days=180 * (4 - k)) if k < 4 else None)
-            for a in accounts for k in range(6)], batch_size=5000)
-        calls = CallReport.objects.bulk_create([
-            CallReport(tenant_id=t, account=a, occurred_at=now - dt.timedelta(days=30 * m + 3), summary="Monthly call",
-                       outcomes="Agreed next steps", author=manager)
-            for a in accounts for m in range(MONTHS)], batch_size=5000)
-        CallContact.objects.bulk_create([
-            CallContact(tenant_id=t, call=c, contact=by_account[c.account_id][0]) for c in calls], batch_size=5000)
-        plans = AccountPlan.objects.bulk_create([
-            AccountPlan(tenant_id=t, account=a, title=f"Plan {a.pk} {k}", objectives="Grow",
-                        status="active" if k == 2 else "archived", target_level=4, owner=manager)
-            for a in accounts for k in range(3)])
-        PlanAction.objects.bulk_create([
-            PlanAction(tenant_id=t, plan=p, title=f"Action {k}", owner=manager,
-                       due_date=(now + dt.timedelta(days=7 * k - 14)).date())
-            for p in plans if p.status == "active" for k in range(5)])
-        RatingSnapshot.objects.bulk_create([
-            RatingSnapshot(tenant_id=t, account=a, policy=policy, rating=rng.choice("ABCD"), score=Decimal("55.5"),
-                           breakdown={}, computed_at=now - dt.timedelta(days=30 * m))
-            for a in accounts for m in range(MONTHS)], batch_size=5000)
-        visits = Visit.objects.bulk_create([
-            Visit(tenant_id=t, account=a, purpose="Quarterly review" if q else "Executive sponsor meeting",
-                  starts_at=now + dt.timedelta(days=1 - 91 * q, hours=rng.randint(0, 8)),
-                  ends_at=now + dt.timedelta(days=1 - 91 * q, hours=10), timezone=tenant.timezone, organiser=manager)
-            for a in accounts for q in range(13)], batch_size=5000)
-        VisitAttendee.objects.bulk_create([
-            VisitAttendee(tenant_id=t, visit=v, user=user, is_executive=user == executive)
-            for v in visits for user in (manager, executive)], batch_size=5000)
-        VisitContact.objects.bulk_create([
-            VisitContact(tenant_id=t, visit=v, contact=by_account[v.account_id][k]) for v in visits for k in (0, 1, 2)],
-            batch_size=5000)
+        relationships = Relationship.objects.bulk_create(
+            [
+                Relationship(
+                    tenant_id=t,
+                    account=a,
+                    user=user,
+                    contact=by_account[a.pk][k],
+                    owner=manager,
+                    self_level=rng.randint(2, 4),
+                    self_assessed_at=now - dt.timedelta(days=10),
+                    customer_level=rng.randint(1, 4),
+                    customer_assessed_at=now - dt.timedelta(days=40),
+                )
+                for a in accounts
+                for user, k in ((manager, 0), (executive, 0), (manager, 1))
+            ]
+        )
+        Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    tenant_id=t,
+                    relationship=r,
+                    account_id=r.account_id,
+                    hierarchy_model=model,
+                    level=rng.randint(1, 4),
+                    evidence="Monthly review",
+                    source=source,
+                    assessed_by=manager,
+                    assessed_at=now - dt.timedelta(days=30 * m + 10),
+                )
+                for r in relationships
+                for m in range(MONTHS)
+                for source in (["self", "customer_survey"] if m % 3 == 0 else ["self"])
+            ],
+            batch_size=5000,
+        )
+        KeyPlayer.objects.bulk_create(
+            [
+                KeyPlayer(
+                    tenant_id=t,
+                    account=a,
+                    contact=by_account[a.pk][k],
+                    buying_role=role,
+                    buying_stage=rng.choice(["planning", "evaluate_alternatives", "evaluate_risk"]),
+                    stance=rng.choice(["supporter", "neutral", "skeptic", "blocker"]),
+                    concerns="Price and risk",
+                )
+                for a in accounts
+                for k, role in ((0, "executive"), (1, "middle_management"), (2, "purchasing"))
+            ]
+        )
+        FinancialPeriod.objects.bulk_create(
+            [
+                FinancialPeriod(
+                    tenant_id=t,
+                    account=a,
+                    period_start=(now - dt.timedelta(days=91 * (q + 1))).date(),
+                    period_end=(now - dt.timedelta(days=91 * q + 1)).date(),
+                    revenue=Decimal(rng.randint(50_000, 500_000)),
+                    margin_pct=Decimal("22.5"),
+                    discount_pct=Decimal("6"),
+                    currency="GBP",
+                )
+                for a in accounts
+                for q in range(12)
+            ],
+            batch_size=5000,
+        )
+        Opportunity.objects.bulk_create(
+            [
+                Opportunity(
+                    tenant_id=t,
+                    account=a,
+                    name=f"Deal {a.pk}-{k}",
+                    stage="won" if k < 4 else "proposing",
+                    value=Decimal(rng.randint(10_000, 900_000)),
+                    currency="GBP",
+                    close_date=(now + dt.timedelta(days=60 - 180 * (4 - k))).date(),
+                    pain_identified=True,
+                    competitive_strategy="preferred",
+                    walk_away="Below 15 % margin",
+                    closed_at=now - dt.timedelta(days=180 * (4 - k)) if k < 4 else None,
+                )
+                for a in accounts
+                for k in range(6)
+            ],
+            batch_size=5000,
+        )
+        calls = CallReport.objects.bulk_create(
+            [
+                CallReport(
+                    tenant_id=t,
+                    account=a,
+                    occurred_at=now - dt.timedelta(days=30 * m + 3),
+                    summary="Monthly call",
+                    outcomes="Agreed next steps",
+                    author=manager,
+                )
+                for a in accounts
+                for m in range(MONTHS)
+            ],
+            batch_size=5000,
+        )
+        CallContact.objects.bulk_create(
+            [CallContact(tenant_id=t, call=c, contact=by_account[c.account_id][0]) for c in calls], batch_size=5000
+        )
+        plans = AccountPlan.objects.bulk_create(
+            [
+                AccountPlan(
+                    tenant_id=t,
+                    account=a,
+                    title=f"Plan {a.pk} {k}",
+                    objectives="Grow",
+                    status="active" if k == 2 else "archived",
+                    target_level=4,
+                    owner=manager,
+                )
+                for a in accounts
+                for k in range(3)
+            ]
+        )
+        PlanAction.objects.bulk_create(
+            [
+                PlanAction(
+                    tenant_id=t,
+                    plan=p,
+                    title=f"Action {k}",
+                    owner=manager,
+                    due_date=(now + dt.timedelta(days=7 * k - 14)).date(),
+                )
+                for p in plans
+                if p.status == "active"
+                for k in range(5)
+            ]
+        )
+        RatingSnapshot.objects.bulk_create(
+            [
+                RatingSnapshot(
+                    tenant_id=t,
+                    account=a,
+                    policy=policy,
+                    rating=rng.choice("ABCD"),
+                    score=Decimal("55.5"),
+                    breakdown={},
+                    computed_at=now - dt.timedelta(days=30 * m),
+                )
+                for a in accounts
+                for m in range(MONTHS)
+            ],
+            batch_size=5000,
+        )
+        visits = Visit.objects.bulk_create(
+            [
+                Visit(
+                    tenant_id=t,
+                    account=a,
+                    purpose="Quarterly review" if q else "Executive sponsor meeting",
+                    starts_at=now + dt.timedelta(days=1 - 91 * q, hours=rng.randint(0, 8)),
+                    ends_at=now + dt.timedelta(days=1 - 91 * q, hours=10),
+                    timezone=tenant.timezone,
+                    organiser=manager,
+                )
+                for a in accounts
+                for q in range(13)
+            ],
+            batch_size=5000,
+        )
+        VisitAttendee.objects.bulk_create(
+            [
+                VisitAttendee(tenant_id=t, visit=v, user=user, is_executive=user == executive)
+                for v in visits
+                for user in (manager, executive)
+            ],
+            batch_size=5000,
+        )
+        VisitContact.objects.bulk_create(
+            [
+                VisitContact(tenant_id=t, visit=v, contact=by_account[v.account_id][k])
+                for v in visits
+                for k in (0, 1, 2)
+            ],
+            batch_size=5000,
+        )
 
 
 def _stats(samples: list[float]) -> str:
@@ -182,7 +328,9 @@ def _stats(samples: list[float]) -> str:
 
 def main():
     call_command("migrate", verbosity=0)
-    tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Bench Briefings", "timezone": "Europe/London"})
+    tenant, _ = Tenant.objects.get_or_create(
+        slug=SLUG, defaults={"name": "Bench Briefings", "timezone": "Europe/London"}
+    )
     manager = _user("bench-manager@briefings.example", "Bench Manager")
     executive = _user("bench-executive@briefings.example", "Bench Executive")
     with tenant_context(tenant.pk):
@@ -194,8 +342,10 @@ def main():
             sys.exit(f"The bench tenant has {have} accounts, not {OPTIONS.accounts}: run with --fresh.")
         started = time.perf_counter()
         generate(tenant, OPTIONS.accounts, manager, executive)
-        print(f"generated {OPTIONS.accounts} accounts with {MONTHS} months of history in "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"generated {OPTIONS.accounts} accounts with {MONTHS} months of history in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         # What autovacuum would do soon after such a load: without statistics the planner believes
         # each table nearly empty and picks nested loops that read thousands of rows.
         with connection.cursor() as cursor:

@@ -96,8 +96,10 @@ def _insert_select(model, exprs: dict[str, str], source: str, params: list) -> i
         else:
             values.append("%s")
             defaults.append(field.get_db_prep_save(field.get_default(), connection))
-    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
-           f"SELECT {', '.join(values)} FROM {source.replace('%', '%%')}")
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {source.replace('%', '%%')}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, defaults + params)
         return cursor.rowcount
@@ -107,42 +109,97 @@ def generate(tenant: Tenant, n: int, user: User) -> None:
     t = str(tenant.pk)
     with tenant_context(tenant.pk):
         started = time.perf_counter()
-        _insert_select(Account, {
-            "tenant": t, "name": "'Bench ' || lpad(g::text, 6, '0')", "external_id": "'RB-' || g",
-            "classification": "(ARRAY['strategic', 'tactical', 'unqualified'])[1 + g % 3]",
-            "potential_level": "1 + (g * 3) % 5",
-            "current_level": "CASE WHEN g % 11 = 0 THEN NULL ELSE 1 + (g * 7) % 5 END",
-            "last_contact_at": "CASE WHEN g % 13 = 0 THEN NULL ELSE now() - make_interval(days => g % 200, hours => g % 24) END",
-            "status": "'customer'",
-        }, f"generate_series(1, {int(n)}) g", [])
+        _insert_select(
+            Account,
+            {
+                "tenant": t,
+                "name": "'Bench ' || lpad(g::text, 6, '0')",
+                "external_id": "'RB-' || g",
+                "classification": "(ARRAY['strategic', 'tactical', 'unqualified'])[1 + g % 3]",
+                "potential_level": "1 + (g * 3) % 5",
+                "current_level": "CASE WHEN g % 11 = 0 THEN NULL ELSE 1 + (g * 7) % 5 END",
+                "last_contact_at": "CASE WHEN g % 13 = 0 THEN NULL ELSE now() - make_interval(days => g % 200, hours => g % 24) END",
+                "status": "'customer'",
+            },
+            f"generate_series(1, {int(n)}) g",
+            [],
+        )
         accounts = f"accounts_account a WHERE a.tenant_id = {t}"
-        _insert_select(Contact, {"tenant": t, "account": "a.id", "full_name": "a.name || ' person ' || k",
-                                 "is_active": "NOT (a.id % 17 = 0 AND k = 2)"},
-                       f"accounts_account a CROSS JOIN generate_series(1, 2) k WHERE a.tenant_id = {t}", [])
+        _insert_select(
+            Contact,
+            {
+                "tenant": t,
+                "account": "a.id",
+                "full_name": "a.name || ' person ' || k",
+                "is_active": "NOT (a.id % 17 = 0 AND k = 2)",
+            },
+            f"accounts_account a CROSS JOIN generate_series(1, 2) k WHERE a.tenant_id = {t}",
+            [],
+        )
         contacts = f"accounts_contact c WHERE c.tenant_id = {t}"
-        _insert_select(Relationship, {
-            "tenant": t, "account": "c.account_id", "contact": "c.id", "user": str(user.pk), "owner": str(user.pk),
-            "self_level": "CASE WHEN c.id % 9 = 0 THEN NULL ELSE 1 + c.id % 5 END",
-            "customer_level": "CASE WHEN c.id % 3 = 0 THEN 1 + c.id % 4 END",
-        }, f"{contacts} AND (c.id % 2 = 1 OR c.id % 3 = 0)", [])
-        _insert_select(KeyPlayer, {
-            "tenant": t, "account": "c.account_id", "contact": "c.id",
-            "buying_role": "CASE WHEN c.id % 2 = 1 AND c.account_id % 4 <> 0 THEN 'executive' "
-                           "ELSE (ARRAY['middle_management', 'operational', 'purchasing'])[1 + c.id % 3] END",
-        }, contacts, [])
-        _insert_select(FinancialPeriod, {
-            "tenant": t, "account": "a.id", "period_start": "make_date(y, 1, 1)", "period_end": "make_date(y, 12, 31)",
-            "revenue": "(10000 * (1 + a.id % 150) + (y - 2024) * 7000 * (a.id % 9 - 3))::numeric(14, 2)",
-            "discount_pct": "(a.id % 30)::numeric(5, 2)",
-        }, f"accounts_account a CROSS JOIN generate_series(2024, 2025) y WHERE a.tenant_id = {t} AND a.id % 19 <> 0", [])
-        _insert_select(Opportunity, {
-            "tenant": t, "account": "a.id", "name": "a.name || ' deal ' || s", "stage": "s",
-            "value": "(5000 * (1 + (a.id * 7) % 300))::numeric(14, 2)", "close_date": "DATE '2027-06-30'",
-        }, f"accounts_account a CROSS JOIN unnest(ARRAY['proposing', 'won']) s WHERE a.tenant_id = {t} AND a.id % 5 <> 0", [])
-        _insert_select(CallReport, {
-            "tenant": t, "account": "a.id", "occurred_at": "now() - make_interval(days => (a.id % 200)::int)",
-            "summary": "'Quarterly call'",
-        }, f"{accounts}", [])
+        _insert_select(
+            Relationship,
+            {
+                "tenant": t,
+                "account": "c.account_id",
+                "contact": "c.id",
+                "user": str(user.pk),
+                "owner": str(user.pk),
+                "self_level": "CASE WHEN c.id % 9 = 0 THEN NULL ELSE 1 + c.id % 5 END",
+                "customer_level": "CASE WHEN c.id % 3 = 0 THEN 1 + c.id % 4 END",
+            },
+            f"{contacts} AND (c.id % 2 = 1 OR c.id % 3 = 0)",
+            [],
+        )
+        _insert_select(
+            KeyPlayer,
+            {
+                "tenant": t,
+                "account": "c.account_id",
+                "contact": "c.id",
+                "buying_role": "CASE WHEN c.id % 2 = 1 AND c.account_id % 4 <> 0 THEN 'executive' "
+                "ELSE (ARRAY['middle_management', 'operational', 'purchasing'])[1 + c.id % 3] END",
+            },
+            contacts,
+            [],
+        )
+        _insert_select(
+            FinancialPeriod,
+            {
+                "tenant": t,
+                "account": "a.id",
+                "period_start": "make_date(y, 1, 1)",
+                "period_end": "make_date(y, 12, 31)",
+                "revenue": "(10000 * (1 + a.id % 150) + (y - 2024) * 7000 * (a.id % 9 - 3))::numeric(14, 2)",
+                "discount_pct": "(a.id % 30)::numeric(5, 2)",
+            },
+            f"accounts_account a CROSS JOIN generate_series(2024, 2025) y WHERE a.tenant_id = {t} AND a.id % 19 <> 0",
+            [],
+        )
+        _insert_select(
+            Opportunity,
+            {
+                "tenant": t,
+                "account": "a.id",
+                "name": "a.name || ' deal ' || s",
+                "stage": "s",
+                "value": "(5000 * (1 + (a.id * 7) % 300))::numeric(14, 2)",
+                "close_date": "DATE '2027-06-30'",
+            },
+            f"accounts_account a CROSS JOIN unnest(ARRAY['proposing', 'won']) s WHERE a.tenant_id = {t} AND a.id % 5 <> 0",
+            [],
+        )
+        _insert_select(
+            CallReport,
+            {
+                "tenant": t,
+                "account": "a.id",
+                "occurred_at": "now() - make_interval(days => (a.id % 200)::int)",
+                "summary": "'Quarterly call'",
+            },
+            f"{accounts}",
+            [],
+        )
         with connection.cursor() as cursor:
             for model in (Account, Contact, Relationship, KeyPlayer, FinancialPeriod, Opportunity, CallReport):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
@@ -234,6 +291,7 @@ def hand_scores(tenant_id: int, now, tuned: bool) -> dict:
 
 # --- timing ----------------------------------------------------------------------------------------
 
+
 def measure(label, fn):
     tracemalloc.start()
     with CaptureQueriesContext(connection) as queries:
@@ -243,8 +301,10 @@ def measure(label, fn):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{label:<44} {seconds:8.2f} s   peak Python memory {peak / 2**20:7.1f} MiB   "
-          f"process peak RSS {rss:7.0f} MiB   {len(queries.captured_queries)} statements")
+    print(
+        f"{label:<44} {seconds:8.2f} s   peak Python memory {peak / 2**20:7.1f} MiB   "
+        f"process peak RSS {rss:7.0f} MiB   {len(queries.captured_queries)} statements"
+    )
     return seconds, result
 
 
@@ -252,6 +312,7 @@ def recompute(tenant_id, now):
     def run():
         with tenant_context(tenant_id):
             return services.ratings_recompute(now=now)
+
     return run
 
 
@@ -268,7 +329,8 @@ def main():
     call_command("migrate", verbosity=0)
     tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Ratings benchmark"})
     user = User.objects.filter(email="bench-ratings@example.com").first() or User.objects.create_user(
-        "bench-ratings@example.com", "bench-password-123")
+        "bench-ratings@example.com", "bench-password-123"
+    )
     with tenant_context(tenant.pk):
         existing = Account.objects.count()
     if existing and existing != args.accounts:
@@ -291,8 +353,11 @@ def main():
     first, r1 = measure("recompute, first (all new: 2 rows written each)", recompute(tenant.pk, now))
     same, r2 = measure("recompute, nothing changed", recompute(tenant.pk, now))
     with tenant_context(tenant.pk), connection.cursor() as cursor:
-        cursor.execute("UPDATE plans_opportunity SET value = value + 300000 WHERE tenant_id = %s AND stage = 'proposing' "
-                       "AND (id / 2) %% 100 = 0", [tenant.pk])
+        cursor.execute(
+            "UPDATE plans_opportunity SET value = value + 300000 WHERE tenant_id = %s AND stage = 'proposing' "
+            "AND (id / 2) %% 100 = 0",
+            [tenant.pk],
+        )
     night, r3 = measure("recompute, after 1 % of deals changed", recompute(tenant.pk, now))
     for label, result in (("first", r1), ("unchanged", r2), ("1 % changed", r3)):
         print(f"  {label:<12} {result.as_dict()}")
@@ -306,17 +371,25 @@ def main():
     best = min(hand_times[False] + hand_times[True])
 
     with tenant_context(tenant.pk):
-        stored = {row[0]: (row[1], row[2]) for row in AccountRating.objects.values_list("account_id", "score", "rating")}
+        stored = {
+            row[0]: (row[1], row[2]) for row in AccountRating.objects.values_list("account_id", "score", "rating")
+        }
         snapshots = RatingSnapshot.objects.count()
         policies = RatingPolicy.objects.count()
     mismatches = [(k, stored.get(k), v) for k, v in scores.items() if stored.get(k) != v]
-    print(f"\nhand-written statement vs recompute: {len(scores):,} accounts, {len(mismatches)} differences"
-          f"{' — e.g. ' + str(mismatches[:3]) if mismatches else ' (identical scores and ratings)'}")
-    print(f"snapshots {snapshots:,}, policies {policies}, ratings: "
-          f"{ {r: sum(1 for v in stored.values() if v[1] == r) for r in 'ABCD'} }")
-    print(f"\nhand-written statement: best {min(hand_times[False]):.2f} s with default settings, "
-          f"{min(hand_times[True]):.2f} s with the recompute's (jit off, work_mem 64MB); medians "
-          f"{statistics.median(hand_times[False]):.2f} s and {statistics.median(hand_times[True]):.2f} s")
+    print(
+        f"\nhand-written statement vs recompute: {len(scores):,} accounts, {len(mismatches)} differences"
+        f"{' — e.g. ' + str(mismatches[:3]) if mismatches else ' (identical scores and ratings)'}"
+    )
+    print(
+        f"snapshots {snapshots:,}, policies {policies}, ratings: "
+        f"{ {r: sum(1 for v in stored.values() if v[1] == r) for r in 'ABCD'} }"
+    )
+    print(
+        f"\nhand-written statement: best {min(hand_times[False]):.2f} s with default settings, "
+        f"{min(hand_times[True]):.2f} s with the recompute's (jit off, work_mem 64MB); medians "
+        f"{statistics.median(hand_times[False]):.2f} s and {statistics.median(hand_times[True]):.2f} s"
+    )
     print(f"ratio recompute / fastest statement ({best:.2f} s):")
     for label, seconds in (("first run", first), ("nothing changed", same), ("1 % changed (typical night)", night)):
         print(f"  {label:<30} {seconds / best:5.2f}×")

@@ -22,22 +22,43 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 LIMIT = 1.2
-PAGES = r"^t/<slug:tenant_slug>/$|accounts/$|accounts/<int:account_id>/$|key-players/$|plans/opportunities/$|" \
-        r"plans/$|ratings/$|hierarchy/$|api/v1/accounts/$|api/v1/opportunities/$"
+PAGES = (
+    r"^t/<slug:tenant_slug>/$|accounts/$|accounts/<int:account_id>/$|key-players/$|plans/opportunities/$|"
+    r"plans/$|ratings/$|hierarchy/$|api/v1/accounts/$|api/v1/opportunities/$"
+)
 
 
 def walk(url: str, runs: int) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([sys.executable, str(BENCH / "walk.py"), "--sizes", "50", "--runs", str(runs),
-                        "--only", PAGES, "--json", out.name], env=os.environ | {"DATABASE_URL": url},
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "walk.py"),
+                "--sizes",
+                "50",
+                "--runs",
+                str(runs),
+                "--only",
+                PAGES,
+                "--json",
+                out.name,
+            ],
+            env=os.environ | {"DATABASE_URL": url},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         return json.loads(Path(out.name).read_text())["50"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=os.environ.get("WALK_BENCH_DATABASE_URL",
-                                                           "postgres://keystone_owner@127.0.0.1:5432/keystone_walk_bench"))
+    parser.add_argument(
+        "--shared",
+        default=os.environ.get(
+            "WALK_BENCH_DATABASE_URL", "postgres://keystone_owner@127.0.0.1:5432/keystone_walk_bench"
+        ),
+    )
     parser.add_argument("--alone", default=None, help="default: the shared database's name + _alone")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()

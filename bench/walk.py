@@ -46,11 +46,15 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import AccountTeamMember, Contact, FinancialPeriod, ImportBatch  # noqa: E402
 from hierarchy.models import Assessment, HierarchyAlert, HierarchyModel, Relationship, SurveyInvitation  # noqa: E402
+
 try:  # the account page's deferred panels (an older checkout has none: the walker also times it)
     from accounts.sections import deferred_sections  # noqa: E402
 except ImportError:
+
     def deferred_sections():
         return []
+
+
 from keystone.urlwalk import fill, params, tenant_routes  # noqa: E402
 from keyplayers.models import Guidance, KeyPlayer  # noqa: E402
 from plans.models import AccountPlan, CallReport, Opportunity, PlanAction, Visit, VisitAttendee  # noqa: E402
@@ -62,8 +66,23 @@ LIST_MS, PAGE_MS, OTHER_MS = 30, 50, 100
 TEAM = 40  # account managers per tenant: the walking admin is on the team of one account in 40
 DASHBOARD = "t/<slug:tenant_slug>/"
 ACCOUNT_PAGE = "t/<slug:tenant_slug>/accounts/<int:account_id>/"
-NOT_LISTS = ("new/", "edit/", "settings/", "draft/", "import/", "reset/", "minimum-levels/", "feeds/",
-             "recompute/", "sample.csv", "docs/", "redoc/", "schema/", "me/", "guidance/")
+NOT_LISTS = (
+    "new/",
+    "edit/",
+    "settings/",
+    "draft/",
+    "import/",
+    "reset/",
+    "minimum-levels/",
+    "feeds/",
+    "recompute/",
+    "sample.csv",
+    "docs/",
+    "redoc/",
+    "schema/",
+    "me/",
+    "guidance/",
+)
 # Pages that need a query string to show anything but a redirect.
 QUERIES = {"t/<slug:tenant_slug>/key-players/guidance/edit/": "?buying_role=executive&buying_stage=planning"}
 # Pages that read the whole tenant by design, timed but not held to a page target.
@@ -81,6 +100,7 @@ def target_ms(route: str) -> int:
 
 # --- data --------------------------------------------------------------------------------------------
 
+
 def _extras(tenant: Tenant, team: list[int]) -> None:
     """What the ratings generator does not make, set-based like it (inside tenant_context). `team`: the
     ids of the tenant's account managers; each account gets one of them on its team (and its plan's
@@ -93,31 +113,97 @@ def _extras(tenant: Tenant, team: list[int]) -> None:
     model = hierarchy_defaults_ensure()
     accounts = f"accounts_account a WHERE a.tenant_id = {t}"
     insert = generator._insert_select
-    insert(Contact, {"tenant": t, "account": "a.id", "full_name": "a.name || ' colleague ' || k",
-                     "title": "(ARRAY['Buyer', 'Engineer', 'Director'])[k - 2]",
-                     "email": "'c' || a.id || '-' || k || '@customer.example'"},
-           f"accounts_account a CROSS JOIN generate_series(3, 5) k WHERE a.tenant_id = {t}", [])
+    insert(
+        Contact,
+        {
+            "tenant": t,
+            "account": "a.id",
+            "full_name": "a.name || ' colleague ' || k",
+            "title": "(ARRAY['Buyer', 'Engineer', 'Director'])[k - 2]",
+            "email": "'c' || a.id || '-' || k || '@customer.example'",
+        },
+        f"accounts_account a CROSS JOIN generate_series(3, 5) k WHERE a.tenant_id = {t}",
+        [],
+    )
     insert(AccountTeamMember, {"tenant": t, "account": "a.id", "user": manager % "a.id"}, accounts, [])
-    insert(Assessment, {"tenant": t, "relationship": "r.id", "account": "r.account_id", "hierarchy_model": str(model.pk),
-                        "level": "coalesce(r.self_level, 1)", "evidence": "'Bench evidence'", "assessed_by": str(user.pk),
-                        "assessed_at": "now() - make_interval(days => (r.id % 300)::int)"},
-           f"hierarchy_relationship r WHERE r.tenant_id = {t}", [])
-    insert(AccountPlan, {"tenant": t, "account": "a.id", "title": "'Grow ' || a.name", "objectives": "'Reach level 4'",
-                         "target_level": "4", "owner": str(user.pk), "created_by": str(user.pk),
-                         "review_date": "current_date + (a.id % 90)::int"}, f"{accounts} AND a.id % 3 = 0", [])
-    insert(PlanAction, {"tenant": t, "plan": "p.id", "title": "'Step ' || k", "owner": manager % "p.account_id",
-                        "due_date": "current_date + ((p.id + k * 17) % 120 - 30)::int"},
-           f"plans_accountplan p CROSS JOIN generate_series(1, 2) k WHERE p.tenant_id = {t}", [])
-    insert(Visit, {"tenant": t, "account": "a.id", "purpose": "'Quarterly review'", "timezone": "'UTC'",
-                   "starts_at": "date_trunc('hour', now()) + make_interval(days => (a.id % 120)::int - 60)",
-                   "ends_at": "date_trunc('hour', now()) + make_interval(days => (a.id % 120)::int - 60, hours => 2)",
-                   "organiser": manager % "a.id"}, f"{accounts} AND a.id % 7 = 0", [])
-    insert(VisitAttendee, {"tenant": t, "visit": "v.id", "user": manager % "v.account_id"},
-           f"plans_visit v WHERE v.tenant_id = {t}", [])
+    insert(
+        Assessment,
+        {
+            "tenant": t,
+            "relationship": "r.id",
+            "account": "r.account_id",
+            "hierarchy_model": str(model.pk),
+            "level": "coalesce(r.self_level, 1)",
+            "evidence": "'Bench evidence'",
+            "assessed_by": str(user.pk),
+            "assessed_at": "now() - make_interval(days => (r.id % 300)::int)",
+        },
+        f"hierarchy_relationship r WHERE r.tenant_id = {t}",
+        [],
+    )
+    insert(
+        AccountPlan,
+        {
+            "tenant": t,
+            "account": "a.id",
+            "title": "'Grow ' || a.name",
+            "objectives": "'Reach level 4'",
+            "target_level": "4",
+            "owner": str(user.pk),
+            "created_by": str(user.pk),
+            "review_date": "current_date + (a.id % 90)::int",
+        },
+        f"{accounts} AND a.id % 3 = 0",
+        [],
+    )
+    insert(
+        PlanAction,
+        {
+            "tenant": t,
+            "plan": "p.id",
+            "title": "'Step ' || k",
+            "owner": manager % "p.account_id",
+            "due_date": "current_date + ((p.id + k * 17) % 120 - 30)::int",
+        },
+        f"plans_accountplan p CROSS JOIN generate_series(1, 2) k WHERE p.tenant_id = {t}",
+        [],
+    )
+    insert(
+        Visit,
+        {
+            "tenant": t,
+            "account": "a.id",
+            "purpose": "'Quarterly review'",
+            "timezone": "'UTC'",
+            "starts_at": "date_trunc('hour', now()) + make_interval(days => (a.id % 120)::int - 60)",
+            "ends_at": "date_trunc('hour', now()) + make_interval(days => (a.id % 120)::int - 60, hours => 2)",
+            "organiser": manager % "a.id",
+        },
+        f"{accounts} AND a.id % 7 = 0",
+        [],
+    )
+    insert(
+        VisitAttendee,
+        {"tenant": t, "visit": "v.id", "user": manager % "v.account_id"},
+        f"plans_visit v WHERE v.tenant_id = {t}",
+        [],
+    )
     with connection.cursor() as cursor:  # open deals close over the next 18 months, not all on one day
-        cursor.execute("UPDATE plans_opportunity SET close_date = current_date + (id %% 540)::int "
-                       "WHERE tenant_id = %s AND stage NOT IN ('won', 'lost')", [tenant.pk])
-        for model_ in (Contact, AccountTeamMember, Assessment, AccountPlan, PlanAction, Visit, VisitAttendee, Opportunity):
+        cursor.execute(
+            "UPDATE plans_opportunity SET close_date = current_date + (id %% 540)::int "
+            "WHERE tenant_id = %s AND stage NOT IN ('won', 'lost')",
+            [tenant.pk],
+        )
+        for model_ in (
+            Contact,
+            AccountTeamMember,
+            Assessment,
+            AccountPlan,
+            PlanAction,
+            Visit,
+            VisitAttendee,
+            Opportunity,
+        ):
             cursor.execute(f"ANALYZE {model_._meta.db_table}")
 
 
@@ -142,19 +228,50 @@ def _rare(tenant: Tenant, user: User, account_id: int) -> dict:
     if token is not None:  # made by an earlier run: reuse them (a raw token is never stored, so a new one)
         token.delete()
         _, raw = api_token_create(tenant=tenant, user=user, name="bench walker")
-        return {"invitation_id": SurveyInvitation.objects.filter(account_id=account_id).values_list("pk", flat=True).first(),
-                "alert_id": HierarchyAlert.objects.filter(account_id=account_id).values_list("pk", flat=True).first(),
-                "batch_key": ImportBatch.objects.filter(created_by=user).values_list("key", flat=True).first(),
-                "token_id": ApiToken.objects.get(user=user, name="bench walker").pk, "raw": raw}
+        return {
+            "invitation_id": SurveyInvitation.objects.filter(account_id=account_id)
+            .values_list("pk", flat=True)
+            .first(),
+            "alert_id": HierarchyAlert.objects.filter(account_id=account_id).values_list("pk", flat=True).first(),
+            "batch_key": ImportBatch.objects.filter(created_by=user).values_list("key", flat=True).first(),
+            "token_id": ApiToken.objects.get(user=user, name="bench walker").pk,
+            "raw": raw,
+        }
     invitation = SurveyInvitation.objects.create(
-        tenant=tenant, relationship=relationship, account_id=account_id, email="c@customer.example",
-        nonce=f"bench-{account_id}-{time.time_ns()}", sent_by=user, expires_at=timezone.now() + timezone.timedelta(days=14))
-    alert = HierarchyAlert.objects.create(tenant=tenant, account_id=account_id, relationship=relationship,
-                                          kind="level_drop", message="Level dropped from 4 to 2", from_level=4, to_level=2)
-    batch = ImportBatch.objects.create(tenant=tenant, key=f"bench{time.time_ns()}", kind="accounts", created_by=user,
-                                       filename="accounts.csv", columns=["name"], rows=[[2, {"name": "New account"}]])
+        tenant=tenant,
+        relationship=relationship,
+        account_id=account_id,
+        email="c@customer.example",
+        nonce=f"bench-{account_id}-{time.time_ns()}",
+        sent_by=user,
+        expires_at=timezone.now() + timezone.timedelta(days=14),
+    )
+    alert = HierarchyAlert.objects.create(
+        tenant=tenant,
+        account_id=account_id,
+        relationship=relationship,
+        kind="level_drop",
+        message="Level dropped from 4 to 2",
+        from_level=4,
+        to_level=2,
+    )
+    batch = ImportBatch.objects.create(
+        tenant=tenant,
+        key=f"bench{time.time_ns()}",
+        kind="accounts",
+        created_by=user,
+        filename="accounts.csv",
+        columns=["name"],
+        rows=[[2, {"name": "New account"}]],
+    )
     token, raw = api_token_create(tenant=tenant, user=user, name="bench walker")
-    return {"invitation_id": invitation.pk, "alert_id": alert.pk, "batch_key": batch.key, "token_id": token.pk, "raw": raw}
+    return {
+        "invitation_id": invitation.pk,
+        "alert_id": alert.pk,
+        "batch_key": batch.key,
+        "token_id": token.pk,
+        "raw": raw,
+    }
 
 
 def ensure_tenant(n: int, fresh: bool) -> tuple[Tenant, User]:
@@ -165,14 +282,16 @@ def ensure_tenant(n: int, fresh: bool) -> tuple[Tenant, User]:
     if tenant is None:
         tenant = Tenant.objects.create(name=f"Bench walk {n:,}", slug=slug)
     user = User.objects.filter(email=f"walk-{n}@bench.example").first() or User.objects.create_user(
-        f"walk-{n}@bench.example", "bench-password-123", full_name=f"Walker {n}")
+        f"walk-{n}@bench.example", "bench-password-123", full_name=f"Walker {n}"
+    )
     team = [user.pk]
     with tenant_context(tenant.pk):
         Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": Role.ADMIN})
         for i in range(1, TEAM):
             email = f"walk-{n}-m{i}@bench.example"
             colleague = User.objects.filter(email=email).first() or User.objects.create_user(
-                email, None, full_name=f"Manager {i:02d}")
+                email, None, full_name=f"Manager {i:02d}"
+            )
             Membership.objects.get_or_create(tenant=tenant, user=colleague, defaults={"role": Role.MANAGER})
             team.append(colleague.pk)
         existing = generator.Account.objects.count()
@@ -197,21 +316,32 @@ def objects_for(tenant: Tenant, user: User) -> dict:
 
     with tenant_context(tenant.pk):
         accounts = generator.Account.objects.order_by("pk")
-        typical = (accounts.filter(Exists(AccountPlan.objects.filter(account=OuterRef("pk"))),
-                                   Exists(Visit.objects.filter(account=OuterRef("pk"))),
-                                   Exists(Opportunity.objects.filter(account=OuterRef("pk"))),
-                                   Exists(Relationship.objects.filter(account=OuterRef("pk"))),
-                                   pk__gte=accounts.values_list("pk", flat=True)[accounts.count() // 2])
-                   .values_list("pk", flat=True).first())
+        typical = (
+            accounts.filter(
+                Exists(AccountPlan.objects.filter(account=OuterRef("pk"))),
+                Exists(Visit.objects.filter(account=OuterRef("pk"))),
+                Exists(Opportunity.objects.filter(account=OuterRef("pk"))),
+                Exists(Relationship.objects.filter(account=OuterRef("pk"))),
+                pk__gte=accounts.values_list("pk", flat=True)[accounts.count() // 2],
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
         plan = AccountPlan.objects.filter(account_id=typical).first()
         relationship = Relationship.objects.filter(account_id=typical).order_by("pk").first()
         rare = _rare(tenant, user, typical)
         objects = {
-            "tenant_slug": tenant.slug, "format": "json",
+            "tenant_slug": tenant.slug,
+            "format": "json",
             "account_id": typical,
-            "contact_id": Contact.objects.filter(account_id=typical).order_by("pk").values_list("pk", flat=True).first(),
+            "contact_id": Contact.objects.filter(account_id=typical)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first(),
             "team_member_id": AccountTeamMember.objects.filter(account_id=typical).values_list("pk", flat=True).first(),
-            "financial_period_id": FinancialPeriod.objects.filter(account_id=typical).values_list("pk", flat=True).first(),
+            "financial_period_id": FinancialPeriod.objects.filter(account_id=typical)
+            .values_list("pk", flat=True)
+            .first(),
             "relationship_id": relationship.pk,
             "assessment_id": Assessment.objects.filter(relationship=relationship).values_list("pk", flat=True).first(),
             "hierarchy_model_id": HierarchyModel.objects.filter(is_active=True).values_list("pk", flat=True).first(),
@@ -221,7 +351,10 @@ def objects_for(tenant: Tenant, user: User) -> dict:
             "membership_id": Membership.objects.exclude(user=user).values_list("pk", flat=True).first(),
             "plan_id": plan.pk,
             "action_id": PlanAction.objects.filter(plan=plan).values_list("pk", flat=True).first(),
-            "opportunity_id": Opportunity.objects.filter(account_id=typical).order_by("pk").values_list("pk", flat=True).first(),
+            "opportunity_id": Opportunity.objects.filter(account_id=typical)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first(),
             "call_id": CallReport.objects.filter(account_id=typical).values_list("pk", flat=True).first(),
             "visit_id": Visit.objects.filter(account_id=typical).values_list("pk", flat=True).first(),
             "policy_id": RatingPolicy.objects.filter(status="active").values_list("pk", flat=True).first(),
@@ -231,6 +364,7 @@ def objects_for(tenant: Tenant, user: User) -> dict:
 
 
 # --- timing ------------------------------------------------------------------------------------------
+
 
 def time_page(client, url: str, runs: int, headers: dict):
     """(status, p50 ms, p95 ms, queries) of GET url; a slow page (first call over 1 s) gets 3 runs."""
@@ -273,8 +407,12 @@ def walk(tenant: Tenant, user: User, runs: int, only: str | None) -> dict:
 
 
 def short(route: str) -> str:
-    return (route.replace("t/<slug:tenant_slug>/", "/t/<slug>/").replace("<int:", "<")
-            .replace("api/v1/", "/api/v1/").replace("<slug:", "<"))
+    return (
+        route.replace("t/<slug:tenant_slug>/", "/t/<slug>/")
+        .replace("<int:", "<")
+        .replace("api/v1/", "/api/v1/")
+        .replace("<slug:", "<")
+    )
 
 
 def report(sizes: list[int], results: dict[int, dict], markdown: str | None) -> int:
@@ -339,8 +477,10 @@ def main():
         load = os.getloadavg()[0]
         started = time.perf_counter()
         results[n] = walk(tenant, user, args.runs, args.only)
-        print(f"walked {len(results[n])} routes at {n:,} accounts in {time.perf_counter() - started:.0f} s "
-              f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs)")
+        print(
+            f"walked {len(results[n])} routes at {n:,} accounts in {time.perf_counter() - started:.0f} s "
+            f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, {os.cpu_count()} CPUs)"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results))
     misses = report(sizes, results, args.markdown)

@@ -40,10 +40,15 @@ class BriefingRatingSerializer(serializers.Serializer):
     letter = serializers.CharField()
     manual = serializers.BooleanField()
     manual_reason = serializers.CharField()
-    score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
-                                     help_text="Null for who may not see financials (it would reveal them).")
-    reasons = serializers.ListField(child=serializers.ListField(child=serializers.CharField()),
-                                    help_text="[criterion, value], strongest first.")
+    score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Null for who may not see financials (it would reveal them).",
+    )
+    reasons = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="[criterion, value], strongest first."
+    )
     cadence_days = serializers.IntegerField(allow_null=True)
 
 
@@ -56,7 +61,9 @@ class BriefingRelationshipSerializer(serializers.Serializer):
     gap = serializers.IntegerField(allow_null=True, help_text="Our view minus theirs.")
     next_level = serializers.IntegerField(allow_null=True)
     next_steps = serializers.ListField(child=serializers.CharField(), help_text="The playbook to climb one level.")
-    critical_step = serializers.BooleanField(help_text="True at level 3: the step to 4 changes the relationship's nature.")
+    critical_step = serializers.BooleanField(
+        help_text="True at level 3: the step to 4 changes the relationship's nature."
+    )
 
 
 class BriefingAttendingContactSerializer(serializers.Serializer):
@@ -79,13 +86,15 @@ class BriefingOpportunitySerializer(serializers.Serializer):
     close_date = serializers.DateField(source="opportunity.close_date")
     qualification_score = serializers.IntegerField(source="score")
     qualification_gaps = serializers.ListField(source="gaps", child=serializers.CharField())
-    competitive_strategy = serializers.CharField(source="opportunity.competitive_strategy",
-                                                 help_text="The lead strategy.")
+    competitive_strategy = serializers.CharField(
+        source="opportunity.competitive_strategy", help_text="The lead strategy."
+    )
     strategy_rationale = serializers.CharField(source="opportunity.strategy_rationale")
     fallback_strategy = serializers.CharField(source="opportunity.fallback_strategy")
     fallback_rationale = serializers.CharField(source="opportunity.fallback_rationale")
-    value_agreed_with = serializers.CharField(source="opportunity.value_agreed_with",
-                                              help_text="Who on their side agreed the value case (blank: none yet).")
+    value_agreed_with = serializers.CharField(
+        source="opportunity.value_agreed_with", help_text="Who on their side agreed the value case (blank: none yet)."
+    )
     value_benefits = serializers.CharField(source="opportunity.value_benefits")
 
 
@@ -132,10 +141,12 @@ class BriefingSerializer(serializers.Serializer):
     highest_level = serializers.IntegerField(source="levels.highest", allow_null=True)
     executive_level = serializers.IntegerField(source="levels.executive_level", allow_null=True)
     potential_level = serializers.IntegerField(source="levels.potential_level", allow_null=True)
-    at_critical_step = serializers.BooleanField(help_text="The account stands at level 3: the climb to 4 changes the "
-                                                          "relationship's nature.")
-    customer_issues = BriefingIssueSerializer(source="issues", many=True,
-                                              help_text="The customer's business and organisational issues on the plan.")
+    at_critical_step = serializers.BooleanField(
+        help_text="The account stands at level 3: the climb to 4 changes the relationship's nature."
+    )
+    customer_issues = BriefingIssueSerializer(
+        source="issues", many=True, help_text="The customer's business and organisational issues on the plan."
+    )
     level_names = serializers.DictField(child=serializers.CharField())
     our_attendees = serializers.SerializerMethodField()
     their_attendees = BriefingAttendingContactSerializer(many=True)
@@ -152,8 +163,10 @@ class BriefingSerializer(serializers.Serializer):
         if not b.financials_visible or not b.revenue:
             return None
         # A total per currency, as the pipeline: amounts in different currencies are never added.
-        return {"totals": [{"currency": currency, "total": str(total)} for currency, total in b.revenue["totals"]],
-                "growth_pct": None if b.revenue["growth"] is None else round(float(b.revenue["growth"]), 1)}
+        return {
+            "totals": [{"currency": currency, "total": str(total)} for currency, total in b.revenue["totals"]],
+            "growth_pct": None if b.revenue["growth"] is None else round(float(b.revenue["growth"]), 1),
+        }
 
     def get_pipeline(self, b) -> list[dict] | None:
         if b.pipeline is None:
@@ -176,14 +189,17 @@ class VisitBriefingViewSet(UndeclaredMethodFirst, viewsets.ViewSet):
         visit = access_briefing_by_visit_id(membership=membership_of(request), visit_id=visit_id)
         return selectors.briefing_build(visit=visit, membership=membership_of(request))
 
-    @extend_schema(responses={200: BriefingSerializer, 404: OpenApiResponse(description="No such visit.")},
-                   summary="The briefing of a visit")
+    @extend_schema(
+        responses={200: BriefingSerializer, 404: OpenApiResponse(description="No such visit.")},
+        summary="The briefing of a visit",
+    )
     def list(self, request, visit_id=None):
         return Response(BriefingSerializer(self._briefing(request, int(visit_id))).data)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,
-                              404: OpenApiResponse(description="No such visit.")},
-                   summary="The briefing of a visit as PDF")
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such visit.")},
+        summary="The briefing of a visit as PDF",
+    )
     @action(detail=False, methods=["get"], url_path="pdf")
     def pdf(self, request, visit_id=None):
         briefing = self._briefing(request, int(visit_id))

@@ -29,4 +29,6 @@ def _visit_changed(sender, tenant_id, visit_id, **kwargs):
     except Exception:  # noqa: BLE001 — the beat run catches up; a visit change must not fail for this
         import logging
 
-        logging.getLogger(__name__).warning("Could not enqueue briefing delivery for tenant %s", tenant_id, exc_info=True)
+        logging.getLogger(__name__).warning(
+            "Could not enqueue briefing delivery for tenant %s", tenant_id, exc_info=True
+        )

@@ -21,8 +21,10 @@ def seed(tenant, users, rng):
     window = dt.timedelta(hours=tenant.briefing_lead_hours)
     if plans_selectors.visit_list(start=now, end=now + window, executive_id=executive.pk):
         return
-    account = (Account.objects.filter(classification=Classification.STRATEGIC).order_by("name").first()
-               or Account.objects.order_by("name").first())
+    account = (
+        Account.objects.filter(classification=Classification.STRATEGIC).order_by("name").first()
+        or Account.objects.order_by("name").first()
+    )
     if account is None:
         return
     players = keyplayers_selectors.account_key_players(account=account)
@@ -33,7 +35,14 @@ def seed(tenant, users, rng):
     members = set(Membership.objects.values_list("user_id", flat=True))
     owner = account.owner if account.owner_id in members else manager
     plans_services.visit_schedule(
-        account=account, starts_at=start, ends_at=start + dt.timedelta(hours=2), timezone_name=tenant.timezone,
-        purpose="Executive sponsor meeting", organiser=owner, attendees=list(dict.fromkeys([owner, executive])),
-        contacts=contacts, location=f"{account.name}, head office",
-        agenda="1. Their priorities for next year\n2. How we perform today\n3. Where we can help with their business issues")
+        account=account,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        timezone_name=tenant.timezone,
+        purpose="Executive sponsor meeting",
+        organiser=owner,
+        attendees=list(dict.fromkeys([owner, executive])),
+        contacts=contacts,
+        location=f"{account.name}, head office",
+        agenda="1. Their priorities for next year\n2. How we perform today\n3. Where we can help with their business issues",
+    )

@@ -32,7 +32,9 @@ class BriefingDelivery(TenantModel):
     visit = models.ForeignKey("plans.Visit", on_delete=models.CASCADE, related_name="+")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=DeliveryKind.choices)
-    visit_sequence = models.PositiveIntegerField(help_text="The visit's revision (Visit.sequence) this e-mail describes.")
+    visit_sequence = models.PositiveIntegerField(
+        help_text="The visit's revision (Visit.sequence) this e-mail describes."
+    )
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     claim_token = models.CharField(max_length=32, blank=True)
@@ -46,8 +48,9 @@ class BriefingDelivery(TenantModel):
     class Meta:
         verbose_name_plural = "briefing deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "visit", "recipient", "visit_sequence"],
-                                    name="briefingdelivery_once_per_version"),
+            models.UniqueConstraint(
+                fields=["tenant", "visit", "recipient", "visit_sequence"], name="briefingdelivery_once_per_version"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "visit", "recipient"], name="briefdeliv_tenant_visit_idx"),

@@ -57,14 +57,28 @@ def _with_links(briefings: list, links: dict | None) -> list[tuple]:
     return [(b, (links or {}).get(b.visit.pk, "")) for b in briefings]
 
 
-def document(*, briefings: list, tenant, inline_css: bool, title: str = "", links: dict | None = None,
-             print_controls: bool = False) -> str:
+def document(
+    *,
+    briefings: list,
+    tenant,
+    inline_css: bool,
+    title: str = "",
+    links: dict | None = None,
+    print_controls: bool = False,
+) -> str:
     """A whole HTML document holding one or more briefings: the print view (linked CSS, served by us)
     and the PDF and e-mail (CSS inside, nothing fetched)."""
-    html = render_to_string("briefings/document.html", {
-        "items": _with_links(briefings, links), "tenant": tenant, "linked_css": not inline_css,
-        "css_path": CSS, "title": title or _subject(briefings, tenant), "print_controls": print_controls,
-    })
+    html = render_to_string(
+        "briefings/document.html",
+        {
+            "items": _with_links(briefings, links),
+            "tenant": tenant,
+            "linked_css": not inline_css,
+            "css_path": CSS,
+            "title": title or _subject(briefings, tenant),
+            "print_controls": print_controls,
+        },
+    )
     return _styled(html) if inline_css else html
 
 
@@ -96,8 +110,11 @@ def _subject(briefings: list, tenant) -> str:
 def digest(*, briefings: list, tenant, recipient) -> Content:
     """The briefing e-mail: one visit, or the morning digest of several (each with its link)."""
     links = {b.visit.pk: briefing_url(tenant, b.visit) for b in briefings}
-    return Content(subject=_subject(briefings, tenant), text=text(briefings=briefings, tenant=tenant, links=links),
-                   html=document(briefings=briefings, tenant=tenant, inline_css=True, links=links))
+    return Content(
+        subject=_subject(briefings, tenant),
+        text=text(briefings=briefings, tenant=tenant, links=links),
+        html=document(briefings=briefings, tenant=tenant, inline_css=True, links=links),
+    )
 
 
 NOTICE_SUBJECTS = {
@@ -108,10 +125,20 @@ NOTICE_SUBJECTS = {
 
 def notice(*, kind: str, visit, recipient, tenant, briefing_url: str) -> Content:
     """The short update or cancellation for someone who already had the briefing."""
-    context = {"kind": kind, "visit": visit, "recipient": recipient, "tenant": tenant, "url": briefing_url,
-               "when": when(visit, tenant), "attending": recipient.pk in {a.user_id for a in visit.our_attendees.all()}}
+    context = {
+        "kind": kind,
+        "visit": visit,
+        "recipient": recipient,
+        "tenant": tenant,
+        "url": briefing_url,
+        "when": when(visit, tenant),
+        "attending": recipient.pk in {a.user_id for a in visit.our_attendees.all()},
+    }
     subject = NOTICE_SUBJECTS[kind].format(account=visit.account.name, purpose=visit.purpose, when=when(visit, tenant))
     if kind == DeliveryKind.CANCELLATION and not visit.is_cancelled:
         subject = f"No longer attending: {visit.account.name} — {visit.purpose}, {when(visit, tenant)}"
-    return Content(subject=subject, text=render_to_string("briefings/notice.txt", context),
-                   html=_styled(render_to_string("briefings/notice.html", context)))
+    return Content(
+        subject=subject,
+        text=render_to_string("briefings/notice.txt", context),
+        html=_styled(render_to_string("briefings/notice.html", context)),
+    )

@@ -19,8 +19,9 @@ def next_digest_at(tenant: Tenant, now: dt.datetime) -> dt.datetime:
     day = local.date()
     candidate = dt.datetime.combine(day, dt.time(tenant.briefing_digest_hour), tzinfo=tenant.zone)
     if candidate <= local:
-        candidate = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(tenant.briefing_digest_hour),
-                                        tzinfo=tenant.zone)
+        candidate = dt.datetime.combine(
+            day + dt.timedelta(days=1), dt.time(tenant.briefing_digest_hour), tzinfo=tenant.zone
+        )
     return candidate
 
 
@@ -43,7 +44,8 @@ def window_opens_at(tenant: Tenant, visit: Visit) -> dt.datetime:
         local = opens.astimezone(tenant.zone)
         slot = dt.datetime.combine(local.date(), dt.time(tenant.briefing_digest_hour), tzinfo=tenant.zone)
         if slot > local:
-            slot = dt.datetime.combine(local.date() - dt.timedelta(days=1), dt.time(tenant.briefing_digest_hour),
-                                       tzinfo=tenant.zone)
+            slot = dt.datetime.combine(
+                local.date() - dt.timedelta(days=1), dt.time(tenant.briefing_digest_hour), tzinfo=tenant.zone
+            )
         opens = slot
     return opens

@@ -203,11 +203,18 @@ def _playbook(levels) -> dict[int, list[str]]:
     return {level.number: level.playbook_list for level in levels}
 
 
-def _relationship_views(*, account: Account, level_names: dict, playbook: dict, our_ids: set, their_ids: set
-                        ) -> list[RelationshipView]:
-    return [RelationshipView(relationship=r, level_names=level_names, playbook=playbook,
-                             in_meeting=r.user_id in our_ids and r.contact_id in their_ids)
-            for r in hierarchy_selectors.relationships_of_account(account=account)]
+def _relationship_views(
+    *, account: Account, level_names: dict, playbook: dict, our_ids: set, their_ids: set
+) -> list[RelationshipView]:
+    return [
+        RelationshipView(
+            relationship=r,
+            level_names=level_names,
+            playbook=playbook,
+            in_meeting=r.user_id in our_ids and r.contact_id in their_ids,
+        )
+        for r in hierarchy_selectors.relationships_of_account(account=account)
+    ]
 
 
 def _rating_view(*, account: Account, membership: Membership, financials_visible: bool) -> RatingView | None:
@@ -223,10 +230,14 @@ def _rating_view(*, account: Account, membership: Membership, financials_visible
         # financial contribution be worked out by subtraction.
         reasons = [(row.label, row.value) for row in shown[:TOP_REASONS]]
     return RatingView(
-        letter=panel.effective, manual=panel.override is not None,
+        letter=panel.effective,
+        manual=panel.override is not None,
         manual_reason=panel.override.reason if panel.override else "",
         score=panel.state.score if financials_visible and panel.state and not panel.override else None,
-        reasons=reasons, cadence_days=panel.cadence_days, next_contact_due=panel.next_contact_due)
+        reasons=reasons,
+        cadence_days=panel.cadence_days,
+        next_contact_due=panel.next_contact_due,
+    )
 
 
 def _pipeline(opportunities: list[Opportunity]) -> list[tuple[str, Decimal]]:
@@ -235,15 +246,25 @@ def _pipeline(opportunities: list[Opportunity]) -> list[tuple[str, Decimal]]:
 
 
 def _opportunity_views(opportunities: list[Opportunity], financials_visible: bool) -> list[OpportunityView]:
-    return [OpportunityView(opportunity=o, score=o.qualification_score,
-                            gaps=[label for _, label, met in o.qualification_checklist if not met],
-                            value=o.value if financials_visible else None, currency=o.currency)
-            for o in opportunities]
+    return [
+        OpportunityView(
+            opportunity=o,
+            score=o.qualification_score,
+            gaps=[label for _, label, met in o.qualification_checklist if not met],
+            value=o.value if financials_visible else None,
+            currency=o.currency,
+        )
+        for o in opportunities
+    ]
 
 
 def _level_changes(*, account: Account, since: dt.datetime, model) -> list[Change]:
     changes = []
-    for r in hierarchy_selectors.level_changes_since(account=account, since=since, model=model, limit=MAX_CHANGES) if model else []:
+    for r in (
+        hierarchy_selectors.level_changes_since(account=account, since=since, model=model, limit=MAX_CHANGES)
+        if model
+        else []
+    ):
         parts = []
         if r.self_level is not None and r.self_level != r.self_then:
             parts.append(f"our view {r.self_then or '—'} → {r.self_level}")
@@ -280,8 +301,11 @@ def _people_changes(*, account: Account, since: dt.datetime) -> tuple[list[Conta
     rows = accounts_selectors.contacts_changed_since(account=account, since=since, limit=2 * MAX_CHANGES)
     left = [c for c in rows if not c.is_active]
     changes = [Change(c.left_on, f"{c.full_name}{f' ({c.title})' if c.title else ''} left") for c in left]
-    changes += [Change(c.created_at, f"{c.full_name}{f' ({c.title})' if c.title else ''} joined our contacts")
-                for c in rows if c.is_active]
+    changes += [
+        Change(c.created_at, f"{c.full_name}{f' ({c.title})' if c.title else ''} joined our contacts")
+        for c in rows
+        if c.is_active
+    ]
     return left, changes
 
 
@@ -311,8 +335,10 @@ def _must_know(b: Briefing) -> list[str]:
         line += f"; its potential is {_level_text(levels.potential_level, names)}"
     items = [line + "."]
     if b.at_critical_step:
-        items.append("The account stands at level 3: the step to 4 is the critical one, from products and service "
-                     "to the customer's business issues.")
+        items.append(
+            "The account stands at level 3: the step to 4 is the critical one, from products and service "
+            "to the customer's business issues."
+        )
     if b.rating:
         line = f"Rated {b.rating.letter}" + (" (set by hand)" if b.rating.manual else "")
         if b.rating.cadence_days:
@@ -320,16 +346,22 @@ def _must_know(b: Briefing) -> list[str]:
         items.append(line + ".")
         due = b.rating.next_contact_due
         if due is not None and due < b.generated_at:
-            items.append(f"Contact is overdue: it was due on {_day(timezone.localtime(due).date())} for a {b.rating.letter}.")
+            items.append(
+                f"Contact is overdue: it was due on {_day(timezone.localtime(due).date())} for a {b.rating.letter}."
+            )
     if b.financials_visible and b.revenue and any(total for _, total in b.revenue["totals"]):
         growth = b.revenue.get("growth")
         totals = " + ".join(f"{total:,.0f} {currency}" for currency, total in b.revenue["totals"])
-        items.append(f"Revenue over the last four periods: {totals}"
-                     + (f" ({growth:+.1f} % on the four before)." if growth is not None else "."))
+        items.append(
+            f"Revenue over the last four periods: {totals}"
+            + (f" ({growth:+.1f} % on the four before)." if growth is not None else ".")
+        )
     if b.opportunities:
         nearest = min(b.opportunities, key=lambda o: o.opportunity.close_date)
-        items.append(f"{len(b.opportunities)} open opportunit{'y' if len(b.opportunities) == 1 else 'ies'}; "
-                     f"the next to close: “{nearest.opportunity.name}” by {_day(nearest.opportunity.close_date)}.")
+        items.append(
+            f"{len(b.opportunities)} open opportunit{'y' if len(b.opportunities) == 1 else 'ies'}; "
+            f"the next to close: “{nearest.opportunity.name}” by {_day(nearest.opportunity.close_date)}."
+        )
     if b.alerts:
         items.append(f"{len(b.alerts)} open hierarchy alert{'s' if len(b.alerts) != 1 else ''}: {b.alerts[0].message}")
     for person in b.their_attendees:
@@ -337,8 +369,10 @@ def _must_know(b: Briefing) -> list[str]:
             continue
         kp = person.key_player
         if kp.stance == Stance.SUPPORTER:
-            items.append(f"{person.contact.full_name} supports us ({kp.get_buying_role_display().lower()}, "
-                         f"{kp.get_buying_stage_display().lower()}).")
+            items.append(
+                f"{person.contact.full_name} supports us ({kp.get_buying_role_display().lower()}, "
+                f"{kp.get_buying_stage_display().lower()})."
+            )
     return items[:HEADLINE_ITEMS]
 
 
@@ -355,17 +389,23 @@ def _must_not_say(b: Briefing) -> list[str]:
     items = []
     overrated = [r for r in b.meeting_relationships if r.gap is not None and r.gap > 0]
     for rel in _per_contact(overrated, key=lambda r: -r.gap):
-        items.append(f"Do not speak to {rel.theirs.full_name} as if we were at {_level_text(rel.self_level, names)}: "
-                     f"they see us at {_level_text(rel.customer_level, names)}.")
+        items.append(
+            f"Do not speak to {rel.theirs.full_name} as if we were at {_level_text(rel.self_level, names)}: "
+            f"they see us at {_level_text(rel.customer_level, names)}."
+        )
     for person in b.their_attendees:
         if person.wary:
             kp = person.key_player
             concern = kp.concerns.strip() or "no concern recorded: ask before you argue"
             items.append(f"{person.contact.full_name} is a {kp.get_stance_display().lower()}: {concern}")
     for contact in b.departures:
-        items.append(f"{contact.full_name}{f' ({contact.title})' if contact.title else ''} has left: do not count on them.")
+        items.append(
+            f"{contact.full_name}{f' ({contact.title})' if contact.title else ''} has left: do not count on them."
+        )
     for action in b.overdue_actions[:2]:
-        items.append(f"We owe them “{action.title}” (due {_day(action.due_date)}): acknowledge it before they raise it.")
+        items.append(
+            f"We owe them “{action.title}” (due {_day(action.due_date)}): acknowledge it before they raise it."
+        )
     return items[:HEADLINE_ITEMS]
 
 
@@ -374,19 +414,26 @@ def _want(b: Briefing) -> list[str]:
     for person in b.their_attendees:
         kp = person.key_player
         if kp is not None:
-            items.append(f"{person.contact.full_name}: {kp.guidance.communication.lower()} "
-                         f"({kp.get_buying_stage_display().lower()}).")
+            items.append(
+                f"{person.contact.full_name}: {kp.guidance.communication.lower()} "
+                f"({kp.get_buying_stage_display().lower()})."
+            )
     climbing = [r for r in b.meeting_relationships if r.next_level and r.next_steps]
     for rel in _per_contact(climbing, key=lambda r: -(r.effective or 0)):
-        items.append(f"With {rel.theirs.full_name}, level {rel.effective or 1} → {rel.next_level}"
-                     + (" (the critical step)" if rel.critical_step else "") + f": {rel.next_steps[0]}.")
+        items.append(
+            f"With {rel.theirs.full_name}, level {rel.effective or 1} → {rel.next_level}"
+            + (" (the critical step)" if rel.critical_step else "")
+            + f": {rel.next_steps[0]}."
+        )
     for opp in b.opportunities[:2]:
         if opp.gaps:
             items.append(f"“{opp.opportunity.name}”: establish {opp.gaps[0].lower()}.")
     if b.plan and b.plan.target_level:
-        items.append(f"Plan “{b.plan.title}”: level {b.plan.target_level}"
-                     + (f" by {b.plan.target_date:%b %Y}." if b.plan.target_date else "."))
-    return items[:HEADLINE_ITEMS + 2]
+        items.append(
+            f"Plan “{b.plan.title}”: level {b.plan.target_level}"
+            + (f" by {b.plan.target_date:%b %Y}." if b.plan.target_date else ".")
+        )
+    return items[: HEADLINE_ITEMS + 2]
 
 
 # --- the selector ----------------------------------------------------------------------------------------
@@ -398,8 +445,7 @@ def briefing_build(*, visit: Visit, membership: Membership, now: dt.datetime | N
     now = now or timezone.now()
     account = visit.account
     team = accounts_selectors.account_team(account=account)
-    financials_visible = can_see_money(membership=membership, account=account,
-                                       team_user_ids={m.user_id for m in team})
+    financials_visible = can_see_money(membership=membership, account=account, team_user_ids={m.user_id for m in team})
     model = hierarchy_selectors.active_model()
     model_levels = hierarchy_selectors.model_levels(model)
     level_names = hierarchy_selectors.level_names(model_levels)
@@ -409,19 +455,27 @@ def briefing_build(*, visit: Visit, membership: Membership, now: dt.datetime | N
     their_attendees = list(visit.their_attendees.all())
     our_ids = {a.user_id for a in our_attendees}
     their_ids = {c.contact_id for c in their_attendees}
-    relationships = _relationship_views(account=account, level_names=level_names, playbook=playbook,
-                                        our_ids=our_ids, their_ids=their_ids)
+    relationships = _relationship_views(
+        account=account, level_names=level_names, playbook=playbook, our_ids=our_ids, their_ids=their_ids
+    )
     meeting = [r for r in relationships if r.in_meeting]
     # Then the relationships of the people attending with anyone on the other side, best first.
-    others = sorted((r for r in relationships if not r.in_meeting and (r.ours.pk in our_ids or r.theirs.pk in their_ids)),
-                    key=lambda r: -(r.effective or 0))
+    others = sorted(
+        (r for r in relationships if not r.in_meeting and (r.ours.pk in our_ids or r.theirs.pk in their_ids)),
+        key=lambda r: -(r.effective or 0),
+    )
 
     players = {p.contact_id: p for p in keyplayers_selectors.account_key_players(account=account)}
     attending = []
     for link in their_attendees:
         contact = link.contact
-        attending.append(AttendingContact(contact=contact, key_player=players.get(contact.pk),
-                                          relationships=[r for r in relationships if r.theirs.pk == contact.pk]))
+        attending.append(
+            AttendingContact(
+                contact=contact,
+                key_player=players.get(contact.pk),
+                relationships=[r for r in relationships if r.theirs.pk == contact.pk],
+            )
+        )
 
     activity = plans_selectors.account_activity(account=account, now=now)
     opportunities = _opportunity_views(activity.open_opportunities, financials_visible)
@@ -434,23 +488,42 @@ def briefing_build(*, visit: Visit, membership: Membership, now: dt.datetime | N
     since = previous.starts_at if previous else visit.starts_at - DEFAULT_LOOKBACK
     rating = _rating_view(account=account, membership=membership, financials_visible=financials_visible)
     departures, people_changes = _people_changes(account=account, since=since)
-    changes = (_level_changes(account=account, since=since, model=model)
-               + _rating_change(account=account, since=since, rating=rating)
-               + _opportunity_changes(account=account, since=since) + people_changes)
+    changes = (
+        _level_changes(account=account, since=since, model=model)
+        + _rating_change(account=account, since=since, rating=rating)
+        + _opportunity_changes(account=account, since=since)
+        + people_changes
+    )
 
     briefing = Briefing(
-        visit=visit, account=account, generated_at=now, financials_visible=financials_visible,
-        previous_visit=previous, since=since, must_know=[], must_not_say=[], want=[],
-        team=team, rating=rating, revenue=revenue,
+        visit=visit,
+        account=account,
+        generated_at=now,
+        financials_visible=financials_visible,
+        previous_visit=previous,
+        since=since,
+        must_know=[],
+        must_not_say=[],
+        want=[],
+        team=team,
+        rating=rating,
+        revenue=revenue,
         pipeline=_pipeline(activity.open_opportunities) if financials_visible else None,
-        level_names=level_names, levels=hierarchy_selectors.account_levels_one(account),
+        level_names=level_names,
+        levels=hierarchy_selectors.account_levels_one(account),
         roles=keyplayers_selectors.levels_by_buying_role(account_ids=[account.pk])[account.pk],
-        meeting_relationships=meeting, other_relationships=others[:8],
-        our_attendees=our_attendees, their_attendees=attending,
-        opportunities=opportunities, plan=activity.active_plan, issues=plans_selectors.plan_issues(activity.active_plan),
+        meeting_relationships=meeting,
+        other_relationships=others[:8],
+        our_attendees=our_attendees,
+        their_attendees=attending,
+        opportunities=opportunities,
+        plan=activity.active_plan,
+        issues=plans_selectors.plan_issues(activity.active_plan),
         open_actions=activity.open_actions,
-        overdue_actions=activity.overdue_actions, recent_calls=activity.recent_calls[:RECENT_CALLS],
-        alerts=hierarchy_selectors.open_alerts(account=account, limit=5), departures=departures,
+        overdue_actions=activity.overdue_actions,
+        recent_calls=activity.recent_calls[:RECENT_CALLS],
+        alerts=hierarchy_selectors.open_alerts(account=account, limit=5),
+        departures=departures,
         changes=changes[:MAX_CHANGES],
     )
     briefing.must_know = _must_know(briefing)
@@ -482,7 +555,9 @@ def delivery_states(*, visit: Visit, tenant, now: dt.datetime | None = None) -> 
     """Per executive attending (and anyone who was sent something for the visit): the latest delivery
     and what it means. One query; `visit` as loaded by plans.selectors.visit_detail."""
     now = now or timezone.now()
-    rows = list(BriefingDelivery.objects.filter(visit=visit).select_related("recipient").order_by("visit_sequence", "pk"))
+    rows = list(
+        BriefingDelivery.objects.filter(visit=visit).select_related("recipient").order_by("visit_sequence", "pk")
+    )
     by_user: dict[int, list] = defaultdict(list)
     for row in rows:
         by_user[row.recipient_id].append(row)
@@ -507,13 +582,22 @@ def delivery_states(*, visit: Visit, tenant, now: dt.datetime | None = None) -> 
             text = f"{kind} sent {timezone.localtime(latest.sent_at):%d %b, %H:%M} to {latest.address}"
             state = "sent"
         elif latest.status == DeliveryStatus.FAILED:
-            retry = (f"; next try {timezone.localtime(latest.next_attempt_at):%H:%M}"
-                     if latest.attempts < MAX_ATTEMPTS and latest.next_attempt_at else "; no more tries")
-            text, state = f"{kind} failed (attempt {latest.attempts} of {MAX_ATTEMPTS}{retry}): {latest.error}", "failed"
+            retry = (
+                f"; next try {timezone.localtime(latest.next_attempt_at):%H:%M}"
+                if latest.attempts < MAX_ATTEMPTS and latest.next_attempt_at
+                else "; no more tries"
+            )
+            text, state = (
+                f"{kind} failed (attempt {latest.attempts} of {MAX_ATTEMPTS}{retry}): {latest.error}",
+                "failed",
+            )
         elif latest.status in (DeliveryStatus.SKIPPED, DeliveryStatus.SUPERSEDED):
             sent = [r for r in history if r.status == DeliveryStatus.SENT]
-            text = f"not sent: {latest.error}" if not sent else (
-                f"{sent[-1].get_kind_display().lower()} sent {timezone.localtime(sent[-1].sent_at):%d %b, %H:%M}")
+            text = (
+                f"not sent: {latest.error}"
+                if not sent
+                else (f"{sent[-1].get_kind_display().lower()} sent {timezone.localtime(sent[-1].sent_at):%d %b, %H:%M}")
+            )
             state = "not sent" if not sent else "sent"
         elif latest.status == DeliveryStatus.SENDING:
             text, state = f"{kind} being sent", "sending"

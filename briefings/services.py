@@ -59,8 +59,9 @@ def _executives_attending(visit: Visit) -> set[int]:
     return {a.user_id for a in visit.our_attendees.all() if a.executive}
 
 
-def _kind_due(*, visit: Visit, recipient_id: int, rows: list[dict], executives: set[int], due: bool,
-              now: dt.datetime) -> str | None:
+def _kind_due(
+    *, visit: Visit, recipient_id: int, rows: list[dict], executives: set[int], due: bool, now: dt.datetime
+) -> str | None:
     """What this recipient should get now for this visit, given the rows they already have."""
     if any(row["visit_sequence"] == visit.sequence for row in rows):
         return None  # this version is handled (sent, on its way, or decided)
@@ -82,26 +83,46 @@ def deliveries_plan(*, tenant: Tenant, now: dt.datetime) -> int:
     cutoff = window_cutoff(tenant, now)
     due = [v for v in plans_selectors.visit_list(start=now, end=cutoff, any_executive=True) if v.starts_at > now]
     due_ids = {v.pk for v in due}
-    informed_ids = set(BriefingDelivery.objects.filter(status=DeliveryStatus.SENT, visit__ends_at__gt=now)
-                       .values_list("visit_id", flat=True).distinct()) - due_ids
+    informed_ids = (
+        set(
+            BriefingDelivery.objects.filter(status=DeliveryStatus.SENT, visit__ends_at__gt=now)
+            .values_list("visit_id", flat=True)
+            .distinct()
+        )
+        - due_ids
+    )
     visits = due + (plans_selectors.visits_with_details(informed_ids) if informed_ids else [])
     ids = {v.pk for v in visits}
     if not ids:
         return 0
     existing = defaultdict(list)
     for row in BriefingDelivery.objects.filter(visit_id__in=ids).values(
-            "visit_id", "recipient_id", "visit_sequence", "kind", "status"):
+        "visit_id", "recipient_id", "visit_sequence", "kind", "status"
+    ):
         existing[(row["visit_id"], row["recipient_id"])].append(row)
     new = []
     for visit in visits:
         executives = _executives_attending(visit)
         recipients = executives | {r for (v, r) in existing if v == visit.pk}
         for recipient_id in sorted(recipients):
-            kind = _kind_due(visit=visit, recipient_id=recipient_id, rows=existing[(visit.pk, recipient_id)],
-                             executives=executives, due=visit.pk in due_ids, now=now)
+            kind = _kind_due(
+                visit=visit,
+                recipient_id=recipient_id,
+                rows=existing[(visit.pk, recipient_id)],
+                executives=executives,
+                due=visit.pk in due_ids,
+                now=now,
+            )
             if kind:
-                new.append(BriefingDelivery(tenant_id=tenant.pk, visit_id=visit.pk, recipient_id=recipient_id,
-                                            kind=kind, visit_sequence=visit.sequence))
+                new.append(
+                    BriefingDelivery(
+                        tenant_id=tenant.pk,
+                        visit_id=visit.pk,
+                        recipient_id=recipient_id,
+                        kind=kind,
+                        visit_sequence=visit.sequence,
+                    )
+                )
     if not new:
         return 0
     before = BriefingDelivery.objects.filter(visit_id__in=ids).count()
@@ -113,17 +134,19 @@ def deliveries_plan(*, tenant: Tenant, now: dt.datetime) -> int:
 
 
 def claimable(now: dt.datetime) -> Q:
-    return (Q(status=DeliveryStatus.PENDING)
-            | Q(status=DeliveryStatus.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, attempts__lt=MAX_ATTEMPTS, claimed_at__lt=now - STALE_CLAIM))
+    return (
+        Q(status=DeliveryStatus.PENDING)
+        | Q(status=DeliveryStatus.FAILED, attempts__lt=MAX_ATTEMPTS, next_attempt_at__lte=now)
+        | Q(status=DeliveryStatus.SENDING, attempts__lt=MAX_ATTEMPTS, claimed_at__lt=now - STALE_CLAIM)
+    )
 
 
 def _give_up_on_dead_claims(now: dt.datetime) -> int:
     """A row whose every attempt died with its worker (a crash in the middle, each time) stops being
     retried and shows as failed instead of "being sent" for ever."""
-    return BriefingDelivery.objects.filter(status=DeliveryStatus.SENDING, attempts__gte=MAX_ATTEMPTS,
-                                           claimed_at__lt=now - STALE_CLAIM).update(
-        status=DeliveryStatus.FAILED, error="the worker stopped while sending, every time", updated_at=now)
+    return BriefingDelivery.objects.filter(
+        status=DeliveryStatus.SENDING, attempts__gte=MAX_ATTEMPTS, claimed_at__lt=now - STALE_CLAIM
+    ).update(status=DeliveryStatus.FAILED, error="the worker stopped while sending, every time", updated_at=now)
 
 
 def deliveries_claim(*, delivery_ids: list[int], now: dt.datetime) -> tuple[str, list[int]]:
@@ -131,9 +154,11 @@ def deliveries_claim(*, delivery_ids: list[int], now: dt.datetime) -> tuple[str,
     One conditional UPDATE: of two workers claiming the same row, exactly one wins it."""
     token = secrets.token_hex(16)
     BriefingDelivery.objects.filter(pk__in=delivery_ids).filter(claimable(now)).update(
-        status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1,
-        updated_at=now)
-    return token, list(BriefingDelivery.objects.filter(pk__in=delivery_ids, claim_token=token).values_list("pk", flat=True))
+        status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+    )
+    return token, list(
+        BriefingDelivery.objects.filter(pk__in=delivery_ids, claim_token=token).values_list("pk", flat=True)
+    )
 
 
 def _finish(ids: list[int], token: str, **fields) -> int:
@@ -152,7 +177,9 @@ class Outgoing:
     message: EmailMultiAlternatives | None = None
 
 
-def _why_not(delivery: BriefingDelivery, visit: Visit, members: dict[int, Membership], now: dt.datetime) -> tuple[str, str] | None:
+def _why_not(
+    delivery: BriefingDelivery, visit: Visit, members: dict[int, Membership], now: dt.datetime
+) -> tuple[str, str] | None:
     """A reason not to send this row any more, or None to send it."""
     recipient = delivery.recipient
     if delivery.visit_sequence != visit.sequence:
@@ -169,13 +196,25 @@ def _why_not(delivery: BriefingDelivery, visit: Visit, members: dict[int, Member
     return None
 
 
-def _compose(*, tenant: Tenant, recipient: User, deliveries: list[BriefingDelivery], visits: dict[int, Visit],
-             membership: Membership, now: dt.datetime) -> EmailMultiAlternatives:
+def _compose(
+    *,
+    tenant: Tenant,
+    recipient: User,
+    deliveries: list[BriefingDelivery],
+    visits: dict[int, Visit],
+    membership: Membership,
+    now: dt.datetime,
+) -> EmailMultiAlternatives:
     first = deliveries[0]
     if first.kind in NOTICE_KINDS:
         visit = visits[first.visit_id]
-        content = render.notice(kind=first.kind, visit=visit, recipient=recipient, tenant=tenant,
-                                briefing_url=render.briefing_url(tenant, visit))
+        content = render.notice(
+            kind=first.kind,
+            visit=visit,
+            recipient=recipient,
+            tenant=tenant,
+            briefing_url=render.briefing_url(tenant, visit),
+        )
         attachments = []
     else:
         briefings = [briefing_build(visit=visits[d.visit_id], membership=membership, now=now) for d in deliveries]
@@ -183,7 +222,9 @@ def _compose(*, tenant: Tenant, recipient: User, deliveries: list[BriefingDelive
         attachments = [(render.pdf_filename(b), render.pdf(b), "application/pdf") for b in briefings]
     message = EmailMultiAlternatives(
         # One line: a name typed with a line break must not break the header.
-        subject=" ".join(content.subject.split()), body=content.text, from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=" ".join(content.subject.split()),
+        body=content.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
         headers={"Message-ID": f"<briefing-{tenant.pk}-{first.pk}-{first.visit_sequence}@keystone>"},
     )
@@ -195,8 +236,11 @@ def _compose(*, tenant: Tenant, recipient: User, deliveries: list[BriefingDelive
 
 def _prepare(*, tenant: Tenant, ids: list[int], token: str, now: dt.datetime) -> list[Outgoing]:
     """Inside the tenant's context: settles the rows that must not be sent, builds the e-mails."""
-    deliveries = list(BriefingDelivery.objects.filter(pk__in=ids, claim_token=token)
-                      .select_related("recipient").order_by("visit_id", "pk"))
+    deliveries = list(
+        BriefingDelivery.objects.filter(pk__in=ids, claim_token=token)
+        .select_related("recipient")
+        .order_by("visit_id", "pk")
+    )
     visits = {v.pk: v for v in plans_selectors.visits_with_details({d.visit_id for d in deliveries})}
     members = {m.user_id: m for m in Membership.objects.filter(user_id__in={d.recipient_id for d in deliveries})}
     grouped: dict[tuple, list[BriefingDelivery]] = defaultdict(list)
@@ -212,8 +256,14 @@ def _prepare(*, tenant: Tenant, ids: list[int], token: str, now: dt.datetime) ->
     for (recipient_id, _), group in grouped.items():
         recipient = group[0].recipient
         try:
-            message = _compose(tenant=tenant, recipient=recipient, deliveries=group, visits=visits,
-                               membership=members[recipient_id], now=now)
+            message = _compose(
+                tenant=tenant,
+                recipient=recipient,
+                deliveries=group,
+                visits=visits,
+                membership=members[recipient_id],
+                now=now,
+            )
         except Exception as exc:  # noqa: BLE001 — one bad briefing must not hold up the others
             log.exception("Could not build the briefing e-mail for deliveries %s", [d.pk for d in group])
             _finish([d.pk for d in group], token, **_failed(group, exc, now))
@@ -236,8 +286,11 @@ class RunReport:
 def _failed(deliveries: list[BriefingDelivery], exc: Exception, now: dt.datetime) -> dict:
     """A failed attempt: retried after RETRY_AFTER, doubling, until MAX_ATTEMPTS (then it stays failed)."""
     attempts = max(d.attempts for d in deliveries)  # loaded after the claim, which counted this attempt
-    return {"status": DeliveryStatus.FAILED, "next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1),
-            "error": f"{exc.__class__.__name__}: {exc}"[:300]}
+    return {
+        "status": DeliveryStatus.FAILED,
+        "next_attempt_at": now + RETRY_AFTER * 2 ** (attempts - 1),
+        "error": f"{exc.__class__.__name__}: {exc}"[:300],
+    }
 
 
 def _send(outgoing: Outgoing, report: RunReport, now: dt.datetime) -> dict:
@@ -250,8 +303,14 @@ def _send(outgoing: Outgoing, report: RunReport, now: dt.datetime) -> dict:
         report.failed += len(outgoing.deliveries)
         return _failed(outgoing.deliveries, exc, now)
     report.sent += len(outgoing.deliveries)
-    return {"status": DeliveryStatus.SENT, "sent_at": timezone.now(), "address": outgoing.recipient.email,
-            "message_id": outgoing.message.extra_headers["Message-ID"], "error": "", "next_attempt_at": None}
+    return {
+        "status": DeliveryStatus.SENT,
+        "sent_at": timezone.now(),
+        "address": outgoing.recipient.email,
+        "message_id": outgoing.message.extra_headers["Message-ID"],
+        "error": "",
+        "next_attempt_at": None,
+    }
 
 
 def deliveries_run(*, tenant_id: int, now: dt.datetime | None = None) -> RunReport:
@@ -264,8 +323,11 @@ def deliveries_run(*, tenant_id: int, now: dt.datetime | None = None) -> RunRepo
         now = now or timezone.now()
         report.planned = deliveries_plan(tenant=tenant, now=now)
         _give_up_on_dead_claims(now)
-        candidates = list(BriefingDelivery.objects.filter(claimable(now)).order_by("recipient_id", "visit_id", "pk")
-                          .values_list("pk", flat=True)[:BATCH])
+        candidates = list(
+            BriefingDelivery.objects.filter(claimable(now))
+            .order_by("recipient_id", "visit_id", "pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
     if not candidates:
         return report
     with tenant_context(tenant_id):

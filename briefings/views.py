@@ -15,8 +15,12 @@ from tenancy.decorators import tenant_view
 
 def _urls(request, visit) -> dict:
     args = [request.tenant.slug, visit.pk]
-    return {"page": reverse("briefings:briefing", args=args), "print": reverse("briefings:print", args=args),
-            "pdf": reverse("briefings:pdf", args=args), "visit": reverse("plans:visit_detail", args=args)}
+    return {
+        "page": reverse("briefings:briefing", args=args),
+        "print": reverse("briefings:print", args=args),
+        "pdf": reverse("briefings:pdf", args=args),
+        "visit": reverse("plans:visit_detail", args=args),
+    }
 
 
 @never_cache
@@ -31,10 +35,15 @@ def my_visits(request):
 def briefing(request, visit_id):
     visit = access_briefing_by_visit_id(membership=request.membership, visit_id=visit_id)
     b = selectors.briefing_build(visit=visit, membership=request.membership)
-    return render(request, "briefings/briefing.html", {
-        "b": b, "urls": _urls(request, visit),
-        "states": selectors.delivery_states(visit=visit, tenant=request.tenant),
-    })
+    return render(
+        request,
+        "briefings/briefing.html",
+        {
+            "b": b,
+            "urls": _urls(request, visit),
+            "states": selectors.delivery_states(visit=visit, tenant=request.tenant),
+        },
+    )
 
 
 @never_cache
@@ -43,8 +52,12 @@ def briefing_print(request, visit_id):
     visit = access_briefing_by_visit_id(membership=request.membership, visit_id=visit_id)
     b = selectors.briefing_build(visit=visit, membership=request.membership)
     urls = _urls(request, visit)
-    html = briefing_render.document(briefings=[b], tenant=request.tenant, inline_css=False,
-                                    print_controls={"back": urls["page"], "pdf": urls["pdf"]})
+    html = briefing_render.document(
+        briefings=[b],
+        tenant=request.tenant,
+        inline_css=False,
+        print_controls={"back": urls["page"], "pdf": urls["pdf"]},
+    )
     return HttpResponse(html)
 
 

@@ -9,8 +9,9 @@ from tenancy.roles import ADMINS
 
 
 def access_relationship_by_id(*, membership, relationship_id: int, for_edit: bool = False) -> Relationship:
-    relationship = (Relationship.objects.select_related("account", "contact", "user", "owner")
-                    .filter(pk=relationship_id).first())
+    relationship = (
+        Relationship.objects.select_related("account", "contact", "user", "owner").filter(pk=relationship_id).first()
+    )
     return found(relationship, membership, roles=editors_if(for_edit))
 
 

@@ -38,7 +38,10 @@ def account_panel_context(request, account, *, page_url: str | None = None) -> d
     hmap = selectors.relationship_map(account=account, model=model)
     history = selectors.account_history(account=account, months=18, model=model)
     return {
-        "account": account, "hmap": hmap, "levels_summary": hmap.levels_summary,
+        "account": account,
+        "hmap": hmap,
+        "levels_summary": hmap.levels_summary,
         "history_chart": charts.account_level_chart(history, len(hmap.levels) or 5),
-        "can_edit": request.membership.can_edit, "page_url": page_url or request.get_full_path(),
+        "can_edit": request.membership.can_edit,
+        "page_url": page_url or request.get_full_path(),
     }

@@ -36,17 +36,20 @@ def _id_filters(model_class, *names, **extra):
 
 # --- Hierarchy models ----------------------------------------------------------------------------------
 
+
 class LevelSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     name = serializers.CharField()
     description = serializers.CharField()
     signals = serializers.ListField(child=serializers.CharField(), source="signal_list")
-    climb_playbook = serializers.ListField(child=serializers.CharField(), source="playbook_list",
-                                           help_text="How to climb from this level to the next.")
+    climb_playbook = serializers.ListField(
+        child=serializers.CharField(), source="playbook_list", help_text="How to climb from this level to the next."
+    )
     survey_statement = serializers.CharField()
     critical_climb = serializers.SerializerMethodField(
         help_text="True on level 3: the climb to 4 changes the relationship's nature (products and services → the "
-                  "customer's business issues).")
+        "customer's business issues)."
+    )
 
     def get_critical_climb(self, level) -> bool:
         return selectors.is_critical_climb(level.number)
@@ -100,6 +103,7 @@ class ModelSwitchViewSet(TenantReadOnlyViewSet):
 
 # --- Relationships -------------------------------------------------------------------------------------
 
+
 class RelationshipSerializer(serializers.ModelSerializer):
     contact = TenantRelatedField(Contact)
     user = MemberField(help_text="Our person (a member of this tenant).")
@@ -110,8 +114,20 @@ class RelationshipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Relationship
-        fields = ["id", "account", "contact", "user", "owner", "self_level", "self_assessed_at", "customer_level",
-                  "customer_assessed_at", "effective_level", "gap", "created_at"]
+        fields = [
+            "id",
+            "account",
+            "contact",
+            "user",
+            "owner",
+            "self_level",
+            "self_assessed_at",
+            "customer_level",
+            "customer_assessed_at",
+            "effective_level",
+            "gap",
+            "created_at",
+        ]
         read_only_fields = ["self_level", "self_assessed_at", "customer_level", "customer_assessed_at", "created_at"]
 
 
@@ -145,7 +161,9 @@ class RelationshipViewSet(TenantModelViewSet):
             raise serializers.ValidationError({"non_field_errors": ['Send a JSON object, e.g. {"owner": 5}.']})
         unknown = set(request.data) - {"owner"}
         if unknown:
-            raise serializers.ValidationError({name: "Only the owner of a relationship can be changed." for name in unknown})
+            raise serializers.ValidationError(
+                {name: "Only the owner of a relationship can be changed." for name in unknown}
+            )
         payload = RelationshipOwnerSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         relationship = services.relationship_set_owner(relationship=relationship, owner=payload.validated_data["owner"])
@@ -154,14 +172,25 @@ class RelationshipViewSet(TenantModelViewSet):
 
 # --- Assessments (append-only: create, list, read) --------------------------------------------------
 
+
 class AssessmentSerializer(serializers.ModelSerializer):
     relationship = TenantRelatedField(Relationship)
     assessed_at = serializers.DateTimeField(required=False, help_text="Defaults to now; never in the future.")
 
     class Meta:
         model = Assessment
-        fields = ["id", "relationship", "account", "hierarchy_model", "level", "evidence", "source", "assessed_by",
-                  "assessed_at", "created_at"]
+        fields = [
+            "id",
+            "relationship",
+            "account",
+            "hierarchy_model",
+            "level",
+            "evidence",
+            "source",
+            "assessed_by",
+            "assessed_at",
+            "created_at",
+        ]
         read_only_fields = ["account", "hierarchy_model", "source", "assessed_by", "created_at"]
         extra_kwargs = {"evidence": {"allow_blank": False}, "level": {"validators": []}}
 
@@ -176,33 +205,60 @@ class AssessmentViewSet(ServiceWrites, mixins.CreateModelMixin, TenantReadOnlyVi
     queryset = Assessment.objects.none()
     lookup_url_kwarg = "assessment_id"
     lookup_value_regex = r"\d+"
-    filterset_class = _id_filters(Assessment, "relationship", "account", source=filters.ChoiceFilter(choices=Source.choices),
-                                  level=filters.NumberFilter())
+    filterset_class = _id_filters(
+        Assessment,
+        "relationship",
+        "account",
+        source=filters.ChoiceFilter(choices=Source.choices),
+        level=filters.NumberFilter(),
+    )
     ordering_fields = ["assessed_at", "id"]
 
     def scoped_queryset(self, queryset):
         return queryset.order_by("-assessed_at", "-pk")
 
     def create_with_service(self, data):
-        return services.assessment_record(relationship=data["relationship"], level=data["level"],
-                                          evidence=data["evidence"], assessed_by=self.request.user,
-                                          source=Source.SELF, assessed_at=data.get("assessed_at"))
+        return services.assessment_record(
+            relationship=data["relationship"],
+            level=data["level"],
+            evidence=data["evidence"],
+            assessed_by=self.request.user,
+            source=Source.SELF,
+            assessed_at=data.get("assessed_at"),
+        )
 
 
 # --- Survey invitations ------------------------------------------------------------------------------
 
+
 class SurveyInvitationSerializer(serializers.ModelSerializer):
     relationship = TenantRelatedField(Relationship)
-    email = serializers.EmailField(required=False, help_text=(
-        "Always the contact's own e-mail address (the default); another address is refused, so the answer "
-        "comes from the customer."))
+    email = serializers.EmailField(
+        required=False,
+        help_text=(
+            "Always the contact's own e-mail address (the default); another address is refused, so the answer "
+            "comes from the customer."
+        ),
+    )
     valid_days = serializers.IntegerField(write_only=True, required=False, min_value=1, max_value=60)
     status = serializers.SerializerMethodField()
 
     class Meta:
         model = SurveyInvitation
-        fields = ["id", "relationship", "account", "email", "valid_days", "sent_by", "expires_at", "used_at",
-                  "revoked_at", "assessment", "status", "created_at"]
+        fields = [
+            "id",
+            "relationship",
+            "account",
+            "email",
+            "valid_days",
+            "sent_by",
+            "expires_at",
+            "used_at",
+            "revoked_at",
+            "assessment",
+            "status",
+            "created_at",
+        ]
         read_only_fields = ["account", "sent_by", "expires_at", "used_at", "revoked_at", "assessment", "created_at"]
 
     def get_status(self, invitation) -> str:
@@ -232,8 +288,12 @@ class SurveyInvitationViewSet(ServiceWrites, mixins.CreateModelMixin, TenantRead
 
     def create_with_service(self, data):
         invitation, _ = services.survey_invitation_send(
-            relationship=data["relationship"], sent_by=self.request.user,
-            base_url=self.request.build_absolute_uri("/")[:-1], email=data.get("email"), valid_days=data.get("valid_days"))
+            relationship=data["relationship"],
+            sent_by=self.request.user,
+            base_url=self.request.build_absolute_uri("/")[:-1],
+            email=data.get("email"),
+            valid_days=data.get("valid_days"),
+        )
         return invitation
 
     @extend_schema(request=None, responses=SurveyInvitationSerializer)
@@ -245,10 +305,12 @@ class SurveyInvitationViewSet(ServiceWrites, mixins.CreateModelMixin, TenantRead
 
 # --- Roll-ups ------------------------------------------------------------------------------------------
 
+
 class RollupSerializer(serializers.Serializer):
     account = serializers.IntegerField(source="account_id")
-    current_level = serializers.IntegerField(source="stored_level", allow_null=True,
-                                             help_text="Stored on the account: the highest effective level.")
+    current_level = serializers.IntegerField(
+        source="stored_level", allow_null=True, help_text="Stored on the account: the highest effective level."
+    )
     potential_level = serializers.IntegerField(allow_null=True)
     potential_gap = serializers.IntegerField(allow_null=True)
     highest = serializers.IntegerField(allow_null=True)
@@ -296,11 +358,23 @@ class RollupViewSet(TenantReadOnlyViewSet):
 
 # --- Alerts --------------------------------------------------------------------------------------------
 
+
 class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = HierarchyAlert
-        fields = ["id", "account", "relationship", "assessment", "kind", "message", "from_level", "to_level",
-                  "acknowledged_by", "acknowledged_at", "created_at"]
+        fields = [
+            "id",
+            "account",
+            "relationship",
+            "assessment",
+            "kind",
+            "message",
+            "from_level",
+            "to_level",
+            "acknowledged_by",
+            "acknowledged_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

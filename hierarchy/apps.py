@@ -28,8 +28,13 @@ class HierarchyConfig(AppConfig):
     def ready(self):
         from tenancy.roles import url_objects
 
-        url_objects("hierarchy", relationship_id="hierarchy.Relationship", invitation_id="hierarchy.SurveyInvitation",
-                    alert_id="hierarchy.HierarchyAlert", level_id="hierarchy.HierarchyLevel")
+        url_objects(
+            "hierarchy",
+            relationship_id="hierarchy.Relationship",
+            invitation_id="hierarchy.SurveyInvitation",
+            alert_id="hierarchy.HierarchyAlert",
+            level_id="hierarchy.HierarchyLevel",
+        )
 
         from accounts.services import contacts_left
 

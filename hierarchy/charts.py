@@ -40,8 +40,14 @@ def _month_ticks(start: dt.datetime, end: dt.datetime, x_of) -> list:
     return ticks
 
 
-def step_chart(*, series: list[tuple[str, str, list[tuple[dt.datetime, int | None]]]], levels: int,
-               start: dt.datetime, end: dt.datetime, title: str) -> LineChart:
+def step_chart(
+    *,
+    series: list[tuple[str, str, list[tuple[dt.datetime, int | None]]]],
+    levels: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    title: str,
+) -> LineChart:
     """Levels over time as steps (a level holds until the next assessment). `series`: (name, css, points);
     a None level lifts the pen."""
     levels = max(levels, 2)
@@ -71,7 +77,11 @@ def step_chart(*, series: list[tuple[str, str, list[tuple[dt.datetime, int | Non
         empty = empty and not dots
         drawn.append(Series(name=name, css=css, path=" ".join(parts), dots=dots))
     return LineChart(
-        width=WIDTH, height=HEIGHT, title=title, empty=empty, series=drawn,
+        width=WIDTH,
+        height=HEIGHT,
+        title=title,
+        empty=empty,
+        series=drawn,
         y_ticks=[(round(y_of(n), 1), str(n)) for n in range(1, levels + 1)],
         x_ticks=_month_ticks(start, end, x_of),
     )
@@ -113,25 +123,46 @@ def grouped_bars(*, groups: list[tuple[str, list[tuple[str, str, int]]]], title:
         x0 = PAD_LEFT + gi * group_w + group_w * 0.1
         for bi, (name, css, value) in enumerate(items):
             h = plot_h * value / top
-            bars.append(Bar(x=round(x0 + bi * bar_w, 1), y=round(PAD_TOP + plot_h - h, 1), w=round(bar_w - 2, 1),
-                            h=round(h, 1), css=css, label=f"{label} — {name}: {value}", value=value))
+            bars.append(
+                Bar(
+                    x=round(x0 + bi * bar_w, 1),
+                    y=round(PAD_TOP + plot_h - h, 1),
+                    w=round(bar_w - 2, 1),
+                    h=round(h, 1),
+                    css=css,
+                    label=f"{label} — {name}: {value}",
+                    value=value,
+                )
+            )
         labels.append((round(PAD_LEFT + gi * group_w + group_w / 2, 1), label))
     step = max(1, -(-top // 4))
     ticks = [(round(PAD_TOP + plot_h - plot_h * v / top, 1), str(v)) for v in range(0, top + 1, step)]
     legend = []
     for _, items in groups[:1]:
         legend = [(css, name) for name, css, _ in items]
-    return BarChart(width=WIDTH, height=HEIGHT, bars=bars, x_labels=labels, y_ticks=ticks, legend=legend,
-                    title=title, empty=not any(b.value for b in bars))
+    return BarChart(
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        x_labels=labels,
+        y_ticks=ticks,
+        legend=legend,
+        title=title,
+        empty=not any(b.value for b in bars),
+    )
 
 
 def account_level_chart(history, levels: int):
     """An account's roll-up and both views of its level, month by month (hierarchy.selectors.account_history)."""
     start = history[0]["at"].replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return step_chart(
-        title="Account level, month by month", levels=levels, start=start, end=history[-1]["at"],
+        title="Account level, month by month",
+        levels=levels,
+        start=start,
+        end=history[-1]["at"],
         series=[
             ("Roll-up (highest)", "s-eff", [(p["at"], p["highest"]) for p in history]),
             ("Our view", "s-self", [(p["at"], p["self"]) for p in history]),
             ("Customer's view", "s-cust", [(p["at"], p["customer"]) for p in history]),
-        ])
+        ],
+    )

@@ -10,39 +10,39 @@ BUY_SELL = {
         {
             "name": "Commodity that meets specifications",
             "description": "We are one of several interchangeable suppliers. We are bought on specification and price, "
-                           "usually through purchasing.",
+            "usually through purchasing.",
             "signals": "Contact runs through purchasing or procurement only\nRequests for quotation and price comparisons\n"
-                       "They would switch supplier for a small discount\nNobody outside purchasing knows our name",
+            "They would switch supplier for a small discount\nNobody outside purchasing knows our name",
             "climb_playbook": "USP analysis: what do we offer that others do not?\nConsultative selling: ask about their needs before quoting\n"
-                              "The five product levels: core benefit, basic, expected, augmented and potential product\n"
-                              "A customer-service mindset in everyone who touches the account",
+            "The five product levels: core benefit, basic, expected, augmented and potential product\n"
+            "A customer-service mindset in everyone who touches the account",
             "survey_statement": "They supply what we specify at a competitive price; we could switch to another supplier without much trouble.",
         },
         {
             "name": "Good products and services",
             "description": "The customer values the quality of what we deliver and prefers us to alternatives, but the "
-                           "relationship is still about the products.",
+            "relationship is still about the products.",
             "signals": "They praise our quality or reliability\nRepeat orders without a full tender\n"
-                       "Users in the departments ask for our products by name\nDiscussions are about features and delivery",
+            "Users in the departments ask for our products by name\nDiscussions are about features and delivery",
             "climb_playbook": "Customer experience mapping: every touchpoint from their side\nValue chain analysis: where do we add value in their chain?\n"
-                              "RATER: reliability, assurance, tangibles, empathy, responsiveness\nKaizen: small continuous improvements they can see",
+            "RATER: reliability, assurance, tangibles, empathy, responsiveness\nKaizen: small continuous improvements they can see",
             "survey_statement": "Their products and services are good and reliable; we are pleased with what they deliver.",
         },
         {
             "name": "Dedicated service and support",
             "description": "The customer relies on our service and support; we know their set-up and they call us first "
-                           "when something needs fixing.",
+            "when something needs fixing.",
             "signals": "They call us first when something goes wrong\nA named person or team supports them\n"
-                       "They mention our responsiveness, not only our products\nService reviews happen regularly",
+            "They mention our responsiveness, not only our products\nService reviews happen regularly",
             "climb_playbook": "Problem definition: help them state the real business problem\nSimplex: a structured creative problem-solving process\n"
-                              "Consensus-oriented decision making with their stakeholders\nTrusting relationships: deliver on every promise",
+            "Consensus-oriented decision making with their stakeholders\nTrusting relationships: deliver on every promise",
             "survey_statement": "They give us dedicated service and support; they know how we work and respond quickly.",
         },
         {
             "name": "Contributes to business issues",
             "description": "The customer involves us in solving their business problems, before a requirement is written.",
             "signals": "They ask our view before writing a requirement\nJoint workshops on their business problems\n"
-                       "We are measured on their business results\nThey share plans and numbers with us",
+            "We are measured on their business results\nThey share plans and numbers with us",
             "climb_playbook": "Working with senior leaders: their agenda, their language\nIndustry expertise: know their market, competitors and regulation",
             "survey_statement": "They help us solve our business problems, not only supply products and services.",
         },
@@ -50,7 +50,7 @@ BUY_SELL = {
             "name": "Contributes to organizational issues",
             "description": "Senior leaders see us as a partner in the direction of their organisation.",
             "signals": "Their senior leaders seek our view on strategy\nWe take part in their planning\n"
-                       "Executive-to-executive relationship on both sides\nThey introduce us to their own customers or partners",
+            "Executive-to-executive relationship on both sides\nThey introduce us to their own customers or partners",
             "climb_playbook": "",
             "survey_statement": "They contribute to the direction of our organisation; our leaders ask for their view on strategy.",
         },

@@ -60,15 +60,13 @@ def seed(tenant, users, rng):
                 touched.append(relationship.pk)
     # Old drops were dealt with long ago: only the recent ones stay open on the dashboard.
     if touched:
-        HierarchyAlert.objects.filter(relationship_id__in=touched, acknowledged_at__isnull=True,
-                                      assessment__assessed_at__lt=now - dt.timedelta(days=30)).update(
-            acknowledged_at=now, acknowledged_by=users[Role.MANAGER])
+        HierarchyAlert.objects.filter(
+            relationship_id__in=touched,
+            acknowledged_at__isnull=True,
+            assessment__assessed_at__lt=now - dt.timedelta(days=30),
+        ).update(acknowledged_at=now, acknowledged_by=users[Role.MANAGER])
         _needs_model_views(touched, model=model, now=now)
     _stuck_strategic(users=users, ours=ours, levels=levels, rng=rng, now=now, skip={a.pk for a in accounts})
-
-
-
-
 
 
 NEEDS_FROM_BUY_SELL = {1: 1, 2: 2, 3: 3, 4: 5, 5: 6}
@@ -81,13 +79,23 @@ def _needs_model_views(relationship_ids, *, model, now) -> None:
     if needs is None or needs.pk == model.pk:
         return
     rows = []
-    for relationship in Relationship.objects.filter(pk__in=relationship_ids, self_level__isnull=False).select_related("contact"):
+    for relationship in Relationship.objects.filter(pk__in=relationship_ids, self_level__isnull=False).select_related(
+        "contact"
+    ):
         level = NEEDS_FROM_BUY_SELL[relationship.self_level]
-        rows.append(Assessment(
-            tenant_id=relationship.tenant_id, relationship=relationship, account_id=relationship.account_id,
-            hierarchy_model=needs, level=level, source=Source.SELF, assessed_by_id=relationship.user_id,
-            assessed_at=now - dt.timedelta(days=7),
-            evidence=f"Needs model: {relationship.contact.full_name} sees us at level {level} of 6."))
+        rows.append(
+            Assessment(
+                tenant_id=relationship.tenant_id,
+                relationship=relationship,
+                account_id=relationship.account_id,
+                hierarchy_model=needs,
+                level=level,
+                source=Source.SELF,
+                assessed_by_id=relationship.user_id,
+                assessed_at=now - dt.timedelta(days=7),
+                evidence=f"Needs model: {relationship.contact.full_name} sees us at level {level} of 6.",
+            )
+        )
     Assessment.objects.bulk_create(rows)
 
 
@@ -96,13 +104,19 @@ def _stuck_strategic(*, users, ours, levels, rng, now, skip) -> None:
     at 1 or 2 every few months for a year and a half — it never climbed. Where the discount keeps rising
     (the last financial period's above the first's by 3 points or more), with every contact still there:
     they buy on price, whoever we talk to."""
-    strategic = list(Account.objects.filter(classification=Classification.STRATEGIC).exclude(pk__in=skip).order_by("pk"))
+    strategic = list(
+        Account.objects.filter(classification=Classification.STRATEGIC).exclude(pk__in=skip).order_by("pk")
+    )
     periods = {}
-    for period in FinancialPeriod.objects.filter(account__in=strategic, discount_pct__isnull=False).order_by("period_start"):
+    for period in FinancialPeriod.objects.filter(account__in=strategic, discount_pct__isnull=False).order_by(
+        "period_start"
+    ):
         periods.setdefault(period.account_id, []).append(period.discount_pct)
     people = {}
     senior_first = F("reports_to_id").asc(nulls_first=True)
-    for contact in Contact.objects.filter(account__in=strategic, is_active=True).order_by("account_id", senior_first, "pk"):
+    for contact in Contact.objects.filter(account__in=strategic, is_active=True).order_by(
+        "account_id", senior_first, "pk"
+    ):
         people.setdefault(contact.account_id, []).append(contact)
     names = selectors.level_names(levels)
     for index, account in enumerate(strategic):
@@ -117,9 +131,13 @@ def _stuck_strategic(*, users, ours, levels, rng, now, skip) -> None:
             for day in range(HISTORY_DAYS, 0, -90):
                 level = 1 + (index + position + day // 90) % 2
                 services.assessment_record(
-                    relationship=relationship, level=level, assessed_by=user, source=Source.SELF,
+                    relationship=relationship,
+                    level=level,
+                    assessed_by=user,
+                    source=Source.SELF,
                     assessed_at=now - dt.timedelta(days=day, hours=rng.randint(0, 8)),
-                    evidence=f"{names.get(level, level)}: they still buy on specification and price ({contact.full_name}).")
+                    evidence=f"{names.get(level, level)}: they still buy on specification and price ({contact.full_name}).",
+                )
 
 
 def _history(relationship, *, rng, levels, top, now, senior):
@@ -131,15 +149,24 @@ def _history(relationship, *, rng, levels, top, now, senior):
         at = now - dt.timedelta(days=day, hours=rng.randint(0, 8))
         level = min(max(level + rng.choice([-1, 0, 0, 1, 1]), 1), top)
         signal = rng.choice(by_number[level].signal_list or [by_number[level].name])
-        services.assessment_record(relationship=relationship, level=level, assessed_by=relationship.user,
-                                   source=Source.SELF, assessed_at=at,
-                                   evidence=f"{signal} (seen at our {at:%B} meeting with {relationship.contact.full_name}).")
+        services.assessment_record(
+            relationship=relationship,
+            level=level,
+            assessed_by=relationship.user,
+            source=Source.SELF,
+            assessed_at=at,
+            evidence=f"{signal} (seen at our {at:%B} meeting with {relationship.contact.full_name}).",
+        )
         next_day = day - rng.randint(40, 75)
         while survey_days and survey_days[0] > next_day:  # a survey answered before our next assessment
             survey_day = survey_days.pop(0)
             theirs = min(max(level + rng.choice([-1, -1, 0, 0, 0, 1]), 1), top)
             statement = by_number[theirs].survey_statement or by_number[theirs].name
-            services.assessment_record(relationship=relationship, level=theirs, source=Source.CUSTOMER_SURVEY,
-                                       assessed_at=now - dt.timedelta(days=survey_day, hours=rng.randint(0, 8)),
-                                       evidence=f'Customer survey: "{statement}"')
+            services.assessment_record(
+                relationship=relationship,
+                level=theirs,
+                source=Source.CUSTOMER_SURVEY,
+                assessed_at=now - dt.timedelta(days=survey_day, hours=rng.randint(0, 8)),
+                evidence=f'Customer survey: "{statement}"',
+            )
         day = next_day

@@ -11,31 +11,49 @@ def _level_choices(levels):
 
 
 class AssessmentForm(forms.Form):
-    level = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect,
-                                   error_messages={"required": "Choose the level this relationship is at."})
+    level = forms.TypedChoiceField(
+        coerce=int, widget=forms.RadioSelect, error_messages={"required": "Choose the level this relationship is at."}
+    )
     evidence = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        strip=True,
         help_text="What did you see or hear that shows this level? Quote the customer where you can.",
-        error_messages={"required": "Evidence is required: say what you saw or heard that shows this level."})
+        error_messages={"required": "Evidence is required: say what you saw or heard that shows this level."},
+    )
 
     def __init__(self, *args, levels, **kwargs):
         super().__init__(*args, **kwargs)
         self.levels = levels
         self.fields["level"].choices = _level_choices(levels)
         self.fields["level"].error_messages["invalid_choice"] = (
-            f"Choose a level from 1 to {len(levels)}." if levels else "No hierarchy levels are set up.")
+            f"Choose a level from 1 to {len(levels)}." if levels else "No hierarchy levels are set up."
+        )
 
 
 class RelationshipForm(forms.Form):
-    contact = forms.ModelChoiceField(queryset=None, label="Their person",
-                                     error_messages={"required": "Choose the contact at the customer.",
-                                                     "invalid_choice": "Choose a contact of this account who is still there."})
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Our person",
-                                  error_messages={"required": "Choose who on our side holds the relationship.",
-                                                  "invalid_choice": "Choose a member of this tenant."})
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Relationship owner",
-                                   help_text="Accountable for developing it. Defaults to our person.",
-                                   error_messages={"invalid_choice": "Choose a member of this tenant."})
+    contact = forms.ModelChoiceField(
+        queryset=None,
+        label="Their person",
+        error_messages={
+            "required": "Choose the contact at the customer.",
+            "invalid_choice": "Choose a contact of this account who is still there.",
+        },
+    )
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Our person",
+        error_messages={
+            "required": "Choose who on our side holds the relationship.",
+            "invalid_choice": "Choose a member of this tenant.",
+        },
+    )
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Relationship owner",
+        help_text="Accountable for developing it. Defaults to our person.",
+        error_messages={"invalid_choice": "Choose a member of this tenant."},
+    )
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,9 +64,14 @@ class RelationshipForm(forms.Form):
 
 
 class OwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Relationship owner",
-                                   error_messages={"required": "Choose the relationship owner.",
-                                                   "invalid_choice": "Choose a member of this tenant."})
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Relationship owner",
+        error_messages={
+            "required": "Choose the relationship owner.",
+            "invalid_choice": "Choose a member of this tenant.",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,17 +82,36 @@ class OwnerForm(forms.Form):
 class SurveySendForm(forms.Form):
     """The link goes to the contact's own address (hierarchy.services.survey_invitation_send): no field for it."""
 
-    valid_days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=60, initial=14, error_messages={
-        "min_value": "A link is valid for at least 1 day.", "max_value": "A link can be valid for at most 60 days.",
-        "required": "Say how many days the link stays valid.", "invalid": "Enter a whole number of days."})
+    valid_days = forms.IntegerField(
+        label="Valid for (days)",
+        min_value=1,
+        max_value=60,
+        initial=14,
+        error_messages={
+            "min_value": "A link is valid for at least 1 day.",
+            "max_value": "A link can be valid for at most 60 days.",
+            "required": "Say how many days the link stays valid.",
+            "invalid": "Enter a whole number of days.",
+        },
+    )
 
 
 class SurveyAnswerForm(forms.Form):
-    level = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Which statement fits best?",
-                                   error_messages={"required": "Please choose the statement that fits best.",
-                                                   "invalid_choice": "Please choose one of the statements."})
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000,
-                              label="Anything you would like to add? (optional)")
+    level = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Which statement fits best?",
+        error_messages={
+            "required": "Please choose the statement that fits best.",
+            "invalid_choice": "Please choose one of the statements.",
+        },
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        label="Anything you would like to add? (optional)",
+    )
 
     def __init__(self, *args, levels, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,9 +119,15 @@ class SurveyAnswerForm(forms.Form):
 
 
 class ActivateModelForm(forms.Form):
-    model = forms.ModelChoiceField(queryset=None, label="Active hierarchy model", empty_label=None,
-                                   error_messages={"required": "Choose a hierarchy model.",
-                                                   "invalid_choice": "Choose one of this tenant's hierarchy models."})
+    model = forms.ModelChoiceField(
+        queryset=None,
+        label="Active hierarchy model",
+        empty_label=None,
+        error_messages={
+            "required": "Choose a hierarchy model.",
+            "invalid_choice": "Choose one of this tenant's hierarchy models.",
+        },
+    )
 
     def __init__(self, *args, active: HierarchyModel | None = None, **kwargs):
         super().__init__(*args, **kwargs)

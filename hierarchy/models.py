@@ -64,8 +64,9 @@ class HierarchyModelSwitch(TenantModel):
 
     from_model = models.ForeignKey(HierarchyModel, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     to_model = models.ForeignKey(HierarchyModel, on_delete=models.RESTRICT, related_name="+")
-    switched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    switched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "-created_at"], name="hiermodelswitch_tenant_at_idx")]
@@ -81,10 +82,14 @@ class HierarchyLevel(TenantModel):
     description = models.TextField(help_text="What this level means, from the customer's side.")
     signals = models.TextField(blank=True, help_text="How you can tell a relationship is at this level; one per line.")
     climb_playbook = models.TextField(
-        blank=True, help_text="How to climb from this level to the next one; one practice per line. Empty on the top level.")
+        blank=True,
+        help_text="How to climb from this level to the next one; one practice per line. Empty on the top level.",
+    )
     survey_statement = models.CharField(
-        max_length=300, blank=True,
-        help_text="The plain-language statement a customer picks in the survey when this level fits.")
+        max_length=300,
+        blank=True,
+        help_text="The plain-language statement a customer picks in the survey when this level fits.",
+    )
 
     class Meta:
         constraints = [
@@ -112,11 +117,21 @@ class Source(models.TextChoices):
 class Relationship(TenantModel):
     # account is the contact's account, copied so maps and roll-ups filter on one indexed column.
     account = models.ForeignKey("accounts.Account", on_delete=models.RESTRICT, related_name="relationships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="+",
-                             help_text="Our person in this relationship.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        help_text="Our person in this relationship.",
+    )
     contact = models.ForeignKey("accounts.Contact", on_delete=models.RESTRICT, related_name="relationships")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", help_text="Who is accountable for developing this relationship.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who is accountable for developing this relationship.",
+    )
     # Current level per source: the latest assessment of that source (maintained by assessment_record).
     self_level = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     self_assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -125,7 +140,9 @@ class Relationship(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "user", "contact"], name="relationship_tenant_user_contact_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "user", "contact"], name="relationship_tenant_user_contact_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "account"], name="rel_tenant_acct_idx"),
@@ -158,8 +175,14 @@ class Assessment(TenantModel):
     level = models.PositiveSmallIntegerField(validators=LEVEL_VALIDATORS)
     evidence = models.TextField(help_text="What you saw or heard that shows this level.")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.SELF)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.RESTRICT,
-                                    related_name="+", help_text="Empty for a customer's survey answer.")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        help_text="Empty for a customer's survey answer.",
+    )
     assessed_at = models.DateTimeField()
 
     class Meta:
@@ -185,8 +208,9 @@ class SurveyInvitation(TenantModel):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    assessment = models.OneToOneField(Assessment, null=True, blank=True, on_delete=models.RESTRICT,
-                                      related_name="survey_invitation", editable=False)
+    assessment = models.OneToOneField(
+        Assessment, null=True, blank=True, on_delete=models.RESTRICT, related_name="survey_invitation", editable=False
+    )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -209,22 +233,31 @@ class AlertKind(models.TextChoices):
 
 class HierarchyAlert(TenantModel):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="hierarchy_alerts")
-    relationship = models.ForeignKey(Relationship, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    relationship = models.ForeignKey(
+        Relationship, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     message = models.CharField(max_length=300)
     from_level = models.PositiveSmallIntegerField(null=True, blank=True)
     to_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "assessment"], condition=Q(assessment__isnull=False),
-                                    name="hieralert_tenant_assessment_unique"),
-            models.UniqueConstraint(fields=["tenant", "relationship", "kind"], condition=Q(kind="contact_left"),
-                                    name="hieralert_tenant_rel_left_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "assessment"],
+                condition=Q(assessment__isnull=False),
+                name="hieralert_tenant_assessment_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "relationship", "kind"],
+                condition=Q(kind="contact_left"),
+                name="hieralert_tenant_rel_left_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "acknowledged_at", "-created_at"], name="hieralert_tenant_open_idx"),

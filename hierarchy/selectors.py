@@ -65,6 +65,7 @@ WEIGHT_EXECUTIVE, WEIGHT_MANAGER, WEIGHT_OTHER = 3, 2, 1
 
 # --- Model and levels -----------------------------------------------------------------------------
 
+
 def active_model() -> HierarchyModel | None:
     return HierarchyModel.objects.filter(is_active=True).first()
 
@@ -87,8 +88,11 @@ def model_top_level(model: HierarchyModel | None = None) -> int:
     """The top level of `model` (default: the active one): 5 for the Buy-Sell Hierarchy, 6 for the needs
     model. Rules that name a level (rating criteria, departure alerts, declassification, the potential
     level) are relative to it. One query; 5 before the tenant has any model."""
-    levels = HierarchyLevel.objects.filter(model=model) if model is not None else HierarchyLevel.objects.filter(
-        model__is_active=True)
+    levels = (
+        HierarchyLevel.objects.filter(model=model)
+        if model is not None
+        else HierarchyLevel.objects.filter(model__is_active=True)
+    )
     return levels.count() or 5
 
 
@@ -100,16 +104,23 @@ def is_critical_climb(level_number: int | None) -> bool:
 
 def model_switches(*, limit: int = 10) -> list[HierarchyModelSwitch]:
     """The latest changes of the active model, newest first (who and when)."""
-    return list(HierarchyModelSwitch.objects.select_related("from_model", "to_model", "switched_by")
-                .order_by("-created_at", "-pk")[:limit])
+    return list(
+        HierarchyModelSwitch.objects.select_related("from_model", "to_model", "switched_by").order_by(
+            "-created_at", "-pk"
+        )[:limit]
+    )
 
 
 def hierarchy_models() -> list[HierarchyModel]:
-    return list(HierarchyModel.objects.prefetch_related(
-        Prefetch("levels", queryset=HierarchyLevel.objects.order_by("number"))).order_by("-is_active", "name"))
+    return list(
+        HierarchyModel.objects.prefetch_related(
+            Prefetch("levels", queryset=HierarchyLevel.objects.order_by("number"))
+        ).order_by("-is_active", "name")
+    )
 
 
 # --- Relationship levels (set-based building blocks) ----------------------------------------------
+
 
 def effective_level(through: str = ""):
     """The effective level of a relationship as an expression: the customer's own view when they have
@@ -125,20 +136,26 @@ def relationship_levels(queryset=None, *, executive_contact_ids=None):
     has_reports = Exists(Contact.objects.filter(reports_to_id=OuterRef("contact_id"), is_active=True))
     if executive_contact_ids is None:
         executive = Q(contact__reports_to__isnull=True, contact_has_reports=True) | Q(
-            contact__title__iregex=EXECUTIVE_TITLE_REGEX)
+            contact__title__iregex=EXECUTIVE_TITLE_REGEX
+        )
     else:
         executive = Q(contact_id__in=list(executive_contact_ids))
-    return queryset.annotate(
-        effective_level=effective_level(),
-        contact_has_reports=has_reports,
-    ).annotate(
-        is_executive=Case(When(executive, then=Value(True)), default=Value(False), output_field=BooleanField()),
-    ).annotate(
-        weight=Case(
-            When(is_executive=True, then=Value(WEIGHT_EXECUTIVE)),
-            When(contact_has_reports=True, then=Value(WEIGHT_MANAGER)),
-            default=Value(WEIGHT_OTHER), output_field=IntegerField(),
-        ),
+    return (
+        queryset.annotate(
+            effective_level=effective_level(),
+            contact_has_reports=has_reports,
+        )
+        .annotate(
+            is_executive=Case(When(executive, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        )
+        .annotate(
+            weight=Case(
+                When(is_executive=True, then=Value(WEIGHT_EXECUTIVE)),
+                When(contact_has_reports=True, then=Value(WEIGHT_MANAGER)),
+                default=Value(WEIGHT_OTHER),
+                output_field=IntegerField(),
+            ),
+        )
     )
 
 
@@ -147,16 +164,34 @@ def current_levels(*, account_ids=None) -> list[dict]:
     queryset = Relationship.objects.all()
     if account_ids is not None:
         queryset = queryset.filter(account_id__in=list(account_ids))
-    rows = list(queryset.annotate(effective_level=effective_level()).values(
-        "pk", "account_id", "contact_id", "user_id", "owner_id", "self_level", "customer_level", "effective_level",
-        "self_assessed_at", "customer_assessed_at", "contact__is_active").order_by("account_id", "contact_id", "user_id"))
+    rows = list(
+        queryset.annotate(effective_level=effective_level())
+        .values(
+            "pk",
+            "account_id",
+            "contact_id",
+            "user_id",
+            "owner_id",
+            "self_level",
+            "customer_level",
+            "effective_level",
+            "self_assessed_at",
+            "customer_assessed_at",
+            "contact__is_active",
+        )
+        .order_by("account_id", "contact_id", "user_id")
+    )
     for row in rows:
-        row["gap"] = (row["self_level"] - row["customer_level"]
-                      if row["self_level"] is not None and row["customer_level"] is not None else None)
+        row["gap"] = (
+            row["self_level"] - row["customer_level"]
+            if row["self_level"] is not None and row["customer_level"] is not None
+            else None
+        )
     return rows
 
 
 # --- Account roll-ups -----------------------------------------------------------------------------
+
 
 @dataclass
 class AccountLevels:
@@ -201,8 +236,9 @@ def account_levels(*, account_ids=None, executive_contact_ids=None) -> dict[int,
     if account_ids is not None:
         accounts = accounts.filter(pk__in=list(account_ids))
     result = {
-        row["pk"]: AccountLevels(account_id=row["pk"], stored_level=row["current_level"],
-                                 potential_level=row["potential_level"])
+        row["pk"]: AccountLevels(
+            account_id=row["pk"], stored_level=row["current_level"], potential_level=row["potential_level"]
+        )
         for row in accounts.values("pk", "current_level", "potential_level")
     }
     if not result:
@@ -211,8 +247,10 @@ def account_levels(*, account_ids=None, executive_contact_ids=None) -> dict[int,
     both = Q(self_level__isnull=False, customer_level__isnull=False)
     rated = Q(effective_level__isnull=False)
     rows = (
-        relationship_levels(Relationship.objects.filter(account_id__in=ids, contact__is_active=True),
-                            executive_contact_ids=executive_contact_ids)
+        relationship_levels(
+            Relationship.objects.filter(account_id__in=ids, contact__is_active=True),
+            executive_contact_ids=executive_contact_ids,
+        )
         .values("account_id")
         .annotate(
             n=Count("pk"),
@@ -240,9 +278,12 @@ def account_levels(*, account_ids=None, executive_contact_ids=None) -> dict[int,
         item.gap_count = row["gap_count"]
         item.gap_average = _round(row["gap_sum"] / row["gap_count"]) if row["gap_count"] else None
     coverage = (
-        Contact.objects.filter(account_id__in=ids, is_active=True).values("account_id")
-        .annotate(total=Count("pk"),
-                  uncovered=Count("pk", filter=~Q(Exists(Relationship.objects.filter(contact_id=OuterRef("pk"))))))
+        Contact.objects.filter(account_id__in=ids, is_active=True)
+        .values("account_id")
+        .annotate(
+            total=Count("pk"),
+            uncovered=Count("pk", filter=~Q(Exists(Relationship.objects.filter(contact_id=OuterRef("pk"))))),
+        )
         .order_by()
     )
     for row in coverage:
@@ -256,6 +297,7 @@ def account_levels_one(account: Account, **kwargs) -> AccountLevels:
 
 
 # --- Relationship map -----------------------------------------------------------------------------
+
 
 @dataclass
 class MapRow:
@@ -331,8 +373,9 @@ def relationship_map(*, account: Account, model: HierarchyModel | None = None) -
     """Our people × their people for one account. Twelve queries, whatever the number of relationships
     (eleven when the caller passes the active model)."""
     contacts = list(Contact.objects.filter(account=account).order_by("-is_active", "full_name"))
-    relationships = list(Relationship.objects.filter(account=account).select_related("user", "owner", "contact")
-                         .order_by("pk"))
+    relationships = list(
+        Relationship.objects.filter(account=account).select_related("user", "owner", "contact").order_by("pk")
+    )
     team = list(AccountTeamMember.objects.filter(account=account).select_related("user").order_by("pk"))
     columns, seen = [], set()
     for user in [m.user for m in team] + sorted((r.user for r in relationships), key=lambda u: u.get_full_name()):
@@ -340,35 +383,56 @@ def relationship_map(*, account: Account, model: HierarchyModel | None = None) -
             seen.add(user.pk)
             columns.append(user)
     cells = {(r.contact_id, r.user_id): r for r in relationships}
-    rows = [MapRow(contact=c, depth=d, cells=[(u, cells.get((c.pk, u.pk))) for u in columns])
-            for c, d in _org_chart_order(contacts)]
+    rows = [
+        MapRow(contact=c, depth=d, cells=[(u, cells.get((c.pk, u.pk))) for u in columns])
+        for c, d in _org_chart_order(contacts)
+    ]
     model = model or active_model()
     invitations = dict(
-        SurveyInvitation.objects.filter(account=account, used_at__isnull=True, revoked_at__isnull=True,
-                                        expires_at__gt=timezone.now())
-        .values("relationship_id").annotate(n=Count("pk")).values_list("relationship_id", "n").order_by())
+        SurveyInvitation.objects.filter(
+            account=account, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .values("relationship_id")
+        .annotate(n=Count("pk"))
+        .values_list("relationship_id", "n")
+        .order_by()
+    )
     return RelationshipMap(
-        account=account, model=model, levels=model_levels(model), columns=columns, rows=rows,
-        levels_summary=account_levels_one(account), open_invitations=invitations,
-        alerts=open_alerts(account=account), relationships=relationships,
+        account=account,
+        model=model,
+        levels=model_levels(model),
+        columns=columns,
+        rows=rows,
+        levels_summary=account_levels_one(account),
+        open_invitations=invitations,
+        alerts=open_alerts(account=account),
+        relationships=relationships,
     )
 
 
 # --- History --------------------------------------------------------------------------------------
 
+
 def relationship_assessments(*, relationship: Relationship) -> list[Assessment]:
-    return list(Assessment.objects.filter(relationship=relationship).select_related("assessed_by", "hierarchy_model")
-                .order_by("-assessed_at", "-pk"))
+    return list(
+        Assessment.objects.filter(relationship=relationship)
+        .select_related("assessed_by", "hierarchy_model")
+        .order_by("-assessed_at", "-pk")
+    )
 
 
-def relationship_history(*, relationship: Relationship, model: HierarchyModel | None = None
-                         ) -> dict[str, list[tuple[dt.datetime, int]]]:
+def relationship_history(
+    *, relationship: Relationship, model: HierarchyModel | None = None
+) -> dict[str, list[tuple[dt.datetime, int]]]:
     """{"self": [(when, level), …], "customer_survey": […]}, oldest first; only assessments made under
     `model` (the active one by default): levels of another model mean something else."""
     series = {Source.SELF: [], Source.CUSTOMER_SURVEY: []}
     model = model or active_model()
-    for at, level, source in (Assessment.objects.filter(relationship=relationship, hierarchy_model=model)
-                              .order_by("assessed_at", "pk").values_list("assessed_at", "level", "source")):
+    for at, level, source in (
+        Assessment.objects.filter(relationship=relationship, hierarchy_model=model)
+        .order_by("assessed_at", "pk")
+        .values_list("assessed_at", "level", "source")
+    ):
         series[source].append((at, level))
     return series
 
@@ -388,8 +452,9 @@ def _month_ends(months: int, now: dt.datetime) -> list[dt.datetime]:
     return ends
 
 
-def account_history(*, account: Account, months: int = 18, now: dt.datetime | None = None,
-                    model: HierarchyModel | None = None) -> list[dict]:
+def account_history(
+    *, account: Account, months: int = 18, now: dt.datetime | None = None, model: HierarchyModel | None = None
+) -> list[dict]:
     """The account's level at the end of each of the last `months` months (the current month ends now):
     [{"at", "highest" (effective roll-up), "self" (highest of our views), "customer" (highest of theirs)}].
     Only assessments made under `model` (the active one by default) count, like the current levels.
@@ -397,9 +462,18 @@ def account_history(*, account: Account, months: int = 18, now: dt.datetime | No
     (two without `model`)."""
     now = now or timezone.now()
     model = model or active_model()
-    rows = list(Assessment.objects.filter(account=account, hierarchy_model=model).order_by("assessed_at", "pk").values_list(
-        "relationship_id", "source", "level", "assessed_at", "relationship__contact__left_on",
-        "relationship__contact__is_active"))
+    rows = list(
+        Assessment.objects.filter(account=account, hierarchy_model=model)
+        .order_by("assessed_at", "pk")
+        .values_list(
+            "relationship_id",
+            "source",
+            "level",
+            "assessed_at",
+            "relationship__contact__left_on",
+            "relationship__contact__is_active",
+        )
+    )
     points, index = [], 0
     latest: dict[tuple[int, str], int] = {}
     left_on: dict[int, dt.date | None] = {}
@@ -414,24 +488,40 @@ def account_history(*, account: Account, months: int = 18, now: dt.datetime | No
         theirs = [lvl for (rel, src), lvl in latest.items() if src == Source.CUSTOMER_SURVEY and rel in present]
         effective = [latest.get((rel, Source.CUSTOMER_SURVEY), latest.get((rel, Source.SELF))) for rel in present]
         effective = [lvl for lvl in effective if lvl is not None]
-        points.append({"at": at, "highest": max(effective, default=None), "self": max(own, default=None),
-                       "customer": max(theirs, default=None)})
+        points.append(
+            {
+                "at": at,
+                "highest": max(effective, default=None),
+                "self": max(own, default=None),
+                "customer": max(theirs, default=None),
+            }
+        )
     return points
 
 
 # --- Tenant-wide ----------------------------------------------------------------------------------
 
+
 def level_distribution() -> dict:
     """How many relationships sit at each level (effective, ours, the customer's) and how many accounts
     (by their stored roll-up level). Two queries."""
-    row_counts = Relationship.objects.filter(contact__is_active=True).alias(effective=effective_level()).aggregate(
-        **{f"effective_{n}": Count("pk", filter=Q(effective=n)) for n in range(1, 7)},
-        **{f"self_{n}": Count("pk", filter=Q(self_level=n)) for n in range(1, 7)},
-        **{f"customer_{n}": Count("pk", filter=Q(customer_level=n)) for n in range(1, 7)},
-        unassessed=Count("pk", filter=Q(self_level__isnull=True, customer_level__isnull=True)),
+    row_counts = (
+        Relationship.objects.filter(contact__is_active=True)
+        .alias(effective=effective_level())
+        .aggregate(
+            **{f"effective_{n}": Count("pk", filter=Q(effective=n)) for n in range(1, 7)},
+            **{f"self_{n}": Count("pk", filter=Q(self_level=n)) for n in range(1, 7)},
+            **{f"customer_{n}": Count("pk", filter=Q(customer_level=n)) for n in range(1, 7)},
+            unassessed=Count("pk", filter=Q(self_level__isnull=True, customer_level__isnull=True)),
+        )
     )
-    accounts = dict(Account.objects.filter(current_level__isnull=False).values("current_level")
-                    .annotate(n=Count("pk")).values_list("current_level", "n").order_by())
+    accounts = dict(
+        Account.objects.filter(current_level__isnull=False)
+        .values("current_level")
+        .annotate(n=Count("pk"))
+        .values_list("current_level", "n")
+        .order_by()
+    )
     return {
         "effective": {n: row_counts[f"effective_{n}"] for n in range(1, 7)},
         "self": {n: row_counts[f"self_{n}"] for n in range(1, 7)},
@@ -454,8 +544,11 @@ def level_distribution_recent() -> dict:
 
 
 def open_alerts(*, account: Account | None = None, limit: int | None = 20) -> list[HierarchyAlert]:
-    queryset = (HierarchyAlert.objects.filter(acknowledged_at__isnull=True)
-                .select_related("account", "relationship__contact", "relationship__user").order_by("-created_at", "-pk"))
+    queryset = (
+        HierarchyAlert.objects.filter(acknowledged_at__isnull=True)
+        .select_related("account", "relationship__contact", "relationship__user")
+        .order_by("-created_at", "-pk")
+    )
     if account is not None:
         queryset = queryset.filter(account=account)
     return list(queryset[:limit] if limit else queryset)
@@ -467,20 +560,25 @@ def open_alert_count() -> int:
 
 def accounts_overview(*, limit: int = 50) -> list[dict]:
     """Accounts with relationships, their stored level, potential and customer-view summary (4 queries)."""
-    accounts = list(Account.objects.filter(Exists(Relationship.objects.filter(account_id=OuterRef("pk"))))
-                    .order_by("name")[:limit])
+    accounts = list(
+        Account.objects.filter(Exists(Relationship.objects.filter(account_id=OuterRef("pk")))).order_by("name")[:limit]
+    )
     levels = account_levels(account_ids=[a.pk for a in accounts])
     return [{"account": a, "levels": levels[a.pk]} for a in accounts]
 
 
 def relationships_of_account(*, account: Account) -> list[Relationship]:
     """The account's relationships with contacts still there, people loaded (one query)."""
-    return list(Relationship.objects.filter(account=account, contact__is_active=True)
-                .select_related("user", "contact").order_by("contact__full_name", "user__full_name", "pk"))
+    return list(
+        Relationship.objects.filter(account=account, contact__is_active=True)
+        .select_related("user", "contact")
+        .order_by("contact__full_name", "user__full_name", "pk")
+    )
 
 
-def level_changes_since(*, account: Account, since: dt.datetime, model: HierarchyModel | None = None,
-                        limit: int = 12) -> list[Relationship]:
+def level_changes_since(
+    *, account: Account, since: dt.datetime, model: HierarchyModel | None = None, limit: int = 12
+) -> list[Relationship]:
     """Relationships assessed since `since`, each with `self_then` / `customer_then`: its level per
     source at that time (the latest assessment before it, under `model`, the active one by default).
     One query (two without `model`); the caller compares them with self_level / customer_level."""
@@ -489,12 +587,18 @@ def level_changes_since(*, account: Account, since: dt.datetime, model: Hierarch
         return []
 
     def then(source):
-        return Subquery(Assessment.objects.filter(relationship_id=OuterRef("pk"), source=source, hierarchy_model=model,
-                                                  assessed_at__lt=since)
-                        .order_by("-assessed_at", "-pk").values("level")[:1])
+        return Subquery(
+            Assessment.objects.filter(
+                relationship_id=OuterRef("pk"), source=source, hierarchy_model=model, assessed_at__lt=since
+            )
+            .order_by("-assessed_at", "-pk")
+            .values("level")[:1]
+        )
 
-    return list(Relationship.objects.filter(account=account)
-                .filter(Q(self_assessed_at__gte=since) | Q(customer_assessed_at__gte=since))
-                .select_related("user", "contact")
-                .annotate(self_then=then(Source.SELF), customer_then=then(Source.CUSTOMER_SURVEY))
-                .order_by("-self_assessed_at", "pk")[:limit])
+    return list(
+        Relationship.objects.filter(account=account)
+        .filter(Q(self_assessed_at__gte=since) | Q(customer_assessed_at__gte=since))
+        .select_related("user", "contact")
+        .annotate(self_then=then(Source.SELF), customer_then=then(Source.CUSTOMER_SURVEY))
+        .order_by("-self_assessed_at", "pk")[:limit]
+    )

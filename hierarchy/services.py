@@ -55,6 +55,7 @@ def survey_valid_days() -> int:
 
 # --- Hierarchy models and levels ------------------------------------------------------------------
 
+
 def hierarchy_defaults_ensure(*, tenant_id: int | None = None) -> HierarchyModel:
     """The tenant's active model, seeding the shipped models the first time a tenant needs them.
     Safe to call concurrently and repeatedly: it only adds what is missing."""
@@ -68,14 +69,17 @@ def hierarchy_defaults_ensure(*, tenant_id: int | None = None) -> HierarchyModel
             for spec in DEFAULT_MODELS:
                 model = existing.get(spec["kind"])
                 if model is None:
-                    model = HierarchyModel(tenant_id=tenant_id, kind=spec["kind"], name=spec["name"],
-                                           description=spec["description"])
+                    model = HierarchyModel(
+                        tenant_id=tenant_id, kind=spec["kind"], name=spec["name"], description=spec["description"]
+                    )
                     model.full_clean(exclude=["tenant"])
                     model.save()
-                    HierarchyLevel.objects.bulk_create([
-                        HierarchyLevel(tenant_id=tenant_id, model=model, number=number, **level)
-                        for number, level in enumerate(spec["levels"], start=1)
-                    ])
+                    HierarchyLevel.objects.bulk_create(
+                        [
+                            HierarchyLevel(tenant_id=tenant_id, model=model, number=number, **level)
+                            for number, level in enumerate(spec["levels"], start=1)
+                        ]
+                    )
                 existing[spec["kind"]] = model
             if not HierarchyModel.objects.filter(is_active=True).exists():
                 HierarchyModel.objects.filter(pk=existing[DEFAULT_ACTIVE_KIND].pk).update(is_active=True)
@@ -94,20 +98,24 @@ def hierarchy_model_activate(*, model: HierarchyModel, by=None) -> HierarchyMode
     The switch is recorded (HierarchyModelSwitch: from, to, who, when); ratings listens for that record and
     recomputes the tenant's ratings, whose level criteria scale to the new top level.
     Set-based: one UPDATE for relationships, one for accounts' levels, one for potential levels."""
-    models_held = list(HierarchyModel.objects.select_for_update().order_by("pk"))  # one switch at a time, after assessments in flight
+    models_held = list(
+        HierarchyModel.objects.select_for_update().order_by("pk")
+    )  # one switch at a time, after assessments in flight
     previous = next((held for held in models_held if held.is_active and held.pk != model.pk), None)
     switched = HierarchyModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
     activated = HierarchyModel.objects.filter(pk=model.pk, is_active=False).update(is_active=True)
     model.is_active = True
     if switched or activated:
-        audit_record(action=AuditAction.HIERARCHY_MODEL_SWITCHED, target=model,
-                     changes={"active model": (previous, model)})
+        audit_record(
+            action=AuditAction.HIERARCHY_MODEL_SWITCHED, target=model, changes={"active model": (previous, model)}
+        )
         relationship_levels_recompute(model=model)
         account_levels_refresh(account_ids=None)
         top = HierarchyLevel.objects.filter(model=model).count()
         Account.objects.filter(potential_level__gt=top).update(potential_level=top, updated_at=Now())
-        HierarchyModelSwitch.objects.create(tenant_id=model.tenant_id, from_model=previous, to_model=model,
-                                            switched_by=by)
+        HierarchyModelSwitch.objects.create(
+            tenant_id=model.tenant_id, from_model=previous, to_model=model, switched_by=by
+        )
     return model
 
 
@@ -117,13 +125,19 @@ def relationship_levels_recompute(*, model: HierarchyModel) -> int:
     database, in the tenant's scope). Returns the rows updated."""
 
     def latest(source, column):
-        return Subquery(Assessment.objects.filter(relationship_id=OuterRef("pk"), source=source, hierarchy_model=model)
-                        .order_by("-assessed_at", "-pk").values(column)[:1])
+        return Subquery(
+            Assessment.objects.filter(relationship_id=OuterRef("pk"), source=source, hierarchy_model=model)
+            .order_by("-assessed_at", "-pk")
+            .values(column)[:1]
+        )
 
     return Relationship.objects.update(
-        self_level=latest(Source.SELF, "level"), self_assessed_at=latest(Source.SELF, "assessed_at"),
+        self_level=latest(Source.SELF, "level"),
+        self_assessed_at=latest(Source.SELF, "assessed_at"),
         customer_level=latest(Source.CUSTOMER_SURVEY, "level"),
-        customer_assessed_at=latest(Source.CUSTOMER_SURVEY, "assessed_at"), updated_at=Now())
+        customer_assessed_at=latest(Source.CUSTOMER_SURVEY, "assessed_at"),
+        updated_at=Now(),
+    )
 
 
 def _active_model_held() -> HierarchyModel:
@@ -134,16 +148,24 @@ def _active_model_held() -> HierarchyModel:
         if connection.vendor != "postgresql":
             return model
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {HierarchyModel._meta.db_table} WHERE id = %s AND is_active FOR SHARE",
-                           [model.pk])
+            cursor.execute(
+                f"SELECT 1 FROM {HierarchyModel._meta.db_table} WHERE id = %s AND is_active FOR SHARE", [model.pk]
+            )
             if cursor.fetchone():
                 return model
     raise ValidationError("The hierarchy model is being switched right now; please try again.")
 
 
 @transaction.atomic
-def hierarchy_level_update(*, level: HierarchyLevel, name: str, description: str, signals: str = "",
-                           climb_playbook: str = "", survey_statement: str = "") -> HierarchyLevel:
+def hierarchy_level_update(
+    *,
+    level: HierarchyLevel,
+    name: str,
+    description: str,
+    signals: str = "",
+    climb_playbook: str = "",
+    survey_statement: str = "",
+) -> HierarchyLevel:
     fields = ["name", "description", "signals", "climb_playbook", "survey_statement"]
     before = {field: getattr(level, field) for field in fields}
     level.name = name.strip()
@@ -155,8 +177,12 @@ def hierarchy_level_update(*, level: HierarchyLevel, name: str, description: str
     level.save(update_fields=[*fields, "updated_at"])
     changes = audit_changes(before, {field: getattr(level, field) for field in fields})
     if changes:
-        audit_record(action=AuditAction.HIERARCHY_LEVEL_EDITED, target=level,
-                     target_label=f"{level.model.name}: level {level.number} {level.name}", changes=changes)
+        audit_record(
+            action=AuditAction.HIERARCHY_LEVEL_EDITED,
+            target=level,
+            target_label=f"{level.model.name}: level {level.number} {level.name}",
+            changes=changes,
+        )
     return level
 
 
@@ -165,6 +191,7 @@ def _clean_lines(text: str) -> str:
 
 
 # --- Relationships --------------------------------------------------------------------------------
+
 
 def _require_member(user, field: str) -> None:
     if user is None:
@@ -179,12 +206,17 @@ def relationship_create(*, user, contact: Contact, owner=None) -> Relationship:
     owner = owner or user
     _require_member(owner, "owner")
     if not contact.is_active:
-        raise ValidationError({"contact": f"{contact.full_name} has left {contact.account}; "
-                                          "relationships are for people who are still there."})
+        raise ValidationError(
+            {
+                "contact": f"{contact.full_name} has left {contact.account}; "
+                "relationships are for people who are still there."
+            }
+        )
     if Relationship.objects.filter(user=user, contact=contact).exists():
         raise ValidationError({"contact": f"{user} already has a relationship with {contact.full_name}."})
-    relationship = Relationship(tenant_id=current_tenant_id(), account_id=contact.account_id, user=user,
-                                contact=contact, owner=owner)
+    relationship = Relationship(
+        tenant_id=current_tenant_id(), account_id=contact.account_id, user=user, contact=contact, owner=owner
+    )
     relationship.full_clean(exclude=["tenant"])
     try:
         with transaction.atomic():
@@ -205,9 +237,17 @@ def relationship_set_owner(*, relationship: Relationship, owner) -> Relationship
 
 # --- Assessments (append-only) --------------------------------------------------------------------
 
+
 @transaction.atomic
-def assessment_record(*, relationship: Relationship, level: int, evidence: str, assessed_by=None,
-                      source: str = Source.SELF, assessed_at: dt.datetime | None = None) -> Assessment:
+def assessment_record(
+    *,
+    relationship: Relationship,
+    level: int,
+    evidence: str,
+    assessed_by=None,
+    source: str = Source.SELF,
+    assessed_at: dt.datetime | None = None,
+) -> Assessment:
     """Appends an assessment. It becomes the relationship's current level for its source when it is the
     latest of that source; a fall raises an alert; the account's stored roll-up level is refreshed.
     Nothing existing is changed: corrections are new assessments. It is made under the active model."""
@@ -238,14 +278,23 @@ def assessment_record(*, relationship: Relationship, level: int, evidence: str, 
 
     # One writer per relationship at a time, so "previous level" and "latest" are decided consistently.
     locked = Relationship.objects.select_for_update().get(pk=relationship.pk)
-    assessment = Assessment(tenant_id=locked.tenant_id, relationship=locked, account_id=locked.account_id,
-                            hierarchy_model=model, level=level, evidence=evidence, source=source,
-                            assessed_by=assessed_by if source == Source.SELF else None, assessed_at=assessed_at)
+    assessment = Assessment(
+        tenant_id=locked.tenant_id,
+        relationship=locked,
+        account_id=locked.account_id,
+        hierarchy_model=model,
+        level=level,
+        evidence=evidence,
+        source=source,
+        assessed_by=assessed_by if source == Source.SELF else None,
+        assessed_at=assessed_at,
+    )
     assessment.full_clean(exclude=["tenant"])
     assessment.save()
 
-    level_field, at_field = ("self_level", "self_assessed_at") if source == Source.SELF else (
-        "customer_level", "customer_assessed_at")
+    level_field, at_field = (
+        ("self_level", "self_assessed_at") if source == Source.SELF else ("customer_level", "customer_assessed_at")
+    )
     previous_level, previous_at = getattr(locked, level_field), getattr(locked, at_field)
     if previous_at is None or assessed_at >= previous_at:
         setattr(locked, level_field, level)
@@ -256,8 +305,14 @@ def assessment_record(*, relationship: Relationship, level: int, evidence: str, 
     setattr(relationship, level_field, getattr(locked, level_field))
     setattr(relationship, at_field, getattr(locked, at_field))
     account_levels_refresh(account_ids=[locked.account_id])
-    transaction.on_commit(lambda: signals.assessment_recorded.send(
-        sender=Assessment, tenant_id=assessment.tenant_id, assessment_id=assessment.pk, account_id=assessment.account_id))
+    transaction.on_commit(
+        lambda: signals.assessment_recorded.send(
+            sender=Assessment,
+            tenant_id=assessment.tenant_id,
+            assessment_id=assessment.pk,
+            account_id=assessment.account_id,
+        )
+    )
     return assessment
 
 
@@ -265,9 +320,15 @@ def _alert_level_drop(*, relationship: Relationship, assessment: Assessment, fro
     side = "our view" if assessment.source == Source.SELF else "the customer's own view"
     contact = Contact.objects.only("full_name").get(pk=relationship.contact_id)
     alert = HierarchyAlert(
-        tenant_id=relationship.tenant_id, account_id=relationship.account_id, relationship=relationship,
-        assessment=assessment, kind=AlertKind.LEVEL_DROP, from_level=from_level, to_level=assessment.level,
-        message=f"{contact.full_name}: level fell from {from_level} to {assessment.level} ({side}).")
+        tenant_id=relationship.tenant_id,
+        account_id=relationship.account_id,
+        relationship=relationship,
+        assessment=assessment,
+        kind=AlertKind.LEVEL_DROP,
+        from_level=from_level,
+        to_level=assessment.level,
+        message=f"{contact.full_name}: level fell from {from_level} to {assessment.level} ({side}).",
+    )
     alert.full_clean(exclude=["tenant"])
     alert.save()
     return alert
@@ -296,6 +357,7 @@ def _distribution_changed() -> None:
 
 # --- Alerts ---------------------------------------------------------------------------------------
 
+
 def contact_departures_scan(*, contact_ids=None) -> int:
     """Raises one alert per relationship whose contact has left while it stood at one of the active model's
     two top levels (Buy-Sell: 4 or 5; needs model: 5 or 6; in either view), and refreshes those accounts'
@@ -303,17 +365,24 @@ def contact_departures_scan(*, contact_ids=None) -> int:
     with transaction.atomic():
         high = high_level_from(HierarchyLevel.objects.filter(model__is_active=True).count() or 5)
         departed = Relationship.objects.filter(contact__is_active=False).filter(
-            Q(self_level__gte=high) | Q(customer_level__gte=high))
+            Q(self_level__gte=high) | Q(customer_level__gte=high)
+        )
         if contact_ids is not None:
             departed = departed.filter(contact_id__in=list(contact_ids))
         departed = departed.exclude(alerts__kind=AlertKind.CONTACT_LEFT).select_related("contact")
         rows = list(departed)
         alerts = [
             HierarchyAlert(
-                tenant_id=r.tenant_id, account_id=r.account_id, relationship=r, kind=AlertKind.CONTACT_LEFT,
+                tenant_id=r.tenant_id,
+                account_id=r.account_id,
+                relationship=r,
+                kind=AlertKind.CONTACT_LEFT,
                 from_level=max(x for x in (r.self_level, r.customer_level) if x is not None),
-                message=(f"{r.contact.full_name} has left while holding a level-"
-                         f"{max(x for x in (r.self_level, r.customer_level) if x is not None)} relationship."))
+                message=(
+                    f"{r.contact.full_name} has left while holding a level-"
+                    f"{max(x for x in (r.self_level, r.customer_level) if x is not None)} relationship."
+                ),
+            )
             for r in rows
         ]
         created = HierarchyAlert.objects.bulk_create(alerts, ignore_conflicts=True)
@@ -331,8 +400,9 @@ def contacts_departed(*, contact_ids) -> int:
         return 0
     with transaction.atomic():
         created = contact_departures_scan(contact_ids=ids)
-        account_levels_refresh(account_ids=Contact.objects.filter(pk__in=ids).values_list("account_id", flat=True)
-                               .distinct().order_by())
+        account_levels_refresh(
+            account_ids=Contact.objects.filter(pk__in=ids).values_list("account_id", flat=True).distinct().order_by()
+        )
     return created
 
 
@@ -341,7 +411,8 @@ def alert_acknowledge(*, alert: HierarchyAlert, by) -> HierarchyAlert:
     if alert.acknowledged_at is not None:
         raise ValidationError("This alert has already been acknowledged.")
     updated = HierarchyAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by, updated_at=timezone.now())
+        acknowledged_at=timezone.now(), acknowledged_by=by, updated_at=timezone.now()
+    )
     if not updated:
         raise ValidationError("This alert has already been acknowledged.")
     alert.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
@@ -349,6 +420,7 @@ def alert_acknowledge(*, alert: HierarchyAlert, by) -> HierarchyAlert:
 
 
 # --- Customer survey ------------------------------------------------------------------------------
+
 
 class SurveyLinkError(Exception):
     """The link cannot be used. `reason` is one of: invalid, expired, used, revoked."""
@@ -385,8 +457,11 @@ def survey_token_parse(token: str) -> SurveyToken:
 
 def survey_invitation_for_token(parsed: SurveyToken) -> SurveyInvitation:
     """The usable invitation a verified token names (call inside its tenant's context)."""
-    invitation = (SurveyInvitation.objects.select_related("relationship__user", "relationship__contact")
-                  .filter(pk=parsed.invitation_id, nonce=parsed.nonce).first())
+    invitation = (
+        SurveyInvitation.objects.select_related("relationship__user", "relationship__contact")
+        .filter(pk=parsed.invitation_id, nonce=parsed.nonce)
+        .first()
+    )
     if invitation is None:
         raise SurveyLinkError("invalid")
     _raise_if_unusable(invitation)
@@ -403,8 +478,9 @@ def _raise_if_unusable(invitation: SurveyInvitation) -> None:
 
 
 @transaction.atomic
-def survey_invitation_send(*, relationship: Relationship, sent_by, base_url: str, email: str | None = None,
-                           valid_days: int | None = None) -> tuple[SurveyInvitation, str]:
+def survey_invitation_send(
+    *, relationship: Relationship, sent_by, base_url: str, email: str | None = None, valid_days: int | None = None
+) -> tuple[SurveyInvitation, str]:
     """Creates a single-use invitation for the relationship's contact and e-mails the link after commit.
     Returns the invitation and the link (the link is never stored; only its nonce is).
 
@@ -414,13 +490,21 @@ def survey_invitation_send(*, relationship: Relationship, sent_by, base_url: str
     contact = relationship.contact
     own = (contact.email or "").strip()
     if not own:
-        raise ValidationError({"email": f"{contact.full_name} has no e-mail address. Add it on the contact first "
-                                        "(the account's People page): survey links only go to the contact's own address."})
+        raise ValidationError(
+            {
+                "email": f"{contact.full_name} has no e-mail address. Add it on the contact first "
+                "(the account's People page): survey links only go to the contact's own address."
+            }
+        )
     email = (email or "").strip()
     if email and email.lower() != own.lower():
-        raise ValidationError({"email": f"Survey links only go to {contact.full_name}'s own e-mail address ({own}), "
-                                        "so the answer comes from them. If that address is wrong, correct it on the "
-                                        "contact first."})
+        raise ValidationError(
+            {
+                "email": f"Survey links only go to {contact.full_name}'s own e-mail address ({own}), "
+                "so the answer comes from them. If that address is wrong, correct it on the "
+                "contact first."
+            }
+        )
     email = own
     if not contact.is_active:
         raise ValidationError({"email": f"{contact.full_name} has left {contact.account}."})
@@ -429,17 +513,29 @@ def survey_invitation_send(*, relationship: Relationship, sent_by, base_url: str
         raise ValidationError({"valid_days": "A link can be valid for 1 to 60 days."})
     hierarchy_defaults_ensure()
     invitation = SurveyInvitation(
-        tenant_id=relationship.tenant_id, relationship=relationship, account_id=relationship.account_id,
-        email=email, nonce=secrets.token_urlsafe(24), sent_by=sent_by,
-        expires_at=timezone.now() + dt.timedelta(days=valid_days))
+        tenant_id=relationship.tenant_id,
+        relationship=relationship,
+        account_id=relationship.account_id,
+        email=email,
+        nonce=secrets.token_urlsafe(24),
+        sent_by=sent_by,
+        expires_at=timezone.now() + dt.timedelta(days=valid_days),
+    )
     invitation.full_clean(exclude=["tenant"])
     invitation.save()
     link = base_url.rstrip("/") + reverse("hierarchy_public:survey", args=[survey_token_make(invitation)])
     tenant_name = Tenant.objects.only("name").get(pk=relationship.tenant_id).name
     our_person = relationship.user.get_full_name()
-    transaction.on_commit(lambda: _send_survey_mail(
-        email=email, contact_name=contact.full_name, tenant_name=tenant_name, our_person=our_person,
-        link=link, expires_at=invitation.expires_at))
+    transaction.on_commit(
+        lambda: _send_survey_mail(
+            email=email,
+            contact_name=contact.full_name,
+            tenant_name=tenant_name,
+            our_person=our_person,
+            link=link,
+            expires_at=invitation.expires_at,
+        )
+    )
     return invitation, link
 
 
@@ -466,7 +562,10 @@ def survey_answer(*, parsed: SurveyToken, level: int, comment: str = "") -> Asse
             raise ValidationError({"level": "Please choose the statement that fits best."})
         now = timezone.now()
         claimed = SurveyInvitation.objects.filter(
-            pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now,
+            pk=invitation.pk,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
         ).update(used_at=now, updated_at=now)
         if claimed != 1:  # answered, revoked or expired since it was read: say which
             _raise_if_unusable(SurveyInvitation.objects.get(pk=invitation.pk))
@@ -475,8 +574,13 @@ def survey_answer(*, parsed: SurveyToken, level: int, comment: str = "") -> Asse
         evidence = f'Customer survey: "{chosen.survey_statement or chosen.name}"'
         if comment:
             evidence += f"\nComment: {comment}"
-        assessment = assessment_record(relationship=invitation.relationship, level=chosen.number, evidence=evidence,
-                                       source=Source.CUSTOMER_SURVEY, assessed_at=now)
+        assessment = assessment_record(
+            relationship=invitation.relationship,
+            level=chosen.number,
+            evidence=evidence,
+            source=Source.CUSTOMER_SURVEY,
+            assessed_at=now,
+        )
         SurveyInvitation.objects.filter(pk=invitation.pk).update(assessment=assessment)
     return assessment
 

@@ -18,13 +18,21 @@ from tenancy.api_permissions import IsTenantAdmin, IsTenantMember
 
 # --- Serializers ----------------------------------------------------------------------------------
 
+
 class GuidanceCellSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True, read_only=True,
-                                  help_text="The tenant's row; null while the cell still uses the shipped default.")
+    id = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="The tenant's row; null while the cell still uses the shipped default.",
+    )
     buying_role = serializers.ChoiceField(choices=BuyingRole.choices)
     buying_stage = serializers.ChoiceField(choices=BuyingStage.choices)
-    communication = serializers.CharField(max_length=120, help_text="The kind of communication, e.g. “Value communication”.")
-    message = serializers.CharField(allow_blank=True, required=False, default="", help_text="The next message to get across.")
+    communication = serializers.CharField(
+        max_length=120, help_text="The kind of communication, e.g. “Value communication”."
+    )
+    message = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="The next message to get across."
+    )
     typical_concern = serializers.CharField(allow_blank=True, required=False, default="")
     is_default = serializers.BooleanField(read_only=True, help_text="The cell says what the shipped default says.")
 
@@ -37,8 +45,10 @@ class GuidanceUpdateSerializer(serializers.Serializer):
 
 class CoverageSerializer(serializers.Serializer):
     relationship_count = serializers.IntegerField(help_text="Relationships any of our people have with the contact.")
-    best_level = serializers.IntegerField(allow_null=True, help_text=(
-        "Highest effective level (the customer's view when given, else ours) over those relationships."))
+    best_level = serializers.IntegerField(
+        allow_null=True,
+        help_text=("Highest effective level (the customer's view when given, else ours) over those relationships."),
+    )
     min_level = serializers.IntegerField(help_text="The tenant's minimum level for this buying role.")
     no_relationship = serializers.BooleanField()
     below_minimum = serializers.BooleanField()
@@ -61,26 +71,47 @@ class AnswerSerializer(serializers.Serializer):
 
 class KeyPlayerSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Set when adding; cannot change afterwards.")
-    contact = TenantRelatedField(Contact, help_text="A contact of the account; set when adding, cannot change afterwards.")
+    contact = TenantRelatedField(
+        Contact, help_text="A contact of the account; set when adding, cannot change afterwards."
+    )
     account_name = serializers.CharField(source="account.name", read_only=True)
     contact_name = serializers.CharField(source="contact.full_name", read_only=True)
     contact_title = serializers.CharField(source="contact.title", read_only=True)
-    last_contact_at = serializers.DateTimeField(required=False, allow_null=True,
-                                                help_text="Last contact set by hand.")
-    effective_last_contact_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=(
-        "The later of last_contact_at and the contact's last call report."))
+    last_contact_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Last contact set by hand.")
+    effective_last_contact_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=("The later of last_contact_at and the contact's last call report.")
+    )
     last_contact_source = serializers.CharField(read_only=True, help_text="'call report', 'set by hand' or ''.")
     recommended = serializers.SerializerMethodField(help_text="The next recommended message for the role at its stage.")
     coverage = CoverageSerializer(source="*", read_only=True)
     concerns = serializers.CharField(read_only=True, help_text="The open concerns, one a line (see concern_log).")
-    concern_log = ConcernSerializer(many=True, read_only=True,
-                                    help_text="Concerns raised and answered, newest first; add with POST …/concerns/.")
+    concern_log = ConcernSerializer(
+        many=True, read_only=True, help_text="Concerns raised and answered, newest first; add with POST …/concerns/."
+    )
 
     class Meta:
         model = KeyPlayer
-        fields = ["id", "account", "account_name", "contact", "contact_name", "contact_title", "buying_role",
-                  "buying_stage", "stance", "influence", "concerns", "concern_log", "last_contact_at", "effective_last_contact_at",
-                  "last_contact_source", "recommended", "coverage", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "account",
+            "account_name",
+            "contact",
+            "contact_name",
+            "contact_title",
+            "buying_role",
+            "buying_stage",
+            "stance",
+            "influence",
+            "concerns",
+            "concern_log",
+            "last_contact_at",
+            "effective_last_contact_at",
+            "last_contact_source",
+            "recommended",
+            "coverage",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
     @extend_schema_field(GuidanceCellSerializer)
@@ -95,13 +126,15 @@ class KeyPlayerSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             for name in ("account", "contact"):
                 if name in attrs and attrs[name].pk != getattr(self.instance, f"{name}_id"):
-                    raise serializers.ValidationError({name: f"The {name} of a key player cannot change; "
-                                                             "remove it and add another instead."})
+                    raise serializers.ValidationError(
+                        {name: f"The {name} of a key player cannot change; remove it and add another instead."}
+                    )
                 attrs.pop(name, None)
         return attrs  # a contact of another account: key_player_create refuses it
 
 
 # --- Filters --------------------------------------------------------------------------------------
+
 
 class KeyPlayerFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id", help_text="Account id.")
@@ -111,8 +144,10 @@ class KeyPlayerFilter(django_filters.FilterSet):
     stance = django_filters.ChoiceFilter(choices=Stance.choices)
     influence = django_filters.ChoiceFilter(choices=Influence.choices)
     flag = django_filters.ChoiceFilter(
-        choices=[("any", "Any coverage gap"), *selectors.FLAGS.items()], method="filter_flag",
-        help_text="Only key players with this coverage gap.")
+        choices=[("any", "Any coverage gap"), *selectors.FLAGS.items()],
+        method="filter_flag",
+        help_text="Only key players with this coverage gap.",
+    )
 
     class Meta:
         model = KeyPlayer
@@ -123,6 +158,7 @@ class KeyPlayerFilter(django_filters.FilterSet):
 
 
 # --- Viewsets -------------------------------------------------------------------------------------
+
 
 @extend_schema_view(
     list=extend_schema(summary="Key players, with coverage and the next recommended message"),
@@ -150,8 +186,11 @@ class KeyPlayerViewSet(TenantModelViewSet):
     ordering = ["account__name", "contact__full_name", "id"]
 
     def scoped_queryset(self, queryset):
-        return (selectors.key_players_annotated(queryset).select_related("account", "contact")
-                .prefetch_related(Prefetch("concern_log", queryset=KeyPlayerConcern.objects.order_by("-raised_on", "-pk"))))
+        return (
+            selectors.key_players_annotated(queryset)
+            .select_related("account", "contact")
+            .prefetch_related(Prefetch("concern_log", queryset=KeyPlayerConcern.objects.order_by("-raised_on", "-pk")))
+        )
 
     def _reload(self, pk):
         return self.get_queryset().get(pk=pk)
@@ -167,8 +206,11 @@ class KeyPlayerViewSet(TenantModelViewSet):
     def perform_destroy(self, instance):
         services.key_player_remove(key_player=instance)
 
-    @extend_schema(summary="Log a concern the key player raised (in their words)", request=ConcernSerializer,
-                   responses={201: ConcernSerializer})
+    @extend_schema(
+        summary="Log a concern the key player raised (in their words)",
+        request=ConcernSerializer,
+        responses={201: ConcernSerializer},
+    )
     @action(detail=True, methods=["post"], url_path="concerns")
     def concern_add(self, request, key_player_id=None):
         player = self.get_object()
@@ -177,8 +219,11 @@ class KeyPlayerViewSet(TenantModelViewSet):
         concern = services.concern_raise(key_player=player, concern=payload.validated_data["concern"], by=request.user)
         return Response(ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Record how we answered one of the key player's concerns", request=AnswerSerializer,
-                   responses=ConcernSerializer)
+    @extend_schema(
+        summary="Record how we answered one of the key player's concerns",
+        request=AnswerSerializer,
+        responses=ConcernSerializer,
+    )
     @action(detail=True, methods=["post"], url_path=r"concerns/(?P<concern_id>\d+)/answer")
     def concern_answer(self, request, key_player_id=None, concern_id=None):
         player = self.get_object()
@@ -195,10 +240,12 @@ class KeyPlayerViewSet(TenantModelViewSet):
 
 @extend_schema_view(
     retrieve=extend_schema(summary="One customised cell of the guidance matrix", responses=GuidanceCellSerializer),
-    partial_update=extend_schema(summary="Change a customised cell (admins)", request=GuidanceUpdateSerializer,
-                                 responses=GuidanceCellSerializer),
-    update=extend_schema(summary="Change a customised cell (admins)", request=GuidanceUpdateSerializer,
-                         responses=GuidanceCellSerializer),
+    partial_update=extend_schema(
+        summary="Change a customised cell (admins)", request=GuidanceUpdateSerializer, responses=GuidanceCellSerializer
+    ),
+    update=extend_schema(
+        summary="Change a customised cell (admins)", request=GuidanceUpdateSerializer, responses=GuidanceCellSerializer
+    ),
     destroy=extend_schema(summary="Put a cell back to the shipped default (admins)"),
 )
 class GuidanceViewSet(TenantModelViewSet):
@@ -216,13 +263,20 @@ class GuidanceViewSet(TenantModelViewSet):
 
     @staticmethod
     def _cell_data(row: Guidance):
-        return GuidanceCellSerializer(selectors.GuidanceCell(
-            row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk)).data
+        return GuidanceCellSerializer(
+            selectors.GuidanceCell(
+                row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk
+            )
+        ).data
 
-    @extend_schema(summary="All 20 cells of the guidance matrix (customised or default)",
-                   parameters=[OpenApiParameter("buying_role", OpenApiTypes.STR, enum=BuyingRole.values),
-                               OpenApiParameter("buying_stage", OpenApiTypes.STR, enum=BuyingStage.values)],
-                   responses=GuidanceCellSerializer(many=True))
+    @extend_schema(
+        summary="All 20 cells of the guidance matrix (customised or default)",
+        parameters=[
+            OpenApiParameter("buying_role", OpenApiTypes.STR, enum=BuyingRole.values),
+            OpenApiParameter("buying_stage", OpenApiTypes.STR, enum=BuyingStage.values),
+        ],
+        responses=GuidanceCellSerializer(many=True),
+    )
     def list(self, request, *args, **kwargs):
         cells = list(selectors.guidance_matrix().values())
         for name, choices in (("buying_role", BuyingRole), ("buying_stage", BuyingStage)):
@@ -233,8 +287,11 @@ class GuidanceViewSet(TenantModelViewSet):
                 cells = [cell for cell in cells if getattr(cell, name) == value]
         return Response(GuidanceCellSerializer(cells, many=True).data)
 
-    @extend_schema(summary="Set one cell of the matrix (admins); creates the tenant's row or updates it",
-                   request=GuidanceCellSerializer, responses={200: GuidanceCellSerializer, 201: GuidanceCellSerializer})
+    @extend_schema(
+        summary="Set one cell of the matrix (admins); creates the tenant's row or updates it",
+        request=GuidanceCellSerializer,
+        responses={200: GuidanceCellSerializer, 201: GuidanceCellSerializer},
+    )
     def create(self, request, *args, **kwargs):
         serializer = GuidanceCellSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -250,8 +307,12 @@ class GuidanceViewSet(TenantModelViewSet):
         row = self.get_object()
         serializer = GuidanceUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        values = {"communication": row.communication, "message": row.message, "typical_concern": row.typical_concern,
-                  **serializer.validated_data}
+        values = {
+            "communication": row.communication,
+            "message": row.message,
+            "typical_concern": row.typical_concern,
+            **serializer.validated_data,
+        }
         row = services.guidance_set(buying_role=row.buying_role, buying_stage=row.buying_stage, **values)
         return Response(self._cell_data(row))
 
@@ -263,11 +324,14 @@ class GuidanceViewSet(TenantModelViewSet):
 
 # --- Level by buying role ------------------------------------------------------------------------
 
+
 class RoleLevelSerializer(serializers.Serializer):
     role = serializers.CharField()
     label = serializers.CharField()
     players = serializers.IntegerField(help_text="Key players in this role whose contact is still there.")
-    reached = serializers.IntegerField(help_text="Of them, how many at least one of our people has a relationship with.")
+    reached = serializers.IntegerField(
+        help_text="Of them, how many at least one of our people has a relationship with."
+    )
     relationships = serializers.IntegerField()
     best = serializers.IntegerField(allow_null=True, help_text="The highest effective level of those relationships.")
     average = serializers.FloatField(allow_null=True)

@@ -26,8 +26,7 @@ DEFAULT_GUIDANCE: dict[tuple[str, str], tuple[str, str, str]] = {
     ),
     (R.EXECUTIVE, S.EVALUATE_ALTERNATIVES): (
         "Relationship maintenance",
-        "Stay visible without selling features: share progress and executive-level references, and keep the "
-        "line open.",
+        "Stay visible without selling features: share progress and executive-level references, and keep the line open.",
         "Are we looking at the right options?",
     ),
     (R.EXECUTIVE, S.EVALUATE_RISK): (
@@ -55,8 +54,7 @@ DEFAULT_GUIDANCE: dict[tuple[str, str], tuple[str, str, str]] = {
     ),
     (R.MIDDLE_MANAGEMENT, S.EVALUATE_ALTERNATIVES): (
         "Solution fit",
-        "Show criterion by criterion how we meet the requirements: demonstrations, case studies, a clear "
-        "comparison.",
+        "Show criterion by criterion how we meet the requirements: demonstrations, case studies, a clear comparison.",
         "Which option meets our requirements best?",
     ),
     (R.MIDDLE_MANAGEMENT, S.EVALUATE_RISK): (

@@ -17,17 +17,29 @@ from keyplayers.models import BuyingRole, BuyingStage, Influence, KeyPlayer, Sta
 
 ROLE_BY_TITLE = [
     (BuyingRole.PURCHASING, r"purchas|procure|buyer|sourcing|category manager|vendor manage"),
-    (BuyingRole.EXECUTIVE, r"chief|\bc[eftoi]o\b|president|\bvp\b|vice|managing director|general manager|owner|"
-                           r"founder|board"),
+    (
+        BuyingRole.EXECUTIVE,
+        r"chief|\bc[eftoi]o\b|president|\bvp\b|vice|managing director|general manager|owner|"
+        r"founder|board",
+    ),
     (BuyingRole.MIDDLE_MANAGEMENT, r"manager|lead|head|director|supervisor|programme|program|project"),
 ]
 CONCERNS = {
-    BuyingRole.EXECUTIVE: ["Return on the investment within the budget year", "Strategic fit with the group's plan",
-                           "Reputation if the roll-out slips"],
-    BuyingRole.MIDDLE_MANAGEMENT: ["Delivering the project on time", "Getting all departments to agree on requirements",
-                                   "Being blamed if the choice goes wrong"],
-    BuyingRole.OPERATIONAL: ["Learning a new tool during the busy season", "Losing data in the migration",
-                             "Support response times"],
+    BuyingRole.EXECUTIVE: [
+        "Return on the investment within the budget year",
+        "Strategic fit with the group's plan",
+        "Reputation if the roll-out slips",
+    ],
+    BuyingRole.MIDDLE_MANAGEMENT: [
+        "Delivering the project on time",
+        "Getting all departments to agree on requirements",
+        "Being blamed if the choice goes wrong",
+    ],
+    BuyingRole.OPERATIONAL: [
+        "Learning a new tool during the busy season",
+        "Losing data in the migration",
+        "Support response times",
+    ],
     BuyingRole.PURCHASING: ["Unit price against the incumbent", "Payment terms and penalties", "Supplier risk rating"],
 }
 MAX_PER_ACCOUNT = 5
@@ -54,9 +66,13 @@ def seed(tenant, users, rng):
     contacts_by_account: dict[int, list[Contact]] = {}
     # Contacts our people already have relationships with first, so the demo boards are not all gaps.
     related = Exists(Relationship.objects.filter(contact_id=OuterRef("pk")))
-    for contact in Contact.objects.filter(is_active=True).annotate(related=related).order_by("account_id", "-related", "pk"):
+    for contact in (
+        Contact.objects.filter(is_active=True).annotate(related=related).order_by("account_id", "-related", "pk")
+    ):
         contacts_by_account.setdefault(contact.account_id, []).append(contact)
-    accounts = {a.pk: a for a in Account.objects.select_related("owner").filter(pk__in=list(contacts_by_account)).order_by("pk")}
+    accounts = {
+        a.pk: a for a in Account.objects.select_related("owner").filter(pk__in=list(contacts_by_account)).order_by("pk")
+    }
     stages = BuyingStage.values
     for account_id, contacts in contacts_by_account.items():
         if any(key[0] == account_id for key in taken):
@@ -66,20 +82,29 @@ def seed(tenant, users, rng):
         # Mostly people we have relationships with, and now and then one we have not met: so some boards
         # are clean and others show the gaps, rather than every account flagged.
         related = sum(1 for contact in contacts if contact.related)
-        for contact in contacts[:min(MAX_PER_ACCOUNT, max(3, related + rng.choice([0, 0, 1])))]:
+        for contact in contacts[: min(MAX_PER_ACCOUNT, max(3, related + rng.choice([0, 0, 1])))]:
             role = role_for_title(contact.title, rng)
             # The buying team moves roughly together; some are a stage behind.
             stage = stages[max(0, account_stage - rng.choice([0, 0, 1]))]
             stance = rng.choices(Stance.values, weights=[4, 4, 2, 1])[0]
             influence = Influence.HIGH if role == BuyingRole.EXECUTIVE else rng.choice(Influence.values)
             player = services.key_player_create(
-                account=account, contact=contact, buying_role=role, buying_stage=stage, stance=stance,
-                influence=influence, concerns=rng.choice(CONCERNS[role]), by=account.owner,
+                account=account,
+                contact=contact,
+                buying_role=role,
+                buying_stage=stage,
+                stance=stance,
+                influence=influence,
+                concerns=rng.choice(CONCERNS[role]),
+                by=account.owner,
             )
             if rng.random() < 0.4:  # some concerns were answered already; the rest are yellow lights
                 concern = player.concern_log.get()
-                services.concern_answer(concern=concern, by=account.owner,
-                                        answer=ANSWERS.get(role, "We walked them through a reference customer's numbers."))
+                services.concern_answer(
+                    concern=concern,
+                    by=account.owner,
+                    answer=ANSWERS.get(role, "We walked them through a reference customer's numbers."),
+                )
             if not contact.related and rng.random() < 0.85:
                 _meet(account, contact, role, users, rng)
 
@@ -98,7 +123,16 @@ def _meet(account, contact, role, users, rng):
     usual = 3 if role in (BuyingRole.EXECUTIVE, BuyingRole.MIDDLE_MANAGEMENT) else 2
     level = usual - 1 if rng.random() < 0.15 else rng.randint(usual, usual + 1)
     hierarchy_services.assessment_record(
-        relationship=relationship, level=level, assessed_by=ours,
-        evidence=rng.choice(["Asked us to join their planning day.", "Calls us when a delivery slips.",
-                             "Compares our price with two others every quarter.", "Shares their roadmap with us."]),
-        assessed_at=timezone.now() - dt.timedelta(days=rng.randint(5, 120)))
+        relationship=relationship,
+        level=level,
+        assessed_by=ours,
+        evidence=rng.choice(
+            [
+                "Asked us to join their planning day.",
+                "Calls us when a delivery slips.",
+                "Compares our price with two others every quarter.",
+                "Shares their roadmap with us.",
+            ]
+        ),
+        assessed_at=timezone.now() - dt.timedelta(days=rng.randint(5, 120)),
+    )

@@ -65,21 +65,35 @@ class Influence(models.TextChoices):
 
 class KeyPlayer(TenantModel):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="key_players")
-    contact = models.ForeignKey("accounts.Contact", on_delete=models.CASCADE, related_name="key_player_roles",
-                                help_text="A person at this account.")
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.CASCADE,
+        related_name="key_player_roles",
+        help_text="A person at this account.",
+    )
     buying_role = models.CharField(max_length=24, choices=BuyingRole.choices)
     buying_stage = models.CharField(max_length=24, choices=BuyingStage.choices, default=BuyingStage.PLANNING)
-    concerns = models.TextField(blank=True, editable=False,
-                                help_text="The open concerns of the log (KeyPlayerConcern), one a line; kept by the services.")
+    concerns = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The open concerns of the log (KeyPlayerConcern), one a line; kept by the services.",
+    )
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.NEUTRAL)
-    influence = models.CharField("degree of influence", max_length=8, choices=Influence.choices, default=Influence.MEDIUM)
+    influence = models.CharField(
+        "degree of influence", max_length=8, choices=Influence.choices, default=Influence.MEDIUM
+    )
     last_contact_at = models.DateTimeField(
-        "last contact (set by hand)", null=True, blank=True,
-        help_text="Call reports update the contact's own last contact; the later of the two is shown.")
+        "last contact (set by hand)",
+        null=True,
+        blank=True,
+        help_text="Call reports update the contact's own last contact; the later of the two is shown.",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "account", "contact"], name="keyplayer_tenant_account_contact_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "account", "contact"], name="keyplayer_tenant_account_contact_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "account", "buying_stage"], name="keyplayer_tenant_acct_idx"),
@@ -99,7 +113,9 @@ class KeyPlayer(TenantModel):
         if self.contact_id and self.account_id:
             contact = self.contact
             if contact.account_id != self.account_id:
-                raise ValidationError({"contact": f"{contact} works at another account; pick a contact of this account."})
+                raise ValidationError(
+                    {"contact": f"{contact} works at another account; pick a contact of this account."}
+                )
             if self._state.adding and not contact.is_active:
                 raise ValidationError({"contact": f"{contact} has left the company (marked as no longer there)."})
 
@@ -133,7 +149,9 @@ class Guidance(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "buying_role", "buying_stage"], name="guidance_tenant_role_stage_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "buying_role", "buying_stage"], name="guidance_tenant_role_stage_unique"
+            ),
         ]
 
     def __str__(self):
@@ -187,8 +205,14 @@ class KeyPlayerConcern(TenantModel):
     key_player = models.ForeignKey(KeyPlayer, on_delete=models.CASCADE, related_name="concern_log")
     concern = models.TextField(help_text="What worries them, in their words.")
     raised_on = models.DateField()
-    raised_by = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  help_text="Who of ours heard it.")
+    raised_by = models.ForeignKey(
+        "tenancy.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who of ours heard it.",
+    )
     answer = models.TextField(blank=True, help_text="How we answered it (after diagnosing, not before).")
     answered_on = models.DateField(null=True, blank=True)
     answered_by = models.ForeignKey("tenancy.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

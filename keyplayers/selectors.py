@@ -64,6 +64,7 @@ SINGLE_ROLE = "single_role"  # an account-level rule: every buying role we reach
 
 # --- Guidance -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class GuidanceCell:
     buying_role: str
@@ -77,7 +78,8 @@ class GuidanceCell:
     def is_default(self) -> bool:
         """True while the cell says what the shipped default says (stored or not)."""
         return (self.communication, self.message, self.typical_concern) == DEFAULT_GUIDANCE[
-            (self.buying_role, self.buying_stage)]
+            (self.buying_role, self.buying_stage)
+        ]
 
     @property
     def role_label(self) -> str:
@@ -98,7 +100,8 @@ def guidance_matrix() -> dict[tuple[str, str], GuidanceCell]:
     matrix = {key: default_cell(*key) for key in DEFAULT_GUIDANCE}
     for row in Guidance.objects.all():
         matrix[(row.buying_role, row.buying_stage)] = GuidanceCell(
-            row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk)
+            row.buying_role, row.buying_stage, row.communication, row.message, row.typical_concern, row.pk
+        )
     return matrix
 
 
@@ -125,6 +128,7 @@ def attach_guidance(players, matrix=None):
 
 # --- Coverage -------------------------------------------------------------------------------------
 
+
 def coverage_settings() -> CoverageSettings:
     """The tenant's thresholds, or the defaults (unsaved) when an admin never changed them."""
     return CoverageSettings.objects.first() or CoverageSettings()
@@ -143,19 +147,27 @@ def key_players_annotated(queryset=None, *, thresholds: CoverageSettings | None 
     # An EXISTS, not a join to the contact: counting a list (the API's exact count) then reads the key
     # players alone (joining 200,000 contacts only to count them cost 100 ms at 100k accounts).
     present = Q(Exists(Contact.objects.filter(pk=OuterRef("contact_id"), is_active=True)))
-    return queryset.annotate(
-        relationship_count=Coalesce(Subquery(of_contact.annotate(n=Count("pk")).values("n")), 0),
-        best_level=Subquery(of_contact.annotate(best=Max(effective_level())).values("best"),
-                            output_field=IntegerField()),
-        min_level=Case(*[When(buying_role=role, then=Value(level)) for role, level in thresholds.by_role.items()],
-                       output_field=IntegerField()),
-    ).annotate(
-        no_relationship=_bool(present & Q(relationship_count=0)),
-        below_minimum=_bool(present & Q(relationship_count__gt=0)
-                            & (Q(best_level__isnull=True) | Q(best_level__lt=F("min_level")))),
-        high_blocker=_bool(present & Q(stance=Stance.BLOCKER, influence=Influence.HIGH)),
-    ).annotate(
-        flagged=_bool(Q(no_relationship=True) | Q(below_minimum=True) | Q(high_blocker=True)),
+    return (
+        queryset.annotate(
+            relationship_count=Coalesce(Subquery(of_contact.annotate(n=Count("pk")).values("n")), 0),
+            best_level=Subquery(
+                of_contact.annotate(best=Max(effective_level())).values("best"), output_field=IntegerField()
+            ),
+            min_level=Case(
+                *[When(buying_role=role, then=Value(level)) for role, level in thresholds.by_role.items()],
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(
+            no_relationship=_bool(present & Q(relationship_count=0)),
+            below_minimum=_bool(
+                present & Q(relationship_count__gt=0) & (Q(best_level__isnull=True) | Q(best_level__lt=F("min_level")))
+            ),
+            high_blocker=_bool(present & Q(stance=Stance.BLOCKER, influence=Influence.HIGH)),
+        )
+        .annotate(
+            flagged=_bool(Q(no_relationship=True) | Q(below_minimum=True) | Q(high_blocker=True)),
+        )
     )
 
 
@@ -181,15 +193,28 @@ def single_role_accounts(*, account_ids=None, limit: int | None = None) -> list[
         first = Relationship.objects.filter(contact_id=OuterRef("contact_id")).order_by().values("pk")[:1]
         queryset = queryset.alias(first_relationship=Subquery(first))
         reached = Q(first_relationship__isnull=False)
-    rows = (queryset.values("account_id", "account__name")
-            .annotate(reached_roles=Count("buying_role", distinct=True, filter=reached),
-                      role=Max("buying_role", filter=reached),
-                      roles_on_team=Count("buying_role", distinct=True))
-            .filter(reached_roles=1).order_by("account__name", "account_id"))
+    rows = (
+        queryset.values("account_id", "account__name")
+        .annotate(
+            reached_roles=Count("buying_role", distinct=True, filter=reached),
+            role=Max("buying_role", filter=reached),
+            roles_on_team=Count("buying_role", distinct=True),
+        )
+        .filter(reached_roles=1)
+        .order_by("account__name", "account_id")
+    )
     if limit is not None:
         rows = rows[:limit]
-    return [{"account_id": r["account_id"], "account_name": r["account__name"], "role": r["role"],
-             "role_label": BuyingRole(r["role"]).label, "roles_on_team": r["roles_on_team"]} for r in rows]
+    return [
+        {
+            "account_id": r["account_id"],
+            "account_name": r["account__name"],
+            "role": r["role"],
+            "role_label": BuyingRole(r["role"]).label,
+            "roles_on_team": r["roles_on_team"],
+        }
+        for r in rows
+    ]
 
 
 def reach_per_account(*, accounts: dict | None = None) -> QuerySet:
@@ -198,16 +223,21 @@ def reach_per_account(*, accounts: dict | None = None) -> QuerySet:
     relationship with (`reached`), the executive ones (`executives`) and the best effective level among
     relationships with those (`executive_best`). `accounts`: see accounts.selectors.on_accounts."""
     executive = Q(buying_role=BuyingRole.EXECUTIVE)
-    return (on_accounts(KeyPlayer.objects.filter(contact__is_active=True), accounts)
-            .values("account_id")
-            .annotate(players=Count("contact_id", distinct=True),
-                      reached=Count("contact__relationships__contact_id", distinct=True),
-                      executives=Count("contact_id", distinct=True, filter=executive),
-                      executive_best=Max(effective_level("contact__relationships__"), filter=executive))
-            .order_by())
+    return (
+        on_accounts(KeyPlayer.objects.filter(contact__is_active=True), accounts)
+        .values("account_id")
+        .annotate(
+            players=Count("contact_id", distinct=True),
+            reached=Count("contact__relationships__contact_id", distinct=True),
+            executives=Count("contact_id", distinct=True, filter=executive),
+            executive_best=Max(effective_level("contact__relationships__"), filter=executive),
+        )
+        .order_by()
+    )
 
 
 # --- Level by buying role (account roll-up) -------------------------------------------------------
+
 
 @dataclass
 class RoleLevel:
@@ -231,16 +261,23 @@ def levels_by_buying_role(*, account_ids, thresholds: CoverageSettings | None = 
     (two when the thresholds are not passed in)."""
     thresholds = thresholds or coverage_settings()
     ids = list(account_ids)
-    result = {pk: [RoleLevel(role, label, minimum=thresholds.min_level_for(role)) for role, label in BuyingRole.choices]
-              for pk in ids}
+    result = {
+        pk: [RoleLevel(role, label, minimum=thresholds.min_level_for(role)) for role, label in BuyingRole.choices]
+        for pk in ids
+    }
     level = effective_level("contact__relationships__")
-    rows = (KeyPlayer.objects.filter(account_id__in=ids, contact__is_active=True)
-            .values("account_id", "buying_role")
-            .annotate(players=Count("pk", distinct=True),
-                      reached=Count("pk", distinct=True, filter=Q(contact__relationships__isnull=False)),
-                      relationships=Count("contact__relationships"),
-                      best=Max(level), average=Avg(level))
-            .order_by())
+    rows = (
+        KeyPlayer.objects.filter(account_id__in=ids, contact__is_active=True)
+        .values("account_id", "buying_role")
+        .annotate(
+            players=Count("pk", distinct=True),
+            reached=Count("pk", distinct=True, filter=Q(contact__relationships__isnull=False)),
+            relationships=Count("contact__relationships"),
+            best=Max(level),
+            average=Avg(level),
+        )
+        .order_by()
+    )
     index = {role: i for i, role in enumerate(BuyingRole.values)}
     for row in rows:
         item = result[row["account_id"]][index[row["buying_role"]]]
@@ -250,9 +287,8 @@ def levels_by_buying_role(*, account_ids, thresholds: CoverageSettings | None = 
     return result
 
 
-
-
 # --- One account ----------------------------------------------------------------------------------
+
 
 @dataclass
 class AccountCoverage:
@@ -288,19 +324,27 @@ def _single_role(players) -> tuple[str | None, int]:
     return None, len(roles)
 
 
-def account_key_players(*, account: Account, thresholds: CoverageSettings | None = None, matrix=None) -> list[KeyPlayer]:
+def account_key_players(
+    *, account: Account, thresholds: CoverageSettings | None = None, matrix=None
+) -> list[KeyPlayer]:
     """The account's key players, annotated with coverage and their recommended message. Two queries
     (plus one each for the thresholds and the guidance when not passed in)."""
     from django.db.models import OuterRef, Prefetch, Subquery
 
     from keyplayers.models import BuyingStageChange, KeyPlayerConcern
 
-    since = (BuyingStageChange.objects.filter(key_player_id=OuterRef("pk"), to_stage=OuterRef("buying_stage"))
-             .order_by("-created_at", "-pk").values("created_at")[:1])
-    players = list(key_players_annotated(KeyPlayer.objects.filter(account=account), thresholds=thresholds)
-                   .annotate(stage_since=Subquery(since))
-                   .prefetch_related(Prefetch("concern_log", queryset=KeyPlayerConcern.objects.order_by("-raised_on", "-pk")))
-                   .select_related("contact").order_by("contact__full_name", "pk"))
+    since = (
+        BuyingStageChange.objects.filter(key_player_id=OuterRef("pk"), to_stage=OuterRef("buying_stage"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")[:1]
+    )
+    players = list(
+        key_players_annotated(KeyPlayer.objects.filter(account=account), thresholds=thresholds)
+        .annotate(stage_since=Subquery(since))
+        .prefetch_related(Prefetch("concern_log", queryset=KeyPlayerConcern.objects.order_by("-raised_on", "-pk")))
+        .select_related("contact")
+        .order_by("contact__full_name", "pk")
+    )
     return attach_guidance(players, matrix)
 
 
@@ -349,18 +393,23 @@ def key_player_board(*, account: Account, group: str = "stage") -> Board:
     for player in players:
         by_key[getattr(player, key)].players.append(player)
     return Board(
-        account=account, group=group, columns=columns,
+        account=account,
+        group=group,
+        columns=columns,
         coverage=account_coverage(account=account, players=players),
         levels=levels_by_buying_role(account_ids=[account.pk], thresholds=thresholds)[account.pk],
-        level_names=level_names(), thresholds=thresholds,
+        level_names=level_names(),
+        thresholds=thresholds,
     )
 
 
 def contacts_available(*, account: Account) -> list[Contact]:
     """Contacts of the account who are still there and not yet key players on it (one query)."""
-    return list(Contact.objects.filter(account=account, is_active=True)
-                .exclude(Exists(KeyPlayer.objects.filter(account=account, contact_id=OuterRef("pk"))))
-                .order_by("full_name"))
+    return list(
+        Contact.objects.filter(account=account, is_active=True)
+        .exclude(Exists(KeyPlayer.objects.filter(account=account, contact_id=OuterRef("pk"))))
+        .order_by("full_name")
+    )
 
 
 def _key_player_count(**filters):
@@ -380,13 +429,28 @@ def board_accounts(*, search: str = "") -> QuerySet:
 
 # --- Tenant-wide ----------------------------------------------------------------------------------
 
-def key_player_list(*, buying_role=None, buying_stage=None, stance=None, influence=None, account=None,
-                    flag=None, search=None, thresholds=None):
+
+def key_player_list(
+    *,
+    buying_role=None,
+    buying_stage=None,
+    stance=None,
+    influence=None,
+    account=None,
+    flag=None,
+    search=None,
+    thresholds=None,
+):
     """The tenant's key players, filtered, with coverage annotated (a queryset: paginate it, then
     attach_guidance() to the page)."""
     queryset = key_players_annotated(thresholds=thresholds).select_related("contact", "account")
-    for name, value in (("buying_role", buying_role), ("buying_stage", buying_stage), ("stance", stance),
-                        ("influence", influence), ("account", account)):
+    for name, value in (
+        ("buying_role", buying_role),
+        ("buying_stage", buying_stage),
+        ("stance", stance),
+        ("influence", influence),
+        ("account", account),
+    ):
         if value:
             queryset = queryset.filter(**{name: value})
     if flag == SINGLE_ROLE:
@@ -404,10 +468,12 @@ def _coverage_statement(thresholds: CoverageSettings) -> tuple[str, list]:
     (a hash join, not a correlated subquery per key player and per rule), then each account's key
     players are summed, then the accounts. Built from the scoped querysets, so the tenant filter is in
     it (and row-level security applies on PostgreSQL). Portable SQL: it also runs on SQLite."""
-    relationships = (Relationship.objects.values("contact_id")
-                     .annotate(n=Count("pk"), best=Max(effective_level())).order_by())
-    players = KeyPlayer.objects.values("account_id", "contact_id", "buying_role", "stance", "influence",
-                                       present=F("contact__is_active")).order_by()
+    relationships = (
+        Relationship.objects.values("contact_id").annotate(n=Count("pk"), best=Max(effective_level())).order_by()
+    )
+    players = KeyPlayer.objects.values(
+        "account_id", "contact_id", "buying_role", "stance", "influence", present=F("contact__is_active")
+    ).order_by()
     rel_sql, rel_params = relationships.query.sql_with_params()
     kp_sql, kp_params = players.query.sql_with_params()
     minimum = " ".join("WHEN %s THEN %s" for _ in thresholds.by_role)
@@ -475,8 +541,11 @@ def coverage_overview(*, mine_of: int | None = None) -> CoverageOverview:
         account_ids = list(Account.objects.filter(mine_filter(mine_of)).values_list("pk", flat=True))
         players = players.filter(account_id__in=account_ids)
     single = single_role_accounts(account_ids=account_ids, limit=SINGLE_ROLE_ROWS)
-    return CoverageOverview(thresholds=thresholds, single_role=single, players=players.select_related(
-        "contact", "account").order_by("account__name", "account_id", "pk"))
+    return CoverageOverview(
+        thresholds=thresholds,
+        single_role=single,
+        players=players.select_related("contact", "account").order_by("account__name", "account_id", "pk"),
+    )
 
 
 def account_panel(*, account: Account) -> dict:

@@ -37,8 +37,16 @@ def _check_choice(errors: dict, name: str, value, choices, what: str) -> None:
         errors[name] = f"Unknown {what} {value!r}; choose one of: {allowed}."
 
 
-def _validate(*, buying_role=None, buying_stage=None, stance=None, influence=None, last_contact_at=None,
-              concerns=None, fields=EDITABLE_FIELDS) -> None:
+def _validate(
+    *,
+    buying_role=None,
+    buying_stage=None,
+    stance=None,
+    influence=None,
+    last_contact_at=None,
+    concerns=None,
+    fields=EDITABLE_FIELDS,
+) -> None:
     errors: dict[str, str] = {}
     if "buying_role" in fields:
         _check_choice(errors, "buying_role", buying_role, BuyingRole, "buying role")
@@ -59,28 +67,54 @@ def _validate(*, buying_role=None, buying_stage=None, stance=None, influence=Non
 
 # --- Key players ----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def key_player_create(*, account: Account, contact: Contact, buying_role: str,
-                      buying_stage: str = BuyingStage.PLANNING, stance: str = Stance.NEUTRAL,
-                      influence: str = Influence.MEDIUM, concerns: str = "",
-                      last_contact_at: dt.datetime | None = None, by=None) -> KeyPlayer:
+def key_player_create(
+    *,
+    account: Account,
+    contact: Contact,
+    buying_role: str,
+    buying_stage: str = BuyingStage.PLANNING,
+    stance: str = Stance.NEUTRAL,
+    influence: str = Influence.MEDIUM,
+    concerns: str = "",
+    last_contact_at: dt.datetime | None = None,
+    by=None,
+) -> KeyPlayer:
     """Adds a contact of `account` to its buying team. One key player per contact and account. Its first
     buying stage is recorded (BuyingStageChange); `concerns`, when given, opens the concern log."""
-    _validate(buying_role=buying_role, buying_stage=buying_stage, stance=stance, influence=influence,
-              last_contact_at=last_contact_at)
+    _validate(
+        buying_role=buying_role,
+        buying_stage=buying_stage,
+        stance=stance,
+        influence=influence,
+        last_contact_at=last_contact_at,
+    )
     if contact.account_id != account.pk:
-        raise ValidationError({"contact": f"{contact.full_name} works at another account; pick a contact of {account}."})
+        raise ValidationError(
+            {"contact": f"{contact.full_name} works at another account; pick a contact of {account}."}
+        )
     if KeyPlayer.objects.filter(account=account, contact=contact).exists():
         raise ValidationError({"contact": f"{contact.full_name} is already a key player on {account}."})
-    player = KeyPlayer(tenant_id=current_tenant_id(), account=account, contact=contact, buying_role=buying_role,
-                       buying_stage=buying_stage, stance=stance, influence=influence, last_contact_at=last_contact_at)
+    player = KeyPlayer(
+        tenant_id=current_tenant_id(),
+        account=account,
+        contact=contact,
+        buying_role=buying_role,
+        buying_stage=buying_stage,
+        stance=stance,
+        influence=influence,
+        last_contact_at=last_contact_at,
+    )
     player.full_clean(exclude=["tenant"], validate_constraints=False)
     try:
         with transaction.atomic():
             player.save()
     except IntegrityError:  # the same contact added at the same moment by someone else
         raise ValidationError({"contact": f"{contact.full_name} is already a key player on {account}."}) from None
-    BuyingStageChange.objects.create(tenant_id=player.tenant_id, key_player=player, to_stage=buying_stage, changed_by=by)
+    BuyingStageChange.objects.create(
+        tenant_id=player.tenant_id, key_player=player, to_stage=buying_stage, changed_by=by
+    )
     if (concerns or "").strip():
         concern_raise(key_player=player, concern=concerns, by=by)
     return player
@@ -104,8 +138,13 @@ def key_player_update(*, key_player: KeyPlayer, by=None, **changes) -> KeyPlayer
     if changes:
         locked.save(update_fields=[*changes, "updated_at"])
     if locked.buying_stage != previous_stage:
-        BuyingStageChange.objects.create(tenant_id=locked.tenant_id, key_player=locked, from_stage=previous_stage,
-                                         to_stage=locked.buying_stage, changed_by=by)
+        BuyingStageChange.objects.create(
+            tenant_id=locked.tenant_id,
+            key_player=locked,
+            from_stage=previous_stage,
+            to_stage=locked.buying_stage,
+            changed_by=by,
+        )
     for name in (*changes, "updated_at"):
         setattr(key_player, name, getattr(locked, name))
     return key_player
@@ -117,15 +156,21 @@ def key_player_set_stage(*, key_player: KeyPlayer, buying_stage: str, by=None) -
 
 # --- Concerns: diagnose before you prescribe; an open concern is a yellow light ---------------------
 
+
 def _concerns_summary_refresh(key_player_id: int) -> None:
     """KeyPlayer.concerns := the open concerns of the log, newest first, one a line (one UPDATE)."""
-    open_ones = list(KeyPlayerConcern.objects.filter(key_player_id=key_player_id, answer="")
-                     .order_by("-raised_on", "-pk").values_list("concern", flat=True))
+    open_ones = list(
+        KeyPlayerConcern.objects.filter(key_player_id=key_player_id, answer="")
+        .order_by("-raised_on", "-pk")
+        .values_list("concern", flat=True)
+    )
     KeyPlayer.objects.filter(pk=key_player_id).update(concerns="\n".join(open_ones), updated_at=timezone.now())
 
 
 @transaction.atomic
-def concern_raise(*, key_player: KeyPlayer, concern: str, by=None, raised_on: dt.date | None = None) -> KeyPlayerConcern:
+def concern_raise(
+    *, key_player: KeyPlayer, concern: str, by=None, raised_on: dt.date | None = None
+) -> KeyPlayerConcern:
     """Logs a concern the key player raised, in their words. It stays open until answered."""
     concern = (concern or "").strip()
     if not concern:
@@ -133,8 +178,9 @@ def concern_raise(*, key_player: KeyPlayer, concern: str, by=None, raised_on: dt
     raised_on = raised_on or timezone.localdate()
     if raised_on > timezone.localdate():
         raise ValidationError({"raised_on": "A concern cannot be raised in the future."})
-    row = KeyPlayerConcern(tenant_id=key_player.tenant_id, key_player=key_player, concern=concern,
-                           raised_on=raised_on, raised_by=by)
+    row = KeyPlayerConcern(
+        tenant_id=key_player.tenant_id, key_player=key_player, concern=concern, raised_on=raised_on, raised_by=by
+    )
     row.full_clean(exclude=["tenant"])
     row.save()
     _concerns_summary_refresh(key_player.pk)
@@ -168,6 +214,7 @@ def key_player_remove(*, key_player: KeyPlayer) -> None:
 
 # --- Guidance -------------------------------------------------------------------------------------
 
+
 def _guidance_errors(*, buying_role, buying_stage, communication) -> dict:
     errors: dict[str, str] = {}
     _check_choice(errors, "buying_role", buying_role, BuyingRole, "buying role")
@@ -178,15 +225,19 @@ def _guidance_errors(*, buying_role, buying_stage, communication) -> dict:
 
 
 @transaction.atomic
-def guidance_set(*, buying_role: str, buying_stage: str, communication: str, message: str = "",
-                 typical_concern: str = "") -> Guidance:
+def guidance_set(
+    *, buying_role: str, buying_stage: str, communication: str, message: str = "", typical_concern: str = ""
+) -> Guidance:
     """Sets one cell of the tenant's guidance matrix (creates the tenant's row the first time)."""
     errors = _guidance_errors(buying_role=buying_role, buying_stage=buying_stage, communication=communication)
     if errors:
         raise ValidationError(errors)
     row = Guidance.objects.select_for_update().filter(buying_role=buying_role, buying_stage=buying_stage).first()
-    values = {"communication": communication.strip(), "message": (message or "").strip(),
-              "typical_concern": (typical_concern or "").strip()}
+    values = {
+        "communication": communication.strip(),
+        "message": (message or "").strip(),
+        "typical_concern": (typical_concern or "").strip(),
+    }
     before = _guidance_cell(buying_role, buying_stage, row)
     if row is None:
         row = Guidance(tenant_id=current_tenant_id(), buying_role=buying_role, buying_stage=buying_stage, **values)
@@ -231,8 +282,12 @@ def guidance_reset(*, buying_role: str, buying_stage: str) -> None:
         raise ValidationError(errors)
     row = Guidance.objects.select_for_update().filter(buying_role=buying_role, buying_stage=buying_stage).first()
     if row is not None:
-        _audit_guidance(AuditAction.GUIDANCE_RESET, row, _guidance_cell(buying_role, buying_stage, row),
-                        _guidance_cell(buying_role, buying_stage, None))
+        _audit_guidance(
+            AuditAction.GUIDANCE_RESET,
+            row,
+            _guidance_cell(buying_role, buying_stage, row),
+            _guidance_cell(buying_role, buying_stage, None),
+        )
         row.delete()
 
 
@@ -242,24 +297,41 @@ def guidance_seed_defaults() -> int:
     how many rows it added."""
     tenant_id = current_tenant_id()
     existing = set(Guidance.objects.values_list("buying_role", "buying_stage"))
-    rows = [Guidance(tenant_id=tenant_id, buying_role=role, buying_stage=stage, communication=communication,
-                     message=message, typical_concern=concern)
-            for (role, stage), (communication, message, concern) in DEFAULT_GUIDANCE.items()
-            if (role, stage) not in existing]
+    rows = [
+        Guidance(
+            tenant_id=tenant_id,
+            buying_role=role,
+            buying_stage=stage,
+            communication=communication,
+            message=message,
+            typical_concern=concern,
+        )
+        for (role, stage), (communication, message, concern) in DEFAULT_GUIDANCE.items()
+        if (role, stage) not in existing
+    ]
     Guidance.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
 # --- Coverage thresholds --------------------------------------------------------------------------
 
+
 @transaction.atomic
-def coverage_settings_update(*, min_level_executive: int, min_level_middle_management: int,
-                             min_level_operational: int, min_level_purchasing: int) -> CoverageSettings:
-    values = {"min_level_executive": min_level_executive, "min_level_middle_management": min_level_middle_management,
-              "min_level_operational": min_level_operational, "min_level_purchasing": min_level_purchasing}
+def coverage_settings_update(
+    *, min_level_executive: int, min_level_middle_management: int, min_level_operational: int, min_level_purchasing: int
+) -> CoverageSettings:
+    values = {
+        "min_level_executive": min_level_executive,
+        "min_level_middle_management": min_level_middle_management,
+        "min_level_operational": min_level_operational,
+        "min_level_purchasing": min_level_purchasing,
+    }
     top = max(level_names(), default=None)
-    too_high = {name: f"The active hierarchy model has {top} levels: a minimum of {value} could never be met."
-                for name, value in values.items() if top is not None and value is not None and value > top}
+    too_high = {
+        name: f"The active hierarchy model has {top} levels: a minimum of {value} could never be met."
+        for name, value in values.items()
+        if top is not None and value is not None and value > top
+    }
     if too_high:
         raise ValidationError(too_high)
     row = CoverageSettings.objects.select_for_update().first()
@@ -287,8 +359,9 @@ def coverage_settings_update(*, min_level_executive: int, min_level_middle_manag
 def _audit_coverage(row: CoverageSettings, before: dict, after: dict) -> None:
     changes = audit_changes(before, after)
     if changes:
-        audit_record(action=AuditAction.COVERAGE_SETTINGS_CHANGED, target=row, target_label="Coverage settings",
-                     changes=changes)
+        audit_record(
+            action=AuditAction.COVERAGE_SETTINGS_CHANGED, target=row, target_label="Coverage settings", changes=changes
+        )
 
 
 # --- Coverage summary (the dashboard's figures) ---------------------------------------------------
@@ -300,8 +373,9 @@ def coverage_summary_refresh() -> CoverageSummary:
     """Counts the tenant's coverage gaps now (selectors.coverage_counts, one set-based statement) and
     stores them with the time. An upsert, so two refreshes at once cannot both insert."""
     row = CoverageSummary(tenant_id=current_tenant_id(), counts=coverage_counts(), computed_at=timezone.now())
-    CoverageSummary.objects.bulk_create([row], update_conflicts=True, unique_fields=["tenant"],
-                                        update_fields=["counts", "computed_at", "updated_at"])
+    CoverageSummary.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["tenant"], update_fields=["counts", "computed_at", "updated_at"]
+    )
     return row
 
 

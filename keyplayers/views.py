@@ -45,15 +45,20 @@ def _group(value) -> str:
     return "role" if value == "role" else "stage"
 
 
-
 # --- Board ----------------------------------------------------------------------------------------
+
 
 def _board_context(request, account, group, **extra):
     board = selectors.key_player_board(account=account, group=group)
     can_edit = request.membership.can_edit
     context = {
-        "account": account, "board": board, "coverage": board.coverage, "can_edit": can_edit,
-        "stages": BuyingStage.choices, "stances": Stance.choices, "roles": BuyingRole.choices,
+        "account": account,
+        "board": board,
+        "coverage": board.coverage,
+        "can_edit": can_edit,
+        "stages": BuyingStage.choices,
+        "stances": Stance.choices,
+        "roles": BuyingRole.choices,
         **extra,
     }
     if can_edit and "add_form" not in context:
@@ -96,10 +101,14 @@ def key_player_stage(request, key_player_id):
     if not form.is_valid():
         return _after_board_change(request, player, error=_first_error(form))
     try:
-        services.key_player_set_stage(key_player=player, buying_stage=form.cleaned_data["buying_stage"], by=request.user)
+        services.key_player_set_stage(
+            key_player=player, buying_stage=form.cleaned_data["buying_stage"], by=request.user
+        )
     except ValidationError as error:
         return _after_board_change(request, player, error=" ".join(error.messages))
-    return _after_board_change(request, player, notice=f"{player.contact} is now at “{player.get_buying_stage_display()}”.")
+    return _after_board_change(
+        request, player, notice=f"{player.contact} is now at “{player.get_buying_stage_display()}”."
+    )
 
 
 @require_POST
@@ -113,7 +122,9 @@ def key_player_stance(request, key_player_id):
         services.key_player_set_stance(key_player=player, stance=form.cleaned_data["stance"])
     except ValidationError as error:
         return _after_board_change(request, player, error=" ".join(error.messages))
-    return _after_board_change(request, player, notice=f"{player.contact} is now a {player.get_stance_display().lower()}.")
+    return _after_board_change(
+        request, player, notice=f"{player.contact} is now a {player.get_stance_display().lower()}."
+    )
 
 
 @tenant_view(editor=True)
@@ -127,11 +138,17 @@ def key_player_add(request, account_id):
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"{player.contact} added as {player.get_buying_role_display().lower()} "
-                                      f"at “{player.get_buying_stage_display()}”.")
+            messages.success(
+                request,
+                f"{player.contact} added as {player.get_buying_role_display().lower()} "
+                f"at “{player.get_buying_stage_display()}”.",
+            )
             return redirect(_url(request, "board", account.pk) + f"#kp-{player.pk}")
-    return render(request, "keyplayers/key_player_form.html", {"account": account, "form": form, "player": None,
-                                                                "no_contacts": not contacts})
+    return render(
+        request,
+        "keyplayers/key_player_form.html",
+        {"account": account, "form": form, "player": None, "no_contacts": not contacts},
+    )
 
 
 @tenant_view(editor=True)
@@ -147,7 +164,9 @@ def key_player_edit(request, key_player_id):
         else:
             messages.success(request, f"{player.contact} saved.")
             return redirect(_url(request, "board", player.account_id) + f"#kp-{player.pk}")
-    return render(request, "keyplayers/key_player_form.html", {"account": player.account, "form": form, "player": player})
+    return render(
+        request, "keyplayers/key_player_form.html", {"account": player.account, "form": form, "player": player}
+    )
 
 
 @require_POST
@@ -205,6 +224,7 @@ def account_panel(request, account_id):
 
 # --- Lists ----------------------------------------------------------------------------------------
 
+
 @vary_on_headers("HX-Request")
 @tenant_view
 def key_player_list(request):
@@ -241,9 +261,16 @@ def coverage(request):
     # the cap) would compute every key player's flags (0.2 s at 100k accounts). "Mine" is counted live.
     known = None if mine else summary.counts.get("players", 0)
     page = CappedPaginator(overview.players, PAGE_SIZE, known_count=known).get_page(request.GET.get("page"))
-    context = {"overview": overview, "page": page, "mine": mine, "counts": summary.counts,
-               "as_of": summary.computed_at, "single_role_rows": selectors.SINGLE_ROLE_ROWS,
-               "flags": selectors.FLAGS, "roles": BuyingRole.choices}
+    context = {
+        "overview": overview,
+        "page": page,
+        "mine": mine,
+        "counts": summary.counts,
+        "as_of": summary.computed_at,
+        "single_role_rows": selectors.SINGLE_ROLE_ROWS,
+        "flags": selectors.FLAGS,
+        "roles": BuyingRole.choices,
+    }
     return render_page(request, "keyplayers/coverage.html", context, partial="results")
 
 
@@ -253,7 +280,9 @@ def coverage_thresholds(request):
     form = CoverageSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coverage_settings_update(**{name: form.cleaned_data[name] for name in CoverageSettingsForm.Meta.fields})
+            services.coverage_settings_update(
+                **{name: form.cleaned_data[name] for name in CoverageSettingsForm.Meta.fields}
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -264,11 +293,17 @@ def coverage_thresholds(request):
 
 # --- Guidance -------------------------------------------------------------------------------------
 
+
 @tenant_view
 def guidance(request):
-    return render(request, "keyplayers/guidance.html", {
-        "rows": zip(BuyingStage.choices, selectors.guidance_rows(), strict=True), "roles": BuyingRole.choices,
-    })
+    return render(
+        request,
+        "keyplayers/guidance.html",
+        {
+            "rows": zip(BuyingStage.choices, selectors.guidance_rows(), strict=True),
+            "roles": BuyingRole.choices,
+        },
+    )
 
 
 @vary_on_headers("HX-Request")
@@ -280,9 +315,16 @@ def guidance_edit(request):
         return redirect(_url(request, "guidance"))
     role, stage = which.cleaned_data["buying_role"], which.cleaned_data["buying_stage"]
     cell = selectors.guidance_for(buying_role=role, buying_stage=stage)
-    form = GuidanceCellForm(request.POST or None, initial={
-        "buying_role": role, "buying_stage": stage, "communication": cell.communication,
-        "message": cell.message, "typical_concern": cell.typical_concern})
+    form = GuidanceCellForm(
+        request.POST or None,
+        initial={
+            "buying_role": role,
+            "buying_stage": stage,
+            "communication": cell.communication,
+            "message": cell.message,
+            "typical_concern": cell.typical_concern,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.guidance_set(**form.cleaned_data)
@@ -304,6 +346,8 @@ def guidance_reset(request):
         return redirect(_url(request, "guidance"))
     role, stage = which.cleaned_data["buying_role"], which.cleaned_data["buying_stage"]
     services.guidance_reset(buying_role=role, buying_stage=stage)
-    messages.success(request, f"Guidance for {BuyingRole(role).label.lower()} at “{BuyingStage(stage).label}” "
-                              "is back to the default.")
+    messages.success(
+        request,
+        f"Guidance for {BuyingRole(role).label.lower()} at “{BuyingStage(stage).label}” is back to the default.",
+    )
     return redirect(_url(request, "guidance") + f"#g-{role}-{stage}")

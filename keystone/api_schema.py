@@ -42,4 +42,3 @@ class AutoSchema(SpectacularAutoSchema):
                 continue
             responses.setdefault(code, self._get_response_for_code(response, code, direction=direction))
         return responses
-

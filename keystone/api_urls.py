@@ -22,8 +22,10 @@ class SchemaView(SpectacularAPIView):
         if version not in self._built:
             generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
             self._built[version] = generator.get_schema(request=request, public=self.serve_public)
-        return Response(data=self._built[version],
-                        headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'})
+        return Response(
+            data=self._built[version],
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        )
 
 
 router = DefaultRouter()
@@ -37,6 +39,12 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(authentication_classes=[], permission_classes=[AllowAny]), name="api-schema"),
     # The split view serves the page's script from a URL (?script), so the CSP needs no inline script. (No
     # Redoc page: it injects inline styles and loads web fonts from a CDN.)
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]), name="api-docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]
+        ),
+        name="api-docs",
+    ),
     path("", include(router.urls)),
 ]

@@ -44,7 +44,9 @@ def seed(tenants=TENANTS) -> list[DemoLogin]:
     """`tenants`: all demo tenants by default; the browser crawl seeds only the one it walks."""
     logins: dict[str, DemoLogin] = {}
     for slug, name, tz, currency in tenants:
-        tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz, "currency": currency})
+        tenant, _ = Tenant.objects.get_or_create(
+            slug=slug, defaults={"name": name, "timezone": tz, "currency": currency}
+        )
         users = {}
         with tenant_context(tenant.pk):
             for role, full_name in PEOPLE.items():

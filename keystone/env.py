@@ -57,4 +57,6 @@ def mailer_config(url: str) -> dict:
                 "timeout": 20,
             },
         }
-    raise ImproperlyConfigured(f"EMAIL_URL scheme {scheme!r} is not supported (smtp, smtps, submission, file, console, locmem).")
+    raise ImproperlyConfigured(
+        f"EMAIL_URL scheme {scheme!r} is not supported (smtp, smtps, submission, file, console, locmem)."
+    )

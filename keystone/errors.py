@@ -28,11 +28,24 @@ def permission_denied(request, exception=None):
     membership = getattr(request, "membership", None)
     admins = []
     if membership is not None:
-        admins = [m.user for m in Membership.objects.filter(role=Role.ADMIN, user__is_active=True)
-                  .select_related("user").order_by("user__full_name", "user__email")]
-    return render(request, "403.html", {"needed": needed, "membership": membership, "admins": admins,
-                                        "action": getattr(exception, "action", ""),
-                                        "note": getattr(exception, "note", "")}, status=403)
+        admins = [
+            m.user
+            for m in Membership.objects.filter(role=Role.ADMIN, user__is_active=True)
+            .select_related("user")
+            .order_by("user__full_name", "user__email")
+        ]
+    return render(
+        request,
+        "403.html",
+        {
+            "needed": needed,
+            "membership": membership,
+            "admins": admins,
+            "action": getattr(exception, "action", ""),
+            "note": getattr(exception, "note", ""),
+        },
+        status=403,
+    )
 
 
 def server_error(request):
@@ -44,11 +57,13 @@ def server_error(request):
         if request.path_info.startswith("/api/"):
             response = JsonResponse({"detail": "The database is unavailable; try again shortly."}, status=503)
         else:
-            response = HttpResponse(render_to_string("503.html", {"retry_after": DB_RETRY_AFTER_SECONDS}),
-                                    status=503)
+            response = HttpResponse(render_to_string("503.html", {"retry_after": DB_RETRY_AFTER_SECONDS}), status=503)
         response["Retry-After"] = str(DB_RETRY_AFTER_SECONDS)
         return response
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)
-    return HttpResponse("<!doctype html><title>Server error</title><h1>Server error</h1>"
-                        "<p>Something went wrong on our side. It has been logged.</p>", status=500)
+    return HttpResponse(
+        "<!doctype html><title>Server error</title><h1>Server error</h1>"
+        "<p>Something went wrong on our side. It has been logged.</p>",
+        status=500,
+    )

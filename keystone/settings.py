@@ -128,8 +128,13 @@ if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif REDIS_URL:
     # Short timeouts: a Redis that is gone must cost a request little (tenancy.throttle fails open).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -161,8 +166,11 @@ STORAGES = {
 MAILERS = {"default": mailer_config(env_str("EMAIL_URL", f"file://{VAR_DIR / 'outbox'}"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Keystone <keystone@localhost>")
 # Where people reach Keystone: links in e-mails sent by background jobs (briefings), which have no request.
-SITE_URL = env_str("SITE_URL", "") or ("http://127.0.0.1:8000" if DEBUG or TESTING
-                                      else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "http://localhost"))
+SITE_URL = env_str("SITE_URL", "") or (
+    "http://127.0.0.1:8000"
+    if DEBUG or TESTING
+    else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "http://localhost")
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production) ------------------------------------------------------------------
@@ -186,8 +194,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 # keystone.middleware.PermissionsPolicyMiddleware: browser features the app never uses are off.
-PERMISSIONS_POLICY = ("accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
-                      "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=()")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=()"
+)
 if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -218,7 +228,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Keystone API",
     "DESCRIPTION": (
         "Strategic account management around the Buy-Sell Hierarchy. Authenticate with a personal "
-        "API token (`Authorization: Bearer ks_…`), created under \"API tokens\" in your user menu (/t/<tenant>/api-tokens/); a token is bound to "
+        'API token (`Authorization: Bearer ks_…`), created under "API tokens" in your user menu (/t/<tenant>/api-tokens/); a token is bound to '
         "one tenant and sees only that tenant's data."
     ),
     "VERSION": "1.0.0",

@@ -50,5 +50,8 @@ def can_log_call(*, membership, visit=None) -> bool:
 
 def require_call_logger(*, membership, visit=None) -> None:
     if not can_log_call(membership=membership, visit=visit):
-        raise RoleRequired(EDITORS, "Logging a call report",
-                           "An executive can log the call report of a visit they attend, from the visit's page.")
+        raise RoleRequired(
+            EDITORS,
+            "Logging a call report",
+            "An executive can log the call report of a visit they attend, from the visit's page.",
+        )

@@ -71,6 +71,7 @@ class ServiceViewSet(TenantModelViewSet):
 
 # --- plans -------------------------------------------------------------------------------------------------------
 
+
 class AccountPlanSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Only on create: a new plan archives the account's active plan.")
     owner = MemberField(allow_null=True, required=False)
@@ -78,8 +79,21 @@ class AccountPlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AccountPlan
-        fields = ["id", "account", "title", "objectives", "owner", "target_level", "target_date", "review_date",
-                  "status", "archived_at", "created_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "account",
+            "title",
+            "objectives",
+            "owner",
+            "target_level",
+            "target_date",
+            "review_date",
+            "status",
+            "archived_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["status", "archived_at", "created_by", "created_at", "updated_at"]
 
     def validate_account(self, account):
@@ -126,8 +140,9 @@ class PlanViewSet(ServiceViewSet):
         plan = services.plan_archive(plan=self.get_object())
         return Response(AccountPlanSerializer(plan, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=None, responses=AccountPlanSerializer,
-                   summary="Make an archived plan the account's active plan again")
+    @extend_schema(
+        request=None, responses=AccountPlanSerializer, summary="Make an archived plan the account's active plan again"
+    )
     @action(detail=True, methods=["post"])
     def reactivate(self, request, plan_id=None):
         plan = services.plan_reactivate(plan=self.get_object())
@@ -135,6 +150,7 @@ class PlanViewSet(ServiceViewSet):
 
 
 # --- plan actions ----------------------------------------------------------------------------------------------------
+
 
 class PlanActionSerializer(serializers.ModelSerializer):
     plan = TenantRelatedField(AccountPlan, help_text="Only on create; the plan must be active.")
@@ -144,8 +160,21 @@ class PlanActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanAction
-        fields = ["id", "plan", "account", "title", "notes", "owner", "due_date", "status", "overdue",
-                  "completed_at", "source_call", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "plan",
+            "account",
+            "title",
+            "notes",
+            "owner",
+            "due_date",
+            "status",
+            "overdue",
+            "completed_at",
+            "source_call",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["completed_at", "source_call", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.BooleanField(help_text="Open and past its due date (tenant's today)."))
@@ -165,15 +194,20 @@ class ActionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lt")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open actions of active plans past their due date")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Open actions of active plans past their due date"
+    )
 
     class Meta:
         model = PlanAction
         fields = ["plan", "account", "owner", "status"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = {"status__in": OPEN_ACTION_STATUSES, "due_date__lt": timezone.localdate(),
-                   "plan__status": PlanStatus.ACTIVE}
+        overdue = {
+            "status__in": OPEN_ACTION_STATUSES,
+            "due_date__lt": timezone.localdate(),
+            "plan__status": PlanStatus.ACTIVE,
+        }
         return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
 
 
@@ -203,13 +237,16 @@ class ActionViewSet(ServiceViewSet):
 
 # --- the customer's business and organisational issues ----------------------------------------------------------
 
+
 class CustomerIssueSerializer(serializers.ModelSerializer):
     plan = TenantRelatedField(AccountPlan, help_text="The account plan (active) the issue is on.")
     raised_by = TenantRelatedField(Contact, required=False, allow_null=True, help_text="Whose words these are.")
-    relationships = TenantRelatedField(Relationship, many=True, required=False,
-                                       help_text="Relationships of the same account that serve it.")
-    opportunities = TenantRelatedField(Opportunity, many=True, required=False,
-                                       help_text="Opportunities of the same account that serve it.")
+    relationships = TenantRelatedField(
+        Relationship, many=True, required=False, help_text="Relationships of the same account that serve it."
+    )
+    opportunities = TenantRelatedField(
+        Opportunity, many=True, required=False, help_text="Opportunities of the same account that serve it."
+    )
 
     class Meta:
         model = CustomerIssue
@@ -265,24 +302,58 @@ class OpportunitySerializer(serializers.ModelSerializer):
     owner = MemberField(allow_null=True, required=False)
     qualification_score = serializers.SerializerMethodField()
     key_players = TenantRelatedField(
-        KeyPlayer, many=True, required=False,
+        KeyPlayer,
+        many=True,
+        required=False,
         help_text="Ids of the account's key players in this deal. A key player is on one opportunity at most; "
-                  "on update the list replaces the current one (omit it to leave them as they are).")
+        "on update the list replaces the current one (omit it to leave them as they are).",
+    )
 
     class Meta:
         model = Opportunity
-        fields = ["id", "account", "name", "stage", "value", "currency", "close_date", "owner",
-                  "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
-                  "qualification_score", "qualification_notes", "competitive_strategy", "strategy_rationale",
-                  "fallback_strategy", "fallback_rationale", "evaluation_plan", *Opportunity.VALUE_CASE_FIELDS,
-                  "buyer_tactics", "buyer_tactics_answer", "must_get", "can_give", "walk_away", "key_players", "closed_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "account",
+            "name",
+            "stage",
+            "value",
+            "currency",
+            "close_date",
+            "owner",
+            "pain_identified",
+            "access_to_power",
+            "vision_agreed",
+            "value_agreed",
+            "control_of_sale",
+            "qualification_score",
+            "qualification_notes",
+            "competitive_strategy",
+            "strategy_rationale",
+            "fallback_strategy",
+            "fallback_rationale",
+            "evaluation_plan",
+            *Opportunity.VALUE_CASE_FIELDS,
+            "buyer_tactics",
+            "buyer_tactics_answer",
+            "must_get",
+            "can_give",
+            "walk_away",
+            "key_players",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["closed_at", "created_at", "updated_at"]
         # Null only in responses (see to_representation); validate() refuses a null in a request.
         extra_kwargs = {name: {"allow_null": True, "help_text": MONEY_HELP} for name in Opportunity.MONEY_FIELDS}
 
-    @extend_schema_field(serializers.IntegerField(
-        min_value=0, max_value=100,
-        help_text="20 points for each qualification criterion met: pain, power, vision, value, control."))
+    @extend_schema_field(
+        serializers.IntegerField(
+            min_value=0,
+            max_value=100,
+            help_text="20 points for each qualification criterion met: pain, power, vision, value, control.",
+        )
+    )
     def get_qualification_score(self, obj) -> int:
         return obj.qualification_score
 
@@ -311,9 +382,15 @@ class OpportunitySerializer(serializers.ModelSerializer):
         if players and account is not None:
             foreign = sorted(p.pk for p in players if p.account_id != account.pk)
             if foreign:
-                raise ValidationError({"key_players": [
-                    f"Key player {pk} is not a key player of {account.name}: only the account's own key players "
-                    "can be on its opportunities." for pk in foreign]})
+                raise ValidationError(
+                    {
+                        "key_players": [
+                            f"Key player {pk} is not a key player of {account.name}: only the account's own key players "
+                            "can be on its opportunities."
+                            for pk in foreign
+                        ]
+                    }
+                )
         return attrs
 
 
@@ -365,10 +442,14 @@ class OpportunityViewSet(ServiceViewSet):
         return ["close_date", *money_orderings(getattr(self, "request", None), "value"), "score", "created_at"]
 
     def scoped_queryset(self, queryset):
-        return (queryset.select_related("account", "owner").prefetch_related("key_players")
-                .annotate(score=selectors.qualification_score_expression(),
-                          money_visible=money_visible_expression(membership=membership_of(self.request),
-                                                                 prefix="account__")))
+        return (
+            queryset.select_related("account", "owner")
+            .prefetch_related("key_players")
+            .annotate(
+                score=selectors.qualification_score_expression(),
+                money_visible=money_visible_expression(membership=membership_of(self.request), prefix="account__"),
+            )
+        )
 
     def create_with_service(self, data):
         return services.opportunity_create(**data)
@@ -378,21 +459,28 @@ class OpportunityViewSet(ServiceViewSet):
         return services.opportunity_update(opportunity=instance, **data)
 
     @extend_schema(methods=["GET"], responses=OpportunityNoteSerializer(many=True), summary="The team's notes thread")
-    @extend_schema(methods=["POST"], request=OpportunityNoteSerializer, responses={201: OpportunityNoteSerializer}, summary="Add a note")
+    @extend_schema(
+        methods=["POST"],
+        request=OpportunityNoteSerializer,
+        responses={201: OpportunityNoteSerializer},
+        summary="Add a note",
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def notes(self, request, opportunity_id=None):
         opportunity = self.get_object()
         if request.method == "POST":
             serializer = OpportunityNoteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            note = services.opportunity_note_add(opportunity=opportunity, author=request.user,
-                                                 body=serializer.validated_data["body"])
+            note = services.opportunity_note_add(
+                opportunity=opportunity, author=request.user, body=serializer.validated_data["body"]
+            )
             return Response(OpportunityNoteSerializer(note).data, status=status.HTTP_201_CREATED)
         notes = opportunity.notes.select_related("author").order_by("created_at", "pk")
         return Response(OpportunityNoteSerializer(notes, many=True).data)
 
 
 # --- call reports ------------------------------------------------------------------------------------------------
+
 
 class CallAttendeeSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
@@ -423,19 +511,40 @@ class CallReportSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account)
     opportunity = TenantRelatedField(Opportunity, allow_null=True, required=False)
     attendees = MemberField(many=True, required=False, write_only=True, help_text="Our people on the call (user ids).")
-    contacts = TenantRelatedField(Contact, many=True, required=False, write_only=True,
-                                  help_text="Their people on the call (contact ids of the account).")
+    contacts = TenantRelatedField(
+        Contact,
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="Their people on the call (contact ids of the account).",
+    )
     our_attendees = CallAttendeeSerializer(many=True, read_only=True)
     their_attendees = AttendingContactSerializer(many=True, read_only=True)
-    next_steps = CallNextStepSerializer(many=True, required=False, write_only=True,
-                                    help_text="Each becomes an action on the account's active plan.")
+    next_steps = CallNextStepSerializer(
+        many=True, required=False, write_only=True, help_text="Each becomes an action on the account's active plan."
+    )
     actions = serializers.SerializerMethodField()
     author = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = CallReport
-        fields = ["id", "account", "occurred_at", "channel", "summary", "outcomes", "opportunity", "attendees",
-                  "contacts", "our_attendees", "their_attendees", "next_steps", "actions", "author", "created_at"]
+        fields = [
+            "id",
+            "account",
+            "occurred_at",
+            "channel",
+            "summary",
+            "outcomes",
+            "opportunity",
+            "attendees",
+            "contacts",
+            "our_attendees",
+            "their_attendees",
+            "next_steps",
+            "actions",
+            "author",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
     @extend_schema_field(CallNextStepActionSerializer(many=True))
@@ -446,7 +555,9 @@ class CallReportSerializer(serializers.ModelSerializer):
 class CallReportFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
     opportunity = django_filters.NumberFilter(field_name="opportunity_id")
-    attendee = django_filters.NumberFilter(field_name="our_attendees__user_id", distinct=True, label="One of our people on the call")
+    attendee = django_filters.NumberFilter(
+        field_name="our_attendees__user_id", distinct=True, label="One of our people on the call"
+    )
     contact = django_filters.NumberFilter(field_name="their_attendees__contact_id", distinct=True)
     channel = django_filters.ChoiceFilter(choices=CallChannel.choices)
     after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
@@ -475,15 +586,22 @@ class CallReportViewSet(ServiceViewSet):
         return selectors.with_call_details(queryset)
 
     def create_with_service(self, data):
-        steps = [services.NextStep(title=s["title"], due_date=s["due_date"], owner=s.get("owner"))
-                 for s in data.pop("next_steps", [])]
-        call = services.call_report_record(author=self.request.user, next_steps=steps,
-                                           attendees=list(data.pop("attendees", [])),
-                                           contacts=list(data.pop("contacts", [])), **data)
+        steps = [
+            services.NextStep(title=s["title"], due_date=s["due_date"], owner=s.get("owner"))
+            for s in data.pop("next_steps", [])
+        ]
+        call = services.call_report_record(
+            author=self.request.user,
+            next_steps=steps,
+            attendees=list(data.pop("attendees", [])),
+            contacts=list(data.pop("contacts", [])),
+            **data,
+        )
         return self._refetch(call.pk)
 
 
 # --- visits -----------------------------------------------------------------------------------------------------------
+
 
 class VisitAttendeeSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
@@ -495,21 +613,43 @@ class VisitSerializer(serializers.ModelSerializer):
     account = TenantRelatedField(Account, help_text="Only on create.")
     starts_at = WallClockDateTimeField(help_text="ISO 8601; without an offset it is read in `timezone`.")
     ends_at = WallClockDateTimeField(help_text="ISO 8601; without an offset it is read in `timezone`.")
-    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone],
-                                     help_text="IANA time zone of the visit, e.g. Europe/Berlin; defaults to the tenant's.")
-    attendees = MemberField(many=True, write_only=True,
-                            help_text="Our people (user ids); executives are flagged from their role.")
-    contacts = TenantRelatedField(Contact, many=True, required=False, write_only=True,
-                                  help_text="Their people (contact ids of the account).")
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        validators=[validate_timezone],
+        help_text="IANA time zone of the visit, e.g. Europe/Berlin; defaults to the tenant's.",
+    )
+    attendees = MemberField(
+        many=True, write_only=True, help_text="Our people (user ids); executives are flagged from their role."
+    )
+    contacts = TenantRelatedField(
+        Contact, many=True, required=False, write_only=True, help_text="Their people (contact ids of the account)."
+    )
     our_attendees = VisitAttendeeSerializer(many=True, read_only=True)
     their_attendees = AttendingContactSerializer(many=True, read_only=True)
     organiser = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Visit
-        fields = ["id", "account", "purpose", "agenda", "location", "starts_at", "ends_at", "timezone", "status",
-                  "sequence", "organiser", "attendees", "contacts", "our_attendees", "their_attendees",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "account",
+            "purpose",
+            "agenda",
+            "location",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "status",
+            "sequence",
+            "organiser",
+            "attendees",
+            "contacts",
+            "our_attendees",
+            "their_attendees",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["status", "sequence", "created_at", "updated_at"]
 
     def validate_account(self, account):
@@ -545,7 +685,9 @@ class VisitSerializer(serializers.ModelSerializer):
 
 class VisitFilter(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account_id")
-    attendee = django_filters.NumberFilter(field_name="our_attendees__user_id", distinct=True, label="One of our people attends")
+    attendee = django_filters.NumberFilter(
+        field_name="our_attendees__user_id", distinct=True, label="One of our people attends"
+    )
     executive = django_filters.BooleanFilter(method="filter_executive", label="An executive attends")
     status = django_filters.ChoiceFilter(choices=VisitStatus.choices)
     starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
@@ -577,21 +719,33 @@ class VisitViewSet(ServiceViewSet):
 
     def create_with_service(self, data):
         visit = services.visit_schedule(
-            account=data["account"], starts_at=data.get("starts_at"), ends_at=data.get("ends_at"),
-            timezone_name=data["timezone"], purpose=data.get("purpose", ""), location=data.get("location", ""),
-            agenda=data.get("agenda", ""), attendees=list(data.get("attendees", [])),
-            contacts=list(data.get("contacts", [])), organiser=self.request.user)
+            account=data["account"],
+            starts_at=data.get("starts_at"),
+            ends_at=data.get("ends_at"),
+            timezone_name=data["timezone"],
+            purpose=data.get("purpose", ""),
+            location=data.get("location", ""),
+            agenda=data.get("agenda", ""),
+            attendees=list(data.get("attendees", [])),
+            contacts=list(data.get("contacts", [])),
+            organiser=self.request.user,
+        )
         return self._refetch(visit.pk)
 
     def update_with_service(self, visit, data):
         current_attendees = [a.user for a in visit.our_attendees.all()]
         current_contacts = [c.contact for c in visit.their_attendees.all()]
         services.visit_update(
-            visit=visit, starts_at=data.get("starts_at", visit.starts_at), ends_at=data.get("ends_at", visit.ends_at),
-            timezone_name=data.get("timezone", visit.timezone), purpose=data.get("purpose", visit.purpose),
-            location=data.get("location", visit.location), agenda=data.get("agenda", visit.agenda),
+            visit=visit,
+            starts_at=data.get("starts_at", visit.starts_at),
+            ends_at=data.get("ends_at", visit.ends_at),
+            timezone_name=data.get("timezone", visit.timezone),
+            purpose=data.get("purpose", visit.purpose),
+            location=data.get("location", visit.location),
+            agenda=data.get("agenda", visit.agenda),
             attendees=list(data.get("attendees", current_attendees)),
-            contacts=list(data.get("contacts", current_contacts)))
+            contacts=list(data.get("contacts", current_contacts)),
+        )
         return self._refetch(visit.pk)
 
     @extend_schema(request=None, responses=VisitSerializer, summary="Cancel the visit")
@@ -609,4 +763,3 @@ def register(router):
     router.register("opportunities", OpportunityViewSet, basename="opportunity")
     router.register("call-reports", CallReportViewSet, basename="call-report")
     router.register("visits", VisitViewSet, basename="visit")
-

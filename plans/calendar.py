@@ -51,14 +51,35 @@ def window(view: str, anchor: dt.date) -> Window:
     if view == "week":
         first = anchor - dt.timedelta(days=anchor.weekday())
         last = first + dt.timedelta(days=6)
-        return Window(view, anchor, first, last, first - dt.timedelta(days=7), first + dt.timedelta(days=7),
-                      f"Week of {first:%-d %b} – {last:%-d %b %Y}")
+        return Window(
+            view,
+            anchor,
+            first,
+            last,
+            first - dt.timedelta(days=7),
+            first + dt.timedelta(days=7),
+            f"Week of {first:%-d %b} – {last:%-d %b %Y}",
+        )
     if view == "day":
-        return Window(view, anchor, anchor, anchor, anchor - dt.timedelta(days=1), anchor + dt.timedelta(days=1),
-                      f"{anchor:%A %-d %B %Y}")
+        return Window(
+            view,
+            anchor,
+            anchor,
+            anchor,
+            anchor - dt.timedelta(days=1),
+            anchor + dt.timedelta(days=1),
+            f"{anchor:%A %-d %B %Y}",
+        )
     last = anchor + dt.timedelta(days=LIST_DAYS - 1)
-    return Window(view, anchor, anchor, last, anchor - dt.timedelta(days=LIST_DAYS),
-                  anchor + dt.timedelta(days=LIST_DAYS), f"{anchor:%-d %b} – {last:%-d %b %Y}")
+    return Window(
+        view,
+        anchor,
+        anchor,
+        last,
+        anchor - dt.timedelta(days=LIST_DAYS),
+        anchor + dt.timedelta(days=LIST_DAYS),
+        f"{anchor:%-d %b} – {last:%-d %b %Y}",
+    )
 
 
 @dataclass
@@ -97,4 +118,4 @@ def days(win: Window, visits, tz: ZoneInfo, today: dt.date) -> list[Day]:
 
 
 def weeks(day_list: list[Day]) -> list[list[Day]]:
-    return [day_list[i:i + 7] for i in range(0, len(day_list), 7)]
+    return [day_list[i : i + 7] for i in range(0, len(day_list), 7)]

@@ -19,8 +19,11 @@ def panels(request) -> list[dict]:
     tz = ZoneInfo(request.tenant.timezone)
     now = timezone.now()
     today = timezone.localdate(now, timezone=tz)
-    actions = list(selectors.action_list(today=today, owner_id=request.user.pk)
-                   .filter(due_date__lt=today + dt.timedelta(days=DUE_SOON_DAYS))[:2 * MAX_ROWS])
+    actions = list(
+        selectors.action_list(today=today, owner_id=request.user.pk).filter(
+            due_date__lt=today + dt.timedelta(days=DUE_SOON_DAYS)
+        )[: 2 * MAX_ROWS]
+    )
     overdue = [a for a in actions if a.due_date < today][:MAX_ROWS]
     due_soon = [a for a in actions if a.due_date >= today][:MAX_ROWS]
     visits = selectors.upcoming_visits_of(request.user, now=now)[:MAX_ROWS]

@@ -79,23 +79,38 @@ class AccountBoundForm:
 
 # --- plans ------------------------------------------------------------------------------------------------
 
+
 class PlanForm(forms.ModelForm):
-    account = AccountChoiceField(queryset=Account.objects.none(), help_text="A new plan replaces the account's active plan, which is archived and kept.")
+    account = AccountChoiceField(
+        queryset=Account.objects.none(),
+        help_text="A new plan replaces the account's active plan, which is archived and kept.",
+    )
     owner = MemberChoiceField(queryset=User.objects.none(), required=False)
-    target_level = forms.TypedChoiceField(choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False,
-                                          help_text="The hierarchy level we aim to reach with this account.")
+    target_level = forms.TypedChoiceField(
+        choices=LEVEL_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="The hierarchy level we aim to reach with this account.",
+    )
 
     class Meta:
         model = AccountPlan
         fields = ["account", "title", "objectives", "owner", "target_level", "target_date", "review_date"]
-        widgets = {"target_date": DateInput(), "review_date": DateInput(), "objectives": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "target_date": DateInput(),
+            "review_date": DateInput(),
+            "objectives": forms.Textarea(attrs={"rows": 5}),
+        }
 
     def __init__(self, *args, with_account: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_users()
         levels = level_names()
         if levels:
-            self.fields["target_level"].choices = [("", "—")] + [(n, f"{n}. {name}") for n, name in sorted(levels.items())]
+            self.fields["target_level"].choices = [("", "—")] + [
+                (n, f"{n}. {name}") for n, name in sorted(levels.items())
+            ]
         if with_account:
             self.fields["account"].queryset = Account.objects.order_by("name")
         else:
@@ -124,53 +139,100 @@ class ActionStatusForm(forms.Form):
 class _RelationshipChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         level = obj.effective_level
-        return f"{obj.user.get_full_name() or obj.user} ↔ {obj.contact.full_name}" + (f" (level {level})" if level else "")
+        return f"{obj.user.get_full_name() or obj.user} ↔ {obj.contact.full_name}" + (
+            f" (level {level})" if level else ""
+        )
 
 
 class IssueForm(forms.Form):
     """One of the customer's issues on the plan: in their words, with what serves it."""
 
     kind = forms.ChoiceField(choices=IssueKind.choices, initial=IssueKind.BUSINESS)
-    statement = forms.CharField(label="In their words", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                                help_text="The initiative or issue as the customer states it, not our product.")
-    raised_by = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, label="Whose words",
-                                       empty_label="—")
-    relationships = _RelationshipChoices(queryset=Relationship.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-                                         label="Relationships that serve it")
-    opportunities = forms.ModelMultipleChoiceField(queryset=Opportunity.objects.none(), required=False,
-                                                   widget=forms.CheckboxSelectMultiple,
-                                                   label="Opportunities that serve it")
+    statement = forms.CharField(
+        label="In their words",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The initiative or issue as the customer states it, not our product.",
+    )
+    raised_by = forms.ModelChoiceField(
+        queryset=Contact.objects.none(), required=False, label="Whose words", empty_label="—"
+    )
+    relationships = _RelationshipChoices(
+        queryset=Relationship.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Relationships that serve it",
+    )
+    opportunities = forms.ModelMultipleChoiceField(
+        queryset=Opportunity.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Opportunities that serve it",
+    )
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         account_id = plan.account_id
-        self.fields["raised_by"].queryset = Contact.objects.filter(account_id=account_id, is_active=True).order_by("full_name")
-        self.fields["relationships"].queryset = (Relationship.objects.filter(account_id=account_id)
-                                                 .select_related("user", "contact").order_by("contact__full_name", "pk"))
-        self.fields["opportunities"].queryset = Opportunity.objects.filter(account_id=account_id).order_by("close_date", "pk")
+        self.fields["raised_by"].queryset = Contact.objects.filter(account_id=account_id, is_active=True).order_by(
+            "full_name"
+        )
+        self.fields["relationships"].queryset = (
+            Relationship.objects.filter(account_id=account_id)
+            .select_related("user", "contact")
+            .order_by("contact__full_name", "pk")
+        )
+        self.fields["opportunities"].queryset = Opportunity.objects.filter(account_id=account_id).order_by(
+            "close_date", "pk"
+        )
 
 
 # --- opportunities ----------------------------------------------------------------------------------------------
 
+
 class OpportunityForm(forms.ModelForm):
     account = AccountChoiceField(queryset=Account.objects.none())
     owner = MemberChoiceField(queryset=User.objects.none(), required=False)
-    competitive_strategy = forms.ChoiceField(label="Lead strategy",
-                                             choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
-                                             required=False, widget=forms.RadioSelect)
-    fallback_strategy = forms.ChoiceField(label="Fallback strategy",
-                                          choices=[("", "— none —")] + CompetitiveStrategy.choices,
-                                          required=False, widget=forms.RadioSelect,
-                                          help_text="The one we turn to if the lead strategy stops working.")
+    competitive_strategy = forms.ChoiceField(
+        label="Lead strategy",
+        choices=[("", "— not decided —")] + CompetitiveStrategy.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    fallback_strategy = forms.ChoiceField(
+        label="Fallback strategy",
+        choices=[("", "— none —")] + CompetitiveStrategy.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="The one we turn to if the lead strategy stops working.",
+    )
 
     class Meta:
         model = Opportunity
         fields = [
-            "account", "name", "stage", "value", "currency", "close_date", "owner",
-            "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
-            "competitive_strategy", "strategy_rationale", "fallback_strategy", "fallback_rationale", "evaluation_plan",
-            *Opportunity.VALUE_CASE_FIELDS, "buyer_tactics", "buyer_tactics_answer",
-            "must_get", "can_give", "walk_away",
+            "account",
+            "name",
+            "stage",
+            "value",
+            "currency",
+            "close_date",
+            "owner",
+            "pain_identified",
+            "access_to_power",
+            "vision_agreed",
+            "value_agreed",
+            "control_of_sale",
+            "qualification_notes",
+            "competitive_strategy",
+            "strategy_rationale",
+            "fallback_strategy",
+            "fallback_rationale",
+            "evaluation_plan",
+            *Opportunity.VALUE_CASE_FIELDS,
+            "buyer_tactics",
+            "buyer_tactics_answer",
+            "must_get",
+            "can_give",
+            "walk_away",
         ]
         widgets = {
             "close_date": DateInput(),
@@ -191,10 +253,27 @@ class OpportunityForm(forms.ModelForm):
 
     SECTIONS = (
         ("The deal", ["account", "name", "stage", "value", "currency", "close_date", "owner"]),
-        ("Qualification", ["pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale",
-                           "qualification_notes"]),
-        ("Opportunity strategy", ["competitive_strategy", "strategy_rationale", "fallback_strategy",
-                                  "fallback_rationale", "evaluation_plan"]),
+        (
+            "Qualification",
+            [
+                "pain_identified",
+                "access_to_power",
+                "vision_agreed",
+                "value_agreed",
+                "control_of_sale",
+                "qualification_notes",
+            ],
+        ),
+        (
+            "Opportunity strategy",
+            [
+                "competitive_strategy",
+                "strategy_rationale",
+                "fallback_strategy",
+                "fallback_rationale",
+                "evaluation_plan",
+            ],
+        ),
         ("Value case, agreed with the customer", list(Opportunity.VALUE_CASE_FIELDS)),
         ("Buyer tactics", ["buyer_tactics", "buyer_tactics_answer"]),
         ("Negotiation plan", ["must_get", "can_give", "walk_away"]),
@@ -223,30 +302,40 @@ class OpportunityForm(forms.ModelForm):
     def clean(self):
         """The service's own rules too, so every error shows at once (the service checks them again)."""
         data = super().clean()
-        ticked = bool(data.get("value_agreed")) and not (self.instance.pk and self.instance.value_agreed
-                                                         and not self._value_case_changed())
+        ticked = bool(data.get("value_agreed")) and not (
+            self.instance.pk and self.instance.value_agreed and not self._value_case_changed()
+        )
         errors = services.opportunity_field_errors(
-            competitive_strategy=data.get("competitive_strategy", ""), strategy_rationale=data.get("strategy_rationale", ""),
-            currency=data.get("currency", ""), value=data.get("value"),
-            fallback_strategy=data.get("fallback_strategy", ""), fallback_rationale=data.get("fallback_rationale", ""),
-            value_agreed_now=ticked, value_case=data)
+            competitive_strategy=data.get("competitive_strategy", ""),
+            strategy_rationale=data.get("strategy_rationale", ""),
+            currency=data.get("currency", ""),
+            value=data.get("value"),
+            fallback_strategy=data.get("fallback_strategy", ""),
+            fallback_rationale=data.get("fallback_rationale", ""),
+            value_agreed_now=ticked,
+            value_case=data,
+        )
         for name, message in errors.items():
             if name in self.fields and name not in self.errors:
                 self.add_error(name, message)
         return data
-
 
     def _value_case_changed(self) -> bool:
         return any(name in self.changed_data for name in Opportunity.VALUE_CASE_FIELDS)
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label="Add to the thread", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000,
-                           help_text="What you know that the team should: people, politics, competitors, timing. "
-                                     "Mention a teammate with @ and their e-mail: it shows on their dashboard.")
+    body = forms.CharField(
+        label="Add to the thread",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10_000,
+        help_text="What you know that the team should: people, politics, competitors, timing. "
+        "Mention a teammate with @ and their e-mail: it shows on their dashboard.",
+    )
 
 
 # --- call reports ----------------------------------------------------------------------------------------------
+
 
 class CallReportForm(AccountBoundForm, forms.Form):
     account = AccountChoiceField(queryset=Account.objects.none())
@@ -254,11 +343,13 @@ class CallReportForm(AccountBoundForm, forms.Form):
     channel = forms.ChoiceField(choices=CallChannel.choices, initial=CallChannel.IN_PERSON)
     attendees = MembersField(queryset=User.objects.none(), required=False, label="Our attendees")
     contacts = ContactsField(queryset=Contact.objects.none(), required=False, label="Their contacts")
-    opportunity = forms.ModelChoiceField(queryset=Opportunity.objects.none(), required=False,
-                                         label="Linked opportunity", empty_label="— none —")
+    opportunity = forms.ModelChoiceField(
+        queryset=Opportunity.objects.none(), required=False, label="Linked opportunity", empty_label="— none —"
+    )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What was discussed.")
-    outcomes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               help_text="What was agreed or learnt.")
+    outcomes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="What was agreed or learnt."
+    )
 
     def __init__(self, *args, account: Account | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -266,8 +357,12 @@ class CallReportForm(AccountBoundForm, forms.Form):
         self.fields["account"].queryset = Account.objects.order_by("name")
         self.fields["attendees"].queryset = member_users()
         if self.account is not None:
-            self.fields["contacts"].queryset = Contact.objects.filter(account=self.account).order_by("-is_active", "full_name")
-            self.fields["opportunity"].queryset = Opportunity.objects.filter(account=self.account).order_by("-close_date")
+            self.fields["contacts"].queryset = Contact.objects.filter(account=self.account).order_by(
+                "-is_active", "full_name"
+            )
+            self.fields["opportunity"].queryset = Opportunity.objects.filter(account=self.account).order_by(
+                "-close_date"
+            )
         else:
             self.fields["contacts"].help_text = "Choose the account first."
 
@@ -309,6 +404,7 @@ NextStepFormSet = forms.formset_factory(NextStepForm, extra=3, max_num=10)
 
 # --- visits ---------------------------------------------------------------------------------------------------------
 
+
 class WallClockField(forms.DateTimeField):
     """A date and time as the user typed it, without a time zone: the form combines it with the
     visit's time zone (which need not be the tenant's)."""
@@ -346,8 +442,9 @@ def localise(naive: dt.datetime, tzname: str) -> dt.datetime:
     if aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise ValidationError(f"{naive:%H:%M on %d %b %Y} does not exist in {tzname}: the clocks go forward then.")
     if aware.utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
-        raise ValidationError(f"{naive:%H:%M on %d %b %Y} happens twice in {tzname} (the clocks go back): "
-                              "choose another time.")
+        raise ValidationError(
+            f"{naive:%H:%M on %d %b %Y} happens twice in {tzname} (the clocks go back): choose another time."
+        )
     check_supported_range(aware)
     return aware
 
@@ -357,11 +454,17 @@ class VisitForm(AccountBoundForm, forms.Form):
     purpose = forms.CharField(max_length=200, help_text="Why we go, in one line: it is the calendar entry's title.")
     starts_at = WallClockField(label="Starts")
     ends_at = WallClockField(label="Ends")
-    timezone = forms.ChoiceField(choices=[(z, z) for z in ALL_TIMEZONES], label="Time zone",
-                                 help_text="The times above are in this zone. Calendars show them in each reader's own.")
+    timezone = forms.ChoiceField(
+        choices=[(z, z) for z in ALL_TIMEZONES],
+        label="Time zone",
+        help_text="The times above are in this zone. Calendars show them in each reader's own.",
+    )
     location = forms.CharField(max_length=255, required=False)
-    attendees = MembersField(queryset=User.objects.none(), label="Our attendees",
-                             help_text="Executives are marked; they get the visit in their calendar feed.")
+    attendees = MembersField(
+        queryset=User.objects.none(),
+        label="Our attendees",
+        help_text="Executives are marked; they get the visit in their calendar feed.",
+    )
     contacts = ContactsField(queryset=Contact.objects.none(), required=False, label="Their attendees")
     agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
@@ -374,7 +477,9 @@ class VisitForm(AccountBoundForm, forms.Form):
         else:
             del self.fields["account"]
         if self.account is not None:
-            self.fields["contacts"].queryset = Contact.objects.filter(account=self.account, is_active=True).order_by("full_name")
+            self.fields["contacts"].queryset = Contact.objects.filter(account=self.account, is_active=True).order_by(
+                "full_name"
+            )
         else:
             self.fields["contacts"].help_text = "Choose the account first."
 
@@ -396,6 +501,7 @@ class VisitForm(AccountBoundForm, forms.Form):
 
 
 # --- calendar -------------------------------------------------------------------------------------------------------
+
 
 class CalendarFilterForm(forms.Form):
     VIEWS = [("month", "Month"), ("week", "Week"), ("list", "List"), ("day", "Day")]

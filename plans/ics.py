@@ -71,12 +71,28 @@ def visit_event(visit: Visit, *, url: str = "", stamp: dt.datetime) -> Event:
     if visit.organiser is not None:
         event.add("organizer", _address(visit.organiser.email, visit.organiser.get_full_name()))
     for attendee in visit.our_attendees.all():
-        event.add("attendee", _address(attendee.user.email, attendee.user.get_full_name(), role="REQ-PARTICIPANT",
-                                       cutype="INDIVIDUAL", partstat="ACCEPTED"))
+        event.add(
+            "attendee",
+            _address(
+                attendee.user.email,
+                attendee.user.get_full_name(),
+                role="REQ-PARTICIPANT",
+                cutype="INDIVIDUAL",
+                partstat="ACCEPTED",
+            ),
+        )
     for row in visit.their_attendees.all():
         if row.contact.email:
-            event.add("attendee", _address(row.contact.email, row.contact.full_name, role="REQ-PARTICIPANT",
-                                           cutype="INDIVIDUAL", partstat="NEEDS-ACTION"))
+            event.add(
+                "attendee",
+                _address(
+                    row.contact.email,
+                    row.contact.full_name,
+                    role="REQ-PARTICIPANT",
+                    cutype="INDIVIDUAL",
+                    partstat="NEEDS-ACTION",
+                ),
+            )
     return event
 
 
@@ -95,14 +111,16 @@ def visits_calendar(visits, *, name: str, url_for=lambda visit: "", now: dt.date
         if not (in_supported_range(visit.starts_at) and in_supported_range(visit.ends_at)):
             # Only a row from before the services bounded the years (or written by hand) gets here. It
             # cannot be shown in every zone; leaving it out keeps the feed working for all the others.
-            logger.warning("Visit %s of tenant %s is outside the supported years; left out of the feed.",
-                           visit.pk, visit.tenant_id)
+            logger.warning(
+                "Visit %s of tenant %s is outside the supported years; left out of the feed.", visit.pk, visit.tenant_id
+            )
             continue
         calendar.add_component(visit_event(visit, url=url_for(visit), stamp=now))
         first = min(first or visit.starts_at, visit.starts_at)
         last = max(last or visit.ends_at, visit.ends_at)
     if first is not None:
         # VTIMEZONE rules only for the years the feed spans (a year either side), to keep it small.
-        calendar.add_missing_timezones(first_date=(first - dt.timedelta(days=366)).date(),
-                                       last_date=(last + dt.timedelta(days=366)).date())
+        calendar.add_missing_timezones(
+            first_date=(first - dt.timedelta(days=366)).date(), last_date=(last + dt.timedelta(days=366)).date()
+        )
     return calendar.to_ical()

@@ -10,7 +10,21 @@ import operator
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Case, Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When, Window,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
@@ -47,17 +61,20 @@ def executive_users() -> QuerySet[User]:
 
 # --- opportunities ---------------------------------------------------------------------------------------
 
+
 def qualification_score_expression():
     """The qualification score in SQL: the same sum as Opportunity.qualification_score."""
-    parts = [Case(When(**{name: True}, then=Value(points)), default=Value(0), output_field=IntegerField())
-             for name, _, points in QUALIFICATION_CRITERIA]
+    parts = [
+        Case(When(**{name: True}, then=Value(points)), default=Value(0), output_field=IntegerField())
+        for name, _, points in QUALIFICATION_CRITERIA
+    ]
     return functools.reduce(operator.add, parts)
 
 
-def opportunity_list(*, account_id: int | None = None, stage: str | None = None, owner_id: int | None = None,
-                     open_only: bool = False) -> QuerySet[Opportunity]:
-    qs = (Opportunity.objects.select_related("account", "owner")
-          .annotate(score=qualification_score_expression()))
+def opportunity_list(
+    *, account_id: int | None = None, stage: str | None = None, owner_id: int | None = None, open_only: bool = False
+) -> QuerySet[Opportunity]:
+    qs = Opportunity.objects.select_related("account", "owner").annotate(score=qualification_score_expression())
     if account_id:
         qs = qs.filter(account_id=account_id)
     if stage:
@@ -86,31 +103,43 @@ def opportunity_team(opportunity: Opportunity) -> OpportunityTeam:
     from keyplayers.selectors import attach_guidance
 
     on = OpportunityKeyPlayer.objects.filter(key_player_id=OuterRef("pk")).values("opportunity_id")[:1]
-    players = list(KeyPlayer.objects.filter(account_id=opportunity.account_id).select_related("contact")
-                   .annotate(on_opportunity_id=Subquery(on)).order_by("contact__full_name", "pk"))
+    players = list(
+        KeyPlayer.objects.filter(account_id=opportunity.account_id)
+        .select_related("contact")
+        .annotate(on_opportunity_id=Subquery(on))
+        .order_by("contact__full_name", "pk")
+    )
     mine = [p for p in players if p.on_opportunity_id == opportunity.pk]
-    return OpportunityTeam(players=attach_guidance(mine) if mine else [],
-                           available=[p for p in players if p.on_opportunity_id is None],
-                           account_has_players=bool(players))
+    return OpportunityTeam(
+        players=attach_guidance(mine) if mine else [],
+        available=[p for p in players if p.on_opportunity_id is None],
+        account_has_players=bool(players),
+    )
 
 
 # --- plans and actions --------------------------------------------------------------------------------------
+
 
 def _overdue_q(today: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": OPEN_ACTION_STATUSES, f"{prefix}due_date__lt": today})
 
 
-def plan_list(*, today: dt.date, status: str | None = PlanStatus.ACTIVE, owner_id: int | None = None,
-              account_id: int | None = None) -> QuerySet[AccountPlan]:
+def plan_list(
+    *,
+    today: dt.date,
+    status: str | None = PlanStatus.ACTIVE,
+    owner_id: int | None = None,
+    account_id: int | None = None,
+) -> QuerySet[AccountPlan]:
     # Counted per plan by a subquery, not by a join grouped over every plan: PostgreSQL then counts the
     # actions of the page's plans only, after the sort and the LIMIT (issue 12: 0.6 s at 100k accounts).
     def count_of(condition):
         actions = PlanAction.objects.filter(condition, plan_id=OuterRef("pk")).order_by().values("plan_id")
         return Coalesce(Subquery(actions.annotate(n=Count("pk")).values("n")), 0)
 
-    qs = (AccountPlan.objects.select_related("account", "owner")
-          .annotate(open_actions=count_of(Q(status__in=OPEN_ACTION_STATUSES)),
-                    overdue_actions=count_of(_overdue_q(today))))
+    qs = AccountPlan.objects.select_related("account", "owner").annotate(
+        open_actions=count_of(Q(status__in=OPEN_ACTION_STATUSES)), overdue_actions=count_of(_overdue_q(today))
+    )
     if status:
         qs = qs.filter(status=status)
     if owner_id:
@@ -130,18 +159,29 @@ def plan_issues(plan: AccountPlan | None) -> list:
 
     if plan is None:
         return []
-    return list(CustomerIssue.objects.filter(plan=plan).select_related("raised_by").prefetch_related(
-        Prefetch("relationships", queryset=Relationship.objects.select_related("user", "contact").order_by("pk")),
-        Prefetch("opportunities", queryset=Opportunity.objects.order_by("close_date", "pk")),
-    ).order_by("kind", "created_at", "pk"))
+    return list(
+        CustomerIssue.objects.filter(plan=plan)
+        .select_related("raised_by")
+        .prefetch_related(
+            Prefetch("relationships", queryset=Relationship.objects.select_related("user", "contact").order_by("pk")),
+            Prefetch("opportunities", queryset=Opportunity.objects.order_by("close_date", "pk")),
+        )
+        .order_by("kind", "created_at", "pk")
+    )
 
 
 def plan_actions(plan: AccountPlan) -> list[PlanAction]:
     return list(plan.actions.select_related("owner", "source_call").order_by("due_date", "pk"))
 
 
-def action_list(*, today: dt.date, owner_id: int | None = None, account_id: int | None = None,
-                open_only: bool = True, overdue_only: bool = False) -> QuerySet[PlanAction]:
+def action_list(
+    *,
+    today: dt.date,
+    owner_id: int | None = None,
+    account_id: int | None = None,
+    open_only: bool = True,
+    overdue_only: bool = False,
+) -> QuerySet[PlanAction]:
     """Actions of active plans. `owner_id`: the actions this user answers for: theirs, and those
     without an owner on plans they own (so no open action reaches nobody)."""
     qs = PlanAction.objects.select_related("plan__account", "owner").filter(plan__status=PlanStatus.ACTIVE)
@@ -159,22 +199,32 @@ def action_list(*, today: dt.date, owner_id: int | None = None, account_id: int 
 def overdue_actions(*, today: dt.date, account: Account | None = None, owner: User | None = None) -> list[PlanAction]:
     """Open actions of active plans whose due date has passed, oldest first: for the account page
     (pass `account`) and the owner's dashboard (pass `owner`)."""
-    return list(action_list(today=today, owner_id=owner.pk if owner else None,
-                            account_id=account.pk if account else None, overdue_only=True))
+    return list(
+        action_list(
+            today=today,
+            owner_id=owner.pk if owner else None,
+            account_id=account.pk if account else None,
+            overdue_only=True,
+        )
+    )
 
 
 # --- call reports ---------------------------------------------------------------------------------------------
 
+
 def with_call_details(qs: QuerySet[CallReport]) -> QuerySet[CallReport]:
     return qs.select_related("account", "opportunity", "author").prefetch_related(
         Prefetch("our_attendees", queryset=CallAttendee.objects.select_related("user").order_by("user__full_name")),
-        Prefetch("their_attendees", queryset=CallContact.objects.select_related("contact").order_by("contact__full_name")),
+        Prefetch(
+            "their_attendees", queryset=CallContact.objects.select_related("contact").order_by("contact__full_name")
+        ),
         Prefetch("next_steps", queryset=PlanAction.objects.select_related("owner").order_by("due_date", "pk")),
     )
 
 
-def call_list(*, account_id: int | None = None, opportunity_id: int | None = None,
-              attendee: User | None = None) -> QuerySet[CallReport]:
+def call_list(
+    *, account_id: int | None = None, opportunity_id: int | None = None, attendee: User | None = None
+) -> QuerySet[CallReport]:
     qs = CallReport.objects.all()
     if account_id:
         qs = qs.filter(account_id=account_id)
@@ -191,6 +241,7 @@ def call_detail(call_id: int) -> CallReport | None:
 
 # --- visits and the calendar -----------------------------------------------------------------------------------
 
+
 def current_executive_ids() -> QuerySet:
     """User ids of the tenant's executives now. "Executive" in plans always means the member's
     current role (a person promoted later counts on their earlier visits; one who changed role does not)."""
@@ -198,18 +249,29 @@ def current_executive_ids() -> QuerySet:
 
 
 def with_visit_details(qs: QuerySet[Visit]) -> QuerySet[Visit]:
-    attendees = (VisitAttendee.objects.select_related("user")
-                 .annotate(executive_now=Exists(current_executive_ids().filter(user_id=OuterRef("user_id"))))
-                 .order_by("-executive_now", "user__full_name"))
+    attendees = (
+        VisitAttendee.objects.select_related("user")
+        .annotate(executive_now=Exists(current_executive_ids().filter(user_id=OuterRef("user_id"))))
+        .order_by("-executive_now", "user__full_name")
+    )
     return qs.select_related("account", "organiser").prefetch_related(
         Prefetch("our_attendees", queryset=attendees),
-        Prefetch("their_attendees", queryset=VisitContact.objects.select_related("contact").order_by("contact__full_name")),
+        Prefetch(
+            "their_attendees", queryset=VisitContact.objects.select_related("contact").order_by("contact__full_name")
+        ),
     )
 
 
-def _visits_filtered(*, start: dt.datetime | None = None, end: dt.datetime | None = None,
-                     attendee: User | None = None, account_id: int | None = None, executive_id: int | None = None,
-                     any_executive: bool = False, include_cancelled: bool = False) -> QuerySet[Visit]:
+def _visits_filtered(
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    attendee: User | None = None,
+    account_id: int | None = None,
+    executive_id: int | None = None,
+    any_executive: bool = False,
+    include_cancelled: bool = False,
+) -> QuerySet[Visit]:
     qs = Visit.objects.all()
     if start is not None:
         qs = qs.filter(ends_at__gt=start)
@@ -220,8 +282,13 @@ def _visits_filtered(*, start: dt.datetime | None = None, end: dt.datetime | Non
     if account_id:
         qs = qs.filter(account_id=account_id)
     if executive_id:
-        qs = qs.filter(Exists(VisitAttendee.objects.filter(
-            visit=OuterRef("pk"), user_id=executive_id, user_id__in=current_executive_ids())))
+        qs = qs.filter(
+            Exists(
+                VisitAttendee.objects.filter(
+                    visit=OuterRef("pk"), user_id=executive_id, user_id__in=current_executive_ids()
+                )
+            )
+        )
     elif any_executive:
         qs = qs.filter(Exists(VisitAttendee.objects.filter(visit=OuterRef("pk"), user_id__in=current_executive_ids())))
     if not include_cancelled:
@@ -229,14 +296,28 @@ def _visits_filtered(*, start: dt.datetime | None = None, end: dt.datetime | Non
     return qs
 
 
-def visit_list(*, start: dt.datetime | None = None, end: dt.datetime | None = None, attendee: User | None = None,
-               account_id: int | None = None, executive_id: int | None = None, any_executive: bool = False,
-               include_cancelled: bool = False) -> QuerySet[Visit]:
+def visit_list(
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    attendee: User | None = None,
+    account_id: int | None = None,
+    executive_id: int | None = None,
+    any_executive: bool = False,
+    include_cancelled: bool = False,
+) -> QuerySet[Visit]:
     """Visits overlapping [start, end), with attendees loaded. `attendee`: only visits this user attends
     ("mine"); `executive_id`: visits that executive attends; `any_executive`: visits with an executive
     (an executive: the member's current role, see current_executive_ids)."""
-    qs = _visits_filtered(start=start, end=end, attendee=attendee, account_id=account_id, executive_id=executive_id,
-                          any_executive=any_executive, include_cancelled=include_cancelled)
+    qs = _visits_filtered(
+        start=start,
+        end=end,
+        attendee=attendee,
+        account_id=account_id,
+        executive_id=executive_id,
+        any_executive=any_executive,
+        include_cancelled=include_cancelled,
+    )
     return with_visit_details(qs).order_by("starts_at", "pk")
 
 
@@ -249,7 +330,8 @@ def visit_calendar(*, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo, per_d
     day = TruncDate("starts_at", tzinfo=tz)
     ranked = _visits_filtered(start=start, end=end, **filters).annotate(
         day_rank=Window(RowNumber(), partition_by=[day], order_by=[F("starts_at").asc(), F("pk").asc()]),
-        day_total=Window(Count("pk"), partition_by=[day]))
+        day_total=Window(Count("pk"), partition_by=[day]),
+    )
     totals = dict(ranked.filter(day_rank__lte=per_day).values_list("pk", "day_total"))
     visits = list(with_visit_details(Visit.objects.filter(pk__in=totals)).order_by("starts_at", "pk"))
     for visit in visits:
@@ -292,7 +374,9 @@ class AccountActivity:
     older_plans: list[AccountPlan] = field(default_factory=list)
 
 
-def account_activity(*, account: Account, today: dt.date | None = None, now: dt.datetime | None = None) -> AccountActivity:
+def account_activity(
+    *, account: Account, today: dt.date | None = None, now: dt.datetime | None = None
+) -> AccountActivity:
     """A fixed number of queries (at most eleven), whatever the account holds."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
@@ -300,8 +384,9 @@ def account_activity(*, account: Account, today: dt.date | None = None, now: dt.
     active = next((p for p in plans if p.status == PlanStatus.ACTIVE), None)
     open_actions = []
     if active is not None:
-        open_actions = list(active.actions.filter(status__in=OPEN_ACTION_STATUSES)
-                            .select_related("owner").order_by("due_date", "pk"))
+        open_actions = list(
+            active.actions.filter(status__in=OPEN_ACTION_STATUSES).select_related("owner").order_by("due_date", "pk")
+        )
     return AccountActivity(
         account=account,
         active_plan=active,
@@ -317,46 +402,73 @@ def account_activity(*, account: Account, today: dt.date | None = None, now: dt.
 # --- per account, for set-based statements (ratings' inputs) ----------------------------------------------
 # Grouped querysets, one row per account; `accounts`: see accounts.selectors.on_accounts.
 
+
 def open_pipeline_per_account(*, currency, accounts: dict | None = None) -> QuerySet:
     """`pipeline`: the value of the open opportunities (not won or lost) in `currency` (a value or an
     expression: amounts in different currencies are never added)."""
-    return (on_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=currency), accounts)
-            .values("account_id").annotate(pipeline=Sum("value")).order_by())
+    return (
+        on_accounts(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)).filter(currency=currency), accounts)
+        .values("account_id")
+        .annotate(pipeline=Sum("value"))
+        .order_by()
+    )
 
 
 def calls_per_account(*, since: dt.datetime, accounts: dict | None = None) -> QuerySet:
     """`calls`: call reports since `since`; `last_call`: when the latest took place."""
-    return (on_accounts(CallReport.objects.filter(occurred_at__gte=since), accounts)
-            .values("account_id").annotate(calls=Count("pk"), last_call=Max("occurred_at")).order_by())
+    return (
+        on_accounts(CallReport.objects.filter(occurred_at__gte=since), accounts)
+        .values("account_id")
+        .annotate(calls=Count("pk"), last_call=Max("occurred_at"))
+        .order_by()
+    )
 
 
 def visits_held_per_account(*, since: dt.datetime, until: dt.datetime, accounts: dict | None = None) -> QuerySet:
     """`visits`: visits from `since` to `until` that were not cancelled."""
-    return (on_accounts(Visit.objects.filter(starts_at__gte=since, starts_at__lte=until)
-                        .exclude(status=VisitStatus.CANCELLED), accounts)
-            .values("account_id").annotate(visits=Count("pk")).order_by())
+    return (
+        on_accounts(
+            Visit.objects.filter(starts_at__gte=since, starts_at__lte=until).exclude(status=VisitStatus.CANCELLED),
+            accounts,
+        )
+        .values("account_id")
+        .annotate(visits=Count("pk"))
+        .order_by()
+    )
 
 
 def actions_opened_per_account(*, since: dt.datetime, accounts: dict | None = None) -> QuerySet:
     """`actions`: plan actions opened since `since` and not cancelled; the account is `action_account_id`."""
-    return (on_accounts(PlanAction.objects.filter(created_at__gte=since).exclude(status=ActionStatus.CANCELLED),
-                        accounts, "plan__account__")
-            .values(action_account_id=F("plan__account_id")).annotate(actions=Count("pk")).order_by())
+    return (
+        on_accounts(
+            PlanAction.objects.filter(created_at__gte=since).exclude(status=ActionStatus.CANCELLED),
+            accounts,
+            "plan__account__",
+        )
+        .values(action_account_id=F("plan__account_id"))
+        .annotate(actions=Count("pk"))
+        .order_by()
+    )
 
 
 def latest_calls(*, account: Account, since: dt.datetime, limit: int = 10) -> list[CallReport]:
     """The account's call reports since `since`, newest first, with their author."""
-    return list(CallReport.objects.filter(account=account, occurred_at__gte=since).select_related("author")
-                .order_by("-occurred_at")[:limit])
+    return list(
+        CallReport.objects.filter(account=account, occurred_at__gte=since)
+        .select_related("author")
+        .order_by("-occurred_at")[:limit]
+    )
 
 
 # --- the dashboard ---------------------------------------------------------------------------------------------
+
 
 def upcoming_visits_of(user: User, *, now: dt.datetime, days: int = 14) -> list[Visit]:
     return list(visit_list(start=now, end=now + dt.timedelta(days=days), attendee=user))
 
 
 # --- briefings ---------------------------------------------------------------------------------------------------
+
 
 def visits_with_details(visit_ids) -> list[Visit]:
     """These visits (any status) with their attendees loaded: three queries."""
@@ -365,22 +477,34 @@ def visits_with_details(visit_ids) -> list[Visit]:
 
 def previous_visit(visit: Visit) -> Visit | None:
     """The account's latest visit that took place (or was planned) before this one, cancelled ones aside."""
-    return (Visit.objects.filter(account_id=visit.account_id, status=VisitStatus.PLANNED, starts_at__lt=visit.starts_at)
-            .exclude(pk=visit.pk).order_by("-starts_at", "-pk").first())
+    return (
+        Visit.objects.filter(account_id=visit.account_id, status=VisitStatus.PLANNED, starts_at__lt=visit.starts_at)
+        .exclude(pk=visit.pk)
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
 
 
 def opportunities_changed_since(*, account: Account, since: dt.datetime, limit: int = 12) -> list[Opportunity]:
     """The account's opportunities opened or closed (won, lost) since `since`, latest change first."""
-    return list(Opportunity.objects.filter(account=account).filter(Q(created_at__gte=since) | Q(closed_at__gte=since))
-                .order_by("-updated_at", "-pk")[:limit])
+    return list(
+        Opportunity.objects.filter(account=account)
+        .filter(Q(created_at__gte=since) | Q(closed_at__gte=since))
+        .order_by("-updated_at", "-pk")[:limit]
+    )
 
 
 def unseen_mentions(*, user, limit: int = 10) -> list:
     """The notes that mention the user and that they have not marked seen, newest first (one query)."""
     from plans.models import NoteMention
 
-    return list(NoteMention.objects.filter(user=user, seen_at__isnull=True)
-                .select_related("note__author", "note__opportunity__account").order_by("-created_at", "-pk")[:limit])
+    return list(
+        NoteMention.objects.filter(user=user, seen_at__isnull=True)
+        .select_related("note__author", "note__opportunity__account")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def has_active_plan(account_id: int) -> bool:
     """Whether the account has an active plan (a call report's next steps go there; without one they start one)."""
     return AccountPlan.objects.filter(account_id=account_id, status=PlanStatus.ACTIVE).exists()

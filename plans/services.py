@@ -73,6 +73,7 @@ def _announce_visit_change(visit: Visit) -> None:
 
 # --- helpers --------------------------------------------------------------------------------------
 
+
 def _tenant_id() -> int:
     return current_tenant_id()
 
@@ -117,13 +118,18 @@ def _lock_account(account: Account) -> None:
 
 # --- account plans ----------------------------------------------------------------------------------
 
+
 def _check_target_level(level: int | None) -> None:
     if level is None:
         return
     levels = level_names()
     if levels and level not in levels:
-        raise ValidationError({"target_level": f"The hierarchy model in use has levels {min(levels)} to {max(levels)}: "
-                                               f"{level} is not one of them."})
+        raise ValidationError(
+            {
+                "target_level": f"The hierarchy model in use has levels {min(levels)} to {max(levels)}: "
+                f"{level} is not one of them."
+            }
+        )
 
 
 def _carry_open_actions(*, from_plan_ids: list[int], to_plan: AccountPlan) -> int:
@@ -132,13 +138,22 @@ def _carry_open_actions(*, from_plan_ids: list[int], to_plan: AccountPlan) -> in
     if not from_plan_ids:
         return 0
     return PlanAction.objects.filter(plan_id__in=from_plan_ids, status__in=OPEN_ACTION_STATUSES).update(
-        plan=to_plan, updated_at=timezone.now())
+        plan=to_plan, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
-def plan_create(*, account: Account, title: str, objectives: str, owner: User | None = None,
-                target_level: int | None = None, target_date: dt.date | None = None,
-                review_date: dt.date | None = None, created_by: User | None = None) -> AccountPlan:
+def plan_create(
+    *,
+    account: Account,
+    title: str,
+    objectives: str,
+    owner: User | None = None,
+    target_level: int | None = None,
+    target_date: dt.date | None = None,
+    review_date: dt.date | None = None,
+    created_by: User | None = None,
+) -> AccountPlan:
     """Starts the account's active plan. The previous active plan is archived and kept; its open
     actions move to the new plan (`plan.carried_over_actions` says how many)."""
     require_members([owner], "owner")
@@ -147,9 +162,16 @@ def plan_create(*, account: Account, title: str, objectives: str, owner: User | 
     _check_target_level(target_level)
     _lock_account(account)
     plan = AccountPlan(
-        tenant_id=_tenant_id(), account=account, title=title.strip(), objectives=objectives.strip(),
-        owner=owner, target_level=target_level, target_date=target_date, review_date=review_date,
-        created_by=created_by, status=PlanStatus.ACTIVE,
+        tenant_id=_tenant_id(),
+        account=account,
+        title=title.strip(),
+        objectives=objectives.strip(),
+        owner=owner,
+        target_level=target_level,
+        target_date=target_date,
+        review_date=review_date,
+        created_by=created_by,
+        status=PlanStatus.ACTIVE,
     )
     previous = AccountPlan.objects.select_for_update().filter(account=account, status=PlanStatus.ACTIVE).first()
     if previous is not None:
@@ -215,8 +237,10 @@ def plan_reactivate(*, plan: AccountPlan) -> AccountPlan:
 
 # --- plan actions ------------------------------------------------------------------------------------
 
-def _check_action(*, plan: AccountPlan, title: str, owner: User | None, due_date: dt.date | None,
-                  new_due_date: bool) -> None:
+
+def _check_action(
+    *, plan: AccountPlan, title: str, owner: User | None, due_date: dt.date | None, new_due_date: bool
+) -> None:
     errors = {}
     if plan.status != PlanStatus.ACTIVE:
         errors["plan"] = "This plan is archived: add actions to the account's active plan."
@@ -232,11 +256,25 @@ def _check_action(*, plan: AccountPlan, title: str, owner: User | None, due_date
 
 
 @transaction.atomic
-def action_create(*, plan: AccountPlan, title: str, due_date: dt.date, owner: User | None = None,
-                  notes: str = "", source_call: CallReport | None = None) -> PlanAction:
+def action_create(
+    *,
+    plan: AccountPlan,
+    title: str,
+    due_date: dt.date,
+    owner: User | None = None,
+    notes: str = "",
+    source_call: CallReport | None = None,
+) -> PlanAction:
     _check_action(plan=plan, title=title, owner=owner, due_date=due_date, new_due_date=True)
-    action = PlanAction(tenant_id=_tenant_id(), plan=plan, title=title.strip(), notes=notes.strip(),
-                        owner=owner, due_date=due_date, source_call=source_call)
+    action = PlanAction(
+        tenant_id=_tenant_id(),
+        plan=plan,
+        title=title.strip(),
+        notes=notes.strip(),
+        owner=owner,
+        due_date=due_date,
+        source_call=source_call,
+    )
     return _clean_and_save(action)
 
 
@@ -249,8 +287,13 @@ def action_update(*, action: PlanAction, **changes) -> PlanAction:
         if isinstance(changes.get(text), str):
             changes[text] = changes[text].strip()
     due_date = changes.get("due_date", action.due_date)
-    _check_action(plan=action.plan, title=changes.get("title", action.title), owner=changes.get("owner", action.owner),
-                  due_date=due_date, new_due_date=due_date != action.due_date)
+    _check_action(
+        plan=action.plan,
+        title=changes.get("title", action.title),
+        owner=changes.get("owner", action.owner),
+        due_date=due_date,
+        new_due_date=due_date != action.due_date,
+    )
     status = changes.pop("status", None)
     changed = _apply(action, changes, ACTION_EDITABLE)
     if status is not None and status != action.status:
@@ -279,9 +322,18 @@ def action_set_status(*, action: PlanAction, status: str) -> PlanAction:
 
 # --- the customer's business and organisational issues ------------------------------------------------
 
+
 @transaction.atomic
-def customer_issue_add(*, plan: AccountPlan, kind: str, statement: str, by: User | None, raised_by: Contact | None = None,
-                       relationships: Sequence = (), opportunities: Sequence[Opportunity] = ()) -> CustomerIssue:
+def customer_issue_add(
+    *,
+    plan: AccountPlan,
+    kind: str,
+    statement: str,
+    by: User | None,
+    raised_by: Contact | None = None,
+    relationships: Sequence = (),
+    opportunities: Sequence[Opportunity] = (),
+) -> CustomerIssue:
     """An initiative or issue of the customer's, in their words, on the (active) account plan, linked to
     the relationships and opportunities of the same account that serve it."""
     statement = (statement or "").strip()
@@ -302,12 +354,17 @@ def customer_issue_add(*, plan: AccountPlan, kind: str, statement: str, by: User
         errors["opportunities"] = f"Not opportunities of {plan.account.name}: {', '.join(elsewhere)}."
     if errors:
         raise ValidationError(errors)
-    issue = _clean_and_save(CustomerIssue(tenant_id=_tenant_id(), plan=plan, kind=kind, statement=statement,
-                                          raised_by=raised_by, created_by=by))
-    CustomerIssueRelationship.objects.bulk_create([
-        CustomerIssueRelationship(tenant_id=issue.tenant_id, issue=issue, relationship=r) for r in set(relationships)])
-    CustomerIssueOpportunity.objects.bulk_create([
-        CustomerIssueOpportunity(tenant_id=issue.tenant_id, issue=issue, opportunity=o) for o in set(opportunities)])
+    issue = _clean_and_save(
+        CustomerIssue(
+            tenant_id=_tenant_id(), plan=plan, kind=kind, statement=statement, raised_by=raised_by, created_by=by
+        )
+    )
+    CustomerIssueRelationship.objects.bulk_create(
+        [CustomerIssueRelationship(tenant_id=issue.tenant_id, issue=issue, relationship=r) for r in set(relationships)]
+    )
+    CustomerIssueOpportunity.objects.bulk_create(
+        [CustomerIssueOpportunity(tenant_id=issue.tenant_id, issue=issue, opportunity=o) for o in set(opportunities)]
+    )
     return issue
 
 
@@ -321,19 +378,47 @@ def customer_issue_remove(*, issue: CustomerIssue) -> None:
 # --- opportunities -------------------------------------------------------------------------------------
 
 OPPORTUNITY_EDITABLE = {
-    "name", "stage", "value", "currency", "close_date", "owner",
-    "pain_identified", "access_to_power", "vision_agreed", "value_agreed", "control_of_sale", "qualification_notes",
-    "competitive_strategy", "strategy_rationale", "must_get", "can_give", "walk_away",
-    "fallback_strategy", "fallback_rationale", "evaluation_plan", *Opportunity.VALUE_CASE_FIELDS,
-    "buyer_tactics", "buyer_tactics_answer",
+    "name",
+    "stage",
+    "value",
+    "currency",
+    "close_date",
+    "owner",
+    "pain_identified",
+    "access_to_power",
+    "vision_agreed",
+    "value_agreed",
+    "control_of_sale",
+    "qualification_notes",
+    "competitive_strategy",
+    "strategy_rationale",
+    "must_get",
+    "can_give",
+    "walk_away",
+    "fallback_strategy",
+    "fallback_rationale",
+    "evaluation_plan",
+    *Opportunity.VALUE_CASE_FIELDS,
+    "buyer_tactics",
+    "buyer_tactics_answer",
 }
-VALUE_CASE_MISSING = ("Record the value case agreed with the customer first: the benefits (or the pain removed) in "
-                      "their terms, and who on their side agreed it.")
+VALUE_CASE_MISSING = (
+    "Record the value case agreed with the customer first: the benefits (or the pain removed) in "
+    "their terms, and who on their side agreed it."
+)
 
 
-def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationale: str = "", currency: str = "",
-                             value=None, fallback_strategy: str = "", fallback_rationale: str = "",
-                             value_agreed_now: bool = False, value_case: dict | None = None) -> dict[str, str]:
+def opportunity_field_errors(
+    *,
+    competitive_strategy: str = "",
+    strategy_rationale: str = "",
+    currency: str = "",
+    value=None,
+    fallback_strategy: str = "",
+    fallback_rationale: str = "",
+    value_agreed_now: bool = False,
+    value_case: dict | None = None,
+) -> dict[str, str]:
     """The opportunity's own rules, field by field (no query): the service raises them, and the browser
     form shows them next to its other errors at once. `value_agreed_now`: "compelling value agreed" is
     being ticked (created with it, or turned on), which needs the value case (`value_case`)."""
@@ -341,20 +426,25 @@ def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationa
     labels = dict(CompetitiveStrategy.choices)
     if competitive_strategy and not (strategy_rationale or "").strip():
         label = labels.get(competitive_strategy, competitive_strategy)
-        errors["strategy_rationale"] = (f"Say why “{label.split(' (')[0]}” is the "
-                                        "right strategy here: against whom, and what makes it work.")
+        errors["strategy_rationale"] = (
+            f"Say why “{label.split(' (')[0]}” is the right strategy here: against whom, and what makes it work."
+        )
     if fallback_strategy:
         if not competitive_strategy:
-            errors["fallback_strategy"] = "Choose the lead strategy first; the fallback is the one to turn to if it fails."
+            errors["fallback_strategy"] = (
+                "Choose the lead strategy first; the fallback is the one to turn to if it fails."
+            )
         elif fallback_strategy == competitive_strategy:
             errors["fallback_strategy"] = "The fallback must differ from the lead strategy."
         elif not (fallback_rationale or "").strip():
             label = labels.get(fallback_strategy, fallback_strategy)
-            errors["fallback_rationale"] = (f"Say when we switch to “{label.split(' (')[0]}” and why it would work then.")
+            errors["fallback_rationale"] = f"Say when we switch to “{label.split(' (')[0]}” and why it would work then."
     if value_agreed_now:
         case = value_case or {}
-        if not ((case.get("value_benefits") or case.get("value_pain_removed") or "").strip()
-                and (case.get("value_agreed_with") or "").strip()):
+        if not (
+            (case.get("value_benefits") or case.get("value_pain_removed") or "").strip()
+            and (case.get("value_agreed_with") or "").strip()
+        ):
             errors["value_agreed"] = VALUE_CASE_MISSING
     if currency and (len(currency) != 3 or not currency.isalpha()):
         errors["currency"] = "Use a three-letter currency code such as EUR, GBP or USD."
@@ -365,18 +455,38 @@ def opportunity_field_errors(*, competitive_strategy: str = "", strategy_rationa
 
 def _check_opportunity(opp: Opportunity, *, value_agreed_now: bool = False) -> None:
     errors = opportunity_field_errors(
-        competitive_strategy=opp.competitive_strategy, strategy_rationale=opp.strategy_rationale,
-        currency=opp.currency, value=opp.value, fallback_strategy=opp.fallback_strategy,
-        fallback_rationale=opp.fallback_rationale, value_agreed_now=value_agreed_now,
-        value_case={name: getattr(opp, name) for name in ("value_benefits", "value_pain_removed", "value_agreed_with")})
+        competitive_strategy=opp.competitive_strategy,
+        strategy_rationale=opp.strategy_rationale,
+        currency=opp.currency,
+        value=opp.value,
+        fallback_strategy=opp.fallback_strategy,
+        fallback_rationale=opp.fallback_rationale,
+        value_agreed_now=value_agreed_now,
+        value_case={name: getattr(opp, name) for name in ("value_benefits", "value_pain_removed", "value_agreed_with")},
+    )
     if errors:
         raise ValidationError(errors)
 
 
 def _normalise_opportunity(changes: dict) -> dict:
-    for name in ("name", "qualification_notes", "strategy_rationale", "must_get", "can_give", "walk_away",
-                 "fallback_rationale", "evaluation_plan", "value_roi", "value_pain_removed", "value_benefits",
-                 "value_timescales", "value_responsible", "value_agreed_with", "buyer_tactics", "buyer_tactics_answer"):
+    for name in (
+        "name",
+        "qualification_notes",
+        "strategy_rationale",
+        "must_get",
+        "can_give",
+        "walk_away",
+        "fallback_rationale",
+        "evaluation_plan",
+        "value_roi",
+        "value_pain_removed",
+        "value_benefits",
+        "value_timescales",
+        "value_responsible",
+        "value_agreed_with",
+        "buyer_tactics",
+        "buyer_tactics_answer",
+    ):
         if isinstance(changes.get(name), str):
             changes[name] = changes[name].strip()
     if isinstance(changes.get("currency"), str):
@@ -385,15 +495,24 @@ def _normalise_opportunity(changes: dict) -> dict:
 
 
 @transaction.atomic
-def opportunity_create(*, account: Account, name: str, value: Decimal, close_date: dt.date,
-                       stage: str = Stage.PROSPECTING, owner: User | None = None,
-                       key_players: Sequence[KeyPlayer] | None = None, **details) -> Opportunity:
+def opportunity_create(
+    *,
+    account: Account,
+    name: str,
+    value: Decimal,
+    close_date: dt.date,
+    stage: str = Stage.PROSPECTING,
+    owner: User | None = None,
+    key_players: Sequence[KeyPlayer] | None = None,
+    **details,
+) -> Opportunity:
     """`details`: currency, the qualification checklist booleans, the lead and fallback strategies with
     their rationales, the evaluation plan, the value case (value_*; "value agreed" needs it), the buyer
     tactics seen and our answer, and the negotiation plan (must_get, can_give, walk_away). `key_players`: the account's key players
     in the deal (see opportunity_key_players_set)."""
-    fields = _normalise_opportunity({"name": name, "value": value, "close_date": close_date, "stage": stage,
-                                     "owner": owner, **details})
+    fields = _normalise_opportunity(
+        {"name": name, "value": value, "close_date": close_date, "stage": stage, "owner": owner, **details}
+    )
     require_members([owner], "owner")
     opp = Opportunity(tenant_id=_tenant_id(), account=account)
     _apply(opp, fields, OPPORTUNITY_EDITABLE)
@@ -409,8 +528,9 @@ def opportunity_create(*, account: Account, name: str, value: Decimal, close_dat
 
 
 @transaction.atomic
-def opportunity_update(*, opportunity: Opportunity, key_players: Sequence[KeyPlayer] | None = None,
-                       **changes) -> Opportunity:
+def opportunity_update(
+    *, opportunity: Opportunity, key_players: Sequence[KeyPlayer] | None = None, **changes
+) -> Opportunity:
     """`key_players` (when given) replaces the opportunity's key players."""
     changes = _normalise_opportunity(changes)
     if "owner" in changes:
@@ -484,20 +604,29 @@ def mentions_mark_seen(*, user: User, mention_ids: Sequence[int] | None = None) 
 
 # --- key players on opportunities ------------------------------------------------------------------------
 
+
 def _check_key_players_for(opportunity: Opportunity, key_players: Sequence[KeyPlayer]) -> None:
     """Each key player must be on the opportunity's account and on no other opportunity."""
     errors = []
     for player in key_players:
         if player.account_id != opportunity.account_id:
-            errors.append(f"{player.contact} is a key player at another account, not {opportunity.account.name}: "
-                          "only the account's own key players can be on its opportunities.")
+            errors.append(
+                f"{player.contact} is a key player at another account, not {opportunity.account.name}: "
+                "only the account's own key players can be on its opportunities."
+            )
     if errors:
         raise ValidationError({"key_players": errors})
-    elsewhere = (OpportunityKeyPlayer.objects.filter(key_player__in=[p.pk for p in key_players])
-                 .exclude(opportunity=opportunity).select_related("opportunity", "key_player__contact")
-                 .order_by("pk"))
-    errors = [f"{link.key_player.contact} is already on the opportunity “{link.opportunity.name}”: "
-              "take them off it first (a key player is on one opportunity at most)." for link in elsewhere]
+    elsewhere = (
+        OpportunityKeyPlayer.objects.filter(key_player__in=[p.pk for p in key_players])
+        .exclude(opportunity=opportunity)
+        .select_related("opportunity", "key_player__contact")
+        .order_by("pk")
+    )
+    errors = [
+        f"{link.key_player.contact} is already on the opportunity “{link.opportunity.name}”: "
+        "take them off it first (a key player is on one opportunity at most)."
+        for link in elsewhere
+    ]
     if errors:
         raise ValidationError({"key_players": errors})
 
@@ -538,13 +667,17 @@ def opportunity_key_players_set(*, opportunity: Opportunity, key_players: Sequen
     if current - wanted:
         OpportunityKeyPlayer.objects.filter(opportunity=opportunity, key_player_id__in=current - wanted).delete()
     tenant_id = _tenant_id()
-    OpportunityKeyPlayer.objects.bulk_create([
-        OpportunityKeyPlayer(tenant_id=tenant_id, opportunity=opportunity, key_player=p)
-        for p in key_players if p.pk not in current
-    ])
+    OpportunityKeyPlayer.objects.bulk_create(
+        [
+            OpportunityKeyPlayer(tenant_id=tenant_id, opportunity=opportunity, key_player=p)
+            for p in key_players
+            if p.pk not in current
+        ]
+    )
 
 
 # --- call reports -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NextStep:
@@ -556,10 +689,19 @@ class NextStep:
 
 
 @transaction.atomic
-def call_report_record(*, account: Account, occurred_at: dt.datetime, summary: str, author: User,
-                       outcomes: str = "", channel: str = CallChannel.IN_PERSON,
-                       opportunity: Opportunity | None = None, attendees: Sequence[User] = (),
-                       contacts: Sequence[Contact] = (), next_steps: Sequence[NextStep] = ()) -> CallReport:
+def call_report_record(
+    *,
+    account: Account,
+    occurred_at: dt.datetime,
+    summary: str,
+    author: User,
+    outcomes: str = "",
+    channel: str = CallChannel.IN_PERSON,
+    opportunity: Opportunity | None = None,
+    attendees: Sequence[User] = (),
+    contacts: Sequence[Contact] = (),
+    next_steps: Sequence[NextStep] = (),
+) -> CallReport:
     """Records a call: who was there, what was said, what comes next. Next steps become actions on the
     account's active plan (a plan is started when the account has none). The account's and the
     contacts' last contact move forward to the call's time, never back."""
@@ -579,7 +721,9 @@ def call_report_record(*, account: Account, occurred_at: dt.datetime, summary: s
         elif step.due_date is None:
             step_errors.append(f"Next step {index} (“{step.title}”): give it a due date.")
         elif step.due_date < _today():
-            step_errors.append(f"Next step {index} (“{step.title}”): the due date {step.due_date:%d %b %Y} is in the past.")
+            step_errors.append(
+                f"Next step {index} (“{step.title}”): the due date {step.due_date:%d %b %Y} is in the past."
+            )
     if step_errors:
         errors["next_steps"] = step_errors
     if errors:
@@ -591,8 +735,16 @@ def call_report_record(*, account: Account, occurred_at: dt.datetime, summary: s
     _require_contacts_of(account, contacts, "contacts")
 
     tenant_id = _tenant_id()
-    call = CallReport(tenant_id=tenant_id, account=account, occurred_at=occurred_at, channel=channel,
-                      summary=summary.strip(), outcomes=(outcomes or "").strip(), opportunity=opportunity, author=author)
+    call = CallReport(
+        tenant_id=tenant_id,
+        account=account,
+        occurred_at=occurred_at,
+        channel=channel,
+        summary=summary.strip(),
+        outcomes=(outcomes or "").strip(),
+        opportunity=opportunity,
+        author=author,
+    )
     _clean_and_save(call)
     CallAttendee.objects.bulk_create([CallAttendee(tenant_id=tenant_id, call=call, user=u) for u in attendees])
     CallContact.objects.bulk_create([CallContact(tenant_id=tenant_id, call=call, contact=c) for c in contacts])
@@ -600,16 +752,26 @@ def call_report_record(*, account: Account, occurred_at: dt.datetime, summary: s
         plan = AccountPlan.objects.filter(account=account, status=PlanStatus.ACTIVE).first()
         if plan is None:
             plan = plan_create(
-                account=account, title=f"{account.name} account plan", owner=account.owner or author,
+                account=account,
+                title=f"{account.name} account plan",
+                owner=account.owner or author,
                 objectives=f"Started from the call report of {timezone.localtime(occurred_at):%d %b %Y}. "
-                           "Write down what we want to achieve with this account.",
+                "Write down what we want to achieve with this account.",
                 created_by=author,
             )
-        PlanAction.objects.bulk_create([
-            PlanAction(tenant_id=tenant_id, plan=plan, title=s.title.strip(), owner=s.owner, due_date=s.due_date,
-                       source_call=call)
-            for s in next_steps
-        ])
+        PlanAction.objects.bulk_create(
+            [
+                PlanAction(
+                    tenant_id=tenant_id,
+                    plan=plan,
+                    title=s.title.strip(),
+                    owner=s.owner,
+                    due_date=s.due_date,
+                    source_call=call,
+                )
+                for s in next_steps
+            ]
+        )
     contact_touch(account=account, contacts=contacts, at=occurred_at)
     return call
 
@@ -628,20 +790,45 @@ def last_contact_refresh(*, account_ids: Iterable[int]) -> None:
     """Set-based catch-up (bulk loads, demo data): each account's and each of its contacts' last
     contact becomes the latest of its current value and its latest call report. Two UPDATEs."""
     account_ids = list(account_ids)
-    latest_call = (CallReport.objects.filter(account_id=OuterRef("pk")).order_by().values("account_id")
-                   .annotate(latest=Max("occurred_at")).values("latest"))
+    latest_call = (
+        CallReport.objects.filter(account_id=OuterRef("pk"))
+        .order_by()
+        .values("account_id")
+        .annotate(latest=Max("occurred_at"))
+        .values("latest")
+    )
     Account.objects.filter(pk__in=account_ids, call_reports__isnull=False).distinct().update(
-        last_contact_at=Greatest(Coalesce("last_contact_at", Subquery(latest_call)), Subquery(latest_call)))
-    latest_for_contact = (CallContact.objects.filter(contact_id=OuterRef("pk")).order_by().values("contact_id")
-                          .annotate(latest=Max("call__occurred_at")).values("latest"))
-    Contact.objects.filter(account_id__in=account_ids).filter(Exists(CallContact.objects.filter(contact_id=OuterRef("pk")))).update(
-        last_contact_at=Greatest(Coalesce("last_contact_at", Subquery(latest_for_contact)), Subquery(latest_for_contact)))
+        last_contact_at=Greatest(Coalesce("last_contact_at", Subquery(latest_call)), Subquery(latest_call))
+    )
+    latest_for_contact = (
+        CallContact.objects.filter(contact_id=OuterRef("pk"))
+        .order_by()
+        .values("contact_id")
+        .annotate(latest=Max("call__occurred_at"))
+        .values("latest")
+    )
+    Contact.objects.filter(account_id__in=account_ids).filter(
+        Exists(CallContact.objects.filter(contact_id=OuterRef("pk")))
+    ).update(
+        last_contact_at=Greatest(
+            Coalesce("last_contact_at", Subquery(latest_for_contact)), Subquery(latest_for_contact)
+        )
+    )
 
 
 # --- visits ---------------------------------------------------------------------------------------------
 
-def _check_visit(*, account: Account, starts_at, ends_at, timezone_name: str, purpose: str,
-                 attendees: Sequence[User], contacts: Sequence[Contact]) -> dict[int, str]:
+
+def _check_visit(
+    *,
+    account: Account,
+    starts_at,
+    ends_at,
+    timezone_name: str,
+    purpose: str,
+    attendees: Sequence[User],
+    contacts: Sequence[Contact],
+) -> dict[int, str]:
     errors = {}
     if not (purpose or "").strip():
         errors["purpose"] = "Say what the visit is for."
@@ -667,44 +854,95 @@ def _check_visit(*, account: Account, starts_at, ends_at, timezone_name: str, pu
 
 
 @transaction.atomic
-def visit_schedule(*, account: Account, starts_at: dt.datetime, ends_at: dt.datetime, timezone_name: str,
-                   purpose: str, organiser: User, attendees: Sequence[User], contacts: Sequence[Contact] = (),
-                   location: str = "", agenda: str = "") -> Visit:
+def visit_schedule(
+    *,
+    account: Account,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    timezone_name: str,
+    purpose: str,
+    organiser: User,
+    attendees: Sequence[User],
+    contacts: Sequence[Contact] = (),
+    location: str = "",
+    agenda: str = "",
+) -> Visit:
     """Puts a visit on the shared calendar. Attending executives are flagged from their role."""
     attendees = list(dict.fromkeys(attendees))
     contacts = list(dict.fromkeys(contacts))
-    roles = _check_visit(account=account, starts_at=starts_at, ends_at=ends_at, timezone_name=timezone_name,
-                         purpose=purpose, attendees=attendees, contacts=contacts)
+    roles = _check_visit(
+        account=account,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone_name=timezone_name,
+        purpose=purpose,
+        attendees=attendees,
+        contacts=contacts,
+    )
     tenant_id = _tenant_id()
-    visit = Visit(tenant_id=tenant_id, account=account, starts_at=starts_at, ends_at=ends_at, timezone=timezone_name,
-                  purpose=purpose.strip(), location=(location or "").strip(), agenda=(agenda or "").strip(),
-                  organiser=organiser)
+    visit = Visit(
+        tenant_id=tenant_id,
+        account=account,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone_name,
+        purpose=purpose.strip(),
+        location=(location or "").strip(),
+        agenda=(agenda or "").strip(),
+        organiser=organiser,
+    )
     _clean_and_save(visit)
-    VisitAttendee.objects.bulk_create([
-        VisitAttendee(tenant_id=tenant_id, visit=visit, user=u, is_executive=roles[u.pk] == Role.EXECUTIVE)
-        for u in attendees
-    ])
+    VisitAttendee.objects.bulk_create(
+        [
+            VisitAttendee(tenant_id=tenant_id, visit=visit, user=u, is_executive=roles[u.pk] == Role.EXECUTIVE)
+            for u in attendees
+        ]
+    )
     VisitContact.objects.bulk_create([VisitContact(tenant_id=tenant_id, visit=visit, contact=c) for c in contacts])
     _announce_visit_change(visit)
     return visit
 
 
 @transaction.atomic
-def visit_update(*, visit: Visit, starts_at: dt.datetime, ends_at: dt.datetime, timezone_name: str,
-                 purpose: str, attendees: Sequence[User], contacts: Sequence[Contact] = (),
-                 location: str = "", agenda: str = "") -> Visit:
+def visit_update(
+    *,
+    visit: Visit,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    timezone_name: str,
+    purpose: str,
+    attendees: Sequence[User],
+    contacts: Sequence[Contact] = (),
+    location: str = "",
+    agenda: str = "",
+) -> Visit:
     """Changes a visit; calendar clients see a new revision (SEQUENCE) of the same event."""
     if visit.is_cancelled:
         raise ValidationError("This visit was cancelled; schedule a new one instead.")
     attendees = list(dict.fromkeys(attendees))
     contacts = list(dict.fromkeys(contacts))
-    roles = _check_visit(account=visit.account, starts_at=starts_at, ends_at=ends_at, timezone_name=timezone_name,
-                         purpose=purpose, attendees=attendees, contacts=contacts)
+    roles = _check_visit(
+        account=visit.account,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone_name=timezone_name,
+        purpose=purpose,
+        attendees=attendees,
+        contacts=contacts,
+    )
     tenant_id = _tenant_id()
-    changed = _apply(visit, {"starts_at": starts_at, "ends_at": ends_at, "timezone": timezone_name,
-                             "purpose": purpose.strip(), "location": (location or "").strip(),
-                             "agenda": (agenda or "").strip()},
-                     {"starts_at", "ends_at", "timezone", "purpose", "location", "agenda"})
+    changed = _apply(
+        visit,
+        {
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "timezone": timezone_name,
+            "purpose": purpose.strip(),
+            "location": (location or "").strip(),
+            "agenda": (agenda or "").strip(),
+        },
+        {"starts_at", "ends_at", "timezone", "purpose", "location", "agenda"},
+    )
 
     current_users = set(VisitAttendee.objects.filter(visit=visit).values_list("user_id", flat=True))
     wanted_users = {u.pk for u in attendees}
@@ -713,15 +951,18 @@ def visit_update(*, visit: Visit, starts_at: dt.datetime, ends_at: dt.datetime, 
     people_changed = current_users != wanted_users or current_contacts != wanted_contacts
     if current_users - wanted_users:
         VisitAttendee.objects.filter(visit=visit, user_id__in=current_users - wanted_users).delete()
-    VisitAttendee.objects.bulk_create([
-        VisitAttendee(tenant_id=tenant_id, visit=visit, user=u, is_executive=roles[u.pk] == Role.EXECUTIVE)
-        for u in attendees if u.pk not in current_users
-    ])
+    VisitAttendee.objects.bulk_create(
+        [
+            VisitAttendee(tenant_id=tenant_id, visit=visit, user=u, is_executive=roles[u.pk] == Role.EXECUTIVE)
+            for u in attendees
+            if u.pk not in current_users
+        ]
+    )
     if current_contacts - wanted_contacts:
         VisitContact.objects.filter(visit=visit, contact_id__in=current_contacts - wanted_contacts).delete()
-    VisitContact.objects.bulk_create([
-        VisitContact(tenant_id=tenant_id, visit=visit, contact=c) for c in contacts if c.pk not in current_contacts
-    ])
+    VisitContact.objects.bulk_create(
+        [VisitContact(tenant_id=tenant_id, visit=visit, contact=c) for c in contacts if c.pk not in current_contacts]
+    )
     if changed or people_changed:
         visit.sequence += 1
         _clean_and_save(visit, update_fields=[*changed, "sequence"])
@@ -742,6 +983,7 @@ def visit_cancel(*, visit: Visit) -> Visit:
 
 
 # --- calendar feeds --------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def calendar_feed_rotate(*, user: User, kind: str) -> tuple[CalendarFeed, str]:
@@ -767,4 +1009,5 @@ def calendar_feed_revoke(*, user: User, kind: str) -> int:
     if kind not in FeedKind.values:
         raise ValidationError({"kind": f"Unknown feed {kind!r}: use “mine” or “tenant”."})
     return CalendarFeed.objects.filter(user=user, kind=kind, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), updated_at=timezone.now())
+        revoked_at=timezone.now(), updated_at=timezone.now()
+    )

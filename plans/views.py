@@ -63,7 +63,6 @@ def _page(request, template: str, context: dict, partial: str | None = None):
     return render_page(request, template, context, partial=partial)
 
 
-
 # Ids are 64-bit integers in the database: a larger number in a query string is no id at all.
 MAX_ID = 2**63 - 1
 
@@ -84,16 +83,21 @@ def _back_to(request, default: str) -> str:
     """A same-site `next` parameter, or `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     prefix = f"/t/{request.tenant.slug}/"
-    return target if target.startswith(prefix) and "//" not in target[len(prefix):] else default
+    return target if target.startswith(prefix) and "//" not in target[len(prefix) :] else default
 
 
 def _refresh_on_account_change(request, form) -> None:
     """Choosing another account re-renders the choices that depend on it (htmx; without JavaScript
     the form validates that contacts and opportunity belong to the account)."""
     if "account" in form.fields:
-        form.fields["account"].widget.attrs.update({
-            "hx-get": request.path, "hx-trigger": "change", "hx-target": "#dependent", "hx-swap": "outerHTML",
-        })
+        form.fields["account"].widget.attrs.update(
+            {
+                "hx-get": request.path,
+                "hx-trigger": "change",
+                "hx-target": "#dependent",
+                "hx-swap": "outerHTML",
+            }
+        )
 
 
 def account_detail_url(request, account) -> str:
@@ -106,6 +110,7 @@ def account_detail_url(request, account) -> str:
 
 # --- account plans ---------------------------------------------------------------------------------------------
 
+
 @vary_on_headers("HX-Request")
 @tenant_view
 def plan_list(request):
@@ -113,12 +118,25 @@ def plan_list(request):
     status = request.GET.get("status", PlanStatus.ACTIVE)
     status = status if status in (*PlanStatus.values, "all") else PlanStatus.ACTIVE
     mine = request.GET.get("mine") == "1"
-    plans = selectors.plan_list(today=today, status=None if status == "all" else status,
-                                owner_id=request.user.pk if mine else None, account_id=_int(request.GET.get("account")))
+    plans = selectors.plan_list(
+        today=today,
+        status=None if status == "all" else status,
+        owner_id=request.user.pk if mine else None,
+        account_id=_int(request.GET.get("account")),
+    )
     page = CappedPaginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _page(request, "plans/plan_list.html", {
-        "page": page, "status": status, "mine": mine, "statuses": [*PlanStatus.choices, ("all", "All")], "today": today,
-    }, partial="results")
+    return _page(
+        request,
+        "plans/plan_list.html",
+        {
+            "page": page,
+            "status": status,
+            "mine": mine,
+            "statuses": [*PlanStatus.choices, ("all", "All")],
+            "today": today,
+        },
+        partial="results",
+    )
 
 
 @tenant_view(editor=True)
@@ -129,14 +147,21 @@ def plan_create(request):
         data = form.cleaned_data
         try:
             plan = services.plan_create(
-                account=data["account"], title=data["title"], objectives=data["objectives"], owner=data["owner"],
-                target_level=data["target_level"], target_date=data["target_date"], review_date=data["review_date"],
-                created_by=request.user)
+                account=data["account"],
+                title=data["title"],
+                objectives=data["objectives"],
+                owner=data["owner"],
+                target_level=data["target_level"],
+                target_date=data["target_date"],
+                review_date=data["review_date"],
+                created_by=request.user,
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, f"Plan “{plan.title}” is now the active plan of {plan.account.name}."
-                                      + _carried_over(plan))
+            messages.success(
+                request, f"Plan “{plan.title}” is now the active plan of {plan.account.name}." + _carried_over(plan)
+            )
             return redirect(_tenant_url(request, "plans:plan_detail", plan.pk))
     return render(request, "plans/plan_form.html", {"form": form, "plan": None})
 
@@ -159,14 +184,24 @@ def _plan_page(request, plan, action_form, status=200, issue_form=None):
     today = timezone.localdate()
     actions = selectors.plan_actions(plan)
     other_plans = selectors.plan_list(today=today, status=None, account_id=plan.account_id).exclude(pk=plan.pk)
-    response = _page(request, "plans/plan_detail.html", {
-        "plan": plan, "actions": actions, "action_form": action_form, "today": today,
-        "other_plans": list(other_plans), "account_url": account_detail_url(request, plan.account),
-        "levels": level_names(),
-        "status_choices": ActionStatusForm.base_fields["status"].choices,
-        "issues": selectors.plan_issues(plan),
-        "issue_form": issue_form or (IssueForm(plan=plan) if plan.is_active and request.membership.can_edit else None),
-    }, partial="actions" if request.method == "POST" and issue_form is None else None)
+    response = _page(
+        request,
+        "plans/plan_detail.html",
+        {
+            "plan": plan,
+            "actions": actions,
+            "action_form": action_form,
+            "today": today,
+            "other_plans": list(other_plans),
+            "account_url": account_detail_url(request, plan.account),
+            "levels": level_names(),
+            "status_choices": ActionStatusForm.base_fields["status"].choices,
+            "issues": selectors.plan_issues(plan),
+            "issue_form": issue_form
+            or (IssueForm(plan=plan) if plan.is_active and request.membership.can_edit else None),
+        },
+        partial="actions" if request.method == "POST" and issue_form is None else None,
+    )
     response.status_code = status
     return response
 
@@ -193,8 +228,9 @@ def plan_archive(request, plan_id):
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id, for_edit=True)
     if request.POST.get("reactivate"):
         services.plan_reactivate(plan=plan)
-        messages.success(request, f"“{plan.title}” is the active plan of {plan.account.name} again."
-                                  + _carried_over(plan))
+        messages.success(
+            request, f"“{plan.title}” is the active plan of {plan.account.name} again." + _carried_over(plan)
+        )
     else:
         services.plan_archive(plan=plan)
         messages.success(request, f"“{plan.title}” is archived. It stays readable with its actions.")
@@ -202,6 +238,7 @@ def plan_archive(request, plan_id):
 
 
 # --- actions ------------------------------------------------------------------------------------------------------
+
 
 @require_POST
 @tenant_view(editor=True)
@@ -264,8 +301,12 @@ def action_list(request):
     today = timezone.localdate()
     scope = request.GET.get("show", "mine")
     scope = scope if scope in ("mine", "overdue", "all") else "mine"
-    actions = selectors.action_list(today=today, owner_id=request.user.pk if scope in ("mine", "overdue") else None,
-                                    overdue_only=scope == "overdue", account_id=_int(request.GET.get("account")))
+    actions = selectors.action_list(
+        today=today,
+        owner_id=request.user.pk if scope in ("mine", "overdue") else None,
+        overdue_only=scope == "overdue",
+        account_id=_int(request.GET.get("account")),
+    )
     page = CappedPaginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "plans/action_list.html", {"page": page, "show": scope, "today": today}, partial="results")
 
@@ -300,16 +341,24 @@ def action_status(request, action_id):
     else:
         error = "Choose one of the statuses."
     if wants_partial(request):
-        return render(request, "plans/plan_detail.html#action_row", {
-            "a": action, "today": timezone.localdate(), "row_error": error,
-            "status_choices": ActionStatusForm.base_fields["status"].choices, "plan": action.plan,
-        })
+        return render(
+            request,
+            "plans/plan_detail.html#action_row",
+            {
+                "a": action,
+                "today": timezone.localdate(),
+                "row_error": error,
+                "status_choices": ActionStatusForm.base_fields["status"].choices,
+                "plan": action.plan,
+            },
+        )
     if error:
         messages.error(request, error)
     return redirect(_back_to(request, _tenant_url(request, "plans:plan_detail", action.plan_id)))
 
 
 # --- opportunities -----------------------------------------------------------------------------------------------
+
 
 @vary_on_headers("HX-Request")
 @tenant_view
@@ -319,20 +368,38 @@ def opportunity_list(request):
     show = request.GET.get("show", "open")
     show = show if show in ("open", "all", "mine") else "open"
     opportunities = selectors.opportunity_list(
-        stage=stage or None, open_only=show in ("open", "mine") and not stage,
-        owner_id=request.user.pk if show == "mine" else None, account_id=_int(request.GET.get("account")))
+        stage=stage or None,
+        open_only=show in ("open", "mine") and not stage,
+        owner_id=request.user.pk if show == "mine" else None,
+        account_id=_int(request.GET.get("account")),
+    )
     opportunities = opportunities.annotate(
-        money_visible=money_visible_expression(membership=request.membership, prefix="account__"))
+        money_visible=money_visible_expression(membership=request.membership, prefix="account__")
+    )
     page = CappedPaginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _page(request, "plans/opportunity_list.html", {
-        "page": page, "stage": stage, "show": show, "stages": Stage.choices,
-    }, partial="results")
+    return _page(
+        request,
+        "plans/opportunity_list.html",
+        {
+            "page": page,
+            "stage": stage,
+            "show": show,
+            "stages": Stage.choices,
+        },
+        partial="results",
+    )
 
 
 @tenant_view(editor=True)
 def opportunity_create(request):
-    form = OpportunityForm(request.POST or None, initial={
-        "account": _int(request.GET.get("account")), "owner": request.user.pk, "currency": request.tenant.currency})
+    form = OpportunityForm(
+        request.POST or None,
+        initial={
+            "account": _int(request.GET.get("account")),
+            "owner": request.user.pk,
+            "currency": request.tenant.currency,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -355,14 +422,23 @@ def opportunity_detail(request, opportunity_id):
 def _opportunity_page(request, opportunity, note_form, status=200, partial="notes", key_player_error=None):
     notes = list(opportunity.notes.select_related("author").order_by("created_at", "pk"))
     calls = list(selectors.call_list(opportunity_id=opportunity.pk)[:10])
-    response = _page(request, "plans/opportunity_detail.html", {
-        "opp": opportunity, "notes": notes, "note_form": note_form, "calls": calls,
-        "team": selectors.opportunity_team(opportunity), "key_player_error": key_player_error,
-        "account_url": account_detail_url(request, opportunity.account),
-        "money_visible": can_see_money(membership=request.membership, account=opportunity.account),
-        "lead_guidance": STRATEGY_GUIDANCE.get(opportunity.competitive_strategy, ""),
-        "fallback_guidance": STRATEGY_GUIDANCE.get(opportunity.fallback_strategy, ""),
-    }, partial=partial if request.method == "POST" else None)
+    response = _page(
+        request,
+        "plans/opportunity_detail.html",
+        {
+            "opp": opportunity,
+            "notes": notes,
+            "note_form": note_form,
+            "calls": calls,
+            "team": selectors.opportunity_team(opportunity),
+            "key_player_error": key_player_error,
+            "account_url": account_detail_url(request, opportunity.account),
+            "money_visible": can_see_money(membership=request.membership, account=opportunity.account),
+            "lead_guidance": STRATEGY_GUIDANCE.get(opportunity.competitive_strategy, ""),
+            "fallback_guidance": STRATEGY_GUIDANCE.get(opportunity.fallback_strategy, ""),
+        },
+        partial=partial if request.method == "POST" else None,
+    )
     response.status_code = status
     return response
 
@@ -400,7 +476,9 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
     key_player = access_key_player_by_id(membership=request.membership, key_player_id=key_player_id, for_edit=True)
     services.opportunity_key_player_remove(opportunity=opportunity, key_player=key_player)
     if not wants_partial(request):
-        messages.success(request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account).")
+        messages.success(
+            request, f"{key_player.contact} is off “{opportunity.name}” (still a key player of the account)."
+        )
     return _key_players_changed(request, opportunity)
 
 
@@ -408,8 +486,12 @@ def opportunity_key_player_remove(request, opportunity_id, key_player_id):
 def opportunity_edit(request, opportunity_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id, for_edit=True)
     initial = model_to_dict(opportunity, fields=[f for f in OpportunityForm.Meta.fields if f != "account"])
-    form = OpportunityForm(request.POST or None, initial=initial, with_account=False,
-                           with_money=can_see_money(membership=request.membership, account=opportunity.account))
+    form = OpportunityForm(
+        request.POST or None,
+        initial=initial,
+        with_account=False,
+        with_money=can_see_money(membership=request.membership, account=opportunity.account),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.opportunity_update(opportunity=opportunity, **form.cleaned_data)
@@ -440,6 +522,7 @@ def opportunity_note_add(request, opportunity_id):
 
 # --- call reports --------------------------------------------------------------------------------------------------
 
+
 @vary_on_headers("HX-Request")
 @tenant_view
 def call_list(request):
@@ -453,8 +536,10 @@ def call_list(request):
 @tenant_view
 def call_create(request):
     initial = {
-        "account": _int(request.GET.get("account")), "opportunity": _int(request.GET.get("opportunity")),
-        "occurred_at": timezone.localtime().replace(second=0, microsecond=0), "attendees": [request.user.pk],
+        "account": _int(request.GET.get("account")),
+        "opportunity": _int(request.GET.get("opportunity")),
+        "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+        "attendees": [request.user.pk],
     }
     visit_id = _int(request.GET.get("visit"))
     visit = access_visit_by_id(membership=request.membership, visit_id=visit_id) if visit_id is not None else None
@@ -468,42 +553,65 @@ def call_create(request):
         # The account changed: refresh the choices that depend on it (contacts, opportunities).
         form = CallReportForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/call_form.html#dependent", {"form": form})
-    if request.method == "POST" and form.is_valid() and not request.membership.can_edit \
-            and form.cleaned_data["account"].pk != visit.account_id:
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not request.membership.can_edit
+        and form.cleaned_data["account"].pk != visit.account_id
+    ):
         form.add_error("account", f"As an attendee you log the call of the visit to {visit.account.name} only.")
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         data = form.cleaned_data
-        next_steps = [services.NextStep(title=s["title"], due_date=s["due_date"], owner=s.get("owner"))
-                      for s in steps.cleaned_data if s.get("title")]
+        next_steps = [
+            services.NextStep(title=s["title"], due_date=s["due_date"], owner=s.get("owner"))
+            for s in steps.cleaned_data
+            if s.get("title")
+        ]
         starts_plan = bool(next_steps) and not selectors.has_active_plan(data["account"].pk)
         try:
             call = services.call_report_record(
-                account=data["account"], occurred_at=data["occurred_at"], channel=data["channel"],
-                summary=data["summary"], outcomes=data["outcomes"], opportunity=data["opportunity"],
-                attendees=list(data["attendees"]), contacts=list(data["contacts"]), next_steps=next_steps,
-                author=request.user)
+                account=data["account"],
+                occurred_at=data["occurred_at"],
+                channel=data["channel"],
+                summary=data["summary"],
+                outcomes=data["outcomes"],
+                opportunity=data["opportunity"],
+                attendees=list(data["attendees"]),
+                contacts=list(data["contacts"]),
+                next_steps=next_steps,
+                author=request.user,
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             done = f"Call report saved for {call.account.name}."
             if next_steps:
                 steps_text = f"{len(next_steps)} next step{'s' if len(next_steps) != 1 else ''}"
-                done += (f" {call.account.name} had no active account plan: one was started with {steps_text} "
-                         "as its actions — give it its objectives." if starts_plan
-                         else f" {steps_text} added to the account plan.")
+                done += (
+                    f" {call.account.name} had no active account plan: one was started with {steps_text} "
+                    "as its actions — give it its objectives."
+                    if starts_plan
+                    else f" {steps_text} added to the account plan."
+                )
             messages.success(request, done)
             return redirect(_tenant_url(request, "plans:call_detail", call.pk))
-    return render(request, "plans/call_form.html", {"form": form, "steps": steps, "visit": visit},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "plans/call_form.html",
+        {"form": form, "steps": steps, "visit": visit},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _call_initial_from_visit(visit) -> dict:
-    """"Log the call" on a visit: its account, people and time (now, if the visit has not started yet:
+    """ "Log the call" on a visit: its account, people and time (now, if the visit has not started yet:
     a call report records what happened)."""
     return {
-        "account": visit.account_id, "channel": CallChannel.IN_PERSON,
-        "occurred_at": min(visit.starts_at, timezone.now()).astimezone(timezone.get_current_timezone())
-                       .replace(second=0, microsecond=0),
+        "account": visit.account_id,
+        "channel": CallChannel.IN_PERSON,
+        "occurred_at": min(visit.starts_at, timezone.now())
+        .astimezone(timezone.get_current_timezone())
+        .replace(second=0, microsecond=0),
         "attendees": [a.user_id for a in visit.our_attendees.all()],
         "contacts": [c.contact_id for c in visit.their_attendees.all()],
     }
@@ -512,10 +620,13 @@ def _call_initial_from_visit(visit) -> dict:
 @tenant_view
 def call_detail(request, call_id):
     call = access_call_by_id(membership=request.membership, call_id=call_id)
-    return render(request, "plans/call_detail.html", {"call": call, "account_url": account_detail_url(request, call.account)})
+    return render(
+        request, "plans/call_detail.html", {"call": call, "account_url": account_detail_url(request, call.account)}
+    )
 
 
 # --- visits and the calendar ------------------------------------------------------------------------------------------
+
 
 def _calendar_filters(request):
     """The filters from the query string. A bad field is reported on the form and ignored; the valid
@@ -527,8 +638,12 @@ def _calendar_filters(request):
     anchor = data.get("date") or timezone.localdate()
     executive = data.get("executive") or ""
     return form, {
-        "view": view, "anchor": anchor, "mine": bool(data.get("mine")),
-        "account": data.get("account"), "executive_id": _int(executive), "any_executive": executive == "any",
+        "view": view,
+        "anchor": anchor,
+        "mine": bool(data.get("mine")),
+        "account": data.get("account"),
+        "executive_id": _int(executive),
+        "any_executive": executive == "any",
     }
 
 
@@ -541,9 +656,15 @@ def calendar(request):
     window = cal.window(f["view"], f["anchor"])
     start, end = window.bounds(tz)
     visits = selectors.visit_calendar(
-        start=start, end=end, tz=tz, per_day=cal.PER_DAY[window.view], attendee=request.user if f["mine"] else None,
+        start=start,
+        end=end,
+        tz=tz,
+        per_day=cal.PER_DAY[window.view],
+        attendee=request.user if f["mine"] else None,
         account_id=f["account"].pk if f["account"] else None,
-        executive_id=f["executive_id"], any_executive=f["any_executive"])
+        executive_id=f["executive_id"],
+        any_executive=f["any_executive"],
+    )
     today = timezone.localdate()
     day_list = cal.days(window, visits, tz, today)
 
@@ -556,10 +677,19 @@ def calendar(request):
         day.more_link = link("day", day.date) if day.more else ""
 
     context = {
-        "form": form, "window": window, "view": window.view, "visits": visits, "days": day_list,
-        "weeks": cal.weeks(day_list), "today": today, "tz_name": request.tenant.timezone,
-        "links": {"previous": link(window.view, window.previous), "today": link(window.view, today),
-                  "following": link(window.view, window.following)},
+        "form": form,
+        "window": window,
+        "view": window.view,
+        "visits": visits,
+        "days": day_list,
+        "weeks": cal.weeks(day_list),
+        "today": today,
+        "tz_name": request.tenant.timezone,
+        "links": {
+            "previous": link(window.view, window.previous),
+            "today": link(window.view, today),
+            "following": link(window.view, window.following),
+        },
         "views": [(value, label, link(value, window.anchor)) for value, label in CalendarFilterForm.VIEWS],
     }
     if not wants_partial(request):
@@ -615,8 +745,13 @@ def visit_create(request):
         start = dt.datetime.combine(dt.date.fromisoformat(date), dt.time(10, 0)) if date else start
     except ValueError:
         pass
-    initial = {"account": _int(request.GET.get("account")), "starts_at": start, "ends_at": start + dt.timedelta(hours=2),
-               "timezone": str(tz), "attendees": [request.user.pk]}
+    initial = {
+        "account": _int(request.GET.get("account")),
+        "starts_at": start,
+        "ends_at": start + dt.timedelta(hours=2),
+        "timezone": str(tz),
+        "attendees": [request.user.pk],
+    }
     form = VisitForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
@@ -626,27 +761,41 @@ def visit_create(request):
         data = form.cleaned_data
         try:
             visit = services.visit_schedule(
-                account=data["account"], starts_at=data["starts_at"], ends_at=data["ends_at"],
-                timezone_name=data["timezone"], purpose=data["purpose"], location=data["location"],
-                agenda=data["agenda"], attendees=list(data["attendees"]), contacts=list(data["contacts"]),
-                organiser=request.user)
+                account=data["account"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                timezone_name=data["timezone"],
+                purpose=data["purpose"],
+                location=data["location"],
+                agenda=data["agenda"],
+                attendees=list(data["attendees"]),
+                contacts=list(data["contacts"]),
+                organiser=request.user,
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"Visit to {visit.account.name} is on the calendar.")
             return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))
-    return render(request, "plans/visit_form.html", {"form": form, "visit": None},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request, "plans/visit_form.html", {"form": form, "visit": None}, status=400 if request.method == "POST" else 200
+    )
 
 
 @tenant_view
 def visit_detail(request, visit_id):
     visit = access_visit_by_id(membership=request.membership, visit_id=visit_id)
-    return render(request, "plans/visit_detail.html", {
-        "visit": visit, "visit_tz": ZoneInfo(visit.timezone), "account_url": account_detail_url(request, visit.account),
-        "can_log_call": can_log_call(membership=request.membership, visit=visit),
-        "other_tz": visit.timezone != request.tenant.timezone,
-    })
+    return render(
+        request,
+        "plans/visit_detail.html",
+        {
+            "visit": visit,
+            "visit_tz": ZoneInfo(visit.timezone),
+            "account_url": account_detail_url(request, visit.account),
+            "can_log_call": can_log_call(membership=request.membership, visit=visit),
+            "other_tz": visit.timezone != request.tenant.timezone,
+        },
+    )
 
 
 @tenant_view(editor=True)
@@ -654,7 +803,10 @@ def visit_edit(request, visit_id):
     visit = access_visit_by_id(membership=request.membership, visit_id=visit_id, for_edit=True)
     tz = ZoneInfo(visit.timezone)
     initial = {
-        "purpose": visit.purpose, "location": visit.location, "agenda": visit.agenda, "timezone": visit.timezone,
+        "purpose": visit.purpose,
+        "location": visit.location,
+        "agenda": visit.agenda,
+        "timezone": visit.timezone,
         "starts_at": visit.starts_at.astimezone(tz).replace(tzinfo=None),
         "ends_at": visit.ends_at.astimezone(tz).replace(tzinfo=None),
         "attendees": [a.user_id for a in visit.our_attendees.all()],
@@ -665,16 +817,27 @@ def visit_edit(request, visit_id):
         data = form.cleaned_data
         try:
             services.visit_update(
-                visit=visit, starts_at=data["starts_at"], ends_at=data["ends_at"], timezone_name=data["timezone"],
-                purpose=data["purpose"], location=data["location"], agenda=data["agenda"],
-                attendees=list(data["attendees"]), contacts=list(data["contacts"]))
+                visit=visit,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                timezone_name=data["timezone"],
+                purpose=data["purpose"],
+                location=data["location"],
+                agenda=data["agenda"],
+                attendees=list(data["attendees"]),
+                contacts=list(data["contacts"]),
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
             messages.success(request, "Visit updated; subscribed calendars pick up the change.")
             return redirect(_tenant_url(request, "plans:visit_detail", visit.pk))
-    return render(request, "plans/visit_form.html", {"form": form, "visit": visit},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "plans/visit_form.html",
+        {"form": form, "visit": visit},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -688,18 +851,26 @@ def visit_cancel(request, visit_id):
 
 # --- the account's activity -------------------------------------------------------------------------------------------
 
+
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
     activity = selectors.account_activity(account=account)
-    return render(request, "plans/account.html", {
-        "account": account, "activity": activity, "today": timezone.localdate(),
-        "money_visible": can_see_money(membership=request.membership, account=account),
-        "account_url": account_detail_url(request, account),
-    })
+    return render(
+        request,
+        "plans/account.html",
+        {
+            "account": account,
+            "activity": activity,
+            "today": timezone.localdate(),
+            "money_visible": can_see_money(membership=request.membership, account=account),
+            "account_url": account_detail_url(request, account),
+        },
+    )
 
 
 # --- the public calendar feed -----------------------------------------------------------------------------------------
+
 
 def _not_found():
     raise Http404("No such calendar.")
@@ -713,8 +884,11 @@ def calendar_feed(request, token):
     if tenant_id is None:
         _not_found()
     with tenant_context(tenant_id):
-        feed = (CalendarFeed.objects.select_related("user", "tenant")
-                .filter(key_hash=hash_token(token), revoked_at__isnull=True).first())
+        feed = (
+            CalendarFeed.objects.select_related("user", "tenant")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
+            .first()
+        )
         if feed is None or not feed.user.is_active or not Membership.objects.filter(user_id=feed.user_id).exists():
             _not_found()
         now = timezone.now()
@@ -722,11 +896,17 @@ def calendar_feed(request, token):
             CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
         visits = selectors.feed_visits(user=feed.user if feed.kind == FeedKind.MINE else None, now=now)
         tenant = feed.tenant
-        name = (f"{tenant.name}: visits of {feed.user.get_full_name()}" if feed.kind == FeedKind.MINE
-                else f"{tenant.name}: all visits")
+        name = (
+            f"{tenant.name}: visits of {feed.user.get_full_name()}"
+            if feed.kind == FeedKind.MINE
+            else f"{tenant.name}: all visits"
+        )
         body = visits_calendar(
-            visits, name=name, now=now,
-            url_for=lambda v: request.build_absolute_uri(reverse("plans:visit_detail", args=[tenant.slug, v.pk])))
+            visits,
+            name=name,
+            now=now,
+            url_for=lambda v: request.build_absolute_uri(reverse("plans:visit_detail", args=[tenant.slug, v.pk])),
+        )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="keystone-visits.ics"'
     response["Cache-Control"] = "private, max-age=300"

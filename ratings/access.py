@@ -63,7 +63,9 @@ def declassification_scope_user(membership: Membership):
     return None if membership.sees_all_financials else membership.user
 
 
-def access_declassification_account_by_id(*, membership: Membership, account_id: int, for_edit: bool = False) -> Account:
+def access_declassification_account_by_id(
+    *, membership: Membership, account_id: int, for_edit: bool = False
+) -> Account:
     """Readers of the review see it; `for_edit` (deciding) is for admins."""
     account = access_account_by_id(membership=membership, account_id=account_id)
     require_declassification_reader(membership)

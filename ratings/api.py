@@ -56,6 +56,7 @@ class NotFoundForRefusals:
 
 # --- Policies -----------------------------------------------------------------------------------
 
+
 class PolicySerializer(serializers.ModelSerializer):
     """POST makes the draft as a copy of the active version with the given fields changed, so every
     field is optional; PATCH changes the draft."""
@@ -66,17 +67,56 @@ class PolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RatingPolicy
-        fields = ["id", "version", "status", "note", "criteria", "threshold_a", "threshold_b", "threshold_c",
-                  "cadence_a_days", "cadence_b_days", "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days",
-                  "cadence_self_service_days", "declass_levels_below_top", "declass_months",
-                  "declass_min_discount_rise", "declass_min_investment", "created_by", "activated_at",
-                  "activated_by", "retired_at", "created_at", "updated_at"]
-        read_only_fields = ["id", "version", "status", "created_by", "activated_at", "activated_by", "retired_at",
-                            "created_at", "updated_at"]
-        extra_kwargs = {"note": {"required": False}, **{name: {"required": False, "error_messages": {
-            code: range_message(name, with_value=False)
-            for code in ("invalid", "min_value", "max_value", "max_digits", "max_whole_digits")}}
-            for name in POLICY_RANGES}}
+        fields = [
+            "id",
+            "version",
+            "status",
+            "note",
+            "criteria",
+            "threshold_a",
+            "threshold_b",
+            "threshold_c",
+            "cadence_a_days",
+            "cadence_b_days",
+            "cadence_c_days",
+            "cadence_d_days",
+            "cadence_inside_sales_days",
+            "cadence_self_service_days",
+            "declass_levels_below_top",
+            "declass_months",
+            "declass_min_discount_rise",
+            "declass_min_investment",
+            "created_by",
+            "activated_at",
+            "activated_by",
+            "retired_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "version",
+            "status",
+            "created_by",
+            "activated_at",
+            "activated_by",
+            "retired_at",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "note": {"required": False},
+            **{
+                name: {
+                    "required": False,
+                    "error_messages": {
+                        code: range_message(name, with_value=False)
+                        for code in ("invalid", "min_value", "max_value", "max_digits", "max_whole_digits")
+                    },
+                }
+                for name in POLICY_RANGES
+            },
+        }
         validators = []
 
 
@@ -84,18 +124,41 @@ class PreviewSerializer(serializers.Serializer):
     active_version = serializers.IntegerField()
     draft_version = serializers.IntegerField()
     accounts = serializers.IntegerField()
-    current = serializers.DictField(child=serializers.IntegerField(), help_text="Accounts per rating under the active policy.")
+    current = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Accounts per rating under the active policy."
+    )
     proposed = serializers.DictField(child=serializers.IntegerField(), help_text="Accounts per rating under the draft.")
-    moves = serializers.ListField(child=inline_serializer("Move", fields={
-        "from": serializers.CharField(), "to": serializers.CharField(), "accounts": serializers.IntegerField()}))
+    moves = serializers.ListField(
+        child=inline_serializer(
+            "Move",
+            fields={
+                "from": serializers.CharField(),
+                "to": serializers.CharField(),
+                "accounts": serializers.IntegerField(),
+            },
+        )
+    )
     movers_total = serializers.IntegerField()
-    movers = serializers.ListField(child=inline_serializer("Mover", fields={
-        "account": serializers.IntegerField(), "name": serializers.CharField(),
-        "from_rating": serializers.CharField(), "from_score": serializers.DecimalField(max_digits=5, decimal_places=2),
-        "to_rating": serializers.CharField(), "to_score": serializers.DecimalField(max_digits=5, decimal_places=2),
-        "manual_rating": serializers.CharField(allow_null=True, help_text=(
-            "The manual rating in force, if any: the account keeps it until it ends."))}))
-    movers_with_manual_rating = serializers.IntegerField(help_text="Of movers_total: those with a manual rating in force.")
+    movers = serializers.ListField(
+        child=inline_serializer(
+            "Mover",
+            fields={
+                "account": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "from_rating": serializers.CharField(),
+                "from_score": serializers.DecimalField(max_digits=5, decimal_places=2),
+                "to_rating": serializers.CharField(),
+                "to_score": serializers.DecimalField(max_digits=5, decimal_places=2),
+                "manual_rating": serializers.CharField(
+                    allow_null=True,
+                    help_text=("The manual rating in force, if any: the account keeps it until it ends."),
+                ),
+            },
+        )
+    )
+    movers_with_manual_rating = serializers.IntegerField(
+        help_text="Of movers_total: those with a manual rating in force."
+    )
 
 
 class PolicyFilter(django_filters.FilterSet):
@@ -136,16 +199,21 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
     def perform_destroy(self, instance):
         services.policy_discard(policy=instance)
 
-    @extend_schema(request=None, responses=PolicySerializer,
-                   summary="Activate this draft (the active version is retired; every rating is recomputed)")
+    @extend_schema(
+        request=None,
+        responses=PolicySerializer,
+        summary="Activate this draft (the active version is retired; every rating is recomputed)",
+    )
     @action(detail=True, methods=["post"])
     def activate(self, request, policy_id=None):
         policy = self.get_object()
         policy = services.policy_activate(policy=policy, by=request.user)
         return Response(PolicySerializer(policy, context=self.get_serializer_context()).data)
 
-    @extend_schema(responses=PreviewSerializer,
-                   summary="What activating this draft would do: distribution now and under the draft, and who moves")
+    @extend_schema(
+        responses=PreviewSerializer,
+        summary="What activating this draft would do: distribution now and under the draft, and who moves",
+    )
     @action(detail=True, methods=["get"], permission_classes=[IsTenantAdminToRead])
     def preview(self, request, policy_id=None):
         draft = self.get_object()
@@ -153,19 +221,36 @@ class RatingPolicyViewSet(NotFoundForRefusals, TenantModelViewSet):
             raise serializers.ValidationError({"non_field_errors": [f"Version {draft.version} is not a draft."]})
         active = services.policy_defaults_ensure()
         preview = selectors.policy_preview(draft=draft, active=active)
-        return Response(PreviewSerializer({
-            "active_version": active.version, "draft_version": draft.version, "accounts": preview.total,
-            "current": preview.current, "proposed": preview.proposed,
-            "moves": [{"from": a, "to": b, "accounts": n} for a, b, n in preview.moves],
-            "movers_total": preview.movers_total,
-            "movers": [{"account": m.account_id, "name": m.name, "from_rating": m.old_rating, "from_score": m.old_score,
-                        "to_rating": m.new_rating, "to_score": m.new_score, "manual_rating": m.override_rating}
-                       for m in preview.movers],
-            "movers_with_manual_rating": preview.movers_overridden,
-        }).data)
+        return Response(
+            PreviewSerializer(
+                {
+                    "active_version": active.version,
+                    "draft_version": draft.version,
+                    "accounts": preview.total,
+                    "current": preview.current,
+                    "proposed": preview.proposed,
+                    "moves": [{"from": a, "to": b, "accounts": n} for a, b, n in preview.moves],
+                    "movers_total": preview.movers_total,
+                    "movers": [
+                        {
+                            "account": m.account_id,
+                            "name": m.name,
+                            "from_rating": m.old_rating,
+                            "from_score": m.old_score,
+                            "to_rating": m.new_rating,
+                            "to_score": m.new_score,
+                            "manual_rating": m.override_rating,
+                        }
+                        for m in preview.movers
+                    ],
+                    "movers_with_manual_rating": preview.movers_overridden,
+                }
+            ).data
+        )
 
 
 # --- Ratings ------------------------------------------------------------------------------------
+
 
 class OverrideSerializer(serializers.ModelSerializer):
     class Meta:
@@ -179,21 +264,35 @@ def _redacted(breakdown: dict, visible: bool) -> dict:
 
 class AccountRatingSerializer(serializers.ModelSerializer):
     account = serializers.IntegerField(source="pk", read_only=True)
-    rating = serializers.SerializerMethodField(help_text="Effective rating: the manual one while in force, else computed.")
+    rating = serializers.SerializerMethodField(
+        help_text="Effective rating: the manual one while in force, else computed."
+    )
     computed_rating = serializers.SerializerMethodField()
     score = serializers.SerializerMethodField()
     policy_version = serializers.SerializerMethodField()
     computed_at = serializers.SerializerMethodField()
     breakdown = serializers.SerializerMethodField(
         help_text="{signal: [value, points]}. Unless you may see the account's money, money criteria (revenue, growth, "
-                  "pipeline) are [\"hidden\", null] and every criterion's points are null.")
+        'pipeline) are ["hidden", null] and every criterion\'s points are null.'
+    )
     override = serializers.SerializerMethodField()
     next_contact_due = serializers.SerializerMethodField()
 
     class Meta:
         model = Account
-        fields = ["account", "name", "rating", "computed_rating", "score", "policy_version", "computed_at", "breakdown",
-                  "override", "last_contact_at", "next_contact_due"]
+        fields = [
+            "account",
+            "name",
+            "rating",
+            "computed_rating",
+            "score",
+            "policy_version",
+            "computed_at",
+            "breakdown",
+            "override",
+            "last_contact_at",
+            "next_contact_due",
+        ]
 
     def _state(self, obj):
         states = getattr(obj, "current_states", [])
@@ -213,8 +312,16 @@ class AccountRatingSerializer(serializers.ModelSerializer):
         state = self._state(obj)
         return state.rating if state else None
 
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text=(
-        "Null until first computed, and where you may not see the account's money (it would reveal the hidden part).")))
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=5,
+            decimal_places=2,
+            allow_null=True,
+            help_text=(
+                "Null until first computed, and where you may not see the account's money (it would reveal the hidden part)."
+            ),
+        )
+    )
     def get_score(self, obj):
         state = self._state(obj)
         return None if state is None or not obj.financials_visible else f"{state.score:.2f}"
@@ -274,16 +381,25 @@ class AccountRatingViewSet(TenantReadOnlyViewSet):
         now = timezone.now()
         if self.action == "list":
             queryset = queryset.exclude(status=AccountStatus.DECLASSIFIED)
-        return queryset.annotate(financials_visible=money_visible_expression(membership=membership_of(self.request))).prefetch_related(
-            Prefetch("rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"),
-            Prefetch("rating_overrides", queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
-                     to_attr="open_overrides"))
+        return queryset.annotate(
+            financials_visible=money_visible_expression(membership=membership_of(self.request))
+        ).prefetch_related(
+            Prefetch(
+                "rating_states", queryset=AccountRating.objects.select_related("policy"), to_attr="current_states"
+            ),
+            Prefetch(
+                "rating_overrides",
+                queryset=RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now),
+                to_attr="open_overrides",
+            ),
+        )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "policy": services.policy_defaults_ensure()}
 
 
 # --- Snapshots ----------------------------------------------------------------------------------
+
 
 class SnapshotSerializer(serializers.ModelSerializer):
     policy_version = serializers.IntegerField(source="policy.version", read_only=True)
@@ -294,8 +410,14 @@ class SnapshotSerializer(serializers.ModelSerializer):
         model = RatingSnapshot
         fields = ["id", "account", "rating", "score", "policy_version", "breakdown", "computed_at"]
 
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, help_text=(
-        "Null where you may not see the account's money.")))
+    @extend_schema_field(
+        serializers.DecimalField(
+            max_digits=5,
+            decimal_places=2,
+            allow_null=True,
+            help_text=("Null where you may not see the account's money."),
+        )
+    )
     def get_score(self, obj):
         return f"{obj.score:.2f}" if obj.financials_visible else None
 
@@ -332,16 +454,19 @@ class RatingSnapshotViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self, queryset):
         return queryset.select_related("policy").annotate(
-            financials_visible=money_visible_expression(membership=membership_of(self.request), prefix="account__"))
+            financials_visible=money_visible_expression(membership=membership_of(self.request), prefix="account__")
+        )
 
 
 # --- Contact cadence ----------------------------------------------------------------------------
 
+
 class ContactDueSerializer(serializers.ModelSerializer):
     account = serializers.IntegerField(source="pk", read_only=True)
     cadence_days = serializers.IntegerField(read_only=True)
-    next_due = serializers.DateTimeField(read_only=True, allow_null=True,
-                                         help_text="Last contact + cadence; null when never contacted (due now).")
+    next_due = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Last contact + cadence; null when never contacted (due now)."
+    )
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -354,7 +479,12 @@ class ContactDueSerializer(serializers.ModelSerializer):
 
 
 DUE_PARAMETERS = [
-    OpenApiParameter("state", str, enum=list(selectors.DUE_STATES), description="overdue, due (within `within` days) or all (default)."),
+    OpenApiParameter(
+        "state",
+        str,
+        enum=list(selectors.DUE_STATES),
+        description="overdue, due (within `within` days) or all (default).",
+    ),
     OpenApiParameter("within", int, description="Days ahead that count as due soon (default 14, 1–365)."),
     OpenApiParameter("mine", bool, description="Only accounts you own or are on the team of."),
     OpenApiParameter("rating", str, enum=["A", "B", "C", "D"]),
@@ -386,9 +516,15 @@ class ContactDueViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self, queryset):
         within, state, mine, rating = self._params()
-        return selectors.contact_due(policy=services.policy_defaults_ensure(), queryset=queryset,
-                                     user=self.request.user if mine else None, state=state, within_days=within,
-                                     rating=rating, now=self._now)
+        return selectors.contact_due(
+            policy=services.policy_defaults_ensure(),
+            queryset=queryset,
+            user=self.request.user if mine else None,
+            state=state,
+            within_days=within,
+            rating=rating,
+            now=self._now,
+        )
 
     def initial(self, request, *args, **kwargs):
         self._now = timezone.now()

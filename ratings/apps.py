@@ -71,5 +71,8 @@ class RatingsConfig(AppConfig):
             uid = f"ratings.recompute_soon.{label}"
             post_save.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.save")
             post_delete.connect(_row_changed, sender=model, dispatch_uid=f"{uid}.delete")
-        post_save.connect(_hierarchy_model_switched, sender="hierarchy.HierarchyModelSwitch",
-                          dispatch_uid="ratings.recompute_soon.hierarchy_model_switch")
+        post_save.connect(
+            _hierarchy_model_switched,
+            sender="hierarchy.HierarchyModelSwitch",
+            dispatch_uid="ratings.recompute_soon.hierarchy_model_switch",
+        )

@@ -50,31 +50,71 @@ class Signal:
     financial: bool = False  # money: its value only for those who may see the account's money (accounts.access)
 
 
-SIGNALS: dict[str, Signal] = {s.name: s for s in (
-    Signal("exec_level", "Executive-level hierarchy level", "level",
-           "The best current level among our relationships with the account's executive key players "
-           "(contacts still there). An account without executive key players uses its highest level."),
-    Signal("highest_level", "Highest hierarchy level", "level",
-           "The account's current level: the highest level of any of our relationships there."),
-    Signal("potential_gap", "Potential gap", "levels",
-           "Potential level minus current level: how far the relationship could still climb."),
-    Signal("classification", "Classification", "",
-           "Strategic, tactical or unqualified.", categorical=True),
-    Signal("revenue", "Latest revenue", "revenue",
-           "Revenue of the account's latest financial period in the tenant's currency.", financial=True),
-    Signal("revenue_growth", "Revenue growth", "%",
-           "Latest period's revenue against the period before, in per cent (periods in the tenant's currency).",
-           financial=True),
-    Signal("pipeline", "Open pipeline", "value",
-           "Sum of the values of the account's open opportunities (not won or lost) in the tenant's currency; "
-           "amounts in other currencies are not added in.", financial=True),
-    Signal("days_since_contact", "Days since last contact", "days",
-           "Whole days since the last logged call with the account."),
-    Signal("keyplayer_coverage", "Key-player coverage", "%",
-           "Share of the account's key players (still there) with whom we have at least one relationship."),
-    Signal("survey_level", "Customer-survey level", "level",
-           "The highest level the account's people gave us in the customer survey (their own view)."),
-)}
+SIGNALS: dict[str, Signal] = {
+    s.name: s
+    for s in (
+        Signal(
+            "exec_level",
+            "Executive-level hierarchy level",
+            "level",
+            "The best current level among our relationships with the account's executive key players "
+            "(contacts still there). An account without executive key players uses its highest level.",
+        ),
+        Signal(
+            "highest_level",
+            "Highest hierarchy level",
+            "level",
+            "The account's current level: the highest level of any of our relationships there.",
+        ),
+        Signal(
+            "potential_gap",
+            "Potential gap",
+            "levels",
+            "Potential level minus current level: how far the relationship could still climb.",
+        ),
+        Signal("classification", "Classification", "", "Strategic, tactical or unqualified.", categorical=True),
+        Signal(
+            "revenue",
+            "Latest revenue",
+            "revenue",
+            "Revenue of the account's latest financial period in the tenant's currency.",
+            financial=True,
+        ),
+        Signal(
+            "revenue_growth",
+            "Revenue growth",
+            "%",
+            "Latest period's revenue against the period before, in per cent (periods in the tenant's currency).",
+            financial=True,
+        ),
+        Signal(
+            "pipeline",
+            "Open pipeline",
+            "value",
+            "Sum of the values of the account's open opportunities (not won or lost) in the tenant's currency; "
+            "amounts in other currencies are not added in.",
+            financial=True,
+        ),
+        Signal(
+            "days_since_contact",
+            "Days since last contact",
+            "days",
+            "Whole days since the last logged call with the account.",
+        ),
+        Signal(
+            "keyplayer_coverage",
+            "Key-player coverage",
+            "%",
+            "Share of the account's key players (still there) with whom we have at least one relationship.",
+        ),
+        Signal(
+            "survey_level",
+            "Customer-survey level",
+            "level",
+            "The highest level the account's people gave us in the customer survey (their own view).",
+        ),
+    )
+}
 FINANCIAL_SIGNALS = frozenset(name for name, s in SIGNALS.items() if s.financial)
 LEVEL_SIGNALS = frozenset(name for name, s in SIGNALS.items() if s.unit == "level")
 
@@ -93,23 +133,49 @@ def default_criteria() -> list[dict]:
     return [
         {"signal": "exec_level", "weight": 20, "scoring": LINEAR, "zero_at": 1, "full_at": TOP, "missing": 0},
         {"signal": "highest_level", "weight": 10, "scoring": LINEAR, "zero_at": 1, "full_at": TOP, "missing": 0},
-        {"signal": "potential_gap", "weight": 10, "scoring": BANDS, "bands": [[0, 0], [1, 40], [2, 70], [3, 100]],
-         "missing": 0},
-        {"signal": "classification", "weight": 15, "scoring": CATEGORIES,
-         "points": {"strategic": 100, "tactical": 50, "unqualified": 0}, "missing": 0},
-        {"signal": "revenue", "weight": 15, "scoring": BANDS,
-         "bands": [[0, 0], [100000, 30], [500000, 60], [1000000, 100]], "missing": 0},
+        {
+            "signal": "potential_gap",
+            "weight": 10,
+            "scoring": BANDS,
+            "bands": [[0, 0], [1, 40], [2, 70], [3, 100]],
+            "missing": 0,
+        },
+        {
+            "signal": "classification",
+            "weight": 15,
+            "scoring": CATEGORIES,
+            "points": {"strategic": 100, "tactical": 50, "unqualified": 0},
+            "missing": 0,
+        },
+        {
+            "signal": "revenue",
+            "weight": 15,
+            "scoring": BANDS,
+            "bands": [[0, 0], [100000, 30], [500000, 60], [1000000, 100]],
+            "missing": 0,
+        },
         {"signal": "revenue_growth", "weight": 5, "scoring": LINEAR, "zero_at": -10, "full_at": 20, "missing": 0},
-        {"signal": "pipeline", "weight": 10, "scoring": BANDS,
-         "bands": [[0, 0], [50000, 40], [250000, 70], [1000000, 100]], "missing": 0},
-        {"signal": "days_since_contact", "weight": 5, "scoring": BANDS,
-         "bands": [[0, 100], [31, 60], [91, 30], [181, 0]], "missing": 0},
+        {
+            "signal": "pipeline",
+            "weight": 10,
+            "scoring": BANDS,
+            "bands": [[0, 0], [50000, 40], [250000, 70], [1000000, 100]],
+            "missing": 0,
+        },
+        {
+            "signal": "days_since_contact",
+            "weight": 5,
+            "scoring": BANDS,
+            "bands": [[0, 100], [31, 60], [91, 30], [181, 0]],
+            "missing": 0,
+        },
         {"signal": "keyplayer_coverage", "weight": 5, "scoring": LINEAR, "zero_at": 0, "full_at": 100, "missing": 0},
         {"signal": "survey_level", "weight": 5, "scoring": LINEAR, "zero_at": 1, "full_at": TOP, "missing": 0},
     ]
 
 
 # --- numbers --------------------------------------------------------------------------------------
+
 
 def to_number(value):
     """A JSON-safe number (int when whole, else float) or None when `value` is not a finite number."""
@@ -138,6 +204,7 @@ def fmt(value) -> str:
 
 
 # --- validation -----------------------------------------------------------------------------------
+
 
 def criteria_errors(criteria) -> list[tuple[str | None, str]]:
     """Every problem with a list of criteria, as (signal or None, message). Empty when valid.
@@ -187,7 +254,7 @@ def _criterion_errors(item: dict, signal: Signal) -> list[str]:
     elif not isinstance(number, int) or not 1 <= number <= MAX_WEIGHT:
         errors.append(f"{label}: weight must be a whole number from 1 to {MAX_WEIGHT} (got {fmt(number)}).")
     missing = item.get("missing", 0)
-    if (message := _points_error(label, "the points for an account without a value", missing)):
+    if message := _points_error(label, "the points for an account without a value", missing):
         errors.append(message)
     scoring = item.get("scoring")
     allowed = (CATEGORIES,) if signal.categorical else (LINEAR, BANDS)
@@ -202,20 +269,26 @@ def _criterion_errors(item: dict, signal: Signal) -> list[str]:
             if top_allowed:
                 full_at = TOP
             else:
-                errors.append(f"{label}: 100 points at \"top\" is only for level criteria; give a number.")
+                errors.append(f'{label}: 100 points at "top" is only for level criteria; give a number.')
                 full_at = TOP
         for number, key, points in ((zero_at, "zero_at", 0), (full_at, "full_at", 100)):
             if number is None:
                 given = item.get(key)
                 hint = ' or "top" (the active model\'s top level)' if top_allowed and key == "full_at" else ""
-                errors.append(f"{label}: give the value that scores {points} points"
-                              + (f"{hint}." if given is None or str(given).strip() == ""
-                                 else f" (got {given!r}, not a number{hint})."))
+                errors.append(
+                    f"{label}: give the value that scores {points} points"
+                    + (
+                        f"{hint}."
+                        if given is None or str(given).strip() == ""
+                        else f" (got {given!r}, not a number{hint})."
+                    )
+                )
         if full_at == TOP:
             pass  # the top level is above any level a "0 points" bound can sensibly name; checked when scored
         elif zero_at is not None and full_at is not None and zero_at == full_at:
-            errors.append(f"{label}: the range is empty — 0 points and 100 points are both at {fmt(zero_at)}; "
-                          "they must differ.")
+            errors.append(
+                f"{label}: the range is empty — 0 points and 100 points are both at {fmt(zero_at)}; they must differ."
+            )
     elif scoring == BANDS:
         bands = item.get("bands")
         if not isinstance(bands, list) or not bands:
@@ -232,11 +305,13 @@ def _criterion_errors(item: dict, signal: Signal) -> list[str]:
                 if start is None:
                     errors.append(f"{label}: band {position} starts at {band[0]!r}, which is not a number.")
                     continue
-                if (message := _points_error(label, f"band {position} (from {fmt(start)})", band[1])):
+                if message := _points_error(label, f"band {position} (from {fmt(start)})", band[1]):
                     errors.append(message)
                 if previous is not None and start <= previous:
-                    errors.append(f"{label}: bands must start at increasing values; band {position} starts at "
-                                  f"{fmt(start)}, not above band {position - 1} ({fmt(previous)}).")
+                    errors.append(
+                        f"{label}: bands must start at increasing values; band {position} starts at "
+                        f"{fmt(start)}, not above band {position - 1} ({fmt(previous)})."
+                    )
                 previous = start
     else:
         points = item.get("points")
@@ -245,8 +320,9 @@ def _criterion_errors(item: dict, signal: Signal) -> list[str]:
         else:
             unknown = sorted(set(points) - set(CLASSIFICATIONS))
             if unknown:
-                errors.append(f"{label}: unknown categories {', '.join(map(str, unknown))}; "
-                              f"use {', '.join(CLASSIFICATIONS)}.")
+                errors.append(
+                    f"{label}: unknown categories {', '.join(map(str, unknown))}; use {', '.join(CLASSIFICATIONS)}."
+                )
             absent = [c for c in CLASSIFICATIONS if c not in points]
             if absent:
                 errors.append(f"{label}: give the points for {', '.join(absent)} too.")
@@ -262,8 +338,12 @@ def criteria_normalise(criteria: list[dict]) -> list[dict]:
     order = {name: index for index, name in enumerate(SIGNALS)}
     result = []
     for item in sorted(criteria, key=lambda c: order[c["signal"]]):
-        clean = {"signal": item["signal"], "weight": to_number(item["weight"]), "scoring": item["scoring"],
-                 "missing": to_number(item.get("missing", 0))}
+        clean = {
+            "signal": item["signal"],
+            "weight": to_number(item["weight"]),
+            "scoring": item["scoring"],
+            "missing": to_number(item.get("missing", 0)),
+        }
         if item["scoring"] == LINEAR:
             full_at = TOP if is_top(item["full_at"]) else to_number(item["full_at"])
             clean.update(zero_at=to_number(item["zero_at"]), full_at=full_at)
@@ -303,8 +383,10 @@ def describe_scoring(item: dict, currency: str = "") -> str:
     tenant's: other currencies are not counted)."""
     unit = SIGNALS[item["signal"]].unit
     if item["scoring"] == LINEAR:
-        return (f"0 points at {with_unit(item['zero_at'], unit, currency)}, "
-                f"100 at {with_unit(item['full_at'], unit, currency)}, linear between")
+        return (
+            f"0 points at {with_unit(item['zero_at'], unit, currency)}, "
+            f"100 at {with_unit(item['full_at'], unit, currency)}, linear between"
+        )
     if item["scoring"] == BANDS:
         return "; ".join(f"≥ {with_unit(start, unit, currency)}: {fmt(points)}" for start, points in item["bands"])
     return ", ".join(f"{c} {fmt(item['points'][c])}" for c in CLASSIFICATIONS if c in item["points"])

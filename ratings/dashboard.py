@@ -23,6 +23,15 @@ def panels(request) -> list[dict]:
     tenant_overdue = shared_cache.tenant_figure(
         f"ratings-overdue:{policy.pk}",
         lambda: selectors.contact_due_counts(policy=policy, within_days=WITHIN_DAYS, now=now)["overdue"],
-        TENANT_FIGURE_SECONDS)["value"]
-    return [{"template": "ratings/_panel.html", "rows": list(mine[:ROWS]), "counts": counts, "now": now,
-             "within": WITHIN_DAYS, "tenant_overdue": tenant_overdue}]
+        TENANT_FIGURE_SECONDS,
+    )["value"]
+    return [
+        {
+            "template": "ratings/_panel.html",
+            "rows": list(mine[:ROWS]),
+            "counts": counts,
+            "now": now,
+            "within": WITHIN_DAYS,
+            "tenant_overdue": tenant_overdue,
+        }
+    ]

@@ -28,13 +28,18 @@ def seed(tenant, users, rng):
                 item["weight"] = 15
             if item["signal"] == "exec_level":
                 item["weight"] = 25
-        draft = services.policy_draft_save(by=admin, criteria=criteria,
-                                           note="Pipeline and executive relationships count more")
+        draft = services.policy_draft_save(
+            by=admin, criteria=criteria, note="Pipeline and executive relationships count more"
+        )
         services.policy_activate(policy=draft, by=admin)
     services.ratings_recompute()
     if not RatingOverride.objects.exists():
         account = Account.objects.filter(classification="strategic").order_by("name").first()
         if account is not None:
             services.override_set(
-                account=account, rating="A", by=admin, expires_at=timezone.now() + dt.timedelta(days=45),
-                reason="Board-level renewal under way this quarter; treat as A until it is signed.")
+                account=account,
+                rating="A",
+                by=admin,
+                expires_at=timezone.now() + dt.timedelta(days=45),
+                reason="Board-level renewal under way this quarter; treat as A until it is signed.",
+            )

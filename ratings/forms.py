@@ -26,10 +26,22 @@ from ratings.criteria import (
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
 from tenancy.forms import DateInput
 
-POLICY_MODEL_FIELDS = ["note", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
-                       "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days", "cadence_self_service_days",
-                       "declass_levels_below_top", "declass_months", "declass_min_discount_rise",
-                       "declass_min_investment"]
+POLICY_MODEL_FIELDS = [
+    "note",
+    "threshold_a",
+    "threshold_b",
+    "threshold_c",
+    "cadence_a_days",
+    "cadence_b_days",
+    "cadence_c_days",
+    "cadence_d_days",
+    "cadence_inside_sales_days",
+    "cadence_self_service_days",
+    "declass_levels_below_top",
+    "declass_months",
+    "declass_min_discount_rise",
+    "declass_min_investment",
+]
 POINTS = {"min_value": 0, "max_value": 100, "decimal_places": 2, "max_digits": 5}
 
 
@@ -38,8 +50,10 @@ def parse_bands(text: str, label: str) -> list[list]:
     bands = []
     for part in [p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()]:
         if ":" not in part:
-            raise forms.ValidationError(f"{label}: “{part}” is not a band; write each band as from value: points "
-                                        "(e.g. 31: 60), separated by commas.")
+            raise forms.ValidationError(
+                f"{label}: “{part}” is not a band; write each band as from value: points "
+                "(e.g. 31: 60), separated by commas."
+            )
         start, points = (x.strip().replace(" ", "") for x in part.split(":", 1))
         bands.append([start, points])
     if not bands:
@@ -61,56 +75,86 @@ class PolicyForm(forms.ModelForm):
         for name in POLICY_RANGES:  # out of range, too many digits, not a number: say which field
             self.fields[name].error_messages.update(
                 {code: range_message(name) for code in ("min_value", "max_value", "max_digits", "max_whole_digits")},
-                invalid=range_message(name, with_value=False))
+                invalid=range_message(name, with_value=False),
+            )
         criteria = {c["signal"]: c for c in (self.instance.criteria or [])}
         for name, signal in SIGNALS.items():
             item = criteria.get(name, {})
             prefix = f"{name}__"
-            self.fields[prefix + "use"] = forms.BooleanField(required=False, initial=name in criteria,
-                                                             label=f"Use {signal.label}")
+            self.fields[prefix + "use"] = forms.BooleanField(
+                required=False, initial=name in criteria, label=f"Use {signal.label}"
+            )
             self.fields[prefix + "weight"] = forms.IntegerField(
-                required=False, min_value=1, max_value=MAX_WEIGHT, initial=item.get("weight", 10),
-                label=f"{signal.label}: weight", error_messages={
+                required=False,
+                min_value=1,
+                max_value=MAX_WEIGHT,
+                initial=item.get("weight", 10),
+                label=f"{signal.label}: weight",
+                error_messages={
                     "min_value": f"{signal.label}: weight must be at least 1 (untick the signal to leave it out).",
                     "max_value": f"{signal.label}: weight must be at most {MAX_WEIGHT}.",
-                    "invalid": f"{signal.label}: weight must be a whole number."})
+                    "invalid": f"{signal.label}: weight must be a whole number.",
+                },
+            )
             self.fields[prefix + "missing"] = forms.DecimalField(
-                required=False, initial=item.get("missing", 0), label=f"{signal.label}: points without a value",
-                error_messages={"min_value": f"{signal.label}: points without a value must be 0–100.",
-                                "max_value": f"{signal.label}: points without a value must be 0–100."}, **POINTS)
+                required=False,
+                initial=item.get("missing", 0),
+                label=f"{signal.label}: points without a value",
+                error_messages={
+                    "min_value": f"{signal.label}: points without a value must be 0–100.",
+                    "max_value": f"{signal.label}: points without a value must be 0–100.",
+                },
+                **POINTS,
+            )
             if signal.categorical:
                 points = item.get("points", {"strategic": 100, "tactical": 50, "unqualified": 0})
                 for category in CLASSIFICATIONS:
                     self.fields[prefix + category] = forms.DecimalField(
-                        required=False, initial=points.get(category, 0), label=f"{category.capitalize()}",
-                        error_messages={"min_value": f"{signal.label}: points for {category} must be 0–100.",
-                                        "max_value": f"{signal.label}: points for {category} must be 0–100."},
-                        **POINTS)
+                        required=False,
+                        initial=points.get(category, 0),
+                        label=f"{category.capitalize()}",
+                        error_messages={
+                            "min_value": f"{signal.label}: points for {category} must be 0–100.",
+                            "max_value": f"{signal.label}: points for {category} must be 0–100.",
+                        },
+                        **POINTS,
+                    )
                 continue
             self.fields[prefix + "scoring"] = forms.ChoiceField(
-                choices=[(LINEAR, "Linear range"), (BANDS, "Bands")], initial=item.get("scoring", LINEAR),
-                label=f"{signal.label}: scoring")
-            self.fields[prefix + "zero_at"] = forms.DecimalField(required=False, initial=item.get("zero_at"),
-                                                                 label="0 points at", max_digits=14, decimal_places=2)
+                choices=[(LINEAR, "Linear range"), (BANDS, "Bands")],
+                initial=item.get("scoring", LINEAR),
+                label=f"{signal.label}: scoring",
+            )
+            self.fields[prefix + "zero_at"] = forms.DecimalField(
+                required=False, initial=item.get("zero_at"), label="0 points at", max_digits=14, decimal_places=2
+            )
             if name in LEVEL_SIGNALS:  # a level, or "top": the active hierarchy model's top level
                 self.fields[prefix + "full_at"] = forms.CharField(
-                    required=False, initial=item.get("full_at", TOP), label="100 points at", max_length=10,
-                    help_text='A level, or "top" for the active model\'s top level (5 or 6).')
+                    required=False,
+                    initial=item.get("full_at", TOP),
+                    label="100 points at",
+                    max_length=10,
+                    help_text='A level, or "top" for the active model\'s top level (5 or 6).',
+                )
             else:
-                self.fields[prefix + "full_at"] = forms.DecimalField(required=False, initial=item.get("full_at"),
-                                                                     label="100 points at", max_digits=14,
-                                                                     decimal_places=2)
+                self.fields[prefix + "full_at"] = forms.DecimalField(
+                    required=False, initial=item.get("full_at"), label="100 points at", max_digits=14, decimal_places=2
+                )
             self.fields[prefix + "bands"] = forms.CharField(
-                required=False, label="Bands (from value: points)",
+                required=False,
+                label="Bands (from value: points)",
                 initial=", ".join(f"{fmt(s).replace(',', '')}: {fmt(p)}" for s, p in item.get("bands", [])),
-                widget=forms.TextInput(attrs={"placeholder": "0: 0, 10: 50, 20: 100"}))
+                widget=forms.TextInput(attrs={"placeholder": "0: 0, 10: 50, 20: 100"}),
+            )
 
     def rows(self):
         """The criteria table, one row of bound fields per signal."""
         for name, signal in SIGNALS.items():
             prefix = f"{name}__"
             yield {
-                "signal": signal, "use": self[prefix + "use"], "weight": self[prefix + "weight"],
+                "signal": signal,
+                "use": self[prefix + "use"],
+                "weight": self[prefix + "weight"],
                 "missing": self[prefix + "missing"],
                 "scoring": self[prefix + "scoring"] if not signal.categorical else None,
                 "zero_at": self[prefix + "zero_at"] if not signal.categorical else None,
@@ -180,10 +224,14 @@ class PolicyForm(forms.ModelForm):
 
 class OverrideForm(forms.Form):
     rating = forms.ChoiceField(choices=[(r, r) for r in RATINGS])
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             help_text="Why the computed rating does not fit this account. Shown with the rating.")
-    ends_on = forms.DateField(label="Ends on", widget=DateInput(),
-                              help_text="The computed rating applies again from the start of this day.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why the computed rating does not fit this account. Shown with the rating.",
+    )
+    ends_on = forms.DateField(
+        label="Ends on", widget=DateInput(), help_text="The computed rating applies again from the start of this day."
+    )
 
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,8 +244,10 @@ class OverrideForm(forms.Form):
     def clean_ends_on(self):
         ends_on = self.cleaned_data["ends_on"]
         if ends_on <= self.today:
-            raise forms.ValidationError(f"Choose a day after today ({self.today:%d %b %Y}): the manual rating ends "
-                                        "at the start of the day you give.")
+            raise forms.ValidationError(
+                f"Choose a day after today ({self.today:%d %b %Y}): the manual rating ends "
+                "at the start of the day you give."
+            )
         return ends_on
 
     def expires_at(self) -> dt.datetime:
@@ -206,15 +256,26 @@ class OverrideForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[(ReviewDecision.DECLASSIFY, "Declassify"),
-                                          (ReviewDecision.KEEP, "Keep, and review again later")],
-                                 widget=forms.RadioSelect)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             help_text="Stays on the account's record with the evidence.")
-    review_again_on = forms.DateField(required=False, widget=DateInput(),
-                                      help_text="When keeping: not flagged again before this date (default in 6 months).")
-    coverage = forms.ChoiceField(choices=[(Coverage.INSIDE_SALES, Coverage.INSIDE_SALES.label),
-                                          (Coverage.SELF_SERVICE, Coverage.SELF_SERVICE.label)],
-                                 initial=Coverage.INSIDE_SALES, required=False,
-                                 help_text="When declassifying: how the account is served from now on (it keeps a "
-                                           "contact cadence of its own).")
+    decision = forms.ChoiceField(
+        choices=[(ReviewDecision.DECLASSIFY, "Declassify"), (ReviewDecision.KEEP, "Keep, and review again later")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Stays on the account's record with the evidence.",
+    )
+    review_again_on = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        help_text="When keeping: not flagged again before this date (default in 6 months).",
+    )
+    coverage = forms.ChoiceField(
+        choices=[
+            (Coverage.INSIDE_SALES, Coverage.INSIDE_SALES.label),
+            (Coverage.SELF_SERVICE, Coverage.SELF_SERVICE.label),
+        ],
+        initial=Coverage.INSIDE_SALES,
+        required=False,
+        help_text="When declassifying: how the account is served from now on (it keeps a contact cadence of its own).",
+    )

@@ -81,22 +81,36 @@ def days_between(now_placeholder: str, column: str) -> str:
 
 # --- sources (each one a scoped queryset grouped by account) --------------------------------------
 
+
 def accounts_source(account_ids=None):
     """The accounts that are rated: every account of the tenant except declassified ones. The recompute,
     the draft preview and the declassification rule all start here, so they agree with the ratings
     list (selectors.rated_accounts), which leaves declassified accounts out too."""
-    return _for_accounts(Account.objects.exclude(status=AccountStatus.DECLASSIFIED), account_ids, "pk").values(
-        "id", "current_level", "potential_level", "classification", "last_contact_at", "rating", "status",
-        "created_at",
-    ).order_by()
+    return (
+        _for_accounts(Account.objects.exclude(status=AccountStatus.DECLASSIFIED), account_ids, "pk")
+        .values(
+            "id",
+            "current_level",
+            "potential_level",
+            "classification",
+            "last_contact_at",
+            "rating",
+            "status",
+            "created_at",
+        )
+        .order_by()
+    )
 
 
 def survey_levels_source(account_ids=None):
     from hierarchy.models import Relationship
 
-    return (_for_accounts(Relationship.objects.filter(contact__is_active=True, customer_level__isnull=False),
-                          account_ids)
-            .values("account_id").annotate(survey_level=Max("customer_level")).order_by())
+    return (
+        _for_accounts(Relationship.objects.filter(contact__is_active=True, customer_level__isnull=False), account_ids)
+        .values("account_id")
+        .annotate(survey_level=Max("customer_level"))
+        .order_by()
+    )
 
 
 def _account_ids(account_ids) -> dict | None:
@@ -112,12 +126,16 @@ def _tenant_currency_sql():
 def financials_source(account_ids=None):
     """Every period numbered from the latest (rn = 1) per account; signals_sql keeps rn ≤ 2."""
     # Amounts in different currencies are never added or compared: only the tenant's currency counts.
-    return (_for_accounts(FinancialPeriod.objects.filter(currency=_tenant_currency_sql()), account_ids)
-            .annotate(rn=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("period_start").desc()))
-            .values("account_id", "revenue", "rn").order_by())
+    return (
+        _for_accounts(FinancialPeriod.objects.filter(currency=_tenant_currency_sql()), account_ids)
+        .annotate(rn=Window(RowNumber(), partition_by=[F("account_id")], order_by=F("period_start").desc()))
+        .values("account_id", "revenue", "rn")
+        .order_by()
+    )
 
 
 # --- the statement -------------------------------------------------------------------------------
+
 
 def _sub(name: str, queryset) -> Cte:
     sql, params = compiled(queryset)
@@ -128,20 +146,28 @@ def signal_ctes(*, account_ids=None) -> list[Cte]:
     """The common table expressions of signals_sql, in order (the last one is `sig`)."""
     ctes = [_sub("acc", accounts_source(account_ids)), _sub("srv", survey_levels_source(account_ids))]
     fin_sql, fin_params = compiled(financials_source(account_ids))
-    ctes.append(("fin", "SELECT fw.account_id, MAX(CASE WHEN fw.rn = 1 THEN fw.revenue END) AS revenue, "
-                        "MAX(CASE WHEN fw.rn = 2 THEN fw.revenue END) AS prev_revenue "
-                        f"FROM ({fin_sql}) fw WHERE fw.rn <= 2 GROUP BY fw.account_id", fin_params))
+    ctes.append(
+        (
+            "fin",
+            "SELECT fw.account_id, MAX(CASE WHEN fw.rn = 1 THEN fw.revenue END) AS revenue, "
+            "MAX(CASE WHEN fw.rn = 2 THEN fw.revenue END) AS prev_revenue "
+            f"FROM ({fin_sql}) fw WHERE fw.rn <= 2 GROUP BY fw.account_id",
+            fin_params,
+        )
+    )
     ctes.append(_sub("kp", reach_per_account(accounts=_account_ids(account_ids))))
     # Amounts in different currencies are never added or compared: only the tenant's currency counts.
-    ctes.append(_sub("pipe", open_pipeline_per_account(currency=_tenant_currency_sql(),
-                                                       accounts=_account_ids(account_ids))))
+    ctes.append(
+        _sub("pipe", open_pipeline_per_account(currency=_tenant_currency_sql(), accounts=_account_ids(account_ids)))
+    )
     return ctes
 
 
 def signals_select(*, now) -> tuple[str, list]:
     """SELECT of one row per account with every signal (from the CTEs of signal_ctes)."""
-    growth = ("CASE WHEN fin.prev_revenue > 0 THEN "
-              "ROUND((fin.revenue - fin.prev_revenue) * 100.0 / fin.prev_revenue, 2) END")
+    growth = (
+        "CASE WHEN fin.prev_revenue > 0 THEN ROUND((fin.revenue - fin.prev_revenue) * 100.0 / fin.prev_revenue, 2) END"
+    )
     coverage = "CASE WHEN kp.players > 0 THEN ROUND(kp.reached * 100.0 / kp.players, 2) END"
     sql = (
         "SELECT acc.id AS account_id, "
@@ -190,6 +216,7 @@ def account_signals(*, now, account_ids=None) -> dict[int, dict]:
 
 # --- declassification evidence -------------------------------------------------------------------
 
+
 def declassification_ctes(*, since, now, account_ids=None, strategic_only: bool = False) -> list[Cte]:
     """Per account, over the window from `since` to `now`:
     - lvl: the highest level assessed (any source) under the active hierarchy model, and how many;
@@ -207,27 +234,50 @@ def declassification_ctes(*, since, now, account_ids=None, strategic_only: bool 
 
     ctes = [_sub("acc", scoped(accounts_source(account_ids), ""))]
     # Levels of the active hierarchy model only: another model's numbers mean something else.
-    ctes.append(_sub("lvl", _for_accounts(scoped(Assessment.objects.filter(assessed_at__gte=since,
-                                                                           hierarchy_model__is_active=True)),
-                                          account_ids)
-                     .values("account_id").annotate(max_level=Max("level"), assessments=Count("pk")).order_by()))
+    ctes.append(
+        _sub(
+            "lvl",
+            _for_accounts(
+                scoped(Assessment.objects.filter(assessed_at__gte=since, hierarchy_model__is_active=True)), account_ids
+            )
+            .values("account_id")
+            .annotate(max_level=Max("level"), assessments=Count("pk"))
+            .order_by(),
+        )
+    )
     periods_sql, periods_params = compiled(
-        _for_accounts(scoped(FinancialPeriod.objects.filter(period_end__gte=since.date(), discount_pct__isnull=False)),
-                      account_ids)
-        .values("account_id", "discount_pct", "period_end").order_by())
+        _for_accounts(
+            scoped(FinancialPeriod.objects.filter(period_end__gte=since.date(), discount_pct__isnull=False)),
+            account_ids,
+        )
+        .values("account_id", "discount_pct", "period_end")
+        .order_by()
+    )
     if is_postgres():
         day = "(fp.period_end - CAST(%s AS date))"
     else:
         day = "(julianday(fp.period_end) - julianday(%s))"
     denominator = "(COUNT(*) * SUM(d.x * d.x) - SUM(d.x) * SUM(d.x))"
-    ctes.append(("disc", "SELECT d.account_id, COUNT(*) AS periods, AVG(d.y) AS avg_discount, "
-                         f"CASE WHEN COUNT(*) >= 2 AND {denominator} <> 0 THEN "
-                         f"(COUNT(*) * SUM(d.x * d.y) - SUM(d.x) * SUM(d.y)) * 1.0 / {denominator} END AS slope "
-                         f"FROM (SELECT fp.account_id, fp.discount_pct AS y, {day} AS x FROM ({periods_sql}) fp) d "
-                         "GROUP BY d.account_id",
-                 [since.date().isoformat() if not is_postgres() else since.date(), *periods_params]))
-    ctes.append(_sub("seats", _for_accounts(scoped(AccountTeamMember.objects.all()), account_ids)
-                     .values("account_id").annotate(seats=Count("pk")).order_by()))
+    ctes.append(
+        (
+            "disc",
+            "SELECT d.account_id, COUNT(*) AS periods, AVG(d.y) AS avg_discount, "
+            f"CASE WHEN COUNT(*) >= 2 AND {denominator} <> 0 THEN "
+            f"(COUNT(*) * SUM(d.x * d.y) - SUM(d.x) * SUM(d.y)) * 1.0 / {denominator} END AS slope "
+            f"FROM (SELECT fp.account_id, fp.discount_pct AS y, {day} AS x FROM ({periods_sql}) fp) d "
+            "GROUP BY d.account_id",
+            [since.date().isoformat() if not is_postgres() else since.date(), *periods_params],
+        )
+    )
+    ctes.append(
+        _sub(
+            "seats",
+            _for_accounts(scoped(AccountTeamMember.objects.all()), account_ids)
+            .values("account_id")
+            .annotate(seats=Count("pk"))
+            .order_by(),
+        )
+    )
     accounts = {**(_account_ids(account_ids) or {}), **({"classification": "strategic"} if strategic_only else {})}
     ctes.append(_sub("calls", calls_per_account(since=since, accounts=accounts)))
     ctes.append(_sub("vis", visits_held_per_account(since=since, until=now, accounts=accounts)))

@@ -33,8 +33,10 @@ RATINGS = ("A", "B", "C", "D")
 POLICY_RANGES = {
     **{f"threshold_{r}": (f"{r.upper()} threshold: the score", 0, 100, "") for r in "abc"},
     **{f"cadence_{r}_days": (f"{r.upper()}: the contact cadence", 1, 730, " days") for r in "abcd"},
-    **{f"cadence_{c}_days": (f"{label}: the contact cadence", 1, 730, " days")
-       for c, label in (("inside_sales", "Inside sales"), ("self_service", "Self-service"))},
+    **{
+        f"cadence_{c}_days": (f"{label}: the contact cadence", 1, 730, " days")
+        for c, label in (("inside_sales", "Inside sales"), ("self_service", "Self-service"))
+    },
     "declass_levels_below_top": ("Declassification: the levels below the top", 1, 5, ""),
     "declass_months": ("Declassification: the window", 1, 60, " months"),
     "declass_min_discount_rise": ("Declassification: the rise in discount", 0, 100, " points"),
@@ -43,7 +45,7 @@ POLICY_RANGES = {
 
 
 def range_message(name: str, *, with_value: bool = True) -> str:
-    """"B threshold: the score must be from 0 to 100 (got 120)." — `with_value` adds Django's
+    """ "B threshold: the score must be from 0 to 100 (got 120)." — `with_value` adds Django's
     %(value)s placeholder (validators and form fields fill it; DRF's messages have none)."""
     label, low, high, unit = POLICY_RANGES[name]
     if with_value:
@@ -54,7 +56,6 @@ def range_message(name: str, *, with_value: bool = True) -> str:
 def _range(name: str) -> list:
     _, low, high, _ = POLICY_RANGES[name]
     return [MinValueValidator(low, message=range_message(name)), MaxValueValidator(high, message=range_message(name))]
-
 
 
 class PolicyStatus(models.TextChoices):
@@ -70,8 +71,13 @@ class RatingPolicy(TenantModel):
     criteria = models.JSONField(default=list)
     threshold_a = models.DecimalField("A from score", max_digits=5, decimal_places=2, validators=_range("threshold_a"))
     threshold_b = models.DecimalField("B from score", max_digits=5, decimal_places=2, validators=_range("threshold_b"))
-    threshold_c = models.DecimalField("C from score", max_digits=5, decimal_places=2, validators=_range("threshold_c"),
-                                      help_text="Below the C threshold an account is rated D.")
+    threshold_c = models.DecimalField(
+        "C from score",
+        max_digits=5,
+        decimal_places=2,
+        validators=_range("threshold_c"),
+        help_text="Below the C threshold an account is rated D.",
+    )
     cadence_a_days = models.PositiveSmallIntegerField("A: contact every (days)", validators=_range("cadence_a_days"))
     cadence_b_days = models.PositiveSmallIntegerField("B: contact every (days)", validators=_range("cadence_b_days"))
     cadence_c_days = models.PositiveSmallIntegerField("C: contact every (days)", validators=_range("cadence_c_days"))
@@ -79,46 +85,70 @@ class RatingPolicy(TenantModel):
     # Contact cadence of the cheaper coverage models (accounts.Coverage): lower-rated and declassified
     # accounts served by inside sales or self-service are contacted on this rhythm, whatever their rating.
     cadence_inside_sales_days = models.PositiveSmallIntegerField(
-        "Inside sales: contact every (days)", default=60, validators=_range("cadence_inside_sales_days"))
+        "Inside sales: contact every (days)", default=60, validators=_range("cadence_inside_sales_days")
+    )
     cadence_self_service_days = models.PositiveSmallIntegerField(
-        "Self-service: contact every (days)", default=180, validators=_range("cadence_self_service_days"))
+        "Self-service: contact every (days)", default=180, validators=_range("cadence_self_service_days")
+    )
     # Declassification rule (the method: strategic accounts that do not value the investment and ask for
     # ever bigger discounts): a strategic account whose level stayed low for the whole window, whose
     # discount kept rising, while we kept investing in it. The level is relative to the active hierarchy
     # model (so the rule means the same on the 5-level and the 6-level model).
     declass_levels_below_top = models.PositiveSmallIntegerField(
-        "levels below the top", default=3, validators=_range("declass_levels_below_top"),
+        "levels below the top",
+        default=3,
+        validators=_range("declass_levels_below_top"),
         help_text="Flag strategic accounts whose level stayed this many levels or more below the active "
-                  "model's top (3: level 2 of 5, level 3 of 6) …")
+        "model's top (3: level 2 of 5, level 3 of 6) …",
+    )
     declass_months = models.PositiveSmallIntegerField(
-        "for months", validators=_range("declass_months"), help_text="… for this many months …")
+        "for months", validators=_range("declass_months"), help_text="… for this many months …"
+    )
     declass_min_discount_rise = models.DecimalField(
-        "discount rising by at least (points)", max_digits=5, decimal_places=2, default=2,
+        "discount rising by at least (points)",
+        max_digits=5,
+        decimal_places=2,
+        default=2,
         validators=_range("declass_min_discount_rise"),
         help_text="… while their discount rose over those months by at least this many percentage points "
-                  "(the trend line through the financial periods) …")
+        "(the trend line through the financial periods) …",
+    )
     declass_min_investment = models.PositiveSmallIntegerField(
-        "investment at least", default=8, validators=_range("declass_min_investment"),
+        "investment at least",
+        default=8,
+        validators=_range("declass_min_investment"),
         help_text="… and we still invested in them: calls, visits and plan actions in those months plus the "
-                  "seats on the account team, at least this many.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", editable=False)
+        "seats on the account team, at least this many.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", editable=False)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "rating policies"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "version"], name="ratingpolicy_tenant_version_unique"),
-            models.UniqueConstraint(fields=["tenant"], condition=Q(status="active"), name="ratingpolicy_one_active",
-                                    violation_error_message="Another version is already active."),
-            models.UniqueConstraint(fields=["tenant"], condition=Q(status="draft"), name="ratingpolicy_one_draft",
-                                    violation_error_message="There is already a draft; edit that one."),
-            models.CheckConstraint(condition=Q(threshold_a__gt=models.F("threshold_b"))
-                                   & Q(threshold_b__gt=models.F("threshold_c")),
-                                   name="ratingpolicy_thresholds_ordered"),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(status="active"),
+                name="ratingpolicy_one_active",
+                violation_error_message="Another version is already active.",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(status="draft"),
+                name="ratingpolicy_one_draft",
+                violation_error_message="There is already a draft; edit that one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_a__gt=models.F("threshold_b")) & Q(threshold_b__gt=models.F("threshold_c")),
+                name="ratingpolicy_thresholds_ordered",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "status", "-version"], name="ratingpolicy_tenant_status_idx")]
 
@@ -167,17 +197,20 @@ class RatingPolicy(TenantModel):
         if None not in (a, b, c):
             if not a > b:
                 errors.setdefault("threshold_b", []).append(
-                    f"Thresholds must fall from A to C: B ({fmt(b)}) must be below A ({fmt(a)}).")
+                    f"Thresholds must fall from A to C: B ({fmt(b)}) must be below A ({fmt(a)})."
+                )
             if not b > c:
                 errors.setdefault("threshold_c", []).append(
-                    f"Thresholds must fall from A to C: C ({fmt(c)}) must be below B ({fmt(b)}).")
+                    f"Thresholds must fall from A to C: C ({fmt(c)}) must be below B ({fmt(b)})."
+                )
         _, low, high, _ = POLICY_RANGES["cadence_a_days"]
         cadence = [(r, d) for r, d in self.cadence.items() if d is not None and low <= d <= high]  # else: range error
         for (higher, slower), (lower, faster) in zip(cadence, cadence[1:]):
             if faster < slower:
                 errors.setdefault(f"cadence_{lower.lower()}_days", []).append(
                     f"{lower} accounts would be contacted more often (every {faster} days) than {higher} accounts "
-                    f"(every {slower} days); the cadence must not get shorter from A to D.")
+                    f"(every {slower} days); the cadence must not get shorter from A to D."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -189,7 +222,7 @@ class AccountRating(TenantModel):
     policy = models.ForeignKey(RatingPolicy, on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(max_length=1, choices=Rating.choices)
     score = models.DecimalField(max_digits=5, decimal_places=2)
-    breakdown = models.JSONField(default=dict, help_text='{signal: [value, points]} under the policy version.')
+    breakdown = models.JSONField(default=dict, help_text="{signal: [value, points]} under the policy version.")
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -228,18 +261,22 @@ class RatingOverride(TenantModel):
     rating = models.CharField(max_length=1, choices=Rating.choices)
     reason = models.TextField(help_text="Why the computed rating is not right for this account.")
     expires_at = models.DateTimeField(help_text="The override ends by itself at this time.")
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
-                               editable=False)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     cleared_at = models.DateTimeField(null=True, blank=True, editable=False)
-    cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", editable=False)
-    cleared_reason = models.CharField(max_length=16, blank=True, editable=False,
-                                      help_text="removed, replaced or expired")
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    cleared_reason = models.CharField(
+        max_length=16, blank=True, editable=False, help_text="removed, replaced or expired"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "account"], condition=Q(cleared_at__isnull=True),
-                                    name="override_one_open_per_account"),
+            models.UniqueConstraint(
+                fields=["tenant", "account"], condition=Q(cleared_at__isnull=True), name="override_one_open_per_account"
+            ),
             models.CheckConstraint(condition=~Q(reason=""), name="override_reason_required"),
         ]
         indexes = [
@@ -265,8 +302,9 @@ class DeclassificationReview(TenantModel):
     reason = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     policy = models.ForeignKey(RatingPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
-    review_again_on = models.DateField(null=True, blank=True,
-                                       help_text="A kept account is not flagged again before this date.")
+    review_again_on = models.DateField(
+        null=True, blank=True, help_text="A kept account is not flagged again before this date."
+    )
     evidence = models.JSONField(default=dict, help_text="The evidence as it stood when the decision was made.")
 
     class Meta:

@@ -23,14 +23,20 @@ def points_sql(item: dict, column: str, top_level: int = 5) -> tuple[str, list]:
         zero_at = Decimal(str(item["zero_at"]))
         full_at = Decimal(str(resolve_top(item["full_at"], top_level)))
         if zero_at == full_at:  # "top" on a model whose top is the 0-points level: a step, not a slope
-            return (f"CASE WHEN {column} IS NULL THEN %s WHEN {column} >= %s THEN 100 ELSE 0 END",
-                    [missing, _num(full_at)])
+            return (
+                f"CASE WHEN {column} IS NULL THEN %s WHEN {column} >= %s THEN 100 ELSE 0 END",
+                [missing, _num(full_at)],
+            )
         if zero_at < full_at:
-            sql = (f"CASE WHEN {column} IS NULL THEN %s WHEN {column} <= %s THEN 0 WHEN {column} >= %s THEN 100 "
-                   f"ELSE ROUND(({column} - %s) * 100.0 / %s, 2) END")
+            sql = (
+                f"CASE WHEN {column} IS NULL THEN %s WHEN {column} <= %s THEN 0 WHEN {column} >= %s THEN 100 "
+                f"ELSE ROUND(({column} - %s) * 100.0 / %s, 2) END"
+            )
             return sql, [missing, _num(zero_at), _num(full_at), _num(zero_at), _num(full_at - zero_at)]
-        sql = (f"CASE WHEN {column} IS NULL THEN %s WHEN {column} >= %s THEN 0 WHEN {column} <= %s THEN 100 "
-               f"ELSE ROUND((%s - {column}) * 100.0 / %s, 2) END")
+        sql = (
+            f"CASE WHEN {column} IS NULL THEN %s WHEN {column} >= %s THEN 0 WHEN {column} <= %s THEN 100 "
+            f"ELSE ROUND((%s - {column}) * 100.0 / %s, 2) END"
+        )
         return sql, [missing, _num(zero_at), _num(full_at), _num(zero_at), _num(zero_at - full_at)]
     if item["scoring"] == BANDS:
         whens, params = [], [missing]
@@ -49,8 +55,9 @@ def points_sql(item: dict, column: str, top_level: int = 5) -> tuple[str, list]:
 
 def breakdown_sql(policy, alias: str) -> str:
     """JSON object {signal: [value, points]} built in SQL from a scored row."""
-    build_object, build_array = ("jsonb_build_object", "jsonb_build_array") if is_postgres() else (
-        "json_object", "json_array")
+    build_object, build_array = (
+        ("jsonb_build_object", "jsonb_build_array") if is_postgres() else ("json_object", "json_array")
+    )
     pairs = []
     for item in policy.criteria:
         name = item["signal"]

@@ -57,6 +57,7 @@ def _query(sql: str, params) -> list[tuple]:
 
 # --- Policies -------------------------------------------------------------------------------------
 
+
 def policy_versions() -> list[RatingPolicy]:
     return list(RatingPolicy.objects.select_related("created_by", "activated_by").order_by("-version"))
 
@@ -78,10 +79,17 @@ class CriterionRow:
 def policy_rows(policy: RatingPolicy) -> list[CriterionRow]:
     total = policy.total_weight or 1
     currency = policy.tenant.currency
-    return [CriterionRow(signal=c["signal"], label=SIGNALS[c["signal"]].label, help=SIGNALS[c["signal"]].help,
-                         weight=c["weight"], share=round(100 * c["weight"] / total, 1),
-                         scoring=describe_scoring(c, currency) + (f"; no value: {fmt(c.get('missing', 0))}"))
-            for c in policy.criteria]
+    return [
+        CriterionRow(
+            signal=c["signal"],
+            label=SIGNALS[c["signal"]].label,
+            help=SIGNALS[c["signal"]].help,
+            weight=c["weight"],
+            share=round(100 * c["weight"] / total, 1),
+            scoring=describe_scoring(c, currency) + (f"; no value: {fmt(c.get('missing', 0))}"),
+        )
+        for c in policy.criteria
+    ]
 
 
 def policy_changes(before: RatingPolicy, after: RatingPolicy) -> list[tuple[str, str, str]]:
@@ -95,24 +103,40 @@ def policy_changes(before: RatingPolicy, after: RatingPolicy) -> list[tuple[str,
         if a == b:
             continue
         if a is None or b is None:
-            changes.append((signal.label, "not used" if a is None else f"weight {a['weight']}",
-                            "not used" if b is None else f"weight {b['weight']}"))
+            changes.append(
+                (
+                    signal.label,
+                    "not used" if a is None else f"weight {a['weight']}",
+                    "not used" if b is None else f"weight {b['weight']}",
+                )
+            )
             continue
         if a["weight"] != b["weight"]:
             changes.append((f"{signal.label}: weight", str(a["weight"]), str(b["weight"])))
         scoring_a, scoring_b = describe_scoring(a, currency), describe_scoring(b, currency)
         if scoring_a != scoring_b or a.get("missing") != b.get("missing"):
-            changes.append((f"{signal.label}: scoring", f"{scoring_a}; no value: {fmt(a.get('missing', 0))}",
-                            f"{scoring_b}; no value: {fmt(b.get('missing', 0))}"))
-    labels = {"threshold_a": "A from score", "threshold_b": "B from score", "threshold_c": "C from score",
-              "cadence_a_days": "A: contact every (days)", "cadence_b_days": "B: contact every (days)",
-              "cadence_c_days": "C: contact every (days)", "cadence_d_days": "D: contact every (days)",
-              "cadence_inside_sales_days": "Inside sales: contact every (days)",
-              "cadence_self_service_days": "Self-service: contact every (days)",
-              "declass_levels_below_top": "Declassification: levels below the top",
-              "declass_months": "Declassification: months",
-              "declass_min_discount_rise": "Declassification: discount rising by at least (points)",
-              "declass_min_investment": "Declassification: investment at least"}
+            changes.append(
+                (
+                    f"{signal.label}: scoring",
+                    f"{scoring_a}; no value: {fmt(a.get('missing', 0))}",
+                    f"{scoring_b}; no value: {fmt(b.get('missing', 0))}",
+                )
+            )
+    labels = {
+        "threshold_a": "A from score",
+        "threshold_b": "B from score",
+        "threshold_c": "C from score",
+        "cadence_a_days": "A: contact every (days)",
+        "cadence_b_days": "B: contact every (days)",
+        "cadence_c_days": "C: contact every (days)",
+        "cadence_d_days": "D: contact every (days)",
+        "cadence_inside_sales_days": "Inside sales: contact every (days)",
+        "cadence_self_service_days": "Self-service: contact every (days)",
+        "declass_levels_below_top": "Declassification: levels below the top",
+        "declass_months": "Declassification: months",
+        "declass_min_discount_rise": "Declassification: discount rising by at least (points)",
+        "declass_min_investment": "Declassification: investment at least",
+    }
     for field_name, label in labels.items():
         a, b = getattr(before, field_name), getattr(after, field_name)
         if a != b:
@@ -154,12 +178,15 @@ class PolicyPreview:
 
     @property
     def distribution(self) -> list[tuple[str, int, int, int]]:
-        return [(r, self.current.get(r, 0), self.proposed.get(r, 0), self.proposed.get(r, 0) - self.current.get(r, 0))
-                for r in RATINGS]
+        return [
+            (r, self.current.get(r, 0), self.proposed.get(r, 0), self.proposed.get(r, 0) - self.current.get(r, 0))
+            for r in RATINGS
+        ]
 
 
-def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetime | None = None,
-                   limit: int = 200) -> PolicyPreview:
+def policy_preview(
+    *, draft: RatingPolicy, active: RatingPolicy, now: dt.datetime | None = None, limit: int = 200
+) -> PolicyPreview:
     """What activating `draft` would do, on today's data: the A–D distribution under the active
     policy and under the draft, and the accounts whose computed rating would move. Uses the recompute's
     own signal and scoring SQL for both policies, so it covers the accounts the recompute rates and the
@@ -176,19 +203,24 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
     ctes = signals_ctes_with_sig(now=now)
     ctes += [("old", *scored_select(active, top_level=top)), ("new", *scored_select(draft, top_level=top))]
     head, params = with_clause(ctes)
-    in_force = (f"LEFT JOIN {_table(RatingOverride)} ov ON ov.account_id = old.account_id AND ov.tenant_id = %s "
-                "AND ov.cleared_at IS NULL AND ov.expires_at > %s")
+    in_force = (
+        f"LEFT JOIN {_table(RatingOverride)} ov ON ov.account_id = old.account_id AND ov.tenant_id = %s "
+        "AND ov.cleared_at IS NULL AND ov.expires_at > %s"
+    )
     in_force_params = [current_tenant_id(), db_datetime(now)]
-    matrix = _query(f"{head} SELECT old.rating, new.rating, COUNT(*), COUNT(ov.id) FROM old JOIN new ON "
-                    f"new.account_id = old.account_id {in_force} GROUP BY old.rating, new.rating",
-                    [*params, *in_force_params])
+    matrix = _query(
+        f"{head} SELECT old.rating, new.rating, COUNT(*), COUNT(ov.id) FROM old JOIN new ON "
+        f"new.account_id = old.account_id {in_force} GROUP BY old.rating, new.rating",
+        [*params, *in_force_params],
+    )
     order = "CASE new.rating WHEN 'A' THEN 1 WHEN 'B' THEN 2 WHEN 'C' THEN 3 ELSE 4 END"
     rows = _query(
         f"{head} SELECT old.account_id, a.name, old.rating, old.score, new.rating, new.score, ov.rating FROM old "
         f"JOIN new ON new.account_id = old.account_id JOIN {_table(Account)} a ON a.id = old.account_id "
         f"AND a.tenant_id = %s {in_force} WHERE old.rating <> new.rating "
         f"ORDER BY old.rating, {order}, a.name, a.id LIMIT %s",
-        [*params, current_tenant_id(), *in_force_params, limit])
+        [*params, current_tenant_id(), *in_force_params, limit],
+    )
     current, proposed, moves, movers_overridden = Counter(), Counter(), [], 0
     for old, new, count, overridden in matrix:
         current[old] += count
@@ -197,25 +229,43 @@ def policy_preview(*, draft: RatingPolicy, active: RatingPolicy, now: dt.datetim
             moves.append((old, new, count))
             movers_overridden += overridden
     moves.sort(key=lambda m: (-m[2], m[0], m[1]))
-    overrides = (RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now)
-                 .exclude(account__status=AccountStatus.DECLASSIFIED).count())
+    overrides = (
+        RatingOverride.objects.filter(cleared_at__isnull=True, expires_at__gt=now)
+        .exclude(account__status=AccountStatus.DECLASSIFIED)
+        .count()
+    )
     return PolicyPreview(
-        active=active, draft=draft, total=sum(current.values()), current=dict(current), proposed=dict(proposed),
-        moves=moves, movers=[Mover(*row) for row in rows], movers_total=sum(m[2] for m in moves),
-        overrides_in_force=overrides, movers_overridden=movers_overridden)
+        active=active,
+        draft=draft,
+        total=sum(current.values()),
+        current=dict(current),
+        proposed=dict(proposed),
+        moves=moves,
+        movers=[Mover(*row) for row in rows],
+        movers_total=sum(m[2] for m in moves),
+        overrides_in_force=overrides,
+        movers_overridden=movers_overridden,
+    )
 
 
 # --- One account ----------------------------------------------------------------------------------
 
+
 def override_in_force(*, account_id: int, now: dt.datetime | None = None) -> RatingOverride | None:
     now = now or timezone.now()
-    return (RatingOverride.objects.select_related("set_by")
-            .filter(account_id=account_id, cleared_at__isnull=True, expires_at__gt=now).first())
+    return (
+        RatingOverride.objects.select_related("set_by")
+        .filter(account_id=account_id, cleared_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
 
 
 def override_history(*, account_id: int, limit: int = 20) -> list[RatingOverride]:
-    return list(RatingOverride.objects.select_related("set_by", "cleared_by").filter(account_id=account_id)
-                .order_by("-created_at", "-pk")[:limit])
+    return list(
+        RatingOverride.objects.select_related("set_by", "cleared_by")
+        .filter(account_id=account_id)
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 @dataclass
@@ -320,31 +370,44 @@ def cadence_for(policy: RatingPolicy, rating: str, coverage: str = Coverage.FIEL
 
 
 def account_rating_panel(*, account: Account, membership: Membership, now: dt.datetime | None = None) -> RatingPanel:
-    """"Why is this a B?": each criterion's value, points, weight and share of the score, the
+    """ "Why is this a B?": each criterion's value, points, weight and share of the score, the
     override in force, the next contact due. At most four queries."""
     from ratings.services import policy_defaults_ensure
 
     now = now or timezone.now()
     state = AccountRating.objects.select_related("policy").filter(account=account).first()
-    panel = RatingPanel(account=account, state=state, override=override_in_force(account_id=account.pk, now=now),
-                        active_policy=policy_defaults_ensure())
+    panel = RatingPanel(
+        account=account,
+        state=state,
+        override=override_in_force(account_id=account.pk, now=now),
+        active_policy=policy_defaults_ensure(),
+    )
     if state is not None:
         sees_financials = can_see_money(membership=membership, account=account)
         panel.score_visible = sees_financials
         total = state.policy.total_weight or 1
         for item in state.policy.criteria:
             name = item["signal"]
-            value, points = (state.breakdown.get(name) or [None, None])
+            value, points = state.breakdown.get(name) or [None, None]
             points = None if points is None else Decimal(str(points))
             hidden = SIGNALS[name].financial and not sees_financials
             panel.financials_hidden |= hidden
-            panel.rows.append(BreakdownRow(
-                signal=name, label=SIGNALS[name].label, help=SIGNALS[name].help,
-                value="hidden" if hidden else _format_value(name, value, membership.tenant.currency),
-                points=points if sees_financials else None, weight=item["weight"],
-                share=round(100 * item["weight"] / total, 1),
-                contribution=None if not sees_financials or points is None else (points * item["weight"] / total).quantize(Decimal("0.01")),
-                hidden=hidden, scoring=describe_scoring(item, membership.tenant.currency)))
+            panel.rows.append(
+                BreakdownRow(
+                    signal=name,
+                    label=SIGNALS[name].label,
+                    help=SIGNALS[name].help,
+                    value="hidden" if hidden else _format_value(name, value, membership.tenant.currency),
+                    points=points if sees_financials else None,
+                    weight=item["weight"],
+                    share=round(100 * item["weight"] / total, 1),
+                    contribution=None
+                    if not sees_financials or points is None
+                    else (points * item["weight"] / total).quantize(Decimal("0.01")),
+                    hidden=hidden,
+                    scoring=describe_scoring(item, membership.tenant.currency),
+                )
+            )
     panel.cadence_days = cadence_for(panel.active_policy, panel.effective, account.coverage)
     if panel.cadence_days and account.last_contact_at:
         panel.next_contact_due = account.last_contact_at + dt.timedelta(days=panel.cadence_days)
@@ -353,19 +416,26 @@ def account_rating_panel(*, account: Account, membership: Membership, now: dt.da
 
 def rating_history(*, account: Account, limit: int = 120) -> list[RatingSnapshot]:
     """The latest `limit` snapshots, oldest first."""
-    rows = list(RatingSnapshot.objects.select_related("policy").filter(account=account)
-                .order_by("-computed_at", "-pk")[:limit])
+    rows = list(
+        RatingSnapshot.objects.select_related("policy").filter(account=account).order_by("-computed_at", "-pk")[:limit]
+    )
     return rows[::-1]
 
 
 # --- Lists ----------------------------------------------------------------------------------------
 
+
 def rating_distribution() -> dict[str, int]:
     """Accounts per effective rating ("" = not rated yet). One query."""
     from django.db.models import Count
 
-    counts = dict(Account.objects.exclude(status=AccountStatus.DECLASSIFIED).values("rating")
-                  .annotate(n=Count("pk")).values_list("rating", "n").order_by())
+    counts = dict(
+        Account.objects.exclude(status=AccountStatus.DECLASSIFIED)
+        .values("rating")
+        .annotate(n=Count("pk"))
+        .values_list("rating", "n")
+        .order_by()
+    )
     return {r: counts.get(r, 0) for r in (*RATINGS, "")}
 
 
@@ -384,19 +454,26 @@ def _in_force_q(now):
     return RatingOverride.objects.filter(account_id=OuterRef("pk"), cleared_at__isnull=True, expires_at__gt=now)
 
 
-def rated_accounts(*, membership: Membership, rating: str = "", query: str = "", mine_of=None,
-                   now: dt.datetime | None = None) -> QuerySet:
+def rated_accounts(
+    *, membership: Membership, rating: str = "", query: str = "", mine_of=None, now: dt.datetime | None = None
+) -> QuerySet:
     """Accounts with their effective rating, score, computed rating and override flag (annotations
     computed in SQL, so a page of them is one query). The score is null where the member may not see
     the account's money (so the order within a letter reveals nothing either)."""
     now = now or timezone.now()
     state = AccountRating.objects.filter(account_id=OuterRef("pk"))
     score = Case(When(Q(money_visible=True), then=Subquery(state.values("score")[:1])), default=None)
-    qs = (Account.objects.exclude(status=AccountStatus.DECLASSIFIED).select_related("owner")
-          .alias(money_visible=money_visible_expression(membership=membership))
-          .annotate(score=score, computed_rating=Subquery(state.values("rating")[:1]),
-                    overridden=Exists(_in_force_q(now)),
-                    override_until=Subquery(_in_force_q(now).values("expires_at")[:1])))
+    qs = (
+        Account.objects.exclude(status=AccountStatus.DECLASSIFIED)
+        .select_related("owner")
+        .alias(money_visible=money_visible_expression(membership=membership))
+        .annotate(
+            score=score,
+            computed_rating=Subquery(state.values("rating")[:1]),
+            overridden=Exists(_in_force_q(now)),
+            override_until=Subquery(_in_force_q(now).values("expires_at")[:1]),
+        )
+    )
     if rating == "none":
         qs = qs.filter(rating="")
     elif rating in RATINGS:
@@ -413,10 +490,12 @@ def rated_accounts(*, membership: Membership, rating: str = "", query: str = "",
 def recent_changes(*, membership: Membership, limit: int = 10) -> list[RatingSnapshot]:
     """The latest rating changes of accounts still rated (not declassified, like the list);
     `money_visible` says whether the member may see each one's score."""
-    return list(RatingSnapshot.objects.select_related("account", "policy")
-                .exclude(account__status=AccountStatus.DECLASSIFIED)
-                .annotate(money_visible=money_visible_expression(membership=membership, prefix="account__"))
-                .order_by("-computed_at", "-pk")[:limit])
+    return list(
+        RatingSnapshot.objects.select_related("account", "policy")
+        .exclude(account__status=AccountStatus.DECLASSIFIED)
+        .annotate(money_visible=money_visible_expression(membership=membership, prefix="account__"))
+        .order_by("-computed_at", "-pk")[:limit]
+    )
 
 
 def overrides_in_force_map(*, now: dt.datetime | None = None) -> dict[int, RatingOverride]:
@@ -428,6 +507,7 @@ def overrides_in_force_map(*, now: dt.datetime | None = None) -> dict[int, Ratin
 
 # --- Contact cadence ------------------------------------------------------------------------------
 
+
 def _mine_q(user) -> Q:
     return mine_filter(user.pk)
 
@@ -435,8 +515,16 @@ def _mine_q(user) -> Q:
 DUE_STATES = {"overdue": "Overdue", "due": "Due soon", "all": "Overdue and due soon"}
 
 
-def contact_due(*, policy: RatingPolicy, queryset=None, user=None, state: str = "all", within_days: int = 14,
-                rating: str = "", now: dt.datetime | None = None) -> QuerySet:
+def contact_due(
+    *,
+    policy: RatingPolicy,
+    queryset=None,
+    user=None,
+    state: str = "all",
+    within_days: int = 14,
+    rating: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet:
     """Accounts whose next contact — last contact + their cadence — is past (overdue; never contacted
     counts as overdue) or within `within_days`. The cadence: for accounts served by inside sales or
     self-service (declassified ones included: lower-rated accounts are not ignored), that coverage
@@ -445,18 +533,29 @@ def contact_due(*, policy: RatingPolicy, queryset=None, user=None, state: str = 
     with cadence_days and next_due."""
     now = now or timezone.now()
     by_coverage = policy.coverage_cadence
-    cadence = Case(*[When(coverage=c, then=Value(d)) for c, d in by_coverage.items()],
-                   *[When(rating=r, then=Value(d)) for r, d in policy.cadence.items()], default=Value(None))
+    cadence = Case(
+        *[When(coverage=c, then=Value(d)) for c, d in by_coverage.items()],
+        *[When(rating=r, then=Value(d)) for r, d in policy.cadence.items()],
+        default=Value(None),
+    )
     cadence_interval = Case(
         *[When(coverage=c, then=Value(dt.timedelta(days=d))) for c, d in by_coverage.items()],
         *[When(rating=r, then=Value(dt.timedelta(days=d))) for r, d in policy.cadence.items()],
-        default=Value(None), output_field=DurationField())
+        default=Value(None),
+        output_field=DurationField(),
+    )
     queryset = Account.objects.all() if queryset is None else queryset
     covered = Q(coverage__in=list(by_coverage)) | (
-        Q(coverage=Coverage.FIELD_TEAM) & ~Q(status=AccountStatus.DECLASSIFIED) & ~Q(rating=""))
-    qs = (queryset.filter(covered).select_related("owner")
-          .annotate(cadence_days=cadence,
-                    next_due=ExpressionWrapper(F("last_contact_at") + cadence_interval, output_field=DateTimeField())))
+        Q(coverage=Coverage.FIELD_TEAM) & ~Q(status=AccountStatus.DECLASSIFIED) & ~Q(rating="")
+    )
+    qs = (
+        queryset.filter(covered)
+        .select_related("owner")
+        .annotate(
+            cadence_days=cadence,
+            next_due=ExpressionWrapper(F("last_contact_at") + cadence_interval, output_field=DateTimeField()),
+        )
+    )
     if rating in RATINGS:
         qs = qs.filter(rating=rating)
     if user is not None:
@@ -467,21 +566,26 @@ def contact_due(*, policy: RatingPolicy, queryset=None, user=None, state: str = 
     return qs.order_by(F("next_due").asc(nulls_first=True), "rating", "name", "pk")
 
 
-def contact_due_counts(*, policy: RatingPolicy, user=None, within_days: int = 14,
-                       now: dt.datetime | None = None) -> dict[str, int]:
+def contact_due_counts(
+    *, policy: RatingPolicy, user=None, within_days: int = 14, now: dt.datetime | None = None
+) -> dict[str, int]:
     from django.db.models import Count
 
     now = now or timezone.now()
     qs = contact_due(policy=policy, user=user, within_days=within_days, now=now).order_by()
-    return qs.aggregate(overdue=Count("pk", filter=Q(last_contact_at__isnull=True) | Q(next_due__lt=now)),
-                        due=Count("pk", filter=Q(next_due__gte=now)))
+    return qs.aggregate(
+        overdue=Count("pk", filter=Q(last_contact_at__isnull=True) | Q(next_due__lt=now)),
+        due=Count("pk", filter=Q(next_due__gte=now)),
+    )
 
 
 # --- Declassification -----------------------------------------------------------------------------
 
+
 @dataclass
 class Candidate:
     """One account under the declassification rule: the figures over the window and which parts match."""
+
     account_id: int
     name: str
     rating: str
@@ -516,8 +620,9 @@ def _window_start(policy: RatingPolicy, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=round(policy.declass_months * 365.25 / 12))
 
 
-def _declassification_rows(*, policy: RatingPolicy, now: dt.datetime, top_level: int, account_ids=None,
-                           only_matching: bool, limit: int = 500) -> list[Candidate]:
+def _declassification_rows(
+    *, policy: RatingPolicy, now: dt.datetime, top_level: int, account_ids=None, only_matching: bool, limit: int = 500
+) -> list[Candidate]:
     """The rule in one statement. Each part is a column (m_*), so the list (only_matching: every part
     holds, and no "keep" decision stands) and one account's evidence (every row) read the same rule:
     - strategic: only strategic accounts are candidates;
@@ -529,13 +634,17 @@ def _declassification_rows(*, policy: RatingPolicy, now: dt.datetime, top_level:
     since = _window_start(policy, now)
     window_days = max((now - since).days, 1)
     level_max = policy.declass_level_max(top_level)
-    head, params = with_clause(declassification_ctes(since=since, now=now, account_ids=account_ids,
-                                                     strategic_only=only_matching))
+    head, params = with_clause(
+        declassification_ctes(since=since, now=now, account_ids=account_ids, strategic_only=only_matching)
+    )
     rise = f"(disc.slope * {window_days})"
-    investment = ("(COALESCE(calls.calls, 0) + COALESCE(vis.visits, 0) + COALESCE(act.actions, 0) "
-                  "+ COALESCE(seats.seats, 0))")
-    kept = (f"SELECT 1 FROM {_table(DeclassificationReview)} r WHERE r.account_id = ev.account_id "
-            "AND r.tenant_id = %s AND r.decision = %s AND r.review_again_on > %s")
+    investment = (
+        "(COALESCE(calls.calls, 0) + COALESCE(vis.visits, 0) + COALESCE(act.actions, 0) + COALESCE(seats.seats, 0))"
+    )
+    kept = (
+        f"SELECT 1 FROM {_table(DeclassificationReview)} r WHERE r.account_id = ev.account_id "
+        "AND r.tenant_id = %s AND r.decision = %s AND r.review_again_on > %s"
+    )
     select = (
         "SELECT acc.id AS account_id, a.name, acc.rating, acc.classification, acc.current_level, acc.potential_level, "
         "lvl.max_level, COALESCE(lvl.assessments, 0) AS assessments, disc.avg_discount, COALESCE(disc.periods, 0) AS periods, "
@@ -551,15 +660,23 @@ def _declassification_rows(*, policy: RatingPolicy, now: dt.datetime, top_level:
         "LEFT JOIN calls ON calls.account_id = acc.id LEFT JOIN vis ON vis.account_id = acc.id "
         "LEFT JOIN act ON act.action_account_id = acc.id LEFT JOIN seats ON seats.account_id = acc.id"
     )
-    select_params = [Classification.STRATEGIC, level_max, level_max, _num(policy.declass_min_discount_rise),
-                     policy.declass_min_investment, current_tenant_id()]
+    select_params = [
+        Classification.STRATEGIC,
+        level_max,
+        level_max,
+        _num(policy.declass_min_discount_rise),
+        policy.declass_min_investment,
+        current_tenant_id(),
+    ]
     sql = f"{head} SELECT * FROM ({select}) ev"
     tail_params = []
     if only_matching:
-        sql += (" WHERE ev.m_strategic AND ev.m_level AND ev.m_discount AND ev.m_investment "
-                f"AND NOT EXISTS ({kept})")
-        tail_params = [current_tenant_id(), ReviewDecision.KEEP,
-                       connection.ops.adapt_datefield_value(timezone.localdate(now))]
+        sql += f" WHERE ev.m_strategic AND ev.m_level AND ev.m_discount AND ev.m_investment AND NOT EXISTS ({kept})"
+        tail_params = [
+            current_tenant_id(),
+            ReviewDecision.KEEP,
+            connection.ops.adapt_datefield_value(timezone.localdate(now)),
+        ]
     sql += " ORDER BY ev.discount_rise DESC NULLS LAST, ev.name LIMIT %s"
     result = []
     for row in _query(sql, [*params, *select_params, *tail_params, limit]):
@@ -575,8 +692,9 @@ def _declassification_rows(*, policy: RatingPolicy, now: dt.datetime, top_level:
     return result
 
 
-def declassification_candidates(*, policy: RatingPolicy, now: dt.datetime | None = None, user=None,
-                                limit: int = 500) -> list[Candidate]:
+def declassification_candidates(
+    *, policy: RatingPolicy, now: dt.datetime | None = None, user=None, limit: int = 500
+) -> list[Candidate]:
     """Strategic accounts (not declassified, not kept until a later review date) that match the policy's
     rule over the last declass_months (see _declassification_rows), biggest discount rise first.
     `user`: only the accounts they own or are on the team of (an account manager's own review).
@@ -589,8 +707,9 @@ def declassification_candidates(*, policy: RatingPolicy, now: dt.datetime | None
         account_ids = list(Account.objects.filter(_mine_q(user)).values_list("pk", flat=True))
         if not account_ids:
             return []
-    return _declassification_rows(policy=policy, now=now, top_level=model_top_level(), account_ids=account_ids,
-                                  only_matching=True, limit=limit)
+    return _declassification_rows(
+        policy=policy, now=now, top_level=model_top_level(), account_ids=account_ids, only_matching=True, limit=limit
+    )
 
 
 # The tenant-wide review reads every strategic account's calls, visits, actions, seats, periods and
@@ -604,8 +723,9 @@ def candidates_figure(policy: RatingPolicy) -> str:
 
 def declassification_candidates_recent(*, policy: RatingPolicy) -> dict:
     """{"value": declassification_candidates(policy=policy), "as_of": …}, at most CANDIDATES_SECONDS old."""
-    return shared_cache.tenant_figure(candidates_figure(policy), lambda: declassification_candidates(policy=policy),
-                                      CANDIDATES_SECONDS)
+    return shared_cache.tenant_figure(
+        candidates_figure(policy), lambda: declassification_candidates(policy=policy), CANDIDATES_SECONDS
+    )
 
 
 @dataclass
@@ -628,17 +748,31 @@ class Evidence:
     def as_json(self) -> dict:
         f = self.figures
         return {
-            "since": self.since.isoformat(), "policy_version": self.policy.version, "top_level": self.top_level,
-            "level_at_most": self.level_max, "classification": f.classification,
-            "current_level": f.current_level, "potential_level": f.potential_level,
-            "max_level_in_window": f.max_level, "levels_by_role": dict(self.levels_by_role),
+            "since": self.since.isoformat(),
+            "policy_version": self.policy.version,
+            "top_level": self.top_level,
+            "level_at_most": self.level_max,
+            "classification": f.classification,
+            "current_level": f.current_level,
+            "potential_level": f.potential_level,
+            "max_level_in_window": f.max_level,
+            "levels_by_role": dict(self.levels_by_role),
             "average_discount_pct": None if f.avg_discount is None else str(f.avg_discount),
             "discount_rise_points": None if f.discount_rise is None else str(f.discount_rise),
             "periods": f.periods,
-            "investment": {"calls": f.calls, "visits": f.visits, "plan_actions": f.actions, "team_seats": f.seats,
-                           "total": f.investment},
-            "matches": {"strategic": f.matches_strategic, "level": f.matches_level, "discount": f.matches_discount,
-                        "investment": f.matches_investment},
+            "investment": {
+                "calls": f.calls,
+                "visits": f.visits,
+                "plan_actions": f.actions,
+                "team_seats": f.seats,
+                "total": f.investment,
+            },
+            "matches": {
+                "strategic": f.matches_strategic,
+                "level": f.matches_level,
+                "discount": f.matches_discount,
+                "investment": f.matches_investment,
+            },
         }
 
 
@@ -655,21 +789,55 @@ def declassification_evidence(*, account: Account, now: dt.datetime | None = Non
     policy = policy_defaults_ensure()
     since = _window_start(policy, now)
     top = model_top_level()
-    figures = _declassification_rows(policy=policy, now=now, top_level=top, account_ids=[account.pk],
-                                     only_matching=False)
+    figures = _declassification_rows(
+        policy=policy, now=now, top_level=top, account_ids=[account.pk], only_matching=False
+    )
     if not figures:  # a declassified account is no longer in the rated set: its review shows what it can
-        figures = [Candidate(account.pk, account.name, account.rating, account.classification, account.current_level,
-                             account.potential_level, None, 0, None, 0, None, 0, None, 0, 0, 0,
-                             False, False, False, False)]
+        figures = [
+            Candidate(
+                account.pk,
+                account.name,
+                account.rating,
+                account.classification,
+                account.current_level,
+                account.potential_level,
+                None,
+                0,
+                None,
+                0,
+                None,
+                0,
+                None,
+                0,
+                0,
+                0,
+                False,
+                False,
+                False,
+                False,
+            )
+        ]
     history = account_history(account=account, months=policy.declass_months, now=now)
-    periods = list(FinancialPeriod.objects.filter(account=account, period_end__gte=since.date()).order_by("period_start"))
+    periods = list(
+        FinancialPeriod.objects.filter(account=account, period_end__gte=since.date()).order_by("period_start")
+    )
     calls = latest_calls(account=account, since=since)
     return Evidence(
-        account=account, policy=policy, since=since, top_level=top, level_max=policy.declass_level_max(top),
-        figures=figures[0], level_history=history,
-        levels_by_role=[(row.label, row.best) for row in levels_by_buying_role(account_ids=[account.pk])[account.pk]
-                        if row.best is not None],
-        periods=periods, calls=calls)
+        account=account,
+        policy=policy,
+        since=since,
+        top_level=top,
+        level_max=policy.declass_level_max(top),
+        figures=figures[0],
+        level_history=history,
+        levels_by_role=[
+            (row.label, row.best)
+            for row in levels_by_buying_role(account_ids=[account.pk])[account.pk]
+            if row.best is not None
+        ],
+        periods=periods,
+        calls=calls,
+    )
 
 
 def declassification_reviews(*, limit: int = 20, user=None) -> list[DeclassificationReview]:
@@ -686,15 +854,20 @@ def redact_breakdown(breakdown: dict, visible: bool) -> dict:
     from the others and the policy's weights)."""
     if visible:
         return breakdown
-    return {k: (["hidden", None] if SIGNALS.get(k) and SIGNALS[k].financial else [(v or [None])[0], None])
-            for k, v in breakdown.items()}
-
+    return {
+        k: (["hidden", None] if SIGNALS.get(k) and SIGNALS[k].financial else [(v or [None])[0], None])
+        for k, v in breakdown.items()
+    }
 
 
 def rating_at(*, account: Account, at: dt.datetime) -> str:
     """The computed rating the account had at `at` (its latest snapshot before then), or ""."""
-    return (RatingSnapshot.objects.filter(account=account, computed_at__lt=at)
-            .order_by("-computed_at", "-pk").values_list("rating", flat=True).first()) or ""
+    return (
+        RatingSnapshot.objects.filter(account=account, computed_at__lt=at)
+        .order_by("-computed_at", "-pk")
+        .values_list("rating", flat=True)
+        .first()
+    ) or ""
 
 
 RECOMPUTE_KEY_PREFIX = "ratings.recompute:"
@@ -717,6 +890,7 @@ def recompute_pending(account_id: int) -> bool:
 @dataclass(frozen=True)
 class PendingRecomputes:
     """Which ratings are being updated, for any number of badges from one query."""
+
     keys: frozenset[str]
 
     def __contains__(self, account_id: int) -> bool:

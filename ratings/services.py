@@ -47,14 +47,37 @@ from tenancy.outbox import enqueue_on_commit
 log = logging.getLogger(__name__)
 
 DEFAULT_POLICY = {
-    "threshold_a": 70, "threshold_b": 50, "threshold_c": 30,
-    "cadence_a_days": 14, "cadence_b_days": 30, "cadence_c_days": 90, "cadence_d_days": 180,
-    "cadence_inside_sales_days": 60, "cadence_self_service_days": 180,
-    "declass_levels_below_top": 3, "declass_months": 12, "declass_min_discount_rise": 2, "declass_min_investment": 8,
+    "threshold_a": 70,
+    "threshold_b": 50,
+    "threshold_c": 30,
+    "cadence_a_days": 14,
+    "cadence_b_days": 30,
+    "cadence_c_days": 90,
+    "cadence_d_days": 180,
+    "cadence_inside_sales_days": 60,
+    "cadence_self_service_days": 180,
+    "declass_levels_below_top": 3,
+    "declass_months": 12,
+    "declass_min_discount_rise": 2,
+    "declass_min_investment": 8,
 }
-POLICY_FIELDS = ("note", "criteria", "threshold_a", "threshold_b", "threshold_c", "cadence_a_days", "cadence_b_days",
-                 "cadence_c_days", "cadence_d_days", "cadence_inside_sales_days", "cadence_self_service_days",
-                 "declass_levels_below_top", "declass_months", "declass_min_discount_rise", "declass_min_investment")
+POLICY_FIELDS = (
+    "note",
+    "criteria",
+    "threshold_a",
+    "threshold_b",
+    "threshold_c",
+    "cadence_a_days",
+    "cadence_b_days",
+    "cadence_c_days",
+    "cadence_d_days",
+    "cadence_inside_sales_days",
+    "cadence_self_service_days",
+    "declass_levels_below_top",
+    "declass_months",
+    "declass_min_discount_rise",
+    "declass_min_investment",
+)
 LOCK_CLASS = 0x5241  # first key of pg_advisory_xact_lock(int, int): "ratings"; the second is the tenant
 MAX_OVERRIDE_DAYS = 366
 
@@ -69,11 +92,13 @@ def _recompute_on_commit(tenant_id: int, account_id: int | None = None, *, count
     if account_id is None:
         enqueue_on_commit(RECOMPUTE_TASK, tenant_id, dedupe_key=RECOMPUTE_TENANT_KEY)
     else:
-        enqueue_on_commit(RECOMPUTE_TASK, tenant_id, account_id, dedupe_key=recompute_key(account_id),
-                          countdown=countdown)
+        enqueue_on_commit(
+            RECOMPUTE_TASK, tenant_id, account_id, dedupe_key=recompute_key(account_id), countdown=countdown
+        )
 
 
 # --- Policies -----------------------------------------------------------------------------------
+
 
 def policy_defaults_ensure(*, tenant_id: int | None = None) -> RatingPolicy:
     """The tenant's active policy; version 1 with the defaults the first time a tenant needs one.
@@ -85,9 +110,15 @@ def policy_defaults_ensure(*, tenant_id: int | None = None) -> RatingPolicy:
     try:
         with transaction.atomic():
             version = (RatingPolicy.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-            policy = RatingPolicy(tenant_id=tenant_id, version=version, status=PolicyStatus.ACTIVE,
-                                  criteria=default_criteria(), note="Defaults", activated_at=timezone.now(),
-                                  **DEFAULT_POLICY)
+            policy = RatingPolicy(
+                tenant_id=tenant_id,
+                version=version,
+                status=PolicyStatus.ACTIVE,
+                criteria=default_criteria(),
+                note="Defaults",
+                activated_at=timezone.now(),
+                **DEFAULT_POLICY,
+            )
             policy.full_clean(exclude=["tenant"], validate_constraints=False)
             policy.save()
     except IntegrityError:
@@ -115,22 +146,31 @@ def policy_draft_save(*, by, draft: RatingPolicy | None = None, **fields) -> Rat
         if existing is not None:
             raise ValidationError(f"There is already a draft (version {existing.version}); edit or discard it.")
         version = (RatingPolicy.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-        draft = RatingPolicy(tenant_id=active.tenant_id, version=version, status=PolicyStatus.DRAFT, created_by=by,
-                             **{name: getattr(active, name) for name in POLICY_FIELDS if name != "note"})
+        draft = RatingPolicy(
+            tenant_id=active.tenant_id,
+            version=version,
+            status=PolicyStatus.DRAFT,
+            created_by=by,
+            **{name: getattr(active, name) for name in POLICY_FIELDS if name != "note"},
+        )
         _apply_policy_fields(draft, fields)
         draft.full_clean(exclude=["tenant"], validate_constraints=False)
         try:
             with transaction.atomic():
                 draft.save()
         except IntegrityError:
-            raise ValidationError("Someone else started a draft at the same moment; open it and edit that one.") from None
+            raise ValidationError(
+                "Someone else started a draft at the same moment; open it and edit that one."
+            ) from None
         # A new draft starts from the active version, with a note of its own.
         _audit_policy_draft(draft, before={**{name: getattr(active, name) for name in POLICY_FIELDS}, "note": ""})
         return draft
     draft = RatingPolicy.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_draft:
-        raise ValidationError(f"Version {draft.version} is {draft.get_status_display().lower()}: only a draft can "
-                              "be changed. Edit the policy to start a new draft.")
+        raise ValidationError(
+            f"Version {draft.version} is {draft.get_status_display().lower()}: only a draft can "
+            "be changed. Edit the policy to start a new draft."
+        )
     before = {name: getattr(draft, name) for name in POLICY_FIELDS}
     _apply_policy_fields(draft, fields)
     draft.full_clean(exclude=["tenant"], validate_constraints=False)
@@ -143,8 +183,12 @@ def _audit_policy_draft(draft: RatingPolicy, *, before: dict) -> None:
     """A draft's fields that differ from what it started from (the active version, or the draft before)."""
     changes = audit_changes(before, {name: getattr(draft, name) for name in POLICY_FIELDS})
     if changes:
-        audit_record(action=AuditAction.RATING_POLICY_DRAFT_SAVED, target=draft,
-                     target_label=f"Rating policy version {draft.version}", changes=changes)
+        audit_record(
+            action=AuditAction.RATING_POLICY_DRAFT_SAVED,
+            target=draft,
+            target_label=f"Rating policy version {draft.version}",
+            changes=changes,
+        )
 
 
 @transaction.atomic
@@ -153,16 +197,22 @@ def policy_activate(*, policy: RatingPolicy, by) -> RatingPolicy:
     recomputes every account's rating after commit."""
     policy = RatingPolicy.objects.select_for_update().get(pk=policy.pk)
     if not policy.is_draft:
-        raise ValidationError(f"Version {policy.version} is {policy.get_status_display().lower()}, not a draft: "
-                              "only a draft can be activated.")
+        raise ValidationError(
+            f"Version {policy.version} is {policy.get_status_display().lower()}, not a draft: "
+            "only a draft can be activated."
+        )
     policy.full_clean(exclude=["tenant"], validate_constraints=False)
     now = timezone.now()
     previous = RatingPolicy.objects.filter(status=PolicyStatus.ACTIVE).values_list("version", flat=True).first()
     RatingPolicy.objects.select_for_update().filter(status=PolicyStatus.ACTIVE).update(
-        status=PolicyStatus.RETIRED, retired_at=now, updated_at=now)
-    audit_record(action=AuditAction.RATING_POLICY_ACTIVATED, target=policy,
-                 target_label=f"Rating policy version {policy.version}",
-                 changes={"active version": (previous, policy.version)})
+        status=PolicyStatus.RETIRED, retired_at=now, updated_at=now
+    )
+    audit_record(
+        action=AuditAction.RATING_POLICY_ACTIVATED,
+        target=policy,
+        target_label=f"Rating policy version {policy.version}",
+        changes={"active version": (previous, policy.version)},
+    )
     policy.status, policy.activated_at, policy.activated_by = PolicyStatus.ACTIVE, now, by
     policy.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
     _recompute_on_commit(policy.tenant_id)
@@ -172,14 +222,21 @@ def policy_activate(*, policy: RatingPolicy, by) -> RatingPolicy:
 @transaction.atomic
 def policy_discard(*, policy: RatingPolicy) -> None:
     if not policy.is_draft:
-        raise ValidationError(f"Version {policy.version} is {policy.get_status_display().lower()}; only a draft "
-                              "can be discarded (old versions are kept).")
+        raise ValidationError(
+            f"Version {policy.version} is {policy.get_status_display().lower()}; only a draft "
+            "can be discarded (old versions are kept)."
+        )
     if RatingPolicy.objects.filter(pk=policy.pk, status=PolicyStatus.DRAFT).delete()[0]:
-        audit_record(action=AuditAction.RATING_POLICY_DISCARDED, target=policy,
-                     target_label=f"Rating policy version {policy.version}", changes={"status": ("draft", None)})
+        audit_record(
+            action=AuditAction.RATING_POLICY_DISCARDED,
+            target=policy,
+            target_label=f"Rating policy version {policy.version}",
+            changes={"status": ("draft", None)},
+        )
 
 
 # --- The recompute ------------------------------------------------------------------------------
+
 
 @dataclass
 class RecomputeResult:
@@ -256,7 +313,8 @@ def ratings_recompute(*, account_id: int | None = None, now: dt.datetime | None 
         cursor.execute(
             f"INSERT INTO {_table(RatingSnapshot)} ({columns}) "
             f"SELECT %s, %s, %s, t.account_id, %s, t.rating, t.score, t.breakdown, %s FROM {TEMP} t WHERE {changed}",
-            [tenant_id, when, when, policy.pk, when])
+            [tenant_id, when, when, policy.pk, when],
+        )
         snapshots = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {_table(AccountRating)} ({columns}) "
@@ -265,23 +323,30 @@ def ratings_recompute(*, account_id: int | None = None, now: dt.datetime | None 
             "ON CONFLICT (tenant_id, account_id) DO UPDATE SET policy_id = excluded.policy_id, "
             "rating = excluded.rating, score = excluded.score, breakdown = excluded.breakdown, "
             "computed_at = excluded.computed_at, updated_at = excluded.updated_at",
-            [tenant_id, when, when, policy.pk, when, policy.pk])
+            [tenant_id, when, when, policy.pk, when, policy.pk],
+        )
         states_written = cursor.rowcount
         account_table = _table(Account)
         cursor.execute(
             f"UPDATE {account_table} SET rating = t.effective FROM {TEMP} t "
             f"WHERE {account_table}.id = t.account_id AND {account_table}.tenant_id = %s "
             f"AND {account_table}.rating <> t.effective",
-            [tenant_id])
+            [tenant_id],
+        )
         ratings_changed = cursor.rowcount
         if ratings_changed:
             shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
         cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
         accounts = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE {TEMP}")
-    result = RecomputeResult(policy_version=policy.version, accounts=accounts, snapshots=snapshots,
-                             states_written=states_written, ratings_changed=ratings_changed,
-                             overrides_expired=overrides_expired)
+    result = RecomputeResult(
+        policy_version=policy.version,
+        accounts=accounts,
+        snapshots=snapshots,
+        states_written=states_written,
+        ratings_changed=ratings_changed,
+        overrides_expired=overrides_expired,
+    )
     log.info("ratings recompute tenant=%s account=%s %s", tenant_id, account_id, result.as_dict())
     return result
 
@@ -310,13 +375,16 @@ def recompute_tenant_soon(*, tenant_id: int) -> None:
 
 # --- Overrides ----------------------------------------------------------------------------------
 
+
 def _sync_account_rating(account_ids, now) -> None:
     """Account.rating := the override in force, else the computed rating (else blank). One UPDATE."""
-    in_force = RatingOverride.objects.filter(account_id=OuterRef("pk"), cleared_at__isnull=True,
-                                             expires_at__gt=now).values("rating")[:1]
+    in_force = RatingOverride.objects.filter(
+        account_id=OuterRef("pk"), cleared_at__isnull=True, expires_at__gt=now
+    ).values("rating")[:1]
     computed = AccountRating.objects.filter(account_id=OuterRef("pk")).values("rating")[:1]
     Account.objects.filter(pk__in=list(account_ids)).update(
-        rating=Coalesce(Subquery(in_force), Subquery(computed), Value("")))
+        rating=Coalesce(Subquery(in_force), Subquery(computed), Value(""))
+    )
     shared_cache.tenant_figure_changed(RATING_DISTRIBUTION)
 
 
@@ -328,15 +396,21 @@ def overrides_expire(*, now: dt.datetime | None = None) -> int:
     (beat runs it hourly: ratings.expire_overrides_all_tenants)."""
     now = now or timezone.now()
     _lock_tenant(current_tenant_id())  # not in the middle of a recompute (see override_set)
-    ended = list(RatingOverride.objects.select_for_update().filter(cleared_at__isnull=True, expires_at__lte=now)
-                 .values_list("pk", "account_id", "rating"))
+    ended = list(
+        RatingOverride.objects.select_for_update()
+        .filter(cleared_at__isnull=True, expires_at__lte=now)
+        .values_list("pk", "account_id", "rating")
+    )
     if not ended:
         return 0
     RatingOverride.objects.filter(pk__in=[pk for pk, *_ in ended]).update(
-        cleared_at=now, cleared_reason="expired", updated_at=now)
+        cleared_at=now, cleared_reason="expired", updated_at=now
+    )
     accounts = Account.objects.only("name").in_bulk({account_id for _, account_id, _ in ended})
-    audit_record_many((AuditAction.MANUAL_RATING_EXPIRED, accounts[account_id], {"manual rating": (rating, None)})
-                      for _, account_id, rating in ended)
+    audit_record_many(
+        (AuditAction.MANUAL_RATING_EXPIRED, accounts[account_id], {"manual rating": (rating, None)})
+        for _, account_id, rating in ended
+    )
     _sync_account_rating({account_id for _, account_id, _ in ended}, now)
     return len(ended)
 
@@ -364,15 +438,22 @@ def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.d
     # it (seconds at most) makes the next statements see its result, and a later one see this override.
     _lock_tenant(account.tenant_id)
     Account.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True).first()
-    replaced = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).values_list("rating", flat=True).first()
+    replaced = (
+        RatingOverride.objects.filter(account=account, cleared_at__isnull=True).values_list("rating", flat=True).first()
+    )
     RatingOverride.objects.filter(account=account, cleared_at__isnull=True).update(
-        cleared_at=now, cleared_by=by, cleared_reason="replaced", updated_at=now)
-    override = RatingOverride(tenant_id=account.tenant_id, account=account, rating=rating, reason=reason,
-                              expires_at=expires_at, set_by=by)
+        cleared_at=now, cleared_by=by, cleared_reason="replaced", updated_at=now
+    )
+    override = RatingOverride(
+        tenant_id=account.tenant_id, account=account, rating=rating, reason=reason, expires_at=expires_at, set_by=by
+    )
     override.full_clean(exclude=["tenant"])
     override.save()
-    audit_record(action=AuditAction.MANUAL_RATING_SET, target=account,
-                 changes={"manual rating": (replaced, rating), "reason": (None, reason), "until": (None, expires_at)})
+    audit_record(
+        action=AuditAction.MANUAL_RATING_SET,
+        target=account,
+        changes={"manual rating": (replaced, rating), "reason": (None, reason), "until": (None, expires_at)},
+    )
     _sync_account_rating([account.pk], now)
     return override
 
@@ -381,9 +462,12 @@ def override_set(*, account: Account, rating: str, reason: str, expires_at: dt.d
 def override_clear(*, account: Account, by) -> int:
     _lock_tenant(account.tenant_id)  # not in the middle of a recompute (see override_set)
     now = timezone.now()
-    in_force = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).values_list("rating", flat=True).first()
+    in_force = (
+        RatingOverride.objects.filter(account=account, cleared_at__isnull=True).values_list("rating", flat=True).first()
+    )
     cleared = RatingOverride.objects.filter(account=account, cleared_at__isnull=True).update(
-        cleared_at=now, cleared_by=by, cleared_reason="removed", updated_at=now)
+        cleared_at=now, cleared_by=by, cleared_reason="removed", updated_at=now
+    )
     if not cleared:
         raise ValidationError("This account has no manual rating to remove.")
     audit_record(action=AuditAction.MANUAL_RATING_CLEARED, target=account, changes={"manual rating": (in_force, None)})
@@ -393,9 +477,11 @@ def override_clear(*, account: Account, by) -> int:
 
 # --- Declassification ---------------------------------------------------------------------------
 
+
 @transaction.atomic
-def declassification_decide(*, account: Account, decision: str, reason: str, by,
-                            review_again_on: dt.date | None = None, coverage: str = "") -> DeclassificationReview:
+def declassification_decide(
+    *, account: Account, decision: str, reason: str, by, review_again_on: dt.date | None = None, coverage: str = ""
+) -> DeclassificationReview:
     """Records an admin's decision on a flagged account, with the evidence as it stood. Declassify goes
     through accounts.services.account_declassify: the account becomes tactical (a ClassificationChange
     with the reason), its status declassified, and it moves to `coverage` (inside sales or self-service),
@@ -424,8 +510,15 @@ def declassification_decide(*, account: Account, decision: str, reason: str, by,
         raise ValidationError(errors)
     evidence = declassification_evidence(account=account)
     review = DeclassificationReview(
-        tenant_id=account.tenant_id, account=account, decision=decision, reason=reason, decided_by=by,
-        policy=evidence.policy, review_again_on=review_again_on, evidence=evidence.as_json())
+        tenant_id=account.tenant_id,
+        account=account,
+        decision=decision,
+        reason=reason,
+        decided_by=by,
+        policy=evidence.policy,
+        review_again_on=review_again_on,
+        evidence=evidence.as_json(),
+    )
     review.full_clean(exclude=["tenant"])
     if decision == ReviewDecision.DECLASSIFY:
         account_declassify(account=account, reason=reason, coverage=coverage, by=by)

@@ -48,14 +48,16 @@ def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = N
 
 # --- Overview -------------------------------------------------------------------------------------
 
+
 @vary_on_headers("HX-Request")
 @tenant_view
 def home(request):
     rating = request.GET.get("rating", "")
     query = request.GET.get("q", "").strip()
     mine = request.GET.get("mine") == "1"
-    accounts = selectors.rated_accounts(membership=request.membership, rating=rating, query=query,
-                                        mine_of=request.user if mine else None)
+    accounts = selectors.rated_accounts(
+        membership=request.membership, rating=rating, query=query, mine_of=request.user if mine else None
+    )
     page = CappedPaginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
     policy = services.policy_defaults_ensure()
     figure = selectors.rating_distribution_recent()
@@ -63,10 +65,17 @@ def home(request):
     a, b, c = (fmt(t) for t in (policy.threshold_a, policy.threshold_b, policy.threshold_c))
     bands = {"A": f"score {a} or more", "B": f"{b} to below {a}", "C": f"{c} to below {b}", "D": f"below {c}"}
     context = {
-        "page": page, "rating": rating, "q": query, "mine": mine, "ratings": RATINGS, "policy": policy,
-        "dist": [(r, distribution[r], bands[r]) for r in RATINGS], "unrated": distribution[""],
+        "page": page,
+        "rating": rating,
+        "q": query,
+        "mine": mine,
+        "ratings": RATINGS,
+        "policy": policy,
+        "dist": [(r, distribution[r], bands[r]) for r in RATINGS],
+        "unrated": distribution[""],
         "dist_as_of": figure["as_of"],
-        "draft": selectors.policy_draft(), "recent": selectors.recent_changes(membership=request.membership, limit=8),
+        "draft": selectors.policy_draft(),
+        "recent": selectors.recent_changes(membership=request.membership, limit=8),
     }
     return _render(request, "ratings/home.html", "list", context)
 
@@ -81,17 +90,20 @@ def recompute(request):
 
 # --- One account ----------------------------------------------------------------------------------
 
+
 def _account_context(request, account, override_form=None):
     panel = selectors.account_rating_panel(account=account, membership=request.membership)
     history = selectors.rating_history(account=account)
     can_override = access.can_override(membership=request.membership, account=account)
     return {
-        "account": account, "panel": panel, "history": history,
+        "account": account,
+        "panel": panel,
+        "history": history,
         # The score over time is money too where the member may not see the account's (accounts.access).
         "chart": history_chart(history, policy=panel.active_policy) if panel.score_visible else None,
         "can_override": can_override,
-        "override_form": override_form or (OverrideForm(tenant=request.tenant, initial={"rating": panel.computed or "B"})
-                                           if can_override else None),
+        "override_form": override_form
+        or (OverrideForm(tenant=request.tenant, initial={"rating": panel.computed or "B"}) if can_override else None),
         "overrides": selectors.override_history(account_id=account.pk, limit=10),
         "rating_pending": selectors.recompute_pending(account.pk),
     }
@@ -101,8 +113,12 @@ def _account_context(request, account, override_form=None):
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
-    return _render(request, "ratings/account.html", request.GET.get("part") == "panel" and "panel",
-                   _account_context(request, account))
+    return _render(
+        request,
+        "ratings/account.html",
+        request.GET.get("part") == "panel" and "panel",
+        _account_context(request, account),
+    )
 
 
 @require_safe
@@ -120,13 +136,21 @@ def override(request, account_id):
     form = OverrideForm(request.POST, tenant=request.tenant)
     if form.is_valid():
         try:
-            services.override_set(account=account, rating=form.cleaned_data["rating"], reason=form.cleaned_data["reason"],
-                                  expires_at=form.expires_at(), by=request.user)
+            services.override_set(
+                account=account,
+                rating=form.cleaned_data["rating"],
+                reason=form.cleaned_data["reason"],
+                expires_at=form.expires_at(),
+                by=request.user,
+            )
         except ValidationError as error:
             _form_errors(form, error, fields={"expires_at": "ends_on"})
         else:
-            messages.success(request, f"{account.name} is rated {form.cleaned_data['rating']} by hand until "
-                                      f"{form.cleaned_data['ends_on']:%d %b %Y}.")
+            messages.success(
+                request,
+                f"{account.name} is rated {form.cleaned_data['rating']} by hand until "
+                f"{form.cleaned_data['ends_on']:%d %b %Y}.",
+            )
             if wants_partial(request):
                 return render(request, "ratings/account.html#panel", _account_context(request, account))
             return redirect(_url(request, "account", account.pk))
@@ -151,6 +175,7 @@ def override_clear(request, account_id):
 
 
 # --- Policies -------------------------------------------------------------------------------------
+
 
 @tenant_view
 def policies(request):
@@ -188,13 +213,22 @@ def policy_edit(request):
 def policy_preview(request, policy_id):
     draft = access.access_policy_by_id(membership=request.membership, policy_id=policy_id, for_edit=True)
     if not draft.is_draft:
-        messages.info(request, f"Version {draft.version} is {draft.get_status_display().lower()}; only a draft has a preview.")
+        messages.info(
+            request, f"Version {draft.version} is {draft.get_status_display().lower()}; only a draft has a preview."
+        )
         return redirect(_url(request, "policy", draft.pk))
     active = services.policy_defaults_ensure()
     preview = selectors.policy_preview(draft=draft, active=active)
-    return render(request, "ratings/policy_preview.html", {
-        "preview": preview, "draft": draft, "active": active, "changes": selectors.policy_changes(active, draft),
-    })
+    return render(
+        request,
+        "ratings/policy_preview.html",
+        {
+            "preview": preview,
+            "draft": draft,
+            "active": active,
+            "changes": selectors.policy_changes(active, draft),
+        },
+    )
 
 
 @require_POST
@@ -206,8 +240,11 @@ def policy_activate(request, policy_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(_url(request, "policy", policy.pk))
-    messages.success(request, f"Version {policy.version} is active. Every account's rating is being recomputed "
-                              "under it; the lists update within a minute.")
+    messages.success(
+        request,
+        f"Version {policy.version} is active. Every account's rating is being recomputed "
+        "under it; the lists update within a minute.",
+    )
     return redirect(_url(request, "home"))
 
 
@@ -226,6 +263,7 @@ def policy_discard(request, policy_id):
 
 # --- Contact cadence ------------------------------------------------------------------------------
 
+
 @vary_on_headers("HX-Request")
 @tenant_view
 def due(request):
@@ -239,15 +277,26 @@ def due(request):
         within = 14
     policy = services.policy_defaults_ensure()
     now = timezone.now()
-    accounts = selectors.contact_due(policy=policy, user=request.user if mine else None, state=state,
-                                     within_days=within, rating=rating, now=now)
+    accounts = selectors.contact_due(
+        policy=policy, user=request.user if mine else None, state=state, within_days=within, rating=rating, now=now
+    )
     page = CappedPaginator(accounts, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "state": state, "rating": rating, "mine": mine, "within": within, "now": now,
-               "states": selectors.DUE_STATES, "ratings": RATINGS, "policy": policy}
+    context = {
+        "page": page,
+        "state": state,
+        "rating": rating,
+        "mine": mine,
+        "within": within,
+        "now": now,
+        "states": selectors.DUE_STATES,
+        "ratings": RATINGS,
+        "policy": policy,
+    }
     return _render(request, "ratings/due.html", "list", context)
 
 
 # --- Declassification review ----------------------------------------------------------------------
+
 
 @tenant_view
 def declassification(request):
@@ -259,36 +308,59 @@ def declassification(request):
         candidates, as_of = figure["value"], figure["as_of"]
     else:  # a manager's own accounts: few, counted now
         candidates, as_of = selectors.declassification_candidates(policy=policy, user=scope_user), None
-    return render(request, "ratings/declassification.html", {
-        "policy": policy, "candidates": candidates, "as_of": as_of,
-        "reviews": selectors.declassification_reviews(limit=15, user=scope_user), "own_only": scope_user is not None,
-    })
+    return render(
+        request,
+        "ratings/declassification.html",
+        {
+            "policy": policy,
+            "candidates": candidates,
+            "as_of": as_of,
+            "reviews": selectors.declassification_reviews(limit=15, user=scope_user),
+            "own_only": scope_user is not None,
+        },
+    )
 
 
 @tenant_view
 def declassification_review(request, account_id):
-    account = access.access_declassification_account_by_id(membership=request.membership, account_id=account_id,
-                                                           for_edit=request.method == "POST")
+    account = access.access_declassification_account_by_id(
+        membership=request.membership, account_id=account_id, for_edit=request.method == "POST"
+    )
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             try:
                 review = services.declassification_decide(
-                    account=account, decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"],
-                    review_again_on=form.cleaned_data["review_again_on"], by=request.user,
-                    coverage=form.cleaned_data["coverage"])
+                    account=account,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    review_again_on=form.cleaned_data["review_again_on"],
+                    by=request.user,
+                    coverage=form.cleaned_data["coverage"],
+                )
             except ValidationError as error:
                 _form_errors(form, error)
             else:
                 if review.decision == ReviewDecision.DECLASSIFY:
-                    messages.success(request, f"{account.name} is declassified: now tactical, served by "
-                                              f"{account.get_coverage_display().lower()}.")
+                    messages.success(
+                        request,
+                        f"{account.name} is declassified: now tactical, served by "
+                        f"{account.get_coverage_display().lower()}.",
+                    )
                 else:
-                    messages.success(request, f"{account.name} is kept; it is not flagged again before "
-                                              f"{review.review_again_on:%d %b %Y}.")
+                    messages.success(
+                        request,
+                        f"{account.name} is kept; it is not flagged again before {review.review_again_on:%d %b %Y}.",
+                    )
                 return redirect(_url(request, "declassification"))
     evidence = selectors.declassification_evidence(account=account)
-    return render(request, "ratings/declassification_review.html", {
-        "account": account, "evidence": evidence, "form": form if request.membership.is_admin else None,
-        "history_max": max([p["highest"] or 0 for p in evidence.level_history] + [1]),
-    })
+    return render(
+        request,
+        "ratings/declassification_review.html",
+        {
+            "account": account,
+            "evidence": evidence,
+            "form": form if request.membership.is_admin else None,
+            "history_max": max([p["highest"] or 0 for p in evidence.level_history] + [1]),
+        },
+    )

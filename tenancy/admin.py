@@ -118,8 +118,15 @@ class UserAdmin(BaseUserAdmin):
             return self._refused(request, exc, request.get_full_path())
 
     def _refused(self, request, exc, back):
-        kinds = sorted({str(type(o)._meta.verbose_name_plural) for o in getattr(exc, "protected_objects", None)
-                        or getattr(exc, "restricted_objects", [])})
-        self.message_user(request, "Not deleted: tenant data still refers to this person "
-                                   f"({', '.join(kinds)}). Reassign or remove it first.", messages.ERROR)
+        kinds = sorted(
+            {
+                str(type(o)._meta.verbose_name_plural)
+                for o in getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", [])
+            }
+        )
+        self.message_user(
+            request,
+            f"Not deleted: tenant data still refers to this person ({', '.join(kinds)}). Reassign or remove it first.",
+            messages.ERROR,
+        )
         return HttpResponseRedirect(back)

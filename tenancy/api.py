@@ -135,31 +135,56 @@ class MeSerializer(serializers.Serializer):
 def me(request):
     membership = request._request.membership
     user = request.user
-    return Response(MeSerializer({
-        "id": user.pk, "email": user.email, "full_name": user.full_name,
-        "tenant": membership.tenant.slug, "tenant_name": membership.tenant.name, "role": membership.role,
-    }).data)
+    return Response(
+        MeSerializer(
+            {
+                "id": user.pk,
+                "email": user.email,
+                "full_name": user.full_name,
+                "tenant": membership.tenant.slug,
+                "tenant_name": membership.tenant.name,
+                "role": membership.role,
+            }
+        ).data
+    )
 
 
 # --- The audit trail (read-only, admins) ---------------------------------------------------------
 
+
 class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True,
-                                     help_text="The user who made the change; null for the system (a scheduled job).")
+    actor = serializers.IntegerField(
+        source="actor_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The user who made the change; null for the system (a scheduled job).",
+    )
     changes = serializers.DictField(
         child=serializers.ListField(child=serializers.JSONField(allow_null=True), min_length=2, max_length=2),
-        read_only=True, help_text="{field: [from, to]}; null where there was no value before or after.")
+        read_only=True,
+        help_text="{field: [from, to]}; null where there was no value before or after.",
+    )
 
     class Meta:
         model = AuditEntry
-        fields = ["id", "created_at", "actor", "actor_label", "action", "target_type", "target_id", "target_label",
-                  "changes"]
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_label",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "changes",
+        ]
         read_only_fields = fields
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(method="filter_kind", choices=audit_kinds(),
-                                       help_text="A kind of change: the action's prefix, e.g. account.")
+    kind = django_filters.ChoiceFilter(
+        method="filter_kind", choices=audit_kinds(), help_text="A kind of change: the action's prefix, e.g. account."
+    )
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     actor = django_filters.NumberFilter(field_name="actor_id")
     target_type = django_filters.CharFilter()

@@ -14,8 +14,11 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
-            empty = {name: [EMPTY] for name in filterset_class.base_filters
-                     if name in request.query_params and "" in request.query_params.getlist(name)}
+            empty = {
+                name: [EMPTY]
+                for name in filterset_class.base_filters
+                if name in request.query_params and "" in request.query_params.getlist(name)
+            }
             if empty:
                 raise ValidationError(empty)
         return super().filter_queryset(request, queryset, view)

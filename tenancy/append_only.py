@@ -61,8 +61,10 @@ def drop_sql(vendor: str, table: str) -> list[str]:
 
 def append_only_tables(cursor) -> list[str]:
     """The PostgreSQL tables made append-only here, read from the catalog."""
-    cursor.execute("SELECT DISTINCT event_object_table FROM information_schema.triggers "
-                   "WHERE trigger_name LIKE %s ORDER BY 1", ["%\\_append\\_only\\_rows"])
+    cursor.execute(
+        "SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name LIKE %s ORDER BY 1",
+        ["%\\_append\\_only\\_rows"],
+    )
     return [row[0] for row in cursor.fetchall()]
 
 

@@ -63,15 +63,24 @@ def _entry(tenant_id, actor, action, target, changes, target_label) -> AuditEntr
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}: add it to tenancy.models.AuditAction.")
     return AuditEntry(
-        tenant_id=tenant_id, actor_id=actor[0], actor_label=actor[1], action=action,
-        target_type=target._meta.model_name, target_id=target.pk,
+        tenant_id=tenant_id,
+        actor_id=actor[0],
+        actor_label=actor[1],
+        action=action,
+        target_type=target._meta.model_name,
+        target_id=target.pk,
         target_label=(target_label if target_label is not None else str(target))[:200],
         changes={name: [audit_value(old), audit_value(new)] for name, (old, new) in (changes or {}).items()},
     )
 
 
-def audit_record(*, action: str, target: models.Model, changes: Mapping[str, tuple[Any, Any]] | None = None,
-                 target_label: str | None = None) -> AuditEntry:
+def audit_record(
+    *,
+    action: str,
+    target: models.Model,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    target_label: str | None = None,
+) -> AuditEntry:
     """Records one change of `target` in the current tenant's trail (inside the caller's transaction)."""
     entry = _entry(current_tenant_id(), _actor(), action, target, changes, target_label)
     entry.save()
@@ -86,8 +95,9 @@ def audit_record_many(records: Iterable[tuple]) -> int:
     if not records:
         return 0
     tenant_id, actor = current_tenant_id(), _actor()
-    entries = [_entry(tenant_id, actor, action, target, changes, label)
-               for action, target, changes, label in (record if len(record) == 4 else (*record, None)
-                                                      for record in records)]
+    entries = [
+        _entry(tenant_id, actor, action, target, changes, label)
+        for action, target, changes, label in (record if len(record) == 4 else (*record, None) for record in records)
+    ]
     AuditEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)

@@ -90,8 +90,11 @@ class InviteeAwarePasswordResetForm(PasswordResetForm):
 
         field = User.get_email_field_name()
         # Django's get_users() less its has_usable_password() condition.
-        return (user for user in User._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
-                if _unicode_ci_compare(email, getattr(user, field)))
+        return (
+            user
+            for user in User._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+            if _unicode_ci_compare(email, getattr(user, field))
+        )
 
 
 class InviteMemberForm(forms.Form):
@@ -110,19 +113,33 @@ class ApiTokenForm(forms.Form):
 class TenantSettingsForm(forms.Form):
     name = forms.CharField(max_length=120, validators=[validate_one_line])
     timezone = forms.CharField(max_length=64, help_text="IANA name, e.g. Europe/Berlin. Visits default to it.")
-    currency = forms.RegexField(regex=r"^[A-Za-z]{3}$", max_length=3, required=False,
-                                error_messages={"invalid": "Use a three-letter ISO code, e.g. GBP."},
-                                help_text="Three-letter ISO code. New opportunities and financial periods start in it; "
-                                          "the ratings' money criteria count amounts in it only.")
+    currency = forms.RegexField(
+        regex=r"^[A-Za-z]{3}$",
+        max_length=3,
+        required=False,
+        error_messages={"invalid": "Use a three-letter ISO code, e.g. GBP."},
+        help_text="Three-letter ISO code. New opportunities and financial periods start in it; "
+        "the ratings' money criteria count amounts in it only.",
+    )
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "").upper() or None
-    briefing_lead_hours = forms.IntegerField(min_value=1, max_value=24 * 14, label="Briefing lead time (hours)",
-                                             help_text="How long before a visit its executives receive the briefing.")
-    briefing_delivery = forms.ChoiceField(choices=BriefingDelivery.choices, label="Briefing e-mails",
-                                          widget=forms.RadioSelect)
-    briefing_digest_hour = forms.IntegerField(min_value=0, max_value=23, label="Morning digest at (hour)",
-                                              help_text="With the morning digest: the hour it is sent, in the tenant's time zone.")
+
+    briefing_lead_hours = forms.IntegerField(
+        min_value=1,
+        max_value=24 * 14,
+        label="Briefing lead time (hours)",
+        help_text="How long before a visit its executives receive the briefing.",
+    )
+    briefing_delivery = forms.ChoiceField(
+        choices=BriefingDelivery.choices, label="Briefing e-mails", widget=forms.RadioSelect
+    )
+    briefing_digest_hour = forms.IntegerField(
+        min_value=0,
+        max_value=23,
+        label="Morning digest at (hour)",
+        help_text="With the morning digest: the hour it is sent, in the tenant's time zone.",
+    )
 
     def clean_timezone(self):
         from tenancy.models import validate_timezone

@@ -84,9 +84,14 @@ def _seen(at: dt.datetime | None, now: dt.datetime) -> tuple[str, dict]:
 def jobs_status() -> list[dict]:
     """For the admin's Settings page: when the worker and beat were last seen, and whether that is too long ago."""
     now, seen = timezone.now(), last_seen()
-    return [{"label": label, "last_seen": seen[kind],
-             "stale": seen[kind] is None or (now - seen[kind]).total_seconds() > stale_after()}
-            for kind, label in Heartbeat.Kind.choices]
+    return [
+        {
+            "label": label,
+            "last_seen": seen[kind],
+            "stale": seen[kind] is None or (now - seen[kind]).total_seconds() > stale_after(),
+        }
+        for kind, label in Heartbeat.Kind.choices
+    ]
 
 
 def liveness() -> tuple[dict, int]:
@@ -108,18 +113,28 @@ def readiness() -> tuple[dict, int]:
             checks[kind], details[kind] = _seen(seen[kind], now)
         oldest, failed = outbox.oldest_waiting(), outbox.failed_count()
         age = int((now - oldest).total_seconds()) if oldest else 0
-        checks["outbox"] = "ok" if age <= _setting("HEALTH_OUTBOX_STALE_SECONDS", 5 * 60) else (
-            f"error: oldest waiting message is {age}s old")
+        checks["outbox"] = (
+            "ok"
+            if age <= _setting("HEALTH_OUTBOX_STALE_SECONDS", 5 * 60)
+            else (f"error: oldest waiting message is {age}s old")
+        )
         if failed:
-            checks["outbox"] = f"error: {failed} message(s) given up" if checks["outbox"] == "ok" else (
-                f"{checks['outbox']}; {failed} given up")
-        details["outbox"] = {"oldest_waiting": oldest.isoformat() if oldest else None, "oldest_age_seconds": age,
-                             "given_up": failed}
+            checks["outbox"] = (
+                f"error: {failed} message(s) given up"
+                if checks["outbox"] == "ok"
+                else (f"{checks['outbox']}; {failed} given up")
+            )
+        details["outbox"] = {
+            "oldest_waiting": oldest.isoformat() if oldest else None,
+            "oldest_age_seconds": age,
+            "given_up": failed,
+        }
     state = "down" if status != 200 else ("ok" if all(v == "ok" for v in checks.values()) else "degraded")
     return {"status": state, "checks": checks, "details": details}, status
 
 
 # --- Heartbeats -------------------------------------------------------------------------------------
+
 
 def heartbeat(name: str, kind: str) -> None:
     Heartbeat.objects.update_or_create(name=name[:200], defaults={"kind": kind, "seen_at": timezone.now()})

@@ -13,8 +13,11 @@ from tenancy.models import Membership, User
 def member_users() -> QuerySet[User]:
     """The tenant's active members, each with `.role`, by name."""
     role = Membership.objects.filter(user_id=OuterRef("pk")).values("role")[:1]
-    return (User.objects.filter(pk__in=Membership.objects.values("user_id"), is_active=True)
-            .annotate(role=Subquery(role)).order_by("full_name", "email"))
+    return (
+        User.objects.filter(pk__in=Membership.objects.values("user_id"), is_active=True)
+        .annotate(role=Subquery(role))
+        .order_by("full_name", "email")
+    )
 
 
 def member_roles(users: Iterable[User | None]) -> dict[int, str]:

@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self):
-        return (self.full_name.split(" ")[0] if self.full_name else self.email)
+        return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
 def validate_timezone(value):
@@ -93,20 +93,26 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     currency = models.CharField(
-        max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code, e.g. GBP.")],
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code, e.g. GBP.")],
         help_text="The tenant's currency: new opportunities and financial periods start in it, and the ratings' "
-                  "money criteria count amounts in it (amounts in other currencies are never added to them).")
+        "money criteria count amounts in it (amounts in other currencies are never added to them).",
+    )
     briefing_lead_hours = models.PositiveSmallIntegerField(
         default=48,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
         help_text="How many hours before a visit its executives receive the briefing.",
     )
     briefing_delivery = models.CharField(
-        max_length=16, choices=BriefingDelivery.choices, default=BriefingDelivery.PER_VISIT,
+        max_length=16,
+        choices=BriefingDelivery.choices,
+        default=BriefingDelivery.PER_VISIT,
         help_text="One e-mail per visit, or one morning digest with every visit whose briefing is due that day.",
     )
     briefing_digest_hour = models.PositiveSmallIntegerField(
-        default=7, validators=[MaxValueValidator(23)],
+        default=7,
+        validators=[MaxValueValidator(23)],
         help_text="With the morning digest: the hour (tenant time) it is sent.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -223,8 +229,9 @@ class OutboxMessage(TenantModel):
     task_name = models.CharField(max_length=200)
     args = models.JSONField(default=list, blank=True, help_text="After the tenant id; ids only.")
     kwargs = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, blank=True,
-                                  help_text="While a message with this key waits to start, no second one is recorded.")
+    dedupe_key = models.CharField(
+        max_length=200, blank=True, help_text="While a message with this key waits to start, no second one is recorded."
+    )
     not_before = models.DateTimeField(help_text="Due from then (the debounce countdown).")
     sent_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")
     started_at = models.DateTimeField(null=True, blank=True)
@@ -235,13 +242,19 @@ class OutboxMessage(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "dedupe_key"], name="outbox_one_waiting_per_key",
-                                    condition=models.Q(started_at__isnull=True) & ~models.Q(dedupe_key="")),
+            models.UniqueConstraint(
+                fields=["tenant", "dedupe_key"],
+                name="outbox_one_waiting_per_key",
+                condition=models.Q(started_at__isnull=True) & ~models.Q(dedupe_key=""),
+            ),
         ]
         indexes = [
             # The sweep's and the health check's platform read (all tenants): only the rows not done.
-            models.Index(fields=["created_at"], name="outbox_pending_idx",
-                         condition=models.Q(done_at__isnull=True, failed_at__isnull=True)),
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(done_at__isnull=True, failed_at__isnull=True),
+            ),
             models.Index(fields=["tenant", "done_at"], name="outbox_tenant_done_idx"),
         ]
 
@@ -303,8 +316,9 @@ class AuditEntry(TenantModel):
     tenant = models.ForeignKey(Tenant, on_delete=models.DB_CASCADE, related_name="+", editable=False)
     # No database constraint and no cascade: the trail outlives the people in it (deleting a user must
     # not have to update or delete rows that cannot change). `actor_label` keeps their address.
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                              related_name="+")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     actor_label = models.CharField(max_length=254, help_text="The actor's e-mail address then, or 'system'.")
     action = models.CharField(max_length=64, choices=AuditAction.choices)
     target_type = models.CharField(max_length=64, help_text="The kind of object changed, e.g. account.")

@@ -48,9 +48,12 @@ log = logging.getLogger(__name__)
 OUTBOX_KWARG = "_outbox"
 BROKER_RETRY_SECONDS = 10
 
-_broker = Breaker("broker", retry_seconds=BROKER_RETRY_SECONDS, log=log,
-                  message="Broker unreachable (%s) sending %s #%s: kept in the outbox, the sweep sends it when the "
-                          "broker is back.")
+_broker = Breaker(
+    "broker",
+    retry_seconds=BROKER_RETRY_SECONDS,
+    log=log,
+    message="Broker unreachable (%s) sending %s #%s: kept in the outbox, the sweep sends it when the broker is back.",
+)
 
 
 def _setting(name: str, default: int) -> int:
@@ -59,8 +62,8 @@ def _setting(name: str, default: int) -> int:
 
 # --- Recording (inside the write's transaction) -----------------------------------------------------
 
-def enqueue_on_commit(task_name: str, tenant_id: int, *args, dedupe_key: str = "", countdown: int = 0,
-                      **kwargs) -> int:
+
+def enqueue_on_commit(task_name: str, tenant_id: int, *args, dedupe_key: str = "", countdown: int = 0, **kwargs) -> int:
     """Records `task_name(tenant_id, *args, **kwargs)` in this transaction and sends it after commit.
     Returns the message id (the waiting one it joined, with a dedupe_key)."""
     if OUTBOX_KWARG in kwargs:
@@ -71,12 +74,12 @@ def enqueue_on_commit(task_name: str, tenant_id: int, *args, dedupe_key: str = "
         raise TenantRequired(f"enqueue_on_commit for tenant {tenant_id} inside tenant {active}'s context.")
     if active is None:
         with tenant_context(tenant_id):
-            return enqueue_on_commit(task_name, tenant_id, *args, dedupe_key=dedupe_key, countdown=countdown,
-                                     **kwargs)
+            return enqueue_on_commit(task_name, tenant_id, *args, dedupe_key=dedupe_key, countdown=countdown, **kwargs)
     message_id, created = _record(task_name, tenant_id, list(args), kwargs, dedupe_key, countdown)
     if created:
-        transaction.on_commit(lambda: _send_recorded(tenant_id, message_id, task_name, list(args), kwargs, countdown),
-                              robust=True)
+        transaction.on_commit(
+            lambda: _send_recorded(tenant_id, message_id, task_name, list(args), kwargs, countdown), robust=True
+        )
     return message_id
 
 
@@ -86,8 +89,9 @@ WAITING_WITHIN = dt.timedelta(hours=1)
 def _waiting(within: dt.timedelta):
     # Not done, not given up on, and recent: a message lost for longer is the sweep's business, and a
     # page saying "being updated" for hours would be wrong.
-    return OutboxMessage.objects.filter(done_at__isnull=True, failed_at__isnull=True,
-                                        created_at__gte=timezone.now() - within)
+    return OutboxMessage.objects.filter(
+        done_at__isnull=True, failed_at__isnull=True, created_at__gte=timezone.now() - within
+    )
 
 
 def waiting(*dedupe_keys: str, within: dt.timedelta = WAITING_WITHIN) -> bool:
@@ -103,13 +107,23 @@ def waiting_keys(prefix: str, within: dt.timedelta = WAITING_WITHIN) -> set[str]
 
 
 def _record(task_name, tenant_id, args, kwargs, dedupe_key, countdown) -> tuple[int, bool]:
-    fields = {"tenant_id": tenant_id, "task_name": task_name, "args": args, "kwargs": kwargs,
-              "dedupe_key": dedupe_key, "not_before": timezone.now() + dt.timedelta(seconds=countdown)}
+    fields = {
+        "tenant_id": tenant_id,
+        "task_name": task_name,
+        "args": args,
+        "kwargs": kwargs,
+        "dedupe_key": dedupe_key,
+        "not_before": timezone.now() + dt.timedelta(seconds=countdown),
+    }
     for _ in range(3):
         if dedupe_key:
             # Lock the waiting message until this write commits: its run cannot start before then.
-            waiting = (OutboxMessage.objects.select_for_update().filter(dedupe_key=dedupe_key, started_at__isnull=True)
-                       .values_list("pk", flat=True).first())
+            waiting = (
+                OutboxMessage.objects.select_for_update()
+                .filter(dedupe_key=dedupe_key, started_at__isnull=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
             if waiting is not None:
                 return waiting, False
         try:
@@ -121,6 +135,7 @@ def _record(task_name, tenant_id, args, kwargs, dedupe_key, countdown) -> tuple[
 
 
 # --- Sending ----------------------------------------------------------------------------------------
+
 
 def broker_retry_now() -> None:
     """Forget a recent broker failure: the next send tries the broker again (tests; after an outage)."""
@@ -134,8 +149,12 @@ def _publish(tenant_id: int, message_id: int, task_name: str, args: list, kwargs
     if not _broker.closed():
         return False  # failed a moment ago: no request waits for it again, the sweep will send
     try:
-        _task(task_name).apply_async(args=[tenant_id, *args], kwargs={**kwargs, OUTBOX_KWARG: message_id},
-                                     countdown=countdown or None, retry=False)
+        _task(task_name).apply_async(
+            args=[tenant_id, *args],
+            kwargs={**kwargs, OUTBOX_KWARG: message_id},
+            countdown=countdown or None,
+            retry=False,
+        )
     except (BrokerError, ConnectionError, OSError) as exc:
         _broker.failed(exc, task_name, message_id)
         return False
@@ -169,11 +188,13 @@ def outbox_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> int:
     lost = now - dt.timedelta(seconds=_setting("OUTBOX_REDELIVER_AFTER_SECONDS", 600))
     sent = []
     with platform_read("outbox"):
-        due = list(OutboxMessage.objects.select_for_update(skip_locked=True)
-                   .filter(done_at__isnull=True, failed_at__isnull=True)
-                   .filter(Q(sent_at__isnull=True, not_before__lte=now) | Q(sent_at__lt=lost))
-                   .order_by("created_at")
-                   .values("pk", "tenant_id", "task_name", "args", "kwargs")[:batch])
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(done_at__isnull=True, failed_at__isnull=True)
+            .filter(Q(sent_at__isnull=True, not_before__lte=now) | Q(sent_at__lt=lost))
+            .order_by("created_at")
+            .values("pk", "tenant_id", "task_name", "args", "kwargs")[:batch]
+        )
         for row in due:
             if not _publish(row["tenant_id"], row["pk"], row["task_name"], row["args"], row["kwargs"]):
                 break  # the broker is down: the rest waits for the next sweep
@@ -181,8 +202,7 @@ def outbox_sweep(*, now: dt.datetime | None = None, batch: int = 500) -> int:
         for tenant_id, rows in groupby(sorted(sent, key=lambda r: r["tenant_id"]), key=lambda r: r["tenant_id"]):
             with tenant_context(tenant_id):
                 OutboxMessage.objects.filter(pk__in=[r["pk"] for r in rows]).update(sent_at=now)
-        OutboxMessage.objects.filter(
-            done_at__lt=now - dt.timedelta(days=_setting("OUTBOX_KEEP_DAYS", 7))).delete()
+        OutboxMessage.objects.filter(done_at__lt=now - dt.timedelta(days=_setting("OUTBOX_KEEP_DAYS", 7))).delete()
     if sent:
         log.info("Outbox sweep sent %d message(s).", len(sent))
     return len(sent)
@@ -192,7 +212,8 @@ def oldest_waiting() -> dt.datetime | None:
     """When the oldest message that is neither done nor given up was recorded (all tenants)."""
     with platform_read("outbox"):
         return OutboxMessage.objects.filter(done_at__isnull=True, failed_at__isnull=True).aggregate(
-            oldest=Min("created_at"))["oldest"]
+            oldest=Min("created_at")
+        )["oldest"]
 
 
 def failed_count() -> int:
@@ -202,13 +223,15 @@ def failed_count() -> int:
 
 # --- Running (inside the task) ----------------------------------------------------------------------
 
+
 def run_once(tenant_id: int, message_id: int, run):
     """Runs `run()` (the task body) for outbox message `message_id` at most once to completion:
     marks it started (a write from now on records a new message), then, in the body's own
     transaction, marks it done first — a second delivery waits for that row lock and then skips."""
     with tenant_context(tenant_id):
         started = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True, failed_at__isnull=True).update(
-            started_at=Now(), attempts=F("attempts") + 1)
+            started_at=Now(), attempts=F("attempts") + 1
+        )
     if not started:
         log.info("Outbox message #%s was run already (or is gone): nothing to run.", message_id)
         return None
@@ -235,9 +258,14 @@ def _record_failure(tenant_id: int, message_id: int, exc: Exception) -> None:
                 return
             give_up = message["attempts"] >= _setting("OUTBOX_MAX_ATTEMPTS", 5)
             OutboxMessage.objects.filter(pk=message_id).update(
-                last_error=f"{exc.__class__.__name__}: {exc}"[:2000], failed_at=Now() if give_up else None)
+                last_error=f"{exc.__class__.__name__}: {exc}"[:2000], failed_at=Now() if give_up else None
+            )
         if give_up:
-            log.error("Outbox message #%s (%s) failed %s times: given up.", message_id, message["task_name"],
-                      message["attempts"])
+            log.error(
+                "Outbox message #%s (%s) failed %s times: given up.",
+                message_id,
+                message["task_name"],
+                message["attempts"],
+            )
     except Exception:  # noqa: BLE001 — the database may be what failed; the sweep sends the message again
         log.warning("Could not record the failure of outbox message #%s.", message_id, exc_info=True)

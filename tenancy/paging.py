@@ -53,8 +53,8 @@ class CappedPaginator(Paginator):
         if isinstance(self.object_list, QuerySet):
             # Counted in SQL over at most cap + 1 rows, without the order or the columns (its
             # annotations) that only the page needs.
-            return self.object_list.order_by().values("pk")[:self.cap + 1].count()
-        return len(self.object_list[:self.cap + 1])
+            return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        return len(self.object_list[: self.cap + 1])
 
     @cached_property
     def count(self) -> int:

@@ -35,7 +35,9 @@ def create_policies_sql(table: str, user_column: str | None, platform_reader: st
     using = TENANT_MATCH if not platform_reader else f"({TENANT_MATCH}) OR ({platform_match(platform_reader)})"
     statements = [f"CREATE POLICY {POLICY_NAME} ON {table} FOR ALL USING ({using}) WITH CHECK ({TENANT_MATCH})"]
     if user_column:
-        statements.append(f"CREATE POLICY {USER_READ_POLICY_NAME} ON {table} FOR SELECT USING ({_user_match(user_column)})")
+        statements.append(
+            f"CREATE POLICY {USER_READ_POLICY_NAME} ON {table} FOR SELECT USING ({_user_match(user_column)})"
+        )
     return statements
 
 

@@ -16,8 +16,16 @@ def memberships_of_user(user) -> list[Membership]:
         return list(Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name"))
 
 
-def audit_entries(*, kind: str = "", action: str = "", actor_id: int | None = None, target_type: str = "",
-                  target_id: int | None = None, since=None, until=None):
+def audit_entries(
+    *,
+    kind: str = "",
+    action: str = "",
+    actor_id: int | None = None,
+    target_type: str = "",
+    target_id: int | None = None,
+    since=None,
+    until=None,
+):
     """The tenant's audit trail, newest first, narrowed by any of: a kind of object (the action's prefix,
     e.g. "account"), one action, who, one object, a time range [since, until). Reads one table; the
     actor's address is stored on the row, so a page of entries is one query whatever it holds."""
@@ -41,10 +49,18 @@ def audit_entries(*, kind: str = "", action: str = "", actor_id: int | None = No
 
 def audit_kinds() -> list[tuple[str, str]]:
     """The kinds of change the trail holds (the actions' prefixes), for a filter."""
-    labels = {"member": "Members", "invitation": "Invitations", "tenant": "Tenant settings",
-              "hierarchy": "Hierarchy model and levels", "guidance": "Guidance matrix",
-              "coverage": "Coverage settings", "rating_policy": "Rating policy", "manual_rating": "Manual ratings",
-              "account": "Account owner, status and classification", "team": "Account teams"}
+    labels = {
+        "member": "Members",
+        "invitation": "Invitations",
+        "tenant": "Tenant settings",
+        "hierarchy": "Hierarchy model and levels",
+        "guidance": "Guidance matrix",
+        "coverage": "Coverage settings",
+        "rating_policy": "Rating policy",
+        "manual_rating": "Manual ratings",
+        "account": "Account owner, status and classification",
+        "team": "Account teams",
+    }
     prefixes = dict.fromkeys(value.split(".")[0] for value in AuditAction.values)
     return [(prefix, labels.get(prefix, prefix)) for prefix in prefixes]
 

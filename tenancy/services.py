@@ -17,8 +17,9 @@ from tenancy.tokens import INVITATION_PREFIX, generate_token, hash_token
 
 
 @transaction.atomic
-def tenant_create(*, name: str, slug: str, timezone_name: str = "UTC", admin_email: str | None = None,
-                  base_url: str = "") -> Tenant:
+def tenant_create(
+    *, name: str, slug: str, timezone_name: str = "UTC", admin_email: str | None = None, base_url: str = ""
+) -> Tenant:
     """Platform operators only: a new tenant, and optionally its first admin (invited by e-mail)."""
     tenant = Tenant(name=name, slug=slug, timezone=timezone_name)
     tenant.full_clean()
@@ -67,8 +68,9 @@ def member_invite(*, tenant: Tenant, email: str, role: str, invited_by: User | N
     invitation = Invitation(tenant=tenant, email=email, role=role, invited_by=invited_by, key_hash=hash_token(raw))
     invitation.full_clean(exclude=["tenant"])
     invitation.save()
-    audit_record(action=AuditAction.INVITATION_SENT, target=invitation, target_label=email,
-                 changes={"role": (None, role)})
+    audit_record(
+        action=AuditAction.INVITATION_SENT, target=invitation, target_label=email, changes={"role": (None, role)}
+    )
     needs_password = not user.has_usable_password()
     accept_link = base_url + reverse("invitation_accept", kwargs={"token": raw})
     transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, invited_by, base_url, accept_link))
@@ -87,8 +89,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         membership = Membership(tenant_id=locked.tenant_id, user=user, role=locked.role)
         membership.full_clean(exclude=["tenant"])
         membership.save()
-        audit_record(action=AuditAction.MEMBER_JOINED, target=membership, target_label=user.email,
-                     changes={"role": (None, membership.role)})
+        audit_record(
+            action=AuditAction.MEMBER_JOINED,
+            target=membership,
+            target_label=user.email,
+            changes={"role": (None, membership.role)},
+        )
     if locked.accepted_at is None:
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at", "updated_at"])
@@ -98,8 +104,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 @transaction.atomic
 def invitation_cancel(*, invitation: Invitation) -> None:
     if invitation.accepted_at is None:
-        audit_record(action=AuditAction.INVITATION_WITHDRAWN, target=invitation, target_label=invitation.email,
-                     changes={"role": (invitation.role, None)})
+        audit_record(
+            action=AuditAction.INVITATION_WITHDRAWN,
+            target=invitation,
+            target_label=invitation.email,
+            changes={"role": (invitation.role, None)},
+        )
         invitation.delete()
 
 
@@ -109,8 +119,9 @@ def _member_add_at_once(*, tenant: Tenant, email: str, role: str, base_url: str)
     membership = Membership(tenant=tenant, user=user, role=role)
     membership.full_clean(exclude=["tenant"])
     membership.save()
-    audit_record(action=AuditAction.MEMBER_JOINED, target=membership, target_label=user.email,
-                 changes={"role": (None, role)})
+    audit_record(
+        action=AuditAction.MEMBER_JOINED, target=membership, target_label=user.email, changes={"role": (None, role)}
+    )
     needs_password = not user.has_usable_password()
     link = base_url + reverse("dashboard", kwargs={"tenant_slug": tenant.slug})
     transaction.on_commit(lambda: _send_invitation(tenant, user, needs_password, None, base_url, link))
@@ -126,9 +137,11 @@ def _send_invitation(tenant, user, needs_password, invited_by, base_url, link):
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         token = default_token_generator.make_token(user)
         password_link = base_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-        body += (f"First choose your password here (the link works once):\n{password_link}\n\n"
-                 f"Then sign in with {user.email}. Link expired or lost? Ask for a new one at\n"
-                 f"{base_url}{reverse('password_reset')}\n\n")
+        body += (
+            f"First choose your password here (the link works once):\n{password_link}\n\n"
+            f"Then sign in with {user.email}. Link expired or lost? Ask for a new one at\n"
+            f"{base_url}{reverse('password_reset')}\n\n"
+        )
     body += f"Accept the invitation and open {tenant.name} here:\n{link}"
     send_mail(f"You're invited to {tenant.name} on Keystone", body, None, [user.email])
 
@@ -141,8 +154,12 @@ def member_change_role(*, membership: Membership, role: str) -> Membership:
     if locked.role == Role.ADMIN and role != Role.ADMIN and _admin_count() <= 1:
         raise ValidationError("A tenant needs at least one admin: make someone else admin first.")
     if locked.role != role:
-        audit_record(action=AuditAction.MEMBER_ROLE_CHANGED, target=locked, target_label=locked.user.email,
-                     changes={"role": (locked.role, role)})
+        audit_record(
+            action=AuditAction.MEMBER_ROLE_CHANGED,
+            target=locked,
+            target_label=locked.user.email,
+            changes={"role": (locked.role, role)},
+        )
     locked.role = role
     locked.save(update_fields=["role", "updated_at"])
     return locked
@@ -154,8 +171,12 @@ def member_remove(*, membership: Membership) -> None:
     if locked.role == Role.ADMIN and _admin_count() <= 1:
         raise ValidationError("You cannot remove the last admin of a tenant.")
     ApiToken.objects.filter(user_id=locked.user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_record(action=AuditAction.MEMBER_REMOVED, target=locked, target_label=locked.user.email,
-                 changes={"role": (locked.role, None)})
+    audit_record(
+        action=AuditAction.MEMBER_REMOVED,
+        target=locked,
+        target_label=locked.user.email,
+        changes={"role": (locked.role, None)},
+    )
     locked.delete()
 
 
@@ -180,9 +201,16 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def tenant_update_settings(*, tenant: Tenant, name: str, timezone: str, briefing_lead_hours: int,
-                           briefing_delivery: str = BriefingDelivery.PER_VISIT, briefing_digest_hour: int = 7,
-                           currency: str | None = None) -> Tenant:
+def tenant_update_settings(
+    *,
+    tenant: Tenant,
+    name: str,
+    timezone: str,
+    briefing_lead_hours: int,
+    briefing_delivery: str = BriefingDelivery.PER_VISIT,
+    briefing_digest_hour: int = 7,
+    currency: str | None = None,
+) -> Tenant:
     fields = ["name", "timezone", "currency", "briefing_lead_hours", "briefing_delivery", "briefing_digest_hour"]
     before = {name: getattr(tenant, name) for name in fields}
     tenant.name = name.strip()
@@ -210,8 +238,10 @@ def users_delete(*, user_ids: list[int]) -> None:
     for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
         with tenant_context(tenant_id):
             leaving = Membership.objects.filter(user_id__in=user_ids).select_related("user")
-            audit_record_many((AuditAction.MEMBER_REMOVED, membership, {"role": (membership.role, None)},
-                               membership.user.email) for membership in leaving)
+            audit_record_many(
+                (AuditAction.MEMBER_REMOVED, membership, {"role": (membership.role, None)}, membership.user.email)
+                for membership in leaving
+            )
             collector = Collector(using=DEFAULT_DB_ALIAS)
             collector.collect([User(pk=pk) for pk in user_ids])  # fresh: a delete clears pk on its objects
             collector.delete()

@@ -21,8 +21,12 @@ log = logging.getLogger(__name__)
 RETRY_SECONDS = 5
 
 _fallback = LocMemCache("keystone-cache-fallback", {"MAX_ENTRIES": 10_000})
-_breaker = Breaker("cache", retry_seconds=RETRY_SECONDS, log=log,
-                   message="Cache unreachable (%s, in %s): using this process's memory until it answers again.")
+_breaker = Breaker(
+    "cache",
+    retry_seconds=RETRY_SECONDS,
+    log=log,
+    message="Cache unreachable (%s, in %s): using this process's memory until it answers again.",
+)
 _stats = {"fallbacks": 0}
 
 
@@ -60,6 +64,7 @@ def get_or_set(key: str, default, timeout: int):
 
 
 # --- Tenant-wide figures -------------------------------------------------------------------------------
+
 
 def _figure_key(name: str) -> str:
     return f"figure:{current_tenant_id()}:{name}"

@@ -24,8 +24,13 @@ def tenant_task(*, name: str, **options):
     Sent through the outbox (tenancy.outbox.enqueue_on_commit), the task runs once per recorded
     message; the body never sees the message id. A database error (PostgreSQL restarting) retries it.
     """
-    options = {"autoretry_for": DB_ERRORS, "retry_backoff": 2, "retry_backoff_max": 120,
-               "max_retries": DB_RETRIES, **options}
+    options = {
+        "autoretry_for": DB_ERRORS,
+        "retry_backoff": 2,
+        "retry_backoff_max": 120,
+        "max_retries": DB_RETRIES,
+        **options,
+    }
 
     def decorator(body):
         @shared_task(name=name, **options)

@@ -43,8 +43,10 @@ def _ip_key(ip: str) -> str:
 
 def is_locked_out(email: str, ip: str) -> bool:
     counts = _call("get_many", [_email_key(email), _ip_key(ip)])
-    return (counts.get(_email_key(email), 0) >= settings.LOGIN_THROTTLE_FAILURES
-            or counts.get(_ip_key(ip), 0) >= settings.LOGIN_THROTTLE_IP_FAILURES)
+    return (
+        counts.get(_email_key(email), 0) >= settings.LOGIN_THROTTLE_FAILURES
+        or counts.get(_ip_key(ip), 0) >= settings.LOGIN_THROTTLE_IP_FAILURES
+    )
 
 
 def record_failure(email: str, ip: str) -> None:

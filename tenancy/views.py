@@ -15,7 +15,15 @@ from tenancy import health, services
 from tenancy.access import access_api_token_by_id, access_invitation_by_id, access_membership_by_id
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
-from tenancy.forms import ApiTokenForm, add_errors, AuditFilterForm, ChangeRoleForm, InviteMemberForm, TenantSettingsForm, ThrottledLoginForm
+from tenancy.forms import (
+    ApiTokenForm,
+    add_errors,
+    AuditFilterForm,
+    ChangeRoleForm,
+    InviteMemberForm,
+    TenantSettingsForm,
+    ThrottledLoginForm,
+)
 from tenancy.models import ApiToken, Invitation, Membership, Tenant
 from tenancy.paging import CappedPaginator
 from tenancy.tokens import INVITATION_PREFIX, hash_token, tenant_id_of
@@ -42,8 +50,12 @@ def members(request):
     form = InviteMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_invite(tenant=request.tenant, invited_by=request.user,
-                                   base_url=request.build_absolute_uri("/")[:-1], **form.cleaned_data)
+            services.member_invite(
+                tenant=request.tenant,
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/")[:-1],
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -52,9 +64,12 @@ def members(request):
     rows = Membership.objects.select_related("user").order_by("user__email")
     # Waiting invitations show the address only: nothing of the person's account, if they have one.
     invited = Invitation.objects.filter(accepted_at__isnull=True).order_by("email").only("pk", "email", "role")
-    return render(request, "tenancy/members.html", {"form": form, "rows": rows, "invited": invited,
-                                                    "roles": ChangeRoleForm.base_fields["role"].choices},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "tenancy/members.html",
+        {"form": form, "rows": rows, "invited": invited, "roles": ChangeRoleForm.base_fields["role"].choices},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -92,7 +107,10 @@ def member_role(request, membership_id):
     if form.is_valid():
         try:
             services.member_change_role(membership=membership, role=form.cleaned_data["role"])
-            messages.success(request, f"{membership.user.email} is now {dict(form.fields['role'].choices)[form.cleaned_data['role']]}.")
+            messages.success(
+                request,
+                f"{membership.user.email} is now {dict(form.fields['role'].choices)[form.cleaned_data['role']]}.",
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     return redirect("members", tenant_slug=request.tenant.slug)
@@ -113,8 +131,14 @@ def member_remove(request, membership_id):
 @tenant_view(admin=True)
 def tenant_settings(request):
     tenant = request.tenant
-    initial = {"name": tenant.name, "timezone": tenant.timezone, "currency": tenant.currency, "briefing_lead_hours": tenant.briefing_lead_hours,
-               "briefing_delivery": tenant.briefing_delivery, "briefing_digest_hour": tenant.briefing_digest_hour}
+    initial = {
+        "name": tenant.name,
+        "timezone": tenant.timezone,
+        "currency": tenant.currency,
+        "briefing_lead_hours": tenant.briefing_lead_hours,
+        "briefing_delivery": tenant.briefing_delivery,
+        "briefing_digest_hour": tenant.briefing_digest_hour,
+    }
     form = TenantSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,8 +148,12 @@ def tenant_settings(request):
         else:
             messages.success(request, "Settings saved.")
             return redirect("tenant_settings", tenant_slug=tenant.slug)
-    return render(request, "tenancy/settings.html", {"form": form, "jobs": health.jobs_status()},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "tenancy/settings.html",
+        {"form": form, "jobs": health.jobs_status()},
+        status=400 if form.errors else 200,
+    )
 
 
 AUDIT_PAGE_SIZE = 50
@@ -135,22 +163,26 @@ AUDIT_PAGE_SIZE = 50
 def audit_log(request):
     """Who changed what, when, from what to what: the tenant's audit trail, for its admins."""
     members = Membership.objects.select_related("user").order_by("user__email")
-    form = AuditFilterForm(request.GET or None, kinds=audit_kinds(),
-                           members=[(m.user_id, m.user.email) for m in members])
+    form = AuditFilterForm(
+        request.GET or None, kinds=audit_kinds(), members=[(m.user_id, m.user.email) for m in members]
+    )
     filters = {}
     if form.is_bound and form.is_valid():
         zone = timezone.get_current_timezone()  # the tenant's: a day ends at its midnight
         data = form.cleaned_data
         filters = {
-            "kind": data["kind"], "actor_id": data["actor"],
+            "kind": data["kind"],
+            "actor_id": data["actor"],
             "since": dt.datetime.combine(data["since"], dt.time.min, tzinfo=zone) if data["since"] else None,
-            "until": (dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-                      if data["until"] else None),
+            "until": (
+                dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+                if data["until"]
+                else None
+            ),
         }
     entries = audit_entries(**filters) if not form.errors else audit_entries().none()
     page = CappedPaginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "tenancy/audit_log.html", {"form": form, "page": page},
-                  status=400 if form.errors else 200)
+    return render(request, "tenancy/audit_log.html", {"form": form, "page": page}, status=400 if form.errors else 200)
 
 
 @never_cache
@@ -176,7 +208,6 @@ def api_token_revoke(request, token_id):
     services.api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens", tenant_slug=request.tenant.slug)
-
 
 
 def reverse_tenant(name, tenant, *args):

@@ -194,8 +194,9 @@ def live_worker():
         app.conf.task_always_eager, app.conf.task_default_queue = False, queue
         _reset_celery_routing(app)
         try:
-            with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10,
-                              queues=[queue]):
+            with start_worker(
+                app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10, queues=[queue]
+            ):
                 yield app
         finally:
             app.conf.task_always_eager, app.conf.task_default_queue = saved
@@ -225,8 +226,15 @@ def browser():
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield instance
         instance.close()
@@ -257,13 +265,24 @@ def browser_login(page, email, password="pass-word-123"):
 
 # htmx reports a failed swap, a bad trigger or a failed request as an event (and only sometimes on the
 # console); this init script turns each into a console error, so one listener catches them all.
-_HTMX_ERROR_EVENTS = ("htmx:targetError", "htmx:syntax:error", "htmx:swapError", "htmx:responseError",
-                      "htmx:sendError", "htmx:onLoadError", "htmx:oobErrorNoTarget", "htmx:historyCacheError",
-                      "htmx:evalDisallowedError", "htmx:timeout")
+_HTMX_ERROR_EVENTS = (
+    "htmx:targetError",
+    "htmx:syntax:error",
+    "htmx:swapError",
+    "htmx:responseError",
+    "htmx:sendError",
+    "htmx:onLoadError",
+    "htmx:oobErrorNoTarget",
+    "htmx:historyCacheError",
+    "htmx:evalDisallowedError",
+    "htmx:timeout",
+)
 _HTMX_WATCH = "\n".join(
     f'document.addEventListener("{name}", function (e) {{ console.error("[{name}] " + '
-    f'((e.detail && e.detail.pathInfo && e.detail.pathInfo.requestPath) || (e.detail && e.detail.target '
-    f'&& e.detail.target.id) || "")); }});' for name in _HTMX_ERROR_EVENTS)
+    f"((e.detail && e.detail.pathInfo && e.detail.pathInfo.requestPath) || (e.detail && e.detail.target "
+    f'&& e.detail.target.id) || "")); }});'
+    for name in _HTMX_ERROR_EVENTS
+)
 
 
 class PageProblems:
@@ -273,8 +292,13 @@ class PageProblems:
     def __init__(self, page):
         self.seen: list[str] = []
         page.add_init_script(_HTMX_WATCH)
-        page.on("console", lambda message: message.type == "error" and self.seen.append(
-            f"console: {message.text} ({message.location.get('url', '')})"))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and self.seen.append(f"console: {message.text} ({message.location.get('url', '')})")
+            ),
+        )
         page.on("pageerror", lambda error: self.seen.append(f"page error: {error}"))
 
     def take(self) -> list[str]:

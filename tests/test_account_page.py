@@ -23,8 +23,9 @@ def overview(member, account) -> str:
     body = member.client.get(page).content.decode()
 
     def fill(match):
-        response = member.client.get(match.group(1), HTTP_HX_REQUEST="true",
-                                     HTTP_HX_CURRENT_URL=f"http://testserver{page}")
+        response = member.client.get(
+            match.group(1), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}"
+        )
         assert response.status_code == 200
         return response.content.decode()
 
@@ -33,8 +34,12 @@ def overview(member, account) -> str:
 
 @pytest.fixture
 def account_with_everything(manager_a):
-    player = KeyPlayerFactory(account__tenant=manager_a.tenant, account__name="Panel Co",
-                              contact__full_name="Erin Exec", contact__title="Chief Executive")
+    player = KeyPlayerFactory(
+        account__tenant=manager_a.tenant,
+        account__name="Panel Co",
+        contact__full_name="Erin Exec",
+        contact__title="Chief Executive",
+    )
     account = player.account
     assess(make_relationship(user=manager_a.user, contact=player.contact), 2, evidence="Buys on price")
     PlanFactory(account=account, title="Climb to level 4")
@@ -50,13 +55,17 @@ def test_the_overview_shows_every_app_panel_and_tab(manager_a, account_with_ever
     assert "Climb to level 4" in panels  # the active plan
     assert f'id="rating-panel-{account.pk}"' in panels
     tabs = body.split('class="tabs"')[1].split("</nav>")[0]
-    for label, path in (("Relationship map", f"hierarchy/accounts/{account.pk}/"),
-                        ("Key players", f"key-players/accounts/{account.pk}/"),
-                        ("Plans &amp; activity", f"plans/account/{account.pk}/"),
-                        ("Rating", f"ratings/accounts/{account.pk}/")):
+    for label, path in (
+        ("Relationship map", f"hierarchy/accounts/{account.pk}/"),
+        ("Key players", f"key-players/accounts/{account.pk}/"),
+        ("Plans &amp; activity", f"plans/account/{account.pk}/"),
+        ("Rating", f"ratings/accounts/{account.pk}/"),
+    ):
         assert f'<a href="{manager_a.url(path)}">{label}</a>' in tabs
     for tab in ("contacts/", "team/"):  # every account tab shows the same links
-        assert "Relationship map" in manager_a.client.get(manager_a.url(f"accounts/{account.pk}/{tab}")).content.decode()
+        assert (
+            "Relationship map" in manager_a.client.get(manager_a.url(f"accounts/{account.pk}/{tab}")).content.decode()
+        )
 
 
 def test_a_viewer_sees_the_panels_without_edit_controls(viewer_a, manager_a, account_with_everything):
@@ -78,10 +87,17 @@ def test_a_manual_rating_is_marked_wherever_accounts_shows_the_rating(manager_a,
 
     account = account_with_everything
     with manager_a.scope():
-        rating_services.override_set(account=account, rating="A", reason="Board-level sponsor signed",
-                                     expires_at=timezone.now() + dt.timedelta(days=30), by=manager_a.user)
+        rating_services.override_set(
+            account=account,
+            rating="A",
+            reason="Board-level sponsor signed",
+            expires_at=timezone.now() + dt.timedelta(days=30),
+            by=manager_a.user,
+        )
     marked = 'aria-label="set by hand"'
-    header = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode().split('id="account-tab"')[0]
+    header = (
+        manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode().split('id="account-tab"')[0]
+    )
     assert "Rating" in header and marked in header and "Board-level sponsor signed" in header
     row = manager_a.client.get(manager_a.url("accounts/")).content.decode().split("Panel Co")[1].split("</tr>")[0]
     assert marked in row
@@ -122,15 +138,21 @@ def test_a_deferred_panel_follows_the_page_rules(manager_a, viewer_a, account_wi
     assert "Climb to level 4" in plans and "Log a call" not in plans
     # The map's forms return to the account page that holds it, not to the panel's URL.
     page = manager_a.url(f"accounts/{account.pk}/")
-    html = manager_a.client.get(url + "hierarchy/", HTTP_HX_REQUEST="true",
-                                HTTP_HX_CURRENT_URL=f"http://testserver{page}").content.decode()
+    html = manager_a.client.get(
+        url + "hierarchy/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}"
+    ).content.decode()
     assert f"next={page}" in html and "/panels/" not in html
 
 
-@pytest.mark.parametrize("path, tab", [("hierarchy/accounts/{id}/", "Relationship map"),
-                                       ("key-players/accounts/{id}/", "Key players"),
-                                       ("plans/account/{id}/", "Plans &amp; activity"),
-                                       ("ratings/accounts/{id}/", "Rating")])
+@pytest.mark.parametrize(
+    "path, tab",
+    [
+        ("hierarchy/accounts/{id}/", "Relationship map"),
+        ("key-players/accounts/{id}/", "Key players"),
+        ("plans/account/{id}/", "Plans &amp; activity"),
+        ("ratings/accounts/{id}/", "Rating"),
+    ],
+)
 def test_every_tab_of_an_account_shows_the_same_header_tabs_and_navigation(path, tab, manager_a):
     """Issue 13, item 5: the tabs other apps contribute keep the account's breadcrumb and tabs, and the
     top navigation stays on Accounts."""
@@ -138,7 +160,10 @@ def test_every_tab_of_an_account_shows_the_same_header_tabs_and_navigation(path,
 
     account = Accounts(tenant=manager_a.tenant, name="Orbit Airlines")
     html = manager_a.client.get(manager_a.url(path.format(id=account.pk))).content.decode()
-    assert f'<a href="/t/{manager_a.tenant.slug}/accounts/">Accounts</a> › <a href="/t/{manager_a.tenant.slug}/accounts/{account.pk}/">Orbit Airlines</a>' in html
+    assert (
+        f'<a href="/t/{manager_a.tenant.slug}/accounts/">Accounts</a> › <a href="/t/{manager_a.tenant.slug}/accounts/{account.pk}/">Orbit Airlines</a>'
+        in html
+    )
     tabs = re.search(r'<nav class="tabs" aria-label="Orbit Airlines">(.*?)</nav>', html, re.S).group(1)
     assert re.findall(r'aria-current="page">([^<]+)</a>', tabs) == [tab]
     assert "Overview" in tabs and "Contacts &amp; org chart" in tabs
@@ -182,17 +207,23 @@ def one_of_everything(admin_a):
     plan = PlanFactory(account=account, title="Growth plan")
     with admin_a.scope():
         relationship = make_relationship(user=admin_a.user, contact=contact)
-    return {"account": account.pk, "contact": contact.pk, "relationship": relationship.pk, "plan": plan.pk,
-            "key_player": KeyPlayerFactory(account=account, contact=contact).pk,
-            "action": ActionFactory(plan=plan).pk,
-            "opportunity": OpportunityFactory(account=account, name="Fleet renewal").pk,
-            "call": make_call(account=account, author=admin_a.user).pk,
-            "visit": make_visit(account=account, organiser=admin_a.user, attendees=[admin_a.user]).pk}
+    return {
+        "account": account.pk,
+        "contact": contact.pk,
+        "relationship": relationship.pk,
+        "plan": plan.pk,
+        "key_player": KeyPlayerFactory(account=account, contact=contact).pk,
+        "action": ActionFactory(plan=plan).pk,
+        "opportunity": OpportunityFactory(account=account, name="Fleet renewal").pk,
+        "call": make_call(account=account, author=admin_a.user).pk,
+        "visit": make_visit(account=account, organiser=admin_a.user, attendees=[admin_a.user]).pk,
+    }
 
 
 @pytest.mark.parametrize("path, tab, here", PAGES_BELOW_A_TAB)
-def test_every_page_about_one_account_shows_its_header_tabs_and_one_breadcrumb(path, tab, here, admin_a,
-                                                                               one_of_everything):
+def test_every_page_about_one_account_shows_its_header_tabs_and_one_breadcrumb(
+    path, tab, here, admin_a, one_of_everything
+):
     """Issue 13, item 5: a page below one of an account's tabs (a relationship, a key player, a plan, an
     edit form…) keeps the account's header and tabs, marks the tab it belongs to, has the one breadcrumb
     style (Accounts › the account › the tab › this page) and keeps the top navigation on Accounts."""
@@ -203,8 +234,9 @@ def test_every_page_about_one_account_shows_its_header_tabs_and_one_breadcrumb(p
     crumbs = re.findall(r'<nav class="crumbs muted" aria-label="Breadcrumb">(.*?)</nav>', html, re.S)
     assert len(crumbs) == 1, "one breadcrumb"
     account_pk = one_of_everything["account"]
-    assert crumbs[0].startswith(f'<a href="/t/{slug}/accounts/">Accounts</a> › '
-                                f'<a href="/t/{slug}/accounts/{account_pk}/">Orbit Airlines</a> › ')
+    assert crumbs[0].startswith(
+        f'<a href="/t/{slug}/accounts/">Accounts</a> › <a href="/t/{slug}/accounts/{account_pk}/">Orbit Airlines</a> › '
+    )
     last = re.search(r'<span aria-current="page">([^<]*)</span>$', crumbs[0]).group(1)
     assert last.startswith(here), last
     if tab != "Overview":  # the overview is the account's own crumb
@@ -217,8 +249,13 @@ def test_every_page_about_one_account_shows_its_header_tabs_and_one_breadcrumb(p
 
 def test_pages_not_about_one_account_keep_their_section(admin_a, one_of_everything):
     """A new plan or visit (no account yet) and the lists stay in their own section, with no account header."""
-    for path, section in [("plans/new/", "Plans"), ("plans/visits/new/", "Calendar"), ("plans/calendar/", "Calendar"),
-                          ("ratings/policies/", "Ratings"), ("accounts/import/", "Accounts")]:
+    for path, section in [
+        ("plans/new/", "Plans"),
+        ("plans/visits/new/", "Calendar"),
+        ("plans/calendar/", "Calendar"),
+        ("ratings/policies/", "Ratings"),
+        ("accounts/import/", "Accounts"),
+    ]:
         html = admin_a.client.get(admin_a.url(path)).content.decode()
         nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
         assert re.findall(r'aria-current="page">([^<]+)</a>', nav) == [section], path

@@ -38,8 +38,13 @@ from tests.test_tenant_walk import _walk_objects
 
 FUZZ_EXAMPLES = int(os.environ.get("KEYSTONE_FUZZ_EXAMPLES", "10"))
 FUZZ_RANDOM = os.environ.get("KEYSTONE_FUZZ_RANDOM") == "1"  # new cases each run (by hand), not CI's fixed ones
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 METHODS = ("get", "post", "put", "patch", "delete", "trace")
 
 pytestmark = pytest.mark.fuzz
@@ -69,13 +74,16 @@ def manager(tenant_a, make_member):
 
 def _with_known_ids(path_parameters: dict, known_ids: dict) -> dict:
     """Half the generated path ids (a stable half: the run is repeatable) become the tenant's real objects."""
-    return {name: known_ids[name] if name in known_ids and zlib.crc32(f"{name}={value}".encode()) % 2 else value
-            for name, value in path_parameters.items()}
+    return {
+        name: known_ids[name] if name in known_ids and zlib.crc32(f"{name}={value}".encode()) % 2 else value
+        for name, value in path_parameters.items()
+    }
 
 
 def test_the_fuzzed_schema_is_the_one_the_server_serves(live_server):
-    served = requests.get(f"{live_server.url}/api/v1/schema/", headers={"Accept": "application/vnd.oai.openapi+json"},
-                          timeout=30)
+    served = requests.get(
+        f"{live_server.url}/api/v1/schema/", headers={"Accept": "application/vnd.oai.openapi+json"}, timeout=30
+    )
     assert served.status_code == 200
     assert served.json() == SCHEMA
 
@@ -105,16 +113,23 @@ def test_every_operation_answers_as_its_schema_says(live_server, manager):
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-            @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=not FUZZ_RANDOM, database=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=FUZZ_EXAMPLES,
+                deadline=None,
+                derandomize=not FUZZ_RANDOM,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
                 nonlocal requests_sent
                 if case.path_parameters:
                     case.path_parameters = _with_known_ids(case.path_parameters, manager.known_ids)
                 requests_sent += 1
-                case.call_and_validate(base_url=live_server.url, headers={"Authorization": manager.auth},
-                                       checks=CHECKS, timeout=30)
+                case.call_and_validate(
+                    base_url=live_server.url, headers={"Authorization": manager.auth}, checks=CHECKS, timeout=30
+                )
 
             try:
                 run()

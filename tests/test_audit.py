@@ -48,12 +48,17 @@ def only_entry(member, action):
 
 # --- Each kind of change produces its entry ----------------------------------------------------------
 
+
 def test_members_invitations_roles_and_removals(admin_a, make_member, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_a.client.post(admin_a.url("members/"), {"email": "New@Example.com", "role": "manager"})
     assert response.status_code == 302
     sent = only_entry(admin_a, AuditAction.INVITATION_SENT)
-    assert (sent.actor_id, sent.actor_label, sent.target_label) == (admin_a.user.pk, admin_a.user.email, "new@example.com")
+    assert (sent.actor_id, sent.actor_label, sent.target_label) == (
+        admin_a.user.pk,
+        admin_a.user.email,
+        "new@example.com",
+    )
     assert sent.changes == {"role": [None, "manager"]}
 
     newcomer = User.objects.get(email="new@example.com")
@@ -62,21 +67,32 @@ def test_members_invitations_roles_and_removals(admin_a, make_member, django_cap
     with tenant_context(admin_a.tenant.pk, user_id=newcomer.pk):
         membership = tenancy_services.invitation_accept(invitation=invitation, user=newcomer)
     joined = only_entry(admin_a, AuditAction.MEMBER_JOINED)
-    assert (joined.actor_label, joined.target_id, joined.changes) == ("new@example.com", membership.pk,
-                                                                      {"role": [None, "manager"]})
+    assert (joined.actor_label, joined.target_id, joined.changes) == (
+        "new@example.com",
+        membership.pk,
+        {"role": [None, "manager"]},
+    )
 
     assert admin_a.client.post(admin_a.url(f"members/{membership.pk}/role/"), {"role": "viewer"}).status_code == 302
     changed = only_entry(admin_a, AuditAction.MEMBER_ROLE_CHANGED)
     assert (changed.actor_label, changed.target_label, changed.changes) == (
-        admin_a.user.email, "new@example.com", {"role": ["manager", "viewer"]})
+        admin_a.user.email,
+        "new@example.com",
+        {"role": ["manager", "viewer"]},
+    )
 
     assert admin_a.client.post(admin_a.url(f"members/{membership.pk}/remove/")).status_code == 302
     removed = only_entry(admin_a, AuditAction.MEMBER_REMOVED)
     assert (removed.target_id, removed.changes) == (membership.pk, {"role": ["viewer", None]})
 
     with acting(admin_a):
-        again = tenancy_services.member_invite(tenant=admin_a.tenant, email="later@example.com", role="viewer",
-                                               invited_by=admin_a.user, base_url="http://testserver")
+        again = tenancy_services.member_invite(
+            tenant=admin_a.tenant,
+            email="later@example.com",
+            role="viewer",
+            invited_by=admin_a.user,
+            base_url="http://testserver",
+        )
     assert admin_a.client.post(admin_a.url(f"invitations/{again.pk}/cancel/")).status_code == 302
     withdrawn = only_entry(admin_a, AuditAction.INVITATION_WITHDRAWN)
     assert (withdrawn.target_label, withdrawn.changes) == ("later@example.com", {"role": ["viewer", None]})
@@ -91,9 +107,16 @@ def test_a_refused_change_leaves_no_entry(admin_a):
 
 
 def test_tenant_settings(admin_a):
-    response = admin_a.client.post(admin_a.url("settings/"), {
-        "name": "Tenant A renamed", "timezone": "Europe/Berlin", "briefing_lead_hours": 24,
-        "briefing_delivery": "per_visit", "briefing_digest_hour": 7})
+    response = admin_a.client.post(
+        admin_a.url("settings/"),
+        {
+            "name": "Tenant A renamed",
+            "timezone": "Europe/Berlin",
+            "briefing_lead_hours": 24,
+            "briefing_delivery": "per_visit",
+            "briefing_digest_hour": 7,
+        },
+    )
     assert response.status_code == 302, response.content[:500]
     entry = only_entry(admin_a, AuditAction.TENANT_SETTINGS_CHANGED)
     assert entry.changes == {"name": ["Tenant A", "Tenant A renamed"], "briefing_lead_hours": [48, 24]}
@@ -107,22 +130,34 @@ def test_hierarchy_model_switch_and_level_edit(admin_a):
         hierarchy_services.hierarchy_model_activate(model=needs)  # already active: no change, no entry
         level = needs.levels.get(number=2)
         old_name = level.name
-        hierarchy_services.hierarchy_level_update(level=level, name="Convenient supplier", description=level.description,
-                                                  signals=level.signals, climb_playbook=level.climb_playbook,
-                                                  survey_statement=level.survey_statement)
+        hierarchy_services.hierarchy_level_update(
+            level=level,
+            name="Convenient supplier",
+            description=level.description,
+            signals=level.signals,
+            climb_playbook=level.climb_playbook,
+            survey_statement=level.survey_statement,
+        )
     switched = only_entry(admin_a, AuditAction.HIERARCHY_MODEL_SWITCHED)
-    assert switched.changes == {"active model": [buy_sell.name, needs.name]} and switched.actor_label == admin_a.user.email
+    assert (
+        switched.changes == {"active model": [buy_sell.name, needs.name]} and switched.actor_label == admin_a.user.email
+    )
     edited = only_entry(admin_a, AuditAction.HIERARCHY_LEVEL_EDITED)
     assert edited.changes == {"name": [old_name, "Convenient supplier"]} and edited.target_id == level.pk
 
 
 def test_guidance_and_coverage_settings(admin_a):
     with acting(admin_a):
-        keyplayers_services.guidance_set(buying_role="executive", buying_stage="planning",
-                                         communication="Strategic dialogue", message="Talk about their strategy")
+        keyplayers_services.guidance_set(
+            buying_role="executive",
+            buying_stage="planning",
+            communication="Strategic dialogue",
+            message="Talk about their strategy",
+        )
         keyplayers_services.guidance_reset(buying_role="executive", buying_stage="planning")
-        keyplayers_services.coverage_settings_update(min_level_executive=4, min_level_middle_management=3,
-                                                     min_level_operational=2, min_level_purchasing=1)
+        keyplayers_services.coverage_settings_update(
+            min_level_executive=4, min_level_middle_management=3, min_level_operational=2, min_level_purchasing=1
+        )
     guidance = only_entry(admin_a, AuditAction.GUIDANCE_SET)
     assert guidance.changes["message"][1] == "Talk about their strategy"
     reset = only_entry(admin_a, AuditAction.GUIDANCE_RESET)
@@ -139,8 +174,10 @@ def test_rating_policy_drafts_activation_and_discard(admin_a):
         second = ratings_services.policy_draft_save(by=admin_a.user, cadence_a_days=7)
         ratings_services.policy_discard(policy=second)
     saved = entries(admin_a, action=AuditAction.RATING_POLICY_DRAFT_SAVED)
-    assert [e.changes for e in saved] == [{"cadence_b_days": [active.cadence_b_days, active.cadence_b_days + 1]},
-                                          {"cadence_a_days": [active.cadence_a_days, 7]}]
+    assert [e.changes for e in saved] == [
+        {"cadence_b_days": [active.cadence_b_days, active.cadence_b_days + 1]},
+        {"cadence_a_days": [active.cadence_a_days, 7]},
+    ]
     assert saved[0].target_label == f"Rating policy version {draft.version}"
     activated = only_entry(admin_a, AuditAction.RATING_POLICY_ACTIVATED)
     assert activated.changes == {"active version": [active.version, draft.version]}
@@ -153,7 +190,9 @@ def test_manual_ratings_set_cleared_and_ended(admin_a):
     until = timezone.now() + dt.timedelta(days=30)
     with acting(admin_a):
         ratings_services.override_set(account=account, rating="A", reason="Renewal", expires_at=until, by=admin_a.user)
-        ratings_services.override_set(account=account, rating="B", reason="Scaled back", expires_at=until, by=admin_a.user)
+        ratings_services.override_set(
+            account=account, rating="B", reason="Scaled back", expires_at=until, by=admin_a.user
+        )
         ratings_services.override_clear(account=account, by=admin_a.user)
         ratings_services.override_set(account=account, rating="C", reason="Short", expires_at=until, by=admin_a.user)
     with admin_a.scope():  # the hourly job: no person
@@ -170,9 +209,12 @@ def test_account_owner_status_classification_and_team(admin_a, make_member):
     other = make_member(admin_a.tenant, Role.MANAGER, email="other@example.com")
     account = AccountFactory(tenant=admin_a.tenant, name="Cobalt Dairy", owner=admin_a.user)
     with acting(admin_a):
-        accounts_services.account_update(account=account, by=admin_a.user, owner=other.user, status=AccountStatus.CUSTOMER,
-                                         notes="not audited")
-        accounts_services.account_classify(account=account, classification="strategic", reason="Cold chain", by=admin_a.user)
+        accounts_services.account_update(
+            account=account, by=admin_a.user, owner=other.user, status=AccountStatus.CUSTOMER, notes="not audited"
+        )
+        accounts_services.account_classify(
+            account=account, classification="strategic", reason="Cold chain", by=admin_a.user
+        )
         seat = accounts_services.team_member_add(account=account, user=admin_a.user, by=admin_a.user)
         accounts_services.team_member_update(team_member=seat, team_role=TeamRole.EXECUTIVE_SPONSOR, by=admin_a.user)
         accounts_services.team_member_remove(team_member=seat, by=admin_a.user)
@@ -182,9 +224,13 @@ def test_account_owner_status_classification_and_team(admin_a, make_member):
     classified = only_entry(admin_a, AuditAction.ACCOUNT_CLASSIFIED)
     assert classified.changes == {"classification": ["unqualified", "strategic"], "reason": [None, "Cold chain"]}
     assert only_entry(admin_a, AuditAction.TEAM_MEMBER_ADDED).changes == {
-        "person": [None, admin_a.user.email], "team_role": [None, TeamRole.ACCOUNT_MANAGER]}
+        "person": [None, admin_a.user.email],
+        "team_role": [None, TeamRole.ACCOUNT_MANAGER],
+    }
     assert only_entry(admin_a, AuditAction.TEAM_ROLE_CHANGED).changes["team_role"] == [
-        TeamRole.ACCOUNT_MANAGER, TeamRole.EXECUTIVE_SPONSOR]
+        TeamRole.ACCOUNT_MANAGER,
+        TeamRole.EXECUTIVE_SPONSOR,
+    ]
     assert only_entry(admin_a, AuditAction.TEAM_MEMBER_REMOVED).changes["person"] == [admin_a.user.email, None]
 
 
@@ -193,10 +239,14 @@ def test_an_import_records_owner_status_and_classification_changes(admin_a, make
 
     make_member(admin_a.tenant, Role.MANAGER, email="owner@example.com")
     AccountFactory(tenant=admin_a.tenant, external_id="A-1", name="Harbour Freight")
-    text = ("external_id,name,owner_email,status,classification,classification_reason\n"
-            "A-1,Harbour Freight,owner@example.com,customer,tactical,Buys on price\n")
-    upload = admin_a.client.post(admin_a.url("accounts/import/"),
-                                 {"kind": "accounts", "file": SimpleUploadedFile("a.csv", text.encode(), "text/csv")})
+    text = (
+        "external_id,name,owner_email,status,classification,classification_reason\n"
+        "A-1,Harbour Freight,owner@example.com,customer,tactical,Buys on price\n"
+    )
+    upload = admin_a.client.post(
+        admin_a.url("accounts/import/"),
+        {"kind": "accounts", "file": SimpleUploadedFile("a.csv", text.encode(), "text/csv")},
+    )
     assert upload.status_code == 302
     assert admin_a.client.post(upload["Location"]).status_code in (200, 302)
     found = {e.action: e for e in entries(admin_a)}
@@ -207,11 +257,17 @@ def test_an_import_records_owner_status_and_classification_changes(admin_a, make
 
 
 def test_declassifying_an_account_records_its_status_change(admin_a):
-    account = AccountFactory(tenant=admin_a.tenant, status=AccountStatus.CUSTOMER, classification=Classification.STRATEGIC)
+    account = AccountFactory(
+        tenant=admin_a.tenant, status=AccountStatus.CUSTOMER, classification=Classification.STRATEGIC
+    )
     with acting(admin_a):
-        ratings_services.declassification_decide(account=account, decision=ReviewDecision.DECLASSIFY,
-                                                 reason="Discounts without progress", by=admin_a.user,
-                                                 coverage=Coverage.INSIDE_SALES)
+        ratings_services.declassification_decide(
+            account=account,
+            decision=ReviewDecision.DECLASSIFY,
+            reason="Discounts without progress",
+            by=admin_a.user,
+            coverage=Coverage.INSIDE_SALES,
+        )
     entry = only_entry(admin_a, AuditAction.ACCOUNT_STATUS_CHANGED)
     assert entry.changes["status"] == ["customer", "declassified"]
     assert entry.changes["coverage"] == ["field_team", "inside_sales"]
@@ -228,17 +284,23 @@ def test_an_api_change_names_the_tokens_user(admin_a):
 
 # --- Append-only, in the database --------------------------------------------------------------------
 
+
 def _one_entry(member):
     with acting(member):
-        tenancy_services.tenant_update_settings(tenant=member.tenant, name="Renamed", timezone="UTC", briefing_lead_hours=24)
+        tenancy_services.tenant_update_settings(
+            tenant=member.tenant, name="Renamed", timezone="UTC", briefing_lead_hours=24
+        )
         return AuditEntry.objects.get()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE tenancy_auditentry SET actor_label = 'someone else'",
-    "UPDATE tenancy_auditentry SET changes = '{}'",
-    "DELETE FROM tenancy_auditentry",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE tenancy_auditentry SET actor_label = 'someone else'",
+        "UPDATE tenancy_auditentry SET changes = '{}'",
+        "DELETE FROM tenancy_auditentry",
+    ],
+)
 def test_the_database_refuses_to_change_or_delete_an_entry(admin_a, statement):
     entry = _one_entry(admin_a)
     with acting(admin_a):
@@ -253,8 +315,10 @@ def test_the_database_refuses_to_change_or_delete_an_entry(admin_a, statement):
 
 def test_the_trigger_is_in_the_catalog():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT action_timing, string_agg(event_manipulation, ',' ORDER BY event_manipulation) "
-                       "FROM information_schema.triggers WHERE event_object_table = 'tenancy_auditentry' GROUP BY 1")
+        cursor.execute(
+            "SELECT action_timing, string_agg(event_manipulation, ',' ORDER BY event_manipulation) "
+            "FROM information_schema.triggers WHERE event_object_table = 'tenancy_auditentry' GROUP BY 1"
+        )
         assert cursor.fetchall() == [("BEFORE", "DELETE,UPDATE")]
 
 
@@ -270,13 +334,18 @@ def test_deleting_a_tenant_takes_its_trail_and_nothing_else(admin_a, admin_b):
 def test_deleting_a_person_keeps_their_entries(admin_a, make_member):
     other = make_member(admin_a.tenant, Role.MANAGER, email="leaver@example.com")
     with tenant_context(admin_a.tenant.pk, user_id=other.user.pk):
-        tenancy_services.tenant_update_settings(tenant=admin_a.tenant, name="By the leaver", timezone="UTC",
-                                                briefing_lead_hours=24)
+        tenancy_services.tenant_update_settings(
+            tenant=admin_a.tenant, name="By the leaver", timezone="UTC", briefing_lead_hours=24
+        )
     tenancy_services.users_delete(user_ids=[other.user.pk])
     settings_entry, removed = entries(admin_a)
     assert settings_entry.actor_label == "leaver@example.com"  # the trail outlives the person
     assert (removed.action, removed.actor_label, removed.target_label, removed.changes) == (
-        AuditAction.MEMBER_REMOVED, SYSTEM, "leaver@example.com", {"role": ["manager", None]})
+        AuditAction.MEMBER_REMOVED,
+        SYSTEM,
+        "leaver@example.com",
+        {"role": ["manager", None]},
+    )
 
 
 def test_the_app_role_may_not_update_delete_or_truncate(db):
@@ -287,8 +356,10 @@ def test_the_app_role_may_not_update_delete_or_truncate(db):
         if cursor.fetchone() is None:
             pytest.skip("no keystone_app role on this server")
         call_command("grant_app_role", "keystone_app")
-        cursor.execute("SELECT privilege_type FROM information_schema.role_table_grants "
-                       "WHERE table_name = 'tenancy_auditentry' AND grantee = 'keystone_app' ORDER BY 1")
+        cursor.execute(
+            "SELECT privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_name = 'tenancy_auditentry' AND grantee = 'keystone_app' ORDER BY 1"
+        )
         assert [row[0] for row in cursor.fetchall()] == ["INSERT", "SELECT"]
 
 
@@ -315,16 +386,23 @@ def test_append_only_on_the_embedded_sqlite_default(tmp_path):
         "print('append-only ok')\n"
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "KEYSTONE_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'lite.sqlite3'}", DEBUG="1", DJANGO_SETTINGS_MODULE="keystone.settings",
-               KEYSTONE_VAR_DIR=str(tmp_path))  # its filesystem broker folders, not in the checkout
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'lite.sqlite3'}",
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="keystone.settings",
+        KEYSTONE_VAR_DIR=str(tmp_path),
+    )  # its filesystem broker folders, not in the checkout
     root = Path(__file__).resolve().parent.parent
     manage = [sys.executable, str(root / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, cwd=root, check=True, timeout=300)
-    done = subprocess.run([*manage, "shell", "-c", script], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*manage, "shell", "-c", script], env=env, cwd=root, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and "append-only ok" in done.stdout, done.stdout + done.stderr
 
 
 # --- Who may read it: admins of the tenant, nobody else -------------------------------------------------
+
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.EXECUTIVE, Role.VIEWER])
 def test_only_admins_see_the_page_and_the_api(admin_a, make_member, role):
@@ -366,12 +444,15 @@ def test_the_api_is_read_only(admin_a):
 
 # --- Filters and the shape of the answer -----------------------------------------------------------------
 
+
 def _history(admin, other):
     account = AccountFactory(tenant=admin.tenant, name="Filtered")
     with acting(admin):
         accounts_services.account_classify(account=account, classification="tactical", reason="Price", by=admin.user)
     with tenant_context(admin.tenant.pk, user_id=other.user.pk):
-        tenancy_services.tenant_update_settings(tenant=admin.tenant, name="Renamed", timezone="UTC", briefing_lead_hours=24)
+        tenancy_services.tenant_update_settings(
+            tenant=admin.tenant, name="Renamed", timezone="UTC", briefing_lead_hours=24
+        )
     return account
 
 
@@ -392,9 +473,16 @@ def test_the_page_filters_by_kind_person_and_dates(admin_a, make_member):
     assert b"Account classified" not in earlier.content and b"No changes match" in earlier.content
 
 
-@pytest.mark.parametrize("query, field", [({"since": "9999-12-31"}, "since"), ({"since": "yesterday"}, "since"),
-                                          ({"kind": "nonsense"}, "kind"), ({"actor": "abc"}, "actor"),
-                                          ({"since": "2026-05-02", "until": "2026-05-01"}, "until")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"since": "9999-12-31"}, "since"),
+        ({"since": "yesterday"}, "since"),
+        ({"kind": "nonsense"}, "kind"),
+        ({"actor": "abc"}, "actor"),
+        ({"since": "2026-05-02", "until": "2026-05-01"}, "until"),
+    ],
+)
 def test_bad_page_filters_are_a_400_naming_the_field(admin_a, query, field):
     response = admin_a.client.get(admin_a.url("audit/"), query)
     assert response.status_code == 400
@@ -440,11 +528,13 @@ def test_the_schema_documents_the_endpoint(db):
 
 # --- A fixed number of queries -------------------------------------------------------------------------
 
+
 def _many(member, n):
     with acting(member):
         for i in range(n):
-            tenancy_services.tenant_update_settings(tenant=member.tenant, name=f"Name {i}", timezone="UTC",
-                                                    briefing_lead_hours=24 + i % 2)
+            tenancy_services.tenant_update_settings(
+                tenant=member.tenant, name=f"Name {i}", timezone="UTC", briefing_lead_hours=24 + i % 2
+            )
 
 
 def test_list_query_counts_do_not_grow_with_the_entries(admin_a, make_member, django_assert_max_num_queries):

@@ -54,8 +54,10 @@ def _links(page, prefix: str) -> list[str]:
 def _server_seconds(page) -> float:
     """Time to the last byte of the document (the server's work plus the transfer), not the browser's
     layout: what a slow query or an N+1 shows up in."""
-    timing = page.evaluate("(() => { const t = performance.getEntriesByType('navigation')[0];"
-                           " return t ? t.responseEnd - t.requestStart : 0; })()")
+    timing = page.evaluate(
+        "(() => { const t = performance.getEntriesByType('navigation')[0];"
+        " return t ? t.responseEnd - t.requestStart : 0; })()"
+    )
     return timing / 1000
 
 
@@ -64,10 +66,20 @@ def _crawl(context, live_url: str, slug: str, role: str) -> tuple[list[str], int
     problems = PageProblems(page)
     failures: list[str] = []
     failed_requests: list[str] = []
-    page.on("response", lambda response: response.status >= 400 and response.url.startswith(live_url)
-            and failed_requests.append(f"{response.status} {response.url}"))
-    page.on("requestfailed", lambda request: request.url.startswith(live_url)
-            and failed_requests.append(f"failed {request.url} ({request.failure})"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and response.url.startswith(live_url)
+            and failed_requests.append(f"{response.status} {response.url}")
+        ),
+    )
+    page.on(
+        "requestfailed",
+        lambda request: (
+            request.url.startswith(live_url) and failed_requests.append(f"failed {request.url} ({request.failure})")
+        ),
+    )
     browser_login(page, f"{role}@{slug}.example", DEMO_PASSWORD)
     prefix = f"/t/{slug}/"
     start = f"{live_url}{prefix}"

@@ -29,8 +29,14 @@ def test_new_opportunities_and_financial_periods_start_in_the_tenant_currency(gb
 
 
 def test_the_admin_sets_the_tenant_currency_in_the_settings(admin_a):
-    data = {"name": admin_a.tenant.name, "timezone": "Europe/London", "currency": "chf", "briefing_lead_hours": 48,
-            "briefing_delivery": "per_visit", "briefing_digest_hour": 7}
+    data = {
+        "name": admin_a.tenant.name,
+        "timezone": "Europe/London",
+        "currency": "chf",
+        "briefing_lead_hours": 48,
+        "briefing_delivery": "per_visit",
+        "briefing_digest_hour": 7,
+    }
     assert admin_a.client.post(admin_a.url("settings/"), data).status_code == 302
     assert Tenant.objects.get(pk=admin_a.tenant.pk).currency == "CHF"
     bad = admin_a.client.post(admin_a.url("settings/"), {**data, "currency": "pounds"})
@@ -57,6 +63,7 @@ def test_the_policy_says_money_thresholds_in_the_tenant_currency(gbp):
         services.ratings_recompute()
     with gbp.scope():
         from ratings.models import PolicyStatus, RatingPolicy
+
         active = RatingPolicy.objects.get(status=PolicyStatus.ACTIVE)
     policy_page = gbp.client.get(gbp.url(f"ratings/policies/{active.pk}/")).content.decode()
     assert "≥ 100,000 GBP: 30" in policy_page and "≥ 50,000 GBP: 40" in policy_page

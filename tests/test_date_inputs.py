@@ -25,8 +25,12 @@ def _project_forms():
 
 
 def test_the_project_has_date_fields_to_check():
-    date_fields = [name for cls in _project_forms() for name, field in cls.base_fields.items()
-                   if isinstance(field, (forms.DateField, forms.DateTimeField))]
+    date_fields = [
+        name
+        for cls in _project_forms()
+        for name, field in cls.base_fields.items()
+        if isinstance(field, (forms.DateField, forms.DateTimeField))
+    ]
     assert len(date_fields) >= 8
 
 

@@ -46,13 +46,22 @@ def test_the_demo_shows_declassification_and_the_six_level_model(demo):
 
     listing = admin.client.get(admin.url("ratings/declassification/")).content.decode()
     assert first.name in listing
-    done = admin.client.post(admin.url(f"ratings/declassification/{first.account_id}/"),
-                             {"decision": "declassify", "reason": "Bigger discount every quarter, level 2 for a year",
-                              "coverage": "inside_sales"})
+    done = admin.client.post(
+        admin.url(f"ratings/declassification/{first.account_id}/"),
+        {
+            "decision": "declassify",
+            "reason": "Bigger discount every quarter, level 2 for a year",
+            "coverage": "inside_sales",
+        },
+    )
     assert done.status_code == 302
     with admin.scope():
         account = Account.objects.get(pk=first.account_id)
-        assert (account.classification, account.status, account.coverage) == ("tactical", "declassified", "inside_sales")
+        assert (account.classification, account.status, account.coverage) == (
+            "tactical",
+            "declassified",
+            "inside_sales",
+        )
         change = ClassificationChange.objects.filter(account=account).latest("created_at")
         assert (change.from_classification, change.to_classification) == ("strategic", "tactical")
         due = selectors.contact_due(policy=services.policy_defaults_ensure(), state="all", within_days=3650)
@@ -69,7 +78,9 @@ def test_the_demo_shows_declassification_and_the_six_level_model(demo):
         level = dict(Account.objects.filter(current_level__in=[5, 6]).values_list("pk", "current_level"))
         assert set(level.values()) == {5, 6}
         assert any(after[pk] != before[pk] for pk in level)
-        breakdown = {r.account_id: r.breakdown["highest_level"] for r in AccountRating.objects.filter(account__in=level)}
+        breakdown = {
+            r.account_id: r.breakdown["highest_level"] for r in AccountRating.objects.filter(account__in=level)
+        }
         assert {tuple(breakdown[pk]) for pk, lv in level.items() if lv == 5} == {(5, 80.0)}
         assert {tuple(breakdown[pk]) for pk, lv in level.items() if lv == 6} == {(6, 100.0)}
 
@@ -77,8 +88,13 @@ def test_the_demo_shows_declassification_and_the_six_level_model(demo):
 def test_the_demo_shows_lead_and_fallback_strategies_and_an_agreed_value_case(demo):
     admin = demo[Role.ADMIN]
     with admin.scope():
-        opportunity = (Opportunity.objects.exclude(fallback_strategy="").filter(value_agreed=True)
-                       .exclude(value_agreed_with="").order_by("pk").first())
+        opportunity = (
+            Opportunity.objects.exclude(fallback_strategy="")
+            .filter(value_agreed=True)
+            .exclude(value_agreed_with="")
+            .order_by("pk")
+            .first()
+        )
         assert opportunity is not None and opportunity.has_value_case
         assert opportunity.fallback_strategy != opportunity.competitive_strategy
     page = admin.client.get(admin.url(f"plans/opportunities/{opportunity.pk}/")).content.decode()

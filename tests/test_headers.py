@@ -27,21 +27,31 @@ INLINE = [
 
 def test_templates_carry_nothing_the_policy_would_block():
     assert len(TEMPLATES) > 50
-    found = [f"{path.relative_to(BASE)}: {what}" for path in TEMPLATES for pattern, what in INLINE
-             if pattern.search(path.read_text())]
+    found = [
+        f"{path.relative_to(BASE)}: {what}"
+        for path in TEMPLATES
+        for pattern, what in INLINE
+        if pattern.search(path.read_text())
+    ]
     assert found == []
 
 
 # htmx reads `from:` up to the next blank unless the selector is in parentheses: "change from:#f select"
 # listens on #f and then stumbles on "select" (htmx:syntax:error on every page load).
 _TRIGGER = re.compile(r'hx-trigger="([^"]*)"')
-_FROM_THEN_WORD = re.compile(r"from:(?!\(|closest\s|find\s|next\s|previous\s)[^\s,]+\s+"
-                             r"(?!once\b|changed\b|delay:|throttle:|from:|target:|consume\b|queue:)[^\s,]")
+_FROM_THEN_WORD = re.compile(
+    r"from:(?!\(|closest\s|find\s|next\s|previous\s)[^\s,]+\s+"
+    r"(?!once\b|changed\b|delay:|throttle:|from:|target:|consume\b|queue:)[^\s,]"
+)
 
 
 def test_htmx_trigger_selectors_parse():
-    found = [f"{path.relative_to(BASE)}: {trigger}" for path in TEMPLATES
-             for trigger in _TRIGGER.findall(path.read_text()) if _FROM_THEN_WORD.search(trigger)]
+    found = [
+        f"{path.relative_to(BASE)}: {trigger}"
+        for path in TEMPLATES
+        for trigger in _TRIGGER.findall(path.read_text())
+        if _FROM_THEN_WORD.search(trigger)
+    ]
     assert found == []
 
 
@@ -86,8 +96,14 @@ def test_pages_run_under_the_policy_and_confirmations_still_ask(page, tenant_a, 
     account = AccountFactory(tenant=tenant_a, name="Acme")
     visit = make_visit(account=account, organiser=manager.user, attendees=[manager.user])
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
     browser_login(page, manager.user.email)
     page.goto(manager.url("accounts/"))
     page.select_option("select[name=classification]", "strategic")  # htmx filter: change from a select

@@ -71,9 +71,15 @@ def _settings_read(node) -> str | None:
     """NAME for `settings.NAME` and `getattr(settings, "NAME", …)`."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "settings":
         return node.attr
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
-            and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) and node.args[0].id == "settings"
-            and isinstance(node.args[1], ast.Constant)):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) >= 2
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "settings"
+        and isinstance(node.args[1], ast.Constant)
+    ):
         return node.args[1].value
     return None
 
@@ -111,8 +117,9 @@ def python_edges(app: str):
 
 def _library_owners() -> dict[str, str]:
     """{tag library name: the app that defines it}."""
-    return {path.stem: app for app in ORDER for path in (ROOT / app).glob("templatetags/*.py")
-            if path.stem != "__init__"}
+    return {
+        path.stem: app for app in ORDER for path in (ROOT / app).glob("templatetags/*.py") if path.stem != "__init__"
+    }
 
 
 def _template_owner(name: str) -> str | None:
@@ -129,7 +136,7 @@ def template_edges(files):
         where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
         for match in LOAD.finditer(source):
             names = match.group(1).split()
-            names = names[names.index("from") + 1:] if "from" in names else names
+            names = names[names.index("from") + 1 :] if "from" in names else names
             for name in names:
                 if name in libraries:
                     yield libraries[name], f"{where}: {{% load {name} %}}"
@@ -153,8 +160,11 @@ def upward_edges() -> set[tuple[str, str, str]]:
 
 
 def test_no_app_reaches_an_app_above_it():
-    upward = {(app, target, what) for app, target, what in upward_edges()
-              if (app, target, what.split(": ")[-1]) not in PENDING}
+    upward = {
+        (app, target, what)
+        for app, target, what in upward_edges()
+        if (app, target, what.split(": ")[-1]) not in PENDING
+    }
     assert not upward, "\n".join(f"{app} → {target}: {what}" for app, target, what in sorted(upward))
 
 
@@ -164,13 +174,16 @@ def test_pending_exceptions_still_exist():
     assert PENDING <= found, f"Merged: delete {PENDING - found} from PENDING."
 
 
-@pytest.mark.parametrize("source, edge", [
-    ("from plans.models import Visit\n", "plans"),
-    ("def f():\n    from plans import services\n", "plans"),
-    ("LABEL = 'plans.Visit'\n", "plans"),
-    ("NAME = 'plans:calendar'\n", "plans"),
-    ("x = settings.ROOT_URLCONF\n", "keystone"),
-])
+@pytest.mark.parametrize(
+    "source, edge",
+    [
+        ("from plans.models import Visit\n", "plans"),
+        ("def f():\n    from plans import services\n", "plans"),
+        ("LABEL = 'plans.Visit'\n", "plans"),
+        ("NAME = 'plans:calendar'\n", "plans"),
+        ("x = settings.ROOT_URLCONF\n", "keystone"),
+    ],
+)
 def test_the_checker_sees_each_kind_of_python_edge(tmp_path, monkeypatch, source, edge):
     app = tmp_path / "accounts"
     app.mkdir()

@@ -18,18 +18,31 @@ OVERFLOWING = """(selector) => Array.from(document.querySelectorAll(selector))
 def test_the_contacts_table_is_whole_at_1280_px(page, tenant_a, make_member):
     manager = make_member(tenant_a, Role.MANAGER)
     account = AccountFactory(tenant=tenant_a, name="Contoso Freight")
-    boss = ContactFactory(account=account, full_name="Alexandra Vandenberghe-Montgomery", title="Chief Executive Officer",
-                          department="Executive board", email="alexandra.vandenberghe-montgomery@contoso-freight.example")
+    boss = ContactFactory(
+        account=account,
+        full_name="Alexandra Vandenberghe-Montgomery",
+        title="Chief Executive Officer",
+        department="Executive board",
+        email="alexandra.vandenberghe-montgomery@contoso-freight.example",
+    )
     for n in range(6):
-        ContactFactory(account=account, full_name=f"Bartholomew Featherstonehaugh {n}", reports_to=boss,
-                       title="Head of Global Supply Chain Operations", department="Operations",
-                       email=f"bartholomew.featherstonehaugh.{n}@contoso-freight.example")
+        ContactFactory(
+            account=account,
+            full_name=f"Bartholomew Featherstonehaugh {n}",
+            reports_to=boss,
+            title="Head of Global Supply Chain Operations",
+            department="Operations",
+            email=f"bartholomew.featherstonehaugh.{n}@contoso-freight.example",
+        )
     browser_login(page, manager.user.email)
     page.goto(f"/t/{tenant_a.slug}/accounts/{account.pk}/contacts/")
     assert page.evaluate(OVERFLOWING, ".table-wrap, main, body") == []
     edit = page.get_by_role("link", name="Edit").last
     card = page.locator("section.card").filter(has=page.get_by_role("heading", name="People"))
-    assert edit.bounding_box()["x"] + edit.bounding_box()["width"] <= card.bounding_box()["x"] + card.bounding_box()["width"]
+    assert (
+        edit.bounding_box()["x"] + edit.bounding_box()["width"]
+        <= card.bounding_box()["x"] + card.bounding_box()["width"]
+    )
 
 
 def test_the_board_selects_stay_inside_their_cards_at_1280_px(page, tenant_a, make_member):
@@ -45,8 +58,9 @@ def test_the_board_selects_stay_inside_their_cards_at_1280_px(page, tenant_a, ma
         card = cards.nth(i).bounding_box()
         for select in cards.nth(i).locator("select").all():
             box = select.bounding_box()
-            assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, \
-                cards.nth(i).inner_text()[:60]
+            assert box["x"] >= card["x"] and box["x"] + box["width"] <= card["x"] + card["width"] + 0.5, cards.nth(
+                i
+            ).inner_text()[:60]
 
 
 def test_on_a_phone_the_navigation_folds_behind_menu(page, tenant_a, make_member):

@@ -7,15 +7,20 @@ from django.test import override_settings
 
 from keystone.env import mailer_config
 
-LINK = "http://127.0.0.1:8123/password/reset/" + "MTIz/" + "c" * 30 + "-" + "a1b2c3d4e5" * 6 + "/?next=/t/acme/accounts/"
+LINK = (
+    "http://127.0.0.1:8123/password/reset/" + "MTIz/" + "c" * 30 + "-" + "a1b2c3d4e5" * 6 + "/?next=/t/acme/accounts/"
+)
 
 
 def test_file_outbox_shows_headers_and_the_plain_body_with_links_unbroken(tmp_path):
     with override_settings(MAILERS={"default": mailer_config(f"file://{tmp_path}")}):
         mail.EmailMultiAlternatives(
-            "Einladung zu Müller & Söhne — Keystone", f"Choose your password here:\n{LINK}\n\nGrüße",
-            "Keystone <keystone@localhost>", ["new.person@example.com"],
-            alternatives=[("<p>html</p>", "text/html")]).send()
+            "Einladung zu Müller & Söhne — Keystone",
+            f"Choose your password here:\n{LINK}\n\nGrüße",
+            "Keystone <keystone@localhost>",
+            ["new.person@example.com"],
+            alternatives=[("<p>html</p>", "text/html")],
+        ).send()
     files = list(tmp_path.iterdir())
     assert len(files) == 1 and files[0].suffix == ".txt"
     text = files[0].read_text("utf-8")

@@ -28,8 +28,14 @@ def rated(tenant_a, make_member):
     outsider, insider, executive = (make_member(tenant_a, role) for role in (Role.VIEWER, Role.VIEWER, Role.EXECUTIVE))
     account = AccountFactory(tenant=tenant_a, name="Acme", classification="strategic")
     FinancialPeriodFactory(account=account, revenue=Decimal("750000"))
-    deal = OpportunityFactory(account=account, name="Big deal", value=Decimal("123456"),
-                              walk_away="Below 98,765 we walk away", must_get="Three-year term", can_give="5 % discount")
+    deal = OpportunityFactory(
+        account=account,
+        name="Big deal",
+        value=Decimal("123456"),
+        walk_away="Below 98,765 we walk away",
+        must_get="Three-year term",
+        can_give="5 % discount",
+    )
     TeamMemberFactory(account=account, user=insider.user)
     with outsider.scope():
         ratings_services.ratings_recompute()
@@ -41,7 +47,12 @@ def test_the_rule_is_one_function_for_one_account_and_one_filter_for_many(rated)
     for member, expected in ((outsider, False), (insider, True), (executive, True)):
         with member.scope():
             assert can_see_money(membership=member.membership, account=account) is expected
-            assert Account.objects.filter(money_visible_filter(membership=member.membership)).filter(pk=account.pk).exists() is expected
+            assert (
+                Account.objects.filter(money_visible_filter(membership=member.membership))
+                .filter(pk=account.pk)
+                .exists()
+                is expected
+            )
     assert sees_all_money(executive.membership) and not sees_all_money(insider.membership)
 
 
@@ -99,8 +110,12 @@ def test_opportunity_values_and_walk_away_terms_follow_the_rule(rated):
     assert [o["value"] for o in listed] == [None]
     shown = api_client_for(insider).get(f"/api/v1/opportunities/{deal.pk}/").json()
     assert shown["value"] == "123456.00" and shown["walk_away"] == "Below 98,765 we walk away"
-    for path in (f"plans/opportunities/{deal.pk}/", "plans/opportunities/", f"plans/account/{account.pk}/",
-                 f"accounts/{account.pk}/"):
+    for path in (
+        f"plans/opportunities/{deal.pk}/",
+        "plans/opportunities/",
+        f"plans/account/{account.pk}/",
+        f"accounts/{account.pk}/",
+    ):
         body = outsider.client.get(outsider.url(path)).content.decode()
         assert "123,456" not in body and "98,765" not in body, path
         assert "123,456" in executive.client.get(executive.url(path)).content.decode(), path
@@ -111,8 +126,10 @@ def test_an_editor_outside_the_team_edits_a_deal_without_seeing_its_money(rated,
     manager = make_member(tenant_a, Role.MANAGER)
     form = manager.client.get(manager.url(f"plans/opportunities/{deal.pk}/edit/")).content.decode()
     assert "123456" not in form and "98,765" not in form and 'name="value"' not in form
-    response = manager.client.post(manager.url(f"plans/opportunities/{deal.pk}/edit/"), {
-        "name": "Big deal", "stage": "proposing", "close_date": deal.close_date.isoformat()})
+    response = manager.client.post(
+        manager.url(f"plans/opportunities/{deal.pk}/edit/"),
+        {"name": "Big deal", "stage": "proposing", "close_date": deal.close_date.isoformat()},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     with manager.scope():
         deal.refresh_from_db()

@@ -71,8 +71,9 @@ def test_the_api_counts_exactly_without_the_lists_annotations(manager_a):
         AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
         contacts = Contact.objects.filter(account_id=OuterRef("pk")).order_by().values("account_id")
-        annotated = (Account.objects.annotate(n_contacts=Subquery(contacts.annotate(n=Count("pk")).values("n")))
-                     .order_by("name"))
+        annotated = Account.objects.annotate(
+            n_contacts=Subquery(contacts.annotate(n=Count("pk")).values("n"))
+        ).order_by("name")
         with CaptureQueriesContext(connection) as ctx:
             assert LeanCountPaginator(annotated, 2).count == 3
         sql = ctx.captured_queries[0]["sql"]

@@ -29,8 +29,16 @@ def test_every_foreign_key_column_leads_an_index():
 # --- Distributable on Citus by tenant_id (docs/scaling.md) ----------------------------------------------
 
 # Tables that would be Citus *reference* tables (copied to every node) or stay local to the coordinator.
-REFERENCE_TABLES = {"tenancy_tenant", "tenancy_user", "tenancy_user_groups", "tenancy_user_user_permissions",
-                    "auth_group", "auth_group_permissions", "auth_permission", "django_content_type"}
+REFERENCE_TABLES = {
+    "tenancy_tenant",
+    "tenancy_user",
+    "tenancy_user_groups",
+    "tenancy_user_user_permissions",
+    "auth_group",
+    "auth_group_permissions",
+    "auth_permission",
+    "django_content_type",
+}
 LOCAL_TABLES = {"django_migrations", "django_session", "django_admin_log", "tenancy_heartbeat"}
 # Unique constraints of tenant tables without tenant_id, each with what the Citus migration does to it.
 UNIQUE_WITHOUT_TENANT = {
@@ -58,22 +66,27 @@ def postgres_catalog():
 def test_every_table_is_a_tenant_table_or_a_listed_reference_or_local_one(postgres_catalog):
     """Citus distributes the tenant tables by tenant_id; every other table must be known to be a
     reference table (small, read everywhere) or local to the coordinator, so a new table is a decision."""
-    others = {name for (name,) in _rows(f"""
+    others = {
+        name
+        for (name,) in _rows(f"""
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
-        WHERE c.relkind = 'r' AND NOT {_TENANT_TABLE.format(rel='c.oid')}""")}
+        WHERE c.relkind = 'r' AND NOT {_TENANT_TABLE.format(rel="c.oid")}""")
+    }
     assert others == REFERENCE_TABLES | LOCAL_TABLES
 
 
 def test_every_unique_constraint_of_a_tenant_table_includes_tenant_id(postgres_catalog):
     """Citus enforces a unique constraint on a distributed table only when it includes the distribution
     column. Primary keys are the one uniform exception (see the next test)."""
-    missing = set(_rows(f"""
+    missing = set(
+        _rows(f"""
         SELECT t.relname, i.relname FROM pg_index x
         JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
         JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
-        WHERE x.indisunique AND NOT x.indisprimary AND {_TENANT_TABLE.format(rel='t.oid')}
+        WHERE x.indisunique AND NOT x.indisprimary AND {_TENANT_TABLE.format(rel="t.oid")}
           AND NOT EXISTS (SELECT 1 FROM unnest(x.indkey) k JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k
-                          WHERE a.attname = 'tenant_id')"""))
+                          WHERE a.attname = 'tenant_id')""")
+    )
     assert missing == UNIQUE_WITHOUT_TENANT
 
 
@@ -84,17 +97,19 @@ def test_keys_between_tenant_tables_follow_the_one_pattern_the_citus_migration_r
     that only works while no key breaks the pattern, no reference or local table points into a tenant
     table (Citus refuses foreign keys from reference to distributed tables), and every tenant table has
     a non-null tenant_id."""
-    primary_keys = set(_rows(f"""
+    primary_keys = set(
+        _rows(f"""
         SELECT t.relname, array_to_string(array_agg(a.attname ORDER BY a.attname), ',') FROM pg_index x
         JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()
         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey)
-        WHERE x.indisprimary AND {_TENANT_TABLE.format(rel='t.oid')} GROUP BY t.relname"""))
+        WHERE x.indisprimary AND {_TENANT_TABLE.format(rel="t.oid")} GROUP BY t.relname""")
+    )
     assert {columns for _, columns in primary_keys} == {"id"}
     multi_column = _rows("SELECT conname FROM pg_constraint WHERE contype = 'f' AND array_length(conkey, 1) > 1")
     assert multi_column == []
     into_tenant_tables = _rows(f"""
         SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c
-        WHERE c.contype = 'f' AND NOT {_TENANT_TABLE.format(rel='c.conrelid')} AND {_TENANT_TABLE.format(rel='c.confrelid')}""")
+        WHERE c.contype = 'f' AND NOT {_TENANT_TABLE.format(rel="c.conrelid")} AND {_TENANT_TABLE.format(rel="c.confrelid")}""")
     assert into_tenant_tables == []
     nullable = _rows("""
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()

@@ -26,7 +26,9 @@ def test_the_map_of_an_account_without_contacts_links_to_adding_them(manager_a, 
     html = manager_a.client.get(manager_a.url(f"hierarchy/accounts/{account.pk}/")).content.decode()
     assert "on the account page first" not in html
     assert f'/accounts/{account.pk}/contacts/new/">Add the people you deal with</a>' in html
-    assert "contacts/new/" not in viewer_a.client.get(viewer_a.url(f"hierarchy/accounts/{account.pk}/")).content.decode()
+    assert (
+        "contacts/new/" not in viewer_a.client.get(viewer_a.url(f"hierarchy/accounts/{account.pk}/")).content.decode()
+    )
 
 
 def test_the_api_docs_point_to_the_api_tokens_page_that_exists(client):
@@ -63,8 +65,11 @@ def test_a_new_account_is_owned_by_its_creator_and_viewers_cannot_be_picked(mana
 def test_a_call_report_that_starts_an_account_plan_says_so(manager_a):
     account = AccountFactory(tenant=manager_a.tenant, name="Orbit Airlines")
     due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
-    data = _call_post(account, attendees=[manager_a.user.pk], **{
-        "steps-0-title": "Send the proposal", "steps-0-owner": manager_a.user.pk, "steps-0-due_date": due})
+    data = _call_post(
+        account,
+        attendees=[manager_a.user.pk],
+        **{"steps-0-title": "Send the proposal", "steps-0-owner": manager_a.user.pk, "steps-0-due_date": due},
+    )
     response = manager_a.client.post(manager_a.url("plans/calls/new/"), data, follow=True)
     assert "Orbit Airlines had no active account plan: one was started with 1 next step" in response.content.decode()
     again = manager_a.client.post(manager_a.url("plans/calls/new/"), data, follow=True)

@@ -9,172 +9,421 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('external_id', models.CharField(blank=True, help_text='The id in your CRM or ERP; CSV imports match on it.', max_length=64)),
-                ('industry', models.CharField(blank=True, max_length=100)),
-                ('segment', models.CharField(blank=True, max_length=100)),
-                ('revenue_tier', models.CharField(blank=True, choices=[('platinum', 'Platinum'), ('gold', 'Gold'), ('silver', 'Silver'), ('bronze', 'Bronze')], help_text='The size view. Independent of the strategic/tactical classification.', max_length=16)),
-                ('classification', models.CharField(choices=[('strategic', 'Strategic'), ('tactical', 'Tactical'), ('unqualified', 'Unqualified')], default='unqualified', help_text='Strategic means future advantage to us, not size.', max_length=16)),
-                ('classification_reason', models.TextField(blank=True)),
-                ('classified_at', models.DateTimeField(blank=True, null=True)),
-                ('motivation', models.CharField(blank=True, choices=[('acquire', 'Acquire'), ('retain', 'Retain'), ('grow', 'Grow')], max_length=16)),
-                ('relationship_category', models.CharField(blank=True, choices=[('dedicated', 'Dedicated personal assistance'), ('personal', 'Personal assistance'), ('self_service', 'Self-service'), ('automated', 'Automated services'), ('community', 'Community'), ('co_creation', 'Co-creation')], max_length=16)),
-                ('potential_level', models.PositiveSmallIntegerField(blank=True, help_text='The highest hierarchy level this customer could see us at.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('current_level', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
-                ('rating', models.CharField(blank=True, choices=[('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D')], editable=False, max_length=1)),
-                ('status', models.CharField(choices=[('prospect', 'Prospect'), ('customer', 'Customer'), ('declassified', 'Declassified')], default='prospect', max_length=16)),
-                ('partner_programme', models.BooleanField(default=False, verbose_name='partner programme member')),
-                ('reference_customer', models.BooleanField(default=False, help_text='May be cited to other prospects.')),
-                ('beachhead', models.BooleanField(default=False, help_text='Our first account in a new segment.', verbose_name='breakthrough / beachhead')),
-                ('notes', models.TextField(blank=True)),
-                ('last_contact_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('classified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True, help_text="The id in your CRM or ERP; CSV imports match on it.", max_length=64
+                    ),
+                ),
+                ("industry", models.CharField(blank=True, max_length=100)),
+                ("segment", models.CharField(blank=True, max_length=100)),
+                (
+                    "revenue_tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("platinum", "Platinum"),
+                            ("gold", "Gold"),
+                            ("silver", "Silver"),
+                            ("bronze", "Bronze"),
+                        ],
+                        help_text="The size view. Independent of the strategic/tactical classification.",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[("strategic", "Strategic"), ("tactical", "Tactical"), ("unqualified", "Unqualified")],
+                        default="unqualified",
+                        help_text="Strategic means future advantage to us, not size.",
+                        max_length=16,
+                    ),
+                ),
+                ("classification_reason", models.TextField(blank=True)),
+                ("classified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "motivation",
+                    models.CharField(
+                        blank=True,
+                        choices=[("acquire", "Acquire"), ("retain", "Retain"), ("grow", "Grow")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "relationship_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dedicated", "Dedicated personal assistance"),
+                            ("personal", "Personal assistance"),
+                            ("self_service", "Self-service"),
+                            ("automated", "Automated services"),
+                            ("community", "Community"),
+                            ("co_creation", "Co-creation"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "potential_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="The highest hierarchy level this customer could see us at.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                ("current_level", models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
+                        editable=False,
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("prospect", "Prospect"), ("customer", "Customer"), ("declassified", "Declassified")],
+                        default="prospect",
+                        max_length=16,
+                    ),
+                ),
+                ("partner_programme", models.BooleanField(default=False, verbose_name="partner programme member")),
+                (
+                    "reference_customer",
+                    models.BooleanField(default=False, help_text="May be cited to other prospects."),
+                ),
+                (
+                    "beachhead",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Our first account in a new segment.",
+                        verbose_name="breakthrough / beachhead",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("last_contact_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "classified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AccountTeamMember',
+            name="AccountTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team_role', models.CharField(choices=[('owner', 'Owner'), ('account_manager', 'Account manager'), ('executive_sponsor', 'Executive sponsor'), ('specialist', 'Specialist')], default='account_manager', max_length=24)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team', to='accounts.account')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team_role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("account_manager", "Account manager"),
+                            ("executive_sponsor", "Executive sponsor"),
+                            ("specialist", "Specialist"),
+                        ],
+                        default="account_manager",
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="team", to="accounts.account"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ClassificationChange',
+            name="ClassificationChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('from_classification', models.CharField(blank=True, choices=[('strategic', 'Strategic'), ('tactical', 'Tactical'), ('unqualified', 'Unqualified')], max_length=16)),
-                ('to_classification', models.CharField(choices=[('strategic', 'Strategic'), ('tactical', 'Tactical'), ('unqualified', 'Unqualified')], max_length=16)),
-                ('reason', models.TextField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='classification_changes', to='accounts.account')),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "from_classification",
+                    models.CharField(
+                        blank=True,
+                        choices=[("strategic", "Strategic"), ("tactical", "Tactical"), ("unqualified", "Unqualified")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_classification",
+                    models.CharField(
+                        choices=[("strategic", "Strategic"), ("tactical", "Tactical"), ("unqualified", "Unqualified")],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="classification_changes",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('external_id', models.CharField(blank=True, max_length=64)),
-                ('full_name', models.CharField(max_length=150)),
-                ('title', models.CharField(blank=True, max_length=150)),
-                ('department', models.CharField(blank=True, max_length=100)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('is_active', models.BooleanField(default=True, help_text='Untick when the person leaves; history stays.', verbose_name='still there')),
-                ('left_on', models.DateField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='accounts.account')),
-                ('reports_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='direct_reports', to='accounts.contact')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("external_id", models.CharField(blank=True, max_length=64)),
+                ("full_name", models.CharField(max_length=150)),
+                ("title", models.CharField(blank=True, max_length=150)),
+                ("department", models.CharField(blank=True, max_length=100)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Untick when the person leaves; history stays.",
+                        verbose_name="still there",
+                    ),
+                ),
+                ("left_on", models.DateField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="accounts.account"
+                    ),
+                ),
+                (
+                    "reports_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="direct_reports",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='FinancialPeriod',
+            name="FinancialPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('revenue', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('margin_pct', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='margin %')),
-                ('discount_pct', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='discount %')),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='financials', to='accounts.account')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("revenue", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "margin_pct",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="margin %"),
+                ),
+                (
+                    "discount_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="discount %",
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="financials", to="accounts.account"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['period_start'],
+                "ordering": ["period_start"],
             },
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'name'], name='account_tenant_name_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "name"], name="account_tenant_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'classification', 'name'], name='account_tenant_class_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "classification", "name"], name="account_tenant_class_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'revenue_tier', 'name'], name='account_tenant_tier_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "revenue_tier", "name"], name="account_tenant_tier_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'owner', 'name'], name='account_tenant_owner_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "owner", "name"], name="account_tenant_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'status', 'name'], name='account_tenant_status_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "status", "name"], name="account_tenant_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'rating', 'name'], name='account_tenant_rating_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "rating", "name"], name="account_tenant_rating_idx"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'current_level', 'name'], name='account_tenant_level_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "current_level", "name"], name="account_tenant_level_idx"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('tenant', 'external_id'), name='account_tenant_external_id_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("tenant", "external_id"),
+                name="account_tenant_external_id_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='accountteammember',
-            index=models.Index(fields=['tenant', 'user'], name='team_tenant_user_idx'),
+            model_name="accountteammember",
+            index=models.Index(fields=["tenant", "user"], name="team_tenant_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='accountteammember',
-            constraint=models.UniqueConstraint(fields=('tenant', 'account', 'user'), name='team_tenant_account_user_unique'),
+            model_name="accountteammember",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "account", "user"), name="team_tenant_account_user_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='classificationchange',
-            index=models.Index(fields=['tenant', 'account', '-created_at'], name='classchange_tenant_acct_idx'),
+            model_name="classificationchange",
+            index=models.Index(fields=["tenant", "account", "-created_at"], name="classchange_tenant_acct_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['tenant', 'account', 'full_name'], name='contact_tenant_account_idx'),
+            model_name="contact",
+            index=models.Index(fields=["tenant", "account", "full_name"], name="contact_tenant_account_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['tenant', 'full_name'], name='contact_tenant_name_idx'),
+            model_name="contact",
+            index=models.Index(fields=["tenant", "full_name"], name="contact_tenant_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('tenant', 'external_id'), name='contact_tenant_external_id_unique'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("tenant", "external_id"),
+                name="contact_tenant_external_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='financialperiod',
-            constraint=models.UniqueConstraint(fields=('tenant', 'account', 'period_start'), name='financial_tenant_account_period_unique'),
+            model_name="financialperiod",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "account", "period_start"), name="financial_tenant_account_period_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='financialperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='financial_period_ordered'),
+            model_name="financialperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))), name="financial_period_ordered"
+            ),
         ),
-        *[EnableRowLevelSecurity(name) for name in ("Account", "ClassificationChange", "Contact", "AccountTeamMember", "FinancialPeriod")],
+        *[
+            EnableRowLevelSecurity(name)
+            for name in ("Account", "ClassificationChange", "Contact", "AccountTeamMember", "FinancialPeriod")
+        ],
     ]

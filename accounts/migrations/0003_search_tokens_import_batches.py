@@ -4,87 +4,111 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from accounts.pg import SEARCH_TOKENS_REVERSE_SQL, SEARCH_TOKENS_SQL, SORT_INDEXES_REVERSE_SQL, SORT_INDEXES_SQL, PostgreSQLOnly
+from accounts.pg import (
+    SEARCH_TOKENS_REVERSE_SQL,
+    SEARCH_TOKENS_SQL,
+    SORT_INDEXES_REVERSE_SQL,
+    SORT_INDEXES_SQL,
+    PostgreSQLOnly,
+)
 from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_contact_last_contact'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0002_contact_last_contact"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountSearchToken',
+            name="AccountSearchToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('token', models.CharField(max_length=200)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("token", models.CharField(max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('key', models.CharField(editable=False, max_length=64)),
-                ('kind', models.CharField(choices=[('accounts', 'Accounts'), ('contacts', 'Contacts')], max_length=16)),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('columns', models.JSONField(default=list)),
-                ('rows', models.JSONField(default=list, help_text='[[row number, {column: value}], …] as parsed from the file.')),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('result', models.JSONField(blank=True, default=dict)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("key", models.CharField(editable=False, max_length=64)),
+                ("kind", models.CharField(choices=[("accounts", "Accounts"), ("contacts", "Contacts")], max_length=16)),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("columns", models.JSONField(default=list)),
+                (
+                    "rows",
+                    models.JSONField(
+                        default=list, help_text="[[row number, {column: value}], …] as parsed from the file."
+                    ),
+                ),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("result", models.JSONField(blank=True, default=dict)),
             ],
         ),
         migrations.RemoveIndex(
-            model_name='account',
-            name='account_tenant_name_idx',
+            model_name="account",
+            name="account_tenant_name_idx",
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['tenant', 'name', 'id'], name='account_tenant_name_id_idx'),
+            model_name="account",
+            index=models.Index(fields=["tenant", "name", "id"], name="account_tenant_name_id_idx"),
         ),
         migrations.AddField(
-            model_name='accountsearchtoken',
-            name='account',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account'),
+            model_name="accountsearchtoken",
+            name="account",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.account"
+            ),
         ),
         migrations.AddField(
-            model_name='accountsearchtoken',
-            name='tenant',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="accountsearchtoken",
+            name="tenant",
+            field=models.ForeignKey(
+                editable=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="importbatch",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='tenant',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant'),
+            model_name="importbatch",
+            name="tenant",
+            field=models.ForeignKey(
+                editable=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenancy.tenant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='accountsearchtoken',
-            index=models.Index(fields=['tenant', 'account'], name='searchtoken_tenant_acct_idx'),
+            model_name="accountsearchtoken",
+            index=models.Index(fields=["tenant", "account"], name="searchtoken_tenant_acct_idx"),
         ),
         migrations.AddIndex(
-            model_name='importbatch',
-            index=models.Index(fields=['tenant', 'created_at'], name='importbatch_tenant_created_idx'),
+            model_name="importbatch",
+            index=models.Index(fields=["tenant", "created_at"], name="importbatch_tenant_created_idx"),
         ),
         migrations.AddConstraint(
-            model_name='importbatch',
-            constraint=models.UniqueConstraint(fields=('tenant', 'key'), name='importbatch_tenant_key_unique'),
+            model_name="importbatch",
+            constraint=models.UniqueConstraint(fields=("tenant", "key"), name="importbatch_tenant_key_unique"),
         ),
         EnableRowLevelSecurity("AccountSearchToken"),
         EnableRowLevelSecurity("ImportBatch"),
-        PostgreSQLOnly(SEARCH_TOKENS_SQL, SEARCH_TOKENS_REVERSE_SQL,
-                       description="Search words of accounts: trigger, prefix index, backfill (PostgreSQL only)"),
-        PostgreSQLOnly(SORT_INDEXES_SQL, SORT_INDEXES_REVERSE_SQL,
-                       description="Indexes for the account list's rating, level and last-contact sorts (PostgreSQL only)"),
+        PostgreSQLOnly(
+            SEARCH_TOKENS_SQL,
+            SEARCH_TOKENS_REVERSE_SQL,
+            description="Search words of accounts: trigger, prefix index, backfill (PostgreSQL only)",
+        ),
+        PostgreSQLOnly(
+            SORT_INDEXES_SQL,
+            SORT_INDEXES_REVERSE_SQL,
+            description="Indexes for the account list's rating, level and last-contact sorts (PostgreSQL only)",
+        ),
     ]

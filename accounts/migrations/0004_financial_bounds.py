@@ -5,20 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_search_tokens_import_batches'),
+        ("accounts", "0003_search_tokens_import_batches"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='financialperiod',
-            name='margin_pct',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(-100), django.core.validators.MaxValueValidator(100)], verbose_name='margin %'),
+            model_name="financialperiod",
+            name="margin_pct",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=5,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-100),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+                verbose_name="margin %",
+            ),
         ),
         migrations.AlterField(
-            model_name='financialperiod',
-            name='revenue',
-            field=models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)]),
+            model_name="financialperiod",
+            name="revenue",
+            field=models.DecimalField(
+                decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)]
+            ),
         ),
     ]

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_financial_bounds'),
+        ("accounts", "0004_financial_bounds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accountsearchtoken',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account'),
+            model_name="accountsearchtoken",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.account"
+            ),
         ),
     ]

@@ -4,25 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_account_fk_indexes'),
+        ("accounts", "0005_account_fk_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='account',
-            name='coverage',
-            field=models.CharField(choices=[('field_team', 'Field team'), ('inside_sales', 'Inside sales'), ('self_service', 'Self-service')], default='field_team', help_text='Field team: contact cadence by rating. Inside sales and self-service: the cadence the rating policy sets for them.', max_length=16),
+            model_name="account",
+            name="coverage",
+            field=models.CharField(
+                choices=[
+                    ("field_team", "Field team"),
+                    ("inside_sales", "Inside sales"),
+                    ("self_service", "Self-service"),
+                ],
+                default="field_team",
+                help_text="Field team: contact cadence by rating. Inside sales and self-service: the cadence the rating policy sets for them.",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='account',
-            name='revenue_tier',
-            field=models.CharField(blank=True, choices=[('platinum', 'Platinum'), ('gold', 'Gold'), ('silver', 'Silver'), ('bronze', 'Bronze'), ('lead', 'Lead')], help_text='The size view. Independent of the strategic/tactical classification.', max_length=16),
+            model_name="account",
+            name="revenue_tier",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("platinum", "Platinum"),
+                    ("gold", "Gold"),
+                    ("silver", "Silver"),
+                    ("bronze", "Bronze"),
+                    ("lead", "Lead"),
+                ],
+                help_text="The size view. Independent of the strategic/tactical classification.",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='account',
-            name='status',
-            field=models.CharField(choices=[('prospect', 'Prospect'), ('customer', 'Customer'), ('declassified', 'Declassified')], default='prospect', help_text='Declassified is set by the declassification review, which records why.', max_length=16),
+            model_name="account",
+            name="status",
+            field=models.CharField(
+                choices=[("prospect", "Prospect"), ("customer", "Customer"), ("declassified", "Declassified")],
+                default="prospect",
+                help_text="Declassified is set by the declassification review, which records why.",
+                max_length=16,
+            ),
         ),
     ]

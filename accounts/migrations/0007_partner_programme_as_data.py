@@ -4,30 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_account_coverage_lead_tier'),
+        ("accounts", "0006_account_coverage_lead_tier"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='account',
-            name='partner_benefits',
-            field=models.TextField(blank=True, help_text='What the programme gives them (and us).'),
+            model_name="account",
+            name="partner_benefits",
+            field=models.TextField(blank=True, help_text="What the programme gives them (and us)."),
         ),
         migrations.AddField(
-            model_name='account',
-            name='partner_since',
-            field=models.DateField(blank=True, help_text='Member since.', null=True),
+            model_name="account",
+            name="partner_since",
+            field=models.DateField(blank=True, help_text="Member since.", null=True),
         ),
         migrations.AddField(
-            model_name='account',
-            name='partner_tier',
-            field=models.CharField(blank=True, help_text='Its tier in that programme.', max_length=60),
+            model_name="account",
+            name="partner_tier",
+            field=models.CharField(blank=True, help_text="Its tier in that programme.", max_length=60),
         ),
         migrations.AlterField(
-            model_name='account',
-            name='partner_programme',
-            field=models.CharField(blank=True, help_text='The partner programme the account is in; blank when none.', max_length=120),
+            model_name="account",
+            name="partner_programme",
+            field=models.CharField(
+                blank=True, help_text="The partner programme the account is in; blank when none.", max_length=120
+            ),
         ),
     ]

@@ -15,13 +15,14 @@ def yes_no_to_names(apps, schema_editor):
             cursor.execute(
                 "UPDATE accounts_account SET partner_programme = CASE WHEN partner_programme IN ('true', '1') "
                 "THEN 'Partner programme' ELSE '' END "
-                "WHERE tenant_id = %s AND partner_programme IN ('true', 'false', '1', '0')", [tenant_id])
+                "WHERE tenant_id = %s AND partner_programme IN ('true', 'false', '1', '0')",
+                [tenant_id],
+            )
         if postgres:
             cursor.execute("SELECT set_config('app.tenant_id', '', true)")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("accounts", "0007_partner_programme_as_data"),
     ]

@@ -20,8 +20,9 @@ register = template.Library()
 def account_tabs(context, account):
     """Plain links (full page loads) to the tabs other apps contribute; each shows `account_header`."""
     slug = context["request"].tenant.slug
-    return format_html_join("\n", '<a href="{}">{}</a>',
-                            ((reverse(name, args=[slug, account.pk]), label) for label, name in collect_tabs()))
+    return format_html_join(
+        "\n", '<a href="{}">{}</a>', ((reverse(name, args=[slug, account.pk]), label) for label, name in collect_tabs())
+    )
 
 
 @register.simple_tag(takes_context=True)

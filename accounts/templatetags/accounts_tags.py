@@ -8,7 +8,7 @@ register = template.Library()
 
 @register.filter
 def since(value) -> str:
-    """"today", "3 days ago", "5 weeks ago", "4 months ago", "2 years ago"; "never" for None.
+    """ "today", "3 days ago", "5 weeks ago", "4 months ago", "2 years ago"; "never" for None.
     (humanize's naturaltime costs ~10× more per call and says more than a list needs.)"""
     if value is None:
         return "never"

@@ -8,41 +8,93 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('plans', '0002_opportunity_key_players'),
-        ('tenancy', '0002_briefing_delivery_settings'),
+        ("plans", "0002_opportunity_key_players"),
+        ("tenancy", "0002_briefing_delivery_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BriefingDelivery',
+            name="BriefingDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('briefing', 'Briefing'), ('update', 'Update'), ('cancellation', 'Cancellation')], max_length=16)),
-                ('visit_sequence', models.PositiveIntegerField(help_text="The visit's revision (Visit.sequence) this e-mail describes.")),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Not sent'), ('superseded', 'Replaced by a later version')], default='pending', max_length=16)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claim_token', models.CharField(blank=True, max_length=32)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, help_text='When a failed send may be tried again.', null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('address', models.CharField(blank=True, help_text='Where it was sent.', max_length=254)),
-                ('message_id', models.CharField(blank=True, max_length=200)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.visit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("briefing", "Briefing"), ("update", "Update"), ("cancellation", "Cancellation")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "visit_sequence",
+                    models.PositiveIntegerField(
+                        help_text="The visit's revision (Visit.sequence) this e-mail describes."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Not sent"),
+                            ("superseded", "Replaced by a later version"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claim_token", models.CharField(blank=True, max_length=32)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, help_text="When a failed send may be tried again.", null=True),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("address", models.CharField(blank=True, help_text="Where it was sent.", max_length=254)),
+                ("message_id", models.CharField(blank=True, max_length=200)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="plans.visit"),
+                ),
             ],
             options={
-                'verbose_name_plural': 'briefing deliveries',
-                'indexes': [models.Index(fields=['tenant', 'visit', 'recipient'], name='briefdeliv_tenant_visit_idx'), models.Index(fields=['tenant', 'status', 'next_attempt_at'], name='briefdeliv_tenant_status_idx'), models.Index(fields=['tenant', 'recipient'], name='briefdeliv_tenant_recip_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'visit', 'recipient', 'visit_sequence'), name='briefingdelivery_once_per_version')],
+                "verbose_name_plural": "briefing deliveries",
+                "indexes": [
+                    models.Index(fields=["tenant", "visit", "recipient"], name="briefdeliv_tenant_visit_idx"),
+                    models.Index(fields=["tenant", "status", "next_attempt_at"], name="briefdeliv_tenant_status_idx"),
+                    models.Index(fields=["tenant", "recipient"], name="briefdeliv_tenant_recip_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "visit", "recipient", "visit_sequence"),
+                        name="briefingdelivery_once_per_version",
+                    )
+                ],
             },
         ),
         EnableRowLevelSecurity("BriefingDelivery"),

@@ -10,199 +10,459 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_contact_last_contact'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0002_contact_last_contact"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HierarchyModel',
+            name="HierarchyModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('buy_sell', 'Buy-Sell Hierarchy (5 levels)'), ('needs', 'Needs model (6 levels)')], max_length=16)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=False)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("buy_sell", "Buy-Sell Hierarchy (5 levels)"), ("needs", "Needs model (6 levels)")],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=False)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HierarchyLevel',
+            name="HierarchyLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(help_text="What this level means, from the customer's side.")),
-                ('signals', models.TextField(blank=True, help_text='How you can tell a relationship is at this level; one per line.')),
-                ('climb_playbook', models.TextField(blank=True, help_text='How to climb from this level to the next one; one practice per line. Empty on the top level.')),
-                ('survey_statement', models.CharField(blank=True, help_text='The plain-language statement a customer picks in the survey when this level fits.', max_length=300)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='levels', to='hierarchy.hierarchymodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ]
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(help_text="What this level means, from the customer's side.")),
+                (
+                    "signals",
+                    models.TextField(
+                        blank=True, help_text="How you can tell a relationship is at this level; one per line."
+                    ),
+                ),
+                (
+                    "climb_playbook",
+                    models.TextField(
+                        blank=True,
+                        help_text="How to climb from this level to the next one; one practice per line. Empty on the top level.",
+                    ),
+                ),
+                (
+                    "survey_statement",
+                    models.CharField(
+                        blank=True,
+                        help_text="The plain-language statement a customer picks in the survey when this level fits.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="levels",
+                        to="hierarchy.hierarchymodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['model_id', 'number'],
+                "ordering": ["model_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('level', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('evidence', models.TextField(help_text='What you saw or heard that shows this level.')),
-                ('source', models.CharField(choices=[('self', 'Our view'), ('customer_survey', 'Customer survey')], default='self', max_length=16)),
-                ('assessed_at', models.DateTimeField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='accounts.account')),
-                ('assessed_by', models.ForeignKey(blank=True, help_text="Empty for a customer's survey answer.", null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('hierarchy_model', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='hierarchy.hierarchymodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ]
+                    ),
+                ),
+                ("evidence", models.TextField(help_text="What you saw or heard that shows this level.")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("self", "Our view"), ("customer_survey", "Customer survey")],
+                        default="self",
+                        max_length=16,
+                    ),
+                ),
+                ("assessed_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="accounts.account"
+                    ),
+                ),
+                (
+                    "assessed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a customer's survey answer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "hierarchy_model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="hierarchy.hierarchymodel"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Relationship',
+            name="Relationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('self_level', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
-                ('self_assessed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('customer_level', models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
-                ('customer_assessed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='relationships', to='accounts.account')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='relationships', to='accounts.contact')),
-                ('owner', models.ForeignKey(blank=True, help_text='Who is accountable for developing this relationship.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('user', models.ForeignKey(help_text='Our person in this relationship.', on_delete=django.db.models.deletion.RESTRICT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("self_level", models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
+                ("self_assessed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("customer_level", models.PositiveSmallIntegerField(blank=True, editable=False, null=True)),
+                ("customer_assessed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="relationships",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="relationships",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who is accountable for developing this relationship.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        help_text="Our person in this relationship.",
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='HierarchyAlert',
+            name="HierarchyAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('level_drop', 'Level dropped'), ('contact_left', 'Contact left while holding a high level')], max_length=16)),
-                ('message', models.CharField(max_length=300)),
-                ('from_level', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('to_level', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hierarchy_alerts', to='accounts.account')),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='hierarchy.assessment')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('relationship', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='hierarchy.relationship')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("level_drop", "Level dropped"),
+                            ("contact_left", "Contact left while holding a high level"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("message", models.CharField(max_length=300)),
+                ("from_level", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("to_level", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hierarchy_alerts",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="+",
+                        to="hierarchy.assessment",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="hierarchy.relationship",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='relationship',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='assessments', to='hierarchy.relationship'),
+            model_name="assessment",
+            name="relationship",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="assessments", to="hierarchy.relationship"
+            ),
         ),
         migrations.CreateModel(
-            name='SurveyInvitation',
+            name="SurveyInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('email', models.EmailField(help_text='Where the link was sent.', max_length=254)),
-                ('nonce', models.CharField(editable=False, help_text='Random; part of the signed token.', max_length=64)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='accounts.account')),
-                ('assessment', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='survey_invitation', to='hierarchy.assessment')),
-                ('relationship', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='survey_invitations', to='hierarchy.relationship')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("email", models.EmailField(help_text="Where the link was sent.", max_length=254)),
+                (
+                    "nonce",
+                    models.CharField(editable=False, help_text="Random; part of the signed token.", max_length=64),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT, related_name="+", to="accounts.account"
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="survey_invitation",
+                        to="hierarchy.assessment",
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.RESTRICT,
+                        related_name="survey_invitations",
+                        to="hierarchy.relationship",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='hierarchymodel',
-            constraint=models.UniqueConstraint(fields=('tenant', 'kind'), name='hiermodel_tenant_kind_unique'),
+            model_name="hierarchymodel",
+            constraint=models.UniqueConstraint(fields=("tenant", "kind"), name="hiermodel_tenant_kind_unique"),
         ),
         migrations.AddConstraint(
-            model_name='hierarchymodel',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('tenant',), name='hiermodel_tenant_one_active'),
+            model_name="hierarchymodel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)), fields=("tenant",), name="hiermodel_tenant_one_active"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hierarchylevel',
-            constraint=models.UniqueConstraint(fields=('tenant', 'model', 'number'), name='hierlevel_tenant_model_number_unique'),
+            model_name="hierarchylevel",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "model", "number"), name="hierlevel_tenant_model_number_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='relationship',
-            index=models.Index(fields=['tenant', 'account'], name='rel_tenant_acct_idx'),
+            model_name="relationship",
+            index=models.Index(fields=["tenant", "account"], name="rel_tenant_acct_idx"),
         ),
         migrations.AddIndex(
-            model_name='relationship',
-            index=models.Index(fields=['tenant', 'contact'], name='rel_tenant_contact_idx'),
+            model_name="relationship",
+            index=models.Index(fields=["tenant", "contact"], name="rel_tenant_contact_idx"),
         ),
         migrations.AddIndex(
-            model_name='relationship',
-            index=models.Index(fields=['tenant', 'owner'], name='rel_tenant_owner_idx'),
+            model_name="relationship",
+            index=models.Index(fields=["tenant", "owner"], name="rel_tenant_owner_idx"),
         ),
         migrations.AddConstraint(
-            model_name='relationship',
-            constraint=models.UniqueConstraint(fields=('tenant', 'user', 'contact'), name='relationship_tenant_user_contact_unique'),
+            model_name="relationship",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "user", "contact"), name="relationship_tenant_user_contact_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='hierarchyalert',
-            index=models.Index(fields=['tenant', 'acknowledged_at', '-created_at'], name='hieralert_tenant_open_idx'),
+            model_name="hierarchyalert",
+            index=models.Index(fields=["tenant", "acknowledged_at", "-created_at"], name="hieralert_tenant_open_idx"),
         ),
         migrations.AddIndex(
-            model_name='hierarchyalert',
-            index=models.Index(fields=['tenant', 'account', '-created_at'], name='hieralert_tenant_acct_idx'),
+            model_name="hierarchyalert",
+            index=models.Index(fields=["tenant", "account", "-created_at"], name="hieralert_tenant_acct_idx"),
         ),
         migrations.AddConstraint(
-            model_name='hierarchyalert',
-            constraint=models.UniqueConstraint(condition=models.Q(('assessment__isnull', False)), fields=('tenant', 'assessment'), name='hieralert_tenant_assessment_unique'),
+            model_name="hierarchyalert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("assessment__isnull", False)),
+                fields=("tenant", "assessment"),
+                name="hieralert_tenant_assessment_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hierarchyalert',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'contact_left')), fields=('tenant', 'relationship', 'kind'), name='hieralert_tenant_rel_left_unique'),
+            model_name="hierarchyalert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "contact_left")),
+                fields=("tenant", "relationship", "kind"),
+                name="hieralert_tenant_rel_left_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['tenant', 'relationship', 'source', '-assessed_at'], name='assessment_tenant_rel_idx'),
+            model_name="assessment",
+            index=models.Index(
+                fields=["tenant", "relationship", "source", "-assessed_at"], name="assessment_tenant_rel_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['tenant', 'account', 'assessed_at'], name='assessment_tenant_acct_idx'),
+            model_name="assessment",
+            index=models.Index(fields=["tenant", "account", "assessed_at"], name="assessment_tenant_acct_idx"),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['tenant', 'assessed_at'], name='assessment_tenant_at_idx'),
+            model_name="assessment",
+            index=models.Index(fields=["tenant", "assessed_at"], name="assessment_tenant_at_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('evidence', ''), _negated=True), name='assessment_evidence_required'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("evidence", ""), _negated=True), name="assessment_evidence_required"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 6)), name='assessment_level_range'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1), ("level__lte", 6)), name="assessment_level_range"
+            ),
         ),
         migrations.AddIndex(
-            model_name='surveyinvitation',
-            index=models.Index(fields=['tenant', 'relationship', '-created_at'], name='survey_tenant_rel_idx'),
+            model_name="surveyinvitation",
+            index=models.Index(fields=["tenant", "relationship", "-created_at"], name="survey_tenant_rel_idx"),
         ),
         migrations.AddIndex(
-            model_name='surveyinvitation',
-            index=models.Index(fields=['tenant', 'account', '-created_at'], name='survey_tenant_acct_idx'),
+            model_name="surveyinvitation",
+            index=models.Index(fields=["tenant", "account", "-created_at"], name="survey_tenant_acct_idx"),
         ),
         migrations.AddConstraint(
-            model_name='surveyinvitation',
-            constraint=models.UniqueConstraint(fields=('tenant', 'nonce'), name='survey_tenant_nonce_unique'),
+            model_name="surveyinvitation",
+            constraint=models.UniqueConstraint(fields=("tenant", "nonce"), name="survey_tenant_nonce_unique"),
         ),
-        *[EnableRowLevelSecurity(name) for name in ("HierarchyModel", "HierarchyLevel", "Relationship", "Assessment",
-                                                    "SurveyInvitation", "HierarchyAlert")],
+        *[
+            EnableRowLevelSecurity(name)
+            for name in (
+                "HierarchyModel",
+                "HierarchyLevel",
+                "Relationship",
+                "Assessment",
+                "SurveyInvitation",
+                "HierarchyAlert",
+            )
+        ],
         AppendOnly("Assessment"),
     ]

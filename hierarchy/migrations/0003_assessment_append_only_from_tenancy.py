@@ -15,14 +15,15 @@ def use_tenancy_triggers(apps, schema_editor):
     table = schema_editor.quote_name(apps.get_model("hierarchy", "Assessment")._meta.db_table)
     statements = drop_sql(vendor, table) + create_sql(vendor, table)
     if vendor == "postgresql":
-        statements = [f'DROP TRIGGER IF EXISTS "hierarchy_assessment_append_only" ON {table}',
-                      "DROP FUNCTION IF EXISTS hierarchy_refuse_change()"] + statements
+        statements = [
+            f'DROP TRIGGER IF EXISTS "hierarchy_assessment_append_only" ON {table}',
+            "DROP FUNCTION IF EXISTS hierarchy_refuse_change()",
+        ] + statements
     for statement in statements:
         schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("hierarchy", "0002_hierarchy_model_switch"),
         ("tenancy", "0008_merge_0007_audit_entry_0007_tenant_currency"),

@@ -8,68 +8,239 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_contact_last_contact'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0002_contact_last_contact"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CoverageSettings',
+            name="CoverageSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('min_level_executive', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('min_level_middle_management', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('min_level_operational', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('min_level_purchasing', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "min_level_executive",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                (
+                    "min_level_middle_management",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                (
+                    "min_level_operational",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                (
+                    "min_level_purchasing",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'coverage settings',
-                'constraints': [models.UniqueConstraint(fields=('tenant',), name='coveragesettings_tenant_unique')],
+                "verbose_name_plural": "coverage settings",
+                "constraints": [models.UniqueConstraint(fields=("tenant",), name="coveragesettings_tenant_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Guidance',
+            name="Guidance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('buying_role', models.CharField(choices=[('executive', 'Executive'), ('middle_management', 'Middle management'), ('operational', 'Operational'), ('purchasing', 'Purchasing')], max_length=24)),
-                ('buying_stage', models.CharField(choices=[('planning', 'Planning'), ('determine_needs', 'Determine needs'), ('evaluate_alternatives', 'Evaluate alternatives'), ('evaluate_risk', 'Evaluate risk'), ('decision', 'Decision')], max_length=24)),
-                ('communication', models.CharField(help_text='The kind of communication, e.g. “Value communication”.', max_length=120)),
-                ('message', models.TextField(blank=True, help_text='The next message to get across, in a sentence or two.')),
-                ('typical_concern', models.TextField(blank=True, help_text='What this role typically worries about at this stage.')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "buying_role",
+                    models.CharField(
+                        choices=[
+                            ("executive", "Executive"),
+                            ("middle_management", "Middle management"),
+                            ("operational", "Operational"),
+                            ("purchasing", "Purchasing"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "buying_stage",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planning"),
+                            ("determine_needs", "Determine needs"),
+                            ("evaluate_alternatives", "Evaluate alternatives"),
+                            ("evaluate_risk", "Evaluate risk"),
+                            ("decision", "Decision"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "communication",
+                    models.CharField(
+                        help_text="The kind of communication, e.g. “Value communication”.", max_length=120
+                    ),
+                ),
+                (
+                    "message",
+                    models.TextField(blank=True, help_text="The next message to get across, in a sentence or two."),
+                ),
+                (
+                    "typical_concern",
+                    models.TextField(blank=True, help_text="What this role typically worries about at this stage."),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'buying_role', 'buying_stage'), name='guidance_tenant_role_stage_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "buying_role", "buying_stage"), name="guidance_tenant_role_stage_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KeyPlayer',
+            name="KeyPlayer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('buying_role', models.CharField(choices=[('executive', 'Executive'), ('middle_management', 'Middle management'), ('operational', 'Operational'), ('purchasing', 'Purchasing')], max_length=24)),
-                ('buying_stage', models.CharField(choices=[('planning', 'Planning'), ('determine_needs', 'Determine needs'), ('evaluate_alternatives', 'Evaluate alternatives'), ('evaluate_risk', 'Evaluate risk'), ('decision', 'Decision')], default='planning', max_length=24)),
-                ('concerns', models.TextField(blank=True, help_text='What worries this person about buying from us.')),
-                ('stance', models.CharField(choices=[('supporter', 'Supporter'), ('neutral', 'Neutral'), ('skeptic', 'Skeptic'), ('blocker', 'Blocker')], default='neutral', max_length=16)),
-                ('influence', models.CharField(choices=[('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], default='medium', max_length=8, verbose_name='degree of influence')),
-                ('last_contact_at', models.DateTimeField(blank=True, help_text="Call reports update the contact's own last contact; the later of the two is shown.", null=True, verbose_name='last contact (set by hand)')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_players', to='accounts.account')),
-                ('contact', models.ForeignKey(help_text='A person at this account.', on_delete=django.db.models.deletion.CASCADE, related_name='key_player_roles', to='accounts.contact')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "buying_role",
+                    models.CharField(
+                        choices=[
+                            ("executive", "Executive"),
+                            ("middle_management", "Middle management"),
+                            ("operational", "Operational"),
+                            ("purchasing", "Purchasing"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "buying_stage",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planning"),
+                            ("determine_needs", "Determine needs"),
+                            ("evaluate_alternatives", "Evaluate alternatives"),
+                            ("evaluate_risk", "Evaluate risk"),
+                            ("decision", "Decision"),
+                        ],
+                        default="planning",
+                        max_length=24,
+                    ),
+                ),
+                ("concerns", models.TextField(blank=True, help_text="What worries this person about buying from us.")),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=[
+                            ("supporter", "Supporter"),
+                            ("neutral", "Neutral"),
+                            ("skeptic", "Skeptic"),
+                            ("blocker", "Blocker"),
+                        ],
+                        default="neutral",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "influence",
+                    models.CharField(
+                        choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")],
+                        default="medium",
+                        max_length=8,
+                        verbose_name="degree of influence",
+                    ),
+                ),
+                (
+                    "last_contact_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Call reports update the contact's own last contact; the later of the two is shown.",
+                        null=True,
+                        verbose_name="last contact (set by hand)",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="key_players", to="accounts.account"
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        help_text="A person at this account.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_player_roles",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'account', 'buying_stage'], name='keyplayer_tenant_acct_idx'), models.Index(fields=['tenant', 'contact'], name='keyplayer_tenant_contact_idx'), models.Index(fields=['tenant', 'buying_role', 'buying_stage'], name='keyplayer_tenant_role_idx'), models.Index(fields=['tenant', 'stance', 'influence'], name='keyplayer_tenant_stance_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'account', 'contact'), name='keyplayer_tenant_account_contact_unique')],
+                "indexes": [
+                    models.Index(fields=["tenant", "account", "buying_stage"], name="keyplayer_tenant_acct_idx"),
+                    models.Index(fields=["tenant", "contact"], name="keyplayer_tenant_contact_idx"),
+                    models.Index(fields=["tenant", "buying_role", "buying_stage"], name="keyplayer_tenant_role_idx"),
+                    models.Index(fields=["tenant", "stance", "influence"], name="keyplayer_tenant_stance_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "account", "contact"), name="keyplayer_tenant_account_contact_unique"
+                    )
+                ],
             },
         ),
         *[EnableRowLevelSecurity(name) for name in ("KeyPlayer", "Guidance", "CoverageSettings")],

@@ -7,26 +7,33 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('keyplayers', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("keyplayers", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CoverageSummary',
+            name="CoverageSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('counts', models.JSONField(default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("counts", models.JSONField(default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'coverage summaries',
-                'constraints': [models.UniqueConstraint(fields=('tenant',), name='coveragesummary_tenant_unique')],
+                "verbose_name_plural": "coverage summaries",
+                "constraints": [models.UniqueConstraint(fields=("tenant",), name="coveragesummary_tenant_unique")],
             },
         ),
         EnableRowLevelSecurity("CoverageSummary"),

@@ -22,64 +22,159 @@ def concerns_into_the_log(apps, schema_editor):
             cursor.execute(
                 "INSERT INTO keyplayers_keyplayerconcern (tenant_id, key_player_id, concern, raised_on, answer, "
                 f"created_at, updated_at) SELECT tenant_id, id, concerns, DATE(updated_at), '', {now}, {now} "
-                "FROM keyplayers_keyplayer WHERE tenant_id = %s AND concerns <> ''", [tenant_id])
+                "FROM keyplayers_keyplayer WHERE tenant_id = %s AND concerns <> ''",
+                [tenant_id],
+            )
             cursor.execute(
                 "INSERT INTO keyplayers_buyingstagechange (tenant_id, key_player_id, from_stage, to_stage, "
                 f"created_at, updated_at) SELECT tenant_id, id, '', buying_stage, created_at, {now} "
-                "FROM keyplayers_keyplayer WHERE tenant_id = %s", [tenant_id])
+                "FROM keyplayers_keyplayer WHERE tenant_id = %s",
+                [tenant_id],
+            )
         if postgres:
             cursor.execute("SELECT set_config('app.tenant_id', '', true)")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('keyplayers', '0002_coverage_summary'),
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("keyplayers", "0002_coverage_summary"),
+        ("tenancy", "0006_merge_20261204_0352"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='keyplayer',
-            name='concerns',
-            field=models.TextField(blank=True, editable=False, help_text='The open concerns of the log (KeyPlayerConcern), one a line; kept by the services.'),
+            model_name="keyplayer",
+            name="concerns",
+            field=models.TextField(
+                blank=True,
+                editable=False,
+                help_text="The open concerns of the log (KeyPlayerConcern), one a line; kept by the services.",
+            ),
         ),
         migrations.CreateModel(
-            name='BuyingStageChange',
+            name="BuyingStageChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('from_stage', models.CharField(blank=True, choices=[('planning', 'Planning'), ('determine_needs', 'Determine needs'), ('evaluate_alternatives', 'Evaluate alternatives'), ('evaluate_risk', 'Evaluate risk'), ('decision', 'Decision')], max_length=24)),
-                ('to_stage', models.CharField(choices=[('planning', 'Planning'), ('determine_needs', 'Determine needs'), ('evaluate_alternatives', 'Evaluate alternatives'), ('evaluate_risk', 'Evaluate risk'), ('decision', 'Decision')], max_length=24)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('key_player', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='keyplayers.keyplayer')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "from_stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("planning", "Planning"),
+                            ("determine_needs", "Determine needs"),
+                            ("evaluate_alternatives", "Evaluate alternatives"),
+                            ("evaluate_risk", "Evaluate risk"),
+                            ("decision", "Decision"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planning"),
+                            ("determine_needs", "Determine needs"),
+                            ("evaluate_alternatives", "Evaluate alternatives"),
+                            ("evaluate_risk", "Evaluate risk"),
+                            ("decision", "Decision"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "key_player",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stage_changes",
+                        to="keyplayers.keyplayer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['tenant', 'key_player', '-created_at'], name='kpstage_tenant_kp_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["tenant", "key_player", "-created_at"], name="kpstage_tenant_kp_idx")],
             },
         ),
         migrations.CreateModel(
-            name='KeyPlayerConcern',
+            name="KeyPlayerConcern",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('concern', models.TextField(help_text='What worries them, in their words.')),
-                ('raised_on', models.DateField()),
-                ('answer', models.TextField(blank=True, help_text='How we answered it (after diagnosing, not before).')),
-                ('answered_on', models.DateField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('key_player', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='concern_log', to='keyplayers.keyplayer')),
-                ('raised_by', models.ForeignKey(blank=True, help_text='Who of ours heard it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("concern", models.TextField(help_text="What worries them, in their words.")),
+                ("raised_on", models.DateField()),
+                (
+                    "answer",
+                    models.TextField(blank=True, help_text="How we answered it (after diagnosing, not before)."),
+                ),
+                ("answered_on", models.DateField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "key_player",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="concern_log",
+                        to="keyplayers.keyplayer",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who of ours heard it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_on', '-pk'],
-                'indexes': [models.Index(fields=['tenant', 'key_player', '-raised_on'], name='kpconcern_tenant_kp_idx')],
+                "ordering": ["-raised_on", "-pk"],
+                "indexes": [
+                    models.Index(fields=["tenant", "key_player", "-raised_on"], name="kpconcern_tenant_kp_idx")
+                ],
             },
         ),
         EnableRowLevelSecurity("BuyingStageChange"),

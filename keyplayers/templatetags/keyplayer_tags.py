@@ -18,16 +18,28 @@ def level_chart(levels, level_names):
     bars = []
     for i, row in enumerate(levels):
         y = 6 + i * ROW_HEIGHT
-        bars.append({
-            "label": row.label, "y": y, "players": row.players, "best": row.best, "average": row.average,
-            "minimum": row.minimum,
-            "best_w": round(BAR_SPACE * row.best / top) if row.best else 0,
-            "avg_x": x(row.average) if row.average else None,
-            "min_x": x(row.minimum) if row.minimum else None,
-        })
+        bars.append(
+            {
+                "label": row.label,
+                "y": y,
+                "players": row.players,
+                "best": row.best,
+                "average": row.average,
+                "minimum": row.minimum,
+                "best_w": round(BAR_SPACE * row.best / top) if row.best else 0,
+                "avg_x": x(row.average) if row.average else None,
+                "min_x": x(row.minimum) if row.minimum else None,
+            }
+        )
     axis_y = 6 + len(levels) * ROW_HEIGHT
-    return {"bars": bars, "left": LABEL_WIDTH, "width": CHART_WIDTH, "height": axis_y + 20, "axis_y": axis_y,
-            "ticks": [{"n": n, "x": x(n)} for n in range(0, top + 1)]}
+    return {
+        "bars": bars,
+        "left": LABEL_WIDTH,
+        "width": CHART_WIDTH,
+        "height": axis_y + 20,
+        "axis_y": axis_y,
+        "ticks": [{"n": n, "x": x(n)} for n in range(0, top + 1)],
+    }
 
 
 @register.filter

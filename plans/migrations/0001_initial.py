@@ -10,331 +10,728 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_contact_last_contact'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0002_contact_last_contact"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountPlan',
+            name="AccountPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200)),
-                ('objectives', models.TextField(help_text="What this plan should achieve with the account, in the customer's terms.")),
-                ('target_level', models.PositiveSmallIntegerField(blank=True, help_text='The hierarchy level we aim to reach with this account (1–6).', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)])),
-                ('target_date', models.DateField(blank=True, help_text='When we aim to be there.', null=True)),
-                ('review_date', models.DateField(blank=True, help_text='When the team next reviews this plan.', null=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('archived', 'Archived')], default='active', max_length=16)),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='accounts.account')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "objectives",
+                    models.TextField(
+                        help_text="What this plan should achieve with the account, in the customer's terms."
+                    ),
+                ),
+                (
+                    "target_level",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="The hierarchy level we aim to reach with this account (1–6).",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                    ),
+                ),
+                ("target_date", models.DateField(blank=True, help_text="When we aim to be there.", null=True)),
+                (
+                    "review_date",
+                    models.DateField(blank=True, help_text="When the team next reviews this plan.", null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("archived", "Archived")], default="active", max_length=16
+                    ),
+                ),
+                ("archived_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="plans", to="accounts.account"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('mine', 'My visits'), ('tenant', 'All visits')], max_length=8)),
-                ('prefix', models.CharField(help_text='The first characters, to recognise a feed URL.', max_length=16)),
-                ('key_hash', models.CharField(max_length=64)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("kind", models.CharField(choices=[("mine", "My visits"), ("tenant", "All visits")], max_length=8)),
+                ("prefix", models.CharField(help_text="The first characters, to recognise a feed URL.", max_length=16)),
+                ("key_hash", models.CharField(max_length=64)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CallAttendee',
+            name="CallAttendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CallContact',
+            name="CallContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.contact')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.contact"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CallReport',
+            name="CallReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('occurred_at', models.DateTimeField(verbose_name='when')),
-                ('channel', models.CharField(choices=[('in_person', 'In person'), ('video', 'Video call'), ('phone', 'Phone')], default='in_person', max_length=16)),
-                ('summary', models.TextField(help_text='What was discussed.')),
-                ('outcomes', models.TextField(blank=True, help_text='What was agreed or learnt.')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='call_reports', to='accounts.account')),
-                ('attendees', models.ManyToManyField(blank=True, related_name='+', through='plans.CallAttendee', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contacts', models.ManyToManyField(blank=True, related_name='call_reports', through='plans.CallContact', to='accounts.contact')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("occurred_at", models.DateTimeField(verbose_name="when")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("in_person", "In person"), ("video", "Video call"), ("phone", "Phone")],
+                        default="in_person",
+                        max_length=16,
+                    ),
+                ),
+                ("summary", models.TextField(help_text="What was discussed.")),
+                ("outcomes", models.TextField(blank=True, help_text="What was agreed or learnt.")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="call_reports", to="accounts.account"
+                    ),
+                ),
+                (
+                    "attendees",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", through="plans.CallAttendee", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contacts",
+                    models.ManyToManyField(
+                        blank=True, related_name="call_reports", through="plans.CallContact", to="accounts.contact"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='callcontact',
-            name='call',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='their_attendees', to='plans.callreport'),
+            model_name="callcontact",
+            name="call",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="their_attendees", to="plans.callreport"
+            ),
         ),
         migrations.AddField(
-            model_name='callattendee',
-            name='call',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='our_attendees', to='plans.callreport'),
+            model_name="callattendee",
+            name="call",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="our_attendees", to="plans.callreport"
+            ),
         ),
         migrations.CreateModel(
-            name='Opportunity',
+            name="Opportunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200)),
-                ('stage', models.CharField(choices=[('prospecting', 'Prospecting'), ('qualifying', 'Qualifying'), ('developing', 'Developing a solution'), ('proposing', 'Proposal'), ('negotiating', 'Negotiation'), ('won', 'Won'), ('lost', 'Lost')], default='prospecting', max_length=16)),
-                ('value', models.DecimalField(decimal_places=2, help_text='Expected contract value.', max_digits=14, validators=[django.core.validators.MinValueValidator(0)])),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('close_date', models.DateField(help_text='When we expect the customer to decide.')),
-                ('pain_identified', models.BooleanField(default=False, help_text='The customer has said, in their words, what hurts.', verbose_name='pain identified and admitted')),
-                ('access_to_power', models.BooleanField(default=False, help_text='We can reach the person who decides and funds it.')),
-                ('vision_agreed', models.BooleanField(default=False, help_text='The customer sees our solution solving the pain.', verbose_name='agreed vision of a solution')),
-                ('value_agreed', models.BooleanField(default=False, help_text='The customer agrees the value is worth the price.', verbose_name='compelling value agreed')),
-                ('control_of_sale', models.BooleanField(default=False, help_text='We know and influence the buying process and its timing.', verbose_name='control of the sale')),
-                ('qualification_notes', models.TextField(blank=True)),
-                ('competitive_strategy', models.CharField(blank=True, choices=[('preferred', "Preferred (we are the customer's first choice: protect it)"), ('end_around', 'End-around (change the decision criteria or the people who decide)'), ('head_to_head', 'Head-to-head (win on the stated criteria)'), ('divide_and_conquer', 'Divide and conquer (win part of the business first)'), ('stall', 'Stall (slow the decision until we are ready)')], max_length=24)),
-                ('strategy_rationale', models.TextField(blank=True, help_text='Why this strategy, against whom.')),
-                ('must_get', models.TextField(blank=True, verbose_name='what we must get')),
-                ('can_give', models.TextField(blank=True, verbose_name='what we can give')),
-                ('walk_away', models.TextField(blank=True, verbose_name='when we walk away')),
-                ('closed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opportunities', to='accounts.account')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("prospecting", "Prospecting"),
+                            ("qualifying", "Qualifying"),
+                            ("developing", "Developing a solution"),
+                            ("proposing", "Proposal"),
+                            ("negotiating", "Negotiation"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                        ],
+                        default="prospecting",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Expected contract value.",
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                ("close_date", models.DateField(help_text="When we expect the customer to decide.")),
+                (
+                    "pain_identified",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The customer has said, in their words, what hurts.",
+                        verbose_name="pain identified and admitted",
+                    ),
+                ),
+                (
+                    "access_to_power",
+                    models.BooleanField(default=False, help_text="We can reach the person who decides and funds it."),
+                ),
+                (
+                    "vision_agreed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The customer sees our solution solving the pain.",
+                        verbose_name="agreed vision of a solution",
+                    ),
+                ),
+                (
+                    "value_agreed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The customer agrees the value is worth the price.",
+                        verbose_name="compelling value agreed",
+                    ),
+                ),
+                (
+                    "control_of_sale",
+                    models.BooleanField(
+                        default=False,
+                        help_text="We know and influence the buying process and its timing.",
+                        verbose_name="control of the sale",
+                    ),
+                ),
+                ("qualification_notes", models.TextField(blank=True)),
+                (
+                    "competitive_strategy",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("preferred", "Preferred (we are the customer's first choice: protect it)"),
+                            ("end_around", "End-around (change the decision criteria or the people who decide)"),
+                            ("head_to_head", "Head-to-head (win on the stated criteria)"),
+                            ("divide_and_conquer", "Divide and conquer (win part of the business first)"),
+                            ("stall", "Stall (slow the decision until we are ready)"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("strategy_rationale", models.TextField(blank=True, help_text="Why this strategy, against whom.")),
+                ("must_get", models.TextField(blank=True, verbose_name="what we must get")),
+                ("can_give", models.TextField(blank=True, verbose_name="what we can give")),
+                ("walk_away", models.TextField(blank=True, verbose_name="when we walk away")),
+                ("closed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="opportunities", to="accounts.account"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'opportunities',
+                "verbose_name_plural": "opportunities",
             },
         ),
         migrations.AddField(
-            model_name='callreport',
-            name='opportunity',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='call_reports', to='plans.opportunity'),
+            model_name="callreport",
+            name="opportunity",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="call_reports",
+                to="plans.opportunity",
+            ),
         ),
         migrations.CreateModel(
-            name='OpportunityNote',
+            name="OpportunityNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('body', models.TextField()),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='plans.opportunity')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("body", models.TextField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="plans.opportunity"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PlanAction',
+            name="PlanAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=200)),
-                ('notes', models.TextField(blank=True)),
-                ('due_date', models.DateField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=16)),
-                ('completed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='plans.accountplan')),
-                ('source_call', models.ForeignKey(blank=True, editable=False, help_text='The call report whose next step created this action.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='next_steps', to='plans.callreport')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=200)),
+                ("notes", models.TextField(blank=True)),
+                ("due_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="actions", to="plans.accountplan"
+                    ),
+                ),
+                (
+                    "source_call",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        help_text="The call report whose next step created this action.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="next_steps",
+                        to="plans.callreport",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'pk'],
+                "ordering": ["due_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('purpose', models.CharField(help_text="Why we go, in one line. It becomes the calendar entry's title.", max_length=200)),
-                ('agenda', models.TextField(blank=True)),
-                ('location', models.CharField(blank=True, max_length=255)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('timezone', models.CharField(help_text="The time zone the visit's times are given in.", max_length=64, validators=[tenancy.models.validate_timezone])),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('cancelled', 'Cancelled')], default='planned', max_length=16)),
-                ('sequence', models.PositiveIntegerField(default=0, editable=False, help_text='Revision number for calendar clients (iCalendar SEQUENCE).')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='accounts.account')),
-                ('organiser', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        help_text="Why we go, in one line. It becomes the calendar entry's title.", max_length=200
+                    ),
+                ),
+                ("agenda", models.TextField(blank=True)),
+                ("location", models.CharField(blank=True, max_length=255)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "timezone",
+                    models.CharField(
+                        help_text="The time zone the visit's times are given in.",
+                        max_length=64,
+                        validators=[tenancy.models.validate_timezone],
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("planned", "Planned"), ("cancelled", "Cancelled")], default="planned", max_length=16
+                    ),
+                ),
+                (
+                    "sequence",
+                    models.PositiveIntegerField(
+                        default=0,
+                        editable=False,
+                        help_text="Revision number for calendar clients (iCalendar SEQUENCE).",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="visits", to="accounts.account"
+                    ),
+                ),
+                (
+                    "organiser",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VisitAttendee',
+            name="VisitAttendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('is_executive', models.BooleanField(default=False)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='our_attendees', to='plans.visit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("is_executive", models.BooleanField(default=False)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="our_attendees", to="plans.visit"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='visit',
-            name='attendees',
-            field=models.ManyToManyField(blank=True, related_name='+', through='plans.VisitAttendee', to=settings.AUTH_USER_MODEL),
+            model_name="visit",
+            name="attendees",
+            field=models.ManyToManyField(
+                blank=True, related_name="+", through="plans.VisitAttendee", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.CreateModel(
-            name='VisitContact',
+            name="VisitContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.contact')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='their_attendees', to='plans.visit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.contact"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="their_attendees", to="plans.visit"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='visit',
-            name='contacts',
-            field=models.ManyToManyField(blank=True, related_name='visits', through='plans.VisitContact', to='accounts.contact'),
+            model_name="visit",
+            name="contacts",
+            field=models.ManyToManyField(
+                blank=True, related_name="visits", through="plans.VisitContact", to="accounts.contact"
+            ),
         ),
         migrations.AddIndex(
-            model_name='accountplan',
-            index=models.Index(fields=['tenant', 'account', '-created_at'], name='accountplan_tenant_acct_idx'),
+            model_name="accountplan",
+            index=models.Index(fields=["tenant", "account", "-created_at"], name="accountplan_tenant_acct_idx"),
         ),
         migrations.AddIndex(
-            model_name='accountplan',
-            index=models.Index(fields=['tenant', 'status', 'review_date'], name='accountplan_tenant_status_idx'),
+            model_name="accountplan",
+            index=models.Index(fields=["tenant", "status", "review_date"], name="accountplan_tenant_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='accountplan',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('tenant', 'account'), name='accountplan_one_active_per_account', violation_error_message='This account already has an active plan.'),
+            model_name="accountplan",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("tenant", "account"),
+                name="accountplan_one_active_per_account",
+                violation_error_message="This account already has an active plan.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='calendarfeed',
-            index=models.Index(fields=['tenant', 'user', 'kind'], name='calendarfeed_tenant_user_idx'),
+            model_name="calendarfeed",
+            index=models.Index(fields=["tenant", "user", "kind"], name="calendarfeed_tenant_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='calendarfeed',
-            constraint=models.UniqueConstraint(fields=('tenant', 'key_hash'), name='calendarfeed_tenant_hash_unique'),
+            model_name="calendarfeed",
+            constraint=models.UniqueConstraint(fields=("tenant", "key_hash"), name="calendarfeed_tenant_hash_unique"),
         ),
         migrations.AddConstraint(
-            model_name='calendarfeed',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('tenant', 'user', 'kind'), name='calendarfeed_one_active_per_kind'),
+            model_name="calendarfeed",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("tenant", "user", "kind"),
+                name="calendarfeed_one_active_per_kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='callcontact',
-            index=models.Index(fields=['tenant', 'contact'], name='callcontact_tenant_cont_idx'),
+            model_name="callcontact",
+            index=models.Index(fields=["tenant", "contact"], name="callcontact_tenant_cont_idx"),
         ),
         migrations.AddConstraint(
-            model_name='callcontact',
-            constraint=models.UniqueConstraint(fields=('tenant', 'call', 'contact'), name='callcontact_unique'),
+            model_name="callcontact",
+            constraint=models.UniqueConstraint(fields=("tenant", "call", "contact"), name="callcontact_unique"),
         ),
         migrations.AddIndex(
-            model_name='callattendee',
-            index=models.Index(fields=['tenant', 'user'], name='callattendee_tenant_user_idx'),
+            model_name="callattendee",
+            index=models.Index(fields=["tenant", "user"], name="callattendee_tenant_user_idx"),
         ),
         migrations.AddConstraint(
-            model_name='callattendee',
-            constraint=models.UniqueConstraint(fields=('tenant', 'call', 'user'), name='callattendee_unique'),
+            model_name="callattendee",
+            constraint=models.UniqueConstraint(fields=("tenant", "call", "user"), name="callattendee_unique"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['tenant', 'account', 'stage'], name='opp_tenant_account_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["tenant", "account", "stage"], name="opp_tenant_account_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['tenant', 'stage', 'close_date'], name='opp_tenant_stage_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["tenant", "stage", "close_date"], name="opp_tenant_stage_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['tenant', 'owner', 'stage'], name='opp_tenant_owner_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["tenant", "owner", "stage"], name="opp_tenant_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='callreport',
-            index=models.Index(fields=['tenant', 'account', '-occurred_at'], name='call_tenant_account_idx'),
+            model_name="callreport",
+            index=models.Index(fields=["tenant", "account", "-occurred_at"], name="call_tenant_account_idx"),
         ),
         migrations.AddIndex(
-            model_name='callreport',
-            index=models.Index(fields=['tenant', '-occurred_at'], name='call_tenant_when_idx'),
+            model_name="callreport",
+            index=models.Index(fields=["tenant", "-occurred_at"], name="call_tenant_when_idx"),
         ),
         migrations.AddIndex(
-            model_name='callreport',
-            index=models.Index(fields=['tenant', 'opportunity', '-occurred_at'], name='call_tenant_opp_idx'),
+            model_name="callreport",
+            index=models.Index(fields=["tenant", "opportunity", "-occurred_at"], name="call_tenant_opp_idx"),
         ),
         migrations.AddIndex(
-            model_name='opportunitynote',
-            index=models.Index(fields=['tenant', 'opportunity', 'created_at'], name='oppnote_tenant_opp_idx'),
+            model_name="opportunitynote",
+            index=models.Index(fields=["tenant", "opportunity", "created_at"], name="oppnote_tenant_opp_idx"),
         ),
         migrations.AddIndex(
-            model_name='planaction',
-            index=models.Index(fields=['tenant', 'plan', 'due_date'], name='planaction_tenant_plan_idx'),
+            model_name="planaction",
+            index=models.Index(fields=["tenant", "plan", "due_date"], name="planaction_tenant_plan_idx"),
         ),
         migrations.AddIndex(
-            model_name='planaction',
-            index=models.Index(fields=['tenant', 'owner', 'status', 'due_date'], name='planaction_tenant_owner_idx'),
+            model_name="planaction",
+            index=models.Index(fields=["tenant", "owner", "status", "due_date"], name="planaction_tenant_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='planaction',
-            index=models.Index(fields=['tenant', 'status', 'due_date'], name='planaction_tenant_due_idx'),
+            model_name="planaction",
+            index=models.Index(fields=["tenant", "status", "due_date"], name="planaction_tenant_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='visitattendee',
-            index=models.Index(fields=['tenant', 'user', 'visit'], name='visitattendee_tenant_user_idx'),
+            model_name="visitattendee",
+            index=models.Index(fields=["tenant", "user", "visit"], name="visitattendee_tenant_user_idx"),
         ),
         migrations.AddIndex(
-            model_name='visitattendee',
-            index=models.Index(fields=['tenant', 'is_executive', 'visit'], name='visitattendee_tenant_exec_idx'),
+            model_name="visitattendee",
+            index=models.Index(fields=["tenant", "is_executive", "visit"], name="visitattendee_tenant_exec_idx"),
         ),
         migrations.AddConstraint(
-            model_name='visitattendee',
-            constraint=models.UniqueConstraint(fields=('tenant', 'visit', 'user'), name='visitattendee_unique'),
+            model_name="visitattendee",
+            constraint=models.UniqueConstraint(fields=("tenant", "visit", "user"), name="visitattendee_unique"),
         ),
         migrations.AddIndex(
-            model_name='visitcontact',
-            index=models.Index(fields=['tenant', 'contact'], name='visitcontact_tenant_cont_idx'),
+            model_name="visitcontact",
+            index=models.Index(fields=["tenant", "contact"], name="visitcontact_tenant_cont_idx"),
         ),
         migrations.AddConstraint(
-            model_name='visitcontact',
-            constraint=models.UniqueConstraint(fields=('tenant', 'visit', 'contact'), name='visitcontact_unique'),
+            model_name="visitcontact",
+            constraint=models.UniqueConstraint(fields=("tenant", "visit", "contact"), name="visitcontact_unique"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['tenant', 'starts_at'], name='visit_tenant_start_idx'),
+            model_name="visit",
+            index=models.Index(fields=["tenant", "starts_at"], name="visit_tenant_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['tenant', 'account', 'starts_at'], name='visit_tenant_account_idx'),
+            model_name="visit",
+            index=models.Index(fields=["tenant", "account", "starts_at"], name="visit_tenant_account_idx"),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='visit_ends_after_start', violation_error_message='A visit must end after it starts.'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="visit_ends_after_start",
+                violation_error_message="A visit must end after it starts.",
+            ),
         ),
         EnableRowLevelSecurity("AccountPlan"),
         EnableRowLevelSecurity("PlanAction"),

@@ -7,37 +7,68 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('keyplayers', '0001_initial'),
-        ('plans', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("keyplayers", "0001_initial"),
+        ("plans", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OpportunityKeyPlayer',
+            name="OpportunityKeyPlayer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('key_player', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opportunity_links', to='keyplayers.keyplayer')),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_player_links', to='plans.opportunity')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "key_player",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opportunity_links",
+                        to="keyplayers.keyplayer",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_player_links",
+                        to="plans.opportunity",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='key_players',
-            field=models.ManyToManyField(blank=True, help_text="The account's key players in this deal (each on one opportunity at most).", related_name='opportunities', through='plans.OpportunityKeyPlayer', to='keyplayers.keyplayer'),
+            model_name="opportunity",
+            name="key_players",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="The account's key players in this deal (each on one opportunity at most).",
+                related_name="opportunities",
+                through="plans.OpportunityKeyPlayer",
+                to="keyplayers.keyplayer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='opportunitykeyplayer',
-            index=models.Index(fields=['tenant', 'opportunity'], name='oppkeyplayer_tenant_opp_idx'),
+            model_name="opportunitykeyplayer",
+            index=models.Index(fields=["tenant", "opportunity"], name="oppkeyplayer_tenant_opp_idx"),
         ),
         migrations.AddConstraint(
-            model_name='opportunitykeyplayer',
-            constraint=models.UniqueConstraint(fields=('tenant', 'key_player'), name='oppkeyplayer_one_opportunity', violation_error_message='This key player is already on an opportunity.'),
+            model_name="opportunitykeyplayer",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "key_player"),
+                name="oppkeyplayer_one_opportunity",
+                violation_error_message="This key player is already on an opportunity.",
+            ),
         ),
         EnableRowLevelSecurity("OpportunityKeyPlayer"),
     ]

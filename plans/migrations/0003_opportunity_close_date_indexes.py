@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0002_opportunity_key_players'),
+        ("plans", "0002_opportunity_key_players"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(condition=models.Q(('stage__in', ('won', 'lost')), _negated=True), fields=['tenant', 'close_date', 'id'], name='opp_tenant_open_close_idx'),
+            model_name="opportunity",
+            index=models.Index(
+                condition=models.Q(("stage__in", ("won", "lost")), _negated=True),
+                fields=["tenant", "close_date", "id"],
+                name="opp_tenant_open_close_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['tenant', 'close_date', 'id'], name='opp_tenant_close_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["tenant", "close_date", "id"], name="opp_tenant_close_idx"),
         ),
     ]

@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_account_fk_indexes'),
-        ('plans', '0003_opportunity_close_date_indexes'),
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("accounts", "0005_account_fk_indexes"),
+        ("plans", "0003_opportunity_close_date_indexes"),
+        ("tenancy", "0006_merge_20261204_0352"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='accountplan',
-            index=models.Index(fields=['tenant', '-created_at', '-id'], name='accountplan_tenant_new_idx'),
+            model_name="accountplan",
+            index=models.Index(fields=["tenant", "-created_at", "-id"], name="accountplan_tenant_new_idx"),
         ),
         migrations.AddIndex(
-            model_name='planaction',
-            index=models.Index(fields=['tenant', 'due_date', 'id'], name='planaction_tenant_due_id_idx'),
+            model_name="planaction",
+            index=models.Index(fields=["tenant", "due_date", "id"], name="planaction_tenant_due_id_idx"),
         ),
     ]

@@ -4,85 +4,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0003_opportunity_close_date_indexes'),
+        ("plans", "0003_opportunity_close_date_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='opportunity',
-            name='buyer_tactics',
-            field=models.TextField(blank=True, help_text='E.g. a “shark” buyer: false deadlines, invented competitors, last-minute demands for a discount.', verbose_name='buyer tactics seen'),
+            model_name="opportunity",
+            name="buyer_tactics",
+            field=models.TextField(
+                blank=True,
+                help_text="E.g. a “shark” buyer: false deadlines, invented competitors, last-minute demands for a discount.",
+                verbose_name="buyer tactics seen",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='buyer_tactics_answer',
-            field=models.TextField(blank=True, help_text='How we will respond: what we trade, what we refuse.', verbose_name='our answer'),
+            model_name="opportunity",
+            name="buyer_tactics_answer",
+            field=models.TextField(
+                blank=True, help_text="How we will respond: what we trade, what we refuse.", verbose_name="our answer"
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='evaluation_plan',
-            field=models.TextField(blank=True, help_text='The evaluation plan we offered the customer: how they can test our solution, the steps, dates and criteria.'),
+            model_name="opportunity",
+            name="evaluation_plan",
+            field=models.TextField(
+                blank=True,
+                help_text="The evaluation plan we offered the customer: how they can test our solution, the steps, dates and criteria.",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='fallback_rationale',
-            field=models.TextField(blank=True, help_text='When we switch to it, and why it would work then.', verbose_name='why the fallback'),
+            model_name="opportunity",
+            name="fallback_rationale",
+            field=models.TextField(
+                blank=True,
+                help_text="When we switch to it, and why it would work then.",
+                verbose_name="why the fallback",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='fallback_strategy',
-            field=models.CharField(blank=True, choices=[('preferred', 'Preferred (get in first and set the requirements)'), ('head_to_head', "Head-to-head (only with resources much larger than the competitor's)"), ('end_around', 'End-around (change the decision criteria or the people who decide)'), ('divide_and_conquer', 'Divide and conquer (win part of the business first)'), ('stall', 'Stall (slow the decision until we are ready)')], help_text='The strategy we turn to if the lead one stops working.', max_length=24),
+            model_name="opportunity",
+            name="fallback_strategy",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("preferred", "Preferred (get in first and set the requirements)"),
+                    ("head_to_head", "Head-to-head (only with resources much larger than the competitor's)"),
+                    ("end_around", "End-around (change the decision criteria or the people who decide)"),
+                    ("divide_and_conquer", "Divide and conquer (win part of the business first)"),
+                    ("stall", "Stall (slow the decision until we are ready)"),
+                ],
+                help_text="The strategy we turn to if the lead one stops working.",
+                max_length=24,
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_agreed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='agreed on'),
+            model_name="opportunity",
+            name="value_agreed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="agreed on"),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_agreed_with',
-            field=models.CharField(blank=True, help_text="Who on the customer's side agreed the value case.", max_length=200, verbose_name='agreed with'),
+            model_name="opportunity",
+            name="value_agreed_with",
+            field=models.CharField(
+                blank=True,
+                help_text="Who on the customer's side agreed the value case.",
+                max_length=200,
+                verbose_name="agreed with",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_benefits',
-            field=models.TextField(blank=True, help_text='What they get, in their terms.', verbose_name='benefits delivered'),
+            model_name="opportunity",
+            name="value_benefits",
+            field=models.TextField(
+                blank=True, help_text="What they get, in their terms.", verbose_name="benefits delivered"
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_pain_removed',
-            field=models.TextField(blank=True, help_text='The problem that goes away, in their words.', verbose_name='pain removed'),
+            model_name="opportunity",
+            name="value_pain_removed",
+            field=models.TextField(
+                blank=True, help_text="The problem that goes away, in their words.", verbose_name="pain removed"
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_responsible',
-            field=models.CharField(blank=True, help_text='Who delivers each benefit, on both sides.', max_length=300, verbose_name='who is responsible'),
+            model_name="opportunity",
+            name="value_responsible",
+            field=models.CharField(
+                blank=True,
+                help_text="Who delivers each benefit, on both sides.",
+                max_length=300,
+                verbose_name="who is responsible",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_roi',
-            field=models.TextField(blank=True, help_text='Their figures: what they gain for what they pay.', verbose_name='return on investment'),
+            model_name="opportunity",
+            name="value_roi",
+            field=models.TextField(
+                blank=True,
+                help_text="Their figures: what they gain for what they pay.",
+                verbose_name="return on investment",
+            ),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='value_timescales',
-            field=models.CharField(blank=True, help_text='When each benefit arrives.', max_length=300, verbose_name='time scales'),
+            model_name="opportunity",
+            name="value_timescales",
+            field=models.CharField(
+                blank=True, help_text="When each benefit arrives.", max_length=300, verbose_name="time scales"
+            ),
         ),
         migrations.AlterField(
-            model_name='opportunity',
-            name='competitive_strategy',
-            field=models.CharField(blank=True, choices=[('preferred', 'Preferred (get in first and set the requirements)'), ('head_to_head', "Head-to-head (only with resources much larger than the competitor's)"), ('end_around', 'End-around (change the decision criteria or the people who decide)'), ('divide_and_conquer', 'Divide and conquer (win part of the business first)'), ('stall', 'Stall (slow the decision until we are ready)')], max_length=24, verbose_name='lead strategy'),
+            model_name="opportunity",
+            name="competitive_strategy",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("preferred", "Preferred (get in first and set the requirements)"),
+                    ("head_to_head", "Head-to-head (only with resources much larger than the competitor's)"),
+                    ("end_around", "End-around (change the decision criteria or the people who decide)"),
+                    ("divide_and_conquer", "Divide and conquer (win part of the business first)"),
+                    ("stall", "Stall (slow the decision until we are ready)"),
+                ],
+                max_length=24,
+                verbose_name="lead strategy",
+            ),
         ),
         migrations.AlterField(
-            model_name='opportunity',
-            name='strategy_rationale',
-            field=models.TextField(blank=True, help_text='Why this strategy, against whom.', verbose_name='why the lead strategy'),
+            model_name="opportunity",
+            name="strategy_rationale",
+            field=models.TextField(
+                blank=True, help_text="Why this strategy, against whom.", verbose_name="why the lead strategy"
+            ),
         ),
         migrations.AlterField(
-            model_name='opportunity',
-            name='value_agreed',
-            field=models.BooleanField(default=False, help_text='The customer agrees the value is worth the price: the value case below, agreed with them in their terms.', verbose_name='compelling value agreed'),
+            model_name="opportunity",
+            name="value_agreed",
+            field=models.BooleanField(
+                default=False,
+                help_text="The customer agrees the value is worth the price: the value case below, agreed with them in their terms.",
+                verbose_name="compelling value agreed",
+            ),
         ),
     ]

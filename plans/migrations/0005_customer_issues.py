@@ -8,84 +8,166 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_account_coverage_lead_tier'),
-        ('hierarchy', '0002_hierarchy_model_switch'),
-        ('plans', '0004_opportunity_fallback_value_case_tactics'),
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("accounts", "0006_account_coverage_lead_tier"),
+        ("hierarchy", "0002_hierarchy_model_switch"),
+        ("plans", "0004_opportunity_fallback_value_case_tactics"),
+        ("tenancy", "0006_merge_20261204_0352"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerIssue',
+            name="CustomerIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('business', 'Business issue or initiative'), ('organisational', 'Organisational issue')], default='business', max_length=16)),
-                ('statement', models.TextField(help_text="The initiative or issue in the customer's own words.")),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='plans.accountplan')),
-                ('raised_by', models.ForeignKey(blank=True, help_text='Whose words these are.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("business", "Business issue or initiative"),
+                            ("organisational", "Organisational issue"),
+                        ],
+                        default="business",
+                        max_length=16,
+                    ),
+                ),
+                ("statement", models.TextField(help_text="The initiative or issue in the customer's own words.")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="issues", to="plans.accountplan"
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Whose words these are.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'created_at', 'pk'],
+                "ordering": ["kind", "created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerIssueOpportunity',
+            name="CustomerIssueOpportunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.customerissue')),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.opportunity')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="plans.customerissue"
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="plans.opportunity"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='customerissue',
-            name='opportunities',
-            field=models.ManyToManyField(blank=True, related_name='issues', through='plans.CustomerIssueOpportunity', to='plans.opportunity'),
+            model_name="customerissue",
+            name="opportunities",
+            field=models.ManyToManyField(
+                blank=True, related_name="issues", through="plans.CustomerIssueOpportunity", to="plans.opportunity"
+            ),
         ),
         migrations.CreateModel(
-            name='CustomerIssueRelationship',
+            name="CustomerIssueRelationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.customerissue')),
-                ('relationship', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='hierarchy.relationship')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="plans.customerissue"
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="hierarchy.relationship"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='customerissue',
-            name='relationships',
-            field=models.ManyToManyField(blank=True, related_name='+', through='plans.CustomerIssueRelationship', to='hierarchy.relationship'),
+            model_name="customerissue",
+            name="relationships",
+            field=models.ManyToManyField(
+                blank=True, related_name="+", through="plans.CustomerIssueRelationship", to="hierarchy.relationship"
+            ),
         ),
         migrations.AddIndex(
-            model_name='customerissueopportunity',
-            index=models.Index(fields=['tenant', 'opportunity'], name='custissue_opp_idx'),
+            model_name="customerissueopportunity",
+            index=models.Index(fields=["tenant", "opportunity"], name="custissue_opp_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customerissueopportunity',
-            constraint=models.UniqueConstraint(fields=('tenant', 'issue', 'opportunity'), name='custissue_opp_unique'),
+            model_name="customerissueopportunity",
+            constraint=models.UniqueConstraint(fields=("tenant", "issue", "opportunity"), name="custissue_opp_unique"),
         ),
         migrations.AddIndex(
-            model_name='customerissuerelationship',
-            index=models.Index(fields=['tenant', 'relationship'], name='custissue_rel_idx'),
+            model_name="customerissuerelationship",
+            index=models.Index(fields=["tenant", "relationship"], name="custissue_rel_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customerissuerelationship',
-            constraint=models.UniqueConstraint(fields=('tenant', 'issue', 'relationship'), name='custissue_rel_unique'),
+            model_name="customerissuerelationship",
+            constraint=models.UniqueConstraint(fields=("tenant", "issue", "relationship"), name="custissue_rel_unique"),
         ),
         migrations.AddIndex(
-            model_name='customerissue',
-            index=models.Index(fields=['tenant', 'plan', 'kind'], name='custissue_tenant_plan_idx'),
+            model_name="customerissue",
+            index=models.Index(fields=["tenant", "plan", "kind"], name="custissue_tenant_plan_idx"),
         ),
         EnableRowLevelSecurity("CustomerIssue"),
         EnableRowLevelSecurity("CustomerIssueRelationship"),

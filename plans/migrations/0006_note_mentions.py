@@ -8,28 +8,45 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0005_customer_issues'),
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("plans", "0005_customer_issues"),
+        ("tenancy", "0006_merge_20261204_0352"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NoteMention',
+            name="NoteMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('seen_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='plans.opportunitynote')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "note",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="mentions", to="plans.opportunitynote"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'user', 'seen_at'], name='notemention_tenant_user_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'note', 'user'), name='notemention_unique')],
+                "indexes": [models.Index(fields=["tenant", "user", "seen_at"], name="notemention_tenant_user_idx")],
+                "constraints": [models.UniqueConstraint(fields=("tenant", "note", "user"), name="notemention_unique")],
             },
         ),
         EnableRowLevelSecurity("NoteMention"),

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0004_api_order_indexes'),
-        ('plans', '0006_note_mentions'),
+        ("plans", "0004_api_order_indexes"),
+        ("plans", "0006_note_mentions"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -13,8 +13,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def visit_links(context, visit, css_class="btn"):
-    return format_html_join(" ", '<a class="{}" href="{}">{}</a>',
-                            ((css_class, url, label) for label, url in collect_links(context["request"], visit)))
+    return format_html_join(
+        " ",
+        '<a class="{}" href="{}">{}</a>',
+        ((css_class, url, label) for label, url in collect_links(context["request"], visit)),
+    )
 
 
 @register.simple_tag(takes_context=True)

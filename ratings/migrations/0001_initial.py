@@ -9,160 +9,469 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_contact_last_contact'),
-        ('tenancy', '0001_initial'),
+        ("accounts", "0002_contact_last_contact"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RatingPolicy',
+            name="RatingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('retired', 'Retired')], default='draft', editable=False, max_length=8)),
-                ('note', models.CharField(blank=True, help_text='What this version changes, for the history.', max_length=300)),
-                ('criteria', models.JSONField(default=list)),
-                ('threshold_a', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='A from score')),
-                ('threshold_b', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='B from score')),
-                ('threshold_c', models.DecimalField(decimal_places=2, help_text='Below the C threshold an account is rated D.', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='C from score')),
-                ('cadence_a_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)], verbose_name='A: contact every (days)')),
-                ('cadence_b_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)], verbose_name='B: contact every (days)')),
-                ('cadence_c_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)], verbose_name='C: contact every (days)')),
-                ('cadence_d_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)], verbose_name='D: contact every (days)')),
-                ('declass_max_level', models.PositiveSmallIntegerField(help_text='Flag accounts whose hierarchy level stayed at or below this level …', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='level at most')),
-                ('declass_months', models.PositiveSmallIntegerField(help_text='… for this many months …', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='for months')),
-                ('declass_min_discount_pct', models.DecimalField(decimal_places=2, help_text='… while their average discount over those months was at least this …', max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='average discount at least (%)')),
-                ('declass_min_calls', models.PositiveSmallIntegerField(help_text='… and the team still logged at least this many call reports with them in those months.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='calls at least')),
-                ('activated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('retired_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('activated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("active", "Active"), ("retired", "Retired")],
+                        default="draft",
+                        editable=False,
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, help_text="What this version changes, for the history.", max_length=300
+                    ),
+                ),
+                ("criteria", models.JSONField(default=list)),
+                (
+                    "threshold_a",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="A from score",
+                    ),
+                ),
+                (
+                    "threshold_b",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="B from score",
+                    ),
+                ),
+                (
+                    "threshold_c",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Below the C threshold an account is rated D.",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="C from score",
+                    ),
+                ),
+                (
+                    "cadence_a_days",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(730),
+                        ],
+                        verbose_name="A: contact every (days)",
+                    ),
+                ),
+                (
+                    "cadence_b_days",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(730),
+                        ],
+                        verbose_name="B: contact every (days)",
+                    ),
+                ),
+                (
+                    "cadence_c_days",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(730),
+                        ],
+                        verbose_name="C: contact every (days)",
+                    ),
+                ),
+                (
+                    "cadence_d_days",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(730),
+                        ],
+                        verbose_name="D: contact every (days)",
+                    ),
+                ),
+                (
+                    "declass_max_level",
+                    models.PositiveSmallIntegerField(
+                        help_text="Flag accounts whose hierarchy level stayed at or below this level …",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(6),
+                        ],
+                        verbose_name="level at most",
+                    ),
+                ),
+                (
+                    "declass_months",
+                    models.PositiveSmallIntegerField(
+                        help_text="… for this many months …",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="for months",
+                    ),
+                ),
+                (
+                    "declass_min_discount_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="… while their average discount over those months was at least this …",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="average discount at least (%)",
+                    ),
+                ),
+                (
+                    "declass_min_calls",
+                    models.PositiveSmallIntegerField(
+                        help_text="… and the team still logged at least this many call reports with them in those months.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ],
+                        verbose_name="calls at least",
+                    ),
+                ),
+                ("activated_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("retired_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "activated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'rating policies',
+                "verbose_name_plural": "rating policies",
             },
         ),
         migrations.CreateModel(
-            name='DeclassificationReview',
+            name="DeclassificationReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('decision', models.CharField(choices=[('declassify', 'Declassified'), ('keep', 'Kept')], max_length=16)),
-                ('reason', models.TextField()),
-                ('review_again_on', models.DateField(blank=True, help_text='A kept account is not flagged again before this date.', null=True)),
-                ('evidence', models.JSONField(default=dict, help_text='The evidence as it stood when the decision was made.')),
-                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='declassification_reviews', to='accounts.account')),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('policy', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ratings.ratingpolicy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "decision",
+                    models.CharField(choices=[("declassify", "Declassified"), ("keep", "Kept")], max_length=16),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "review_again_on",
+                    models.DateField(
+                        blank=True, help_text="A kept account is not flagged again before this date.", null=True
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.JSONField(default=dict, help_text="The evidence as it stood when the decision was made."),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="declassification_reviews",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="ratings.ratingpolicy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AccountRating',
+            name="AccountRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('rating', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D')], max_length=1)),
-                ('score', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('breakdown', models.JSONField(default=dict, help_text='{signal: [value, points]} under the policy version.')),
-                ('computed_at', models.DateTimeField()),
-                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rating_states', to='accounts.account')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ratings.ratingpolicy')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("rating", models.CharField(choices=[("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")], max_length=1)),
+                ("score", models.DecimalField(decimal_places=2, max_digits=5)),
+                (
+                    "breakdown",
+                    models.JSONField(default=dict, help_text="{signal: [value, points]} under the policy version."),
+                ),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rating_states",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="ratings.ratingpolicy"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RatingSnapshot',
+            name="RatingSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('rating', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D')], max_length=1)),
-                ('score', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('breakdown', models.JSONField(default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ratings.ratingpolicy')),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("rating", models.CharField(choices=[("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")], max_length=1)),
+                ("score", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("breakdown", models.JSONField(default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="ratings.ratingpolicy"
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-computed_at', '-pk'],
+                "ordering": ["-computed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RatingOverride',
+            name="RatingOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('rating', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D')], max_length=1)),
-                ('reason', models.TextField(help_text='Why the computed rating is not right for this account.')),
-                ('expires_at', models.DateTimeField(help_text='The override ends by itself at this time.')),
-                ('cleared_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('cleared_reason', models.CharField(blank=True, editable=False, help_text='removed, replaced or expired', max_length=16)),
-                ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rating_overrides', to='accounts.account')),
-                ('cleared_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('set_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("rating", models.CharField(choices=[("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")], max_length=1)),
+                ("reason", models.TextField(help_text="Why the computed rating is not right for this account.")),
+                ("expires_at", models.DateTimeField(help_text="The override ends by itself at this time.")),
+                ("cleared_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "cleared_reason",
+                    models.CharField(
+                        blank=True, editable=False, help_text="removed, replaced or expired", max_length=16
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rating_overrides",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "cleared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'account', '-created_at'], name='override_tenant_acct_idx'), models.Index(fields=['tenant', 'cleared_at', 'expires_at'], name='override_tenant_open_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('cleared_at__isnull', True)), fields=('tenant', 'account'), name='override_one_open_per_account'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='override_reason_required')],
+                "indexes": [
+                    models.Index(fields=["tenant", "account", "-created_at"], name="override_tenant_acct_idx"),
+                    models.Index(fields=["tenant", "cleared_at", "expires_at"], name="override_tenant_open_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("cleared_at__isnull", True)),
+                        fields=("tenant", "account"),
+                        name="override_one_open_per_account",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True), name="override_reason_required"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='ratingpolicy',
-            index=models.Index(fields=['tenant', 'status', '-version'], name='ratingpolicy_tenant_status_idx'),
+            model_name="ratingpolicy",
+            index=models.Index(fields=["tenant", "status", "-version"], name="ratingpolicy_tenant_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ratingpolicy',
-            constraint=models.UniqueConstraint(fields=('tenant', 'version'), name='ratingpolicy_tenant_version_unique'),
+            model_name="ratingpolicy",
+            constraint=models.UniqueConstraint(fields=("tenant", "version"), name="ratingpolicy_tenant_version_unique"),
         ),
         migrations.AddConstraint(
-            model_name='ratingpolicy',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('tenant',), name='ratingpolicy_one_active', violation_error_message='Another version is already active.'),
+            model_name="ratingpolicy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("tenant",),
+                name="ratingpolicy_one_active",
+                violation_error_message="Another version is already active.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ratingpolicy',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'draft')), fields=('tenant',), name='ratingpolicy_one_draft', violation_error_message='There is already a draft; edit that one.'),
+            model_name="ratingpolicy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "draft")),
+                fields=("tenant",),
+                name="ratingpolicy_one_draft",
+                violation_error_message="There is already a draft; edit that one.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ratingpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('threshold_a__gt', models.F('threshold_b')), ('threshold_b__gt', models.F('threshold_c'))), name='ratingpolicy_thresholds_ordered'),
+            model_name="ratingpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("threshold_a__gt", models.F("threshold_b")), ("threshold_b__gt", models.F("threshold_c"))
+                ),
+                name="ratingpolicy_thresholds_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='declassificationreview',
-            index=models.Index(fields=['tenant', 'account', '-created_at'], name='declass_tenant_acct_idx'),
+            model_name="declassificationreview",
+            index=models.Index(fields=["tenant", "account", "-created_at"], name="declass_tenant_acct_idx"),
         ),
         migrations.AddConstraint(
-            model_name='declassificationreview',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='declass_review_reason_required'),
+            model_name="declassificationreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="declass_review_reason_required"
+            ),
         ),
         migrations.AddIndex(
-            model_name='accountrating',
-            index=models.Index(fields=['tenant', 'rating'], name='acctrating_tenant_rating_idx'),
+            model_name="accountrating",
+            index=models.Index(fields=["tenant", "rating"], name="acctrating_tenant_rating_idx"),
         ),
         migrations.AddConstraint(
-            model_name='accountrating',
-            constraint=models.UniqueConstraint(fields=('tenant', 'account'), name='acctrating_tenant_account_unique'),
+            model_name="accountrating",
+            constraint=models.UniqueConstraint(fields=("tenant", "account"), name="acctrating_tenant_account_unique"),
         ),
         migrations.AddIndex(
-            model_name='ratingsnapshot',
-            index=models.Index(fields=['tenant', 'account', '-computed_at'], name='snapshot_tenant_acct_idx'),
+            model_name="ratingsnapshot",
+            index=models.Index(fields=["tenant", "account", "-computed_at"], name="snapshot_tenant_acct_idx"),
         ),
         migrations.AddIndex(
-            model_name='ratingsnapshot',
-            index=models.Index(fields=['tenant', '-computed_at'], name='snapshot_tenant_at_idx'),
+            model_name="ratingsnapshot",
+            index=models.Index(fields=["tenant", "-computed_at"], name="snapshot_tenant_at_idx"),
         ),
         EnableRowLevelSecurity("RatingPolicy"),
         EnableRowLevelSecurity("AccountRating"),

@@ -5,65 +5,187 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ratings', '0001_initial'),
+        ("ratings", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='cadence_a_days',
-            field=models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='A: the contact cadence must be from 1 to 730 days (got %(value)s).'), django.core.validators.MaxValueValidator(730, message='A: the contact cadence must be from 1 to 730 days (got %(value)s).')], verbose_name='A: contact every (days)'),
+            model_name="ratingpolicy",
+            name="cadence_a_days",
+            field=models.PositiveSmallIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="A: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        730, message="A: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                ],
+                verbose_name="A: contact every (days)",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='cadence_b_days',
-            field=models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='B: the contact cadence must be from 1 to 730 days (got %(value)s).'), django.core.validators.MaxValueValidator(730, message='B: the contact cadence must be from 1 to 730 days (got %(value)s).')], verbose_name='B: contact every (days)'),
+            model_name="ratingpolicy",
+            name="cadence_b_days",
+            field=models.PositiveSmallIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="B: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        730, message="B: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                ],
+                verbose_name="B: contact every (days)",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='cadence_c_days',
-            field=models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='C: the contact cadence must be from 1 to 730 days (got %(value)s).'), django.core.validators.MaxValueValidator(730, message='C: the contact cadence must be from 1 to 730 days (got %(value)s).')], verbose_name='C: contact every (days)'),
+            model_name="ratingpolicy",
+            name="cadence_c_days",
+            field=models.PositiveSmallIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="C: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        730, message="C: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                ],
+                verbose_name="C: contact every (days)",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='cadence_d_days',
-            field=models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1, message='D: the contact cadence must be from 1 to 730 days (got %(value)s).'), django.core.validators.MaxValueValidator(730, message='D: the contact cadence must be from 1 to 730 days (got %(value)s).')], verbose_name='D: contact every (days)'),
+            model_name="ratingpolicy",
+            name="cadence_d_days",
+            field=models.PositiveSmallIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="D: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        730, message="D: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                ],
+                verbose_name="D: contact every (days)",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='declass_max_level',
-            field=models.PositiveSmallIntegerField(help_text='Flag accounts whose hierarchy level stayed at or below this level …', validators=[django.core.validators.MinValueValidator(1, message='Declassification: the level must be from 1 to 6 (got %(value)s).'), django.core.validators.MaxValueValidator(6, message='Declassification: the level must be from 1 to 6 (got %(value)s).')], verbose_name='level at most'),
+            model_name="ratingpolicy",
+            name="declass_max_level",
+            field=models.PositiveSmallIntegerField(
+                help_text="Flag accounts whose hierarchy level stayed at or below this level …",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Declassification: the level must be from 1 to 6 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        6, message="Declassification: the level must be from 1 to 6 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="level at most",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='declass_min_calls',
-            field=models.PositiveSmallIntegerField(help_text='… and the team still logged at least this many call reports with them in those months.', validators=[django.core.validators.MinValueValidator(1, message='Declassification: the number of calls must be from 1 to 1000 (got %(value)s).'), django.core.validators.MaxValueValidator(1000, message='Declassification: the number of calls must be from 1 to 1000 (got %(value)s).')], verbose_name='calls at least'),
+            model_name="ratingpolicy",
+            name="declass_min_calls",
+            field=models.PositiveSmallIntegerField(
+                help_text="… and the team still logged at least this many call reports with them in those months.",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Declassification: the number of calls must be from 1 to 1000 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        1000, message="Declassification: the number of calls must be from 1 to 1000 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="calls at least",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='declass_min_discount_pct',
-            field=models.DecimalField(decimal_places=2, help_text='… while their average discount over those months was at least this …', max_digits=5, validators=[django.core.validators.MinValueValidator(0, message='Declassification: the average discount must be from 0 to 100 %% (got %(value)s).'), django.core.validators.MaxValueValidator(100, message='Declassification: the average discount must be from 0 to 100 %% (got %(value)s).')], verbose_name='average discount at least (%)'),
+            model_name="ratingpolicy",
+            name="declass_min_discount_pct",
+            field=models.DecimalField(
+                decimal_places=2,
+                help_text="… while their average discount over those months was at least this …",
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        0, message="Declassification: the average discount must be from 0 to 100 %% (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100, message="Declassification: the average discount must be from 0 to 100 %% (got %(value)s)."
+                    ),
+                ],
+                verbose_name="average discount at least (%)",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='declass_months',
-            field=models.PositiveSmallIntegerField(help_text='… for this many months …', validators=[django.core.validators.MinValueValidator(1, message='Declassification: the window must be from 1 to 60 months (got %(value)s).'), django.core.validators.MaxValueValidator(60, message='Declassification: the window must be from 1 to 60 months (got %(value)s).')], verbose_name='for months'),
+            model_name="ratingpolicy",
+            name="declass_months",
+            field=models.PositiveSmallIntegerField(
+                help_text="… for this many months …",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Declassification: the window must be from 1 to 60 months (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        60, message="Declassification: the window must be from 1 to 60 months (got %(value)s)."
+                    ),
+                ],
+                verbose_name="for months",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='threshold_a',
-            field=models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0, message='A threshold: the score must be from 0 to 100 (got %(value)s).'), django.core.validators.MaxValueValidator(100, message='A threshold: the score must be from 0 to 100 (got %(value)s).')], verbose_name='A from score'),
+            model_name="ratingpolicy",
+            name="threshold_a",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        0, message="A threshold: the score must be from 0 to 100 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100, message="A threshold: the score must be from 0 to 100 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="A from score",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='threshold_b',
-            field=models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0, message='B threshold: the score must be from 0 to 100 (got %(value)s).'), django.core.validators.MaxValueValidator(100, message='B threshold: the score must be from 0 to 100 (got %(value)s).')], verbose_name='B from score'),
+            model_name="ratingpolicy",
+            name="threshold_b",
+            field=models.DecimalField(
+                decimal_places=2,
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        0, message="B threshold: the score must be from 0 to 100 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100, message="B threshold: the score must be from 0 to 100 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="B from score",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingpolicy',
-            name='threshold_c',
-            field=models.DecimalField(decimal_places=2, help_text='Below the C threshold an account is rated D.', max_digits=5, validators=[django.core.validators.MinValueValidator(0, message='C threshold: the score must be from 0 to 100 (got %(value)s).'), django.core.validators.MaxValueValidator(100, message='C threshold: the score must be from 0 to 100 (got %(value)s).')], verbose_name='C from score'),
+            model_name="ratingpolicy",
+            name="threshold_c",
+            field=models.DecimalField(
+                decimal_places=2,
+                help_text="Below the C threshold an account is rated D.",
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        0, message="C threshold: the score must be from 0 to 100 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100, message="C threshold: the score must be from 0 to 100 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="C from score",
+            ),
         ),
     ]

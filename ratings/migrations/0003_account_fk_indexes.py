@@ -5,31 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_account_fk_indexes'),
-        ('ratings', '0002_policy_range_messages'),
+        ("accounts", "0005_account_fk_indexes"),
+        ("ratings", "0002_policy_range_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accountrating',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rating_states', to='accounts.account'),
+            model_name="accountrating",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="rating_states", to="accounts.account"
+            ),
         ),
         migrations.AlterField(
-            model_name='declassificationreview',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='declassification_reviews', to='accounts.account'),
+            model_name="declassificationreview",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="declassification_reviews",
+                to="accounts.account",
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingoverride',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rating_overrides', to='accounts.account'),
+            model_name="ratingoverride",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="rating_overrides", to="accounts.account"
+            ),
         ),
         migrations.AlterField(
-            model_name='ratingsnapshot',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account'),
+            model_name="ratingsnapshot",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.account"
+            ),
         ),
     ]

@@ -20,55 +20,124 @@ def relative_levels(apps, schema_editor):
         for (tenant_id,) in cursor.fetchall():
             if postgres:
                 cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
-            cursor.execute("UPDATE ratings_ratingpolicy SET declass_levels_below_top = "
-                           "CASE WHEN declass_max_level >= 4 THEN 1 ELSE 5 - declass_max_level END WHERE tenant_id = %s",
-                           [tenant_id])
+            cursor.execute(
+                "UPDATE ratings_ratingpolicy SET declass_levels_below_top = "
+                "CASE WHEN declass_max_level >= 4 THEN 1 ELSE 5 - declass_max_level END WHERE tenant_id = %s",
+                [tenant_id],
+            )
             cursor.execute("SELECT id, criteria FROM ratings_ratingpolicy WHERE tenant_id = %s", [tenant_id])
             for policy_id, criteria in cursor.fetchall():
                 criteria = json.loads(criteria) if isinstance(criteria, str) else criteria
                 changed = False
                 for item in criteria:
-                    if item.get("signal") in LEVEL_SIGNALS and item.get("scoring") == "linear" and item.get("full_at") == 5:
+                    if (
+                        item.get("signal") in LEVEL_SIGNALS
+                        and item.get("scoring") == "linear"
+                        and item.get("full_at") == 5
+                    ):
                         item["full_at"], changed = "top", True
                 if changed:
                     cast = "CAST(%s AS jsonb)" if postgres else "%s"
-                    cursor.execute(f"UPDATE ratings_ratingpolicy SET criteria = {cast} WHERE id = %s",
-                                   [json.dumps(criteria), policy_id])
+                    cursor.execute(
+                        f"UPDATE ratings_ratingpolicy SET criteria = {cast} WHERE id = %s",
+                        [json.dumps(criteria), policy_id],
+                    )
         if postgres:
             cursor.execute("SELECT set_config('app.tenant_id', '', true)")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ratings', '0003_account_fk_indexes'),
+        ("ratings", "0003_account_fk_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ratingpolicy',
-            name='cadence_inside_sales_days',
-            field=models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(1, message='Inside sales: the contact cadence must be from 1 to 730 days (got %(value)s).'), django.core.validators.MaxValueValidator(730, message='Inside sales: the contact cadence must be from 1 to 730 days (got %(value)s).')], verbose_name='Inside sales: contact every (days)'),
+            model_name="ratingpolicy",
+            name="cadence_inside_sales_days",
+            field=models.PositiveSmallIntegerField(
+                default=60,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Inside sales: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        730, message="Inside sales: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                ],
+                verbose_name="Inside sales: contact every (days)",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingpolicy',
-            name='cadence_self_service_days',
-            field=models.PositiveSmallIntegerField(default=180, validators=[django.core.validators.MinValueValidator(1, message='Self-service: the contact cadence must be from 1 to 730 days (got %(value)s).'), django.core.validators.MaxValueValidator(730, message='Self-service: the contact cadence must be from 1 to 730 days (got %(value)s).')], verbose_name='Self-service: contact every (days)'),
+            model_name="ratingpolicy",
+            name="cadence_self_service_days",
+            field=models.PositiveSmallIntegerField(
+                default=180,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Self-service: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        730, message="Self-service: the contact cadence must be from 1 to 730 days (got %(value)s)."
+                    ),
+                ],
+                verbose_name="Self-service: contact every (days)",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingpolicy',
-            name='declass_levels_below_top',
-            field=models.PositiveSmallIntegerField(default=3, help_text="Flag strategic accounts whose level stayed this many levels or more below the active model's top (3: level 2 of 5, level 3 of 6) …", validators=[django.core.validators.MinValueValidator(1, message='Declassification: the levels below the top must be from 1 to 5 (got %(value)s).'), django.core.validators.MaxValueValidator(5, message='Declassification: the levels below the top must be from 1 to 5 (got %(value)s).')], verbose_name='levels below the top'),
+            model_name="ratingpolicy",
+            name="declass_levels_below_top",
+            field=models.PositiveSmallIntegerField(
+                default=3,
+                help_text="Flag strategic accounts whose level stayed this many levels or more below the active model's top (3: level 2 of 5, level 3 of 6) …",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Declassification: the levels below the top must be from 1 to 5 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        5, message="Declassification: the levels below the top must be from 1 to 5 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="levels below the top",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingpolicy',
-            name='declass_min_discount_rise',
-            field=models.DecimalField(decimal_places=2, default=2, help_text='… while their discount rose over those months by at least this many percentage points (the trend line through the financial periods) …', max_digits=5, validators=[django.core.validators.MinValueValidator(0, message='Declassification: the rise in discount must be from 0 to 100 points (got %(value)s).'), django.core.validators.MaxValueValidator(100, message='Declassification: the rise in discount must be from 0 to 100 points (got %(value)s).')], verbose_name='discount rising by at least (points)'),
+            model_name="ratingpolicy",
+            name="declass_min_discount_rise",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=2,
+                help_text="… while their discount rose over those months by at least this many percentage points (the trend line through the financial periods) …",
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        0,
+                        message="Declassification: the rise in discount must be from 0 to 100 points (got %(value)s).",
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        100,
+                        message="Declassification: the rise in discount must be from 0 to 100 points (got %(value)s).",
+                    ),
+                ],
+                verbose_name="discount rising by at least (points)",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingpolicy',
-            name='declass_min_investment',
-            field=models.PositiveSmallIntegerField(default=8, help_text='… and we still invested in them: calls, visits and plan actions in those months plus the seats on the account team, at least this many.', validators=[django.core.validators.MinValueValidator(1, message='Declassification: the investment must be from 1 to 10000 (got %(value)s).'), django.core.validators.MaxValueValidator(10000, message='Declassification: the investment must be from 1 to 10000 (got %(value)s).')], verbose_name='investment at least'),
+            model_name="ratingpolicy",
+            name="declass_min_investment",
+            field=models.PositiveSmallIntegerField(
+                default=8,
+                help_text="… and we still invested in them: calls, visits and plan actions in those months plus the seats on the account team, at least this many.",
+                validators=[
+                    django.core.validators.MinValueValidator(
+                        1, message="Declassification: the investment must be from 1 to 10000 (got %(value)s)."
+                    ),
+                    django.core.validators.MaxValueValidator(
+                        10000, message="Declassification: the investment must be from 1 to 10000 (got %(value)s)."
+                    ),
+                ],
+                verbose_name="investment at least",
+            ),
         ),
         migrations.RunPython(relative_levels, migrations.RunPython.noop),
     ]

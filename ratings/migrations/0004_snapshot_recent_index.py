@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_account_fk_indexes'),
-        ('ratings', '0003_account_fk_indexes'),
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("accounts", "0005_account_fk_indexes"),
+        ("ratings", "0003_account_fk_indexes"),
+        ("tenancy", "0006_merge_20261204_0352"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ratingsnapshot',
-            name='snapshot_tenant_at_idx',
+            model_name="ratingsnapshot",
+            name="snapshot_tenant_at_idx",
         ),
         migrations.AddIndex(
-            model_name='ratingsnapshot',
-            index=models.Index(fields=['tenant', '-computed_at', '-id'], name='snapshot_tenant_at_id_idx'),
+            model_name="ratingsnapshot",
+            index=models.Index(fields=["tenant", "-computed_at", "-id"], name="snapshot_tenant_at_id_idx"),
         ),
     ]

@@ -11,15 +11,15 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveField(
-            model_name='ratingpolicy',
-            name='declass_max_level',
+            model_name="ratingpolicy",
+            name="declass_max_level",
         ),
         migrations.RemoveField(
-            model_name='ratingpolicy',
-            name='declass_min_calls',
+            model_name="ratingpolicy",
+            name="declass_min_calls",
         ),
         migrations.RemoveField(
-            model_name='ratingpolicy',
-            name='declass_min_discount_pct',
+            model_name="ratingpolicy",
+            name="declass_min_discount_pct",
         ),
     ]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ratings', '0004_snapshot_recent_index'),
-        ('ratings', '0005_policy_drop_absolute_declass_fields'),
+        ("ratings", "0004_snapshot_recent_index"),
+        ("ratings", "0005_policy_drop_absolute_declass_fields"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -1,10 +1,10 @@
 """Template tags other apps' templates may use without importing ratings in Python:
 
-    {% load rating_tags %}
-    {% rating_badge account %}   the effective rating as a badge; a hand-set rating is marked and its
-                                 reason and end shown on hover; "being updated" while a recompute is
-                                 pending. Two queries per request for any number of badges (the
-                                 overrides in force and the pending recomputes, cached on the request).
+{% load rating_tags %}
+{% rating_badge account %}   the effective rating as a badge; a hand-set rating is marked and its
+                             reason and end shown on hover; "being updated" while a recompute is
+                             pending. Two queries per request for any number of badges (the
+                             overrides in force and the pending recomputes, cached on the request).
 """
 
 from django import template
@@ -19,4 +19,3 @@ def rating_badge(context, account):
     """Shares ratings.account_page.render_badge with account_page.badge (what keystone calls)."""
     request = context.get("request")
     return render_badge(account, request if request is not None else context)
-

@@ -5,20 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='briefing_delivery',
-            field=models.CharField(choices=[('per_visit', 'One e-mail per visit, when its briefing window opens'), ('morning', 'One morning digest: every visit whose window opens before the next morning')], default='per_visit', help_text='One e-mail per visit, or one morning digest with every visit whose briefing is due that day.', max_length=16),
+            model_name="tenant",
+            name="briefing_delivery",
+            field=models.CharField(
+                choices=[
+                    ("per_visit", "One e-mail per visit, when its briefing window opens"),
+                    ("morning", "One morning digest: every visit whose window opens before the next morning"),
+                ],
+                default="per_visit",
+                help_text="One e-mail per visit, or one morning digest with every visit whose briefing is due that day.",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='briefing_digest_hour',
-            field=models.PositiveSmallIntegerField(default=7, help_text='With the morning digest: the hour (tenant time) it is sent.', validators=[django.core.validators.MaxValueValidator(23)]),
+            model_name="tenant",
+            name="briefing_digest_hour",
+            field=models.PositiveSmallIntegerField(
+                default=7,
+                help_text="With the morning digest: the hour (tenant time) it is sent.",
+                validators=[django.core.validators.MaxValueValidator(23)],
+            ),
         ),
     ]

@@ -7,43 +7,73 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="beat, or the worker's node name.", max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('worker', 'Worker'), ('beat', 'Beat')], max_length=10)),
-                ('seen_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="beat, or the worker's node name.", max_length=200, unique=True)),
+                ("kind", models.CharField(choices=[("worker", "Worker"), ("beat", "Beat")], max_length=10)),
+                ("seen_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('task_name', models.CharField(max_length=200)),
-                ('args', models.JSONField(blank=True, default=list, help_text='After the tenant id; ids only.')),
-                ('kwargs', models.JSONField(blank=True, default=dict)),
-                ('dedupe_key', models.CharField(blank=True, help_text='While a message with this key waits to start, no second one is recorded.', max_length=200)),
-                ('not_before', models.DateTimeField(help_text='Due from then (the debounce countdown).')),
-                ('sent_at', models.DateTimeField(blank=True, help_text='Last handed to the broker.', null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, help_text='Given up after too many failed runs.', null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("task_name", models.CharField(max_length=200)),
+                ("args", models.JSONField(blank=True, default=list, help_text="After the tenant id; ids only.")),
+                ("kwargs", models.JSONField(blank=True, default=dict)),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="While a message with this key waits to start, no second one is recorded.",
+                        max_length=200,
+                    ),
+                ),
+                ("not_before", models.DateTimeField(help_text="Due from then (the debounce countdown).")),
+                ("sent_at", models.DateTimeField(blank=True, help_text="Last handed to the broker.", null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "failed_at",
+                    models.DateTimeField(blank=True, help_text="Given up after too many failed runs.", null=True),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('done_at__isnull', True), ('failed_at__isnull', True)), fields=['created_at'], name='outbox_pending_idx'), models.Index(fields=['tenant', 'done_at'], name='outbox_tenant_done_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('started_at__isnull', True), models.Q(('dedupe_key', ''), _negated=True)), fields=('tenant', 'dedupe_key'), name='outbox_one_waiting_per_key')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("done_at__isnull", True), ("failed_at__isnull", True)),
+                        fields=["created_at"],
+                        name="outbox_pending_idx",
+                    ),
+                    models.Index(fields=["tenant", "done_at"], name="outbox_tenant_done_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("started_at__isnull", True), models.Q(("dedupe_key", ""), _negated=True)),
+                        fields=("tenant", "dedupe_key"),
+                        name="outbox_one_waiting_per_key",
+                    )
+                ],
             },
         ),
         # Tenant rows under RLS like any other; the outbox sweep and the health check read all tenants'

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='tenant',
-            name='name',
+            model_name="tenant",
+            name="name",
             field=models.CharField(max_length=120, validators=[tenancy.models.validate_one_line]),
         ),
     ]

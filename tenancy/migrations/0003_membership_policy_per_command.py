@@ -22,8 +22,10 @@ def combine(apps, schema_editor):
         return
     for statement in drop_policies_sql(TABLE):
         schema_editor.execute(statement)
-    schema_editor.execute(f"CREATE POLICY {POLICY_NAME} ON {TABLE} USING (({TENANT_MATCH}) OR ({_user_match('user_id')})) "
-                          f"WITH CHECK ({TENANT_MATCH})")
+    schema_editor.execute(
+        f"CREATE POLICY {POLICY_NAME} ON {TABLE} USING (({TENANT_MATCH}) OR ({_user_match('user_id')})) "
+        f"WITH CHECK ({TENANT_MATCH})"
+    )
 
 
 class Migration(migrations.Migration):

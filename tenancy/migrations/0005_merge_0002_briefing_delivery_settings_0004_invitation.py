@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_briefing_delivery_settings'),
-        ('tenancy', '0004_invitation'),
+        ("tenancy", "0002_briefing_delivery_settings"),
+        ("tenancy", "0004_invitation"),
     ]
 
-    operations = [
-    ]
+    operations = []

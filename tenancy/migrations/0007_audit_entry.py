@@ -9,29 +9,84 @@ from tenancy.rls import EnableRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("tenancy", "0006_merge_20261204_0352"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('actor_label', models.CharField(help_text="The actor's e-mail address then, or 'system'.", max_length=254)),
-                ('action', models.CharField(choices=[('member.joined', 'Member joined'), ('member.role_changed', "Member's role changed"), ('member.removed', 'Member removed'), ('invitation.sent', 'Invitation sent'), ('invitation.withdrawn', 'Invitation withdrawn'), ('tenant.settings_changed', 'Tenant settings changed'), ('hierarchy.model_switched', 'Hierarchy model switched'), ('hierarchy.level_edited', 'Hierarchy level edited'), ('guidance.set', 'Guidance changed'), ('guidance.reset', 'Guidance reset to the default'), ('coverage.settings_changed', 'Coverage settings changed'), ('rating_policy.draft_saved', 'Rating policy draft saved'), ('rating_policy.activated', 'Rating policy activated'), ('rating_policy.discarded', 'Rating policy draft discarded'), ('manual_rating.set', 'Manual rating set'), ('manual_rating.cleared', 'Manual rating removed'), ('manual_rating.expired', 'Manual rating ended'), ('account.owner_changed', 'Account owner changed'), ('account.status_changed', 'Account status changed'), ('account.classified', 'Account classified'), ('team.member_added', 'Added to an account team'), ('team.role_changed', 'Account team role changed'), ('team.member_removed', 'Removed from an account team')], max_length=64)),
-                ('target_type', models.CharField(help_text='The kind of object changed, e.g. account.', max_length=64)),
-                ('target_id', models.BigIntegerField(blank=True, null=True)),
-                ('target_label', models.CharField(blank=True, help_text="The object's name then.", max_length=200)),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='{field: [from, to]}')),
-                ('actor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.DB_CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "actor_label",
+                    models.CharField(help_text="The actor's e-mail address then, or 'system'.", max_length=254),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("member.joined", "Member joined"),
+                            ("member.role_changed", "Member's role changed"),
+                            ("member.removed", "Member removed"),
+                            ("invitation.sent", "Invitation sent"),
+                            ("invitation.withdrawn", "Invitation withdrawn"),
+                            ("tenant.settings_changed", "Tenant settings changed"),
+                            ("hierarchy.model_switched", "Hierarchy model switched"),
+                            ("hierarchy.level_edited", "Hierarchy level edited"),
+                            ("guidance.set", "Guidance changed"),
+                            ("guidance.reset", "Guidance reset to the default"),
+                            ("coverage.settings_changed", "Coverage settings changed"),
+                            ("rating_policy.draft_saved", "Rating policy draft saved"),
+                            ("rating_policy.activated", "Rating policy activated"),
+                            ("rating_policy.discarded", "Rating policy draft discarded"),
+                            ("manual_rating.set", "Manual rating set"),
+                            ("manual_rating.cleared", "Manual rating removed"),
+                            ("manual_rating.expired", "Manual rating ended"),
+                            ("account.owner_changed", "Account owner changed"),
+                            ("account.status_changed", "Account status changed"),
+                            ("account.classified", "Account classified"),
+                            ("team.member_added", "Added to an account team"),
+                            ("team.role_changed", "Account team role changed"),
+                            ("team.member_removed", "Removed from an account team"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("target_type", models.CharField(help_text="The kind of object changed, e.g. account.", max_length=64)),
+                ("target_id", models.BigIntegerField(blank=True, null=True)),
+                ("target_label", models.CharField(blank=True, help_text="The object's name then.", max_length=200)),
+                ("changes", models.JSONField(blank=True, default=dict, help_text="{field: [from, to]}")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.DB_CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', '-created_at', '-id'], name='audit_tenant_time_idx'), models.Index(fields=['tenant', 'action', '-created_at'], name='audit_tenant_action_idx'), models.Index(fields=['tenant', 'actor', '-created_at'], name='audit_tenant_actor_idx'), models.Index(fields=['tenant', 'target_type', 'target_id'], name='audit_tenant_target_idx')],
+                "indexes": [
+                    models.Index(fields=["tenant", "-created_at", "-id"], name="audit_tenant_time_idx"),
+                    models.Index(fields=["tenant", "action", "-created_at"], name="audit_tenant_action_idx"),
+                    models.Index(fields=["tenant", "actor", "-created_at"], name="audit_tenant_actor_idx"),
+                    models.Index(fields=["tenant", "target_type", "target_id"], name="audit_tenant_target_idx"),
+                ],
             },
         ),
         EnableRowLevelSecurity("AuditEntry"),

@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0006_merge_20261204_0352'),
+        ("tenancy", "0006_merge_20261204_0352"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='currency',
-            field=models.CharField(default='EUR', help_text="The tenant's currency: new opportunities and financial periods start in it, and the ratings' money criteria count amounts in it (amounts in other currencies are never added to them).", max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter ISO code, e.g. GBP.')]),
+            model_name="tenant",
+            name="currency",
+            field=models.CharField(
+                default="EUR",
+                help_text="The tenant's currency: new opportunities and financial periods start in it, and the ratings' money criteria count amounts in it (amounts in other currencies are never added to them).",
+                max_length=3,
+                validators=[
+                    django.core.validators.RegexValidator("^[A-Z]{3}$", "Use a three-letter ISO code, e.g. GBP.")
+                ],
+            ),
         ),
     ]

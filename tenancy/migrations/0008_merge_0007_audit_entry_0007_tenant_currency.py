@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0007_audit_entry'),
-        ('tenancy', '0007_tenant_currency'),
+        ("tenancy", "0007_audit_entry"),
+        ("tenancy", "0007_tenant_currency"),
     ]
 
-    operations = [
-    ]
+    operations = []

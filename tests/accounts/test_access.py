@@ -10,15 +10,18 @@ from tests.accounts.factories import AccountFactory, TeamMemberFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("role, on_team, owner, expected", [
-    (Role.ADMIN, False, False, True),
-    (Role.EXECUTIVE, False, False, True),
-    (Role.MANAGER, False, False, False),
-    (Role.VIEWER, False, False, False),
-    (Role.MANAGER, True, False, True),
-    (Role.VIEWER, True, False, True),
-    (Role.MANAGER, False, True, True),
-])
+@pytest.mark.parametrize(
+    "role, on_team, owner, expected",
+    [
+        (Role.ADMIN, False, False, True),
+        (Role.EXECUTIVE, False, False, True),
+        (Role.MANAGER, False, False, False),
+        (Role.VIEWER, False, False, False),
+        (Role.MANAGER, True, False, True),
+        (Role.VIEWER, True, False, True),
+        (Role.MANAGER, False, True, True),
+    ],
+)
 def test_who_sees_financials(tenant_a, make_member, role, on_team, owner, expected):
     member = make_member(tenant_a, role)
     account = AccountFactory(tenant=tenant_a, owner=member.user if owner else None)
@@ -27,7 +30,9 @@ def test_who_sees_financials(tenant_a, make_member, role, on_team, owner, expect
         TeamMemberFactory(account=account, user=member.user)
     with member.scope():
         assert can_see_financials(membership=member.membership, account=account) is expected
-        visible = set(Account.objects.filter(financials_visible_filter(membership=member.membership)).values_list("pk", flat=True))
+        visible = set(
+            Account.objects.filter(financials_visible_filter(membership=member.membership)).values_list("pk", flat=True)
+        )
         assert (account.pk in visible) is expected
         # The one-account answer and the queryset answer never disagree.
         for other in Account.objects.all():

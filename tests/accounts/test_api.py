@@ -16,13 +16,19 @@ pytestmark = pytest.mark.django_db
 
 def test_list_filters_orders_and_paginates(manager_a):
     for i in range(60):
-        AccountFactory(tenant=manager_a.tenant, name=f"Acc {i:02d}", classification="strategic" if i % 3 == 0 else "tactical")
+        AccountFactory(
+            tenant=manager_a.tenant, name=f"Acc {i:02d}", classification="strategic" if i % 3 == 0 else "tactical"
+        )
     AccountFactory(tenant=manager_a.tenant, name="Northwind Traders", external_id="NW-1")
     client = api_client_for(manager_a)
     page = client.get("/api/v1/accounts/").json()
     assert page["count"] == 61 and len(page["results"]) == 50 and page["next"]
-    assert [a["name"] for a in client.get("/api/v1/accounts/?classification=strategic&ordering=-name").json()["results"]][:2] == ["Acc 57", "Acc 54"]
-    assert [a["name"] for a in client.get("/api/v1/accounts/?search=north trad").json()["results"]] == ["Northwind Traders"]
+    assert [
+        a["name"] for a in client.get("/api/v1/accounts/?classification=strategic&ordering=-name").json()["results"]
+    ][:2] == ["Acc 57", "Acc 54"]
+    assert [a["name"] for a in client.get("/api/v1/accounts/?search=north trad").json()["results"]] == [
+        "Northwind Traders"
+    ]
     assert client.get("/api/v1/accounts/?external_id=NW-1").json()["count"] == 1
     assert client.get("/api/v1/accounts/?classification=vip").status_code == 400
 
@@ -46,20 +52,34 @@ def test_list_query_count_does_not_grow(manager_a):
 
 def test_create_update_classify(manager_a):
     client = api_client_for(manager_a)
-    created = client.post("/api/v1/accounts/", {"name": "Api Co", "external_id": "API-1", "owner": manager_a.user.pk,
-                                                 "classification": "strategic"}, format="json")
+    created = client.post(
+        "/api/v1/accounts/",
+        {"name": "Api Co", "external_id": "API-1", "owner": manager_a.user.pk, "classification": "strategic"},
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["classification"] == "unqualified"  # read-only: classified with its reason below
     account_id = body["id"]
     assert client.patch(f"/api/v1/accounts/{account_id}/", {"potential_level": 9}, format="json").status_code == 400
-    assert client.patch(f"/api/v1/accounts/{account_id}/", {"industry": "Energy"}, format="json").json()["industry"] == "Energy"
-    no_reason = client.post(f"/api/v1/accounts/{account_id}/classify/", {"classification": "strategic", "reason": ""}, format="json")
+    assert (
+        client.patch(f"/api/v1/accounts/{account_id}/", {"industry": "Energy"}, format="json").json()["industry"]
+        == "Energy"
+    )
+    no_reason = client.post(
+        f"/api/v1/accounts/{account_id}/classify/", {"classification": "strategic", "reason": ""}, format="json"
+    )
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
-    classified = client.post(f"/api/v1/accounts/{account_id}/classify/", {"classification": "strategic", "reason": "Opens a segment"}, format="json")
+    classified = client.post(
+        f"/api/v1/accounts/{account_id}/classify/",
+        {"classification": "strategic", "reason": "Opens a segment"},
+        format="json",
+    )
     assert classified.status_code == 200 and classified.json()["classification"] == "strategic"
     history = client.get(f"/api/v1/accounts/{account_id}/classification-history/").json()
-    assert [(h["from_classification"], h["to_classification"], h["reason"]) for h in history] == [("unqualified", "strategic", "Opens a segment")]
+    assert [(h["from_classification"], h["to_classification"], h["reason"]) for h in history] == [
+        ("unqualified", "strategic", "Opens a segment")
+    ]
     duplicate = client.post("/api/v1/accounts/", {"name": "Again", "external_id": "API-1"}, format="json")
     assert duplicate.status_code == 400 and "already used" in duplicate.json()["external_id"][0]
 
@@ -71,7 +91,14 @@ def test_viewers_and_executives_read_but_do_not_write(viewer_a, executive_a):
         assert client.get(f"/api/v1/accounts/{account.pk}/").status_code == 200
         assert client.post("/api/v1/accounts/", {"name": "X"}, format="json").status_code == 403
         assert client.patch(f"/api/v1/accounts/{account.pk}/", {"name": "X"}, format="json").status_code == 403
-        assert client.post(f"/api/v1/accounts/{account.pk}/classify/", {"classification": "strategic", "reason": "x"}, format="json").status_code == 403
+        assert (
+            client.post(
+                f"/api/v1/accounts/{account.pk}/classify/",
+                {"classification": "strategic", "reason": "x"},
+                format="json",
+            ).status_code
+            == 403
+        )
     with viewer_a.scope():
         assert not ClassificationChange.objects.exists()
 
@@ -83,11 +110,21 @@ def test_other_tenants_ids_are_404_and_payloads_pointing_there_are_rejected(mana
     client = api_client_for(manager_a)
     for url in (f"/api/v1/accounts/{theirs.pk}/", f"/api/v1/contacts/{their_contact.pk}/"):
         assert client.get(url).status_code == 404
-        assert client.get(url).json() == client.get(url.replace(str(theirs.pk if "accounts" in url else their_contact.pk), "999999999")).json()
-    assert client.post(f"/api/v1/accounts/{theirs.pk}/classify/", {"classification": "strategic", "reason": "x"}, format="json").status_code == 404
+        assert (
+            client.get(url).json()
+            == client.get(url.replace(str(theirs.pk if "accounts" in url else their_contact.pk), "999999999")).json()
+        )
+    assert (
+        client.post(
+            f"/api/v1/accounts/{theirs.pk}/classify/", {"classification": "strategic", "reason": "x"}, format="json"
+        ).status_code
+        == 404
+    )
     contact = client.post("/api/v1/contacts/", {"account": theirs.pk, "full_name": "Spy"}, format="json")
     assert contact.status_code == 400 and "account" in contact.json()
-    boss = client.post("/api/v1/contacts/", {"account": mine.pk, "full_name": "X", "reports_to": their_contact.pk}, format="json")
+    boss = client.post(
+        "/api/v1/contacts/", {"account": mine.pk, "full_name": "X", "reports_to": their_contact.pk}, format="json"
+    )
     assert boss.status_code == 400 and "reports_to" in boss.json()
     owner = client.post("/api/v1/accounts/", {"name": "X", "owner": manager_b.user.pk}, format="json")
     assert owner.status_code == 400 and "owner" in owner.json()
@@ -102,15 +139,26 @@ def test_other_tenants_ids_are_404_and_payloads_pointing_there_are_rejected(mana
 def test_contacts_and_team_members(manager_a, viewer_a):
     account = AccountFactory(tenant=manager_a.tenant, owner=manager_a.user)
     client = api_client_for(manager_a)
-    boss = client.post("/api/v1/contacts/", {"account": account.pk, "full_name": "Boss", "external_id": "C-1"}, format="json").json()
-    report = client.post("/api/v1/contacts/", {"account": account.pk, "full_name": "Report", "reports_to": boss["id"]}, format="json")
+    boss = client.post(
+        "/api/v1/contacts/", {"account": account.pk, "full_name": "Boss", "external_id": "C-1"}, format="json"
+    ).json()
+    report = client.post(
+        "/api/v1/contacts/", {"account": account.pk, "full_name": "Report", "reports_to": boss["id"]}, format="json"
+    )
     assert report.status_code == 201
     loop = client.patch(f"/api/v1/contacts/{boss['id']}/", {"reports_to": report.json()["id"]}, format="json")
     assert loop.status_code == 400 and "already reports" in loop.json()["reports_to"][0]
-    assert [c["full_name"] for c in client.get(f"/api/v1/contacts/?account={account.pk}&reports_to={boss['id']}").json()["results"]] == ["Report"]
+    assert [
+        c["full_name"]
+        for c in client.get(f"/api/v1/contacts/?account={account.pk}&reports_to={boss['id']}").json()["results"]
+    ] == ["Report"]
     left = client.patch(f"/api/v1/contacts/{report.json()['id']}/", {"is_active": False}, format="json").json()
     assert left["is_active"] is False and left["left_on"] == dt.date.today().isoformat()
-    member = client.post("/api/v1/team-members/", {"account": account.pk, "user": viewer_a.user.pk, "team_role": "specialist"}, format="json")
+    member = client.post(
+        "/api/v1/team-members/",
+        {"account": account.pk, "user": viewer_a.user.pk, "team_role": "specialist"},
+        format="json",
+    )
     assert member.status_code == 201
     again = client.post("/api/v1/team-members/", {"account": account.pk, "user": viewer_a.user.pk}, format="json")
     assert again.status_code == 400 and "already on the team" in str(again.json())
@@ -123,10 +171,17 @@ def test_contacts_and_team_members(manager_a, viewer_a):
     assert client.delete(f"/api/v1/team-members/{member.json()['id']}/").status_code == 204
 
 
-@pytest.mark.parametrize("role, on_team, sees", [
-    (Role.ADMIN, False, True), (Role.EXECUTIVE, False, True), (Role.MANAGER, True, True),
-    (Role.MANAGER, False, False), (Role.VIEWER, False, False), (Role.VIEWER, True, True),
-])
+@pytest.mark.parametrize(
+    "role, on_team, sees",
+    [
+        (Role.ADMIN, False, True),
+        (Role.EXECUTIVE, False, True),
+        (Role.MANAGER, True, True),
+        (Role.MANAGER, False, False),
+        (Role.VIEWER, False, False),
+        (Role.VIEWER, True, True),
+    ],
+)
 def test_financials_exist_only_for_those_allowed(tenant_a, make_member, role, on_team, sees):
     member = make_member(tenant_a, role)
     account = AccountFactory(tenant=tenant_a)
@@ -143,7 +198,13 @@ def test_financial_writes_need_the_right_to_see_them(tenant_a, make_member):
     team_manager, other_manager = make_member(tenant_a, Role.MANAGER), make_member(tenant_a, Role.MANAGER)
     account = AccountFactory(tenant=tenant_a)
     TeamMemberFactory(account=account, user=team_manager.user)
-    payload = {"account": account.pk, "period_start": "2026-01-01", "period_end": "2026-03-31", "revenue": "1500.00", "currency": "eur"}
+    payload = {
+        "account": account.pk,
+        "period_start": "2026-01-01",
+        "period_end": "2026-03-31",
+        "revenue": "1500.00",
+        "currency": "eur",
+    }
     refused = api_client_for(other_manager).post("/api/v1/financials/", payload, format="json")
     assert refused.status_code == 400 and "account" in refused.json()
     client = api_client_for(team_manager)
@@ -161,8 +222,23 @@ def test_financial_writes_need_the_right_to_see_them(tenant_a, make_member):
 def test_schema_documents_the_endpoints(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
-    for path in ("/api/v1/accounts/", "/api/v1/accounts/{account_id}/", "/api/v1/accounts/{account_id}/classify/",
-                 "/api/v1/contacts/", "/api/v1/team-members/", "/api/v1/financials/{financial_period_id}/"):
+    for path in (
+        "/api/v1/accounts/",
+        "/api/v1/accounts/{account_id}/",
+        "/api/v1/accounts/{account_id}/classify/",
+        "/api/v1/contacts/",
+        "/api/v1/team-members/",
+        "/api/v1/financials/{financial_period_id}/",
+    ):
         assert path in paths, path
     params = {p["name"] for p in paths["/api/v1/accounts/"]["get"]["parameters"]}
-    assert {"search", "classification", "revenue_tier", "owner", "rating", "current_level", "ordering", "page"} <= params
+    assert {
+        "search",
+        "classification",
+        "revenue_tier",
+        "owner",
+        "rating",
+        "current_level",
+        "ordering",
+        "page",
+    } <= params

@@ -29,7 +29,9 @@ P-3,NW-2,Lena Berg,Fleet Planner,P-2
 def _import(page, kind, text, name):
     page.click("text=Import CSV")
     page.check(f"input[name=kind][value={kind}]")
-    page.set_input_files("input[name=file]", {"name": name, "mimeType": "text/csv", "buffer": ("\ufeff" + text).encode()})
+    page.set_input_files(
+        "input[name=file]", {"name": name, "mimeType": "text/csv", "buffer": ("\ufeff" + text).encode()}
+    )
     page.click("text=Upload and preview")
     assert page.locator("h1").inner_text() == f"Preview: {name}"
     assert "3 to create" in page.locator(".acc-counts").inner_text()

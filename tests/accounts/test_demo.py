@@ -15,8 +15,13 @@ def _users(tenant, make_member):
 
 
 def _snapshot():
-    return (Account.objects.count(), Contact.objects.count(), AccountTeamMember.objects.count(),
-            FinancialPeriod.objects.count(), ClassificationChange.objects.count())
+    return (
+        Account.objects.count(),
+        Contact.objects.count(),
+        AccountTeamMember.objects.count(),
+        FinancialPeriod.objects.count(),
+        ClassificationChange.objects.count(),
+    )
 
 
 def test_demo_is_believable_deterministic_and_idempotent(tenant_a, tenant_b, make_member):
@@ -36,7 +41,9 @@ def test_demo_is_believable_deterministic_and_idempotent(tenant_a, tenant_b, mak
         assert Contact.objects.filter(is_active=False, left_on__isnull=False).exists()
         assert not Contact.objects.exclude(reports_to__isnull=True).exclude(reports_to__account=F("account")).exists()
         # Three years of quarterly financials for every account.
-        assert set(FinancialPeriod.objects.values("account").annotate(n=Count("pk")).values_list("n", flat=True)) == {12}
+        assert set(FinancialPeriod.objects.values("account").annotate(n=Count("pk")).values_list("n", flat=True)) == {
+            12
+        }
         # Teams include the demo users; the viewer is on none (so cannot see financials).
         team_users = set(AccountTeamMember.objects.values_list("user_id", flat=True))
         assert {users[Role.MANAGER].pk, users[Role.EXECUTIVE].pk} <= team_users
@@ -56,4 +63,3 @@ def tenant_context(tenant):
     from tenancy.context import tenant_context as ctx
 
     return ctx(tenant.pk)
-

@@ -22,7 +22,9 @@ ACCOUNTS = (
 
 def _upload(member, text, kind="accounts", *, encoding="utf-8", name="file.csv"):
     data = text.encode(encoding) if isinstance(text, str) else text
-    return member.client.post(member.url("accounts/import/"), {"kind": kind, "file": SimpleUploadedFile(name, data, "text/csv")})
+    return member.client.post(
+        member.url("accounts/import/"), {"kind": kind, "file": SimpleUploadedFile(name, data, "text/csv")}
+    )
 
 
 def _batch(member):
@@ -52,8 +54,14 @@ def test_preview_writes_nothing_and_confirm_writes_everything(manager_a):
         rows = {a.external_id: a for a in Account.objects.select_related("owner")}
         assert set(rows) == {"A-1", "A-2", "A-3"}
         harbour = rows["A-1"]
-        assert (harbour.owner, harbour.revenue_tier, harbour.classification, harbour.potential_level, harbour.status, harbour.beachhead) == \
-            (manager_a.user, "silver", "strategic", 4, "customer", True)
+        assert (
+            harbour.owner,
+            harbour.revenue_tier,
+            harbour.classification,
+            harbour.potential_level,
+            harbour.status,
+            harbour.beachhead,
+        ) == (manager_a.user, "silver", "strategic", 4, "customer", True)
         assert harbour.classified_by == manager_a.user and harbour.classification_reason == "First cold-chain customer"
         assert rows["A-2"].revenue_tier == "platinum" and rows["A-2"].classification == "tactical"
         assert rows["A-3"].status == "prospect" and rows["A-3"].classification == "unqualified"
@@ -68,8 +76,13 @@ def test_one_bad_row_means_nothing_is_written_and_the_error_names_row_and_column
     body = preview.content.decode()
     assert "Row 2, column <code>owner_email</code>: nobody@example.com is not a member of this tenant." in body
     assert "Row 5, column <code>name</code>: is required." in body
-    assert "Row 5, column <code>revenue_tier</code>: “golden” is not one of platinum, gold, silver, bronze, lead." in body
-    assert "Row 5, column <code>potential_level</code>: “9” is not a level from 1 to 5 (the top of the active hierarchy model)." in body
+    assert (
+        "Row 5, column <code>revenue_tier</code>: “golden” is not one of platinum, gold, silver, bronze, lead." in body
+    )
+    assert (
+        "Row 5, column <code>potential_level</code>: “9” is not a level from 1 to 5 (the top of the active hierarchy model)."
+        in body
+    )
     assert "Row 5, column <code>beachhead</code>: “maybe” is not yes or no." in body
     assert "Upload a corrected file" in body and 'type="submit">Import' not in body
     # Confirming anyway (a forged POST) writes nothing.
@@ -99,15 +112,21 @@ def test_existing_rows_are_updated_by_external_id_and_only_changed_fields(manage
     assert b"1 to update" in preview.content and b"changes name" in preview.content
     with manager_a.scope():
         account = Account.objects.get(external_id="A-2")
-        assert (account.name, account.industry) == ("Brightwater Utilities", "Utilities")  # a missing column is left alone
+        assert (account.name, account.industry) == (
+            "Brightwater Utilities",
+            "Utilities",
+        )  # a missing column is left alone
         assert Account.objects.get(pk=untouched.pk).name == "Not in the file"
 
 
 def test_bom_and_semicolons_are_read(manager_a):
-    text = "\ufeffexternal_id;name;industry\nB-1;Müller & Söhne;Maschinenbau\nB-2;\"Semi;colon AG\";\n"
+    text = '\ufeffexternal_id;name;industry\nB-1;Müller & Söhne;Maschinenbau\nB-2;"Semi;colon AG";\n'
     _import(manager_a, text, encoding="utf-8")
     with manager_a.scope():
-        assert dict(Account.objects.values_list("external_id", "name")) == {"B-1": "Müller & Söhne", "B-2": "Semi;colon AG"}
+        assert dict(Account.objects.values_list("external_id", "name")) == {
+            "B-1": "Müller & Söhne",
+            "B-2": "Semi;colon AG",
+        }
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_a_reason(manager_a):
@@ -128,7 +147,10 @@ def test_file_level_problems_are_explained(manager_a):
     }
     for text, message in cases.items():
         response = _upload(manager_a, text)
-        assert response.status_code == 400 and message in response.content.decode(), (text, response.content.decode()[:300])
+        assert response.status_code == 400 and message in response.content.decode(), (
+            text,
+            response.content.decode()[:300],
+        )
     with manager_a.scope():
         assert not ImportBatch.objects.exists()
 
@@ -143,12 +165,15 @@ def test_classification_change_needs_its_reason(manager_a):
     AccountFactory(tenant=manager_a.tenant, external_id="E-1", name="E")
     response = _upload(manager_a, "external_id,name,classification\nE-1,E,strategic\n")
     body = manager_a.client.get(response["Location"]).content.decode()
-    assert "Row 2, column <code>classification_reason</code>: is required to change the classification to strategic." in body
+    assert (
+        "Row 2, column <code>classification_reason</code>: is required to change the classification to strategic."
+        in body
+    )
 
 
 CONTACTS = (
     "external_id,account_external_id,full_name,title,reports_to_external_id,email,is_active,left_on\n"
-    "P-2,A-1,Omar Lindqvist,Head of Cold Chain,P-1,omar@example.com,yes,\n"   # reports to someone further down
+    "P-2,A-1,Omar Lindqvist,Head of Cold Chain,P-1,omar@example.com,yes,\n"  # reports to someone further down
     "P-1,A-1,Dana Whitfield,COO,,dana@example.com,,\n"
     "P-3,A-1,Former Buyer,Buyer,P-2,,no,2025-06-30\n"
 )
@@ -175,12 +200,14 @@ def test_contact_errors_name_row_and_column(manager_a):
     AccountFactory(tenant=manager_a.tenant, external_id="A-1")
     other = AccountFactory(tenant=manager_a.tenant, external_id="A-2")
     ContactFactory(account=other, external_id="Q-1")
-    text = ("external_id,account_external_id,full_name,reports_to_external_id,email,is_active,left_on\n"
-            "P-1,A-9,Nobody,,,,\n"
-            "P-2,A-1,Loop One,P-3,,,\n"
-            "P-3,A-1,Loop Two,P-2,,,\n"
-            "P-4,A-1,Wrong Boss,Q-1,not-an-email,,\n"
-            "P-5,A-1,Ghost Boss,Q-404,,yes,2025-01-01\n")
+    text = (
+        "external_id,account_external_id,full_name,reports_to_external_id,email,is_active,left_on\n"
+        "P-1,A-9,Nobody,,,,\n"
+        "P-2,A-1,Loop One,P-3,,,\n"
+        "P-3,A-1,Loop Two,P-2,,,\n"
+        "P-4,A-1,Wrong Boss,Q-1,not-an-email,,\n"
+        "P-5,A-1,Ghost Boss,Q-404,,yes,2025-01-01\n"
+    )
     response = _upload(manager_a, text, kind="contacts")
     body = manager_a.client.get(response["Location"]).content.decode()
     assert "Row 2, column <code>account_external_id</code>: no account has the external id “A-9”" in body
@@ -243,7 +270,9 @@ def test_planning_is_set_based(manager_a, django_assert_max_num_queries):
         with django_assert_max_num_queries(3):
             plan = imports.plan_accounts(rows)
         assert plan.count("create") == 300
-        batch = services.import_batch_create(by=manager_a.user, kind="accounts", filename="x.csv", columns=columns, rows=rows)
+        batch = services.import_batch_create(
+            by=manager_a.user, kind="accounts", filename="x.csv", columns=columns, rows=rows
+        )
         with django_assert_max_num_queries(20):
             services.import_batch_apply(batch=batch, by=manager_a.user)
         assert Account.objects.count() == 300
@@ -263,12 +292,18 @@ def test_a_file_without_the_manager_column_keeps_the_org_chart(manager_a):
     account = AccountFactory(tenant=manager_a.tenant, external_id="A-1")
     boss = ContactFactory(account=account, external_id="B-1")
     ContactFactory(account=account, external_id="B-2", reports_to=boss, title="Old title")
-    preview, _ = _import(manager_a, "external_id,account_external_id,full_name,title\nB-2,A-1,Renamed,New title\n", kind="contacts")
+    preview, _ = _import(
+        manager_a, "external_id,account_external_id,full_name,title\nB-2,A-1,Renamed,New title\n", kind="contacts"
+    )
     assert b"changes full_name, title" in preview.content
     with manager_a.scope():
         person = Contact.objects.get(external_id="B-2")
         assert (person.full_name, person.title, person.reports_to_id) == ("Renamed", "New title", boss.pk)
-    _import(manager_a, "external_id,account_external_id,full_name,reports_to_external_id\nB-2,A-1,Renamed,\n", kind="contacts")
+    _import(
+        manager_a,
+        "external_id,account_external_id,full_name,reports_to_external_id\nB-2,A-1,Renamed,\n",
+        kind="contacts",
+    )
     with manager_a.scope():
         assert Contact.objects.get(external_id="B-2").reports_to_id is None  # a blank cell: reports to nobody
 
@@ -278,8 +313,13 @@ def test_a_contact_cannot_move_to_another_account_by_import(manager_a):
     AccountFactory(tenant=manager_a.tenant, external_id="A-2")
     boss = ContactFactory(account=first, external_id="B-1")
     ContactFactory(account=first, external_id="B-2", reports_to=boss)
-    preview, _ = _import(manager_a, "external_id,account_external_id,full_name\nB-2,A-2,Moved Person\n", kind="contacts")
-    assert b"Row 2, column <code>account_external_id</code>" in preview.content and b"cannot move to another account" in preview.content
+    preview, _ = _import(
+        manager_a, "external_id,account_external_id,full_name\nB-2,A-2,Moved Person\n", kind="contacts"
+    )
+    assert (
+        b"Row 2, column <code>account_external_id</code>" in preview.content
+        and b"cannot move to another account" in preview.content
+    )
     with manager_a.scope():
         assert Contact.objects.get(external_id="B-2").account_id == first.pk
 

@@ -13,7 +13,9 @@ from accounts.selectors import AccountFilters, account_list
 from tests.accounts.factories import AccountFactory, ContactFactory, TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="search tokens are kept by a PostgreSQL trigger")
+postgres_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="search tokens are kept by a PostgreSQL trigger"
+)
 
 
 def _names(page):
@@ -37,7 +39,13 @@ def test_search_matches_word_prefixes_of_name_and_external_id(tenant_a):
 def test_search_words_follow_renames_and_bulk_writes(tenant_a):
     account = AccountFactory(tenant=tenant_a, name="Old Name Ltd", external_id="A-1")
     with tenant_context_of(tenant_a):
-        assert sorted(AccountSearchToken.objects.filter(account=account).values_list("token", flat=True)) == ["1", "a", "ltd", "name", "old"]
+        assert sorted(AccountSearchToken.objects.filter(account=account).values_list("token", flat=True)) == [
+            "1",
+            "a",
+            "ltd",
+            "name",
+            "old",
+        ]
         Account.objects.filter(pk=account.pk).update(name="Fresh Brand")
         assert _names(account_list(filters=AccountFilters(q="fresh"))) == ["Fresh Brand"]
         assert _names(account_list(filters=AccountFilters(q="old"))) == []
@@ -61,7 +69,9 @@ def test_search_never_finds_another_tenants_accounts(tenant_a, tenant_b):
 
 def test_filters_combine(tenant_a, manager_a):
     user = manager_a.user
-    a = AccountFactory(tenant=tenant_a, name="Alpha", classification="strategic", revenue_tier="gold", owner=user, status="customer")
+    a = AccountFactory(
+        tenant=tenant_a, name="Alpha", classification="strategic", revenue_tier="gold", owner=user, status="customer"
+    )
     AccountFactory(tenant=tenant_a, name="Beta", classification="strategic", revenue_tier="silver")
     c = AccountFactory(tenant=tenant_a, name="Gamma", classification="tactical")
     TeamMemberFactory(account=c, user=user)
@@ -117,8 +127,12 @@ def test_pages_are_stable_with_duplicate_names_and_know_their_end(tenant_a):
     seen = []
     for n in (1, 2, 3):
         with tenant_context_of(tenant_a):
-            qs = sel.account_filtered(filters=AccountFilters()).order_by(*sel.SORTS["name"][1]).values_list("pk", flat=True)
-            seen += list(qs[(n - 1) * 3:n * 3])
+            qs = (
+                sel.account_filtered(filters=AccountFilters())
+                .order_by(*sel.SORTS["name"][1])
+                .values_list("pk", flat=True)
+            )
+            seen += list(qs[(n - 1) * 3 : n * 3])
     assert len(seen) == len(set(seen)) == 7 and seen == sorted(seen)
 
 
@@ -140,7 +154,9 @@ def test_count_is_capped_and_skipped_when_the_page_shows_the_end(tenant_a, monke
     assert len(ctx.captured_queries) == 1  # the rows tell the end: no count
 
 
-@pytest.mark.parametrize("filters", [AccountFilters(), AccountFilters(q="acc"), AccountFilters(classification="tactical")])
+@pytest.mark.parametrize(
+    "filters", [AccountFilters(), AccountFilters(q="acc"), AccountFilters(classification="tactical")]
+)
 def test_list_takes_two_queries_whatever_the_row_count(tenant_a, filters, manager_a):
     def queries():
         with tenant_context_of(tenant_a), CaptureQueriesContext(connection) as ctx:
@@ -162,11 +178,16 @@ def test_org_chart_is_one_query_and_nests_reports(tenant_a):
     account = AccountFactory(tenant=tenant_a)
     ceo = ContactFactory(account=account, full_name="Ceo")
     cfo = ContactFactory(account=account, full_name="Cfo", reports_to=ceo)
-    ContactFactory(account=account, full_name="Controller", reports_to=cfo, is_active=False, left_on=dt.date(2025, 1, 31))
+    ContactFactory(
+        account=account, full_name="Controller", reports_to=cfo, is_active=False, left_on=dt.date(2025, 1, 31)
+    )
     ContactFactory(account=account, full_name="Adviser")
     with tenant_context_of(tenant_a), CaptureQueriesContext(connection) as ctx:
         roots, people = selectors.org_chart(account=account)
-        tree = [(r.contact.full_name, [(c.contact.full_name, [g.contact.full_name for g in c.reports]) for c in r.reports]) for r in roots]
+        tree = [
+            (r.contact.full_name, [(c.contact.full_name, [g.contact.full_name for g in c.reports]) for c in r.reports])
+            for r in roots
+        ]
         bosses = {p.full_name: p.reports_to.full_name if p.reports_to_id else None for p in people}
     assert len(ctx.captured_queries) == 1
     assert tree == [("Adviser", []), ("Ceo", [("Cfo", ["Controller"])])]

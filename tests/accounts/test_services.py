@@ -23,15 +23,25 @@ def test_classify_requires_a_reason_and_keeps_the_history(manager_a):
                 services.account_classify(account=account, classification="strategic", reason=reason, by=manager_a.user)
             assert "reason" in error.value.message_dict
         assert not ClassificationChange.objects.exists()
-        services.account_classify(account=account, classification="strategic", reason=" Beachhead in cold chain ", by=manager_a.user)
-        services.account_classify(account=account, classification="tactical", reason="Bought by a price-led group", by=manager_a.user)
+        services.account_classify(
+            account=account, classification="strategic", reason=" Beachhead in cold chain ", by=manager_a.user
+        )
+        services.account_classify(
+            account=account, classification="tactical", reason="Bought by a price-led group", by=manager_a.user
+        )
         account.refresh_from_db()
-        history = list(ClassificationChange.objects.order_by("created_at", "pk").values_list("from_classification", "to_classification", "reason", "changed_by"))
+        history = list(
+            ClassificationChange.objects.order_by("created_at", "pk").values_list(
+                "from_classification", "to_classification", "reason", "changed_by"
+            )
+        )
     assert account.classification == Classification.TACTICAL
     assert account.classification_reason == "Bought by a price-led group"
     assert account.classified_by == manager_a.user and account.classified_at is not None
-    assert history == [("unqualified", "strategic", "Beachhead in cold chain", manager_a.user.pk),
-                       ("strategic", "tactical", "Bought by a price-led group", manager_a.user.pk)]
+    assert history == [
+        ("unqualified", "strategic", "Beachhead in cold chain", manager_a.user.pk),
+        ("strategic", "tactical", "Bought by a price-led group", manager_a.user.pk),
+    ]
 
 
 def test_classify_rejects_an_unknown_classification(manager_a):
@@ -47,8 +57,13 @@ def test_create_with_a_classification_needs_its_reason(manager_a):
             services.account_create(by=manager_a.user, name="New", classification="strategic")
         assert "reason" in error.value.message_dict
         assert not Account.objects.exists()
-        account = services.account_create(by=manager_a.user, name="  New  ", classification="strategic",
-                                          classification_reason="First in its segment", owner=manager_a.user)
+        account = services.account_create(
+            by=manager_a.user,
+            name="  New  ",
+            classification="strategic",
+            classification_reason="First in its segment",
+            owner=manager_a.user,
+        )
         assert account.name == "New" and account.classification == "strategic"
         assert ClassificationChange.objects.filter(account=account).count() == 1
 
@@ -146,16 +161,24 @@ def test_team_members_must_be_members_once(manager_a, viewer_a, manager_b):
 def test_financial_period_is_corrected_by_its_start_not_duplicated(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
-        kwargs = dict(account=account, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31), currency="eur")
+        kwargs = dict(
+            account=account, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31), currency="eur"
+        )
         services.financial_period_save(revenue=Decimal("100"), **kwargs)
         services.financial_period_save(revenue=Decimal("120"), **kwargs)
         assert list(FinancialPeriod.objects.values_list("revenue", "currency")) == [(Decimal("120.00"), "EUR")]
         with pytest.raises(ValidationError, match="end before"):
-            services.financial_period_save(account=account, period_start=dt.date(2026, 4, 1),
-                                           period_end=dt.date(2026, 3, 1), revenue=Decimal(1))
+            services.financial_period_save(
+                account=account, period_start=dt.date(2026, 4, 1), period_end=dt.date(2026, 3, 1), revenue=Decimal(1)
+            )
         with pytest.raises(ValidationError):
-            services.financial_period_save(account=account, period_start=dt.date(2026, 4, 1), period_end=dt.date(2026, 6, 30),
-                                           revenue=Decimal(1), discount_pct=Decimal(150))
+            services.financial_period_save(
+                account=account,
+                period_start=dt.date(2026, 4, 1),
+                period_end=dt.date(2026, 6, 30),
+                revenue=Decimal(1),
+                discount_pct=Decimal(150),
+            )
         assert FinancialPeriod.objects.count() == 1
 
 
@@ -174,8 +197,10 @@ def test_only_the_team_or_an_admin_changes_the_team_or_owner(tenant_a, make_memb
     insider = make_member(tenant_a, Role.MANAGER)
     account = AccountFactory(tenant=tenant_a, owner=insider.user)
     with admin_a.scope():
-        for attempt in (lambda: services.team_member_add(account=account, user=outsider.user, by=outsider.user),
-                        lambda: services.account_update(account=account, by=outsider.user, owner=outsider.user)):
+        for attempt in (
+            lambda: services.team_member_add(account=account, user=outsider.user, by=outsider.user),
+            lambda: services.account_update(account=account, by=outsider.user, owner=outsider.user),
+        ):
             with pytest.raises(ValidationError, match="Only the account's team or a tenant admin"):
                 attempt()
         assert not AccountTeamMember.objects.filter(account=account).exists()
@@ -205,8 +230,14 @@ def test_financial_period_reports_every_problem_at_once(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
         with pytest.raises(ValidationError) as caught:
-            services.financial_period_save(account=account, period_start=dt.date(2025, 4, 1), period_end=dt.date(2025, 1, 1),
-                                           revenue=Decimal(-50), margin_pct=Decimal(500), discount_pct=Decimal(150),
-                                           currency="EURO")
+            services.financial_period_save(
+                account=account,
+                period_start=dt.date(2025, 4, 1),
+                period_end=dt.date(2025, 1, 1),
+                revenue=Decimal(-50),
+                margin_pct=Decimal(500),
+                discount_pct=Decimal(150),
+                currency="EURO",
+            )
         assert set(caught.value.message_dict) == {"period_end", "revenue", "margin_pct", "discount_pct", "currency"}
         assert not FinancialPeriod.objects.exists()

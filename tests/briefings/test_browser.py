@@ -17,7 +17,10 @@ def test_open_the_briefing_from_the_calendar_and_print_it(page, tenant_a, execut
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
 
     browser_login(page, executive_a.user.email)
     page.goto(f"/t/{tenant_a.slug}/plans/calendar/?view=list")

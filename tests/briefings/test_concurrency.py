@@ -40,8 +40,12 @@ def test_two_runs_at_once_send_one_email_per_recipient(tenant_a, executive_a, ma
         pytest.skip("concurrency on the real database")
     second_executive = make_member(tenant_a, Role.EXECUTIVE)
     build_world(tenant=tenant_a, executive=executive_a, manager=manager_a)
-    make_visit(account=AccountFactory(tenant=tenant_a), organiser=manager_a.user,
-               attendees=[executive_a.user, second_executive.user], start=timezone.now() + dt.timedelta(hours=8))
+    make_visit(
+        account=AccountFactory(tenant=tenant_a),
+        organiser=manager_a.user,
+        attendees=[executive_a.user, second_executive.user],
+        start=timezone.now() + dt.timedelta(hours=8),
+    )
     smtp.delay = 0.3  # each SMTP exchange takes a while, so the two runs overlap for real
     barrier = threading.Barrier(2)
     reports, errors = [], []
@@ -89,10 +93,19 @@ def test_a_killed_worker_process_is_recovered_exactly_once(tenant_a, executive_a
     if connection.vendor != "postgresql":
         pytest.skip("needs a database a second process can reach")
     build_world(tenant=tenant_a, executive=executive_a, manager=manager_a)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.test_settings",
-           "DATABASE_URL": _url_of(connection.settings_dict)}
-    worker = subprocess.run([sys.executable, "-c", CRASHING_WORKER, str(tenant_a.pk)], env=env, timeout=120,
-                            cwd=settings.BASE_DIR, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "keystone.test_settings",
+        "DATABASE_URL": _url_of(connection.settings_dict),
+    }
+    worker = subprocess.run(
+        [sys.executable, "-c", CRASHING_WORKER, str(tenant_a.pk)],
+        env=env,
+        timeout=120,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
     assert worker.returncode == -signal.SIGKILL, worker.stderr[-2000:]
     with tenant_context(tenant_a.pk):
         [row] = BriefingDelivery.objects.all()

@@ -71,10 +71,16 @@ def test_nothing_from_another_account_or_tenant(world, executive_a, tenant_b, ma
         assert visit_detail(world.visit.pk) is None
 
 
-@pytest.mark.parametrize("role, on_team, sees", [
-    (Role.ADMIN, False, True), (Role.EXECUTIVE, False, True), (Role.MANAGER, True, True),
-    (Role.MANAGER, False, False), (Role.VIEWER, False, False),
-])
+@pytest.mark.parametrize(
+    "role, on_team, sees",
+    [
+        (Role.ADMIN, False, True),
+        (Role.EXECUTIVE, False, True),
+        (Role.MANAGER, True, True),
+        (Role.MANAGER, False, False),
+        (Role.VIEWER, False, False),
+    ],
+)
 def test_money_follows_the_financials_rule(world, tenant_a, make_member, role, on_team, sees):
     from tests.accounts.factories import TeamMemberFactory
 
@@ -94,8 +100,14 @@ def test_money_follows_the_financials_rule(world, tenant_a, make_member, role, o
 
 def test_query_count_does_not_grow_with_years_of_history(tenant_a, executive_a, manager_a):
     one_year = build_world(tenant=tenant_a, executive=executive_a, manager=manager_a, history_years=1, name="One Year")
-    three_years = build_world(tenant=tenant_a, executive=executive_a, manager=manager_a, history_years=3,
-                              name="Three Years", start=timezone.now() + dt.timedelta(hours=30))
+    three_years = build_world(
+        tenant=tenant_a,
+        executive=executive_a,
+        manager=manager_a,
+        history_years=3,
+        name="Three Years",
+        start=timezone.now() + dt.timedelta(hours=30),
+    )
     _build(executive_a, one_year.visit)  # the first briefing of a tenant also writes its default rating policy
     counts = []
     for world in (one_year, three_years):

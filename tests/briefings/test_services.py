@@ -65,8 +65,12 @@ def test_not_before_the_window_opens(tenant_a, executive_a, manager_a, smtp):
 
 def test_a_visit_without_an_executive_sends_nothing(tenant_a, manager_a, smtp):
     account = AccountFactory(tenant=tenant_a)
-    make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user],
-               start=timezone.now() + dt.timedelta(hours=5))
+    make_visit(
+        account=account,
+        organiser=manager_a.user,
+        attendees=[manager_a.user],
+        start=timezone.now() + dt.timedelta(hours=5),
+    )
     assert deliveries_run(tenant_id=tenant_a.pk).as_dict() == {"planned": 0, "sent": 0, "failed": 0, "settled": 0}
     assert smtp.messages == []
 
@@ -76,9 +80,14 @@ def test_a_changed_visit_sends_a_short_update_and_a_cancelled_one_a_cancellation
     with executive_a.scope():
         visit = visit_detail(world.visit.pk)
         plans_services.visit_update(
-            visit=visit, starts_at=visit.starts_at + dt.timedelta(hours=2), ends_at=visit.ends_at + dt.timedelta(hours=2),
-            timezone_name=visit.timezone, purpose=visit.purpose, attendees=[a.user for a in visit.our_attendees.all()],
-            contacts=[c.contact for c in visit.their_attendees.all()])
+            visit=visit,
+            starts_at=visit.starts_at + dt.timedelta(hours=2),
+            ends_at=visit.ends_at + dt.timedelta(hours=2),
+            timezone_name=visit.timezone,
+            purpose=visit.purpose,
+            attendees=[a.user for a in visit.our_attendees.all()],
+            contacts=[c.contact for c in visit.their_attendees.all()],
+        )
     assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
     update = smtp.messages[-1]
     assert update["Subject"].startswith("Changed: Contoso Freight") and not list(update.iter_attachments())
@@ -96,8 +105,14 @@ def test_an_executive_taken_off_the_visit_is_told(world, tenant_a, executive_a, 
     deliveries_run(tenant_id=tenant_a.pk)
     with manager_a.scope():
         visit = visit_detail(world.visit.pk)
-        plans_services.visit_update(visit=visit, starts_at=visit.starts_at, ends_at=visit.ends_at,
-                                    timezone_name=visit.timezone, purpose=visit.purpose, attendees=[manager_a.user])
+        plans_services.visit_update(
+            visit=visit,
+            starts_at=visit.starts_at,
+            ends_at=visit.ends_at,
+            timezone_name=visit.timezone,
+            purpose=visit.purpose,
+            attendees=[manager_a.user],
+        )
     assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
     assert smtp.messages[-1]["Subject"].startswith("No longer attending: Contoso Freight")
 
@@ -108,9 +123,14 @@ def test_a_visit_changed_before_its_briefing_went_out_sends_only_the_new_version
 
         deliveries_plan(tenant=tenant_a, now=timezone.now())  # planned, not sent yet
         visit = visit_detail(world.visit.pk)
-        plans_services.visit_update(visit=visit, starts_at=visit.starts_at, ends_at=visit.ends_at,
-                                    timezone_name=visit.timezone, purpose="Renewal talks",
-                                    attendees=[a.user for a in visit.our_attendees.all()])
+        plans_services.visit_update(
+            visit=visit,
+            starts_at=visit.starts_at,
+            ends_at=visit.ends_at,
+            timezone_name=visit.timezone,
+            purpose="Renewal talks",
+            attendees=[a.user for a in visit.our_attendees.all()],
+        )
     assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
     assert [(r.visit_sequence, r.status) for r in _rows(tenant_a)] == [(0, "superseded"), (1, "sent")]
     assert "Renewal talks" in smtp.messages[0]["Subject"]
@@ -119,8 +139,12 @@ def test_a_visit_changed_before_its_briefing_went_out_sends_only_the_new_version
 def test_no_address_is_recorded_and_nothing_is_sent(tenant_a, make_member, manager_a, smtp):
     executive = make_member(tenant_a, Role.EXECUTIVE)
     account = AccountFactory(tenant=tenant_a)
-    visit = make_visit(account=account, organiser=manager_a.user, attendees=[executive.user],
-                       start=timezone.now() + dt.timedelta(hours=5))
+    visit = make_visit(
+        account=account,
+        organiser=manager_a.user,
+        attendees=[executive.user],
+        start=timezone.now() + dt.timedelta(hours=5),
+    )
     type(executive.user).objects.filter(pk=executive.user.pk).update(email="")
     deliveries_run(tenant_id=tenant_a.pk)
     assert smtp.messages == []
@@ -187,16 +211,27 @@ def test_morning_digest_sends_one_email_for_the_days_visits(tenant_a, executive_
     from tenancy.services import tenant_update_settings
 
     with executive_a.scope():  # a settings change is audited in the tenant's trail
-        tenant_update_settings(tenant=tenant_a, name=tenant_a.name, timezone=tenant_a.timezone, briefing_lead_hours=24,
-                               briefing_delivery=DeliveryMode.MORNING, briefing_digest_hour=7)
+        tenant_update_settings(
+            tenant=tenant_a,
+            name=tenant_a.name,
+            timezone=tenant_a.timezone,
+            briefing_lead_hours=24,
+            briefing_delivery=DeliveryMode.MORNING,
+            briefing_digest_hour=7,
+        )
     # 06:30 on a day, tenant time: the next digest is at 07:00, so visits starting before 07:00 tomorrow are due.
-    local_now = dt.datetime.combine(timezone.localdate(timezone=tenant_a.zone) + dt.timedelta(days=1),
-                                    dt.time(6, 30), tzinfo=tenant_a.zone)
+    local_now = dt.datetime.combine(
+        timezone.localdate(timezone=tenant_a.zone) + dt.timedelta(days=1), dt.time(6, 30), tzinfo=tenant_a.zone
+    )
     assert window_cutoff(tenant_a, local_now) == local_now.replace(hour=7, minute=0) + dt.timedelta(hours=24)
     first, second, later = (AccountFactory(tenant=tenant_a, name=n) for n in ("Alpha", "Beta", "Gamma"))
     for account, hours in ((first, 3), (second, 8), (later, 30)):
-        make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user, manager_a.user],
-                   start=local_now + dt.timedelta(hours=hours))
+        make_visit(
+            account=account,
+            organiser=manager_a.user,
+            attendees=[executive_a.user, manager_a.user],
+            start=local_now + dt.timedelta(hours=hours),
+        )
     report = deliveries_run(tenant_id=tenant_a.pk, now=local_now)
     assert report.sent == 2  # two rows, one e-mail
     [digest] = smtp.messages
@@ -209,13 +244,18 @@ def test_morning_digest_sends_one_email_for_the_days_visits(tenant_a, executive_
     assert deliveries_run(tenant_id=tenant_a.pk, now=local_now + dt.timedelta(days=1)).sent == 1
 
 
-def test_changing_a_visit_inside_the_window_sends_at_once(tenant_a, executive_a, manager_a, smtp,
-                                                          django_capture_on_commit_callbacks):
+def test_changing_a_visit_inside_the_window_sends_at_once(
+    tenant_a, executive_a, manager_a, smtp, django_capture_on_commit_callbacks
+):
     """The visit_changed signal queues the tenant's delivery run after the commit (eager in tests)."""
     account = AccountFactory(tenant=tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
-        make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user],
-                   start=timezone.now() + dt.timedelta(hours=6))
+        make_visit(
+            account=account,
+            organiser=manager_a.user,
+            attendees=[executive_a.user],
+            start=timezone.now() + dt.timedelta(hours=6),
+        )
     assert len(smtp.to(executive_a.user.email)) == 1
 
 
@@ -243,8 +283,13 @@ def test_a_delivery_whose_worker_died_every_time_ends_as_failed(world, tenant_a,
 
 def test_a_name_with_a_line_break_does_not_break_the_subject(tenant_a, executive_a, manager_a, smtp):
     account = AccountFactory(tenant=tenant_a, name="Evil\r\nBcc: victim@example.com")
-    make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user],
-               start=timezone.now() + dt.timedelta(hours=5), purpose="Line\nbreak")
+    make_visit(
+        account=account,
+        organiser=manager_a.user,
+        attendees=[executive_a.user],
+        start=timezone.now() + dt.timedelta(hours=5),
+        purpose="Line\nbreak",
+    )
     assert deliveries_run(tenant_id=tenant_a.pk).sent == 1
     [message] = smtp.messages
     assert message["Subject"].strip().startswith("Briefing: Evil Bcc: victim@example.com — Line break")

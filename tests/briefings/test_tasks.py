@@ -40,8 +40,12 @@ def test_a_visit_scheduled_inside_the_window_is_sent_by_the_worker(tenant_a, exe
     """The visit's commit queues the tenant's run (visit_changed → on_commit → Redis); the worker sends."""
     account = AccountFactory(tenant=tenant_a, name="Worker Test Ltd")
     with live_worker():
-        make_visit(account=account, organiser=manager_a.user, attendees=[executive_a.user, manager_a.user],
-                   start=timezone.now() + dt.timedelta(hours=10))
+        make_visit(
+            account=account,
+            organiser=manager_a.user,
+            attendees=[executive_a.user, manager_a.user],
+            start=timezone.now() + dt.timedelta(hours=10),
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not smtp.messages:
             time.sleep(0.2)

@@ -39,9 +39,17 @@ def test_page_print_view_and_pdf_show_the_same_briefing(world, executive_a):
     assert "no-store" in page["Cache-Control"] and "no-store" in pdf["Cache-Control"]
     pdf_text = _pdf_text(pdf)
     assert 'filename="briefing-contoso-freight-' in pdf["Content-Disposition"]
-    for phrase in ("What you must know", "What not to say", "What we want from this meeting",
-                   "Bruno Buyer is a blocker", "Fleet telematics", "250,000 EUR", "Send the revised offer",
-                   "Carla Finance", "Contoso 2027"):
+    for phrase in (
+        "What you must know",
+        "What not to say",
+        "What we want from this meeting",
+        "Bruno Buyer is a blocker",
+        "Fleet telematics",
+        "250,000 EUR",
+        "Send the revised offer",
+        "Carla Finance",
+        "Contoso 2027",
+    ):
         assert phrase in _words(page.content), phrase
         assert phrase in _words(printed.content), phrase
         assert phrase in pdf_text, phrase
@@ -93,15 +101,22 @@ def test_the_visit_page_says_when_and_to_whom_it_was_sent(world, tenant_a, execu
     assert "briefing sent" in page and f"to {executive_a.user.email}" in page
 
 
-def test_queries_of_the_briefing_page_do_not_grow_with_history(tenant_a, executive_a, manager_a,
-                                                               django_assert_max_num_queries):
+def test_queries_of_the_briefing_page_do_not_grow_with_history(
+    tenant_a, executive_a, manager_a, django_assert_max_num_queries
+):
     import datetime as dt
 
     from django.utils import timezone
 
     small = build_world(tenant=tenant_a, executive=executive_a, manager=manager_a, history_years=1, name="Small")
-    big = build_world(tenant=tenant_a, executive=executive_a, manager=manager_a, history_years=3, name="Big",
-                      start=timezone.now() + dt.timedelta(hours=30))
+    big = build_world(
+        tenant=tenant_a,
+        executive=executive_a,
+        manager=manager_a,
+        history_years=3,
+        name="Big",
+        start=timezone.now() + dt.timedelta(hours=30),
+    )
     executive_a.client.get(executive_a.url(f"briefings/visits/{small.visit.pk}/"))  # warm: default policy written
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -135,9 +150,14 @@ def test_the_briefing_shows_the_customers_issues_from_the_plan(world, executive_
 
     with manager_a.scope():
         plan = AccountPlan.objects.get(account=world.account, status="active")
-        plans_services.customer_issue_add(plan=plan, kind="business", by=manager_a.user, raised_by=world.cfo,
-                                          statement="Empty return trips eat our margin.",
-                                          opportunities=[world.opportunity])
+        plans_services.customer_issue_add(
+            plan=plan,
+            kind="business",
+            by=manager_a.user,
+            raised_by=world.cfo,
+            statement="Empty return trips eat our margin.",
+            opportunities=[world.opportunity],
+        )
     base = executive_a.url(f"briefings/visits/{world.visit.pk}/")
     words = _words(executive_a.client.get(base).content)
     assert "Their business and organisational issues" in words

@@ -39,19 +39,37 @@ def build_world(*, tenant, executive, manager, start=None, history_years: int = 
     `history_years` of quarterly financials, assessments and calls. Another account holds things that
     must never show up in this briefing."""
     now = timezone.now()
-    account = AccountFactory(tenant=tenant, name=name, classification=Classification.STRATEGIC, potential_level=5,
-                             classification_reason="Co-develops our next product line.", owner=manager.user)
+    account = AccountFactory(
+        tenant=tenant,
+        name=name,
+        classification=Classification.STRATEGIC,
+        potential_level=5,
+        classification_reason="Co-develops our next product line.",
+        owner=manager.user,
+    )
     other = AccountFactory(tenant=tenant, name="Other Customer")
     TeamMemberFactory(account=account, user=manager.user)
-    cfo = ContactFactory(account=account, full_name="Carla Finance", title="Chief Financial Officer",
-                         email="carla@contoso.example")
+    cfo = ContactFactory(
+        account=account, full_name="Carla Finance", title="Chief Financial Officer", email="carla@contoso.example"
+    )
     buyer = ContactFactory(account=account, full_name="Bruno Buyer", title="Head of Purchasing")
     gone = ContactFactory(account=account, full_name="Gina Gone", title="COO")
-    KeyPlayerFactory(account=account, contact=cfo, buying_role=BuyingRole.EXECUTIVE,
-                     buying_stage=BuyingStage.EVALUATE_RISK, stance=Stance.SUPPORTER, concerns="Roll-out risk")
-    KeyPlayerFactory(account=account, contact=buyer, buying_role=BuyingRole.PURCHASING,
-                     buying_stage=BuyingStage.EVALUATE_ALTERNATIVES, stance=Stance.BLOCKER,
-                     concerns="Price above the incumbent's")
+    KeyPlayerFactory(
+        account=account,
+        contact=cfo,
+        buying_role=BuyingRole.EXECUTIVE,
+        buying_stage=BuyingStage.EVALUATE_RISK,
+        stance=Stance.SUPPORTER,
+        concerns="Roll-out risk",
+    )
+    KeyPlayerFactory(
+        account=account,
+        contact=buyer,
+        buying_role=BuyingRole.PURCHASING,
+        buying_stage=BuyingStage.EVALUATE_ALTERNATIVES,
+        stance=Stance.BLOCKER,
+        concerns="Price above the incumbent's",
+    )
     manager_cfo = make_relationship(user=manager.user, contact=cfo)
     exec_cfo = make_relationship(user=executive.user, contact=cfo)
     days = 365 * history_years
@@ -59,28 +77,57 @@ def build_world(*, tenant, executive, manager, start=None, history_years: int = 
         at = now - dt.timedelta(days=days - 91 * n)
         assess(manager_cfo, 2 + n % 2, at=at)
         make_call(account=account, author=manager.user, at=at, summary=f"Quarterly call {n}", contacts=[cfo])
-        FinancialPeriodFactory(account=account, period_start=(at - dt.timedelta(days=91)).date(),
-                               period_end=at.date() - dt.timedelta(days=1), revenue=Decimal("100000") + n * 1000,
-                               currency="GBP")
+        FinancialPeriodFactory(
+            account=account,
+            period_start=(at - dt.timedelta(days=91)).date(),
+            period_end=at.date() - dt.timedelta(days=1),
+            revenue=Decimal("100000") + n * 1000,
+            currency="GBP",
+        )
     assess(manager_cfo, 3, at=now - dt.timedelta(days=5))
     assess(manager_cfo, 2, source="customer_survey", at=now - dt.timedelta(days=4))
     assess(exec_cfo, 4, at=now - dt.timedelta(days=3))
-    opportunity = OpportunityFactory(account=account, name="Fleet telematics", value=Decimal("250000"), currency="EUR",
-                                     pain_identified=True, vision_agreed=True, competitive_strategy="head_to_head",
-                                     strategy_rationale="Our service beats the incumbent", walk_away="Below 15 % margin")
+    opportunity = OpportunityFactory(
+        account=account,
+        name="Fleet telematics",
+        value=Decimal("250000"),
+        currency="EUR",
+        pain_identified=True,
+        vision_agreed=True,
+        competitive_strategy="head_to_head",
+        strategy_rationale="Our service beats the incumbent",
+        walk_away="Below 15 % margin",
+    )
     OpportunityFactory(account=other, name="Other Deal", value=Decimal("999999"))
     make_call(account=other, author=manager.user, summary="Other account's secret call")
     with tenant_context(tenant.pk):
-        plan = plans_services.plan_create(account=account, title="Contoso 2027", objectives="Become their adviser",
-                                          owner=manager.user, target_level=4)
+        plan = plans_services.plan_create(
+            account=account, title="Contoso 2027", objectives="Become their adviser", owner=manager.user, target_level=4
+        )
         contact_leave(contact=gone, left_on=timezone.localdate() - dt.timedelta(days=1))
-    ActionFactory(plan=plan, title="Send the revised offer", owner=manager.user,  # overdue: made in the past
-                  due_date=timezone.localdate() - dt.timedelta(days=2))
-    visit = make_visit(account=account, organiser=manager.user, attendees=[executive.user, manager.user],
-                       contacts=[cfo, buyer], start=start or (now + dt.timedelta(hours=20)).replace(microsecond=0),
-                       purpose="Executive sponsor meeting")
-    return World(account=account, other_account=other, cfo=cfo, buyer=buyer, visit=visit, opportunity=opportunity,
-                 extra={"gone": gone})
+    ActionFactory(
+        plan=plan,
+        title="Send the revised offer",
+        owner=manager.user,  # overdue: made in the past
+        due_date=timezone.localdate() - dt.timedelta(days=2),
+    )
+    visit = make_visit(
+        account=account,
+        organiser=manager.user,
+        attendees=[executive.user, manager.user],
+        contacts=[cfo, buyer],
+        start=start or (now + dt.timedelta(hours=20)).replace(microsecond=0),
+        purpose="Executive sponsor meeting",
+    )
+    return World(
+        account=account,
+        other_account=other,
+        cfo=cfo,
+        buyer=buyer,
+        visit=visit,
+        opportunity=opportunity,
+        extra={"gone": gone},
+    )
 
 
 # --- a real SMTP server on loopback ------------------------------------------------------------------

@@ -34,6 +34,7 @@ class FaultTestTimeout(Exception):
 @pytest.fixture(autouse=True)
 def _bounded_in_time():
     """A fault test that hangs (a server that never answers, a lock never released) fails instead."""
+
     def expire(signum, frame):
         raise FaultTestTimeout(f"fault test still running after {FAULT_TEST_SECONDS} s")
 
@@ -100,8 +101,22 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         assert wait_for(lambda: _answers(self.port), 10), "the throwaway redis-server did not start"
 
     def stop(self):
@@ -126,9 +141,13 @@ def redis_server(tmp_path):
 @pytest.fixture
 def redis_cache(settings, redis_server):
     """Django's cache on the test's own Redis (as in production), with production's short timeouts."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": redis_server.url,
-                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     from tenancy import throttle
 
     throttle.reset()
@@ -175,12 +194,35 @@ class WorkerProcess:
         self.name = f"fault-{uuid.uuid4().hex[:8]}@test"
         self.log_path, self.database_url = log_path, database_url
         # The production settings module (test_settings makes every task eager, retries included).
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.settings", "KEYSTONE_TESTING": "1",
-               "REDIS_URL": broker_url, "DATABASE_URL": database_url, "KEYSTONE_VAR_DIR": str(log_path.parent)}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "keystone.settings",
+            "KEYSTONE_TESTING": "1",
+            "REDIS_URL": broker_url,
+            "DATABASE_URL": database_url,
+            "KEYSTONE_VAR_DIR": str(log_path.parent),
+        }
         self.process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "celery"), "-A", "keystone", "worker", "-P", "prefork",
-             "-c", str(concurrency), "-n", self.name, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                os.path.join(os.path.dirname(sys.executable), "celery"),
+                "-A",
+                "keystone",
+                "worker",
+                "-P",
+                "prefork",
+                "-c",
+                str(concurrency),
+                "-n",
+                self.name,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            env=env,
+            stdout=open(log_path, "wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def log(self) -> str:
         return open(self.log_path, encoding="utf-8", errors="replace").read()
@@ -202,8 +244,9 @@ def worker_process(tmp_path):
 
     started = []
     params = connection.settings_dict
-    database_url = (f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
-                    f"/{params['NAME']}")
+    database_url = (
+        f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
+    )
 
     def start(broker_url, concurrency=1, database_url=database_url):
         worker = WorkerProcess(broker_url, database_url, concurrency, tmp_path / f"worker-{len(started)}.log")
@@ -242,23 +285,57 @@ class PostgresCluster:
         self._pg("initdb", "-D", f"{self.dir}/data", "-U", "postgres", "-A", "trust", "--no-sync")
 
     def _pg(self, tool, *args):
-        subprocess.run([*self.run_as, os.path.join(self.bindir, tool), *args], check=True, timeout=60,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*self.run_as, os.path.join(self.bindir, tool), *args],
+            check=True,
+            timeout=60,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def url(self, user="keystone_owner", dbname="keystone"):
         return f"postgres://{user}@127.0.0.1:{self.port}/{dbname}"
 
     def start(self):
-        self._pg("pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/server.log", "-w", "-t", "30", "-o",
-                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                 "-c synchronous_commit=off -c full_page_writes=off", "start")
+        self._pg(
+            "pg_ctl",
+            "-D",
+            f"{self.dir}/data",
+            "-l",
+            f"{self.dir}/server.log",
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off",
+            "start",
+        )
 
     def stop(self, mode="fast"):
         self._pg("pg_ctl", "-D", f"{self.dir}/data", "-m", mode, "-w", "-t", "30", "stop")
 
     def psql(self, sql, dbname="postgres", user="postgres"):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-v", "ON_ERROR_STOP=1", "-q",
-                        "-c", sql, dbname], check=True, timeout=60, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                user,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-c",
+                sql,
+                dbname,
+            ],
+            check=True,
+            timeout=60,
+            stdout=subprocess.DEVNULL,
+        )
 
     def destroy(self):
         try:
@@ -282,11 +359,41 @@ def pg_cluster():
         cluster.psql("CREATE ROLE keystone_owner LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS")
         cluster.psql("CREATE DATABASE keystone OWNER keystone_owner")
         params = connection.settings_dict
-        schema = subprocess.run(["pg_dump", "--schema-only", "-h", params["HOST"] or "127.0.0.1", "-p",
-                                 str(params["PORT"] or 5432), "-U", params["USER"], params["NAME"]],
-                                check=True, capture_output=True, timeout=60).stdout
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-v", "ON_ERROR_STOP=1",
-                        "-q", "keystone"], input=schema, check=True, timeout=60, stdout=subprocess.DEVNULL)
+        schema = subprocess.run(
+            [
+                "pg_dump",
+                "--schema-only",
+                "-h",
+                params["HOST"] or "127.0.0.1",
+                "-p",
+                str(params["PORT"] or 5432),
+                "-U",
+                params["USER"],
+                params["NAME"],
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        ).stdout
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(cluster.port),
+                "-U",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "keystone",
+            ],
+            input=schema,
+            check=True,
+            timeout=60,
+            stdout=subprocess.DEVNULL,
+        )
         yield cluster
     finally:
         cluster.destroy()

@@ -20,8 +20,12 @@ from tests.ratings.helpers import SIMPLE_THRESHOLDS, activate_policy
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-HIGHEST_LEVEL_ONLY = {"criteria": [{"signal": "highest_level", "weight": 1, "scoring": "linear", "zero_at": 1,
-                                    "full_at": 5, "missing": 0}], **SIMPLE_THRESHOLDS}
+HIGHEST_LEVEL_ONLY = {
+    "criteria": [
+        {"signal": "highest_level", "weight": 1, "scoring": "linear", "zero_at": 1, "full_at": 5, "missing": 0}
+    ],
+    **SIMPLE_THRESHOLDS,
+}
 
 
 def _rating(tenant, account):
@@ -30,7 +34,8 @@ def _rating(tenant, account):
 
 
 def test_an_assessment_recorded_while_the_broker_is_down_reaches_the_rating_when_it_is_back(
-        redis_broker, redis_cache, live_worker, manager_a, settings):
+    redis_broker, redis_cache, live_worker, manager_a, settings
+):
     settings.RATINGS_DEBOUNCE_SECONDS = 0
     tenant = manager_a.tenant
     account = AccountFactory(tenant=tenant)
@@ -47,8 +52,10 @@ def test_an_assessment_recorded_while_the_broker_is_down_reaches_the_rating_when
     assert login.status_code == 302  # the login throttle fails open
     with warnings_of("tenancy.outbox") as logged:
         started = time.monotonic()
-        response = browser.post(manager_a.url(f"hierarchy/relationships/{relationship.pk}/assess/"),
-                                         {"level": 5, "evidence": "Plans the roadmap with us"})
+        response = browser.post(
+            manager_a.url(f"hierarchy/relationships/{relationship.pk}/assess/"),
+            {"level": 5, "evidence": "Plans the roadmap with us"},
+        )
         elapsed = time.monotonic() - started
     assert response.status_code == 302, response.content[:300]
     assert elapsed < 5  # the request does not wait for the broker

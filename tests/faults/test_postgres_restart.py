@@ -43,8 +43,11 @@ class Browser:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
-            headers |= {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.cookies["csrftoken"],
-                        "Referer": f"http://127.0.0.1:{self.port}{path}"}
+            headers |= {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-CSRFToken": self.cookies["csrftoken"],
+                "Referer": f"http://127.0.0.1:{self.port}{path}",
+            }
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         for header, value in response.getheaders():
@@ -57,9 +60,17 @@ class Browser:
 
 
 def _env(cluster, redis_url, var_dir):
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "keystone.settings", "KEYSTONE_TESTING": "1", "DEBUG": "0",
-            "DATABASE_URL": cluster.url(), "REDIS_URL": redis_url, "ALLOWED_HOSTS": "127.0.0.1",
-            "CONN_MAX_AGE": "60", "KEYSTONE_VAR_DIR": str(var_dir)}
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "keystone.settings",
+        "KEYSTONE_TESTING": "1",
+        "DEBUG": "0",
+        "DATABASE_URL": cluster.url(),
+        "REDIS_URL": redis_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "60",
+        "KEYSTONE_VAR_DIR": str(var_dir),
+    }
 
 
 def _snapshots(cluster, tenant_id) -> int:
@@ -69,15 +80,40 @@ def _snapshots(cluster, tenant_id) -> int:
 
 
 def test_pages_answer_503_during_a_restart_and_work_after_it_and_a_running_task_is_retried(
-        pg_cluster, redis_broker, worker_process, tmp_path):
+    pg_cluster, redis_broker, worker_process, tmp_path
+):
     env = _env(pg_cluster, redis_broker.url, tmp_path)
-    tenant_id = int(subprocess.run([sys.executable, "manage.py", "shell", "-c", SEED], env=env, check=True, cwd=ROOT,
-                                   capture_output=True, text=True, timeout=120).stdout.strip().splitlines()[-1])
+    tenant_id = int(
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", SEED],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
-    web = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "gunicorn"), "keystone.wsgi:application",
-                            "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "60"],
-                           env=env, cwd=ROOT, stdout=open(tmp_path / "web.log", "wb"), stderr=subprocess.STDOUT,
-                           start_new_session=True)
+    web = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "keystone.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=open(tmp_path / "web.log", "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     holder = None
     try:
         browser = Browser(port)
@@ -91,8 +127,9 @@ def test_pages_answer_503_during_a_restart_and_work_after_it_and_a_running_task_
         assert wait_for(lambda: get("/healthz")[0] == 200, 60, 0.3), (tmp_path / "web.log").read_text()
         status, page = browser.request("GET", "/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        status, _ = browser.request("POST", "/login/", f"username=boss%40acme.example&password={PASSWORD}"
-                                                        f"&csrfmiddlewaretoken={token}")
+        status, _ = browser.request(
+            "POST", "/login/", f"username=boss%40acme.example&password={PASSWORD}&csrfmiddlewaretoken={token}"
+        )
         assert status == 302 and "sessionid" in browser.cookies
         assert get("/t/acme/")[0] == 200
 
@@ -103,9 +140,15 @@ def test_pages_answer_503_during_a_restart_and_work_after_it_and_a_running_task_
         from ratings.tasks import recompute_ratings_task
 
         recompute_ratings_task.delay(tenant_id)
-        assert wait_for(lambda: holder.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[0] == 1, 30), \
-            worker.log()[-3000:]
+        assert wait_for(
+            lambda: (
+                holder.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[
+                    0
+                ]
+                == 1
+            ),
+            30,
+        ), worker.log()[-3000:]
 
         pg_cluster.stop()
         holder = None

@@ -28,14 +28,17 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 def _waiting_on_the_recompute_lock(observer) -> int:
     """How many database sessions wait for the tenant's recompute advisory lock."""
-    return observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                            "AND classid = %s AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                            [LOCK_CLASS]).fetchone()[0]
+    return observer.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND classid = %s AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        [LOCK_CLASS],
+    ).fetchone()[0]
 
 
 def _waiting_on_any_lock(observer) -> int:
-    return observer.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                            "AND datname = current_database()").fetchone()[0]
+    return observer.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    ).fetchone()[0]
 
 
 def _received(worker) -> list[str]:
@@ -59,10 +62,20 @@ def test_a_recompute_killed_mid_run_is_redelivered_and_runs_once(redis_broker, w
     worker = worker_process(redis_broker.url, concurrency=2)
 
     params = connection.settings_dict
-    holder = psycopg.connect(host=params["HOST"] or "127.0.0.1", port=params["PORT"] or 5432, user=params["USER"],
-                             dbname=params["NAME"], autocommit=True)
-    observer = psycopg.connect(host=params["HOST"] or "127.0.0.1", port=params["PORT"] or 5432,
-                               user=params["USER"], dbname=params["NAME"], autocommit=True)
+    holder = psycopg.connect(
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        dbname=params["NAME"],
+        autocommit=True,
+    )
+    observer = psycopg.connect(
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        dbname=params["NAME"],
+        autocommit=True,
+    )
     try:
         # Hold the tenant's recompute lock: the task will stop inside its transaction, mid-recompute.
         holder.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_CLASS, tenant.pk])

@@ -46,9 +46,14 @@ def make_relationship(*, user, contact, owner=None) -> Relationship:
 
 def assess(relationship, level, *, by=None, source="self", at=None, evidence="Seen in the quarterly review."):
     with tenant_context(relationship.tenant_id):
-        return services.assessment_record(relationship=relationship, level=level, evidence=evidence,
-                                          assessed_by=by or relationship.user, source=source,
-                                          assessed_at=at or timezone.now())
+        return services.assessment_record(
+            relationship=relationship,
+            level=level,
+            evidence=evidence,
+            assessed_by=by or relationship.user,
+            source=source,
+            assessed_at=at or timezone.now(),
+        )
 
 
 def leave(contact):

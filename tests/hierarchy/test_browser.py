@@ -20,7 +20,8 @@ def _cell(page, contact_name):
 
 
 def test_assess_three_relationships_survey_one_and_see_the_map_gap_and_playbook_update(
-        page, browser, live_server, tenant_a, make_member):
+    page, browser, live_server, tenant_a, make_member
+):
     manager = make_member(tenant_a, Role.MANAGER, full_name="Morgan Manager")
     account = AccountFactory(tenant=tenant_a, name="Orbit Airlines", potential_level=5)
     TeamMemberFactory(account=account, user=manager.user)
@@ -107,8 +108,12 @@ def test_relationship_and_account_pages_fit_a_phone(page, live_server, tenant_a,
     from tests.hierarchy.factories import assess, make_relationship
 
     relationship = make_relationship(user=manager.user, contact=contact)
-    assess(relationship, 3, evidence="Asked for our view on https://orbit.example/procurement/2025/requirements-"
-                                     "specification-draft-version-three-final.pdf before the tender.")
+    assess(
+        relationship,
+        3,
+        evidence="Asked for our view on https://orbit.example/procurement/2025/requirements-"
+        "specification-draft-version-three-final.pdf before the tender.",
+    )
     page.set_viewport_size({"width": 390, "height": 844})
     browser_login(page, manager.user.email)
     page.goto(f"/t/{tenant_a.slug}/hierarchy/relationships/{relationship.pk}/")

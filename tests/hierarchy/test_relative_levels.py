@@ -32,8 +32,9 @@ def test_a_switch_is_recorded_with_who_and_when_and_queues_a_ratings_recompute(a
         [switch] = selectors.model_switches()
         assert (switch.from_model, switch.to_model, switch.switched_by) == (buy_sell, needs, admin_a.user)
         assert switch.created_at is not None and selectors.model_top_level() == 6
-        assert OutboxMessage.objects.filter(task_name="ratings.recompute_ratings",
-                                            dedupe_key="ratings.recompute:tenant").exists()
+        assert OutboxMessage.objects.filter(
+            task_name="ratings.recompute_ratings", dedupe_key="ratings.recompute:tenant"
+        ).exists()
     with admin_b.scope():
         assert not HierarchyModelSwitch.objects.exists()  # another tenant's history is its own
 
@@ -49,10 +50,15 @@ def test_the_settings_page_records_the_admin_and_lists_the_switches(admin_a):
         assert HierarchyModelSwitch.objects.get().switched_by == admin_a.user
 
 
-@pytest.mark.parametrize("kind, level, alerted", [
-    (ModelKind.BUY_SELL, 4, True), (ModelKind.BUY_SELL, 3, False),
-    (ModelKind.NEEDS, 5, True), (ModelKind.NEEDS, 4, False),
-])
+@pytest.mark.parametrize(
+    "kind, level, alerted",
+    [
+        (ModelKind.BUY_SELL, 4, True),
+        (ModelKind.BUY_SELL, 3, False),
+        (ModelKind.NEEDS, 5, True),
+        (ModelKind.NEEDS, 4, False),
+    ],
+)
 def test_departure_alerts_watch_the_two_top_levels_of_the_active_model(manager_a, kind, level, alerted):
     buy_sell, needs = _models(manager_a)
     if kind == ModelKind.NEEDS:
@@ -72,10 +78,12 @@ def test_potential_level_is_bounded_by_the_active_model(manager_a):
         with pytest.raises(ValidationError) as caught:
             account_services.account_update(account=account, by=manager_a.user, potential_level=6)
         assert caught.value.message_dict["potential_level"] == [
-            "The potential level must be from 1 to 5: the active hierarchy model has 5 levels (got 6)."]
+            "The potential level must be from 1 to 5: the active hierarchy model has 5 levels (got 6)."
+        ]
         services.hierarchy_model_activate(model=needs)
-        account_services.account_update(account=Account.objects.get(pk=account.pk), by=manager_a.user,
-                                        potential_level=6)
+        account_services.account_update(
+            account=Account.objects.get(pk=account.pk), by=manager_a.user, potential_level=6
+        )
         services.hierarchy_model_activate(model=buy_sell)  # back to five levels: 6 comes down to the top
         assert Account.objects.get(pk=account.pk).potential_level == 5
 

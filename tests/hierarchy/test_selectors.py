@@ -17,13 +17,13 @@ UTC = dt.UTC
 def case(manager_a, make_member):
     """One account, org chart and relationships (u1, u2 are ours):
 
-        CEO (top, has reports: executive, weight 3)      u1: self 3, customer 2 → eff 2, gap +1
-                                                         u2: self 3              → eff 3
-        ├── CFO (title "CFO": executive, weight 3)       u1: self 2, customer 1 → eff 1, gap +1
-        │   └── Buyer (weight 1)                          u1: customer 1 only    → eff 1
-        └── Ops lead (has a report: weight 2)            u2: self 4              → eff 4
-            └── IT (no relationship: uncovered)
-        Left (gone; was level 5)                         u1: self 5 — does not count any more
+    CEO (top, has reports: executive, weight 3)      u1: self 3, customer 2 → eff 2, gap +1
+                                                     u2: self 3              → eff 3
+    ├── CFO (title "CFO": executive, weight 3)       u1: self 2, customer 1 → eff 1, gap +1
+    │   └── Buyer (weight 1)                          u1: customer 1 only    → eff 1
+    └── Ops lead (has a report: weight 2)            u2: self 4              → eff 4
+        └── IT (no relationship: uncovered)
+    Left (gone; was level 5)                         u1: self 5 — does not count any more
     """
     u1, u2 = manager_a.user, make_member(manager_a.tenant).user
     account = AccountFactory(tenant=manager_a.tenant, potential_level=5)
@@ -34,9 +34,12 @@ def case(manager_a, make_member):
     ContactFactory(account=account, full_name="It", title="IT", reports_to=ops)
     left = ContactFactory(account=account, full_name="Left", title="Director")
     r = {
-        "u1_ceo": make_relationship(user=u1, contact=ceo), "u2_ceo": make_relationship(user=u2, contact=ceo),
-        "u1_cfo": make_relationship(user=u1, contact=cfo), "u1_buyer": make_relationship(user=u1, contact=buyer),
-        "u2_ops": make_relationship(user=u2, contact=ops), "u1_left": make_relationship(user=u1, contact=left),
+        "u1_ceo": make_relationship(user=u1, contact=ceo),
+        "u2_ceo": make_relationship(user=u2, contact=ceo),
+        "u1_cfo": make_relationship(user=u1, contact=cfo),
+        "u1_buyer": make_relationship(user=u1, contact=buyer),
+        "u2_ops": make_relationship(user=u2, contact=ops),
+        "u1_left": make_relationship(user=u1, contact=left),
     }
     assess(r["u1_ceo"], 3), assess(r["u1_ceo"], 2, source=Source.CUSTOMER_SURVEY)
     assess(r["u2_ceo"], 3)
@@ -103,8 +106,9 @@ def test_level_distribution(case, manager_a):
     assert d["accounts"][4] == 1 and d["unassessed"] == 0
 
 
-def test_the_overview_keeps_the_distribution_until_the_levels_change(case, manager_a, django_assert_num_queries,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_overview_keeps_the_distribution_until_the_levels_change(
+    case, manager_a, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     """It reads the whole tenant: counted once, then read from the cache until an assessment (or any
     other change of levels) commits."""
     with manager_a.scope():
@@ -153,7 +157,13 @@ def test_relationship_map_orders_by_org_chart(case, manager_a):
     with manager_a.scope():
         hmap = selectors.relationship_map(account=Account.objects.get(pk=case["account"].pk))
     assert [(row.contact.full_name, row.depth) for row in hmap.rows] == [
-        ("Ceo", 0), ("Cfo", 1), ("Buyer", 2), ("Ops", 1), ("It", 2), ("Left", 0)]
+        ("Ceo", 0),
+        ("Cfo", 1),
+        ("Buyer", 2),
+        ("Ops", 1),
+        ("It", 2),
+        ("Left", 0),
+    ]
     assert len(hmap.columns) == 2
     ceo_row = hmap.rows[0]
     assert sorted((cell.self_level, cell.customer_level or 0) for _, cell in ceo_row.cells) == [(3, 0), (3, 2)]

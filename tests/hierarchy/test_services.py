@@ -34,6 +34,7 @@ def rel(manager_a):
 
 # --- Hierarchy models as data ----------------------------------------------------------------------------
 
+
 def test_defaults_seed_both_models_once_with_buy_sell_active(tenant_a):
     from tenancy.context import tenant_context
 
@@ -45,14 +46,26 @@ def test_defaults_seed_both_models_once_with_buy_sell_active(tenant_a):
         buy_sell = list(HierarchyLevel.objects.filter(model=active).order_by("number"))
         needs = list(HierarchyLevel.objects.filter(model__kind=ModelKind.NEEDS).order_by("number"))
     assert [lvl.name for lvl in buy_sell] == [
-        "Commodity that meets specifications", "Good products and services", "Dedicated service and support",
-        "Contributes to business issues", "Contributes to organizational issues"]
-    assert [lvl.name for lvl in needs] == ["Utility", "Convenience", "Comfort", "Personal recognition",
-                                           "Self-expression", "Co-creation"]
+        "Commodity that meets specifications",
+        "Good products and services",
+        "Dedicated service and support",
+        "Contributes to business issues",
+        "Contributes to organizational issues",
+    ]
+    assert [lvl.name for lvl in needs] == [
+        "Utility",
+        "Convenience",
+        "Comfort",
+        "Personal recognition",
+        "Self-expression",
+        "Co-creation",
+    ]
     assert buy_sell[0].playbook_list == [
-        "USP analysis: what do we offer that others do not?", "Consultative selling: ask about their needs before quoting",
+        "USP analysis: what do we offer that others do not?",
+        "Consultative selling: ask about their needs before quoting",
         "The five product levels: core benefit, basic, expected, augmented and potential product",
-        "A customer-service mindset in everyone who touches the account"]
+        "A customer-service mindset in everyone who touches the account",
+    ]
     assert any("RATER" in step for step in buy_sell[1].playbook_list)
     assert any("Simplex" in step for step in buy_sell[2].playbook_list)
     assert any("senior leaders" in step for step in buy_sell[3].playbook_list)
@@ -80,8 +93,9 @@ def test_activate_needs_model_then_levels_up_to_six_are_accepted(rel, manager_a)
         assert error.value.message_dict["level"] == ["Choose a level from 1 to 5 of the Buy-Sell Hierarchy."]
         services.hierarchy_model_activate(model=needs)
         assert HierarchyModel.objects.get(is_active=True).kind == ModelKind.NEEDS
-        assessment = services.assessment_record(relationship=rel, level=6, evidence="Joint road map signed.",
-                                                assessed_by=manager_a.user)
+        assessment = services.assessment_record(
+            relationship=rel, level=6, evidence="Joint road map signed.", assessed_by=manager_a.user
+        )
     assert assessment.hierarchy_model_id == needs.pk
 
 
@@ -94,8 +108,9 @@ def test_switching_models_starts_levels_afresh_and_switching_back_restores_them(
     with manager_a.scope():
         account = Account.objects.get(pk=rel.account_id)
     other = make_relationship(user=manager_a.user, contact=ContactFactory(account=account))
-    theirs = make_relationship(user=manager_b.user,
-                               contact=ContactFactory(account=AccountFactory(tenant=manager_b.tenant)))
+    theirs = make_relationship(
+        user=manager_b.user, contact=ContactFactory(account=AccountFactory(tenant=manager_b.tenant))
+    )
     assess(rel, 3)
     assess(rel, 2, source=Source.CUSTOMER_SURVEY)
     assess(other, 4)
@@ -122,7 +137,8 @@ def test_switching_models_starts_levels_afresh_and_switching_back_restores_them(
 
 
 def test_activating_the_active_model_changes_nothing_and_a_switch_runs_in_constant_queries(
-        rel, manager_a, django_assert_max_num_queries):
+    rel, manager_a, django_assert_max_num_queries
+):
     assess(rel, 3)
     with manager_a.scope():
         buy_sell = HierarchyModel.objects.get(kind=ModelKind.BUY_SELL)
@@ -132,8 +148,12 @@ def test_activating_the_active_model_changes_nothing_and_a_switch_runs_in_consta
         assert _levels(rel) == (3, None, 3)
         assert Relationship.objects.get(pk=rel.pk).updated_at == before  # nothing was recomputed
     for _ in range(8):
-        assess(make_relationship(user=manager_a.user,
-                                 contact=ContactFactory(account=AccountFactory(tenant=manager_a.tenant))), 2)
+        assess(
+            make_relationship(
+                user=manager_a.user, contact=ContactFactory(account=AccountFactory(tenant=manager_a.tenant))
+            ),
+            2,
+        )
     # lock, previous model, 2 flips, UPDATE rels, UPDATE accounts, top level, UPDATE potential levels, the
     # switch record, the ratings recompute it queues (outbox), the audit entry, savepoints: the same for 8 or 8,000
     with manager_a.scope(), django_assert_max_num_queries(16):
@@ -146,8 +166,9 @@ def test_activating_the_active_model_changes_nothing_and_a_switch_runs_in_consta
 def test_level_update_strips_blank_lines_and_requires_a_name(manager_a):
     with manager_a.scope():
         level = HierarchyLevel.objects.get(model=services.hierarchy_defaults_ensure(), number=2)
-        services.hierarchy_level_update(level=level, name=" Good stuff ", description="d",
-                                        signals="a\n\n  b  \n", climb_playbook="x\n")
+        services.hierarchy_level_update(
+            level=level, name=" Good stuff ", description="d", signals="a\n\n  b  \n", climb_playbook="x\n"
+        )
         level.refresh_from_db()
         assert (level.name, level.signals, level.climb_playbook) == ("Good stuff", "a\nb", "x")
         with pytest.raises(ValidationError) as error:
@@ -156,6 +177,7 @@ def test_level_update_strips_blank_lines_and_requires_a_name(manager_a):
 
 
 # --- Relationships -------------------------------------------------------------------------------------
+
 
 def test_relationship_is_unique_per_user_and_contact(rel, manager_a):
     with manager_a.scope(), pytest.raises(ValidationError) as error:
@@ -182,6 +204,7 @@ def test_relationship_needs_a_member_and_a_contact_who_is_still_there(manager_a,
 
 # --- Assessments: append-only, current level per source ----------------------------------------------------
 
+
 def test_current_level_is_the_latest_per_source(rel, manager_a):
     now = timezone.now()
     assess(rel, 2, at=now - dt.timedelta(days=30))
@@ -197,13 +220,23 @@ def test_current_level_is_the_latest_per_source(rel, manager_a):
 
 def test_evidence_is_required_and_level_must_exist(rel, manager_a):
     with manager_a.scope():
-        for level, evidence, field in [(3, "   ", "evidence"), (0, "ok", "level"), (9, "ok", "level"), ("x", "ok", "level")]:
+        for level, evidence, field in [
+            (3, "   ", "evidence"),
+            (0, "ok", "level"),
+            (9, "ok", "level"),
+            ("x", "ok", "level"),
+        ]:
             with pytest.raises(ValidationError) as error:
                 services.assessment_record(relationship=rel, level=level, evidence=evidence, assessed_by=manager_a.user)
             assert field in error.value.message_dict
         with pytest.raises(ValidationError) as error:
-            services.assessment_record(relationship=rel, level=2, evidence="ok", assessed_by=manager_a.user,
-                                       assessed_at=timezone.now() + dt.timedelta(days=2))
+            services.assessment_record(
+                relationship=rel,
+                level=2,
+                evidence="ok",
+                assessed_by=manager_a.user,
+                assessed_at=timezone.now() + dt.timedelta(days=2),
+            )
         assert error.value.message_dict["assessed_at"] == ["An assessment cannot be dated in the future."]
         assert Assessment.objects.count() == 0
 
@@ -236,6 +269,7 @@ def test_services_offer_no_way_to_change_an_assessment():
 
 # --- Alerts ---------------------------------------------------------------------------------------------
 
+
 def test_a_drop_raises_an_alert_a_rise_does_not(rel, manager_a):
     now = timezone.now()
     assess(rel, 2, at=now - dt.timedelta(days=3))
@@ -247,7 +281,12 @@ def test_a_drop_raises_an_alert_a_rise_does_not(rel, manager_a):
         alerts = list(HierarchyAlert.objects.all())
     assert len(alerts) == 1
     alert = alerts[0]
-    assert (alert.kind, alert.from_level, alert.to_level, alert.assessment_id) == (AlertKind.LEVEL_DROP, 4, 3, dropped.pk)
+    assert (alert.kind, alert.from_level, alert.to_level, alert.assessment_id) == (
+        AlertKind.LEVEL_DROP,
+        4,
+        3,
+        dropped.pk,
+    )
     assert alert.message == "Dana Director: level fell from 4 to 3 (our view)."
 
 
@@ -296,10 +335,12 @@ def test_alert_is_acknowledged_once(rel, manager_a):
 
 # --- Customer survey ------------------------------------------------------------------------------------
 
+
 def _send(rel, member, **kwargs):
     with member.scope():
-        return services.survey_invitation_send(relationship=rel, sent_by=member.user, base_url="http://testserver",
-                                               **kwargs)
+        return services.survey_invitation_send(
+            relationship=rel, sent_by=member.user, base_url="http://testserver", **kwargs
+        )
 
 
 def _token(link):
@@ -367,12 +408,15 @@ def test_expired_link_records_nothing(rel, manager_a, time_machine):
         assert Assessment.objects.count() == 0
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature changed
-    lambda t: "x" + t,  # payload changed
-    lambda t: signing.dumps({"t": 1, "i": 1, "n": "guess"}, salt="another-salt"),  # signed for something else
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature changed
+        lambda t: "x" + t,  # payload changed
+        lambda t: signing.dumps({"t": 1, "i": 1, "n": "guess"}, salt="another-salt"),  # signed for something else
+        lambda t: "",
+    ],
+)
 def test_tampered_tokens_are_invalid(rel, manager_a, tamper):
     _, link = _send(rel, manager_a)
     with pytest.raises(services.SurveyLinkError) as problem:
@@ -382,8 +426,9 @@ def test_tampered_tokens_are_invalid(rel, manager_a, tamper):
 
 def test_a_valid_signature_with_the_wrong_nonce_is_invalid(rel, manager_a):
     invitation, _ = _send(rel, manager_a)
-    forged = signing.dumps({"t": invitation.tenant_id, "i": invitation.pk, "n": "not-the-nonce"},
-                           salt=services.SURVEY_SALT)
+    forged = signing.dumps(
+        {"t": invitation.tenant_id, "i": invitation.pk, "n": "not-the-nonce"}, salt=services.SURVEY_SALT
+    )
     parsed = services.survey_token_parse(forged)
     with manager_a.scope(), pytest.raises(services.SurveyLinkError) as problem:
         services.survey_answer(parsed=parsed, level=3)
@@ -411,8 +456,7 @@ def test_two_simultaneous_answers_record_exactly_one(tenant_a, make_member):
     from tenancy.context import tenant_context
 
     member = make_member(tenant_a)
-    relationship = make_relationship(user=member.user,
-                                     contact=ContactFactory(account=AccountFactory(tenant=tenant_a)))
+    relationship = make_relationship(user=member.user, contact=ContactFactory(account=AccountFactory(tenant=tenant_a)))
     with tenant_context(tenant_a.pk):
         _, link = services.survey_invitation_send(relationship=relationship, sent_by=member.user, base_url="http://t")
     parsed = services.survey_token_parse(_token(link))
@@ -442,8 +486,10 @@ def test_two_simultaneous_answers_record_exactly_one(tenant_a, make_member):
 
 # --- Departures announced by accounts (imports write in bulk, without post_save) -------------------------
 
+
 def test_a_csv_import_that_marks_contacts_gone_raises_alerts_and_drops_them_from_the_roll_up(
-        manager_a, django_capture_on_commit_callbacks):
+    manager_a, django_capture_on_commit_callbacks
+):
     from accounts import imports
     from accounts import services as account_services
 
@@ -454,13 +500,16 @@ def test_a_csv_import_that_marks_contacts_gone_raises_alerts_and_drops_them_from
     assess(make_relationship(user=manager_a.user, contact=high), 5)
     assess(make_relationship(user=manager_a.user, contact=low), 2)
     assess(make_relationship(user=manager_a.user, contact=stays), 3)
-    csv = ("external_id,account_external_id,full_name,is_active,left_on\n"
-           "C-1,ACC-1,Hannah High,no,2026-01-10\nC-2,ACC-1,Len Low,no,2026-01-10\nC-3,ACC-1,Sam Stays,yes,\n")
+    csv = (
+        "external_id,account_external_id,full_name,is_active,left_on\n"
+        "C-1,ACC-1,Hannah High,no,2026-01-10\nC-2,ACC-1,Len Low,no,2026-01-10\nC-3,ACC-1,Sam Stays,yes,\n"
+    )
     columns, rows, _ = imports.read_csv(csv.encode(), kind="contacts")
     with manager_a.scope():
         assert Account.objects.get(pk=account.pk).current_level == 5
-        batch = account_services.import_batch_create(by=manager_a.user, kind="contacts", filename="c.csv",
-                                                     columns=columns, rows=rows)
+        batch = account_services.import_batch_create(
+            by=manager_a.user, kind="contacts", filename="c.csv", columns=columns, rows=rows
+        )
     with manager_a.scope(), django_capture_on_commit_callbacks(execute=True):
         plan = account_services.import_batch_apply(batch=batch, by=manager_a.user)
         assert not plan.errors

@@ -24,8 +24,9 @@ def account(tenant_a):
 
 @pytest.fixture
 def rel(account, manager_a):
-    contact = ContactFactory(account=account, full_name="Dana Director", title="Director of operations",
-                             email="dana@orbit.example")
+    contact = ContactFactory(
+        account=account, full_name="Dana Director", title="Director of operations", email="dana@orbit.example"
+    )
     return make_relationship(user=manager_a.user, contact=contact)
 
 
@@ -34,6 +35,7 @@ def _map_url(member, account):
 
 
 # --- Relationship map ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["admin", "manager", "executive", "viewer"])
 def test_every_role_sees_the_map_only_editors_get_assess_buttons(role, account, rel, make_member):
@@ -45,7 +47,9 @@ def test_every_role_sees_the_map_only_editors_get_assess_buttons(role, account, 
     html = response.content.decode()
     assert "Dana Director" in html and "Orbit Airlines" in html
     assert 'class="hier-cell has-gap"' in html and "Δ+1" in html
-    assert ('hx-get="/t/tenant-a/hierarchy/relationships/%d/assess/"' % rel.pk in html) == (role in {"admin", "manager"})
+    assert ('hx-get="/t/tenant-a/hierarchy/relationships/%d/assess/"' % rel.pk in html) == (
+        role in {"admin", "manager"}
+    )
 
 
 def test_map_of_another_tenants_account_is_404(manager_a, manager_b):
@@ -91,6 +95,7 @@ def test_account_panel_for_the_account_page(account, rel, manager_a):
 
 # --- Assessment dialog --------------------------------------------------------------------------------
 
+
 def _assess_url(member, relationship):
     return member.url(f"hierarchy/relationships/{relationship.pk}/assess/")
 
@@ -109,8 +114,9 @@ def test_dialog_shows_each_levels_description_and_signals(rel, manager_a):
 
 
 def test_htmx_assessment_updates_map_summary_and_playbook(account, rel, manager_a):
-    response = manager_a.client.post(_assess_url(manager_a, rel), {"level": "3", "evidence": "They call us first."},
-                                     headers={"HX-Request": "true"})
+    response = manager_a.client.post(
+        _assess_url(manager_a, rel), {"level": "3", "evidence": "They call us first."}, headers={"HX-Request": "true"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     for section in ("hier-map", "hier-summary", "hier-playbook", "hier-history", "hier-alerts", "hier-flash"):
@@ -129,11 +135,14 @@ def test_plain_post_redirects_to_the_map(account, rel, manager_a):
     assert "Recorded level 2" in follow.content.decode()
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"level": "3", "evidence": "   "}, "Evidence is required: say what you saw or heard that shows this level."),
-    ({"evidence": "ok"}, "Choose the level this relationship is at."),
-    ({"level": "7", "evidence": "ok"}, "Choose a level from 1 to 5."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"level": "3", "evidence": "   "}, "Evidence is required: say what you saw or heard that shows this level."),
+        ({"evidence": "ok"}, "Choose the level this relationship is at."),
+        ({"level": "7", "evidence": "ok"}, "Choose a level from 1 to 5."),
+    ],
+)
 def test_bad_assessment_input_explains_and_records_nothing(rel, manager_a, data, message):
     response = manager_a.client.post(_assess_url(manager_a, rel), data, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -152,6 +161,7 @@ def test_readers_cannot_assess(account, rel, make_member, role):
 
 
 # --- Relationships ---------------------------------------------------------------------------------------
+
 
 def test_add_relationship_and_refuse_a_duplicate(account, manager_a, make_member):
     colleague = make_member(account.tenant)
@@ -188,14 +198,16 @@ def test_relationship_page_history_and_owner_change(account, rel, manager_a, mak
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('<circle class="dot s-self"') == 2 and "How to reach level 4" in html
-    response = manager_a.client.post(manager_a.url(f"hierarchy/relationships/{rel.pk}/owner/"),
-                                     {"owner": colleague.user.pk})
+    response = manager_a.client.post(
+        manager_a.url(f"hierarchy/relationships/{rel.pk}/owner/"), {"owner": colleague.user.pk}
+    )
     assert response.status_code == 302
     with manager_a.scope():
         assert Relationship.objects.get(pk=rel.pk).owner_id == colleague.user.pk
 
 
 # --- Survey: sending and the public page ------------------------------------------------------------------
+
 
 def _send_survey(member, relationship, django_capture_on_commit_callbacks):
     url = member.url(f"hierarchy/relationships/{relationship.pk}/survey/")
@@ -206,8 +218,9 @@ def _send_survey(member, relationship, django_capture_on_commit_callbacks):
     return link
 
 
-def test_send_survey_then_the_contact_answers_without_logging_in(account, rel, manager_a,
-                                                               django_capture_on_commit_callbacks):
+def test_send_survey_then_the_contact_answers_without_logging_in(
+    account, rel, manager_a, django_capture_on_commit_callbacks
+):
     assess(rel, 4)
     link = _send_survey(manager_a, rel, django_capture_on_commit_callbacks)
     assert mail.outbox[-1].to == ["dana@orbit.example"]
@@ -275,6 +288,7 @@ def test_public_survey_is_rate_limited_per_ip(settings):
 
 # --- Alerts, overview, dashboard --------------------------------------------------------------------------
 
+
 def test_alert_on_account_and_dashboard_until_a_manager_acknowledges(account, rel, manager_a, viewer_a):
     assess(rel, 4)
     assess(rel, 2)
@@ -310,6 +324,7 @@ def test_overview_shows_distribution_and_accounts(rel, viewer_a, manager_a):
 
 # --- Admin: hierarchy model and levels --------------------------------------------------------------------
 
+
 def test_only_admins_reach_the_model_settings(admin_a, manager_a):
     assert manager_a.client.get(manager_a.url("hierarchy/settings/")).status_code == 403
     response = admin_a.client.get(admin_a.url("hierarchy/settings/"))
@@ -327,9 +342,16 @@ def test_admin_activates_the_needs_model_and_edits_a_level(admin_a, manager_a):
     assert manager_a.client.get(url).status_code == 403
     bad = admin_a.client.post(url, {"name": "", "description": ""})
     assert "A level needs a name." in bad.content.decode()
-    ok = admin_a.client.post(url, {"name": "Peace of mind", "description": "They feel safe.",
-                                   "signals": "Trusts us\n\nDelegates", "climb_playbook": "Know the people",
-                                   "survey_statement": "We feel safe with them."})
+    ok = admin_a.client.post(
+        url,
+        {
+            "name": "Peace of mind",
+            "description": "They feel safe.",
+            "signals": "Trusts us\n\nDelegates",
+            "climb_playbook": "Know the people",
+            "survey_statement": "We feel safe with them.",
+        },
+    )
     assert ok.status_code == 302
     with admin_a.scope():
         level.refresh_from_db()
@@ -370,6 +392,7 @@ def test_htmx_can_refresh_one_section_and_the_assess_page_works_without_javascri
 
 # --- The panel on both pages: forms return to the page that shows it -------------------------------------
 
+
 def _ack_next(html):
     return re.findall(r'alerts/\d+/acknowledge/" class="inline">.*?name="next" value="([^"]*)"', html, re.S)
 
@@ -385,9 +408,12 @@ def test_acknowledge_after_an_htmx_assessment_returns_to_the_page_showing_the_pa
     else:
         html = manager_a.client.get(page_path).content.decode()
     assert 'id="hier-map"' in html and 'id="hier-dialog"' in html
-    assert f"relationships/new/?next={page_path}\"" in html and f"assess/?next={page_path}\"" in html
-    response = manager_a.client.post(_assess_url(manager_a, rel), {"level": "2", "evidence": "They went to a rival."},
-                                     headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page_path}"})
+    assert f'relationships/new/?next={page_path}"' in html and f'assess/?next={page_path}"' in html
+    response = manager_a.client.post(
+        _assess_url(manager_a, rel),
+        {"level": "2", "evidence": "They went to a rival."},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page_path}"},
+    )
     html = response.content.decode()
     assert "level fell from 4 to 2" in html
     assert _ack_next(html) == [page_path]  # not the assess URL the OOB section was rendered under
@@ -397,12 +423,15 @@ def test_acknowledge_after_an_htmx_assessment_returns_to_the_page_showing_the_pa
     assert ack.status_code == 302 and ack["Location"] == page_path
 
 
-@pytest.mark.parametrize("current", ["http://evil.example/t/tenant-a/accounts/1/", "http://testserver/t/tenant-b/x/", ""])
+@pytest.mark.parametrize(
+    "current", ["http://evil.example/t/tenant-a/accounts/1/", "http://testserver/t/tenant-b/x/", ""]
+)
 def test_a_foreign_or_missing_current_url_falls_back_to_the_hierarchy_page(current, account, rel, manager_a):
     assess(rel, 4)
     headers = {"HX-Request": "true"} | ({"HX-Current-URL": current} if current else {})
-    html = manager_a.client.post(_assess_url(manager_a, rel), {"level": "1", "evidence": "Silence."},
-                                 headers=headers).content.decode()
+    html = manager_a.client.post(
+        _assess_url(manager_a, rel), {"level": "1", "evidence": "Silence."}, headers=headers
+    ).content.decode()
     assert _ack_next(html) == [_map_url(manager_a, account)]
     section = manager_a.client.get(_map_url(manager_a, account) + "?section=alerts", headers=headers).content.decode()
     assert _ack_next(section) == [_map_url(manager_a, account)]
@@ -412,11 +441,14 @@ def test_add_relationship_from_the_account_page_returns_there(account, manager_a
     colleague = make_member(account.tenant)
     contact = ContactFactory(account=account, full_name="Pat Procurement")
     page_path = manager_a.url(f"accounts/{account.pk}/")
-    form = manager_a.client.get(manager_a.url(f"hierarchy/accounts/{account.pk}/relationships/new/") + f"?next={page_path}")
+    form = manager_a.client.get(
+        manager_a.url(f"hierarchy/accounts/{account.pk}/relationships/new/") + f"?next={page_path}"
+    )
     assert f'name="next" value="{page_path}"' in form.content.decode()
-    response = manager_a.client.post(manager_a.url(f"hierarchy/accounts/{account.pk}/relationships/new/"),
-                                     {"user": colleague.user.pk, "contact": contact.pk, "owner": colleague.user.pk,
-                                      "next": page_path})
+    response = manager_a.client.post(
+        manager_a.url(f"hierarchy/accounts/{account.pk}/relationships/new/"),
+        {"user": colleague.user.pk, "contact": contact.pk, "owner": colleague.user.pk, "next": page_path},
+    )
     assert response.status_code == 302 and response["Location"] == page_path
 
 
@@ -464,7 +496,9 @@ def test_survey_for_a_contact_without_address_says_to_add_it_and_sends_nothing(a
     contact = ContactFactory(account=account, full_name="Nora Nomail", email="")
     relationship = make_relationship(user=manager_a.user, contact=contact)
     url = manager_a.url(f"hierarchy/relationships/{relationship.pk}/survey/")
-    assert "Nora Nomail has no e-mail address. Add it on the contact first" in manager_a.client.get(url).content.decode()
+    assert (
+        "Nora Nomail has no e-mail address. Add it on the contact first" in manager_a.client.get(url).content.decode()
+    )
     response = manager_a.client.post(url, {"email": "me@our-company.example", "valid_days": "14"})
     assert response.status_code == 200 and mail.outbox == []
     assert "Nora Nomail has no e-mail address. Add it on the contact first" in response.content.decode()
@@ -476,7 +510,9 @@ def test_a_revoked_survey_link_says_it_was_withdrawn(rel, manager_a, django_capt
     link = _send_survey(manager_a, rel, django_capture_on_commit_callbacks)
     with manager_a.scope():
         invitation = rel.survey_invitations.get()
-    assert manager_a.client.post(manager_a.url(f"hierarchy/survey-invitations/{invitation.pk}/revoke/")).status_code == 302
+    assert (
+        manager_a.client.post(manager_a.url(f"hierarchy/survey-invitations/{invitation.pk}/revoke/")).status_code == 302
+    )
     for response in (Client().get(link), Client().post(link, {"level": "4"})):
         html = response.content.decode()
         assert response.status_code == 410 and "This survey link has been withdrawn" in html

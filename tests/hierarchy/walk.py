@@ -20,8 +20,9 @@ def _assessment(member):
 def _invitation(member):
     relationship = _relationship(member)
     with member.scope():
-        invitation, _ = services.survey_invitation_send(relationship=relationship, sent_by=member.user,
-                                                        base_url="http://testserver")
+        invitation, _ = services.survey_invitation_send(
+            relationship=relationship, sent_by=member.user, base_url="http://testserver"
+        )
     return invitation.pk
 
 

@@ -14,8 +14,9 @@ def make_player(account_a):
 
     def make(account=None, *, name=None, title="", **fields):
         account = account or account_a
-        contact = ContactFactory(account=account, tenant=account.tenant, title=title,
-                                 **({"full_name": name} if name else {}))
+        contact = ContactFactory(
+            account=account, tenant=account.tenant, title=title, **({"full_name": name} if name else {})
+        )
         return KeyPlayerFactory(account=account, tenant=account.tenant, contact=contact, **fields)
 
     return make

@@ -15,8 +15,15 @@ def test_list_with_coverage_and_recommended_message(manager_a, make_player, rela
     row = body["results"][0]
     assert (row["contact_name"], row["buying_role"], row["buying_stage"]) == ("Dana Boss", "executive", "evaluate_risk")
     assert row["recommended"]["communication"] == "Value communication" and row["recommended"]["is_default"]
-    assert row["coverage"] == {"relationship_count": 1, "best_level": 2, "min_level": 3, "no_relationship": False,
-                               "below_minimum": True, "high_blocker": False, "flagged": True}
+    assert row["coverage"] == {
+        "relationship_count": 1,
+        "best_level": 2,
+        "min_level": 3,
+        "no_relationship": False,
+        "below_minimum": True,
+        "high_blocker": False,
+        "flagged": True,
+    }
 
 
 def test_list_filters_and_constant_queries(manager_a, tenant_a, make_player, django_assert_max_num_queries):
@@ -44,16 +51,24 @@ def test_list_filters_and_constant_queries(manager_a, tenant_a, make_player, dja
 def test_create_update_delete(manager_a, account_a):
     contact = ContactFactory(account=account_a, tenant=account_a.tenant)
     client = api_client_for(manager_a)
-    created = client.post("/api/v1/key-players/", {"account": account_a.pk, "contact": contact.pk,
-                                                    "buying_role": "executive", "buying_stage": "planning"}, format="json")
+    created = client.post(
+        "/api/v1/key-players/",
+        {"account": account_a.pk, "contact": contact.pk, "buying_role": "executive", "buying_stage": "planning"},
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["recommended"]["communication"] == "Strategic dialogue"
     assert created.json()["coverage"]["no_relationship"] is True
     pk = created.json()["id"]
-    again = client.post("/api/v1/key-players/", {"account": account_a.pk, "contact": contact.pk,
-                                                  "buying_role": "purchasing"}, format="json")
+    again = client.post(
+        "/api/v1/key-players/",
+        {"account": account_a.pk, "contact": contact.pk, "buying_role": "purchasing"},
+        format="json",
+    )
     assert again.status_code == 400 and "already a key player" in again.json()["contact"][0]
-    moved = client.patch(f"/api/v1/key-players/{pk}/", {"buying_stage": "evaluate_risk", "stance": "supporter"}, format="json")
+    moved = client.patch(
+        f"/api/v1/key-players/{pk}/", {"buying_stage": "evaluate_risk", "stance": "supporter"}, format="json"
+    )
     assert moved.status_code == 200
     assert moved.json()["recommended"]["communication"] == "Value communication"
     assert moved.json()["stance"] == "supporter"
@@ -112,13 +127,22 @@ def test_guidance_reads_for_all_writes_for_admins(admin_a, manager_a):
     admin = api_client_for(admin_a)
     created = admin.post("/api/v1/key-player-guidance/", payload, format="json")
     assert created.status_code == 201 and created.json()["communication"] == "Business case"
-    assert admin.post("/api/v1/key-player-guidance/", {**payload, "communication": "Case"}, format="json").status_code == 200
+    assert (
+        admin.post("/api/v1/key-player-guidance/", {**payload, "communication": "Case"}, format="json").status_code
+        == 200
+    )
     pk = created.json()["id"]
     assert manager.patch(f"/api/v1/key-player-guidance/{pk}/", {"message": "x"}, format="json").status_code == 403
     patched = admin.patch(f"/api/v1/key-player-guidance/{pk}/", {"message": "Show the payback."}, format="json")
-    assert patched.json() | {} == {"id": pk, "buying_role": "executive", "buying_stage": "evaluate_risk",
-                                   "communication": "Case", "message": "Show the payback.", "typical_concern": "",
-                                   "is_default": False}
+    assert patched.json() | {} == {
+        "id": pk,
+        "buying_role": "executive",
+        "buying_stage": "evaluate_risk",
+        "communication": "Case",
+        "message": "Show the payback.",
+        "typical_concern": "",
+        "is_default": False,
+    }
     blank = admin.patch(f"/api/v1/key-player-guidance/{pk}/", {"communication": ""}, format="json")
     assert blank.status_code == 400 and "communication" in blank.json()
     bad = admin.post("/api/v1/key-player-guidance/", {**payload, "buying_stage": "won"}, format="json")
@@ -169,8 +193,9 @@ def test_concerns_are_logged_and_answered_through_the_api(manager_a, viewer_a, m
     assert api.post(base + "concerns/2000000000/answer/", {"answer": "x"}, format="json").status_code == 404
 
 
-def test_level_by_buying_role_per_account(manager_a, manager_b, account_a, make_player, relate,
-                                          django_capture_on_commit_callbacks):
+def test_level_by_buying_role_per_account(
+    manager_a, manager_b, account_a, make_player, relate, django_capture_on_commit_callbacks
+):
     """The level by buying role the board and the account panel show (it moved here from hierarchy's
     roll-up: buying roles are keyplayers')."""
     from accounts.services import contact_leave

@@ -48,8 +48,10 @@ def test_manager_places_the_executive_at_evaluate_risk(page, tenant_a, make_memb
     # The account is flagged: the executive has no relationship above level 2.
     flags = page.locator(".kp-flags")
     assert "Coverage gaps" in flags.inner_text()
-    assert ("Hank Scorpio (executive): our best relationship is at level 2, below the minimum of level 3"
-            in flags.inner_text())
+    assert (
+        "Hank Scorpio (executive): our best relationship is at level 2, below the minimum of level 3"
+        in flags.inner_text()
+    )
     assert "Below level 3" in moved.inner_text()
     with manager.scope():
         assert KeyPlayer.objects.get().buying_stage == "evaluate_risk"

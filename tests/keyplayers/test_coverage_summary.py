@@ -32,8 +32,9 @@ def _reference_counts():
 @pytest.fixture
 def mixed_tenant(manager_a, admin_a, tenant_a, make_player, relate):
     """Every rule, alone and together, over several accounts; thresholds changed from the defaults."""
-    calm, single, gone, blocked = (AccountFactory(tenant=tenant_a, name=name)
-                                   for name in ("Calm Ltd", "Single Ltd", "Gone Ltd", "Blocked Ltd"))
+    calm, single, gone, blocked = (
+        AccountFactory(tenant=tenant_a, name=name) for name in ("Calm Ltd", "Single Ltd", "Gone Ltd", "Blocked Ltd")
+    )
     relate(make_player(calm, buying_role=R.EXECUTIVE), manager_a.user, level=4)
     relate(make_player(calm, buying_role=R.OPERATIONAL), admin_a.user, level=3)
     # Single role reached, one key player never assessed (below), one with two relationships.
@@ -48,15 +49,22 @@ def mixed_tenant(manager_a, admin_a, tenant_a, make_player, relate):
     relate(make_player(gone, buying_role=R.OPERATIONAL), manager_a.user, level=2)
     relate(make_player(gone, buying_role=R.MIDDLE_MANAGEMENT), manager_a.user, customer_level=2, level=5)
     # A high blocker we reach well, next to a medium one.
-    relate(make_player(blocked, buying_role=R.EXECUTIVE, stance=Stance.BLOCKER, influence=Influence.HIGH),
-           admin_a.user, level=5)
-    relate(make_player(blocked, buying_role=R.MIDDLE_MANAGEMENT, stance=Stance.BLOCKER, influence=Influence.MEDIUM),
-           admin_a.user, level=4)
+    relate(
+        make_player(blocked, buying_role=R.EXECUTIVE, stance=Stance.BLOCKER, influence=Influence.HIGH),
+        admin_a.user,
+        level=5,
+    )
+    relate(
+        make_player(blocked, buying_role=R.MIDDLE_MANAGEMENT, stance=Stance.BLOCKER, influence=Influence.MEDIUM),
+        admin_a.user,
+        level=4,
+    )
     with admin_a.scope():
         left.contact.is_active = False
         left.contact.save(update_fields=["is_active"])
-        services.coverage_settings_update(min_level_executive=4, min_level_middle_management=3,
-                                          min_level_operational=3, min_level_purchasing=2)
+        services.coverage_settings_update(
+            min_level_executive=4, min_level_middle_management=3, min_level_operational=3, min_level_purchasing=2
+        )
     return admin_a
 
 
@@ -68,8 +76,15 @@ def test_one_statement_gives_exactly_the_per_rule_figures(mixed_tenant, django_a
             counts = selectors.coverage_counts(thresholds=thresholds)
     assert counts == expected
     # The hand-checked figures, so the reference itself cannot drift unnoticed.
-    assert counts == {"players": 5, "no_relationship": 1, "below_minimum": 3, "high_blocker": 1,
-                      "single_role": 1, "accounts": 3, "total": 10}
+    assert counts == {
+        "players": 5,
+        "no_relationship": 1,
+        "below_minimum": 3,
+        "high_blocker": 1,
+        "single_role": 1,
+        "accounts": 3,
+        "total": 10,
+    }
 
 
 def test_counts_of_an_empty_tenant_and_only_this_tenant(mixed_tenant, tenant_b, make_member):
@@ -78,8 +93,9 @@ def test_counts_of_an_empty_tenant_and_only_this_tenant(mixed_tenant, tenant_b, 
         assert selectors.coverage_counts() == dict.fromkeys(selectors.COUNT_KEYS, 0)
 
 
-def test_the_dashboard_reads_the_stored_summary_and_changes_refresh_it(manager_a, account_a, make_player, relate,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_dashboard_reads_the_stored_summary_and_changes_refresh_it(
+    manager_a, account_a, make_player, relate, django_capture_on_commit_callbacks
+):
     make_player(buying_role=R.EXECUTIVE)
     first = manager_a.client.get(manager_a.url("")).content.decode()
     assert "1 with no relationship to any of our people" in first and "As of" in first
@@ -106,8 +122,9 @@ def test_a_contact_leaving_refreshes_the_summary(manager_a, make_player, django_
         assert CoverageSummary.objects.get().counts["no_relationship"] == 0
 
 
-def test_an_old_summary_is_refreshed_in_the_background_and_shown_meanwhile(manager_a, make_player,
-                                                                          django_capture_on_commit_callbacks):
+def test_an_old_summary_is_refreshed_in_the_background_and_shown_meanwhile(
+    manager_a, make_player, django_capture_on_commit_callbacks
+):
     make_player()
     with manager_a.scope():
         services.coverage_summary_refresh()

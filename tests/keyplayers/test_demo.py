@@ -27,8 +27,12 @@ def test_demo_seeds_every_account_with_contacts_and_is_idempotent(manager_a, ten
         assert KeyPlayer.objects.filter(account=second).count() == 1
         # An account where we know nobody yet still gets a small buying team (three people).
         assert KeyPlayer.objects.filter(account=unmet).count() == 3
-    assert roles == {"Chief Financial Officer": BuyingRole.EXECUTIVE, "IT Manager": BuyingRole.MIDDLE_MANAGEMENT,
-                     "Head of Procurement": BuyingRole.PURCHASING, "Warehouse clerk": BuyingRole.OPERATIONAL}
+    assert roles == {
+        "Chief Financial Officer": BuyingRole.EXECUTIVE,
+        "IT Manager": BuyingRole.MIDDLE_MANAGEMENT,
+        "Head of Procurement": BuyingRole.PURCHASING,
+        "Warehouse clerk": BuyingRole.OPERATIONAL,
+    }
 
 
 def test_demo_with_no_accounts_only_seeds_guidance(manager_a, tenant_a):

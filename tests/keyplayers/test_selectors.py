@@ -14,6 +14,7 @@ R, S = BuyingRole, BuyingStage
 
 # --- Guidance -------------------------------------------------------------------------------------
 
+
 def test_defaults_cover_every_role_and_stage_and_follow_the_seed_material():
     assert set(DEFAULT_GUIDANCE) == {(r, s) for r in R.values for s in S.values}
     executive = {stage: DEFAULT_GUIDANCE[(R.EXECUTIVE, stage)][0] for stage in S.values}
@@ -25,13 +26,25 @@ def test_defaults_cover_every_role_and_stage_and_follow_the_seed_material():
 
 def test_guidance_lookup_uses_the_tenants_row_over_the_default(manager_a, tenant_b, make_member):
     with manager_a.scope():
-        assert selectors.guidance_for(buying_role=R.EXECUTIVE, buying_stage=S.EVALUATE_RISK).communication == "Value communication"
-        services.guidance_set(buying_role=R.EXECUTIVE, buying_stage=S.EVALUATE_RISK, communication="Business case review",
-                              message="Walk through the numbers.", typical_concern="Payback")
+        assert (
+            selectors.guidance_for(buying_role=R.EXECUTIVE, buying_stage=S.EVALUATE_RISK).communication
+            == "Value communication"
+        )
+        services.guidance_set(
+            buying_role=R.EXECUTIVE,
+            buying_stage=S.EVALUATE_RISK,
+            communication="Business case review",
+            message="Walk through the numbers.",
+            typical_concern="Payback",
+        )
         matrix = selectors.guidance_matrix()
         cell = matrix[(R.EXECUTIVE, S.EVALUATE_RISK)]
         assert (cell.communication, cell.message, cell.typical_concern, cell.is_default) == (
-            "Business case review", "Walk through the numbers.", "Payback", False)
+            "Business case review",
+            "Walk through the numbers.",
+            "Payback",
+            False,
+        )
         assert matrix[(R.EXECUTIVE, S.PLANNING)].communication == "Strategic dialogue"
         assert matrix[(R.EXECUTIVE, S.PLANNING)].is_default
         assert len(matrix) == 20
@@ -48,8 +61,9 @@ def test_reset_goes_back_to_the_default(manager_a):
         assert selectors.guidance_matrix()[(R.PURCHASING, S.DECISION)].communication == "Negotiation"
 
 
-def test_each_key_player_gets_the_message_of_its_role_and_stage_in_one_query(manager_a, make_player,
-                                                                            django_assert_num_queries):
+def test_each_key_player_gets_the_message_of_its_role_and_stage_in_one_query(
+    manager_a, make_player, django_assert_num_queries
+):
     make_player(buying_role=R.EXECUTIVE, buying_stage=S.EVALUATE_RISK)
     make_player(buying_role=R.PURCHASING, buying_stage=S.DECISION)
     make_player(buying_role=R.OPERATIONAL, buying_stage=S.PLANNING)
@@ -58,10 +72,14 @@ def test_each_key_player_gets_the_message_of_its_role_and_stage_in_one_query(man
         with django_assert_num_queries(1):
             selectors.attach_guidance(players)
         assert [p.guidance.communication for p in players] == [
-            "Value communication", "Negotiation", "Rapport and discovery"]
+            "Value communication",
+            "Negotiation",
+            "Rapport and discovery",
+        ]
 
 
 # --- Coverage rules -------------------------------------------------------------------------------
+
 
 def _flags(member, player):
     with member.scope():
@@ -93,8 +111,9 @@ def test_rule_below_minimum_per_role(manager_a, admin_a, make_player, relate):
     assert _flags(manager_a, purchasing_at_1)[0] == {"below_minimum"}
     # The minimum is configurable per tenant.
     with admin_a.scope():
-        services.coverage_settings_update(min_level_executive=2, min_level_middle_management=3,
-                                          min_level_operational=3, min_level_purchasing=1)
+        services.coverage_settings_update(
+            min_level_executive=2, min_level_middle_management=3, min_level_operational=3, min_level_purchasing=1
+        )
     assert _flags(manager_a, executive_at_2)[0] == set()
     assert _flags(manager_a, operational_at_2)[0] == {"below_minimum"}
     assert _flags(manager_a, purchasing_at_1)[0] == set()
@@ -167,8 +186,11 @@ def test_flag_filter_and_overview_counts(manager_a, tenant_a, make_player, relat
     make_player(buying_role=R.EXECUTIVE)  # no relationship
     relate(make_player(buying_role=R.EXECUTIVE), manager_a.user, level=2)  # below
     relate(make_player(other, buying_role=R.OPERATIONAL), manager_a.user, level=2)  # fine, but single role
-    relate(make_player(other, buying_role=R.OPERATIONAL, stance=Stance.BLOCKER, influence=Influence.HIGH),
-           manager_a.user, level=2)
+    relate(
+        make_player(other, buying_role=R.OPERATIONAL, stance=Stance.BLOCKER, influence=Influence.HIGH),
+        manager_a.user,
+        level=2,
+    )
     with manager_a.scope():
         annotated = selectors.key_players_annotated()
         assert annotated.filter(selectors.flag_filter("no_relationship")).count() == 1
@@ -179,8 +201,15 @@ def test_flag_filter_and_overview_counts(manager_a, tenant_a, make_player, relat
         counts = selectors.coverage_counts()
         players = list(overview.players)
         assert [r["account_name"] for r in selectors.single_role_accounts()] == ["Calm Ltd", "Globex Corporation"]
-    assert counts == {"players": 3, "no_relationship": 1, "below_minimum": 1, "high_blocker": 1,
-                      "single_role": 2, "accounts": 2, "total": 4}
+    assert counts == {
+        "players": 3,
+        "no_relationship": 1,
+        "below_minimum": 1,
+        "high_blocker": 1,
+        "single_role": 2,
+        "accounts": 2,
+        "total": 4,
+    }
     assert len(players) == 3 and [p.account.name for p in players] == sorted(p.account.name for p in players)
     # Globex: we reach only the executive (below the minimum); Calm: only operational. The page's first
     # rows (a limit: walked in name order) are the same as the whole tenant's.
@@ -201,6 +230,7 @@ def test_coverage_overview_queries_do_not_grow_with_rows(manager_a, make_player,
 
 # --- Level by buying role -------------------------------------------------------------------------
 
+
 def test_level_by_buying_role(manager_a, admin_a, account_a, make_player, relate, django_assert_num_queries):
     ceo = make_player(buying_role=R.EXECUTIVE)
     relate(ceo, manager_a.user, level=2)
@@ -220,7 +250,13 @@ def test_level_by_buying_role(manager_a, admin_a, account_a, make_player, relate
     by_role = {row.role: row for row in levels}
     assert [row.role for row in levels] == R.values
     executive = by_role[R.EXECUTIVE]
-    assert (executive.players, executive.reached, executive.relationships, executive.best, executive.average) == (2, 2, 3, 4, 3.0)
+    assert (executive.players, executive.reached, executive.relationships, executive.best, executive.average) == (
+        2,
+        2,
+        3,
+        4,
+        3.0,
+    )
     assert (by_role[R.PURCHASING].players, by_role[R.PURCHASING].reached, by_role[R.PURCHASING].best) == (1, 0, None)
     assert by_role[R.PURCHASING].below_minimum and not executive.below_minimum
     assert by_role[R.OPERATIONAL].players == 0  # the contact left
@@ -238,5 +274,8 @@ def test_board_groups_by_stage_or_role(manager_a, account_a, make_player):
     assert stage_columns[S.EVALUATE_RISK] == ["Ada", "Bob"] and stage_columns[S.PLANNING] == ["Cy"]
     role_columns = {c.key: [p.contact.full_name for p in c.players] for c in by_role.columns}
     assert role_columns[R.PURCHASING] == ["Bob", "Cy"] and role_columns[R.EXECUTIVE] == ["Ada"]
-    assert [p.guidance.communication for p in by_stage.players] == ["Value communication", "Contract assurance",
-                                                                    "Supplier qualification"]
+    assert [p.guidance.communication for p in by_stage.players] == [
+        "Value communication",
+        "Contract assurance",
+        "Supplier qualification",
+    ]

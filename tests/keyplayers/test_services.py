@@ -14,11 +14,21 @@ pytestmark = pytest.mark.django_db
 def test_create_a_key_player(manager_a, account_a):
     contact = ContactFactory(account=account_a, tenant=account_a.tenant, full_name="Dana CEO")
     with manager_a.scope():
-        player = services.key_player_create(account=account_a, contact=contact, buying_role=BuyingRole.EXECUTIVE,
-                                            buying_stage=BuyingStage.EVALUATE_RISK, concerns="  Payback  ")
+        player = services.key_player_create(
+            account=account_a,
+            contact=contact,
+            buying_role=BuyingRole.EXECUTIVE,
+            buying_stage=BuyingStage.EVALUATE_RISK,
+            concerns="  Payback  ",
+        )
         stored = KeyPlayer.objects.get(pk=player.pk)
     assert (stored.buying_role, stored.buying_stage, stored.stance, stored.influence, stored.concerns) == (
-        "executive", "evaluate_risk", "neutral", "medium", "Payback")
+        "executive",
+        "evaluate_risk",
+        "neutral",
+        "medium",
+        "Payback",
+    )
 
 
 def test_contact_must_belong_to_the_account_and_appear_once(manager_a, tenant_a, account_a):
@@ -40,11 +50,20 @@ def test_unknown_choices_are_refused_with_the_allowed_values(manager_a, account_
     contact = ContactFactory(account=account_a, tenant=account_a.tenant)
     with manager_a.scope():
         with pytest.raises(ValidationError) as error:
-            services.key_player_create(account=account_a, contact=contact, buying_role="ceo", buying_stage="closing",
-                                       stance="angry", influence="huge")
+            services.key_player_create(
+                account=account_a,
+                contact=contact,
+                buying_role="ceo",
+                buying_stage="closing",
+                stance="angry",
+                influence="huge",
+            )
         errors = error.value.message_dict
         assert set(errors) == {"buying_role", "buying_stage", "stance", "influence"}
-        assert "Unknown buying stage 'closing'" in errors["buying_stage"][0] and "Evaluate risk (evaluate_risk)" in errors["buying_stage"][0]
+        assert (
+            "Unknown buying stage 'closing'" in errors["buying_stage"][0]
+            and "Evaluate risk (evaluate_risk)" in errors["buying_stage"][0]
+        )
         assert not KeyPlayer.objects.exists()
 
 
@@ -89,7 +108,9 @@ def test_last_contact_is_the_later_of_the_hand_set_date_and_the_call_reports(man
 
 def test_guidance_seed_is_idempotent_and_keeps_customisations(manager_a):
     with manager_a.scope():
-        services.guidance_set(buying_role=BuyingRole.EXECUTIVE, buying_stage=BuyingStage.DECISION, communication="Close")
+        services.guidance_set(
+            buying_role=BuyingRole.EXECUTIVE, buying_stage=BuyingStage.DECISION, communication="Close"
+        )
         assert services.guidance_seed_defaults() == 19
         assert services.guidance_seed_defaults() == 0
         assert Guidance.objects.count() == 20
@@ -112,17 +133,24 @@ def test_guidance_needs_a_communication_and_known_cells(manager_a):
 
 def test_coverage_settings_update_validates_levels(admin_a):
     with admin_a.scope():
-        assert selectors.coverage_settings().by_role == {"executive": 3, "middle_management": 3, "operational": 2,
-                                                         "purchasing": 2}
+        assert selectors.coverage_settings().by_role == {
+            "executive": 3,
+            "middle_management": 3,
+            "operational": 2,
+            "purchasing": 2,
+        }
         with pytest.raises(ValidationError) as error:
-            services.coverage_settings_update(min_level_executive=9, min_level_middle_management=3,
-                                              min_level_operational=2, min_level_purchasing=0)
+            services.coverage_settings_update(
+                min_level_executive=9, min_level_middle_management=3, min_level_operational=2, min_level_purchasing=0
+            )
         assert set(error.value.message_dict) == {"min_level_executive", "min_level_purchasing"}
         assert not CoverageSettings.objects.exists()
-        services.coverage_settings_update(min_level_executive=4, min_level_middle_management=3,
-                                          min_level_operational=2, min_level_purchasing=1)
-        services.coverage_settings_update(min_level_executive=5, min_level_middle_management=3,
-                                          min_level_operational=2, min_level_purchasing=1)
+        services.coverage_settings_update(
+            min_level_executive=4, min_level_middle_management=3, min_level_operational=2, min_level_purchasing=1
+        )
+        services.coverage_settings_update(
+            min_level_executive=5, min_level_middle_management=3, min_level_operational=2, min_level_purchasing=1
+        )
         assert CoverageSettings.objects.count() == 1
         assert selectors.coverage_settings().min_level_executive == 5
 
@@ -133,6 +161,7 @@ def test_a_minimum_above_the_active_models_top_level_is_refused(admin_a):
     with admin_a.scope():
         hierarchy_defaults_ensure()  # the Buy-Sell Hierarchy: five levels
         with pytest.raises(ValidationError, match="has 5 levels: a minimum of 6 could never be met"):
-            services.coverage_settings_update(min_level_executive=6, min_level_middle_management=3,
-                                              min_level_operational=2, min_level_purchasing=2)
+            services.coverage_settings_update(
+                min_level_executive=6, min_level_middle_management=3, min_level_operational=2, min_level_purchasing=2
+            )
         assert not CoverageSettings.objects.exists()

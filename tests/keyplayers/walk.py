@@ -29,8 +29,9 @@ def _concern(member):
 
     key_player_id = _key_player(member)
     with member.scope():
-        return KeyPlayerConcern.objects.create(tenant=member.tenant, key_player_id=key_player_id, concern="Price",
-                                               raised_on=dt.date(2026, 1, 5)).pk
+        return KeyPlayerConcern.objects.create(
+            tenant=member.tenant, key_player_id=key_player_id, concern="Price", raised_on=dt.date(2026, 1, 5)
+        ).pk
 
 
 OBJECTS = {

@@ -13,8 +13,15 @@ from tenancy.context import tenant_context
 from tests.accounts.factories import AccountFactory, ContactFactory
 from tests.tenancy.factories import TenantOwnedFactory
 
-__all__ = ["AccountFactory", "ContactFactory", "PlanFactory", "ActionFactory", "OpportunityFactory",
-           "make_visit", "make_call"]
+__all__ = [
+    "AccountFactory",
+    "ContactFactory",
+    "PlanFactory",
+    "ActionFactory",
+    "OpportunityFactory",
+    "make_visit",
+    "make_call",
+]
 
 
 class PlanFactory(TenantOwnedFactory):
@@ -49,19 +56,43 @@ class OpportunityFactory(TenantOwnedFactory):
     close_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=60))
 
 
-def make_visit(*, account, organiser, attendees, contacts=(), start=None, hours=2, purpose="Quarterly review",
-               timezone_name=None, location="Their HQ"):
+def make_visit(
+    *,
+    account,
+    organiser,
+    attendees,
+    contacts=(),
+    start=None,
+    hours=2,
+    purpose="Quarterly review",
+    timezone_name=None,
+    location="Their HQ",
+):
     start = start or (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)
     with tenant_context(account.tenant_id):
         return services.visit_schedule(
-            account=account, starts_at=start, ends_at=start + dt.timedelta(hours=hours),
-            timezone_name=timezone_name or account.tenant.timezone, purpose=purpose, organiser=organiser,
-            attendees=list(attendees), contacts=list(contacts), location=location)
+            account=account,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=hours),
+            timezone_name=timezone_name or account.tenant.timezone,
+            purpose=purpose,
+            organiser=organiser,
+            attendees=list(attendees),
+            contacts=list(contacts),
+            location=location,
+        )
 
 
-def make_call(*, account, author, at=None, contacts=(), attendees=None, next_steps=(), summary="Discussed the roadmap."):
+def make_call(
+    *, account, author, at=None, contacts=(), attendees=None, next_steps=(), summary="Discussed the roadmap."
+):
     with tenant_context(account.tenant_id):
         return services.call_report_record(
-            account=account, occurred_at=at or timezone.now() - dt.timedelta(days=1), summary=summary,
-            author=author, attendees=[author] if attendees is None else attendees, contacts=list(contacts),
-            next_steps=list(next_steps))
+            account=account,
+            occurred_at=at or timezone.now() - dt.timedelta(days=1),
+            summary=summary,
+            author=author,
+            attendees=[author] if attendees is None else attendees,
+            contacts=list(contacts),
+            next_steps=list(next_steps),
+        )

@@ -32,10 +32,15 @@ def _future(days=7):
 def test_create_a_plan_and_archive_on_the_next(manager_a):
     api = api_client_for(manager_a)
     account = AccountFactory(tenant=manager_a.tenant)
-    first = api.post("/api/v1/plans/", {"account": account.pk, "title": "FY27", "objectives": "Grow",
-                                        "owner": manager_a.user.pk, "target_level": 4}, format="json")
+    first = api.post(
+        "/api/v1/plans/",
+        {"account": account.pk, "title": "FY27", "objectives": "Grow", "owner": manager_a.user.pk, "target_level": 4},
+        format="json",
+    )
     assert first.status_code == 201, first.json()
-    second = api.post("/api/v1/plans/", {"account": account.pk, "title": "FY28", "objectives": "Grow more"}, format="json")
+    second = api.post(
+        "/api/v1/plans/", {"account": account.pk, "title": "FY28", "objectives": "Grow more"}, format="json"
+    )
     assert second.status_code == 201
     listing = api.get(f"/api/v1/plans/?account={account.pk}&status=active").json()
     assert [p["title"] for p in listing["results"]] == ["FY28"]
@@ -51,12 +56,22 @@ def test_payloads_pointing_into_another_tenant_are_refused(manager_a, manager_b)
     mine = AccountFactory(tenant=manager_a.tenant)
     response = api.post("/api/v1/plans/", {"account": theirs.pk, "title": "x", "objectives": "y"}, format="json")
     assert response.status_code == 400 and "does not exist" in str(response.json()["account"])
-    response = api.post("/api/v1/plans/", {"account": mine.pk, "title": "x", "objectives": "y",
-                                           "owner": manager_b.user.pk}, format="json")
+    response = api.post(
+        "/api/v1/plans/",
+        {"account": mine.pk, "title": "x", "objectives": "y", "owner": manager_b.user.pk},
+        format="json",
+    )
     assert response.status_code == 400 and "not a member of this tenant" in str(response.json()["owner"])
-    response = api.post("/api/v1/call-reports/", {
-        "account": mine.pk, "occurred_at": timezone.now().isoformat(), "summary": "x", "contacts": [their_contact.pk],
-    }, format="json")
+    response = api.post(
+        "/api/v1/call-reports/",
+        {
+            "account": mine.pk,
+            "occurred_at": timezone.now().isoformat(),
+            "summary": "x",
+            "contacts": [their_contact.pk],
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "contacts" in response.json()
     with manager_b.scope():
         assert not AccountPlan.objects.exists() and not CallReport.objects.exists()
@@ -78,8 +93,11 @@ def test_actions_with_overdue_filter(manager_a):
     plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
     late = ActionFactory(plan=plan, owner=manager_a.user, due_date=timezone.localdate() - dt.timedelta(days=2))
     ActionFactory(plan=plan, owner=manager_a.user)
-    response = api.post("/api/v1/plan-actions/", {"plan": plan.pk, "title": "Book workshop", "due_date": _future(),
-                                                  "owner": manager_a.user.pk}, format="json")
+    response = api.post(
+        "/api/v1/plan-actions/",
+        {"plan": plan.pk, "title": "Book workshop", "due_date": _future(), "owner": manager_a.user.pk},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["overdue"] is False
     past = api.post("/api/v1/plan-actions/", {"plan": plan.pk, "title": "x", "due_date": "2020-01-01"}, format="json")
     assert past.status_code == 400 and "is in the past" in str(past.json()["due_date"])
@@ -93,13 +111,27 @@ def test_actions_with_overdue_filter(manager_a):
 def test_opportunity_score_and_filters(manager_a):
     api = api_client_for(manager_a)
     account = AccountFactory(tenant=manager_a.tenant)
-    response = api.post("/api/v1/opportunities/", {
-        "account": account.pk, "name": "Cloud move", "value": "120000.00", "close_date": _future(60),
-        "stage": "developing", "pain_identified": True, "access_to_power": True, "value_agreed": True,
-        "competitive_strategy": "divide_and_conquer", "strategy_rationale": "Win the pilot region first.",
-        "must_get": "3-year term", "can_give": "Free onboarding", "walk_away": "Below 15% margin",
-        "value_benefits": "Half the downtime", "value_agreed_with": "Their CIO",
-    }, format="json")
+    response = api.post(
+        "/api/v1/opportunities/",
+        {
+            "account": account.pk,
+            "name": "Cloud move",
+            "value": "120000.00",
+            "close_date": _future(60),
+            "stage": "developing",
+            "pain_identified": True,
+            "access_to_power": True,
+            "value_agreed": True,
+            "competitive_strategy": "divide_and_conquer",
+            "strategy_rationale": "Win the pilot region first.",
+            "must_get": "3-year term",
+            "can_give": "Free onboarding",
+            "walk_away": "Below 15% margin",
+            "value_benefits": "Half the downtime",
+            "value_agreed_with": "Their CIO",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["qualification_score"] == 60
     OpportunityFactory(account=account, stage="won")
@@ -110,8 +142,11 @@ def test_opportunity_score_and_filters(manager_a):
     note = api.post(f"/api/v1/opportunities/{opp_id}/notes/", {"body": "CFO is sceptical."}, format="json")
     assert note.status_code == 201
     assert [n["body"] for n in api.get(f"/api/v1/opportunities/{opp_id}/notes/").json()] == ["CFO is sceptical."]
-    missing = api.post("/api/v1/opportunities/", {"account": account.pk, "name": "x", "value": "1",
-                                                  "close_date": _future(), "competitive_strategy": "stall"}, format="json")
+    missing = api.post(
+        "/api/v1/opportunities/",
+        {"account": account.pk, "name": "x", "value": "1", "close_date": _future(), "competitive_strategy": "stall"},
+        format="json",
+    )
     assert missing.status_code == 400 and "strategy_rationale" in missing.json()
 
 
@@ -121,11 +156,19 @@ def test_record_a_call_with_next_steps(manager_a, executive_a):
     anna = ContactFactory(account=account)
     opp = OpportunityFactory(account=account)
     when = (timezone.now() - dt.timedelta(days=1)).replace(microsecond=0)
-    response = api.post("/api/v1/call-reports/", {
-        "account": account.pk, "occurred_at": when.isoformat(), "summary": "Pilot review", "opportunity": opp.pk,
-        "attendees": [manager_a.user.pk, executive_a.user.pk], "contacts": [anna.pk],
-        "next_steps": [{"title": "Send pricing", "due_date": _future(), "owner": manager_a.user.pk}],
-    }, format="json")
+    response = api.post(
+        "/api/v1/call-reports/",
+        {
+            "account": account.pk,
+            "occurred_at": when.isoformat(),
+            "summary": "Pilot review",
+            "opportunity": opp.pk,
+            "attendees": [manager_a.user.pk, executive_a.user.pk],
+            "contacts": [anna.pk],
+            "next_steps": [{"title": "Send pricing", "due_date": _future(), "owner": manager_a.user.pk}],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert sorted(a["user"] for a in body["our_attendees"]) == sorted([manager_a.user.pk, executive_a.user.pk])
@@ -142,19 +185,49 @@ def test_visits_in_their_own_time_zone(manager_a, executive_a):
     api = api_client_for(manager_a)
     account = AccountFactory(tenant=manager_a.tenant)
     day = _future(12)
-    response = api.post("/api/v1/visits/", {
-        "account": account.pk, "purpose": "Site tour", "starts_at": f"{day}T09:00", "ends_at": f"{day}T12:00",
-        "timezone": "Asia/Tokyo", "attendees": [executive_a.user.pk]}, format="json")
+    response = api.post(
+        "/api/v1/visits/",
+        {
+            "account": account.pk,
+            "purpose": "Site tour",
+            "starts_at": f"{day}T09:00",
+            "ends_at": f"{day}T12:00",
+            "timezone": "Asia/Tokyo",
+            "attendees": [executive_a.user.pk],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["starts_at"] == f"{day}T09:00:00+09:00"
-    assert body["our_attendees"] == [{"user": executive_a.user.pk, "name": executive_a.user.full_name, "is_executive": True}]
+    assert body["our_attendees"] == [
+        {"user": executive_a.user.pk, "name": executive_a.user.full_name, "is_executive": True}
+    ]
     # Without a zone, the tenant's applies.
-    second = api.post("/api/v1/visits/", {"account": account.pk, "purpose": "x", "starts_at": f"{day}T09:00",
-                                          "ends_at": f"{day}T10:00", "attendees": [manager_a.user.pk]}, format="json")
+    second = api.post(
+        "/api/v1/visits/",
+        {
+            "account": account.pk,
+            "purpose": "x",
+            "starts_at": f"{day}T09:00",
+            "ends_at": f"{day}T10:00",
+            "attendees": [manager_a.user.pk],
+        },
+        format="json",
+    )
     assert second.json()["timezone"] == manager_a.tenant.timezone
-    bad = api.post("/api/v1/visits/", {"account": account.pk, "purpose": "x", "starts_at": f"{day}T09:00",
-                                       "ends_at": f"{day}T08:00", "timezone": "Mars/Olympus", "attendees": []}, format="json")
+    bad = api.post(
+        "/api/v1/visits/",
+        {
+            "account": account.pk,
+            "purpose": "x",
+            "starts_at": f"{day}T09:00",
+            "ends_at": f"{day}T08:00",
+            "timezone": "Mars/Olympus",
+            "attendees": [],
+        },
+        format="json",
+    )
     assert bad.status_code == 400 and "timezone" in bad.json()
     assert api.get("/api/v1/visits/?executive=true").json()["count"] == 1
     assert api.get(f"/api/v1/visits/?attendee={manager_a.user.pk}").json()["count"] == 1
@@ -178,9 +251,16 @@ def test_api_lists_have_constant_query_counts(manager_a, executive_a, path):
         plan = PlanFactory(account=account)
         ActionFactory(plan=plan, owner=manager_a.user)
         OpportunityFactory(account=account, owner=manager_a.user)
-        make_call(account=account, author=manager_a.user, contacts=[contact], attendees=[manager_a.user, executive_a.user],
-                  next_steps=[NextStep(title="x", due_date=timezone.localdate())])
-        make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user], contacts=[contact])
+        make_call(
+            account=account,
+            author=manager_a.user,
+            contacts=[contact],
+            attendees=[manager_a.user, executive_a.user],
+            next_steps=[NextStep(title="x", due_date=timezone.localdate())],
+        )
+        make_visit(
+            account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user], contacts=[contact]
+        )
 
     fill()
     api.get(f"/api/v1/{path}")  # the token's first use records last_used_at: measure after it
@@ -210,8 +290,13 @@ def test_openapi_schema_of_the_plans_endpoints_is_clean():
     schema = SchemaGenerator(patterns=[path("api/v1/", include(router.urls))]).get_schema(request=None, public=True)
     validate_schema(schema)
     assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, dict(GENERATOR_STATS._warn_cache)
-    assert {"/api/v1/plans/", "/api/v1/plan-actions/{action_id}/", "/api/v1/visits/{visit_id}/cancel/",
-            "/api/v1/opportunities/{opportunity_id}/notes/", "/api/v1/call-reports/"} <= set(schema["paths"])
+    assert {
+        "/api/v1/plans/",
+        "/api/v1/plan-actions/{action_id}/",
+        "/api/v1/visits/{visit_id}/cancel/",
+        "/api/v1/opportunities/{opportunity_id}/notes/",
+        "/api/v1/call-reports/",
+    } <= set(schema["paths"])
     assert schema["paths"]["/api/v1/plans/{plan_id}/"]["get"]["parameters"][0]["schema"]["type"] == "integer"
 
 
@@ -229,8 +314,9 @@ def test_opportunity_key_players_through_the_api(manager_a, manager_b):
     assert created.json()["key_players"] == [a.pk]
     opp_id = created.json()["id"]
 
-    refused = api.post("/api/v1/opportunities/", {**payload, "name": "Other", "key_players": [other_account.pk]},
-                       format="json")
+    refused = api.post(
+        "/api/v1/opportunities/", {**payload, "name": "Other", "key_players": [other_account.pk]}, format="json"
+    )
     assert refused.status_code == 400
     assert "is not a key player of" in refused.json()["key_players"][0]
     foreign = api.patch(f"/api/v1/opportunities/{opp_id}/", {"key_players": [other_tenant.pk]}, format="json")
@@ -254,8 +340,9 @@ def test_opportunity_list_query_count_does_not_grow_with_key_players(manager_a):
     api = api_client_for(manager_a)
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
-        services.opportunity_key_player_add(opportunity=OpportunityFactory(account=account),
-                                            key_player=KeyPlayerFactory(account=account))
+        services.opportunity_key_player_add(
+            opportunity=OpportunityFactory(account=account), key_player=KeyPlayerFactory(account=account)
+        )
     api.get("/api/v1/opportunities/")  # the token's first use records last_used_at: measure after it
     with CaptureQueriesContext(connection) as few:
         api.get("/api/v1/opportunities/")
@@ -299,29 +386,63 @@ def test_lead_and_fallback_strategies_and_the_value_case_behind_value_agreed(man
     api = api_client_for(manager_a)
     account = AccountFactory(tenant=manager_a.tenant)
     base = {"account": account.pk, "name": "Fleet", "value": "50000.00", "close_date": _future(60)}
-    bad = api.post("/api/v1/opportunities/", {**base, "competitive_strategy": "preferred", "strategy_rationale": "We wrote it",
-                                              "fallback_strategy": "preferred", "value_agreed": True}, format="json")
+    bad = api.post(
+        "/api/v1/opportunities/",
+        {
+            **base,
+            "competitive_strategy": "preferred",
+            "strategy_rationale": "We wrote it",
+            "fallback_strategy": "preferred",
+            "value_agreed": True,
+        },
+        format="json",
+    )
     assert bad.status_code == 400
-    assert bad.json() == {"fallback_strategy": ["The fallback must differ from the lead strategy."],
-                          "value_agreed": ["Record the value case agreed with the customer first: the benefits (or the "
-                                           "pain removed) in their terms, and who on their side agreed it."]}
-    no_why = api.post("/api/v1/opportunities/", {**base, "competitive_strategy": "preferred", "strategy_rationale": "x",
-                                                 "fallback_strategy": "stall"}, format="json")
+    assert bad.json() == {
+        "fallback_strategy": ["The fallback must differ from the lead strategy."],
+        "value_agreed": [
+            "Record the value case agreed with the customer first: the benefits (or the "
+            "pain removed) in their terms, and who on their side agreed it."
+        ],
+    }
+    no_why = api.post(
+        "/api/v1/opportunities/",
+        {**base, "competitive_strategy": "preferred", "strategy_rationale": "x", "fallback_strategy": "stall"},
+        format="json",
+    )
     assert list(no_why.json()) == ["fallback_rationale"]
-    no_lead = api.post("/api/v1/opportunities/", {**base, "fallback_strategy": "stall", "fallback_rationale": "x"},
-                       format="json")
-    assert no_lead.json() == {"fallback_strategy": [
-        "Choose the lead strategy first; the fallback is the one to turn to if it fails."]}
-    good = api.post("/api/v1/opportunities/", {
-        **base, "competitive_strategy": "preferred", "strategy_rationale": "We wrote the requirements with them.",
-        "fallback_strategy": "divide_and_conquer", "fallback_rationale": "If it goes to tender, win the pilot site first.",
-        "evaluation_plan": "Six-week pilot, their KPIs.", "value_agreed": True, "value_roi": "Payback in 14 months",
-        "value_benefits": "Half the downtime", "value_agreed_with": "Their COO", "value_agreed_on": _future(0),
-        "buyer_tactics": "Shark buyer: fake deadline", "buyer_tactics_answer": "Hold the price"}, format="json")
+    no_lead = api.post(
+        "/api/v1/opportunities/", {**base, "fallback_strategy": "stall", "fallback_rationale": "x"}, format="json"
+    )
+    assert no_lead.json() == {
+        "fallback_strategy": ["Choose the lead strategy first; the fallback is the one to turn to if it fails."]
+    }
+    good = api.post(
+        "/api/v1/opportunities/",
+        {
+            **base,
+            "competitive_strategy": "preferred",
+            "strategy_rationale": "We wrote the requirements with them.",
+            "fallback_strategy": "divide_and_conquer",
+            "fallback_rationale": "If it goes to tender, win the pilot site first.",
+            "evaluation_plan": "Six-week pilot, their KPIs.",
+            "value_agreed": True,
+            "value_roi": "Payback in 14 months",
+            "value_benefits": "Half the downtime",
+            "value_agreed_with": "Their COO",
+            "value_agreed_on": _future(0),
+            "buyer_tactics": "Shark buyer: fake deadline",
+            "buyer_tactics_answer": "Hold the price",
+        },
+        format="json",
+    )
     assert good.status_code == 201, good.json()
     body = good.json()
     assert (body["competitive_strategy"], body["fallback_strategy"], body["value_agreed_with"]) == (
-        "preferred", "divide_and_conquer", "Their COO")
+        "preferred",
+        "divide_and_conquer",
+        "Their COO",
+    )
     hidden = api_client_for(viewer_a).get(f"/api/v1/opportunities/{body['id']}/").json()
     assert hidden["value_roi"] is None and hidden["value_benefits"] == "Half the downtime"
     # emptying the value case while "value agreed" stays ticked is refused

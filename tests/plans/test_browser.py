@@ -49,7 +49,9 @@ def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, l
     page.click("text=Log the call")
     assert page.locator("select[name=account] option:checked").inner_text() == "Contoso Freight"
     page.get_by_label("Anna Buyer, COO").wait_for()
-    called = timezone.localtime(timezone.now() - dt.timedelta(days=3), tz).replace(hour=15, minute=0, second=0, microsecond=0)
+    called = timezone.localtime(timezone.now() - dt.timedelta(days=3), tz).replace(
+        hour=15, minute=0, second=0, microsecond=0
+    )
     assert page.get_by_label("Anna Buyer, COO").is_checked()  # prefilled from the visit
     assert page.get_by_label("Eve Executive (executive)").is_checked()
     page.fill("input[name=occurred_at]", called.strftime("%Y-%m-%dT%H:%M"))
@@ -58,8 +60,10 @@ def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, l
     page.fill("input[name=steps-0-due_date]", (visit_day - dt.timedelta(days=2)).isoformat())
     page.click("text=Save call report")
     page.wait_for_load_state()
-    assert ("Call report saved for Contoso Freight. Contoso Freight had no active account plan: one was started "
-            "with 1 next step as its actions") in page.content()
+    assert (
+        "Call report saved for Contoso Freight. Contoso Freight had no active account plan: one was started "
+        "with 1 next step as its actions"
+    ) in page.content()
     assert page.locator("text=Send the briefing pack to Eve").count() == 1
     with tenant_context(tenant_a.pk):
         assert Account.objects.get(pk=account.pk).last_contact_at == called
@@ -87,8 +91,9 @@ def test_plan_a_visit_log_the_call_and_the_executive_subscribes(page, browser, l
     context.close()
 
 
-def test_a_large_tenant_finds_the_account_by_typing_and_its_contacts_follow(page, live_server, tenant_a, make_member,
-                                                                           monkeypatch):
+def test_a_large_tenant_finds_the_account_by_typing_and_its_contacts_follow(
+    page, live_server, tenant_a, make_member, monkeypatch
+):
     from accounts import pickers
 
     monkeypatch.setattr(pickers, "SELECT_LIMIT", 2)  # as if the tenant had more accounts than a select should hold
@@ -105,8 +110,9 @@ def test_a_large_tenant_finds_the_account_by_typing_and_its_contacts_follow(page
     assert page.locator("select[name=account] option:checked").inner_text().startswith("Cobalt Dairy")
 
 
-def test_a_phone_month_shows_account_names_and_a_busy_day_opens_in_the_day_view(page, live_server, tenant_a,
-                                                                                 make_member):
+def test_a_phone_month_shows_account_names_and_a_busy_day_opens_in_the_day_view(
+    page, live_server, tenant_a, make_member
+):
     """At 390 px a month cell is about 50 px wide: chips show the account (cut short), not the time; a day
     with more visits than the cell holds offers "+N more", which opens the day with all of them."""
     from tests.plans.factories import make_visit
@@ -115,8 +121,12 @@ def test_a_phone_month_shows_account_names_and_a_busy_day_opens_in_the_day_view(
     tz = ZoneInfo(tenant_a.timezone)
     day = timezone.localdate(timezone=tz) + dt.timedelta(days=2)
     for hour in range(8, 14):
-        make_visit(account=AccountFactory(tenant=tenant_a, name=f"Harbour {hour}"), organiser=manager.user,
-                   attendees=[manager.user], start=dt.datetime.combine(day, dt.time(hour), tzinfo=tz))
+        make_visit(
+            account=AccountFactory(tenant=tenant_a, name=f"Harbour {hour}"),
+            organiser=manager.user,
+            attendees=[manager.user],
+            start=dt.datetime.combine(day, dt.time(hour), tzinfo=tz),
+        )
     page.set_viewport_size({"width": 390, "height": 844})
     browser_login(page, manager.user.email)
     page.goto(f"/t/{tenant_a.slug}/plans/calendar/?view=month&date={day}")

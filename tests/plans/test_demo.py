@@ -22,8 +22,13 @@ def demo_users(tenant_a, make_member):
 
 
 def _counts():
-    return (AccountPlan.objects.count(), PlanAction.objects.count(), Opportunity.objects.count(),
-            CallReport.objects.count(), Visit.objects.count())
+    return (
+        AccountPlan.objects.count(),
+        PlanAction.objects.count(),
+        Opportunity.objects.count(),
+        CallReport.objects.count(),
+        Visit.objects.count(),
+    )
 
 
 def test_demo_without_accounts_does_nothing(tenant_a, demo_users):
@@ -46,7 +51,9 @@ def test_demo_data_is_complete_and_idempotent(tenant_a, demo_users):
         demo.seed(tenant_a, demo_users, random.Random(7))
         first = _counts()
         # A plan per strategic account, active.
-        assert set(AccountPlan.objects.filter(status="active").values_list("account_id", flat=True)) == {a.pk for a in strategic}
+        assert set(AccountPlan.objects.filter(status="active").values_list("account_id", flat=True)) == {
+            a.pk for a in strategic
+        }
         # Opportunities at every stage.
         assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Stage.values)
         # Two years of calls; the latest one is the account's last contact.

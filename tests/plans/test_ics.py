@@ -36,13 +36,30 @@ def visits(manager_a, executive_a, manager_b):
     anna = ContactFactory(account=account, full_name="Anna Buyer", email="anna@umbrella.example")
     nomail = ContactFactory(account=account, full_name="No Mail", email="")
     start = (timezone.now() + dt.timedelta(days=5)).replace(microsecond=0, second=0)
-    with_exec = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user],
-                           contacts=[anna, nomail], start=start, purpose="Strategy day", timezone_name="America/Chicago",
-                           location="Chicago HQ")
-    without_exec = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user],
-                              start=start + dt.timedelta(days=1), purpose="Workshop")
-    theirs = make_visit(account=AccountFactory(tenant=manager_b.tenant), organiser=manager_b.user,
-                        attendees=[manager_b.user], start=start, purpose="Other tenant's visit")
+    with_exec = make_visit(
+        account=account,
+        organiser=manager_a.user,
+        attendees=[manager_a.user, executive_a.user],
+        contacts=[anna, nomail],
+        start=start,
+        purpose="Strategy day",
+        timezone_name="America/Chicago",
+        location="Chicago HQ",
+    )
+    without_exec = make_visit(
+        account=account,
+        organiser=manager_a.user,
+        attendees=[manager_a.user],
+        start=start + dt.timedelta(days=1),
+        purpose="Workshop",
+    )
+    theirs = make_visit(
+        account=AccountFactory(tenant=manager_b.tenant),
+        organiser=manager_b.user,
+        attendees=[manager_b.user],
+        start=start,
+        purpose="Other tenant's visit",
+    )
     return with_exec, without_exec, theirs
 
 
@@ -61,8 +78,9 @@ def test_personal_feed_holds_exactly_the_users_visits(client, executive_a, visit
     assert event["DTSTART"].params["TZID"] == "America/Chicago"
     assert [tz.tz_name for tz in calendar.timezones] == ["America/Chicago"]
     attendees = sorted(str(a) for a in event.get("ATTENDEE"))
-    assert attendees == sorted([f"mailto:{executive_a.user.email}", f"mailto:{with_exec.organiser.email}",
-                                "mailto:anna@umbrella.example"])
+    assert attendees == sorted(
+        [f"mailto:{executive_a.user.email}", f"mailto:{with_exec.organiser.email}", "mailto:anna@umbrella.example"]
+    )
     assert str(event["STATUS"]) == "CONFIRMED"
 
 
@@ -78,9 +96,14 @@ def test_cancelled_and_changed_visits_update_subscribers(client, manager_a, exec
     url = _feed(executive_a)
     moved = with_exec.starts_at + dt.timedelta(hours=1)
     with manager_a.scope():
-        services.visit_update(visit=with_exec, starts_at=moved,
-                              ends_at=with_exec.ends_at + dt.timedelta(hours=1), timezone_name="Europe/Paris",
-                              purpose="Strategy day (moved)", attendees=[manager_a.user, executive_a.user])
+        services.visit_update(
+            visit=with_exec,
+            starts_at=moved,
+            ends_at=with_exec.ends_at + dt.timedelta(hours=1),
+            timezone_name="Europe/Paris",
+            purpose="Strategy day (moved)",
+            attendees=[manager_a.user, executive_a.user],
+        )
     event = _parse(client, url).events[0]
     assert int(event["SEQUENCE"]) == 1 and event["DTSTART"].params["TZID"] == "Europe/Paris"
     assert event.start == moved and event.start.tzinfo == ZoneInfo("Europe/Paris")
@@ -95,8 +118,12 @@ def test_rotated_revoked_and_forged_tokens_are_404_with_one_body(client, executi
     new = _feed(executive_a)  # rotating revokes the old link
     assert client.get(new).status_code == 200
     missing = client.get(f"/calendar/{executive_a.tenant.pk}_{'x' * 43}.ics")
-    for url in (old, f"/calendar/{manager_b.tenant.pk}_{new.split('_', 1)[1]}",  # the secret under another tenant
-                "/calendar/garbage.ics", f"/calendar/{'9' * 30}_{'y' * 43}.ics"):
+    for url in (
+        old,
+        f"/calendar/{manager_b.tenant.pk}_{new.split('_', 1)[1]}",  # the secret under another tenant
+        "/calendar/garbage.ics",
+        f"/calendar/{'9' * 30}_{'y' * 43}.ics",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert same_page(response, missing)
@@ -122,8 +149,13 @@ def test_feed_queries_do_not_grow_with_visits(client, manager_a, executive_a, vi
         client.get(url)
     account = AccountFactory(tenant=manager_a.tenant)
     for i in range(10):
-        make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user],
-                   contacts=[ContactFactory(account=account)], start=timezone.now().replace(microsecond=0) + dt.timedelta(days=i + 1))
+        make_visit(
+            account=account,
+            organiser=manager_a.user,
+            attendees=[manager_a.user, executive_a.user],
+            contacts=[ContactFactory(account=account)],
+            start=timezone.now().replace(microsecond=0) + dt.timedelta(days=i + 1),
+        )
     with CaptureQueriesContext(connection) as many:
         assert len(_parse(client, url).events) == 12
     assert len(many) == len(few)

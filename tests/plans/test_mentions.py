@@ -20,7 +20,9 @@ def test_a_mention_reaches_the_teammates_dashboard_until_seen(manager_a, executi
     assert "names no one in this team" in manager_a.client.post(url, {"body": f"cc @{outsider}"}).content.decode()
     with manager_a.scope():
         assert not OpportunityNote.objects.exists()
-    done = manager_a.client.post(url, {"body": f"@{local}, their CFO signs above 250k; can you call her? (@{manager_a.user.email})"})
+    done = manager_a.client.post(
+        url, {"body": f"@{local}, their CFO signs above 250k; can you call her? (@{manager_a.user.email})"}
+    )
     assert done.status_code in (200, 302)
     with manager_a.scope():
         [mention] = NoteMention.objects.all()
@@ -40,6 +42,7 @@ def test_an_ambiguous_mention_asks_for_the_whole_email(manager_a, make_member):
         with pytest.raises(ValidationError) as caught:
             services.opportunity_note_add(opportunity=opportunity, author=manager_a.user, body="Over to @kim")
         assert "could be kim@north.example, kim@south.example" in caught.value.message_dict["body"][0]
-        note = services.opportunity_note_add(opportunity=opportunity, author=manager_a.user,
-                                             body="Over to @kim@south.example.")
+        note = services.opportunity_note_add(
+            opportunity=opportunity, author=manager_a.user, body="Over to @kim@south.example."
+        )
         assert [m.user.email for m in note.mentions.all()] == ["kim@south.example"]

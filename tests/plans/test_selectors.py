@@ -26,38 +26,52 @@ CRITERIA = ["pain_identified", "access_to_power", "vision_agreed", "value_agreed
 
 # --- qualification score ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("met, score", [
-    ([], 0),
-    (["pain_identified"], 20),
-    (["control_of_sale"], 20),
-    (["pain_identified", "access_to_power"], 40),
-    (["vision_agreed", "value_agreed", "control_of_sale"], 60),
-    (["pain_identified", "access_to_power", "vision_agreed", "value_agreed"], 80),
-    (CRITERIA, 100),
-])
+
+@pytest.mark.parametrize(
+    "met, score",
+    [
+        ([], 0),
+        (["pain_identified"], 20),
+        (["control_of_sale"], 20),
+        (["pain_identified", "access_to_power"], 40),
+        (["vision_agreed", "value_agreed", "control_of_sale"], 60),
+        (["pain_identified", "access_to_power", "vision_agreed", "value_agreed"], 80),
+        (CRITERIA, 100),
+    ],
+)
 def test_qualification_score_by_hand(met, score):
     opportunity = Opportunity(**{name: name in met for name in CRITERIA})
     assert opportunity.qualification_score == score
     assert [label for _, label, ok in opportunity.qualification_checklist if ok] == [
-        label for name, label, _ in QUALIFICATION_CRITERIA if name in met]
+        label for name, label, _ in QUALIFICATION_CRITERIA if name in met
+    ]
 
 
 @pytest.mark.django_db
 def test_sql_score_matches_the_python_score(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     cases = {
-        "none": [], "pain": ["pain_identified"], "pain+power": ["pain_identified", "access_to_power"],
-        "all-but-control": CRITERIA[:4], "all": CRITERIA,
+        "none": [],
+        "pain": ["pain_identified"],
+        "pain+power": ["pain_identified", "access_to_power"],
+        "all-but-control": CRITERIA[:4],
+        "all": CRITERIA,
     }
     for name, met in cases.items():
         OpportunityFactory(account=account, name=name, **{c: c in met for c in CRITERIA})
     with manager_a.scope():
         rows = {o.name: (o.score, o.qualification_score) for o in selectors.opportunity_list()}
-    assert rows == {"none": (0, 0), "pain": (20, 20), "pain+power": (40, 40), "all-but-control": (80, 80),
-                    "all": (100, 100)}
+    assert rows == {
+        "none": (0, 0),
+        "pain": (20, 20),
+        "pain+power": (40, 40),
+        "all-but-control": (80, 80),
+        "all": (100, 100),
+    }
 
 
 # --- overdue actions ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_overdue_actions_are_open_past_due_and_on_active_plans(manager_a, executive_a):
@@ -69,8 +83,9 @@ def test_overdue_actions_are_open_past_due_and_on_active_plans(manager_a, execut
     ActionFactory(plan=plan, owner=manager_a.user, due_date=today, title="due today")
     ActionFactory(plan=plan, owner=manager_a.user, due_date=today - dt.timedelta(days=3), status=ActionStatus.DONE)
     ActionFactory(plan=plan, owner=manager_a.user, due_date=today - dt.timedelta(days=3), status=ActionStatus.CANCELLED)
-    progressing = ActionFactory(plan=plan, owner=executive_a.user, due_date=today - dt.timedelta(days=9),
-                                status=ActionStatus.IN_PROGRESS)
+    progressing = ActionFactory(
+        plan=plan, owner=executive_a.user, due_date=today - dt.timedelta(days=9), status=ActionStatus.IN_PROGRESS
+    )
     ActionFactory(plan=archived, owner=manager_a.user, due_date=today - dt.timedelta(days=5))
     other_account = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
     ActionFactory(plan=other_account, owner=manager_a.user, due_date=today - dt.timedelta(days=2), title="elsewhere")
@@ -81,16 +96,27 @@ def test_overdue_actions_are_open_past_due_and_on_active_plans(manager_a, execut
 
 # --- the account's activity ---------------------------------------------------------------------------------------
 
+
 def _fill(account, member, n):
     plan = PlanFactory(account=account, owner=member.user)
     for i in range(n):
         ActionFactory(plan=plan, owner=member.user, due_date=timezone.localdate() - dt.timedelta(days=i + 1))
         OpportunityFactory(account=account)
         contact = ContactFactory(account=account)
-        make_call(account=account, author=member.user, contacts=[contact], at=timezone.now() - dt.timedelta(hours=i + 1),
-                  next_steps=[services.NextStep(title=f"step {i}", due_date=timezone.localdate())])
-        make_visit(account=account, organiser=member.user, attendees=[member.user], contacts=[contact],
-                   start=timezone.now().replace(microsecond=0) + dt.timedelta(days=i + 1))
+        make_call(
+            account=account,
+            author=member.user,
+            contacts=[contact],
+            at=timezone.now() - dt.timedelta(hours=i + 1),
+            next_steps=[services.NextStep(title=f"step {i}", due_date=timezone.localdate())],
+        )
+        make_visit(
+            account=account,
+            organiser=member.user,
+            attendees=[member.user],
+            contacts=[contact],
+            start=timezone.now().replace(microsecond=0) + dt.timedelta(days=i + 1),
+        )
 
 
 @pytest.mark.django_db
@@ -111,6 +137,7 @@ def test_account_activity_costs_the_same_queries_for_any_size(manager_a, django_
 
 # --- calendar windows -----------------------------------------------------------------------------------------------
 
+
 def test_month_window_covers_whole_weeks():
     win = cal.window("month", dt.date(2026, 11, 25))
     assert (win.first, win.last) == (dt.date(2026, 10, 26), dt.date(2026, 12, 6))
@@ -121,7 +148,11 @@ def test_month_window_covers_whole_weeks():
 def test_week_and_list_windows():
     week = cal.window("week", dt.date(2026, 11, 25))
     assert (week.first, week.last, week.previous, week.following) == (
-        dt.date(2026, 11, 23), dt.date(2026, 11, 29), dt.date(2026, 11, 16), dt.date(2026, 11, 30))
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 29),
+        dt.date(2026, 11, 16),
+        dt.date(2026, 11, 30),
+    )
     listing = cal.window("list", dt.date(2026, 11, 25))
     assert (listing.first, listing.last) == (dt.date(2026, 11, 25), dt.date(2026, 12, 22))
     assert cal.window("nonsense", dt.date(2026, 1, 31)).view == "month"
@@ -137,13 +168,16 @@ def test_a_visit_shows_on_each_day_it_covers_in_the_tenant_zone():
     late_night = V(dt.datetime(2026, 11, 24, 23, 30, tzinfo=dt.UTC), dt.datetime(2026, 11, 25, 1, 0, tzinfo=dt.UTC))
     two_days = V(dt.datetime(2026, 11, 27, 9, 0, tzinfo=tz), dt.datetime(2026, 11, 28, 17, 0, tzinfo=tz))
     until_midnight = V(dt.datetime(2026, 11, 29, 20, 0, tzinfo=tz), dt.datetime(2026, 11, 30, 0, 0, tzinfo=tz))
-    days = {d.date.day: d.visits for d in cal.days(win, [late_night, two_days, until_midnight], tz, dt.date(2026, 11, 25))}
+    days = {
+        d.date.day: d.visits for d in cal.days(win, [late_night, two_days, until_midnight], tz, dt.date(2026, 11, 25))
+    }
     assert days[25] == [late_night]  # 00:30 Berlin time, not the 24th
     assert days[27] == days[28] == [two_days]
     assert days[29] == [until_midnight] and not days[24]
 
 
 # --- the opportunity list at scale (issue 12) ----------------------------------------------------------------
+
 
 @pytest.mark.django_db
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="reads PostgreSQL's plan")

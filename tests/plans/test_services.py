@@ -37,6 +37,7 @@ def _today():
 
 # --- account plans ---------------------------------------------------------------------------------------
 
+
 def test_new_plan_archives_the_active_one_and_keeps_it(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
@@ -61,8 +62,9 @@ def test_plan_target_date_in_the_past_is_refused(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
         with pytest.raises(ValidationError) as error:
-            services.plan_create(account=account, title="Late", objectives="x",
-                                 target_date=_today() - dt.timedelta(days=1))
+            services.plan_create(
+                account=account, title="Late", objectives="x", target_date=_today() - dt.timedelta(days=1)
+            )
         assert "target date is in the past" in str(error.value)
         assert not AccountPlan.objects.exists()
 
@@ -144,6 +146,7 @@ def test_plan_update_saves_only_changed_fields(manager_a):
 
 # --- actions -----------------------------------------------------------------------------------------------
 
+
 def test_action_due_in_the_past_is_refused_and_nothing_is_saved(manager_a):
     plan = PlanFactory(account=AccountFactory(tenant=manager_a.tenant))
     with manager_a.scope():
@@ -176,17 +179,29 @@ def test_no_actions_on_archived_plans(manager_a):
 
 # --- opportunities -----------------------------------------------------------------------------------------
 
+
 def test_strategy_needs_a_rationale(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     with manager_a.scope():
         with pytest.raises(ValidationError) as error:
-            services.opportunity_create(account=account, name="Fleet", value=Decimal("1000"), close_date=_today(),
-                                        competitive_strategy=CompetitiveStrategy.END_AROUND)
+            services.opportunity_create(
+                account=account,
+                name="Fleet",
+                value=Decimal("1000"),
+                close_date=_today(),
+                competitive_strategy=CompetitiveStrategy.END_AROUND,
+            )
         assert "End-around" in error.value.message_dict["strategy_rationale"][0]
         assert not Opportunity.objects.exists()
-        opp = services.opportunity_create(account=account, name="Fleet", value=Decimal("1000"), close_date=_today(),
-                                          competitive_strategy=CompetitiveStrategy.END_AROUND,
-                                          strategy_rationale="Their CFO decides, not procurement.", currency="gbp")
+        opp = services.opportunity_create(
+            account=account,
+            name="Fleet",
+            value=Decimal("1000"),
+            close_date=_today(),
+            competitive_strategy=CompetitiveStrategy.END_AROUND,
+            strategy_rationale="Their CFO decides, not procurement.",
+            currency="gbp",
+        )
         assert opp.currency == "GBP"
 
 
@@ -220,10 +235,13 @@ def test_notes_thread(manager_a):
 
 # --- call reports ---------------------------------------------------------------------------------------------
 
+
 def _last_contacts(member, account, contacts):
     with member.scope():
-        return (Account.objects.get(pk=account.pk).last_contact_at,
-                [Contact.objects.get(pk=c.pk).last_contact_at for c in contacts])
+        return (
+            Account.objects.get(pk=account.pk).last_contact_at,
+            [Contact.objects.get(pk=c.pk).last_contact_at for c in contacts],
+        )
 
 
 def test_a_call_report_moves_last_contact_forward_never_back(manager_a):
@@ -266,28 +284,38 @@ def test_opportunity_of_another_account_is_refused(manager_a):
     opp = OpportunityFactory(account=AccountFactory(tenant=manager_a.tenant), name="Elsewhere")
     with manager_a.scope():
         with pytest.raises(ValidationError, match="“Elsewhere” is an opportunity of another account"):
-            services.call_report_record(account=account, occurred_at=timezone.now(), summary="x",
-                                        author=manager_a.user, opportunity=opp)
+            services.call_report_record(
+                account=account, occurred_at=timezone.now(), summary="x", author=manager_a.user, opportunity=opp
+            )
 
 
 def test_next_steps_become_actions_on_the_active_plan(manager_a, executive_a):
     account = AccountFactory(tenant=manager_a.tenant)
     plan = PlanFactory(account=account)
     due = _today() + dt.timedelta(days=5)
-    call = make_call(account=account, author=manager_a.user, next_steps=[
-        services.NextStep(title="Send the proposal", due_date=due, owner=manager_a.user),
-        services.NextStep(title="Book the CEO meeting", due_date=due, owner=executive_a.user),
-    ])
+    call = make_call(
+        account=account,
+        author=manager_a.user,
+        next_steps=[
+            services.NextStep(title="Send the proposal", due_date=due, owner=manager_a.user),
+            services.NextStep(title="Book the CEO meeting", due_date=due, owner=executive_a.user),
+        ],
+    )
     with manager_a.scope():
         actions = list(PlanAction.objects.filter(plan=plan).order_by("title"))
         assert [(a.title, a.owner_id, a.source_call_id) for a in actions] == [
-            ("Book the CEO meeting", executive_a.user.pk, call.pk), ("Send the proposal", manager_a.user.pk, call.pk)]
+            ("Book the CEO meeting", executive_a.user.pk, call.pk),
+            ("Send the proposal", manager_a.user.pk, call.pk),
+        ]
 
 
 def test_next_steps_start_a_plan_when_the_account_has_none(manager_a):
     account = AccountFactory(tenant=manager_a.tenant, name="Acme")
-    make_call(account=account, author=manager_a.user,
-              next_steps=[services.NextStep(title="Follow up", due_date=_today(), owner=manager_a.user)])
+    make_call(
+        account=account,
+        author=manager_a.user,
+        next_steps=[services.NextStep(title="Follow up", due_date=_today(), owner=manager_a.user)],
+    )
     with manager_a.scope():
         plan = AccountPlan.objects.get(account=account)
         assert plan.status == PlanStatus.ACTIVE and plan.title == "Acme account plan"
@@ -297,8 +325,11 @@ def test_next_steps_start_a_plan_when_the_account_has_none(manager_a):
 def test_a_next_step_due_in_the_past_refuses_the_whole_report(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
     with pytest.raises(ValidationError, match="Next step 1 .*in the past"):
-        make_call(account=account, author=manager_a.user,
-                  next_steps=[services.NextStep(title="Late", due_date=_today() - dt.timedelta(days=1))])
+        make_call(
+            account=account,
+            author=manager_a.user,
+            next_steps=[services.NextStep(title="Late", due_date=_today() - dt.timedelta(days=1))],
+        )
     with manager_a.scope():
         assert not CallReport.objects.exists() and not PlanAction.objects.exists()
     assert _last_contacts(manager_a, account, []) == (None, [])
@@ -312,18 +343,24 @@ def test_attendees_must_be_members(manager_a, manager_b):
 
 # --- visits ----------------------------------------------------------------------------------------------------
 
+
 def test_visit_flags_executives_and_keeps_its_time_zone(manager_a, executive_a):
     account = AccountFactory(tenant=manager_a.tenant)
-    visit = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user, executive_a.user],
-                       timezone_name="America/New_York")
+    visit = make_visit(
+        account=account,
+        organiser=manager_a.user,
+        attendees=[manager_a.user, executive_a.user],
+        timezone_name="America/New_York",
+    )
     with manager_a.scope():
         flags = dict(VisitAttendee.objects.filter(visit=visit).values_list("user_id", "is_executive"))
         assert flags == {manager_a.user.pk: False, executive_a.user.pk: True}
         assert Visit.objects.get(pk=visit.pk).timezone == "America/New_York"
 
 
-@pytest.mark.parametrize("hours, message", [(0, "end after it starts"), (-1, "end after it starts"),
-                                            (24 * 15, "at most 14 days")])
+@pytest.mark.parametrize(
+    "hours, message", [(0, "end after it starts"), (-1, "end after it starts"), (24 * 15, "at most 14 days")]
+)
 def test_visit_times_are_checked(manager_a, hours, message):
     account = AccountFactory(tenant=manager_a.tenant)
     with pytest.raises(ValidationError, match=message):
@@ -346,9 +383,15 @@ def test_visit_update_replaces_people_and_bumps_the_sequence(manager_a, executiv
     anna = ContactFactory(account=account)
     visit = make_visit(account=account, organiser=manager_a.user, attendees=[manager_a.user])
     with manager_a.scope():
-        services.visit_update(visit=visit, starts_at=visit.starts_at, ends_at=visit.ends_at,
-                              timezone_name=visit.timezone, purpose="Renewal", attendees=[executive_a.user],
-                              contacts=[anna])
+        services.visit_update(
+            visit=visit,
+            starts_at=visit.starts_at,
+            ends_at=visit.ends_at,
+            timezone_name=visit.timezone,
+            purpose="Renewal",
+            attendees=[executive_a.user],
+            contacts=[anna],
+        )
         visit.refresh_from_db()
         assert visit.sequence == 1 and visit.purpose == "Renewal"
         assert list(visit.our_attendees.values_list("user_id", "is_executive")) == [(executive_a.user.pk, True)]
@@ -356,11 +399,18 @@ def test_visit_update_replaces_people_and_bumps_the_sequence(manager_a, executiv
         services.visit_cancel(visit=visit)
         assert visit.status == VisitStatus.CANCELLED and visit.sequence == 2
         with pytest.raises(ValidationError, match="cancelled"):
-            services.visit_update(visit=visit, starts_at=visit.starts_at, ends_at=visit.ends_at,
-                                  timezone_name=visit.timezone, purpose="x", attendees=[manager_a.user])
+            services.visit_update(
+                visit=visit,
+                starts_at=visit.starts_at,
+                ends_at=visit.ends_at,
+                timezone_name=visit.timezone,
+                purpose="x",
+                attendees=[manager_a.user],
+            )
 
 
 # --- calendar feeds ---------------------------------------------------------------------------------------------
+
 
 def test_rotating_a_feed_revokes_the_previous_token(manager_a):
     with manager_a.scope():
@@ -384,6 +434,7 @@ def test_only_members_get_feeds(manager_a, manager_b):
 
 # --- key players on opportunities --------------------------------------------------------------------------
 
+
 def test_key_players_of_the_account_go_on_one_opportunity_at_most(manager_a):
     from plans.models import OpportunityKeyPlayer
     from tests.keyplayers.factories import KeyPlayerFactory
@@ -398,7 +449,8 @@ def test_key_players_of_the_account_go_on_one_opportunity_at_most(manager_a):
             services.opportunity_key_player_add(opportunity=software, key_player=player)
         assert error.value.message_dict["key_players"] == [
             "Dana Buyer is already on the opportunity “Fleet”: take them off it first "
-            "(a key player is on one opportunity at most)."]
+            "(a key player is on one opportunity at most)."
+        ]
         assert list(fleet.key_players.all()) == [player] and not software.key_players.exists()
         assert services.opportunity_key_player_remove(opportunity=fleet, key_player=player) is True
         assert not OpportunityKeyPlayer.objects.exists()
@@ -429,7 +481,8 @@ def test_a_key_player_of_another_account_is_refused(manager_a):
             services.opportunity_key_player_add(opportunity=opp, key_player=stranger)
         assert error.value.message_dict["key_players"] == [
             "Lee Other is a key player at another account, not Acme: only the account's own key players "
-            "can be on its opportunities."]
+            "can be on its opportunities."
+        ]
         assert not opp.key_players.exists()
 
 
@@ -447,10 +500,20 @@ def test_setting_the_key_players_checks_all_before_writing(manager_a):
         assert set(opp.key_players.all()) == {a, b}
         services.opportunity_key_players_set(opportunity=opp, key_players=[b, c])
         assert set(opp.key_players.all()) == {b, c}
-        created = services.opportunity_create(account=account, name="With team", value=Decimal("10"),
-                                              close_date=_today() + dt.timedelta(days=30), key_players=[a])
+        created = services.opportunity_create(
+            account=account,
+            name="With team",
+            value=Decimal("10"),
+            close_date=_today() + dt.timedelta(days=30),
+            key_players=[a],
+        )
         assert list(created.key_players.all()) == [a]
         with pytest.raises(ValidationError):
-            services.opportunity_create(account=account, name="Stolen", value=Decimal("10"),
-                                        close_date=_today() + dt.timedelta(days=30), key_players=[a])
+            services.opportunity_create(
+                account=account,
+                name="Stolen",
+                value=Decimal("10"),
+                close_date=_today() + dt.timedelta(days=30),
+                key_players=[a],
+            )
         assert not Opportunity.objects.filter(name="Stolen").exists()

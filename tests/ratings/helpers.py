@@ -20,8 +20,13 @@ def activate_policy(member, **fields):
 
 def pipeline_only(**extra):
     """One criterion: open pipeline, 0 points at 0 and 100 at 100 — so the score equals the pipeline."""
-    return {"criteria": [{"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 0, "full_at": 100,
-                          "missing": 0}], **SIMPLE_THRESHOLDS, **extra}
+    return {
+        "criteria": [
+            {"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 0, "full_at": 100, "missing": 0}
+        ],
+        **SIMPLE_THRESHOLDS,
+        **extra,
+    }
 
 
 def setup_ran(tenant):

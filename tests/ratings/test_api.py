@@ -38,17 +38,22 @@ def test_policies_read_by_everyone_written_by_admins(admin_a, viewer_a, manager_
     missing = manager.post("/api/v1/rating-policies/2000000000/activate/")
     assert refused.status_code == 404 and refused.content == missing.content
 
-    bad = admin.post("/api/v1/rating-policies/", {"criteria": [{**PIPELINE[0], "weight": 0}], "threshold_b": 75},
-                     format="json")
+    bad = admin.post(
+        "/api/v1/rating-policies/", {"criteria": [{**PIPELINE[0], "weight": 0}], "threshold_b": 75}, format="json"
+    )
     assert bad.status_code == 400
     assert bad.json() == {
         "criteria": ["Open pipeline: weight 0 — leave the signal out instead (weights must be at least 1)."],
-        "threshold_b": ["Thresholds must fall from A to C: B (75) must be below A (70)."]}
-    bad = admin.post("/api/v1/rating-policies/", {"threshold_a": "120", "declass_min_discount_rise": "1000"},
-                     format="json")
+        "threshold_b": ["Thresholds must fall from A to C: B (75) must be below A (70)."],
+    }
+    bad = admin.post(
+        "/api/v1/rating-policies/", {"threshold_a": "120", "declass_min_discount_rise": "1000"}, format="json"
+    )
     assert bad.status_code == 400
-    assert bad.json() == {"threshold_a": ["A threshold: the score must be from 0 to 100."],
-                          "declass_min_discount_rise": ["Declassification: the rise in discount must be from 0 to 100 points."]}
+    assert bad.json() == {
+        "threshold_a": ["A threshold: the score must be from 0 to 100."],
+        "declass_min_discount_rise": ["Declassification: the rise in discount must be from 0 to 100 points."],
+    }
     with admin_a.scope():
         assert RatingPolicy.objects.count() == 1
 
@@ -59,7 +64,8 @@ def test_policies_read_by_everyone_written_by_admins(admin_a, viewer_a, manager_
     patched = admin.patch(f"/api/v1/rating-policies/{draft['id']}/", {"threshold_b": "60"}, format="json")
     assert patched.status_code == 200 and patched.json()["threshold_b"] == "60.00"
     assert admin.patch(f"/api/v1/rating-policies/{active_id}/", {"note": "x"}, format="json").json() == {
-        "non_field_errors": ["Version 1 is active: only a draft can be changed. Edit the policy to start a new draft."]}
+        "non_field_errors": ["Version 1 is active: only a draft can be changed. Edit the policy to start a new draft."]
+    }
 
     assert viewer.get(f"/api/v1/rating-policies/{draft['id']}/preview/").status_code == 404
     preview = admin.get(f"/api/v1/rating-policies/{draft['id']}/preview/").json()
@@ -79,8 +85,10 @@ def test_ratings_and_snapshots_redact_revenue_for_those_outside_the_team(viewer_
     account = AccountFactory(tenant=viewer_a.tenant)
     FinancialPeriodFactory(account=account, revenue=Decimal("600000"))
     _rate(viewer_a)
-    for client, expected, points in ((api_client_for(viewer_a), ["hidden", None], None),
-                                     (api_client_for(executive_a), [600000, 60], 0)):
+    for client, expected, points in (
+        (api_client_for(viewer_a), ["hidden", None], None),
+        (api_client_for(executive_a), [600000, 60], 0),
+    ):
         rating = client.get(f"/api/v1/ratings/{account.pk}/").json()
         assert rating["breakdown"]["revenue"] == expected
         snapshots = client.get(f"/api/v1/rating-snapshots/?account={account.pk}").json()["results"]
@@ -118,8 +126,7 @@ def test_contact_due_api(manager_a):
     assert all(a["overdue"] and a["next_due"] is None and a["cadence_days"] == 180 for a in everyone)
     mine = client.get("/api/v1/contact-due/?mine=true").json()["results"]
     assert [a["name"] for a in mine] == ["Mine"]
-    assert client.get("/api/v1/contact-due/?state=soonish").json() == {
-        "state": ["Use one of: overdue, due, all."]}
+    assert client.get("/api/v1/contact-due/?state=soonish").json() == {"state": ["Use one of: overdue, due, all."]}
 
 
 def test_rating_filter_uses_the_effective_rating(manager_a):

@@ -15,8 +15,13 @@ from tests.ratings.helpers import activate_policy
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CRITERIA = [
-    {"signal": "classification", "weight": 1, "scoring": "categories",
-     "points": {"strategic": 100, "tactical": 50, "unqualified": 0}, "missing": 0},
+    {
+        "signal": "classification",
+        "weight": 1,
+        "scoring": "categories",
+        "points": {"strategic": 100, "tactical": 50, "unqualified": 0},
+        "missing": 0,
+    },
     {"signal": "pipeline", "weight": 1, "scoring": "linear", "zero_at": 0, "full_at": 100, "missing": 0},
 ]
 
@@ -25,10 +30,15 @@ def _accounts(tenant):
     """Under classification 1 : pipeline 1 (A ≥ 70, B ≥ 55, C ≥ 30): seven strategic accounts without
     pipeline score 50 (C); doubling the classification weight gives them 66.67 (B). Nobody else moves."""
     movers = [AccountFactory(tenant=tenant, name=f"Mover {i}", classification="strategic") for i in range(7)]
-    for name, classification, pipeline in (("Steady A", "strategic", 100), ("Steady C1", "tactical", 50),
-                                           ("Steady C2", "unqualified", 100), ("Steady D", "unqualified", 10)):
-        OpportunityFactory(account=AccountFactory(tenant=tenant, name=name, classification=classification),
-                           value=Decimal(pipeline))
+    for name, classification, pipeline in (
+        ("Steady A", "strategic", 100),
+        ("Steady C1", "tactical", 50),
+        ("Steady C2", "unqualified", 100),
+        ("Steady D", "unqualified", 10),
+    ):
+        OpportunityFactory(
+            account=AccountFactory(tenant=tenant, name=name, classification=classification), value=Decimal(pipeline)
+        )
     return movers
 
 
@@ -75,8 +85,13 @@ def test_admin_changes_a_weight_previews_7_moves_from_c_to_b_and_activates(page,
         why = page.locator(".rt-why")
         assert f"Why B? Score 66.67 of 100 under policy version {new}." in why.locator("caption").inner_text()
         rows = why.locator("tbody tr").all_inner_texts()
-        assert rows[0].split("\t")[:5] == ["Classification\nstrategic 100, tactical 50, unqualified 0", "Strategic",
-                                          "100", "2 (66.7 %)", "66.67"]
+        assert rows[0].split("\t")[:5] == [
+            "Classification\nstrategic 100, tactical 50, unqualified 0",
+            "Strategic",
+            "100",
+            "2 (66.7 %)",
+            "66.67",
+        ]
     page.screenshot(path="/tmp/ratings-why.png", full_page=True)
 
 

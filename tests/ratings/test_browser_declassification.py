@@ -32,8 +32,13 @@ def test_an_admin_reviews_and_declassifies_a_squeezing_strategic_account(page, l
     today = timezone.localdate()
     for quarter in range(4):  # 12 %, 15 %, 18 %, 21 %: asking for more every quarter
         start = today.replace(day=1) - dt.timedelta(days=90 * (3 - quarter) + 60)
-        FinancialPeriodFactory(account=squeezer, period_start=start, period_end=start + dt.timedelta(days=60),
-                               revenue=Decimal(80000), discount_pct=Decimal(12 + 3 * quarter))
+        FinancialPeriodFactory(
+            account=squeezer,
+            period_start=start,
+            period_end=start + dt.timedelta(days=60),
+            revenue=Decimal(80000),
+            discount_pct=Decimal(12 + 3 * quarter),
+        )
     for i in range(9):
         CallReportFactory(account=squeezer, occurred_at=timezone.now() - dt.timedelta(days=25 * i + 1))
     buyer = ContactFactory(account=squeezer, full_name="Pat Purchaser")
@@ -56,7 +61,9 @@ def test_an_admin_reviews_and_declassifies_a_squeezing_strategic_account(page, l
     page.locator("select[name=coverage]").select_option("inside_sales")
     page.locator("textarea[name=reason]").fill("A bigger discount every quarter; level 2 for a year.")
     page.click("button:has-text('Record the decision')")
-    expect(page.locator(".msg-success")).to_contain_text("Squeeze Freight is declassified: now tactical, served by inside sales.")
+    expect(page.locator(".msg-success")).to_contain_text(
+        "Squeeze Freight is declassified: now tactical, served by inside sales."
+    )
     expect(page.locator("h2").first).to_have_text("0 accounts flagged")
 
     page.goto(f"/t/{tenant_a.slug}/accounts/{squeezer.pk}/")

@@ -39,9 +39,16 @@ def test_override_applies_until_it_expires_by_itself(admin_a):
     with admin_a.scope():
         activate_policy(admin_a, **pipeline_only())
         services.ratings_recompute()
-        services.override_set(account=account, rating="A", reason="Strategic renewal", by=admin_a.user,
-                              expires_at=NOW + dt.timedelta(days=10))
-        panel = selectors.account_rating_panel(account=Account.objects.get(pk=account.pk), membership=admin_a.membership)
+        services.override_set(
+            account=account,
+            rating="A",
+            reason="Strategic renewal",
+            by=admin_a.user,
+            expires_at=NOW + dt.timedelta(days=10),
+        )
+        panel = selectors.account_rating_panel(
+            account=Account.objects.get(pk=account.pk), membership=admin_a.membership
+        )
         assert (panel.effective, panel.computed) == ("A", "C")
     assert _rating(admin_a, account) == "A"
     with admin_a.scope():
@@ -52,8 +59,9 @@ def test_override_applies_until_it_expires_by_itself(admin_a):
         with admin_a.scope():
             # before a job runs, the reads that look at the override (the panel, the badges' mark) ignore
             # the ended one, but the stored Account.rating — which lists filter and sort on — still says A
-            panel = selectors.account_rating_panel(account=Account.objects.get(pk=account.pk),
-                                                   membership=admin_a.membership)
+            panel = selectors.account_rating_panel(
+                account=Account.objects.get(pk=account.pk), membership=admin_a.membership
+            )
             assert (panel.effective, panel.override) == ("C", None)
             assert selectors.overrides_in_force_map() == {}
             assert Account.objects.get(pk=account.pk).rating == "A"
@@ -73,8 +81,13 @@ def test_ended_overrides_are_cleared_between_nightly_runs(admin_a, admin_b):
         for member, account in ((admin_a, mine), (admin_b, theirs)):
             with member.scope():
                 services.ratings_recompute()  # computed: D
-                services.override_set(account=account, rating="A", reason="for now", by=member.user,
-                                      expires_at=NOW + dt.timedelta(hours=2))
+                services.override_set(
+                    account=account,
+                    rating="A",
+                    reason="for now",
+                    by=member.user,
+                    expires_at=NOW + dt.timedelta(hours=2),
+                )
         assert _rating(admin_a, mine) == "A"
     with time_machine.travel(NOW + dt.timedelta(hours=3), tick=False):
         assert expire_overrides_all_tenants_task.delay().get() == 2
@@ -87,17 +100,25 @@ def test_override_validation_and_replacement(admin_a):
     account = AccountFactory(tenant=admin_a.tenant)
     with admin_a.scope():
         with pytest.raises(ValidationError) as caught:
-            services.override_set(account=account, rating="E", reason=" ", by=admin_a.user,
-                                  expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+            services.override_set(
+                account=account,
+                rating="E",
+                reason=" ",
+                by=admin_a.user,
+                expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+            )
         assert caught.value.message_dict == {
             "rating": ["Choose A, B, C or D (got 'E')."],
             "reason": ["Say why this account's rating should differ from the computed one."],
-            "expires_at": ["The expiry must be in the future."]}
+            "expires_at": ["The expiry must be in the future."],
+        }
         soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=5)
         services.override_set(account=account, rating="B", reason="one", by=admin_a.user, expires_at=soon)
         services.override_set(account=account, rating="D", reason="two", by=admin_a.user, expires_at=soon)
         assert list(RatingOverride.objects.order_by("pk").values_list("rating", "cleared_reason")) == [
-            ("B", "replaced"), ("D", "")]
+            ("B", "replaced"),
+            ("D", ""),
+        ]
         assert Account.objects.get(pk=account.pk).rating == "D"
         assert services.override_clear(account=account, by=admin_a.user) == 1
         assert Account.objects.get(pk=account.pk).rating == ""  # never computed
@@ -122,10 +143,20 @@ def test_contact_due_uses_the_cadence_of_the_effective_rating(manager_a):
         services.ratings_recompute()
         names = lambda qs: [a.name for a in qs]  # noqa: E731
         assert names(selectors.contact_due(policy=policy, user=manager_a.user)) == [
-            "C never", "A overdue", "D soon", "A fine"]  # A fine: due in 13 days, within the default 14
+            "C never",
+            "A overdue",
+            "D soon",
+            "A fine",
+        ]  # A fine: due in 13 days, within the default 14
         assert names(selectors.contact_due(policy=policy, user=manager_a.user, within_days=12)) == [
-            "C never", "A overdue", "D soon"]
-        assert names(selectors.contact_due(policy=policy, user=manager_a.user, state="overdue")) == ["C never", "A overdue"]
+            "C never",
+            "A overdue",
+            "D soon",
+        ]
+        assert names(selectors.contact_due(policy=policy, user=manager_a.user, state="overdue")) == [
+            "C never",
+            "A overdue",
+        ]
         assert names(selectors.contact_due(policy=policy, state="overdue")) == ["C never", "A overdue", "B not mine"]
         assert names(selectors.contact_due(policy=policy, state="due", within_days=12)) == ["D soon"]
         due = {a.name: a for a in selectors.contact_due(policy=policy)}
@@ -134,8 +165,9 @@ def test_contact_due_uses_the_cadence_of_the_effective_rating(manager_a):
         counts = selectors.contact_due_counts(policy=policy, user=manager_a.user, within_days=12, now=NOW)
         assert counts == {"overdue": 2, "due": 1}
         # a manual D rating gives the fine A account D's cadence: no longer due at all
-        services.override_set(account=overdue_a, rating="D", reason="parked", by=manager_a.user,
-                              expires_at=NOW + dt.timedelta(days=30))
+        services.override_set(
+            account=overdue_a, rating="D", reason="parked", by=manager_a.user, expires_at=NOW + dt.timedelta(days=30)
+        )
         assert "A overdue" not in names(selectors.contact_due(policy=policy))
         # logging a call resets the clock
         Account.objects.filter(pk=never.pk).update(last_contact_at=NOW)
@@ -145,20 +177,44 @@ def test_contact_due_uses_the_cadence_of_the_effective_rating(manager_a):
 RISING = (10, 12, 14, 16)
 
 
-def _declass_account(tenant, *, name, discounts=RISING, calls=8, level=2, assessed=None, old_model=False,
-                     classification="strategic", visits=0, actions=0, seats=0):
-    account = AccountFactory(tenant=tenant, name=name, current_level=level, classification=classification,
-                             potential_level=4)
+def _declass_account(
+    tenant,
+    *,
+    name,
+    discounts=RISING,
+    calls=8,
+    level=2,
+    assessed=None,
+    old_model=False,
+    classification="strategic",
+    visits=0,
+    actions=0,
+    seats=0,
+):
+    account = AccountFactory(
+        tenant=tenant, name=name, current_level=level, classification=classification, potential_level=4
+    )
     for quarter, discount in enumerate(discounts):
         start = dt.date(2026, 1 + 3 * quarter, 1)
-        FinancialPeriodFactory(account=account, period_start=start, period_end=start + dt.timedelta(days=80),
-                               revenue=Decimal(50000), discount_pct=Decimal(discount))
+        FinancialPeriodFactory(
+            account=account,
+            period_start=start,
+            period_end=start + dt.timedelta(days=80),
+            revenue=Decimal(50000),
+            discount_pct=Decimal(discount),
+        )
     for i in range(calls):
         CallReportFactory(account=account, occurred_at=NOW - dt.timedelta(days=20 * i + 1))
     for i in range(visits):
         start = NOW - dt.timedelta(days=30 * i + 5)
-        Visit.objects.create(tenant=tenant, account=account, purpose="Review", starts_at=start,
-                             ends_at=start + dt.timedelta(hours=2), timezone="UTC")
+        Visit.objects.create(
+            tenant=tenant,
+            account=account,
+            purpose="Review",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            timezone="UTC",
+        )
     if actions:
         plan = AccountPlan.objects.create(tenant=tenant, account=account, title=f"{name} plan", objectives="Grow")
         for i in range(actions):
@@ -169,9 +225,17 @@ def _declass_account(tenant, *, name, discounts=RISING, calls=8, level=2, assess
         relationship = RelationshipFactory(contact=ContactFactory(account=account, tenant=tenant))
         kind = "needs" if old_model else "buy_sell"
         model = HierarchyModel.objects.filter(kind=kind).first() or HierarchyModel.objects.create(
-            tenant=tenant, kind=kind, name=kind, is_active=not old_model)
-        Assessment.objects.create(tenant=tenant, relationship=relationship, account=account, hierarchy_model=model,
-                                  level=assessed, evidence="Seen", assessed_at=NOW - dt.timedelta(days=100))
+            tenant=tenant, kind=kind, name=kind, is_active=not old_model
+        )
+        Assessment.objects.create(
+            tenant=tenant,
+            relationship=relationship,
+            account=account,
+            hierarchy_model=model,
+            level=assessed,
+            evidence="Seen",
+            assessed_at=NOW - dt.timedelta(days=100),
+        )
     with_level = Account.objects.filter(pk=account.pk)
     with_level.update(current_level=level)
     return account
@@ -222,8 +286,12 @@ def test_declassification_flags_strategic_accounts_with_rising_discounts_and_inv
         services.declassification_decide(account=other, decision=ReviewDecision.KEEP, by=admin_a.user, reason="Later")
         evidence = selectors.declassification_evidence(account=flagged)
         figures = evidence.figures
-        assert (figures.matches_strategic, figures.matches_level, figures.matches_discount,
-                figures.matches_investment) == (True, True, True, True)
+        assert (
+            figures.matches_strategic,
+            figures.matches_level,
+            figures.matches_discount,
+            figures.matches_investment,
+        ) == (True, True, True, True)
         assert (evidence.top_level, evidence.level_max, figures.calls, len(evidence.level_history)) == (5, 2, 8, 12)
         assert figures.potential_level == 4
         tactical = selectors.declassification_evidence(account=Account.objects.get(name="Tactical squeezer"))
@@ -233,10 +301,12 @@ def test_declassification_flags_strategic_accounts_with_rising_discounts_and_inv
 
         with pytest.raises(ValidationError) as caught:
             services.declassification_decide(account=kept, decision="keep", reason="", by=admin_a.user)
-        assert caught.value.message_dict == {"reason": ["Give the reason for the decision; it stays on the "
-                                                        "account's record."]}
-        services.declassification_decide(account=kept, decision=ReviewDecision.KEEP, by=admin_a.user,
-                                         reason="Reference customer for the new segment")
+        assert caught.value.message_dict == {
+            "reason": ["Give the reason for the decision; it stays on the account's record."]
+        }
+        services.declassification_decide(
+            account=kept, decision=ReviewDecision.KEEP, by=admin_a.user, reason="Reference customer for the new segment"
+        )
         assert [c.name for c in selectors.declassification_candidates(policy=policy)] == ["Flagged", "Mixed investment"]
     with time_machine.travel(NOW + dt.timedelta(days=200), tick=False), admin_a.scope():
         # the keep decision lapses after its review date (6 months by default)
@@ -250,26 +320,43 @@ def test_declassify_records_the_change_to_tactical_and_moves_to_a_cheaper_covera
         flagged = _declass_account(tenant, name="Flagged")
         policy = services.policy_defaults_ensure()
         with pytest.raises(ValidationError) as caught:  # the coverage is part of the decision
-            services.declassification_decide(account=flagged, decision=ReviewDecision.DECLASSIFY, by=admin_a.user,
-                                             reason="Discounts without progress", coverage="field_team")
+            services.declassification_decide(
+                account=flagged,
+                decision=ReviewDecision.DECLASSIFY,
+                by=admin_a.user,
+                reason="Discounts without progress",
+                coverage="field_team",
+            )
         assert list(caught.value.message_dict) == ["coverage"]
         assert Account.objects.get(pk=flagged.pk).status != "declassified"
         assert not DeclassificationReview.objects.exists()
-        review = services.declassification_decide(account=flagged, decision=ReviewDecision.DECLASSIFY,
-                                                  by=admin_a.user, reason="Discounts without progress",
-                                                  coverage="inside_sales")
+        review = services.declassification_decide(
+            account=flagged,
+            decision=ReviewDecision.DECLASSIFY,
+            by=admin_a.user,
+            reason="Discounts without progress",
+            coverage="inside_sales",
+        )
         assert review.evidence["matches"] == {"strategic": True, "level": True, "discount": True, "investment": True}
         assert review.evidence["investment"]["calls"] == 8 and review.evidence["potential_level"] == 4
         account = Account.objects.get(pk=flagged.pk)
-        assert (account.status, account.classification, account.coverage) == ("declassified", "tactical", "inside_sales")
+        assert (account.status, account.classification, account.coverage) == (
+            "declassified",
+            "tactical",
+            "inside_sales",
+        )
         change = ClassificationChange.objects.get(account=account)
         assert (change.from_classification, change.to_classification, change.changed_by) == (
-            "strategic", "tactical", admin_a.user)
+            "strategic",
+            "tactical",
+            admin_a.user,
+        )
         assert change.reason == "Declassified: Discounts without progress"
         assert selectors.declassification_candidates(policy=policy) == []
         with pytest.raises(ValidationError, match="already declassified"):
-            services.declassification_decide(account=account, decision="declassify", reason="again", by=admin_a.user,
-                                             coverage="inside_sales")
+            services.declassification_decide(
+                account=account, decision="declassify", reason="again", by=admin_a.user, coverage="inside_sales"
+            )
         # not ignored: the inside-sales cadence (60 days) puts it on the due list, declassified as it is
         Account.objects.filter(pk=account.pk).update(last_contact_at=NOW - dt.timedelta(days=61))
         due = {a.name: a for a in selectors.contact_due(policy=policy)}
@@ -292,5 +379,6 @@ def test_only_the_review_declassifies_an_account(manager_a):
         with pytest.raises(ValidationError) as caught:  # tactical accounts are not declassified
             account_services.account_declassify(account=account, reason="x", coverage="inside_sales", by=manager_a.user)
         assert caught.value.message_dict["decision"] == [
-            "Editable is tactical, not strategic: only strategic accounts are declassified."]
+            "Editable is tactical, not strategic: only strategic accounts are declassified."
+        ]
         assert Account.objects.get(pk=account.pk).status == "prospect"

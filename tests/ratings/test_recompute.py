@@ -150,8 +150,13 @@ def test_a_manual_rating_saved_during_a_recompute_is_not_overwritten(admin_a):
     def override():
         try:
             with admin_a.scope():
-                services.override_set(account=Account.objects.get(pk=account.pk), rating="A", reason="Key renewal",
-                                      expires_at=timezone.now() + dt.timedelta(days=5), by=admin_a.user)
+                services.override_set(
+                    account=Account.objects.get(pk=account.pk),
+                    rating="A",
+                    reason="Key renewal",
+                    expires_at=timezone.now() + dt.timedelta(days=5),
+                    by=admin_a.user,
+                )
             done.append("override")
         except Exception as error:  # noqa: BLE001
             errors.append(error)
@@ -177,13 +182,20 @@ def test_a_manual_rating_saved_during_a_recompute_is_not_overwritten(admin_a):
 def test_override_writes_take_the_tenant_lock(admin_a, write):
     account = AccountFactory(tenant=admin_a.tenant)
     with admin_a.scope():
-        services.override_set(account=account, rating="B", reason="x", by=admin_a.user,
-                              expires_at=timezone.now() + dt.timedelta(days=1))
-        calls = {"override_set": lambda: services.override_set(
-                     account=account, rating="A", reason="y", by=admin_a.user,
-                     expires_at=timezone.now() + dt.timedelta(days=2)),
-                 "override_clear": lambda: services.override_clear(account=account, by=admin_a.user),
-                 "overrides_expire": lambda: services.overrides_expire(now=timezone.now() + dt.timedelta(days=3))}
+        services.override_set(
+            account=account, rating="B", reason="x", by=admin_a.user, expires_at=timezone.now() + dt.timedelta(days=1)
+        )
+        calls = {
+            "override_set": lambda: services.override_set(
+                account=account,
+                rating="A",
+                reason="y",
+                by=admin_a.user,
+                expires_at=timezone.now() + dt.timedelta(days=2),
+            ),
+            "override_clear": lambda: services.override_clear(account=account, by=admin_a.user),
+            "overrides_expire": lambda: services.overrides_expire(now=timezone.now() + dt.timedelta(days=3)),
+        }
         with mock.patch.object(services, "_lock_tenant", wraps=services._lock_tenant) as lock:
             calls[write]()
     lock.assert_called_once_with(admin_a.tenant.pk)

@@ -27,8 +27,14 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 
 def _rich_account(tenant):
     """Every signal has a value; see test_default_policy_scores_a_rich_account for the arithmetic."""
-    account = AccountFactory(tenant=tenant, name="Rich", classification="strategic", potential_level=5,
-                             current_level=3, last_contact_at=NOW - dt.timedelta(days=40, hours=3))
+    account = AccountFactory(
+        tenant=tenant,
+        name="Rich",
+        classification="strategic",
+        potential_level=5,
+        current_level=3,
+        last_contact_at=NOW - dt.timedelta(days=40, hours=3),
+    )
     boss = ContactFactory(account=account, tenant=tenant, title="CEO")
     user_contact = ContactFactory(account=account, tenant=tenant)
     other = ContactFactory(account=account, tenant=tenant)
@@ -105,8 +111,7 @@ def test_missing_points_linear_interpolation_and_inverted_range(manager_a):
     no_key_players = AccountFactory(tenant=tenant, current_level=4, last_contact_at=NOW - dt.timedelta(days=120))
     criteria = [
         {"signal": "exec_level", "weight": 3, "scoring": "linear", "zero_at": 1, "full_at": 5, "missing": 40},
-        {"signal": "days_since_contact", "weight": 1, "scoring": "linear", "zero_at": 90, "full_at": 0,
-         "missing": 0},
+        {"signal": "days_since_contact", "weight": 1, "scoring": "linear", "zero_at": 90, "full_at": 0, "missing": 0},
     ]
     with manager_a.scope():
         activate_policy(manager_a, criteria=criteria, threshold_a=70, threshold_b=50, threshold_c=30)
@@ -122,10 +127,19 @@ def test_missing_points_linear_interpolation_and_inverted_range(manager_a):
     assert states[no_key_players.pk].rating == "B"
 
 
-@pytest.mark.parametrize("pipeline, rating", [
-    ("100", "A"), ("70.00", "A"), ("69.99", "B"), ("50.00", "B"), ("49.99", "C"), ("30.00", "C"),
-    ("29.99", "D"), ("0", "D"),
-])
+@pytest.mark.parametrize(
+    "pipeline, rating",
+    [
+        ("100", "A"),
+        ("70.00", "A"),
+        ("69.99", "B"),
+        ("50.00", "B"),
+        ("49.99", "C"),
+        ("30.00", "C"),
+        ("29.99", "D"),
+        ("0", "D"),
+    ],
+)
 def test_threshold_edges(manager_a, pipeline, rating):
     account = AccountFactory(tenant=manager_a.tenant)
     OpportunityFactory(account=account, value=Decimal(pipeline))
@@ -145,18 +159,27 @@ def test_bands_below_the_first_band_score_zero_and_each_band_applies_from_its_st
     accounts = {}
     for value in values:
         accounts[value] = AccountFactory(tenant=tenant)
-        OpportunityFactory(account=accounts[value], value=Decimal(value) if Decimal(value) >= 0 else Decimal(0),
-                           stage="qualifying" if Decimal(value) >= 0 else "lost")
-    criteria = [{"signal": "pipeline", "weight": 5, "scoring": "bands", "bands": [[0, 10], [10, 60], [25, 100]],
-                 "missing": 0}]
+        OpportunityFactory(
+            account=accounts[value],
+            value=Decimal(value) if Decimal(value) >= 0 else Decimal(0),
+            stage="qualifying" if Decimal(value) >= 0 else "lost",
+        )
+    criteria = [
+        {"signal": "pipeline", "weight": 5, "scoring": "bands", "bands": [[0, 10], [10, 60], [25, 100]], "missing": 0}
+    ]
     with manager_a.scope():
         activate_policy(manager_a, criteria=criteria, threshold_a=70, threshold_b=50, threshold_c=30)
         services.ratings_recompute()
         scores = dict(AccountRating.objects.values_list("account_id", "score"))
     # the "-1" account has only a lost deal: pipeline 0 → first band
     assert {v: scores[a.pk] for v, a in accounts.items()} == {
-        "-1": Decimal(10), "0": Decimal(10), "9.99": Decimal(10), "10": Decimal(60), "25": Decimal(100),
-        "1000": Decimal(100)}
+        "-1": Decimal(10),
+        "0": Decimal(10),
+        "9.99": Decimal(10),
+        "10": Decimal(60),
+        "25": Decimal(100),
+        "1000": Decimal(100),
+    }
 
 
 @time_machine.travel(NOW, tick=False)

@@ -34,16 +34,21 @@ def _calls(apply_async):
 
 
 @pytest.mark.django_db
-def test_changes_queue_one_debounced_recompute_of_the_account_after_commit(manager_a, queued,
-                                                                          django_capture_on_commit_callbacks):
+def test_changes_queue_one_debounced_recompute_of_the_account_after_commit(
+    manager_a, queued, django_capture_on_commit_callbacks
+):
     tenant = manager_a.tenant
     account = AccountFactory(tenant=tenant)
     contact = ContactFactory(account=account, tenant=tenant)
     setup_ran(tenant)
     with manager_a.scope():
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            account_services.financial_period_save(account=account, period_start=dt.date(2025, 1, 1),
-                                                   period_end=dt.date(2025, 12, 31), revenue=Decimal(1000))
+            account_services.financial_period_save(
+                account=account,
+                period_start=dt.date(2025, 1, 1),
+                period_end=dt.date(2025, 12, 31),
+                revenue=Decimal(1000),
+            )
         assert queued.call_count == 0  # nothing before the commit
         for callback in callbacks:
             callback()
@@ -51,8 +56,9 @@ def test_changes_queue_one_debounced_recompute_of_the_account_after_commit(manag
         assert queued.call_args.kwargs["countdown"] == services.debounce_seconds()
 
         with django_capture_on_commit_callbacks(execute=True):  # within the debounce window: no second task
-            plan_services.call_report_record(account=account, occurred_at=timezone.now(), summary="Met the CFO",
-                                             author=manager_a.user)
+            plan_services.call_report_record(
+                account=account, occurred_at=timezone.now(), summary="Met the CFO", author=manager_a.user
+            )
             keyplayer_services.key_player_create(account=account, contact=contact, buying_role="executive")
             OpportunityFactory(account=account, value=Decimal(10))
         assert _calls(queued) == [[tenant.pk, account.pk]]
@@ -66,15 +72,19 @@ def test_each_watched_change_queues_a_recompute(manager_a, queued, django_captur
     relationship = RelationshipFactory(contact=ContactFactory(account=accounts[4], tenant=tenant), user=manager_a.user)
     setup_ran(tenant)
     with manager_a.scope(), django_capture_on_commit_callbacks(execute=True):
-        account_services.financial_period_save(account=accounts[0], period_start=dt.date(2025, 1, 1),
-                                               period_end=dt.date(2025, 12, 31), revenue=Decimal(1))
-        plan_services.call_report_record(account=accounts[1], occurred_at=timezone.now(), summary="Call",
-                                         author=manager_a.user)
-        plan_services.opportunity_create(account=accounts[2], name="Deal", value=Decimal(5),
-                                         close_date=dt.date(2027, 1, 1))
+        account_services.financial_period_save(
+            account=accounts[0], period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), revenue=Decimal(1)
+        )
+        plan_services.call_report_record(
+            account=accounts[1], occurred_at=timezone.now(), summary="Call", author=manager_a.user
+        )
+        plan_services.opportunity_create(
+            account=accounts[2], name="Deal", value=Decimal(5), close_date=dt.date(2027, 1, 1)
+        )
         keyplayer_services.key_player_create(account=accounts[3], contact=contact, buying_role="purchasing")
-        hierarchy_services.assessment_record(relationship=relationship, level=3, evidence="Asked us to plan with them",
-                                             assessed_by=manager_a.user)
+        hierarchy_services.assessment_record(
+            relationship=relationship, level=3, evidence="Asked us to plan with them", assessed_by=manager_a.user
+        )
     assert sorted(_calls(queued)) == sorted([[tenant.pk, a.pk] for a in accounts])
 
 
@@ -97,8 +107,9 @@ def test_the_queued_recompute_updates_the_rating(manager_a, django_capture_on_co
         services.ratings_recompute()
         assert Account.objects.get(pk=account.pk).rating == "D"
         with django_capture_on_commit_callbacks(execute=True):  # eager task: runs at once, through Celery
-            plan_services.opportunity_create(account=account, name="Big", value=Decimal(80),
-                                             close_date=dt.date(2027, 1, 1))
+            plan_services.opportunity_create(
+                account=account, name="Big", value=Decimal(80), close_date=dt.date(2027, 1, 1)
+            )
         assert Account.objects.get(pk=account.pk).rating == "A"
         assert AccountRating.objects.get(account=account).score == Decimal(80)
 
@@ -129,8 +140,12 @@ def test_policy_activation_and_a_change_recompute_on_a_real_worker(admin_a, sett
             services.policy_activate(policy=draft, by=admin_a.user)
         assert wait_for("B"), rating()
         with tenant_context(admin_a.tenant.pk):  # a change → debounced recompute of the account
-            plan_services.opportunity_create(account=Account.objects.get(pk=account.pk), name="More",
-                                             value=Decimal(20), close_date=dt.date(2027, 1, 1))
+            plan_services.opportunity_create(
+                account=Account.objects.get(pk=account.pk),
+                name="More",
+                value=Decimal(20),
+                close_date=dt.date(2027, 1, 1),
+            )
         assert wait_for("A"), rating()
     with tenant_context(admin_a.tenant.pk):
         assert AccountRating.objects.get(account=account).score == Decimal(75)
@@ -147,8 +162,11 @@ def test_beat_runs_every_periodic_task_of_the_ratings_app():
 
     import ratings.tasks  # noqa: F401 — registers the tasks
 
-    periodic = {name for name, task in current_app.tasks.items()
-                if name.startswith("ratings.") and not inspect.signature(task.run).parameters}
+    periodic = {
+        name
+        for name, task in current_app.tasks.items()
+        if name.startswith("ratings.") and not inspect.signature(task.run).parameters
+    }
     assert periodic == {"ratings.recompute_all_tenants", "ratings.expire_overrides_all_tenants"}
     scheduled = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert periodic <= set(scheduled), f"not scheduled: {sorted(periodic - set(scheduled))}"

@@ -49,8 +49,13 @@ def test_list_pages_cost_the_same_for_5_and_60_accounts(admin_a, path):
     with admin_a.scope():
         Account.objects.update(owner=admin_a.user, last_contact_at=None)
         for account in Account.objects.order_by("pk")[:20]:  # overrides shown as badges cost nothing per row
-            services.override_set(account=account, rating="A", reason="test", by=admin_a.user,
-                                  expires_at=timezone.now() + dt.timedelta(days=3))
+            services.override_set(
+                account=account,
+                rating="A",
+                reason="test",
+                by=admin_a.user,
+                expires_at=timezone.now() + dt.timedelta(days=3),
+            )
     _rate(admin_a)
     large, response = _queries(admin_a.client, admin_a.url(path))
     assert large <= small, f"{path}: {small} queries for 5 accounts, {large} for 60"
@@ -124,8 +129,13 @@ def test_account_page_costs_the_same_with_a_long_history(admin_a):
             deal.save(update_fields=["value"])
             services.ratings_recompute()
         for _ in range(5):
-            services.override_set(account=account, rating="A", reason="r", by=admin_a.user,
-                                  expires_at=timezone.now() + dt.timedelta(days=1))
+            services.override_set(
+                account=account,
+                rating="A",
+                reason="r",
+                by=admin_a.user,
+                expires_at=timezone.now() + dt.timedelta(days=1),
+            )
     long, response = _queries(admin_a.client, url)
     assert long <= short
     assert response.content.count(b'class="rt-dot ') == 40
@@ -148,8 +158,9 @@ def test_override_by_roles_and_bad_input(admin_a, manager_a, viewer_a, make_memb
     too_long = (timezone.localdate() + dt.timedelta(days=400)).isoformat()
     bad = manager_a.client.post(url, {**good, "ends_on": too_long}, HTTP_HX_REQUEST="true")
     form = bad.context["override_form"]
-    assert form.errors == {"ends_on": [
-        "An override can last at most a year; set it again when it ends if it still applies."]}  # on the field
+    assert form.errors == {
+        "ends_on": ["An override can last at most a year; set it again when it ends if it still applies."]
+    }  # on the field
     assert not form.non_field_errors()
     with admin_a.scope():
         assert not RatingOverride.objects.exists()
@@ -227,13 +238,25 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
 
     bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__weight": "0"}))
     assert "Open pipeline: weight must be at least 1 (untick the signal to leave it out)." in bad.content.decode()
-    bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__scoring": "bands", "pipeline__bands": "0: 0, 50 60"}))
+    bad = admin_a.client.post(
+        edit, _policy_post(values, **{"pipeline__scoring": "bands", "pipeline__bands": "0: 0, 50 60"})
+    )
     assert "Open pipeline: “50 60” is not a band" in bad.content.decode()
     bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__use": None}))
     assert "Use at least one criterion" in bad.content.decode()
-    bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__zero_at": "", "threshold_b": "150",
-                                                           "declass_min_discount_rise": "1000", "cadence_a_days": "-2",
-                                                           "declass_months": "x"})).content.decode()
+    bad = admin_a.client.post(
+        edit,
+        _policy_post(
+            values,
+            **{
+                "pipeline__zero_at": "",
+                "threshold_b": "150",
+                "declass_min_discount_rise": "1000",
+                "cadence_a_days": "-2",
+                "declass_months": "x",
+            },
+        ),
+    ).content.decode()
     assert "Open pipeline: give the value that scores 0 points." in bad and "got None" not in bad
     assert "B threshold: the score must be from 0 to 100 (got 150)." in bad
     assert "Declassification: the rise in discount must be from 0 to 100 points (got 1000)." in bad
@@ -244,8 +267,12 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
         assert not RatingPolicy.objects.filter(status=PolicyStatus.DRAFT).exists()
 
     # pipeline 40 now scores 50 (0 points at 20, 100 at 60): C → B
-    saved = admin_a.client.post(edit, _policy_post(values, **{"pipeline__zero_at": "20", "pipeline__full_at": "60",
-                                                               "note": "Easier pipeline", "preview": "1"}))
+    saved = admin_a.client.post(
+        edit,
+        _policy_post(
+            values, **{"pipeline__zero_at": "20", "pipeline__full_at": "60", "note": "Easier pipeline", "preview": "1"}
+        ),
+    )
     assert saved.status_code == 302 and saved.url.endswith("/preview/")
     preview = admin_a.client.get(saved.url).content.decode()
     assert "3 accounts would change rating" in preview
@@ -268,8 +295,13 @@ def test_declassification_pages_by_role(admin_a, executive_a, manager_a, django_
     account = AccountFactory(tenant=admin_a.tenant, current_level=1, classification="strategic", name="Squeezer")
     for quarter in range(4):
         start = dt.date.today().replace(day=1) - dt.timedelta(days=90 * quarter + 30)
-        FinancialPeriodFactory(account=account, period_start=start, period_end=start + dt.timedelta(days=60),
-                               revenue=Decimal(1000), discount_pct=Decimal(30 - 3 * quarter))  # rising to 30
+        FinancialPeriodFactory(
+            account=account,
+            period_start=start,
+            period_end=start + dt.timedelta(days=60),
+            revenue=Decimal(1000),
+            discount_pct=Decimal(30 - 3 * quarter),
+        )  # rising to 30
     for i in range(8):
         CallReportFactory(account=account, occurred_at=timezone.now() - dt.timedelta(days=10 * i))
     listing = admin_a.url("ratings/declassification/")
@@ -282,21 +314,31 @@ def test_declassification_pages_by_role(admin_a, executive_a, manager_a, django_
     assert "1 account flagged" in mine and "Squeezer" in mine and "your accounts" in mine
     read_only = manager_a.client.get(review).content.decode()
     assert "Read-only: an admin records the decision." in read_only and "Record the decision" not in read_only
-    assert manager_a.client.post(review, {"decision": "declassify", "reason": "x", "coverage": "inside_sales"}
-                                 ).status_code == 403  # reads it; deciding is the admins' (the 403 says so)
+    assert (
+        manager_a.client.post(review, {"decision": "declassify", "reason": "x", "coverage": "inside_sales"}).status_code
+        == 403
+    )  # reads it; deciding is the admins' (the 403 says so)
     assert b"1 account flagged" in executive_a.client.get(listing).content
     assert executive_a.client.post(review, {"decision": "declassify", "reason": "x"}).status_code == 403
     bad = admin_a.client.post(review, {"decision": "declassify", "reason": ""})
     assert b"This field is required." in bad.content
     no_coverage = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress"})
-    assert no_coverage.status_code == 200 and "Choose how the account is served from now on" in no_coverage.content.decode()
+    assert (
+        no_coverage.status_code == 200
+        and "Choose how the account is served from now on" in no_coverage.content.decode()
+    )
     with django_capture_on_commit_callbacks(execute=True):  # the decision drops the kept list after commit
-        done = admin_a.client.post(review, {"decision": "declassify", "reason": "Discounts, no progress",
-                                            "coverage": "inside_sales"})
+        done = admin_a.client.post(
+            review, {"decision": "declassify", "reason": "Discounts, no progress", "coverage": "inside_sales"}
+        )
     assert done.status_code == 302
     with admin_a.scope():
         account = Account.objects.get(pk=account.pk)
-        assert (account.status, account.classification, account.coverage) == ("declassified", "tactical", "inside_sales")
+        assert (account.status, account.classification, account.coverage) == (
+            "declassified",
+            "tactical",
+            "inside_sales",
+        )
     after = admin_a.client.get(listing).content.decode()
     assert "0 accounts flagged" in after and "now tactical, inside sales" in after
 
@@ -325,8 +367,13 @@ def test_template_tags_other_apps_can_include(admin_a, django_assert_max_num_que
     request = RequestFactory().get("/")
     request.user, request.membership, request.tenant = admin_a.user, admin_a.membership, admin_a.tenant
     with admin_a.scope():
-        services.override_set(account=accounts[0], rating="A", reason="Renewal", by=admin_a.user,
-                              expires_at=timezone.now() + dt.timedelta(days=9))
+        services.override_set(
+            account=accounts[0],
+            rating="A",
+            reason="Renewal",
+            by=admin_a.user,
+            expires_at=timezone.now() + dt.timedelta(days=9),
+        )
         rows = list(Account.objects.order_by("name"))
         badges = Template("{% load rating_tags %}{% for a in rows %}{% rating_badge a %}{% endfor %}")
         with django_assert_max_num_queries(2):
@@ -361,8 +408,13 @@ def test_account_page_badge_is_the_tags_html_with_two_queries_per_request(admin_
     hand, plain, unrated = (AccountFactory(tenant=admin_a.tenant, name=n) for n in ("Hand", "Plain", "Unrated"))
     _rate(admin_a)
     with admin_a.scope():
-        services.override_set(account=hand, rating="A", reason="Board <deal>", by=admin_a.user,
-                              expires_at=timezone.now() + dt.timedelta(days=9))
+        services.override_set(
+            account=hand,
+            rating="A",
+            reason="Board <deal>",
+            by=admin_a.user,
+            expires_at=timezone.now() + dt.timedelta(days=9),
+        )
         Account.objects.filter(pk=unrated.pk).update(rating="")
         setup_ran(admin_a.tenant)  # no recompute pending: plain badges
         rows = {a.name: a for a in Account.objects.all()}
@@ -385,8 +437,13 @@ def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accou
     """The draft preview, the declassification list and one account's evidence: a fixed number of
     queries whether the tenant has 4 accounts or 60 (and the account 1 call report or 15)."""
     with admin_a.scope():
-        activate_policy(admin_a, declass_levels_below_top=1, declass_months=24, declass_min_discount_rise=0,
-                        declass_min_investment=1)  # every bulk account is flagged: the list has rows
+        activate_policy(
+            admin_a,
+            declass_levels_below_top=1,
+            declass_months=24,
+            declass_min_discount_rise=0,
+            declass_min_investment=1,
+        )  # every bulk account is flagged: the list has rows
         draft = services.policy_draft_save(by=admin_a.user, threshold_a=60, threshold_b=40, threshold_c=20)
     paths = {"preview": f"ratings/policies/{draft.pk}/preview/", "declassification": "ratings/declassification/"}
 
@@ -402,10 +459,17 @@ def test_preview_and_declassification_pages_cost_the_same_for_few_and_many_accou
     with admin_a.scope():
         account = Account.objects.get(pk=ids[0])
         for i in range(14):
-            CallReportFactory(account=account, author=admin_a.user, occurred_at=timezone.now() - dt.timedelta(milliseconds=i))
+            CallReportFactory(
+                account=account, author=admin_a.user, occurred_at=timezone.now() - dt.timedelta(milliseconds=i)
+            )
         for account in Account.objects.order_by("pk")[:10]:  # manual ratings: marked among the movers
-            services.override_set(account=account, rating="A", reason="test", by=admin_a.user,
-                                  expires_at=timezone.now() + dt.timedelta(days=3))
+            services.override_set(
+                account=account,
+                rating="A",
+                reason="test",
+                by=admin_a.user,
+                expires_at=timezone.now() + dt.timedelta(days=3),
+            )
     _rate(admin_a)
     cache.clear()  # the tenant-wide review is kept a few minutes: count it afresh, as after that time
     many = costs(ids)

@@ -34,12 +34,19 @@ def test_a_found_object_refuses_a_role_by_naming_the_roles_that_can():
     assert editors_if(False) == ()
 
 
-@pytest.mark.parametrize(("permission", "role", "method", "allowed"), [
-    (IsTenantMember, Role.VIEWER, "GET", True), (IsTenantMember, Role.VIEWER, "POST", False),
-    (IsTenantMember, Role.MANAGER, "POST", True), (IsTenantAdmin, Role.MANAGER, "GET", True),
-    (IsTenantAdmin, Role.MANAGER, "PATCH", False), (IsTenantAdmin, Role.ADMIN, "PATCH", True),
-    (IsTenantAdminToRead, Role.EXECUTIVE, "GET", False), (IsTenantAdminToRead, Role.ADMIN, "GET", True),
-])
+@pytest.mark.parametrize(
+    ("permission", "role", "method", "allowed"),
+    [
+        (IsTenantMember, Role.VIEWER, "GET", True),
+        (IsTenantMember, Role.VIEWER, "POST", False),
+        (IsTenantMember, Role.MANAGER, "POST", True),
+        (IsTenantAdmin, Role.MANAGER, "GET", True),
+        (IsTenantAdmin, Role.MANAGER, "PATCH", False),
+        (IsTenantAdmin, Role.ADMIN, "PATCH", True),
+        (IsTenantAdminToRead, Role.EXECUTIVE, "GET", False),
+        (IsTenantAdminToRead, Role.ADMIN, "GET", True),
+    ],
+)
 def test_the_api_asks_for_the_same_roles(permission, role, method, allowed):
     request = SimpleNamespace(method=method, user=object(), _request=SimpleNamespace(membership=_member(role)))
     assert permission().has_permission(request, view=None) is allowed

@@ -45,8 +45,10 @@ def operator_client(operator):
     return client
 
 
-@pytest.mark.parametrize("path", ["/admin/tenancy/tenant/abc/change/", "/admin/tenancy/tenant/abc/delete/",
-                                  "/admin/tenancy/tenant/999999/change/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/tenancy/tenant/abc/change/", "/admin/tenancy/tenant/abc/delete/", "/admin/tenancy/tenant/999999/change/"],
+)
 def test_admin_tenant_pages_for_a_bad_id_are_not_a_server_error(operator_client, path):
     response = operator_client.get(path, follow=True)
     assert response.status_code in (200, 404)
@@ -73,14 +75,16 @@ def test_admin_bulk_deletes_users(operator_client, tenant_a, make_member):
     ids = [m.user.pk for m in members]
     confirm = operator_client.post("/admin/tenancy/user/", {"action": "delete_selected", "_selected_action": ids})
     assert confirm.status_code == 200
-    response = operator_client.post("/admin/tenancy/user/", {"action": "delete_selected", "_selected_action": ids,
-                                                             "post": "yes"})
+    response = operator_client.post(
+        "/admin/tenancy/user/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
     assert response.status_code == 302
     assert not User.objects.filter(pk__in=ids).exists()
 
 
-def test_admin_refuses_to_delete_someone_tenant_data_still_needs_and_deletes_nothing(operator_client, tenant_a,
-                                                                                     tenant_b, make_member):
+def test_admin_refuses_to_delete_someone_tenant_data_still_needs_and_deletes_nothing(
+    operator_client, tenant_a, tenant_b, make_member
+):
     from tenancy.context import tenant_context
     from tenancy.models import Membership
     from tests.ratings.factories import RelationshipFactory

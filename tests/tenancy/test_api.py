@@ -11,8 +11,12 @@ def test_me_answers_with_the_token_user_and_tenant(manager_a):
     response = api_client_for(manager_a).get("/api/v1/me/")
     assert response.status_code == 200
     assert response.json() | {} == {
-        "id": manager_a.user.pk, "email": manager_a.user.email, "full_name": manager_a.user.full_name,
-        "tenant": "tenant-a", "tenant_name": "Tenant A", "role": "manager",
+        "id": manager_a.user.pk,
+        "email": manager_a.user.email,
+        "full_name": manager_a.user.full_name,
+        "tenant": "tenant-a",
+        "tenant_name": "Tenant A",
+        "role": "manager",
     }
 
 

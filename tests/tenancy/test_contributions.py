@@ -15,16 +15,19 @@ def extra_panels(request):
     return [{"template": "extra.html"}]
 
 
-@pytest.mark.parametrize("hook, apps_expected", [
-    ("tenant_urls", ["tenancy", *DOMAIN]),
-    ("api", ["tenancy", *DOMAIN]),
-    ("dashboard", DOMAIN),
-    ("demo", DOMAIN),
-    ("nav", DOMAIN),
-    ("account_page", ["hierarchy", "keyplayers", "plans", "ratings"]),
-    ("public_urls", ["hierarchy", "plans"]),
-    ("visit_page", ["briefings"]),
-])
+@pytest.mark.parametrize(
+    "hook, apps_expected",
+    [
+        ("tenant_urls", ["tenancy", *DOMAIN]),
+        ("api", ["tenancy", *DOMAIN]),
+        ("dashboard", DOMAIN),
+        ("demo", DOMAIN),
+        ("nav", DOMAIN),
+        ("account_page", ["hierarchy", "keyplayers", "plans", "ratings"]),
+        ("public_urls", ["hierarchy", "plans"]),
+        ("visit_page", ["briefings"]),
+    ],
+)
 def test_hooks_come_in_installed_apps_order(hook, apps_expected):
     found = [label for label, _ in contributions.declared(hook)]
     assert found == apps_expected

@@ -12,20 +12,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"KEYSTONE_TESTING", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "keystone.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "prod-" + "k3y!" * 16,
-        "ALLOWED_HOSTS": "keystone.example.com",
-        "DATABASE_URL": "postgres://keystone_app@db:5432/keystone",
-        "REDIS_URL": "redis://redis:6379/0",
-        "EMAIL_URL": "smtp://mail.example.com:25",
-        "KEYSTONE_VAR_DIR": str(tmp_path),
-    })
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"KEYSTONE_TESTING", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "keystone.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "prod-" + "k3y!" * 16,
+            "ALLOWED_HOSTS": "keystone.example.com",
+            "DATABASE_URL": "postgres://keystone_app@db:5432/keystone",
+            "REDIS_URL": "redis://redis:6379/0",
+            "EMAIL_URL": "smtp://mail.example.com:25",
+            "KEYSTONE_VAR_DIR": str(tmp_path),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -95,8 +105,9 @@ def app_role_connection(transactional_db):
         cursor.execute(f"GRANT {_init_script_database_privileges()} ON DATABASE {database} TO {quote(role)}")
     saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict.update(USER=role, PASSWORD=app["PASSWORD"] or "",
-                                    HOST=app["HOST"] or saved["HOST"], PORT=app["PORT"] or saved["PORT"])
+    connection.settings_dict.update(
+        USER=role, PASSWORD=app["PASSWORD"] or "", HOST=app["HOST"] or saved["HOST"], PORT=app["PORT"] or saved["PORT"]
+    )
     try:
         yield connection
     finally:
@@ -142,8 +153,11 @@ def test_app_role_runs_the_ratings_recompute_and_cannot_get_around_rls(app_role_
 def test_env_example_mail_url_uses_starttls_on_the_submission_port():
     from keystone.env import mailer_config
 
-    lines = dict(line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
-                 if line and not line.startswith("#"))
+    lines = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     options = mailer_config(lines["EMAIL_URL"])["OPTIONS"]
     assert (options["port"], options["use_tls"], options["use_ssl"]) == (587, True, False)
 

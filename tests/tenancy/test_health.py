@@ -26,8 +26,14 @@ def test_ready_is_ok_with_fresh_heartbeats_and_no_waiting_outbox(settings):
     health.heartbeat("beat", Heartbeat.Kind.BEAT)
     status, body = _ready()
     assert status == 200 and body["status"] == "ok", body
-    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok", "worker": "ok", "beat": "ok",
-                              "outbox": "ok"}
+    assert body["checks"] == {
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+        "worker": "ok",
+        "beat": "ok",
+        "outbox": "ok",
+    }
 
 
 def test_ready_says_degraded_when_worker_or_beat_are_silent_or_work_waits(tenant_a, settings):
@@ -37,8 +43,9 @@ def test_ready_says_degraded_when_worker_or_beat_are_silent_or_work_waits(tenant
     assert status == 200 and body["status"] == "degraded"
     assert body["checks"]["beat"] == "error: never seen" and body["checks"]["worker"] == "ok"
     with tenant_context(tenant_a.pk):
-        OutboxMessage.objects.create(tenant_id=tenant_a.pk, task_name="ratings.recompute_ratings", args=[1],
-                                     not_before=timezone.now())
+        OutboxMessage.objects.create(
+            tenant_id=tenant_a.pk, task_name="ratings.recompute_ratings", args=[1], not_before=timezone.now()
+        )
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10)):
         status, body = _ready()
         assert body["checks"]["worker"].startswith("error: not seen for 6")

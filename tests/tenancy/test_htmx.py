@@ -13,12 +13,15 @@ def _request(**headers):
     return request
 
 
-@pytest.mark.parametrize(("headers", "partial"), [
-    ({}, False),
-    ({"HX-Request": "true"}, True),
-    ({"HX-Request": "true", "HX-Boosted": "true"}, False),  # a boosted link swaps the whole body
-    ({"HX-Request": "true", "HX-History-Restore-Request": "true"}, False),  # Back with no snapshot: the page
-])
+@pytest.mark.parametrize(
+    ("headers", "partial"),
+    [
+        ({}, False),
+        ({"HX-Request": "true"}, True),
+        ({"HX-Request": "true", "HX-Boosted": "true"}, False),  # a boosted link swaps the whole body
+        ({"HX-Request": "true", "HX-History-Restore-Request": "true"}, False),  # Back with no snapshot: the page
+    ],
+)
 def test_only_an_htmx_request_for_a_fragment_gets_a_partial(headers, partial):
     assert wants_partial(_request(**headers)) is partial
 

@@ -24,7 +24,8 @@ def _invite(admin, email, capture, role="manager"):
 
 
 def test_an_existing_user_is_invited_not_added_and_the_admin_sees_only_the_address(
-        admin_a, manager_b, django_capture_on_commit_callbacks):
+    admin_a, manager_b, django_capture_on_commit_callbacks
+):
     manager_b.user.full_name = "Secret Person Name"
     manager_b.user.save(update_fields=["full_name"])
     link = _invite(admin_a, manager_b.user.email.upper(), django_capture_on_commit_callbacks)
@@ -54,7 +55,8 @@ def test_a_new_and_an_existing_address_look_the_same_to_the_admin(admin_a, djang
 
 
 def test_only_the_invited_address_can_accept_and_a_link_works_in_its_own_tenant_only(
-        admin_a, manager_b, make_member, tenant_b, django_capture_on_commit_callbacks):
+    admin_a, manager_b, make_member, tenant_b, django_capture_on_commit_callbacks
+):
     link = _invite(admin_a, "someone@example.com", django_capture_on_commit_callbacks)
     for client in (manager_b.client, Client()):
         response = client.get(link)

@@ -62,13 +62,20 @@ def test_reinvited_after_removal_without_a_password_gets_a_password_link(admin_a
     client = Client()
     assert client.login(username="twice@example.com", password=password)
     assert client.get(admin_a.url("")).status_code == 404  # not a member until the invitation is accepted
-    assert client.post(re.search(r"http://testserver(/invitations/\S+)", mail.outbox[0].body).group(1)).status_code == 302
+    assert (
+        client.post(re.search(r"http://testserver(/invitations/\S+)", mail.outbox[0].body).group(1)).status_code == 302
+    )
     assert client.get(admin_a.url("")).status_code == 200
 
 
 def test_someone_with_a_password_gets_a_link_to_the_tenant(admin_a, manager_b, django_capture_on_commit_callbacks):
     with admin_a.scope(), django_capture_on_commit_callbacks(execute=True):
-        member_invite(tenant=admin_a.tenant, email=manager_b.user.email, role="viewer", invited_by=admin_a.user,
-                      base_url="http://testserver")
+        member_invite(
+            tenant=admin_a.tenant,
+            email=manager_b.user.email,
+            role="viewer",
+            invited_by=admin_a.user,
+            base_url="http://testserver",
+        )
     body = mail.outbox[0].body
     assert not LINK.search(body) and "http://testserver/invitations/inv_" in body

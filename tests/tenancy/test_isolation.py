@@ -65,7 +65,9 @@ def test_rls_refuses_writing_a_row_of_another_tenant(manager_a, manager_b):
             with connection.cursor() as cursor:
                 cursor.execute(
                     "INSERT INTO tenancy_membership (tenant_id, user_id, role, created_at, updated_at) "
-                    "VALUES (%s, %s, 'admin', now(), now())", [manager_b.tenant.pk, manager_a.user.pk])
+                    "VALUES (%s, %s, 'admin', now(), now())",
+                    [manager_b.tenant.pk, manager_a.user.pk],
+                )
 
 
 @postgres_only
@@ -131,7 +133,9 @@ def test_listing_my_tenants_inside_a_tenant_request_keeps_the_tenant(manager_a, 
         assert Membership.objects.count() == 1
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT DISTINCT tenant_id FROM tenancy_membership WHERE user_id <> %s", [manager_a.user.pk])
+                cursor.execute(
+                    "SELECT DISTINCT tenant_id FROM tenancy_membership WHERE user_id <> %s", [manager_a.user.pk]
+                )
                 assert cursor.fetchall() == []
                 cursor.execute("SELECT current_setting('app.tenant_id', true)")
                 assert cursor.fetchone()[0] == str(manager_a.tenant.pk)

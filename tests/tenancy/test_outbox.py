@@ -92,8 +92,13 @@ def test_the_sweep_sends_what_was_never_sent_or_was_lost_and_nothing_else(tenant
         (tenant_b, "lost", now - dt.timedelta(seconds=900), now),
     ]:
         with tenant_context(tenant.pk):  # recorded without the after-commit send (as if the broker was down)
-            rows[label] = OutboxMessage.objects.create(tenant_id=tenant.pk, task_name="tests.outbox_probe",
-                                                       args=[label], not_before=not_before, sent_at=sent_at).pk
+            rows[label] = OutboxMessage.objects.create(
+                tenant_id=tenant.pk,
+                task_name="tests.outbox_probe",
+                args=[label],
+                not_before=not_before,
+                sent_at=sent_at,
+            ).pk
     assert outbox.outbox_sweep(now=now) == 3
     assert sorted(label for _, label in RUNS) == ["lost", "never-sent", "never-sent-b"]
     assert outbox.outbox_sweep(now=now) == 0  # run and done: never sent again
@@ -108,8 +113,9 @@ postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="
 def test_outbox_rows_are_under_row_level_security(tenant_a, tenant_b):
     for tenant in (tenant_a, tenant_b):
         with tenant_context(tenant.pk):
-            OutboxMessage.objects.create(tenant_id=tenant.pk, task_name="tests.outbox_probe", args=["x"],
-                                         not_before=timezone.now())
+            OutboxMessage.objects.create(
+                tenant_id=tenant.pk, task_name="tests.outbox_probe", args=["x"], not_before=timezone.now()
+            )
 
     def raw_count():
         with connection.cursor() as cursor:
@@ -124,8 +130,11 @@ def test_outbox_rows_are_under_row_level_security(tenant_a, tenant_b):
         assert raw_count() == 2
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             with connection.cursor() as cursor:  # reading across tenants never allows writing a row
-                cursor.execute("INSERT INTO tenancy_outboxmessage (tenant_id, task_name, args, kwargs, dedupe_key, "
-                               "not_before, attempts, last_error, created_at, updated_at) VALUES "
-                               "(%s, 't', '[]', '{}', '', now(), 0, '', now(), now())", [tenant_a.pk])
+                cursor.execute(
+                    "INSERT INTO tenancy_outboxmessage (tenant_id, task_name, args, kwargs, dedupe_key, "
+                    "not_before, attempts, last_error, created_at, updated_at) VALUES "
+                    "(%s, 't', '[]', '{}', '', now(), 0, '', now(), now())",
+                    [tenant_a.pk],
+                )
     with platform_read("other"):
         assert raw_count() == 0

@@ -32,8 +32,14 @@ def _backend_pid():
 
 @tenant_task(name="tests.count_members")
 def count_members_task(tenant_id):
-    SEEN.append({"task": "tenant", "setting": _db_tenant_setting(), "members": Membership.objects.count(),
-                 "pid": _backend_pid()})
+    SEEN.append(
+        {
+            "task": "tenant",
+            "setting": _db_tenant_setting(),
+            "members": Membership.objects.count(),
+            "pid": _backend_pid(),
+        }
+    )
 
 
 @shared_task(name="tests.platform_probe")
@@ -117,6 +123,8 @@ def test_the_tenant_setting_is_gone_from_the_connection_once_the_context_commits
         pass
     assert not connection.in_atomic_block  # committed: the next statement is a transaction of its own
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid(), coalesce(current_setting('app.tenant_id', true), ''), "
-                       "coalesce(current_setting('app.user_id', true), '')")
+        cursor.execute(
+            "SELECT pg_backend_pid(), coalesce(current_setting('app.tenant_id', true), ''), "
+            "coalesce(current_setting('app.user_id', true), '')"
+        )
         assert cursor.fetchone() == (pid, "", "")

@@ -44,13 +44,16 @@ def test_ip_limit_is_much_higher_than_the_per_email_limit(settings):
     assert settings.LOGIN_THROTTLE_IP_FAILURES >= 10 * settings.LOGIN_THROTTLE_FAILURES
 
 
-@pytest.mark.parametrize(("trusted", "forwarded", "expected"), [
-    (0, "203.0.113.9", "192.0.2.1"),  # no proxy trusted: the header is the client's word, ignored
-    (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # the proxy appended the real client
-    (2, "198.51.100.7, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
-    (2, "203.0.113.9", "203.0.113.9"),
-    (1, "", "192.0.2.1"),
-])
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "192.0.2.1"),  # no proxy trusted: the header is the client's word, ignored
+        (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # the proxy appended the real client
+        (2, "198.51.100.7, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (2, "203.0.113.9", "203.0.113.9"),
+        (1, "", "192.0.2.1"),
+    ],
+)
 def test_client_ip_trusts_only_the_configured_proxies(settings, trusted, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = trusted
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded)

@@ -188,13 +188,23 @@ def test_healthz_is_liveness_the_database_only(client):
 
 
 def test_admin_edits_tenant_settings_with_clear_errors(admin_a, manager_a):
-    bad = admin_a.client.post(admin_a.url("settings/"), {"name": "Tenant A", "timezone": "Mars/Olympus", "briefing_lead_hours": 0})
+    bad = admin_a.client.post(
+        admin_a.url("settings/"), {"name": "Tenant A", "timezone": "Mars/Olympus", "briefing_lead_hours": 0}
+    )
     assert bad.status_code == 400
     assert b"not a known time zone" in bad.content and b"greater than or equal to 1" in bad.content
     admin_a.tenant.refresh_from_db()
     assert admin_a.tenant.timezone == "Europe/Berlin"
-    ok = admin_a.client.post(admin_a.url("settings/"), {"name": "Tenant A", "timezone": "America/New_York", "briefing_lead_hours": 24,
-                                                         "briefing_delivery": "morning", "briefing_digest_hour": 6})
+    ok = admin_a.client.post(
+        admin_a.url("settings/"),
+        {
+            "name": "Tenant A",
+            "timezone": "America/New_York",
+            "briefing_lead_hours": 24,
+            "briefing_delivery": "morning",
+            "briefing_digest_hour": 6,
+        },
+    )
     assert ok.status_code == 302
     admin_a.tenant.refresh_from_db()
     assert (admin_a.tenant.timezone, admin_a.tenant.briefing_lead_hours) == ("America/New_York", 24)
@@ -207,14 +217,18 @@ def test_password_reset_by_email(client, manager_a):
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/password/reset/\S+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
-    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Brand-new-secret-7", "new_password2": "Brand-new-secret-7"})
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "Brand-new-secret-7", "new_password2": "Brand-new-secret-7"}
+    )
     assert response.status_code == 302
     assert client.login(username=manager_a.user.email, password="Brand-new-secret-7")
 
 
 def test_password_change(manager_a):
-    response = manager_a.client.post("/password/change/", {
-        "old_password": "pass-word-123", "new_password1": "Another-secret-42", "new_password2": "Another-secret-42"})
+    response = manager_a.client.post(
+        "/password/change/",
+        {"old_password": "pass-word-123", "new_password1": "Another-secret-42", "new_password2": "Another-secret-42"},
+    )
     assert response.status_code == 302
     manager_a.user.refresh_from_db()
     assert manager_a.user.check_password("Another-secret-42")
@@ -229,15 +243,19 @@ def test_htmx_posts_pass_csrf_with_the_header_from_the_page(manager_a):
     token = re.search(rb'"X-CSRFToken": "([^"]+)"', page.content).group(1).decode()
     refused = client.post(manager_a.url("api-tokens/"), {"name": "no header"}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 403
-    accepted = client.post(manager_a.url("api-tokens/"), {"name": "with header"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    accepted = client.post(
+        manager_a.url("api-tokens/"), {"name": "with header"}, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token
+    )
     assert accepted.status_code == 302
     with manager_a.scope():
         assert list(ApiToken.objects.values_list("name", flat=True)) == ["with header"]
 
 
 def test_htmx_request_after_the_session_expired_redirects_the_whole_window(client, tenant_a):
-    response = client.get(f"/t/{tenant_a.slug}/accounts/?page=2", headers={
-        "HX-Request": "true", "HX-Current-URL": f"http://testserver/t/{tenant_a.slug}/accounts/?q=acme"})
+    response = client.get(
+        f"/t/{tenant_a.slug}/accounts/?page=2",
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver/t/{tenant_a.slug}/accounts/?q=acme"},
+    )
     assert response.status_code == 200 and not response.content
     assert response["HX-Redirect"] == f"/login/?next=/t/{tenant_a.slug}/accounts/%3Fq%3Dacme"
 
@@ -286,8 +304,9 @@ def test_pages_show_times_in_the_tenants_time_zone(manager_a):
 
     account = AccountFactory(tenant=manager_a.tenant)  # the factory's tenant is in Europe/Berlin
     with time_machine.travel(dt.datetime(2026, 3, 9, 23, 30, tzinfo=dt.UTC), tick=False), manager_a.scope():
-        account_services.account_classify(account=account, classification="strategic", reason="New segment",
-                                           by=manager_a.user)
+        account_services.account_classify(
+            account=account, classification="strategic", reason="New segment", by=manager_a.user
+        )
     page = manager_a.client.get(manager_a.url(f"accounts/{account.pk}/")).content.decode()
     assert "10 Mar 2026, 00:30" in page and "9 Mar 2026" not in page
 

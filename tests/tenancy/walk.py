@@ -16,8 +16,13 @@ def _invitation(member):
     from tenancy.services import member_invite
 
     with member.scope():
-        return member_invite(tenant=member.tenant, email=f"walk-{member.user.pk}@example.com", role="viewer",
-                             invited_by=member.user, base_url="http://testserver").pk
+        return member_invite(
+            tenant=member.tenant,
+            email=f"walk-{member.user.pk}@example.com",
+            role="viewer",
+            invited_by=member.user,
+            base_url="http://testserver",
+        ).pk
 
 
 OBJECTS = {
@@ -32,8 +37,9 @@ def _audit_entry(member):
     from tenancy.models import AuditAction
 
     with member.scope():
-        return audit_record(action=AuditAction.MEMBER_ROLE_CHANGED, target=member.membership,
-                            changes={"role": ("viewer", "admin")}).pk
+        return audit_record(
+            action=AuditAction.MEMBER_ROLE_CHANGED, target=member.membership, changes={"role": ("viewer", "admin")}
+        ).pk
 
 
 OBJECTS["audit_entry_id"] = _audit_entry

@@ -14,6 +14,8 @@ class Command(BaseCommand):
         if not settings.DEBUG and not settings.TESTING and not force:
             raise CommandError("seed_demo creates users with a known password; it runs only with DEBUG=1 (or --force).")
         logins = seed()
-        self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with any of these (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is ready. Sign in with any of these (password: %s):" % DEMO_PASSWORD)
+        )
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {', '.join(login.tenants)}")

@@ -16,9 +16,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, slug, admin_email, timezone, base_url, **options):
         try:
-            tenant = tenant_create(name=name, slug=slug, timezone_name=timezone, admin_email=admin_email,
-                                   base_url=base_url.rstrip("/"))
+            tenant = tenant_create(
+                name=name, slug=slug, timezone_name=timezone, admin_email=admin_email, base_url=base_url.rstrip("/")
+            )
         except ValidationError as error:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-                               if hasattr(error, "error_dict") else " ".join(error.messages))
-        self.stdout.write(self.style.SUCCESS(f"Created {tenant.name} at /t/{tenant.slug}/; invitation sent to {admin_email}."))
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+                if hasattr(error, "error_dict")
+                else " ".join(error.messages)
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {tenant.name} at /t/{tenant.slug}/; invitation sent to {admin_email}.")
+        )

@@ -5,8 +5,10 @@ from tenancy.append_only import append_only_tables
 
 
 class Command(BaseCommand):
-    help = ("Run as the owner role after migrate: lets the app role read and write every table and "
-            "sequence (now and later ones), without owning anything, so row-level security binds it.")
+    help = (
+        "Run as the owner role after migrate: lets the app role read and write every table and "
+        "sequence (now and later ones), without owning anything, so row-level security binds it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("role", help="The application role, e.g. keystone_app")

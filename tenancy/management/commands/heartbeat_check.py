@@ -15,8 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=Heartbeat.Kind.values)
         parser.add_argument("--name", help="The worker's node name (default: any worker).")
-        parser.add_argument("--max-age", type=int, default=None,
-                            help="Seconds (default: HEALTH_HEARTBEAT_STALE_SECONDS).")
+        parser.add_argument(
+            "--max-age", type=int, default=None, help="Seconds (default: HEALTH_HEARTBEAT_STALE_SECONDS)."
+        )
 
     def handle(self, kind, name=None, max_age=None, **options):
         beats = Heartbeat.objects.filter(kind=kind)
