@@ -35,52 +35,12 @@ from django.test import Client  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from accounts.demo import NAMES as DEMO_NAMES  # noqa: E402
 from tenancy.context import tenant_context  # noqa: E402
 from tenancy.models import Membership, Role, Tenant, User  # noqa: E402
 
 SLUG = "bench-accounts"
-FIRST = [
-    "Northgate",
-    "Bluewater",
-    "Ironbridge",
-    "Silverline",
-    "Harbourview",
-    "Kestrel",
-    "Meridian",
-    "Oakridge",
-    "Pioneer",
-    "Redwood",
-    "Summit",
-    "Tidewater",
-    "Vantage",
-    "Westbrook",
-    "Alder",
-    "Beacon",
-    "Cobalt",
-    "Driftwood",
-    "Evergreen",
-    "Falcon",
-    "Granite",
-    "Highland",
-    "Juniper",
-    "Lakeside",
-    "Mariner",
-    "Nordic",
-    "Orchard",
-    "Pinnacle",
-    "Quarry",
-    "Riverton",
-    "Sterling",
-    "Thornbury",
-    "Upland",
-    "Valemont",
-    "Whitmore",
-    "Yarrow",
-    "Zenith",
-    "Ashford",
-    "Brightwell",
-    "Castlegate",
-]
+FIRST = DEMO_NAMES  # the demo's account names, so both read alike
 SECOND = [
     "Logistics",
     "Freight",
