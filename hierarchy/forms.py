@@ -1,18 +1,28 @@
 from django import forms
+from django.utils.html import format_html
 
 from accounts.models import Contact
 from hierarchy.models import HierarchyLevel, HierarchyModel
+from tenancy.forms import ChoiceCards
 from tenancy.members import member_users
 from tenancy.models import User
 
 
-def _level_choices(levels):
-    return [(level.number, f"{level.number}. {level.name}") for level in levels]
+def _level_card(level):
+    """A level's card in the assessment: number and name, what it means, the signals that tell it."""
+    signals = format_html("<br><small>Signals: {}</small>", "; ".join(level.signal_list)) if level.signal_list else ""
+    return format_html(
+        '<strong>{}. {}</strong><br>\n<span class="muted">{}</span>{}',
+        level.number,
+        level.name,
+        level.description,
+        signals,
+    )
 
 
 class AssessmentForm(forms.Form):
     level = forms.TypedChoiceField(
-        coerce=int, widget=forms.RadioSelect, error_messages={"required": "Choose the level this relationship is at."}
+        coerce=int, widget=ChoiceCards, error_messages={"required": "Choose the level this relationship is at."}
     )
     evidence = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -21,10 +31,14 @@ class AssessmentForm(forms.Form):
         error_messages={"required": "Evidence is required: say what you saw or heard that shows this level."},
     )
 
-    def __init__(self, *args, levels, **kwargs):
+    def __init__(self, *args, levels, model=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.levels = levels
-        self.fields["level"].choices = _level_choices(levels)
+        level = self.fields["level"]
+        if model is not None:
+            level.label = f"Level ({model.name})"
+        level.choices = [(lvl.number, _level_card(lvl)) for lvl in levels]
+        level.widget.option_classes = {str(lvl.number): f"lvl-border-{lvl.number}" for lvl in levels}
         self.fields["level"].error_messages["invalid_choice"] = (
             f"Choose a level from 1 to {len(levels)}." if levels else "No hierarchy levels are set up."
         )
@@ -99,7 +113,7 @@ class SurveySendForm(forms.Form):
 class SurveyAnswerForm(forms.Form):
     level = forms.TypedChoiceField(
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=ChoiceCards,
         label="Which statement fits best?",
         error_messages={
             "required": "Please choose the statement that fits best.",

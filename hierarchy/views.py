@@ -188,7 +188,7 @@ def assess(request, relationship_id):
     )
     model = services.hierarchy_defaults_ensure()
     levels = selectors.model_levels(model)
-    form = AssessmentForm(request.POST or None, levels=levels, initial={"level": relationship.self_level})
+    form = AssessmentForm(request.POST or None, levels=levels, model=model, initial={"level": relationship.self_level})
     if request.method == "POST" and form.is_valid():
         try:
             assessment = services.assessment_record(

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER
     "keystone",
     "tenancy",
     "accounts",
@@ -87,6 +88,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# One field template for every form (tenancy.forms.FormRenderer: templates/forms/field.html).
+FORM_RENDERER = "tenancy.forms.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'keystone.sqlite3'}")

@@ -2,10 +2,42 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
+from django.forms.renderers import TemplatesSetting
 
 from tenancy.dates import OUT_OF_RANGE, in_supported_range
 from tenancy import throttle
 from tenancy.models import BriefingDelivery, Role, validate_one_line
+
+
+class FormRenderer(TemplatesSetting):
+    """settings.FORM_RENDERER: every form and field of every page renders through one template each.
+    templates/forms/field.html is the one field group (label, widget, help text, errors), used by
+    {{ field.as_field_group }} and by templates/forms/form.html, which {{ form }} renders. TemplatesSetting
+    loads them, and Django's widget templates ("django.forms" in INSTALLED_APPS), through settings.TEMPLATES."""
+
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+class ChoiceCards(forms.RadioSelect):
+    """Radio options shown as cards, one a line, in a fieldset with a legend (the hierarchy levels of the
+    assessment and of the customer survey). forms/field.html draws it (its widget_type is "choicecards").
+    A choice's label may be HTML built with format_html (a name and a description); option_classes maps a
+    choice's value to extra CSS classes for its card (e.g. the level's colour)."""
+
+    def __init__(self, attrs=None, choices=(), option_classes=None):
+        super().__init__(attrs, choices)
+        self.option_classes = option_classes or {}
+
+    def __deepcopy__(self, memo):
+        obj = super().__deepcopy__(memo)
+        obj.option_classes = dict(self.option_classes)
+        return obj
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["card_class"] = self.option_classes.get(str(value), "")
+        return option
 
 
 class DateInput(forms.DateInput):
