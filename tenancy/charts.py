@@ -99,8 +99,8 @@ def nice_ticks(low: float, high: float, count: int = 4, *, whole: bool = False) 
     if whole:
         step = max(1, step)
     first, last = math.floor(low / step), math.ceil(high / step)
-    # i * step rather than adding step up: no drift (0.30000000000000004) in long axes.
-    return [i * step for i in range(first, max(last, first + 1) + 1)]
+    # Rounded: a step below 1 is a binary float, and 3 * 0.2 would be labelled 0.6000000000000001.
+    return [round(i * step, 10) for i in range(first, max(last, first + 1) + 1)]
 
 
 def spread(start, end, count: int) -> list:
