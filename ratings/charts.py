@@ -1,4 +1,4 @@
-"""Geometry of the rating history chart; the template draws it as SVG (no JavaScript).
+"""The rating history chart: what it shows; tenancy.charts places it, the template draws it as SVG (no JavaScript).
 
 x: time from the first snapshot to now; y: score 0–100. The score holds until the next snapshot
 (a step line). Background bands show where A, B, C and D begin under the active policy; each dot is

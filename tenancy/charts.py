@@ -83,7 +83,7 @@ def time_scale(start: dt.datetime, end: dt.datetime, pixels: tuple[float, float]
 
 def nice_step(span: float, count: int = 4) -> float:
     """A round step, 1, 2 or 5 × 10^n, that cuts `span` into about `count` parts (at most `count`).
-    Round steps give labels a reader takes in at a glance (0, 250, 500 rather than 0, 237, 474)."""
+    Round steps give labels a reader takes in at a glance (0, 200, 400 rather than 0, 237, 474)."""
     raw = span / count
     if raw <= 0:
         return 1
