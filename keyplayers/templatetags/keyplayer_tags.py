@@ -7,8 +7,9 @@ from tenancy.charts import Frame, bands, linear_scale
 
 register = template.Library()
 
-# One row per buying role; the role's name in the left margin, the level ticks below the last row.
-ROW_HEIGHT, BAR_HEIGHT = 32, 20  # BAR_HEIGHT is drawn by the template (its rects and marker lines)
+# One row per buying role (its bar, 20 px high, is drawn by the template); the role's name in the left
+# margin, the level ticks below the last row.
+ROW_HEIGHT = 32
 WIDTH, MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM, LABEL_WIDTH = 460, 6, 20, 20, 150
 
 
