@@ -1,10 +1,14 @@
-"""Server-side geometry for the revenue trend chart (the template draws it as SVG; no JavaScript)."""
+"""The revenue trend chart: revenue per quarter as a line over a shaded area, with round grid lines in
+short money labels (1.5m). Geometry from tenancy.charts; accounts/_revenue_chart.html draws it as SVG
+(no JavaScript)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH, HEIGHT = 720, 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
+from tenancy.charts import Frame, area_points, line_points, linear_scale, nice_ticks
+
+FRAME = Frame(width=720, height=240, margin=(16, 16, 40, 64))
+MOST_X_LABELS = 12
 
 
 @dataclass
@@ -17,16 +21,6 @@ class Point:
     currency: str
 
 
-def _nice_step(span: float) -> float:
-    """A round step (1, 2 or 5 × 10^n) giving about four grid lines."""
-    raw = span / 4 or 1
-    magnitude = 10 ** (len(str(int(raw))) - 1)
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
-
-
 def _short(amount: float) -> str:
     for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
         if abs(amount) >= limit:
@@ -35,26 +29,18 @@ def _short(amount: float) -> str:
 
 
 def revenue_chart(periods) -> dict | None:
-    """Points, grid lines and labels for periods in date order; None without any."""
+    """Points, grid lines and labels for periods in date order; None without any. The value axis always
+    includes 0, so a dip reads as a dip and not as a collapse."""
     periods = list(periods)
     if not periods:
         return None
     values = [float(p.revenue) for p in periods]
-    top = max(values + [0.0])
-    bottom = min(values + [0.0])
-    step = _nice_step(top - bottom)
-    top = step * -(-top // step) if top > 0 else step
-    bottom = step * (bottom // step) if bottom < 0 else 0.0
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def y_of(value: float) -> float:
-        return round(TOP + plot_h * (top - value) / (top - bottom), 1)
-
-    n = len(periods)
-    gap = plot_w / max(n - 1, 1)
+    grid = nice_ticks(min(values + [0.0]), max(values + [0.0]))
+    y_of = linear_scale((grid[0], grid[-1]), (FRAME.bottom, FRAME.top))
+    x_of = linear_scale((0, len(periods) - 1), (FRAME.left, FRAME.right))  # one quarter: in the middle
     points = [
         Point(
-            x=round(LEFT + (i * gap if n > 1 else plot_w / 2), 1),
+            x=x_of(i),
             y=y_of(v),
             label=f"{p.period_start:%Y}-Q{(p.period_start.month - 1) // 3 + 1}",
             value=p.revenue,
@@ -63,27 +49,15 @@ def revenue_chart(periods) -> dict | None:
         )
         for i, (p, v) in enumerate(zip(periods, values))
     ]
-    grid = []
-    value = bottom
-    while value <= top + step / 2:
-        grid.append({"y": y_of(value), "label": _short(value)})
-        value += step
-    every = max(1, -(-n // 12))  # at most ~12 labels on the x axis
-    baseline = y_of(0.0)
-    line = " ".join(f"{p.x},{p.y}" for p in points)
-    area = f"{points[0].x},{baseline} {line} {points[-1].x},{baseline}"
+    every = -(-len(points) // MOST_X_LABELS)
+    xy = [(p.x, p.y) for p in points]
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
-        "top": TOP,
-        "bottom": HEIGHT - BOTTOM,
+        "frame": FRAME,
         "points": points,
-        "line": line,
-        "area": area,
-        "grid": grid,
-        "x_labels": [p for i, p in enumerate(points) if i % every == 0 or i == n - 1],
-        "label_y": HEIGHT - BOTTOM + 18,
+        "line": line_points(xy),
+        "area": area_points(xy, baseline=y_of(0)),
+        "grid": [{"y": y_of(value), "label": _short(value)} for value in grid],
+        "x_labels": [p for i, p in enumerate(points) if i % every == 0 or i == len(points) - 1],
+        "label_y": FRAME.bottom + 18,
         "currency": periods[-1].currency,
     }

@@ -1,10 +1,13 @@
-"""Server-rendered SVG charts: geometry computed here, drawn by hierarchy/_charts.html. No JavaScript."""
+"""The hierarchy app's charts: levels over time (step_chart) and counts per level (grouped_bars). What is
+drawn (series, labels, tooltips) is decided here; where it goes is tenancy.charts' job. Drawn as SVG by
+hierarchy/_line_chart.html and _bar_chart.html. No JavaScript."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 640, 230
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 12, 12, 30
+from tenancy.charts import Frame, Rect, bands, bars, linear_scale, month_ticks, nice_ticks, step_path, time_scale
+
+FRAME = Frame(width=640, height=230, margin=(12, 12, 30, 34))
 
 
 @dataclass
@@ -17,27 +20,12 @@ class Series:
 
 @dataclass
 class LineChart:
-    width: int
-    height: int
+    frame: Frame
     y_ticks: list  # (y, label)
     x_ticks: list  # (x, label)
     series: list
     title: str
     empty: bool
-    plot_left: int = PAD_LEFT
-    plot_right: int = WIDTH - PAD_RIGHT
-
-
-def _month_ticks(start: dt.datetime, end: dt.datetime, x_of) -> list:
-    ticks, year, month = [], start.year, start.month
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    step = max(1, months // 6)
-    for i in range(0, months, step):
-        y, m = year + (month - 1 + i) // 12, (month - 1 + i) % 12 + 1
-        at = dt.datetime(y, m, 1, tzinfo=start.tzinfo or dt.UTC)
-        if start <= at <= end:
-            ticks.append((round(x_of(at), 1), at.strftime("%b %y")))
-    return ticks
 
 
 def step_chart(
@@ -51,48 +39,27 @@ def step_chart(
     """Levels over time as steps (a level holds until the next assessment). `series`: (name, css, points);
     a None level lifts the pen."""
     levels = max(levels, 2)
-    span = max((end - start).total_seconds(), 1)
-    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
-    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
-
-    def x_of(at):
-        return PAD_LEFT + plot_w * min(max((at - start).total_seconds() / span, 0), 1)
-
-    def y_of(level):
-        return PAD_TOP + plot_h * (levels - level) / (levels - 1)
-
-    drawn, empty = [], True
+    x_of = time_scale(start, end, (FRAME.left, FRAME.right))
+    y_of = linear_scale((1, levels), (FRAME.bottom, FRAME.top))
+    drawn = []
     for name, css, points in series:
-        parts, dots, pen_down = [], [], False
-        for at, level in sorted(points, key=lambda p: p[0]):
-            if level is None:
-                pen_down = False
-                continue
-            x, y = round(x_of(at), 1), round(y_of(level), 1)
-            parts.append(f"H{x} V{y}" if pen_down else f"M{x} {y}")
-            pen_down = True
-            dots.append((x, y, f"{name}: level {level} ({at:%d %b %Y})"))
-        if pen_down:
-            parts.append(f"H{round(x_of(end), 1)}")
-        empty = empty and not dots
-        drawn.append(Series(name=name, css=css, path=" ".join(parts), dots=dots))
+        points = sorted(points, key=lambda p: p[0])
+        path = step_path([(x_of(at), None if n is None else y_of(n)) for at, n in points], until=x_of(end))
+        dots = [(x_of(at), y_of(n), f"{name}: level {n} ({at:%d %b %Y})") for at, n in points if n is not None]
+        drawn.append(Series(name=name, css=css, path=path, dots=dots))
     return LineChart(
-        width=WIDTH,
-        height=HEIGHT,
+        frame=FRAME,
         title=title,
-        empty=empty,
+        empty=not any(s.dots for s in drawn),
         series=drawn,
-        y_ticks=[(round(y_of(n), 1), str(n)) for n in range(1, levels + 1)],
-        x_ticks=_month_ticks(start, end, x_of),
+        y_ticks=[(y_of(n), str(n)) for n in range(1, levels + 1)],
+        x_ticks=[(x_of(at), f"{at:%b %y}") for at in month_ticks(start, end)],
     )
 
 
 @dataclass
 class Bar:
-    x: float
-    y: float
-    w: float
-    h: float
+    rect: Rect
     css: str
     label: str
     value: int
@@ -100,8 +67,7 @@ class Bar:
 
 @dataclass
 class BarChart:
-    width: int
-    height: int
+    frame: Frame
     bars: list
     x_labels: list  # (x, label)
     y_ticks: list  # (y, label)
@@ -111,44 +77,25 @@ class BarChart:
 
 
 def grouped_bars(*, groups: list[tuple[str, list[tuple[str, str, int]]]], title: str) -> BarChart:
-    """groups: [(x label, [(series name, css, value), …]), …] → bars side by side per group."""
-    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
-    plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
-    top = max([v for _, items in groups for _, _, v in items] + [1])
-    group_w = plot_w / max(len(groups), 1)
-    bars, labels = [], []
-    for gi, (label, items) in enumerate(groups):
-        inner = group_w * 0.8
-        bar_w = inner / max(len(items), 1)
-        x0 = PAD_LEFT + gi * group_w + group_w * 0.1
-        for bi, (name, css, value) in enumerate(items):
-            h = plot_h * value / top
-            bars.append(
-                Bar(
-                    x=round(x0 + bi * bar_w, 1),
-                    y=round(PAD_TOP + plot_h - h, 1),
-                    w=round(bar_w - 2, 1),
-                    h=round(h, 1),
-                    css=css,
-                    label=f"{label} — {name}: {value}",
-                    value=value,
-                )
-            )
-        labels.append((round(PAD_LEFT + gi * group_w + group_w / 2, 1), label))
-    step = max(1, -(-top // 4))
-    ticks = [(round(PAD_TOP + plot_h - plot_h * v / top, 1), str(v)) for v in range(0, top + 1, step)]
-    legend = []
-    for _, items in groups[:1]:
-        legend = [(css, name) for name, css, _ in items]
+    """groups: [(x label, [(series name, css, value), …]), …] → bars side by side per group, scaled to the
+    largest count; grid lines at round counts up to it."""
+    top = max([value for _, items in groups for _, _, value in items] + [1])
+    y_of = linear_scale((0, top), (FRAME.bottom, FRAME.top))
+    rects = bars([[value for _, _, value in items] for _, items in groups], FRAME, top=top)
+    drawn = [
+        Bar(rect=rect, css=css, label=f"{label} — {name}: {value}", value=value)
+        for (label, items), group in zip(groups, rects)
+        for (name, css, value), rect in zip(items, group)
+    ]
+    slots = bands(len(groups), FRAME.left, FRAME.right)
     return BarChart(
-        width=WIDTH,
-        height=HEIGHT,
-        bars=bars,
-        x_labels=labels,
-        y_ticks=ticks,
-        legend=legend,
+        frame=FRAME,
+        bars=drawn,
+        x_labels=[(round(x + w / 2, 1), label) for (x, w), (label, _) in zip(slots, groups)],
+        y_ticks=[(y_of(v), str(v)) for v in nice_ticks(0, top, whole=True) if v <= top],
+        legend=[(css, name) for name, css, _ in groups[0][1]] if groups else [],
         title=title,
-        empty=not any(b.value for b in bars),
+        empty=not any(b.value for b in drawn),
     )
 
 

@@ -1,4 +1,4 @@
-"""Geometry of the rating history chart; the template draws it as SVG (no JavaScript).
+"""The rating history chart: what it shows; tenancy.charts places it, the template draws it as SVG (no JavaScript).
 
 x: time from the first snapshot to now; y: score 0–100. The score holds until the next snapshot
 (a step line). Background bands show where A, B, C and D begin under the active policy; each dot is
@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-WIDTH, HEIGHT = 440, 200
-LEFT, RIGHT, TOP, BOTTOM = 30, 22, 10, 30
+from tenancy.charts import Frame, linear_scale, spread, step_path, time_scale
+
+FRAME = Frame(width=440, height=200, margin=(10, 22, 30, 30))
 
 
 @dataclass
@@ -31,15 +32,8 @@ def history_chart(snapshots, *, policy, now: dt.datetime | None = None) -> dict 
     now = now or timezone.now()
     start = snapshots[0].computed_at
     end = max(now, snapshots[-1].computed_at)
-    span = (end - start).total_seconds() or 1.0
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def x_of(at):
-        return round(LEFT + plot_w * (at - start).total_seconds() / span, 1)
-
-    def y_of(score):
-        return round(TOP + plot_h * (100 - float(score)) / 100, 1)
-
+    x_of = time_scale(start, end, (FRAME.left, FRAME.right))
+    y_of = linear_scale((0, 100), (FRAME.bottom, FRAME.top))
     dots = [
         Dot(
             x=x_of(s.computed_at),
@@ -51,10 +45,6 @@ def history_chart(snapshots, *, policy, now: dt.datetime | None = None) -> dict 
         )
         for s in snapshots
     ]
-    steps = []
-    for current, following in zip(dots, dots[1:]):
-        steps += [f"{current.x},{current.y}", f"{following.x},{current.y}"]
-    steps += [f"{dots[-1].x},{dots[-1].y}", f"{x_of(end)},{dots[-1].y}"]
     edges = [
         ("A", 100, float(policy.threshold_a)),
         ("B", float(policy.threshold_a), float(policy.threshold_b)),
@@ -70,22 +60,12 @@ def history_chart(snapshots, *, policy, now: dt.datetime | None = None) -> dict 
         }
         for r, high, low in edges
     ]
-    ticks = []
-    for fraction in (0, 0.5, 1):
-        at = start + dt.timedelta(seconds=span * fraction)
-        ticks.append({"x": round(LEFT + plot_w * fraction, 1), "label": f"{timezone.localtime(at):%d %b %Y}"})
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
-        "top": TOP,
-        "plot_w": plot_w,
-        "bottom": HEIGHT - BOTTOM,
+        "frame": FRAME,
         "dots": dots,
-        "line": " ".join(steps),
+        "line": step_path([(d.x, d.y) for d in dots], until=x_of(end)),
         "bands": bands,
-        "ticks": ticks,
-        "label_y": HEIGHT - BOTTOM + 18,
+        "ticks": [{"x": x_of(at), "label": f"{timezone.localtime(at):%d %b %Y}"} for at in spread(start, end, 3)],
+        "label_y": FRAME.bottom + 18,
         "grid": [{"y": y_of(v), "label": v} for v in (0, 50, 100)],
     }
