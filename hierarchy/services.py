@@ -289,7 +289,11 @@ def assessment_record(
         assessed_by=assessed_by if source == Source.SELF else None,
         assessed_at=assessed_at,
     )
-    assessment.full_clean(exclude=["tenant"])
+    # The related rows are the locked relationship's and the held model (no existence query per key); the
+    # level and evidence were checked above with clearer words than the constraints' (which the table keeps).
+    assessment.full_clean(
+        exclude=["tenant", "relationship", "account", "hierarchy_model", "assessed_by"], validate_constraints=False
+    )
     assessment.save()
 
     level_field, at_field = (
@@ -329,7 +333,7 @@ def _alert_level_drop(*, relationship: Relationship, assessment: Assessment, fro
         to_level=assessment.level,
         message=f"{contact.full_name}: level fell from {from_level} to {assessment.level} ({side}).",
     )
-    alert.full_clean(exclude=["tenant"])
+    alert.full_clean(exclude=["tenant", "account", "relationship", "assessment"], validate_constraints=False)
     alert.save()
     return alert
 
