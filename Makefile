@@ -18,11 +18,10 @@ run: $(STAMP)
 	scripts/run-demo
 
 # In parallel (pytest-xdist), one worker per core: each has its own test database, Redis key prefix and
-# temporary folder; then the timed browser crawl on its own (scripts/run-tests). `make test TEST_WORKERS=0`
-# runs the first part in one process.
+# temporary folder. `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	KEYSTONE_REQUIRE_POSTGRES=1 TEST_WORKERS=$(TEST_WORKERS) PYTEST_ARGS="$(PYTEST_ARGS)" scripts/with-services scripts/run-tests
+	KEYSTONE_REQUIRE_POSTGRES=1 scripts/with-services $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks on PostgreSQL (not tests): the 100,000-account list, the ratings recompute at 100,000
 # accounts against one hand-written statement, 1,000 briefings (and PDFs) over three years of history,

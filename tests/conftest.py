@@ -33,18 +33,10 @@ def pytest_unconfigure(config):
 # The longest tests (minutes each). pytest-xdist hands tests out in collection order, one to each worker
 # in turn: started first, each runs on a worker of its own while the others share the rest, instead of
 # being handed out last and keeping one worker busy after all the others have finished.
-SLOW_FIRST = ("tests/test_api_fuzz.py", "tests/faults/")
+SLOW_FIRST = ("tests/test_crawl.py", "tests/test_api_fuzz.py", "tests/faults/")
 
 
 def pytest_collection_modifyitems(config, items):
-    # scripts/run-tests runs the suite in two phases: KEYSTONE_TEST_PHASE=parallel leaves out the tests
-    # marked `alone` (they time pages), =alone keeps only them. Unset (plain pytest), everything runs.
-    phase = os.environ.get("KEYSTONE_TEST_PHASE", "")
-    if phase in ("parallel", "alone"):
-        keep = [item for item in items if (item.get_closest_marker("alone") is not None) == (phase == "alone")]
-        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
-        items[:] = keep
-
     def slow_first(item):
         path = item.path.as_posix()
         return next((rank for rank, slow in enumerate(SLOW_FIRST) if f"/{slow}" in path), len(SLOW_FIRST))

@@ -1,6 +1,6 @@
 """A new user's walk, kept clean: as each demo role, follow the links from the dashboard (breadth first,
 bounded) over the demo data in headless Chromium, and fail on any 5xx, console error, htmx error event,
-uncaught page error, page slower than 1 s on the server, any request (image, style sheet, htmx partial)
+uncaught page error, page slower than 1 s on the server (its fastest of three loads), any request (image, style sheet, htmx partial)
 that fails, and any link on a page that answers 404 — or 403: a page must not offer a button its
 reader's role cannot use.
 
@@ -21,12 +21,15 @@ from django.db.models.functions import Now
 from keystone.demo import DEMO_PASSWORD, TENANTS, seed
 from tests.conftest import PageProblems, browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.alone, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("admin", "manager", "executive", "viewer")
 MAX_PAGES_PER_ROLE = 36
 MAX_LINK_CHECKS_PER_ROLE = 100
 SLOW_SECONDS = 1.0
+# The crawl runs beside the rest of the suite (pages take ~50–150 ms alone): a page over the budget is
+# timed again and its fastest load counts. A slow page is slow every time; a neighbour's burst is not.
+SLOW_RETRIES = 2
 # Not pages: files (checked by status and type only).
 FILE_LINK = re.compile(r"(\.csv|\.ics|\.pdf|/pdf/|/export/?|/feed/)(\?|$)")
 # Links that change state when followed or leave the tenant's pages.
@@ -61,11 +64,36 @@ def _server_seconds(page) -> float:
     return timing / 1000
 
 
-def _crawl(context, live_url: str, slug: str, role: str) -> tuple[list[str], int, int]:
+class InFlight:
+    """The page's requests still waiting for an answer. Playwright's "networkidle" waits a fixed 500 ms of
+    silence after every page, most of the crawl's time; this waits for the same thing, every request the
+    page started (htmx partials loaded on "load", images, styles) answered, with a shorter silence."""
+
+    QUIET_MS, POLL_MS = 100, 25
+
+    def __init__(self, page):
+        self.waiting: set = set()
+        page.on("request", lambda request: self.waiting.add(request))
+        page.on("requestfinished", lambda request: self.waiting.discard(request))
+        page.on("requestfailed", lambda request: self.waiting.discard(request))
+
+    def settle(self, page, timeout_ms: int = 15_000) -> None:
+        quiet = elapsed = 0
+        while quiet < self.QUIET_MS:
+            page.wait_for_timeout(self.POLL_MS)  # lets Playwright deliver the request events
+            elapsed += self.POLL_MS
+            quiet = 0 if self.waiting else quiet + self.POLL_MS
+            if elapsed > timeout_ms:
+                raise AssertionError(f"{page.url}: requests still unanswered after {timeout_ms} ms: {self.waiting}")
+
+
+def _crawl(context, live_url: str, slug: str, role: str) -> tuple[list[str], int, int, list]:
     page = context.new_page()
     problems = PageProblems(page)
+    in_flight = InFlight(page)
     failures: list[str] = []
     failed_requests: list[str] = []
+    timings: list[tuple[float, str]] = []
     page.on(
         "response",
         lambda response: (
@@ -92,12 +120,18 @@ def _crawl(context, live_url: str, slug: str, role: str) -> tuple[list[str], int
             if response.status >= 400:
                 failures.append(f"{response.status} {url} (linked from {came_from})")
             continue
-        response = page.goto(url, wait_until="networkidle")
+        response = page.goto(url, wait_until="load")
+        in_flight.settle(page)
         visited += 1
         status = response.status if response else 0
         if status >= 400:
             failures.append(f"{status} {url} (linked from {came_from})")
         seconds = _server_seconds(page)
+        for _ in range(SLOW_RETRIES if seconds > SLOW_SECONDS else 0):
+            page.reload(wait_until="load")
+            in_flight.settle(page)
+            seconds = min(seconds, _server_seconds(page))
+        timings.append((seconds, url.removeprefix(live_url)))
         if seconds > SLOW_SECONDS:
             failures.append(f"slow: {url} took {seconds:.2f} s")
         failures += [f"{url}: {problem}" for problem in problems.take()]
@@ -116,7 +150,7 @@ def _crawl(context, live_url: str, slug: str, role: str) -> tuple[list[str], int
                 if answer.status in (403, 404) or answer.status >= 500:
                     failures.append(f"link answers {answer.status}: {link} (on {url})")
     page.close()
-    return failures, visited, link_checks
+    return failures, visited, link_checks, sorted(timings, reverse=True)
 
 
 @pytest.fixture
@@ -148,10 +182,14 @@ def test_every_demo_role_walks_the_app_without_an_error(demo_data, browser, live
         context.set_default_timeout(15_000)
         started = time.monotonic()
         try:
-            found, visited, link_checks = _crawl(context, live_server.url, slug, role)
+            found, visited, link_checks, timings = _crawl(context, live_server.url, slug, role)
         finally:
             context.close()
-        report.append(f"{role}: {visited} pages, {link_checks} more links checked, {time.monotonic() - started:.0f} s")
+        slowest = ", ".join(f"{path} {seconds * 1000:.0f} ms" for seconds, path in timings[:3])
+        report.append(
+            f"{role}: {visited} pages, {link_checks} more links checked, {time.monotonic() - started:.0f} s;"
+            f" slowest: {slowest}"
+        )
         failures += [f"[{role}] {failure}" for failure in found]
         assert visited >= 15, f"{role} reached only {visited} pages: the walk is not walking"
     print("\n".join(report))

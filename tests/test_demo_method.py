@@ -6,6 +6,8 @@ rates level-5 and level-6 accounts apart."""
 import random
 
 import pytest
+from django.db import transaction
+from django.test import Client
 from django.utils.module_loading import import_string
 
 from accounts.models import Account, ClassificationChange
@@ -16,21 +18,34 @@ from ratings.models import AccountRating
 from tenancy import contributions
 from tenancy.context import tenant_context
 from tenancy.models import Role
+from tests.conftest import Member
+from tests.tenancy.factories import MembershipFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(tenant_a, make_member):
-    members = {role: make_member(tenant_a, role) for role in Role}
-    users = {role: member.user for role, member in members.items()}
-    with tenant_context(tenant_a.pk):
-        rng = random.Random("keystone-demo-test")
-        for app, step in contributions.declared("demo"):
-            if app == "briefings":
-                continue  # the digest's deliveries are not part of this story
-            import_string(step)(tenant_a, users, rng)
-    return members
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo's story in one tenant, seeded once for the module (about 15 s) inside a transaction that
+    is rolled back after its last test; each test runs in a savepoint of its own within it, so what one
+    test changes the next does not see."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        tenant = TenantFactory(name="Tenant A", slug="tenant-a")
+        members = {}
+        for role in Role:
+            user = UserFactory()
+            client = Client()
+            client.force_login(user)
+            members[role] = Member(tenant, user, MembershipFactory(tenant=tenant, user=user, role=role), client)
+        users = {role: member.user for role, member in members.items()}
+        with tenant_context(tenant.pk):
+            rng = random.Random("keystone-demo-test")
+            for app, step in contributions.declared("demo"):
+                if app == "briefings":
+                    continue  # the digest's deliveries are not part of this story
+                import_string(step)(tenant, users, rng)
+        yield members
+        transaction.set_rollback(True)
 
 
 def test_the_demo_shows_declassification_and_the_six_level_model(demo):
