@@ -2,7 +2,6 @@
 every page renders through templates/forms/field.html ({{ field.as_field_group }}, or {{ form }} through
 forms/form.html), and a field's errors through templates/forms/errors.html. No template writes that markup again."""
 
-import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -11,12 +10,12 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.forms.renderers import get_default_renderer
-from django.utils import timezone
 from django.utils.module_loading import import_module
 
 from tenancy.forms import FormRenderer
 from tests.hierarchy.factories import ContactFactory, make_relationship
-from tests.plans.factories import AccountFactory
+from tests.plans.factories import AccountFactory, opportunity_with_errors
+from tests.ratings.helpers import editor_values
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["tenancy", "accounts", "hierarchy", "keyplayers", "plans", "ratings", "briefings", "keystone"]
@@ -126,19 +125,7 @@ def test_account_form_errors(manager_a):
 @pytest.mark.django_db
 def test_opportunity_form_errors_and_its_checkboxes(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
-    response = manager_a.client.post(
-        manager_a.url("plans/opportunities/new/"),
-        {
-            "account": account.pk,
-            "name": "",
-            "stage": "qualifying",
-            "value": "1000",
-            "currency": "EU",
-            "close_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
-            "competitive_strategy": "stall",
-            "strategy_rationale": " ",
-        },
-    )
+    response = manager_a.client.post(manager_a.url("plans/opportunities/new/"), opportunity_with_errors(account))
     assert response.status_code == 200
     assert_every_error_shown(response)
     assert {"name", "currency", "strategy_rationale"} <= set(response.context["form"].errors)
@@ -156,15 +143,7 @@ def test_visit_form_groups_checkboxes_in_columns(manager_a):
 @pytest.mark.django_db
 def test_policy_editor_errors_in_field_groups_and_table_cells(admin_a):
     edit = admin_a.url("ratings/policies/draft/")
-    form = admin_a.client.get(edit).context["form"]
-    values = {}
-    for name in form.fields:
-        value = form[name].value()
-        if name.endswith("__use"):
-            if value:
-                values[name] = "on"
-            continue
-        values[name] = "" if value is None else str(value)
+    values = editor_values(admin_a.client, edit)
     weight = next(name for name in values if name.endswith("__weight") and f"{name[: -len('weight')]}use" in values)
     response = admin_a.client.post(edit, {**values, "threshold_b": "150", weight: "0"})
     assert response.status_code == 200

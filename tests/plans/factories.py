@@ -96,3 +96,17 @@ def make_call(
             contacts=list(contacts),
             next_steps=list(next_steps),
         )
+
+
+def opportunity_with_errors(account) -> dict:
+    """The opportunity form's fields with three mistakes: no name, a two-letter currency, a blank rationale."""
+    return {
+        "account": account.pk,
+        "name": "",
+        "stage": "qualifying",
+        "value": "1000",
+        "currency": "EU",
+        "close_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+        "competitive_strategy": "stall",
+        "strategy_rationale": " ",
+    }

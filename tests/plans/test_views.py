@@ -19,6 +19,7 @@ from tests.plans.factories import (
     PlanFactory,
     make_call,
     make_visit,
+    opportunity_with_errors,
 )
 
 pytestmark = pytest.mark.django_db
@@ -242,19 +243,7 @@ def test_create_an_opportunity_with_qualification_and_strategy(manager_a):
 
 def test_opportunity_form_shows_every_error_at_once(manager_a):
     account = AccountFactory(tenant=manager_a.tenant)
-    response = manager_a.client.post(
-        manager_a.url("plans/opportunities/new/"),
-        {
-            "account": account.pk,
-            "name": "",
-            "stage": "qualifying",
-            "value": "1000",
-            "currency": "EU",
-            "close_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
-            "competitive_strategy": "stall",
-            "strategy_rationale": " ",
-        },
-    )
+    response = manager_a.client.post(manager_a.url("plans/opportunities/new/"), opportunity_with_errors(account))
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["name"] == ["This field is required."]  # a form error…

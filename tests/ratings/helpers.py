@@ -34,3 +34,18 @@ def setup_ran(tenant):
     commit (and so their send) never comes: count them as run, so a later change queues its own."""
     with tenant_context(tenant.pk):
         OutboxMessage.objects.filter(done_at__isnull=True).update(started_at=timezone.now(), done_at=timezone.now())
+
+
+def editor_values(client, url) -> dict:
+    """The editor's initial values, as the browser would submit them untouched."""
+    response = client.get(url)
+    form = response.context["form"]
+    values = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if name.endswith("__use"):
+            if value:
+                values[name] = "on"
+            continue
+        values[name] = "" if value is None else str(value)
+    return values

@@ -84,12 +84,13 @@ def test_switching_to_the_needs_model_rates_level_5_and_level_6_apart(admin_a):
 def test_the_policy_editor_keeps_top_and_accepts_a_level(admin_a):
     """Saving the shipped policy untouched keeps "top" on the level criteria; a level can be typed instead."""
     from ratings.models import RatingPolicy
-    from tests.ratings.test_views import _editor_values, _policy_post
+    from tests.ratings.helpers import editor_values
+    from tests.ratings.test_views import _policy_post
 
     with admin_a.scope():
         services.policy_defaults_ensure()
     edit = admin_a.url("ratings/policies/draft/")
-    values = _editor_values(admin_a.client, edit)
+    values = editor_values(admin_a.client, edit)
     assert values["exec_level__full_at"] == "top"
     assert admin_a.client.post(edit, _policy_post(values, note="Untouched")).status_code == 302
     with admin_a.scope():

@@ -21,7 +21,7 @@ from tests.ratings.factories import (
     OpportunityFactory,
     TeamMemberFactory,
 )
-from tests.ratings.helpers import activate_policy, pipeline_only, setup_ran
+from tests.ratings.helpers import activate_policy, editor_values, pipeline_only, setup_ran
 
 pytestmark = pytest.mark.django_db
 
@@ -207,21 +207,6 @@ def _policy_post(form_values: dict, **changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _editor_values(client, url) -> dict:
-    """The editor's initial values, as the browser would submit them untouched."""
-    response = client.get(url)
-    form = response.context["form"]
-    values = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if name.endswith("__use"):
-            if value:
-                values[name] = "on"
-            continue
-        values[name] = "" if value is None else str(value)
-    return values
-
-
 def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_on_commit_callbacks):
     tenant = admin_a.tenant
     for i in range(3):  # score 40 under pipeline-only → C; the draft moves them
@@ -233,7 +218,7 @@ def test_policy_editor_preview_and_activate(admin_a, manager_a, django_capture_o
     setup_ran(tenant)
     edit = admin_a.url("ratings/policies/draft/")
     assert manager_a.client.get(edit).status_code == 403
-    values = _editor_values(admin_a.client, edit)
+    values = editor_values(admin_a.client, edit)
     assert values["pipeline__weight"] == "1"
 
     bad = admin_a.client.post(edit, _policy_post(values, **{"pipeline__weight": "0"}))
