@@ -128,16 +128,19 @@ def _stuck_strategic(*, users, ours, levels, rng, now, skip) -> None:
                 continue
             user = ours[(index + position) % len(ours)]
             relationship = services.relationship_create(user=user, contact=contact, owner=ours[0])
+            entries = []
             for day in range(HISTORY_DAYS, 0, -90):
                 level = 1 + (index + position + day // 90) % 2
-                services.assessment_record(
-                    relationship=relationship,
-                    level=level,
-                    assessed_by=user,
-                    source=Source.SELF,
-                    assessed_at=now - dt.timedelta(days=day, hours=rng.randint(0, 8)),
-                    evidence=f"{names.get(level, level)}: they still buy on specification and price ({contact.full_name}).",
+                entries.append(
+                    {
+                        "level": level,
+                        "assessed_by": user,
+                        "source": Source.SELF,
+                        "assessed_at": now - dt.timedelta(days=day, hours=rng.randint(0, 8)),
+                        "evidence": f"{names.get(level, level)}: they still buy on specification and price ({contact.full_name}).",
+                    }
                 )
+            services.assessments_record(relationship=relationship, entries=entries)
 
 
 def _history(relationship, *, rng, levels, top, now, senior):
@@ -145,28 +148,32 @@ def _history(relationship, *, rng, levels, top, now, senior):
     level = rng.randint(1, 3) + (1 if senior else 0)
     day = HISTORY_DAYS - rng.randint(0, 40)
     survey_days = sorted({rng.randint(300, 420), rng.randint(120, 240), rng.randint(5, 60)}, reverse=True)
+    entries = []
     while day > 0:
         at = now - dt.timedelta(days=day, hours=rng.randint(0, 8))
         level = min(max(level + rng.choice([-1, 0, 0, 1, 1]), 1), top)
         signal = rng.choice(by_number[level].signal_list or [by_number[level].name])
-        services.assessment_record(
-            relationship=relationship,
-            level=level,
-            assessed_by=relationship.user,
-            source=Source.SELF,
-            assessed_at=at,
-            evidence=f"{signal} (seen at our {at:%B} meeting with {relationship.contact.full_name}).",
+        entries.append(
+            {
+                "level": level,
+                "assessed_by": relationship.user,
+                "source": Source.SELF,
+                "assessed_at": at,
+                "evidence": f"{signal} (seen at our {at:%B} meeting with {relationship.contact.full_name}).",
+            }
         )
         next_day = day - rng.randint(40, 75)
         while survey_days and survey_days[0] > next_day:  # a survey answered before our next assessment
             survey_day = survey_days.pop(0)
             theirs = min(max(level + rng.choice([-1, -1, 0, 0, 0, 1]), 1), top)
             statement = by_number[theirs].survey_statement or by_number[theirs].name
-            services.assessment_record(
-                relationship=relationship,
-                level=theirs,
-                source=Source.CUSTOMER_SURVEY,
-                assessed_at=now - dt.timedelta(days=survey_day, hours=rng.randint(0, 8)),
-                evidence=f'Customer survey: "{statement}"',
+            entries.append(
+                {
+                    "level": theirs,
+                    "source": Source.CUSTOMER_SURVEY,
+                    "assessed_at": now - dt.timedelta(days=survey_day, hours=rng.randint(0, 8)),
+                    "evidence": f'Customer survey: "{statement}"',
+                }
             )
         day = next_day
+    services.assessments_record(relationship=relationship, entries=entries)

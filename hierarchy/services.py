@@ -238,7 +238,6 @@ def relationship_set_owner(*, relationship: Relationship, owner) -> Relationship
 # --- Assessments (append-only) --------------------------------------------------------------------
 
 
-@transaction.atomic
 def assessment_record(
     *,
     relationship: Relationship,
@@ -251,8 +250,37 @@ def assessment_record(
     """Appends an assessment. It becomes the relationship's current level for its source when it is the
     latest of that source; a fall raises an alert; the account's stored roll-up level is refreshed.
     Nothing existing is changed: corrections are new assessments. It is made under the active model."""
+    entry = {
+        "level": level,
+        "evidence": evidence,
+        "assessed_by": assessed_by,
+        "source": source,
+        "assessed_at": assessed_at,
+    }
+    return assessments_record(relationship=relationship, entries=[entry])[0]
+
+
+@transaction.atomic
+def assessments_record(*, relationship: Relationship, entries: list[dict]) -> list[Assessment]:
+    """Appends several assessments to one relationship, in the order given, each as assessment_record
+    says (a history at once, as the demo writes 18 months of it): the active model is held, the
+    relationship locked and the account's roll-up refreshed once for all of them. `entries`: dicts of
+    assessment_record's keywords but the relationship. All or nothing: the first refused entry refuses all."""
     model = _active_model_held()
     levels = HierarchyLevel.objects.filter(model=model).count()
+    now = timezone.now()
+    checked = [_checked_entry(**entry, model=model, levels=levels, now=now) for entry in entries]
+    # One writer per relationship at a time, so "previous level" and "latest" are decided consistently.
+    locked = Relationship.objects.select_for_update().get(pk=relationship.pk)
+    recorded = [_append(locked, model=model, **entry) for entry in checked]
+    for level_field, at_field in (("self_level", "self_assessed_at"), ("customer_level", "customer_assessed_at")):
+        setattr(relationship, level_field, getattr(locked, level_field))
+        setattr(relationship, at_field, getattr(locked, at_field))
+    account_levels_refresh(account_ids=[locked.account_id])
+    return recorded
+
+
+def _checked_entry(*, level, evidence, source=Source.SELF, assessed_by=None, assessed_at=None, model, levels, now):
     errors = {}
     try:
         level = int(level)
@@ -267,7 +295,6 @@ def assessment_record(
         errors["source"] = f"Unknown source {source!r}."
     elif source == Source.SELF and assessed_by is None:
         errors["assessed_by"] = "An assessment of ours needs the person who made it."
-    now = timezone.now()
     assessed_at = assessed_at or now
     if assessed_at > now + dt.timedelta(minutes=5):
         errors["assessed_at"] = "An assessment cannot be dated in the future."
@@ -275,9 +302,17 @@ def assessment_record(
         errors["assessed_at"] = "An assessment cannot be dated before 1 January 2000: check the year of assessed_at."
     if errors:
         raise ValidationError(errors)
+    assessed_by = assessed_by if source == Source.SELF else None
+    return {
+        "level": level,
+        "evidence": evidence,
+        "source": source,
+        "assessed_by": assessed_by,
+        "assessed_at": assessed_at,
+    }
 
-    # One writer per relationship at a time, so "previous level" and "latest" are decided consistently.
-    locked = Relationship.objects.select_for_update().get(pk=relationship.pk)
+
+def _append(locked: Relationship, *, model, level, evidence, source, assessed_by, assessed_at) -> Assessment:
     assessment = Assessment(
         tenant_id=locked.tenant_id,
         relationship=locked,
@@ -286,7 +321,7 @@ def assessment_record(
         level=level,
         evidence=evidence,
         source=source,
-        assessed_by=assessed_by if source == Source.SELF else None,
+        assessed_by=assessed_by,
         assessed_at=assessed_at,
     )
     # The related rows are the locked relationship's and the held model (no existence query per key); the
@@ -306,9 +341,6 @@ def assessment_record(
         locked.save(update_fields=[level_field, at_field, "updated_at"])
         if previous_level is not None and level < previous_level:
             _alert_level_drop(relationship=locked, assessment=assessment, from_level=previous_level)
-    setattr(relationship, level_field, getattr(locked, level_field))
-    setattr(relationship, at_field, getattr(locked, at_field))
-    account_levels_refresh(account_ids=[locked.account_id])
     transaction.on_commit(
         lambda: signals.assessment_recorded.send(
             sender=Assessment,

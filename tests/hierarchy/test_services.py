@@ -290,6 +290,37 @@ def test_a_drop_raises_an_alert_a_rise_does_not(rel, manager_a):
     assert alert.message == "Dana Director: level fell from 4 to 3 (our view)."
 
 
+def test_a_history_recorded_at_once_keeps_the_rules_of_one_at_a_time(rel, manager_a):
+    """assessments_record (the demo's 18 months): the same current levels, alerts and roll-up as one call
+    per assessment, and all or nothing."""
+    now = timezone.now()
+    ours = {"assessed_by": manager_a.user, "source": Source.SELF, "evidence": "seen"}
+    entries = [
+        {**ours, "level": 2, "assessed_at": now - dt.timedelta(days=90)},
+        {**ours, "level": 4, "assessed_at": now - dt.timedelta(days=60)},
+        {
+            "level": 3,
+            "source": Source.CUSTOMER_SURVEY,
+            "evidence": "survey",
+            "assessed_at": now - dt.timedelta(days=45),
+        },
+        {**ours, "level": 3, "assessed_at": now - dt.timedelta(days=30)},
+    ]
+    with manager_a.scope():
+        refused = [*entries, {**ours, "level": 9, "assessed_at": now}]
+        with pytest.raises(ValidationError) as error:
+            services.assessments_record(relationship=rel, entries=refused)
+        assert "level" in error.value.message_dict
+        assert not Assessment.objects.exists()
+
+        recorded = services.assessments_record(relationship=rel, entries=entries)
+        assert [a.level for a in recorded] == [2, 4, 3, 3]
+        rel.refresh_from_db()
+        assert (rel.self_level, rel.customer_level) == (3, 3)
+        assert list(HierarchyAlert.objects.values_list("from_level", "to_level")) == [(4, 3)]
+        assert Account.objects.get(pk=rel.account_id).current_level == 3
+
+
 def test_a_contact_leaving_with_a_level_four_relationship_raises_one_alert(manager_a, make_member):
     other = make_member(manager_a.tenant)
     account = AccountFactory(tenant=manager_a.tenant)
