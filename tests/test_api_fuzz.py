@@ -9,7 +9,7 @@ are drawn half the time from real objects of the manager's tenant (each app's te
 them, as for the cross-tenant walk), so generated bodies reach the services instead of stopping at a 404.
 
 Bounded: FUZZ_EXAMPLES examples per operation and kind, derandomized (the same cases on every run, so CI
-is repeatable), about two minutes on a 2-core machine; by hand, KEYSTONE_FUZZ_EXAMPLES=200 runs a longer
+is repeatable), about 80 s on a 2-core machine; by hand, KEYSTONE_FUZZ_EXAMPLES=200 runs a longer
 one and KEYSTONE_FUZZ_RANDOM=1 draws new cases. Not checked, on purpose: that every schema-valid body is
 accepted (business rules refuse many with a documented 400) and that unknown query parameters are refused
 (Django ignores them, like most APIs)."""

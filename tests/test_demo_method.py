@@ -21,7 +21,8 @@ from tenancy.models import Role
 from tests.conftest import Member
 from tests.tenancy.factories import MembershipFactory, TenantFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Both tests on one worker (pytest-xdist, --dist loadgroup): the module's seeded story is built once.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-method")]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,13 @@ def demo(django_db_setup, django_db_blocker):
                 import_string(step)(tenant, users, rng)
         yield members
         transaction.set_rollback(True)
+
+
+def test_its_tests_share_one_worker(request):
+    """The module's story is seeded once only if pytest-xdist keeps the group together (it tags the node
+    id with the group; a pytest that breaks that makes every test of the group seed on its own)."""
+    if request.config.getoption("loadgroup", default=False):
+        assert request.node.nodeid.endswith("@demo-method")
 
 
 def test_the_demo_shows_declassification_and_the_six_level_model(demo):
