@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from accounts import charts, imports, selectors, services
 from accounts.access import (
@@ -50,7 +49,6 @@ def _turl(request, name, *args) -> str:
 # --- List, export -----------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def account_list(request):
     partial = wants_partial(request)
@@ -243,7 +241,6 @@ def account_panel(request, account_id, section):
     return HttpResponse(html)
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def account_detail(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
@@ -265,7 +262,6 @@ def account_detail(request, account_id):
     )
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def account_contacts(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
@@ -377,7 +373,6 @@ def contact_delete(request, contact_id):
     )
 
 
-@vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 @tenant_view
 def account_team(request, account_id):
@@ -446,7 +441,6 @@ def team_member_remove(request, team_member_id):
     return redirect(_turl(request, "accounts:team", member.account_id))
 
 
-@vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 @tenant_view
 def account_financials(request, account_id):

@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from hierarchy import charts, selectors, services
+from tenancy.htmx import vary_on
 
 TAB = ("Relationship map", "hierarchy:account")
 DEFERRED = True  # its own request after the page loads (accounts.sections)
@@ -24,6 +25,7 @@ def client_page(request, fallback: str) -> str:
     """The page the browser shows (htmx's HX-Current-URL) when it is this site and under this tenant;
     `fallback` otherwise. An htmx request to an endpoint of the panel (assess, a section refresh) is not
     the page itself, so links and forms it renders return to the page that holds the panel."""
+    vary_on(request, "HX-Current-URL")
     current = request.htmx.current_url_abs_path if request.htmx else None  # None unless same origin
     if current and current.startswith(f"/t/{request.tenant.slug}/"):
         return current

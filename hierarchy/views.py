@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import access_account_by_id
 from hierarchy import charts, selectors, services
@@ -90,7 +89,6 @@ def _distribution_chart(distribution, levels):
 # --- Account: relationship map, roll-ups, playbook, history -------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
@@ -180,7 +178,6 @@ def relationship_owner(request, relationship_id):
     return redirect(_turl(request, "hierarchy:relationship", relationship.pk))
 
 
-@vary_on_headers("HX-Request")
 @tenant_view(editor=True)
 def assess(request, relationship_id):
     relationship = access_relationship_by_id(

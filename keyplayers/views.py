@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from keyplayers import selectors, services
 from accounts.access import access_account_by_id
@@ -67,7 +66,6 @@ def _board_context(request, account, group, **extra):
     return context
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def board(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
@@ -225,7 +223,6 @@ def account_panel(request, account_id):
 # --- Lists ----------------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def key_player_list(request):
     form = KeyPlayerFilterForm(request.GET or None)
@@ -251,7 +248,6 @@ def boards(request):
     return render(request, "keyplayers/boards.html", {"page": page, "q": search})
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def coverage(request):
     mine = request.GET.get("mine") == "1"
@@ -306,7 +302,6 @@ def guidance(request):
     )
 
 
-@vary_on_headers("HX-Request")
 @tenant_view(admin=True)
 def guidance_edit(request):
     which = CellSelectForm(request.POST if request.method == "POST" else request.GET)

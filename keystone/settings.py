@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tenancy.htmx.VaryOnHtmx",
     # Last: it opens the request transaction, the tenant scope and app.tenant_id around the view.
     "tenancy.middleware.TenantMiddleware",
 ]

@@ -16,7 +16,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import access_account_by_id, can_see_money, money_visible_expression
 from hierarchy.selectors import level_names
@@ -51,7 +50,7 @@ from plans.models import STRATEGY_GUIDANCE, CalendarFeed, CallChannel, FeedKind,
 from tenancy.context import tenant_context
 from tenancy.decorators import tenant_view
 from tenancy.forms import add_errors
-from tenancy.htmx import render_page, wants_partial
+from tenancy.htmx import render_page, vary_on, wants_partial
 from tenancy.models import Membership
 from tenancy.tokens import FEED_PREFIX, hash_token, tenant_id_of
 
@@ -111,7 +110,6 @@ def account_detail_url(request, account) -> str:
 # --- account plans ---------------------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def plan_list(request):
     today = timezone.localdate()
@@ -173,7 +171,6 @@ def _carried_over(plan) -> str:
     return f" {count} open action{'s' if count != 1 else ''} carried over from the previous plan."
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def plan_detail(request, plan_id):
     plan = access_plan_by_id(membership=request.membership, plan_id=plan_id)
@@ -295,7 +292,6 @@ def issue_remove(request, issue_id):
     return redirect(_tenant_url(request, "plans:plan_detail", issue.plan_id) + "#issues")
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def action_list(request):
     today = timezone.localdate()
@@ -360,7 +356,6 @@ def action_status(request, action_id):
 # --- opportunities -----------------------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def opportunity_list(request):
     stage = request.GET.get("stage") or ""
@@ -412,7 +407,6 @@ def opportunity_create(request):
     return render(request, "plans/opportunity_form.html", {"form": form, "opportunity": None})
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def opportunity_detail(request, opportunity_id):
     opportunity = access_opportunity_by_id(membership=request.membership, opportunity_id=opportunity_id)
@@ -523,7 +517,6 @@ def opportunity_note_add(request, opportunity_id):
 # --- call reports --------------------------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def call_list(request):
     mine = request.GET.get("mine") == "1"
@@ -532,7 +525,6 @@ def call_list(request):
     return _page(request, "plans/call_list.html", {"page": page, "mine": mine}, partial="results")
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def call_create(request):
     initial = {
@@ -549,6 +541,7 @@ def call_create(request):
     form = CallReportForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     steps = NextStepFormSet(request.POST or None, prefix="steps", form_kwargs={"default_owner": request.user})
+    vary_on(request, "HX-Trigger-Name")
     if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
         # The account changed: refresh the choices that depend on it (contacts, opportunities).
         form = CallReportForm(initial={**initial, "account": _int(request.GET.get("account"))})
@@ -648,7 +641,6 @@ def _calendar_filters(request):
 
 
 @never_cache
-@vary_on_headers("HX-Request")
 @tenant_view
 def calendar(request):
     form, f = _calendar_filters(request)
@@ -735,7 +727,6 @@ def calendar_feeds(request):
     return render(request, "plans/feed_created.html", context)
 
 
-@vary_on_headers("HX-Request")
 @tenant_view(editor=True)
 def visit_create(request):
     tz = timezone.get_current_timezone()
@@ -754,6 +745,7 @@ def visit_create(request):
     }
     form = VisitForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
+    vary_on(request, "HX-Trigger-Name")
     if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
         form = VisitForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/visit_form.html#dependent", {"form": form})

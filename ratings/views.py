@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
-from django.views.decorators.vary import vary_on_headers
 
 from accounts.access import access_account_by_id
 from tenancy.paging import CappedPaginator
@@ -49,7 +48,6 @@ def _form_errors(form, error: ValidationError, fields: dict[str, str] | None = N
 # --- Overview -------------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def home(request):
     rating = request.GET.get("rating", "")
@@ -109,7 +107,6 @@ def _account_context(request, account, override_form=None):
     }
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def account(request, account_id):
     account = access_account_by_id(membership=request.membership, account_id=account_id)
@@ -264,7 +261,6 @@ def policy_discard(request, policy_id):
 # --- Contact cadence ------------------------------------------------------------------------------
 
 
-@vary_on_headers("HX-Request")
 @tenant_view
 def due(request):
     state = request.GET.get("state", "all")
