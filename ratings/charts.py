@@ -65,7 +65,10 @@ def history_chart(snapshots, *, policy, now: dt.datetime | None = None) -> dict 
         "dots": dots,
         "line": step_path([(d.x, d.y) for d in dots], until=x_of(end)),
         "bands": bands,
-        "ticks": [{"x": x_of(at), "label": f"{timezone.localtime(at):%d %b %Y}"} for at in spread(start, end, 3)],
+        "ticks": [
+            {"x": x_of(at), "label": f"{timezone.localtime(at):%d %b %Y}"}
+            for at in spread(start, end, 3 if end > start else 1)
+        ],
         "label_y": FRAME.bottom + 18,
         "grid": [{"y": y_of(v), "label": v} for v in (0, 50, 100)],
     }

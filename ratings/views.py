@@ -96,6 +96,8 @@ def _account_context(request, account, override_form=None):
     return {
         "account": account,
         "panel": panel,
+        # Swapped in alone (an htmx part), the panel shows the messages the page around it would have.
+        "panel_alone": wants_partial(request),
         "history": history,
         # The score over time is money too where the member may not see the account's (accounts.access).
         "chart": history_chart(history, policy=panel.active_policy) if panel.score_visible else None,

@@ -273,6 +273,7 @@ def test_survey_answer_must_pick_a_statement(rel, manager_a, django_capture_on_c
     link = _send_survey(manager_a, rel, django_capture_on_commit_callbacks)
     response = Client().post(link, {"comment": "hm"})
     assert response.status_code == 200 and "Please choose the statement that fits best." in response.content.decode()
+    assert '<div class="errors" role="alert"><p>Your answer was not sent' in response.content.decode()  # announced
     assert Client().get(link).status_code == 200  # still usable
     with manager_a.scope():
         assert Assessment.objects.count() == 0

@@ -39,3 +39,9 @@ def test_the_bands_tile_the_plot_from_a_down_to_d():
     assert bands[0]["y"] == FRAME.top and sum(b["height"] for b in bands) == FRAME.plot_h
     html = render_to_string("ratings/_history_chart.html", {"chart": chart})
     assert '<path class="rt-line" d="M' in html and "1 Jan 2025: B (55.00)" in html
+
+
+def test_a_single_snapshot_taken_now_gets_one_date_not_three_on_top_of_each_other():
+    moment = at(2025, 3, 1)
+    chart = history_chart([snapshot(moment, "55", "B")], policy=POLICY, now=moment)
+    assert [t["label"] for t in chart["ticks"]] == ["01 Mar 2025"]

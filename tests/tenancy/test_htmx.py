@@ -50,6 +50,17 @@ def test_a_page_that_may_answer_with_a_part_varies_on_every_header_the_rule_read
 
 
 @pytest.mark.django_db
+def test_the_rating_page_varies_on_htmx_whether_or_not_only_its_panel_is_asked_for(manager_a):
+    """Its panel shows the page's messages when swapped in alone, so the whole page depends on htmx too."""
+    from tests.accounts.factories import AccountFactory
+
+    account = AccountFactory(tenant=manager_a.tenant)
+    for query in ("", "?part=panel"):
+        response = manager_a.client.get(manager_a.url(f"ratings/accounts/{account.pk}/{query}"))
+        assert response.status_code == 200 and HTMX_VARY <= _vary(response), query
+
+
+@pytest.mark.django_db
 def test_the_account_picker_varies_on_the_field_that_triggered_it(manager_a):
     response = manager_a.client.get(manager_a.url("plans/calls/new/"))
     assert {"hx-trigger-name", *HTMX_VARY} <= _vary(response)
