@@ -138,6 +138,20 @@ def test_opportunity_form_errors_and_its_checkboxes(manager_a):
 def test_visit_form_groups_checkboxes_in_columns(manager_a):
     body = manager_a.client.get(manager_a.url("plans/visits/new/")).content.decode()
     assert re.search(r'<div class="checks"><div id="id_attendees"', body)
+    # a group of options is a fieldset its legend names, so each box is read with the group's name
+    assert re.search(
+        r'<fieldset class="field" aria-describedby="id_attendees_helptext">\s*<legend>Our attendees.*?</legend>\s*<div class="checks">',
+        body,
+    )
+
+
+@pytest.mark.django_db
+def test_a_radio_group_is_a_fieldset_that_names_its_help_and_errors(manager_a):
+    body = manager_a.client.get(manager_a.url("plans/opportunities/new/")).content.decode()
+    group = re.search(
+        r'<fieldset class="field"[^>]*>\s*<legend>Lead strategy[^<]*</legend>(.*?)</fieldset>', body, re.S
+    )
+    assert group and 'type="radio"' in group.group(1)
 
 
 @pytest.mark.django_db
