@@ -232,16 +232,41 @@ def browser():
         instance.close()
 
 
+class InFlight:
+    """The page's requests still waiting for an answer: `settle()` returns once every request the page
+    started (htmx partials loaded on "load", images, styles) is answered and 100 ms pass quietly.
+    Playwright's "networkidle" waits the same way but a fixed 500 ms, which was most of the browser crawl's
+    time (it settles after each page) and half a second of every browser test's teardown."""
+
+    QUIET_MS, POLL_MS = 100, 25
+
+    def __init__(self, page):
+        self.waiting: set = set()
+        page.on("request", lambda request: self.waiting.add(request))
+        page.on("requestfinished", lambda request: self.waiting.discard(request))
+        page.on("requestfailed", lambda request: self.waiting.discard(request))
+
+    def settle(self, page, timeout_ms: int = 15_000) -> None:
+        quiet = elapsed = 0
+        while quiet < self.QUIET_MS:
+            page.wait_for_timeout(self.POLL_MS)  # lets Playwright deliver the request events
+            elapsed += self.POLL_MS
+            quiet = 0 if self.waiting else quiet + self.POLL_MS
+            if elapsed > timeout_ms:
+                raise AssertionError(f"{page.url}: requests still unanswered after {timeout_ms} ms: {self.waiting}")
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    in_flight = InFlight(page)
     yield page
     # Let requests the page still has in flight (htmx panels loading) finish before the test's database
     # is flushed: a live-server thread still reading while TRUNCATE runs deadlocks the flush.
     try:
-        page.wait_for_load_state("networkidle", timeout=5_000)
+        in_flight.settle(page, timeout_ms=5_000)
     except Exception:  # noqa: BLE001 — a page that never settles is the test's own failure, not teardown's
         pass
     context.close()

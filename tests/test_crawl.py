@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models.functions import Now
 
 from keystone.demo import DEMO_PASSWORD, TENANTS, seed
-from tests.conftest import PageProblems, browser_login
+from tests.conftest import InFlight, PageProblems, browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,29 +62,6 @@ def _server_seconds(page) -> float:
         " return t ? t.responseEnd - t.requestStart : 0; })()"
     )
     return timing / 1000
-
-
-class InFlight:
-    """The page's requests still waiting for an answer. Playwright's "networkidle" waits a fixed 500 ms of
-    silence after every page, most of the crawl's time; this waits for the same thing, every request the
-    page started (htmx partials loaded on "load", images, styles) answered, with a shorter silence."""
-
-    QUIET_MS, POLL_MS = 100, 25
-
-    def __init__(self, page):
-        self.waiting: set = set()
-        page.on("request", lambda request: self.waiting.add(request))
-        page.on("requestfinished", lambda request: self.waiting.discard(request))
-        page.on("requestfailed", lambda request: self.waiting.discard(request))
-
-    def settle(self, page, timeout_ms: int = 15_000) -> None:
-        quiet = elapsed = 0
-        while quiet < self.QUIET_MS:
-            page.wait_for_timeout(self.POLL_MS)  # lets Playwright deliver the request events
-            elapsed += self.POLL_MS
-            quiet = 0 if self.waiting else quiet + self.POLL_MS
-            if elapsed > timeout_ms:
-                raise AssertionError(f"{page.url}: requests still unanswered after {timeout_ms} ms: {self.waiting}")
 
 
 def _crawl(context, live_url: str, slug: str, role: str) -> tuple[list[str], int, int, list]:
