@@ -357,30 +357,11 @@ def seed(tenant, users, rng):
     if not todo:
         return
     by = users[Role.MANAGER]
-    fields = (
-        "name",
-        "external_id",
-        "industry",
-        "segment",
-        "owner",
-        "revenue_tier",
-        "motivation",
-        "relationship_category",
-        "potential_level",
-        "status",
-        "coverage",
-        "partner_programme",
-        "partner_tier",
-        "partner_since",
-        "partner_benefits",
-        "reference_customer",
-        "beachhead",
-    )
     currency = _currency(tenant)
     quarters = _quarters(12)
     team, contacts, periods, bosses = [], [], [], []
     for plan in todo:
-        account = services.account_create(by=by, **{f: plan[f] for f in fields})
+        account = services.account_create(by=by, **{f: plan[f] for f in services.ACCOUNT_FIELDS if f in plan})
         if plan["classification"] != Classification.UNQUALIFIED:
             services.account_classify(
                 account=account, classification=plan["classification"], reason=plan["reason"], by=plan["owner"] or by

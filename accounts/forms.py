@@ -18,6 +18,7 @@ from accounts.models import (
     TeamRole,
 )
 from accounts.selectors import DEFAULT_SORT, PER_PAGE_CHOICES, SORTS, AccountFilters
+from accounts.services import ACCOUNT_FIELDS
 from tenancy.forms import DateInput
 from tenancy.models import User
 from tenancy.selectors import start_in_tenant_currency
@@ -151,26 +152,7 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = Account
-        fields = [
-            "name",
-            "external_id",
-            "industry",
-            "segment",
-            "owner",
-            "revenue_tier",
-            "status",
-            "coverage",
-            "motivation",
-            "relationship_category",
-            "potential_level",
-            "partner_programme",
-            "partner_tier",
-            "partner_since",
-            "partner_benefits",
-            "reference_customer",
-            "beachhead",
-            "notes",
-        ]
+        fields = list(ACCOUNT_FIELDS)
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 4}),
             "partner_benefits": forms.Textarea(attrs={"rows": 2}),

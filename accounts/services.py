@@ -41,6 +41,7 @@ from tenancy.selectors import tenant_currency
 # without post_save): contacts_left.send(sender=Contact, tenant_id=…, contact_ids=[…]).
 contacts_left = Signal()
 
+# What a user may set on an account, in the order the account form asks for it (forms and the demo use it).
 ACCOUNT_FIELDS = (
     "name",
     "external_id",
@@ -48,11 +49,11 @@ ACCOUNT_FIELDS = (
     "segment",
     "owner",
     "revenue_tier",
+    "status",
+    "coverage",
     "motivation",
     "relationship_category",
     "potential_level",
-    "status",
-    "coverage",
     "partner_programme",
     "partner_tier",
     "partner_since",

@@ -24,24 +24,11 @@ from ratings.criteria import (
     unit_label,
 )
 from ratings.models import POLICY_RANGES, RATINGS, RatingPolicy, ReviewDecision, range_message
+from ratings.services import POLICY_FIELDS
 from tenancy.forms import DateInput
 
-POLICY_MODEL_FIELDS = [
-    "note",
-    "threshold_a",
-    "threshold_b",
-    "threshold_c",
-    "cadence_a_days",
-    "cadence_b_days",
-    "cadence_c_days",
-    "cadence_d_days",
-    "cadence_inside_sales_days",
-    "cadence_self_service_days",
-    "declass_levels_below_top",
-    "declass_months",
-    "declass_min_discount_rise",
-    "declass_min_investment",
-]
+# The policy's own fields the editor shows as inputs (its criteria are edited row by row).
+POLICY_MODEL_FIELDS = [name for name in POLICY_FIELDS if name != "criteria"]
 POINTS = {"min_value": 0, "max_value": 100, "decimal_places": 2, "max_digits": 5}
 
 
