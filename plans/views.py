@@ -85,6 +85,12 @@ def _back_to(request, default: str) -> str:
     return target if target.startswith(prefix) and "//" not in target[len(prefix) :] else default
 
 
+def _is_account_refresh(request) -> bool:
+    """The form's account select changed (htmx, see below): answer with the choices that depend on it."""
+    vary_on(request, "HX-Trigger-Name")
+    return request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account"
+
+
 def _refresh_on_account_change(request, form) -> None:
     """Choosing another account re-renders the choices that depend on it (htmx; without JavaScript
     the form validates that contacts and opportunity belong to the account)."""
@@ -541,8 +547,7 @@ def call_create(request):
     form = CallReportForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
     steps = NextStepFormSet(request.POST or None, prefix="steps", form_kwargs={"default_owner": request.user})
-    vary_on(request, "HX-Trigger-Name")
-    if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
+    if _is_account_refresh(request):
         # The account changed: refresh the choices that depend on it (contacts, opportunities).
         form = CallReportForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/call_form.html#dependent", {"form": form})
@@ -745,8 +750,7 @@ def visit_create(request):
     }
     form = VisitForm(request.POST or None, initial=initial)
     _refresh_on_account_change(request, form)
-    vary_on(request, "HX-Trigger-Name")
-    if request.method == "GET" and wants_partial(request) and request.htmx.trigger_name == "account":
+    if _is_account_refresh(request):
         form = VisitForm(initial={**initial, "account": _int(request.GET.get("account"))})
         return render(request, "plans/visit_form.html#dependent", {"form": form})
     if request.method == "POST" and form.is_valid():
