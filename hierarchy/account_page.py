@@ -15,7 +15,7 @@ def panel(request, account) -> str:
     """The relationship map, roll-up, playbook, alerts and level history: the hierarchy page's panel."""
     # Drawn by the deferred panel's own request: its forms return to the account page that holds it.
     page_url = reverse("accounts:detail", args=[request.tenant.slug, account.pk])
-    vary_on(request, "HX-Request", "HX-Current-URL")
+    vary_on(request, "HX-Request")  # client_page adds HX-Current-URL
     if getattr(request, "htmx", None):
         page_url = client_page(request, page_url)
     context = account_panel_context(request, account, page_url=page_url)
