@@ -199,6 +199,50 @@ def live_worker():
     return running
 
 
+# --- The live server (browser tests, the API fuzz run) ---------------------------------------------
+
+
+def _no_delay_live_server_thread():
+    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+    class NoDelayRequestHandler(QuietWSGIRequestHandler):
+        # wsgiref sends a response's headers and its body in two writes. With Nagle's algorithm on, a
+        # kept-alive connection holds the body back until the client acknowledges the headers, which the
+        # client delays by ~40 ms: every request after a connection's first one waited that long.
+        disable_nagle_algorithm = True
+
+    class NoDelayLiveServerThread(LiveServerThread):
+        def _create_server(self, connections_override=None):
+            return self.server_class(
+                (self.host, self.port),
+                NoDelayRequestHandler,
+                allow_reuse_address=False,
+                connections_override=connections_override,
+            )
+
+    return NoDelayLiveServerThread
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, answering without the 40 ms pause above (a production server such as
+    gunicorn sets TCP_NODELAY itself)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
+    plain = server.thread
+    server.thread = _no_delay_live_server_thread()(
+        plain.host,
+        static_handler=plain.static_handler,
+        connections_override=plain.connections_override,
+        port=plain.port,
+    )
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
+
+
 # --- Browser tests: real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright ---------
 
 CHROMIUM = os.environ.get("KEYSTONE_CHROMIUM", "/usr/bin/chromium")
