@@ -272,7 +272,10 @@ def assessments_record(*, relationship: Relationship, entries: list[dict]) -> li
     checked = [_checked_entry(**entry, model=model, levels=levels, now=now) for entry in entries]
     # One writer per relationship at a time, so "previous level" and "latest" are decided consistently.
     locked = Relationship.objects.select_for_update().get(pk=relationship.pk)
-    recorded = [_append(locked, model=model, **entry) for entry in checked]
+    moved: set[str] = set()
+    recorded = [_append(locked, moved, model=model, **entry) for entry in checked]
+    if moved:  # one UPDATE for the whole history, not one per assessment
+        locked.save(update_fields=[*sorted(moved), "updated_at"])
     for level_field, at_field in (("self_level", "self_assessed_at"), ("customer_level", "customer_assessed_at")):
         setattr(relationship, level_field, getattr(locked, level_field))
         setattr(relationship, at_field, getattr(locked, at_field))
@@ -312,7 +315,11 @@ def _checked_entry(*, level, evidence, source=Source.SELF, assessed_by=None, ass
     }
 
 
-def _append(locked: Relationship, *, model, level, evidence, source, assessed_by, assessed_at) -> Assessment:
+def _append(
+    locked: Relationship, moved: set, *, model, level, evidence, source, assessed_by, assessed_at
+) -> Assessment:
+    """Saves one assessment; when it is the latest of its source, sets the level on `locked` (not saved:
+    the caller saves it once) and adds the changed fields to `moved`."""
     assessment = Assessment(
         tenant_id=locked.tenant_id,
         relationship=locked,
@@ -338,7 +345,7 @@ def _append(locked: Relationship, *, model, level, evidence, source, assessed_by
     if previous_at is None or assessed_at >= previous_at:
         setattr(locked, level_field, level)
         setattr(locked, at_field, assessed_at)
-        locked.save(update_fields=[level_field, at_field, "updated_at"])
+        moved.update((level_field, at_field))
         if previous_level is not None and level < previous_level:
             _alert_level_drop(relationship=locked, assessment=assessment, from_level=previous_level)
     transaction.on_commit(
