@@ -145,6 +145,9 @@ class Account(TenantModel):
             models.Index(fields=["tenant", "status", "name"], name="account_tenant_status_idx"),
             models.Index(fields=["tenant", "rating", "name"], name="account_tenant_rating_idx"),
             models.Index(fields=["tenant", "current_level", "name"], name="account_tenant_level_idx"),
+            # A search (or "only mine") hands the list a set of ids to sort by name: found here by an
+            # index-only scan instead of one table fetch per match (2,500 for a common word at 100,000).
+            models.Index(fields=["tenant", "id"], include=["name"], name="account_tenant_id_name_idx"),
         ]
 
     def __str__(self):

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, Count, F, Func, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BooleanField, Count, F, Func, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Collate, NullIf
 from django.utils import timezone
 
@@ -221,7 +221,8 @@ def account_list(
     exact_count: bool = False,
 ) -> AccountPage:
     """One page of the account list: one query for the rows (with owners), at most one count —
-    capped at COUNT_CAP unless `exact_count` (which costs a scan of every matching account)."""
+    capped at COUNT_CAP unless `exact_count` (which costs a scan of every matching account). A search
+    takes its page's ids and the exact number of matches in one query, then the rows by id."""
     sort = sort if sort in SORTS else DEFAULT_SORT
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
     page = max(1, page)
@@ -242,11 +243,20 @@ def account_list(
             too_deep=counted > COUNT_CAP,
         )
     page_ids = base.order_by(*ordering).values("pk")[offset : offset + per_page + 1]
+    total = None
+    if search_words(filters.q):
+        # A search hands the sort every match (their ids come first, from the tokens), so counting them
+        # in the same statement costs nothing more; a count of its own would run the search again.
+        found = list(page_ids.annotate(matches=Window(Count("pk"))).values_list("pk", "matches"))
+        page_ids = [pk for pk, _ in found]  # none: no query for the rows either
+        total = found[0][1] if found else None
     rows = list(Account.objects.filter(pk__in=page_ids).select_related("owner").only(*LIST_FIELDS).order_by(*ordering))
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if not has_next and (rows or page == 1):
         total, capped = offset + len(rows), False  # this page shows the end: no count needed
+    elif total is not None:
+        capped = False  # the search counted its matches with the page's ids
     else:
         counted = base.order_by().values("pk")
         total = counted.count() if exact_count else counted[: COUNT_CAP + 1].count()

@@ -150,8 +150,26 @@ def test_count_is_capped_and_skipped_when_the_page_shows_the_end(tenant_a, monke
         exact = account_list(filters=AccountFilters(), page=1, per_page=25, exact_count=True)
         assert exact.total == 30 and not exact.capped and exact.last_page == 2
     with tenant_context_of(tenant_a), CaptureQueriesContext(connection) as ctx:
-        account_list(filters=AccountFilters(q="acc"), page=2, per_page=25)
+        account_list(filters=AccountFilters(), page=2, per_page=25)
     assert len(ctx.captured_queries) == 1  # the rows tell the end: no count
+
+
+def test_a_search_counts_its_matches_exactly_with_the_page_ids(tenant_a, monkeypatch):
+    """No count of its own (it would run the search again): the page's ids come with the number of
+    matches, then the rows by id — two queries on any page, and the total is exact, never capped."""
+    for i in range(30):
+        AccountFactory(tenant=tenant_a, name=f"Acc {i:02d}")
+    AccountFactory(tenant=tenant_a, name="Other")
+    monkeypatch.setattr(selectors, "COUNT_CAP", 26)
+    for page, names in ((1, ["Acc 00", "Acc 24"]), (2, ["Acc 25", "Acc 29"]), (3, [])):
+        with tenant_context_of(tenant_a), CaptureQueriesContext(connection) as ctx:
+            found = account_list(filters=AccountFilters(q="acc"), page=page, per_page=25)
+        shown = [a.name for a in found.rows]
+        assert shown[:1] + shown[-1:] == names
+        assert found.has_next == (page == 1)
+        if page < 3:
+            assert found.total == 30 and not found.capped and found.last_page == 2
+            assert len(ctx.captured_queries) == 2
 
 
 @pytest.mark.parametrize(
