@@ -9,6 +9,9 @@ from django.db.migrations.operations.base import Operation
 
 
 class PostgreSQLOnly(Operation):
+    # No reduce() of its own, unlike tenancy's EnableRowLevelSecurity and AppendOnly: raw SQL may read or
+    # change any table, so the migration optimizer (squashmigrations) must not move anything across it,
+    # which is what Operation.references_model (True) and Operation.reduce (False) say.
     reversible = True
     reduces_to_sql = True
 

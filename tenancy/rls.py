@@ -11,6 +11,8 @@ nothing (the django-scopes layer still applies there).
 """
 
 from django.db.migrations.operations.base import Operation
+from django.db.migrations.operations.fields import FieldOperation, RenameField
+from django.db.migrations.operations.models import AlterModelTable, IndexOperation, ModelOptionOperation
 
 TENANT_MATCH = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::bigint"
 POLICY_NAME = "tenant_isolation"
@@ -39,6 +41,34 @@ def create_policies_sql(table: str, user_column: str | None, platform_reader: st
             f"CREATE POLICY {USER_READ_POLICY_NAME} ON {table} FOR SELECT USING ({_user_match(user_column)})"
         )
     return statements
+
+
+def may_move_before(operation, *, model_name: str, app_label: str, columns: set[str]) -> bool:
+    """For the migration optimizer (squashmigrations): may `operation` (of the same app) be moved before an
+    operation that runs SQL on `model_name`'s table and reads its `columns`? Yes when it works on another
+    model (a foreign key to this one does not matter to policies or triggers), or when it changes this
+    model's other fields, indexes, constraints or options; that is what lets the optimizer fold a later
+    AddField/AlterField/AddIndex/AddConstraint into the model's CreateModel. Never when it creates, drops
+    or renames the table (so the SQL still runs after the table exists, on its final name), touches one
+    of `columns`, or is anything else (RunSQL, RunPython, an unknown operation)."""
+    name = model_name.lower()
+    if not operation.references_model(model_name, app_label):
+        return True
+    if isinstance(operation, FieldOperation):
+        if operation.model_name_lower != name:
+            return True
+        names = {operation.old_name, operation.new_name} if isinstance(operation, RenameField) else {operation.name}
+        touched = {n.lower() for n in names} | {f"{n.lower()}_id" for n in names}
+        if getattr(operation, "field", None) is not None and operation.field.db_column:
+            touched.add(operation.field.db_column.lower())
+        return not touched & {c.lower() for c in columns}
+    if isinstance(operation, IndexOperation):
+        return True
+    if isinstance(operation, ModelOptionOperation):
+        return operation.name_lower == name and not isinstance(operation, AlterModelTable)
+    # CreateModel, DeleteModel, RenameModel of this model, a CreateModel of another model that points to it
+    # (it never needs to move before this one), special and unknown operations.
+    return False
 
 
 def drop_policies_sql(table: str) -> list[str]:
@@ -93,3 +123,14 @@ class EnableRowLevelSecurity(Operation):
     @property
     def migration_name_fragment(self):
         return f"rls_{self.model_name.lower()}"
+
+    # For the migration optimizer (squashmigrations). The statements read only this table's tenant_id
+    # and user column; see may_move_before for what may move across them.
+    def references_model(self, name, app_label):
+        return name.lower() == self.model_name.lower()
+
+    def reduce(self, operation, app_label):
+        columns = {"tenant_id", self.user_column} if self.user_column else {"tenant_id"}
+        return super().reduce(operation, app_label) or may_move_before(
+            operation, model_name=self.model_name, app_label=app_label, columns=columns
+        )
