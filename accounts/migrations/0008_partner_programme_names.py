@@ -28,5 +28,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(yes_no_to_names, migrations.RunPython.noop),
+        # Data only (rewrites existing rows): elided by squashmigrations, as a fresh database has none.
+        migrations.RunPython(yes_no_to_names, migrations.RunPython.noop, elidable=True),
     ]
