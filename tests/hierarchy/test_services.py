@@ -202,6 +202,23 @@ def test_relationship_needs_a_member_and_a_contact_who_is_still_there(manager_a,
     assert relationship.owner_id == manager_a.user.pk and relationship.account_id == account.pk
 
 
+def test_a_relationship_and_a_key_player_refuse_another_tenants_contact_and_account(manager_a, manager_b):
+    """Defence in depth behind the views' access checks: the services skip existence queries for keys they
+    have checked otherwise, but still prove the contact (relationship) and account (key player) are this
+    tenant's — a foreign key alone would link across tenants."""
+    from keyplayers import services as keyplayer_services
+
+    theirs = ContactFactory(account=AccountFactory(tenant=manager_b.tenant))
+    with manager_a.scope():
+        with pytest.raises(ValidationError) as error:
+            services.relationship_create(user=manager_a.user, contact=theirs)
+        assert "contact" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            keyplayer_services.key_player_create(account=theirs.account, contact=theirs, buying_role="executive")
+        assert "account" in error.value.message_dict
+        assert not Relationship.objects.exists()
+
+
 # --- Assessments: append-only, current level per source ----------------------------------------------------
 
 
