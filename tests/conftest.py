@@ -203,30 +203,17 @@ def live_worker():
 
 
 def _no_delay_live_server_thread():
-    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+    from django.test.testcases import LiveServerThread
 
-    class NoDelayRequestHandler(QuietWSGIRequestHandler):
-        # wsgiref sends a response's headers and its body in two writes. With Nagle's algorithm on, a
-        # kept-alive connection holds the body back until the client acknowledges the headers, which the
-        # client delays by ~40 ms: every request after a connection's first one waited that long.
-        disable_nagle_algorithm = True
+    from keystone.devserver import NoDelayThreadedWSGIServer
 
-    class NoDelayLiveServerThread(LiveServerThread):
-        def _create_server(self, connections_override=None):
-            return self.server_class(
-                (self.host, self.port),
-                NoDelayRequestHandler,
-                allow_reuse_address=False,
-                connections_override=connections_override,
-            )
-
-    return NoDelayLiveServerThread
+    return type("NoDelayLiveServerThread", (LiveServerThread,), {"server_class": NoDelayThreadedWSGIServer})
 
 
 @pytest.fixture(scope="session")
 def live_server(request):
-    """pytest-django's live server, answering without the 40 ms pause above (a production server such as
-    gunicorn sets TCP_NODELAY itself)."""
+    """pytest-django's live server, answering kept-alive connections without Nagle's 40 ms pause
+    (keystone.devserver): it was most of the browser tests' and the API fuzz run's waiting."""
     from pytest_django.live_server_helper import LiveServer
 
     server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
